@@ -1,0 +1,48 @@
+#pragma once
+// The station file (TOML): which instruments a bench has, where they are,
+// how to talk to them, and the station's own rules. README.md documents it.
+
+#include <chrono>
+#include <filesystem>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "drivers/instrument_config.hpp"
+
+namespace mpobench::acquisition {
+
+// How the bench asks for physical steps (connect the reference, flip the
+// assembly, re-mate): a person at the console, or the simulator's operator
+// channel.
+struct OperatorConfig {
+    enum class Kind { Console, Simulated };
+    Kind kind = Kind::Console;
+    std::string resource;  // for Simulated: VISA resource of the operator channel
+    std::chrono::milliseconds timeout{30000};
+};
+
+struct StationConfig {
+    std::string name = "station";
+    int mated_pairs = 1;                 // mated pairs contained in the measured IL
+    int reference_max_age_min = 240;     // a reference older than this refuses a test
+    std::vector<drivers::InstrumentConfig> instruments;  // in file order
+    OperatorConfig operator_channel;
+    std::filesystem::path source_path;   // where it was loaded from, for messages
+
+    const drivers::InstrumentConfig* find(std::string_view name) const;
+};
+
+// Throws StationFileError naming the file, the key and the line.
+StationConfig load_station(const std::filesystem::path& path);
+StationConfig parse_station(std::string_view toml_text, const std::filesystem::path& source_name);
+std::string format_station(const StationConfig& station);
+void save_station(const StationConfig& station, const std::filesystem::path& path);
+
+class StationFileError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+}  // namespace mpobench::acquisition

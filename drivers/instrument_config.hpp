@@ -1,0 +1,29 @@
+#pragma once
+// How the station file describes one instrument to the drivers.
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+#include "drivers/resource.hpp"
+
+namespace mpobench::drivers {
+
+enum class Role { PowerMeter, LightSource, OpticalSwitch, ReturnLossMeter };
+
+std::string_view to_string(Role role);
+
+struct InstrumentConfig {
+    std::string name;         // station-file key, e.g. "meter"
+    Role role = Role::PowerMeter;
+    std::string model;        // driver key, e.g. "keysight-n7745", "thorlabs-pm100"
+    std::string resource;     // VISA resource string
+    TransportOptions transport;
+    std::string write_terminator = "\n";
+    std::string read_terminator = "\n";
+    std::chrono::milliseconds timeout{2000};
+    int channels = 0;                            // multi-port meters / switch ports; 0 = ask the model
+    std::optional<std::string> calibration_due;  // ISO date, YYYY-MM-DD
+};
+
+}  // namespace mpobench::drivers

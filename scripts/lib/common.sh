@@ -1,0 +1,41 @@
+# Shared by scripts/demo and scripts/test: install what is missing, configure, build.
+# shellcheck shell=bash
+
+MPOBENCH_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+BUILD_DIR="${MPOBENCH_BUILD_DIR:-$MPOBENCH_ROOT/build}"
+
+# Debian packages the build, the tests and the demo need.
+MPOBENCH_PACKAGES=(
+  build-essential cmake ninja-build pkg-config
+  libserialport-dev libsqlite3-dev libboost-dev libboost-system-dev
+  libspdlog-dev libfmt-dev catch2 nlohmann-json3-dev libcli11-dev libtomlplusplus-dev
+  python3 python3-pyvisa python3-pyvisa-py python3-pymeasure python3-serial
+)
+
+log() { printf '== %s\n' "$*"; }
+
+install_missing_packages() {
+  local missing=()
+  for pkg in "${MPOBENCH_PACKAGES[@]}"; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+  done
+  if [ ${#missing[@]} -eq 0 ]; then
+    log "all ${#MPOBENCH_PACKAGES[@]} Debian packages present"
+    return
+  fi
+  local sudo=()
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || { echo "need root or sudo to install: ${missing[*]}" >&2; exit 1; }
+    sudo=(sudo)
+  fi
+  log "installing: ${missing[*]}"
+  "${sudo[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+configure_and_build() {
+  log "configuring in $BUILD_DIR"
+  cmake -S "$MPOBENCH_ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMPOBENCH_WERROR=ON >/dev/null
+  log "building (-j2)"
+  cmake --build "$BUILD_DIR" -j2
+}
