@@ -1,0 +1,165 @@
+// `mpobench identify`: *IDN? every instrument of a station and check each
+// is the model the station file says.
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <future>
+#include <nlohmann/json.hpp>
+
+#include "acquisition/station.hpp"
+#include "app/commands.hpp"
+#include "app/exit_codes.hpp"
+#include "drivers/errors.hpp"
+#include "drivers/registry.hpp"
+#include "vocabulary/logger.hpp"
+
+namespace mpobench::app {
+namespace {
+
+struct IdentifyOptions {
+    std::filesystem::path station_file;
+    bool json = false;
+};
+
+enum class Status { Ok, WrongModel, Unreachable, CalibrationOverdue };
+
+struct Row {
+    std::string name, role, model_key, resource;
+    drivers::Identity identity;
+    std::string calibration_due;
+    Status status = Status::Ok;
+    std::string problem;
+};
+
+std::string today_iso() {
+    const auto today = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
+    return fmt::format("{:%F}", std::chrono::sys_days(today));
+}
+
+Row identify_instrument(const drivers::InstrumentConfig& config, const std::string& today) {
+    Row row{config.name, std::string(drivers::to_string(config.role)), config.model, config.resource,
+            {}, config.calibration_due.value_or(""), Status::Ok, ""};
+    try {
+        auto instrument = drivers::make_instrument(config);
+        row.identity = instrument->identify();
+        if (!instrument->accepts(row.identity)) {
+            row.status = Status::WrongModel;
+            row.problem = fmt::format("station file says {} but the instrument is a {} {}", config.model,
+                                      row.identity.vendor, row.identity.model);
+        } else if (!row.calibration_due.empty() && row.calibration_due < today) {
+            row.status = Status::CalibrationOverdue;
+            row.problem = fmt::format("calibration was due {}", row.calibration_due);
+        }
+    } catch (const drivers::InstrumentError& error) {
+        row.status = error.kind() == drivers::ErrorKind::Configuration ? Status::WrongModel
+                                                                        : Status::Unreachable;
+        row.problem = error.what();
+    }
+    return row;
+}
+
+Row identify_operator_channel(const acquisition::OperatorConfig& op) {
+    drivers::InstrumentConfig config;
+    config.name = "operator";
+    config.resource = op.resource;
+    Row row{"operator", "operator channel", "simulated", op.resource, {}, "", Status::Ok, ""};
+    try {
+        auto session = drivers::make_session(config);
+        row.identity = session->identify();
+    } catch (const drivers::InstrumentError& error) {
+        row.status = Status::Unreachable;
+        row.problem = error.what();
+    }
+    return row;
+}
+
+std::string_view status_text(Status status) {
+    switch (status) {
+        case Status::Ok: return "ok";
+        case Status::WrongModel: return "WRONG MODEL";
+        case Status::Unreachable: return "UNREACHABLE";
+        case Status::CalibrationOverdue: return "CAL OVERDUE";
+    }
+    return "?";
+}
+
+int run_identify(const IdentifyOptions& options) {
+    acquisition::StationConfig station;
+    try {
+        station = acquisition::load_station(options.station_file);
+    } catch (const acquisition::StationFileError& error) {
+        fmt::print(stderr, "mpobench identify: {}\n", error.what());
+        return kBadInput;
+    }
+    const auto today = today_iso();
+    // Instruments answer independently; ask them all at once so an
+    // unreachable one costs its timeout once, not once per row.
+    std::vector<std::future<Row>> pending;
+    for (const auto& config : station.instruments) {
+        pending.push_back(std::async(std::launch::async, identify_instrument, std::cref(config), today));
+    }
+    if (station.operator_channel.kind == acquisition::OperatorConfig::Kind::Simulated) {
+        pending.push_back(std::async(std::launch::async, identify_operator_channel,
+                                     std::cref(station.operator_channel)));
+    }
+    std::vector<Row> rows;
+    for (auto& future : pending) rows.push_back(future.get());
+
+    // The worst finding decides: unreachable, then wrong model, then calibration.
+    const auto any = [&](Status status) {
+        return std::any_of(rows.begin(), rows.end(), [&](const Row& row) { return row.status == status; });
+    };
+    const int code = any(Status::Unreachable)          ? kAborted
+                     : any(Status::WrongModel)         ? kBadInput
+                     : any(Status::CalibrationOverdue) ? kRefused
+                                                       : kPassed;
+
+    if (options.json) {
+        auto out = nlohmann::json::array();
+        for (const auto& row : rows) {
+            out.push_back({{"name", row.name},
+                           {"role", row.role},
+                           {"model_key", row.model_key},
+                           {"resource", row.resource},
+                           {"vendor", row.identity.vendor},
+                           {"model", row.identity.model},
+                           {"serial", row.identity.serial},
+                           {"firmware", row.identity.firmware},
+                           {"calibration_due", row.calibration_due},
+                           {"status", status_text(row.status)},
+                           {"problem", row.problem}});
+        }
+        fmt::print("{}\n", out.dump());
+        return code;
+    }
+
+    fmt::print("station {} ({})\n", station.name, options.station_file.string());
+    fmt::print("{:<9} {:<18} {:<40} {:<22} {:<10} {:<12} {:<18} {:<11} {}\n", "NAME", "ROLE", "RESOURCE",
+               "VENDOR", "MODEL", "SERIAL", "FIRMWARE", "CAL DUE", "STATUS");
+    for (const auto& row : rows) {
+        fmt::print("{:<9} {:<18} {:<40} {:<22} {:<10} {:<12} {:<18} {:<11} {}\n", row.name, row.role,
+                   row.resource, row.identity.vendor, row.identity.model, row.identity.serial,
+                   row.identity.firmware, row.calibration_due.empty() ? "-" : row.calibration_due,
+                   status_text(row.status));
+    }
+    for (const auto& row : rows) {
+        if (row.status != Status::Ok) fmt::print(stderr, "{}: {}\n", row.name, row.problem);
+    }
+    return code;
+}
+
+}  // namespace
+
+CommandRunner add_identify_command(CLI::App& app) {
+    auto options = std::make_shared<IdentifyOptions>();
+    auto* cmd = app.add_subcommand("identify", "Ask every instrument of a station who it is (*IDN?) and "
+                                               "check it against the station file");
+    cmd->add_option("--station", options->station_file, "station file (TOML)")->required();
+    cmd->add_flag("--json", options->json, "one JSON array on stdout instead of the table");
+    return [options] { return run_identify(*options); };
+}
+
+}  // namespace mpobench::app

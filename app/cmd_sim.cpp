@@ -1,0 +1,106 @@
+// `mpobench sim`: the simulated bench as its own process, until SIGINT/SIGTERM.
+
+#include <fmt/format.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <optional>
+
+#include "acquisition/station.hpp"
+#include "app/commands.hpp"
+#include "app/exit_codes.hpp"
+#include "fixtures/sim/faults.hpp"
+#include "fixtures/sim_bench.hpp"
+#include "vocabulary/logger.hpp"
+
+namespace mpobench::app {
+namespace {
+
+struct SimOptions {
+    std::filesystem::path dut_file;
+    std::optional<std::uint64_t> random_seed;
+    std::filesystem::path station_out = "sim-station.toml";
+    double time_scale = 1.0;
+    std::string faults;
+    std::filesystem::path run_dir;
+};
+
+int run_sim(const SimOptions& options) {
+    const auto log = logger("sim");
+    if (options.dut_file.empty() == !options.random_seed) {
+        fmt::print(stderr, "mpobench sim: give exactly one of --dut FILE or --random SEED\n");
+        return kBadInput;
+    }
+    fixtures::SimBenchOptions bench_options;
+    bench_options.time_scale = options.time_scale;
+    bench_options.random_seed = options.random_seed;
+    bench_options.faults = options.faults;
+    bench_options.run_dir = options.run_dir.empty()
+                                ? std::filesystem::temp_directory_path() /
+                                      fmt::format("mpobench-sim-{}", ::getpid())
+                                : options.run_dir;
+    try {
+        if (!options.dut_file.empty()) bench_options.dut = fixtures::load_dut(options.dut_file);
+        (void)fixtures::parse_fault_spec(options.faults);
+    } catch (const fixtures::DutFileError& error) {
+        fmt::print(stderr, "mpobench sim: {}\n", error.what());
+        return kBadInput;
+    } catch (const std::invalid_argument& error) {
+        fmt::print(stderr, "mpobench sim: --faults: {}\n", error.what());
+        return kBadInput;
+    }
+
+    // Signals are taken by sigwait below; every simulator thread inherits the mask.
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+    fixtures::SimBench bench(bench_options);
+    bench.start();
+    const auto station = bench.station();
+    acquisition::save_station(station, options.station_out);
+
+    fmt::print("simulated bench running (time scale {}{})\n", options.time_scale,
+               options.time_scale == 1.0 ? ", real instrument timing" : "");
+    for (const auto& instrument : station.instruments) {
+        fmt::print("  {:<8} {:<16} {}\n", instrument.name, instrument.model, instrument.resource);
+    }
+    fmt::print("  {:<8} {:<16} {}\n", "operator", "simulated", station.operator_channel.resource);
+    fmt::print("station file: {}\nstop with Ctrl-C (SIGINT) or SIGTERM\n", options.station_out.string());
+    std::fflush(stdout);
+
+    int signal_number = 0;
+    sigwait(&stop_signals, &signal_number);
+    log->info("received {}, stopping the simulated bench", strsignal(signal_number));
+    bench.stop();
+    std::error_code ignored;
+    std::filesystem::remove(bench_options.run_dir, ignored);  // only if empty: links are gone
+    fmt::print("simulated bench stopped\n");
+    return kPassed;
+}
+
+}  // namespace
+
+CommandRunner add_sim_command(CLI::App& app) {
+    auto options = std::make_shared<SimOptions>();
+    auto* cmd = app.add_subcommand("sim", "Run the simulated bench until SIGINT/SIGTERM and write a "
+                                          "station file that reaches it");
+    auto* dut = cmd->add_option("--dut", options->dut_file, "DUT file (JSON) of the simulated assembly")
+                    ->check(CLI::ExistingFile);
+    auto* random = cmd->add_option("--random", options->random_seed,
+                                   "generate realistic assemblies from this seed");
+    dut->excludes(random);
+    cmd->add_option("--station-out", options->station_out, "station file to write")->capture_default_str();
+    cmd->add_option("--time-scale", options->time_scale,
+                    "instrument time multiplier: 1 = real timing, 0.01 = 100x faster, 0 = no waits")
+        ->check(CLI::Range(0.0, 100.0))
+        ->capture_default_str();
+    cmd->add_option("--faults", options->faults, "fault injection SPEC (see README)");
+    cmd->add_option("--run-dir", options->run_dir, "directory for the serial-port links (default: a new temp dir)");
+    return [options] { return run_sim(*options); };
+}
+
+}  // namespace mpobench::app

@@ -6,6 +6,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace mpobench::drivers {
 
@@ -19,6 +20,10 @@ enum class ErrorKind {
 };
 
 std::string_view to_string(ErrorKind kind);
+
+// Bytes as they can go in a one-line message: printable ASCII kept, \n, \r
+// and \t spelled out, anything else as \xNN; longer runs are abridged.
+std::string printable(std::string_view bytes, std::size_t max_length = 120);
 
 // Raised by transports; the SCPI session adds the command context and
 // rethrows it as an InstrumentError.
@@ -39,6 +44,7 @@ struct ErrorContext {
     std::chrono::milliseconds elapsed{0};
 };
 
+// what() is one line: "<role> (<resource>): '<command>' <detail>; reply '<reply>'".
 class InstrumentError : public std::runtime_error {
 public:
     InstrumentError(ErrorKind kind, ErrorContext context, const std::string& detail);

@@ -8,6 +8,7 @@
 
 #include "drivers/instrument_config.hpp"
 #include "drivers/roles.hpp"
+#include "drivers/scpi_session.hpp"
 
 namespace mpobench::drivers {
 
@@ -18,6 +19,11 @@ struct ModelInfo {
 };
 
 const std::vector<ModelInfo>& known_models();
+
+// The SCPI session a configuration describes (resource, serial settings,
+// terminators, timeout); not yet connected. Throws InstrumentError(Configuration)
+// for a malformed resource string.
+std::unique_ptr<ScpiSession> make_session(const InstrumentConfig& config);
 
 // Throws InstrumentError(Configuration) for an unknown model or one whose
 // role differs from the configured role.

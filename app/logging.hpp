@@ -1,0 +1,18 @@
+#pragma once
+// spdlog set-up: a console sink on stderr (stdout stays clean for --json)
+// and a rotating file, both at the level given by --log-level.
+
+#include <filesystem>
+#include <string>
+
+namespace mpobench::app {
+
+struct LoggingOptions {
+    std::string level = "info";       // trace, debug, info, warn, error, critical, off
+    std::filesystem::path file;       // empty: $MPOBENCH_LOG_DIR or ./logs, mpobench.log
+};
+
+// Throws std::invalid_argument for an unknown level.
+void setup_logging(const LoggingOptions& options);
+
+}  // namespace mpobench::app

@@ -1,0 +1,125 @@
+// Station files: the documented example loads; every malformed file is
+// refused with a message naming the file, the line and the key.
+
+#include <catch2/catch.hpp>
+
+#include <string>
+
+#include "acquisition/station.hpp"
+
+using namespace mpobench;
+using acquisition::parse_station;
+using acquisition::StationFileError;
+
+namespace {
+
+const std::string kMinimal = R"(
+[instruments.meter]
+role = "power_meter"
+model = "keysight-n774x"
+resource = "TCPIP0::127.0.0.1::5025::SOCKET"
+)";
+
+// Parses `text` and returns the error message it must raise.
+std::string error_of(const std::string& text) {
+    try {
+        parse_station(text, "bad.toml");
+    } catch (const StationFileError& error) {
+        return error.what();
+    }
+    FAIL("no error for:\n" << text);
+    return {};
+}
+
+}  // namespace
+
+TEST_CASE("the documented real-bench example loads in file order") {
+    const auto station =
+        acquisition::load_station(std::string(MPOBENCH_SOURCE_DIR) + "/fixtures/stations/real-bench-example.toml");
+    CHECK(station.name == "LINE2-MPO-3");
+    CHECK(station.reference_max_age_min == 240);
+    CHECK(station.operator_channel.kind == acquisition::OperatorConfig::Kind::Console);
+    REQUIRE(station.instruments.size() == 5);
+    CHECK(station.instruments[0].name == "source");
+    CHECK(station.instruments[4].name == "monitor");
+    const auto* sw = station.find("switch");
+    REQUIRE(sw != nullptr);
+    CHECK(sw->role == drivers::Role::OpticalSwitch);
+    CHECK(sw->transport.serial.baud == 115200);
+    CHECK(sw->channels == 32);
+    CHECK(station.find("source")->calibration_due == "2027-03-31");
+    CHECK(station.find("monitor")->calibration_due == "2027-01-20");
+    CHECK(station.find("nothing") == nullptr);
+}
+
+TEST_CASE("defaults: 9600 8N1, newline terminators, 2 s timeout") {
+    const auto station = parse_station(kMinimal, "min.toml");
+    const auto& meter = station.instruments.at(0);
+    CHECK(meter.transport.serial.baud == 9600);
+    CHECK(meter.transport.serial.data_bits == 8);
+    CHECK(meter.transport.serial.parity == drivers::Parity::None);
+    CHECK(meter.transport.serial.stop_bits == 1);
+    CHECK(meter.write_terminator == "\n");
+    CHECK(meter.read_terminator == "\n");
+    CHECK(meter.timeout == std::chrono::milliseconds(2000));
+    CHECK(station.mated_pairs == 1);
+}
+
+TEST_CASE("format_station round-trips") {
+    auto station = acquisition::load_station(std::string(MPOBENCH_SOURCE_DIR) +
+                                             "/fixtures/stations/real-bench-example.toml");
+    station.operator_channel.kind = acquisition::OperatorConfig::Kind::Simulated;
+    station.operator_channel.resource = "TCPIP0::127.0.0.1::6000::SOCKET";
+    station.instruments[0].write_terminator = "\r\n";
+    const auto again = parse_station(acquisition::format_station(station), "again.toml");
+    REQUIRE(again.instruments.size() == station.instruments.size());
+    for (std::size_t i = 0; i < again.instruments.size(); ++i) {
+        CHECK(again.instruments[i].name == station.instruments[i].name);
+        CHECK(again.instruments[i].resource == station.instruments[i].resource);
+        CHECK(again.instruments[i].model == station.instruments[i].model);
+        CHECK(again.instruments[i].transport.serial.baud == station.instruments[i].transport.serial.baud);
+        CHECK(again.instruments[i].calibration_due == station.instruments[i].calibration_due);
+        CHECK(again.instruments[i].write_terminator == station.instruments[i].write_terminator);
+    }
+    CHECK(again.operator_channel.resource == "TCPIP0::127.0.0.1::6000::SOCKET");
+}
+
+TEST_CASE("malformed station files name file, line and key") {
+    CHECK_THAT(error_of("[station\nname = 1"), Catch::Contains("bad.toml:1"));
+    CHECK_THAT(error_of("[station]\nname = \"x\"\n"), Catch::Contains("no [instruments.<name>]"));
+    CHECK_THAT(error_of(kMinimal + "baud_rate = 9600\n"),
+               Catch::Contains("bad.toml:6") && Catch::Contains("instruments.meter.baud_rate: unknown key"));
+    CHECK_THAT(error_of("[instruments.meter]\nrole = \"power_meter\"\nmodel = \"keysight-n774x\"\n"),
+               Catch::Contains("instruments.meter.resource: missing"));
+    CHECK_THAT(error_of("[instruments.meter]\nrole = \"meter\"\nmodel = \"keysight-n774x\"\nresource = \"x\"\n"),
+               Catch::Contains("bad.toml:2") && Catch::Contains("'meter' is not one of"));
+    CHECK_THAT(error_of("[instruments.meter]\nrole = \"power_meter\"\nmodel = \"acme-9000\"\n"
+                        "resource = \"TCPIP0::h::1::SOCKET\"\n"),
+               Catch::Contains("bad.toml:3") && Catch::Contains("unknown model 'acme-9000'") &&
+                   Catch::Contains("keysight-n774x"));
+    CHECK_THAT(error_of("[instruments.meter]\nrole = \"light_source\"\nmodel = \"keysight-n774x\"\n"
+                        "resource = \"TCPIP0::h::1::SOCKET\"\n"),
+               Catch::Contains("is a power meter, not a light source"));
+    CHECK_THAT(error_of("[instruments.meter]\nrole = \"power_meter\"\nmodel = \"keysight-n774x\"\n"
+                        "resource = \"GPIB0::22::INSTR\"\n"),
+               Catch::Contains("bad.toml:4") && Catch::Contains("GPIB0::22::INSTR"));
+    CHECK_THAT(error_of(kMinimal + "baud = 12\n"), Catch::Contains("instruments.meter.baud: 12 is outside"));
+    CHECK_THAT(error_of(kMinimal + "baud = \"fast\"\n"), Catch::Contains("baud: expected an integer"));
+    CHECK_THAT(error_of(kMinimal + "parity = \"sometimes\"\n"), Catch::Contains("'sometimes' is not one of none"));
+    CHECK_THAT(error_of(kMinimal + "flow_control = \"maybe\"\n"), Catch::Contains("flow_control"));
+    CHECK_THAT(error_of(kMinimal + "calibration_due = \"2027-02-30\"\n"),
+               Catch::Contains("calibration_due: expected a date"));
+    CHECK_THAT(error_of(kMinimal + "read_terminator = \";\"\n"), Catch::Contains("read_terminator: must be"));
+    CHECK_THAT(error_of(kMinimal + "channels = 0\n"), Catch::Contains("channels: 0 is outside"));
+    CHECK_THAT(error_of("instruments = 3\n"), Catch::Contains("no [instruments.<name>]"));
+    CHECK_THAT(error_of(kMinimal + "[operator]\nkind = \"robot\"\n"), Catch::Contains("operator.kind: 'robot'"));
+    CHECK_THAT(error_of(kMinimal + "[operator]\nkind = \"simulated\"\n"),
+               Catch::Contains("operator.resource: missing"));
+    CHECK_THAT(error_of(kMinimal + "[station]\nmated_pairs = 0\n"), Catch::Contains("station.mated_pairs"));
+    CHECK_THAT(error_of(kMinimal + "[stations]\n"), Catch::Contains("stations: unknown key"));
+}
+
+TEST_CASE("a missing station file is a clear error") {
+    CHECK_THROWS_WITH(acquisition::load_station("/nonexistent/station.toml"),
+                      Catch::Contains("/nonexistent/station.toml: cannot open"));
+}
