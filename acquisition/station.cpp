@@ -2,12 +2,12 @@
 
 #include <fmt/format.h>
 
+#include <toml++/toml.h>
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <set>
 #include <sstream>
-#include <toml++/toml.h>
 
 #include "drivers/registry.hpp"
 
@@ -18,19 +18,22 @@ namespace {
 std::optional<std::string> iso_date(const std::string& text) {
     int year = 0, month = 0, day = 0;
     char tail = 0;
-    if (text.size() != 10 || std::sscanf(text.c_str(), "%4d-%2d-%2d%c", &year, &month, &day, &tail) != 3) {
+    if (text.size() != 10 ||
+        std::sscanf(text.c_str(), "%4d-%2d-%2d%c", &year, &month, &day, &tail) != 3) {
         return std::nullopt;
     }
-    const std::chrono::year_month_day date{std::chrono::year{year}, std::chrono::month(static_cast<unsigned>(month)),
+    const std::chrono::year_month_day date{std::chrono::year{year},
+                                           std::chrono::month(static_cast<unsigned>(month)),
                                            std::chrono::day(static_cast<unsigned>(day))};
-    if (!date.ok()) return std::nullopt;
+    if (!date.ok())
+        return std::nullopt;
     return text;
 }
 
 // Reads one table with a fixed set of keys, so a misspelt key is an error
 // with its line rather than a silently ignored setting.
 class TableReader {
-public:
+  public:
     TableReader(const toml::table& table, std::string path, const std::filesystem::path& file,
                 std::set<std::string> allowed)
         : table_(table), path_(std::move(path)), file_(file) {
@@ -44,24 +47,30 @@ public:
 
     std::optional<std::string> string(std::string_view key) const {
         const auto* node = table_.get(key);
-        if (!node) return std::nullopt;
-        if (auto value = node->value<std::string>()) return *value;
+        if (!node)
+            return std::nullopt;
+        if (auto value = node->value<std::string>())
+            return *value;
         throw error(*node, fmt::format("{}.{}: expected a string", path_, key));
     }
 
     std::string required_string(std::string_view key) const {
-        if (auto value = string(key)) return *value;
+        if (auto value = string(key))
+            return *value;
         throw StationFileError(fmt::format("{}:{}: {}.{}: missing (required)", file_.string(),
                                            table_.source().begin.line, path_, key));
     }
 
     std::optional<long long> integer(std::string_view key, long long min, long long max) const {
         const auto* node = table_.get(key);
-        if (!node) return std::nullopt;
+        if (!node)
+            return std::nullopt;
         const auto value = node->value_exact<int64_t>();
-        if (!value) throw error(*node, fmt::format("{}.{}: expected an integer", path_, key));
+        if (!value)
+            throw error(*node, fmt::format("{}.{}: expected an integer", path_, key));
         if (*value < min || *value > max) {
-            throw error(*node, fmt::format("{}.{}: {} is outside {}..{}", path_, key, *value, min, max));
+            throw error(*node,
+                        fmt::format("{}.{}: {} is outside {}..{}", path_, key, *value, min, max));
         }
         return *value;
     }
@@ -69,13 +78,15 @@ public:
     // A date either as a TOML date or as an ISO "YYYY-MM-DD" string.
     std::optional<std::string> date(std::string_view key) const {
         const auto* node = table_.get(key);
-        if (!node) return std::nullopt;
+        if (!node)
+            return std::nullopt;
         if (const auto* native = node->as_date()) {
             const auto& d = native->get();
             return fmt::format("{:04}-{:02}-{:02}", d.year, d.month, d.day);
         }
         if (auto text = node->value<std::string>()) {
-            if (auto iso = iso_date(*text)) return iso;
+            if (auto iso = iso_date(*text))
+                return iso;
         }
         throw error(*node, fmt::format("{}.{}: expected a date (YYYY-MM-DD)", path_, key));
     }
@@ -85,7 +96,7 @@ public:
             fmt::format("{}:{}: {}", file_.string(), node.source().begin.line, message));
     }
 
-private:
+  private:
     const toml::table& table_;
     std::string path_;
     const std::filesystem::path& file_;
@@ -93,10 +104,14 @@ private:
 
 drivers::Role parse_role(const TableReader& reader, const toml::node& node, const std::string& text,
                          const std::string& path) {
-    if (text == "power_meter") return drivers::Role::PowerMeter;
-    if (text == "light_source") return drivers::Role::LightSource;
-    if (text == "optical_switch") return drivers::Role::OpticalSwitch;
-    if (text == "return_loss_meter") return drivers::Role::ReturnLossMeter;
+    if (text == "power_meter")
+        return drivers::Role::PowerMeter;
+    if (text == "light_source")
+        return drivers::Role::LightSource;
+    if (text == "optical_switch")
+        return drivers::Role::OpticalSwitch;
+    if (text == "return_loss_meter")
+        return drivers::Role::ReturnLossMeter;
     throw reader.error(node, fmt::format("{}.role: '{}' is not one of power_meter, light_source, "
                                          "optical_switch, return_loss_meter",
                                          path, text));
@@ -104,13 +119,17 @@ drivers::Role parse_role(const TableReader& reader, const toml::node& node, cons
 
 template <typename Enum>
 Enum parse_choice(const TableReader& reader, const toml::node& node, const std::string& text,
-                  const std::string& what, std::initializer_list<std::pair<const char*, Enum>> choices) {
+                  const std::string& what,
+                  std::initializer_list<std::pair<const char*, Enum>> choices) {
     for (const auto& [name, value] : choices) {
-        if (text == name) return value;
+        if (text == name)
+            return value;
     }
     std::vector<std::string> names;
-    for (const auto& choice : choices) names.emplace_back(choice.first);
-    throw reader.error(node, fmt::format("{}: '{}' is not one of {}", what, text, fmt::join(names, ", ")));
+    for (const auto& choice : choices)
+        names.emplace_back(choice.first);
+    throw reader.error(
+        node, fmt::format("{}: '{}' is not one of {}", what, text, fmt::join(names, ", ")));
 }
 
 drivers::InstrumentConfig parse_instrument(const std::string& name, const toml::table& table,
@@ -132,50 +151,63 @@ drivers::InstrumentConfig parse_instrument(const std::string& name, const toml::
                                     [&](const auto& info) { return info.key == config.model; });
     if (model == models.end()) {
         std::vector<std::string> keys;
-        for (const auto& info : models) keys.push_back(info.key);
-        throw reader.error(*table.get("model"), fmt::format("{}.model: unknown model '{}' (known: {})",
-                                                            path, config.model, fmt::join(keys, ", ")));
+        for (const auto& info : models)
+            keys.push_back(info.key);
+        throw reader.error(*table.get("model"),
+                           fmt::format("{}.model: unknown model '{}' (known: {})", path,
+                                       config.model, fmt::join(keys, ", ")));
     }
     if (model->role != config.role) {
-        throw reader.error(*table.get("model"),
-                           fmt::format("{}.model: '{}' is a {}, not a {}", path, config.model,
-                                       drivers::to_string(model->role), drivers::to_string(config.role)));
+        throw reader.error(
+            *table.get("model"),
+            fmt::format("{}.model: '{}' is a {}, not a {}", path, config.model,
+                        drivers::to_string(model->role), drivers::to_string(config.role)));
     }
     try {
         (void)drivers::parse_resource(config.resource);
     } catch (const std::invalid_argument& bad) {
-        throw reader.error(*table.get("resource"), fmt::format("{}.resource: {}", path, bad.what()));
+        throw reader.error(*table.get("resource"),
+                           fmt::format("{}.resource: {}", path, bad.what()));
     }
 
-    if (auto v = reader.integer("timeout_ms", 1, 600000)) config.timeout = std::chrono::milliseconds(*v);
+    if (auto v = reader.integer("timeout_ms", 1, 600000))
+        config.timeout = std::chrono::milliseconds(*v);
     if (auto v = reader.integer("connect_timeout_ms", 1, 600000)) {
         config.transport.connect_timeout = std::chrono::milliseconds(*v);
     }
-    if (auto v = reader.integer("channels", 1, 1024)) config.channels = static_cast<int>(*v);
+    if (auto v = reader.integer("channels", 1, 1024))
+        config.channels = static_cast<int>(*v);
     config.calibration_due = reader.date("calibration_due");
 
     auto& serial = config.transport.serial;
-    if (auto v = reader.integer("baud", 50, 4000000)) serial.baud = static_cast<int>(*v);
-    if (auto v = reader.integer("data_bits", 5, 8)) serial.data_bits = static_cast<int>(*v);
-    if (auto v = reader.integer("stop_bits", 1, 2)) serial.stop_bits = static_cast<int>(*v);
+    if (auto v = reader.integer("baud", 50, 4000000))
+        serial.baud = static_cast<int>(*v);
+    if (auto v = reader.integer("data_bits", 5, 8))
+        serial.data_bits = static_cast<int>(*v);
+    if (auto v = reader.integer("stop_bits", 1, 2))
+        serial.stop_bits = static_cast<int>(*v);
     if (auto v = reader.string("parity")) {
-        serial.parity = parse_choice<drivers::Parity>(
-            reader, *table.get("parity"), *v, path + ".parity",
-            {{"none", drivers::Parity::None}, {"odd", drivers::Parity::Odd},
-             {"even", drivers::Parity::Even}, {"mark", drivers::Parity::Mark},
-             {"space", drivers::Parity::Space}});
+        serial.parity =
+            parse_choice<drivers::Parity>(reader, *table.get("parity"), *v, path + ".parity",
+                                          {{"none", drivers::Parity::None},
+                                           {"odd", drivers::Parity::Odd},
+                                           {"even", drivers::Parity::Even},
+                                           {"mark", drivers::Parity::Mark},
+                                           {"space", drivers::Parity::Space}});
     }
     if (auto v = reader.string("flow_control")) {
         serial.flow_control = parse_choice<drivers::FlowControl>(
             reader, *table.get("flow_control"), *v, path + ".flow_control",
-            {{"none", drivers::FlowControl::None}, {"xonxoff", drivers::FlowControl::XonXoff},
-             {"rtscts", drivers::FlowControl::RtsCts}, {"dtrdsr", drivers::FlowControl::DtrDsr}});
+            {{"none", drivers::FlowControl::None},
+             {"xonxoff", drivers::FlowControl::XonXoff},
+             {"rtscts", drivers::FlowControl::RtsCts}});
     }
     for (const auto* key : {"write_terminator", "read_terminator"}) {
         if (auto v = reader.string(key)) {
             if (*v != "\n" && *v != "\r\n" && *v != "\r") {
-                throw reader.error(*table.get(key),
-                                   fmt::format("{}.{}: must be \"\\n\", \"\\r\\n\" or \"\\r\"", path, key));
+                throw reader.error(
+                    *table.get(key),
+                    fmt::format("{}.{}: must be \"\\n\", \"\\r\\n\" or \"\\r\"", path, key));
             }
             (std::string_view(key) == "write_terminator" ? config.write_terminator
                                                          : config.read_terminator) = *v;
@@ -184,39 +216,75 @@ drivers::InstrumentConfig parse_instrument(const std::string& name, const toml::
     return config;
 }
 
+// A TOML basic string: double quotes, with the escapes TOML defines.
 std::string toml_quote(std::string_view text) {
-    std::ostringstream out;
-    out << toml::value<std::string>(std::string(text));
-    return out.str();
+    std::string out = "\"";
+    for (const char c : text) {
+        switch (c) {
+            case '"':
+                out += "\\\"";
+                break;
+            case '\\':
+                out += "\\\\";
+                break;
+            case '\n':
+                out += "\\n";
+                break;
+            case '\r':
+                out += "\\r";
+                break;
+            case '\t':
+                out += "\\t";
+                break;
+            default:
+                if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+                    out += fmt::format("\\u{:04X}", static_cast<unsigned char>(c));
+                } else {
+                    out += c;
+                }
+        }
+    }
+    return out + "\"";
 }
 
 std::string_view role_key(drivers::Role role) {
     switch (role) {
-        case drivers::Role::PowerMeter: return "power_meter";
-        case drivers::Role::LightSource: return "light_source";
-        case drivers::Role::OpticalSwitch: return "optical_switch";
-        case drivers::Role::ReturnLossMeter: return "return_loss_meter";
+        case drivers::Role::PowerMeter:
+            return "power_meter";
+        case drivers::Role::LightSource:
+            return "light_source";
+        case drivers::Role::OpticalSwitch:
+            return "optical_switch";
+        case drivers::Role::ReturnLossMeter:
+            return "return_loss_meter";
     }
     return "?";
 }
 
 std::string_view parity_key(drivers::Parity parity) {
     switch (parity) {
-        case drivers::Parity::None: return "none";
-        case drivers::Parity::Odd: return "odd";
-        case drivers::Parity::Even: return "even";
-        case drivers::Parity::Mark: return "mark";
-        case drivers::Parity::Space: return "space";
+        case drivers::Parity::None:
+            return "none";
+        case drivers::Parity::Odd:
+            return "odd";
+        case drivers::Parity::Even:
+            return "even";
+        case drivers::Parity::Mark:
+            return "mark";
+        case drivers::Parity::Space:
+            return "space";
     }
     return "none";
 }
 
 std::string_view flow_key(drivers::FlowControl flow) {
     switch (flow) {
-        case drivers::FlowControl::None: return "none";
-        case drivers::FlowControl::XonXoff: return "xonxoff";
-        case drivers::FlowControl::RtsCts: return "rtscts";
-        case drivers::FlowControl::DtrDsr: return "dtrdsr";
+        case drivers::FlowControl::None:
+            return "none";
+        case drivers::FlowControl::XonXoff:
+            return "xonxoff";
+        case drivers::FlowControl::RtsCts:
+            return "rtscts";
     }
     return "none";
 }
@@ -225,7 +293,8 @@ std::string_view flow_key(drivers::FlowControl flow) {
 
 const drivers::InstrumentConfig* StationConfig::find(std::string_view wanted) const {
     for (const auto& instrument : instruments) {
-        if (instrument.name == wanted) return &instrument;
+        if (instrument.name == wanted)
+            return &instrument;
     }
     return nullptr;
 }
@@ -246,8 +315,10 @@ StationConfig parse_station(std::string_view toml_text, const std::filesystem::p
     if (const auto* table = root["station"].as_table()) {
         TableReader reader(*table, "station", source_name,
                            {"name", "mated_pairs", "reference_max_age_min"});
-        if (auto v = reader.string("name")) station.name = *v;
-        if (auto v = reader.integer("mated_pairs", 1, 8)) station.mated_pairs = static_cast<int>(*v);
+        if (auto v = reader.string("name"))
+            station.name = *v;
+        if (auto v = reader.integer("mated_pairs", 1, 8))
+            station.mated_pairs = static_cast<int>(*v);
         if (auto v = reader.integer("reference_max_age_min", 1, 7 * 24 * 60)) {
             station.reference_max_age_min = static_cast<int>(*v);
         }
@@ -255,7 +326,8 @@ StationConfig parse_station(std::string_view toml_text, const std::filesystem::p
 
     const auto* instruments = root["instruments"].as_table();
     if (!instruments || instruments->empty()) {
-        throw StationFileError(fmt::format("{}: no [instruments.<name>] tables", source_name.string()));
+        throw StationFileError(
+            fmt::format("{}: no [instruments.<name>] tables", source_name.string()));
     }
     std::vector<std::pair<const toml::table*, std::string>> ordered;
     for (const auto& [key, node] : *instruments) {
@@ -276,15 +348,17 @@ StationConfig parse_station(std::string_view toml_text, const std::filesystem::p
     if (const auto* table = root["operator"].as_table()) {
         TableReader reader(*table, "operator", source_name, {"kind", "resource", "timeout_ms"});
         const auto kind = reader.string("kind").value_or("console");
-        station.operator_channel.kind = parse_choice<OperatorConfig::Kind>(
-            reader, *table, kind, "operator.kind",
-            {{"console", OperatorConfig::Kind::Console}, {"simulated", OperatorConfig::Kind::Simulated}});
+        station.operator_channel.kind =
+            parse_choice<OperatorConfig::Kind>(reader, *table, kind, "operator.kind",
+                                               {{"console", OperatorConfig::Kind::Console},
+                                                {"simulated", OperatorConfig::Kind::Simulated}});
         if (station.operator_channel.kind == OperatorConfig::Kind::Simulated) {
             station.operator_channel.resource = reader.required_string("resource");
             try {
                 (void)drivers::parse_resource(station.operator_channel.resource);
             } catch (const std::invalid_argument& bad) {
-                throw reader.error(*table->get("resource"), fmt::format("operator.resource: {}", bad.what()));
+                throw reader.error(*table->get("resource"),
+                                   fmt::format("operator.resource: {}", bad.what()));
             }
         }
         if (auto v = reader.integer("timeout_ms", 1, 3600000)) {
@@ -296,7 +370,8 @@ StationConfig parse_station(std::string_view toml_text, const std::filesystem::p
 
 StationConfig load_station(const std::filesystem::path& path) {
     std::ifstream in(path);
-    if (!in) throw StationFileError(fmt::format("{}: cannot open station file", path.string()));
+    if (!in)
+        throw StationFileError(fmt::format("{}: cannot open station file", path.string()));
     std::ostringstream text;
     text << in.rdbuf();
     return parse_station(text.str(), path);
@@ -305,12 +380,14 @@ StationConfig load_station(const std::filesystem::path& path) {
 std::string format_station(const StationConfig& station) {
     const drivers::InstrumentConfig defaults;
     std::string out;
-    out += fmt::format("[station]\nname = {}\nmated_pairs = {}\nreference_max_age_min = {}\n",
-                       toml_quote(station.name), station.mated_pairs, station.reference_max_age_min);
+    out +=
+        fmt::format("[station]\nname = {}\nmated_pairs = {}\nreference_max_age_min = {}\n",
+                    toml_quote(station.name), station.mated_pairs, station.reference_max_age_min);
     const auto& op = station.operator_channel;
     out += fmt::format("\n[operator]\nkind = \"{}\"\n",
                        op.kind == OperatorConfig::Kind::Simulated ? "simulated" : "console");
-    if (op.kind == OperatorConfig::Kind::Simulated) out += fmt::format("resource = {}\n", toml_quote(op.resource));
+    if (op.kind == OperatorConfig::Kind::Simulated)
+        out += fmt::format("resource = {}\n", toml_quote(op.resource));
     out += fmt::format("timeout_ms = {}\n", op.timeout.count());
 
     for (const auto& instrument : station.instruments) {
@@ -318,12 +395,16 @@ std::string format_station(const StationConfig& station) {
                            instrument.name, role_key(instrument.role), toml_quote(instrument.model),
                            toml_quote(instrument.resource));
         out += fmt::format("timeout_ms = {}\n", instrument.timeout.count());
-        if (instrument.channels > 0) out += fmt::format("channels = {}\n", instrument.channels);
-        if (instrument.calibration_due) out += fmt::format("calibration_due = {}\n", *instrument.calibration_due);
-        if (std::holds_alternative<drivers::SerialResource>(drivers::parse_resource(instrument.resource))) {
+        if (instrument.channels > 0)
+            out += fmt::format("channels = {}\n", instrument.channels);
+        if (instrument.calibration_due)
+            out += fmt::format("calibration_due = {}\n", *instrument.calibration_due);
+        if (std::holds_alternative<drivers::SerialResource>(
+                drivers::parse_resource(instrument.resource))) {
             const auto& serial = instrument.transport.serial;
             out += fmt::format(
-                "baud = {}\ndata_bits = {}\nparity = \"{}\"\nstop_bits = {}\nflow_control = \"{}\"\n",
+                "baud = {}\ndata_bits = {}\nparity = \"{}\"\nstop_bits = {}\nflow_control = "
+                "\"{}\"\n",
                 serial.baud, serial.data_bits, parity_key(serial.parity), serial.stop_bits,
                 flow_key(serial.flow_control));
         }
@@ -342,9 +423,11 @@ void save_station(const StationConfig& station, const std::filesystem::path& pat
     const auto temporary = std::filesystem::path(path.string() + ".tmp");
     {
         std::ofstream out(temporary, std::ios::trunc);
-        if (!out) throw StationFileError(fmt::format("{}: cannot write station file", path.string()));
+        if (!out)
+            throw StationFileError(fmt::format("{}: cannot write station file", path.string()));
         out << format_station(station);
-        if (!out.flush()) throw StationFileError(fmt::format("{}: write failed", path.string()));
+        if (!out.flush())
+            throw StationFileError(fmt::format("{}: write failed", path.string()));
     }
     std::filesystem::rename(temporary, path);
 }

@@ -25,11 +25,11 @@ struct OperatorConfig {
 
 struct StationConfig {
     std::string name = "station";
-    int mated_pairs = 1;                 // mated pairs contained in the measured IL
-    int reference_max_age_min = 240;     // a reference older than this refuses a test
+    int mated_pairs = 1;              // mated pairs contained in the measured IL
+    int reference_max_age_min = 240;  // a reference older than this refuses a test
     std::vector<drivers::InstrumentConfig> instruments;  // in file order
     OperatorConfig operator_channel;
-    std::filesystem::path source_path;   // where it was loaded from, for messages
+    std::filesystem::path source_path;  // where it was loaded from, for messages
 
     const drivers::InstrumentConfig* find(std::string_view name) const;
 };
@@ -41,7 +41,7 @@ std::string format_station(const StationConfig& station);
 void save_station(const StationConfig& station, const std::filesystem::path& path);
 
 class StationFileError : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 

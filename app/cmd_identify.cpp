@@ -40,22 +40,23 @@ std::string today_iso() {
 }
 
 Row identify_instrument(const drivers::InstrumentConfig& config, const std::string& today) {
-    Row row{config.name, std::string(drivers::to_string(config.role)), config.model, config.resource,
-            {}, config.calibration_due.value_or(""), Status::Ok, ""};
+    Row row{
+        config.name, std::string(drivers::to_string(config.role)), config.model, config.resource,
+        {},          config.calibration_due.value_or(""),          Status::Ok,   ""};
     try {
         auto instrument = drivers::make_instrument(config);
         row.identity = instrument->identify();
         if (!instrument->accepts(row.identity)) {
             row.status = Status::WrongModel;
-            row.problem = fmt::format("station file says {} but the instrument is a {} {}", config.model,
-                                      row.identity.vendor, row.identity.model);
+            row.problem = fmt::format("station file says {} but the instrument is a {} {}",
+                                      config.model, row.identity.vendor, row.identity.model);
         } else if (!row.calibration_due.empty() && row.calibration_due < today) {
             row.status = Status::CalibrationOverdue;
             row.problem = fmt::format("calibration was due {}", row.calibration_due);
         }
     } catch (const drivers::InstrumentError& error) {
         row.status = error.kind() == drivers::ErrorKind::Configuration ? Status::WrongModel
-                                                                        : Status::Unreachable;
+                                                                       : Status::Unreachable;
         row.problem = error.what();
     }
     return row;
@@ -78,10 +79,14 @@ Row identify_operator_channel(const acquisition::OperatorConfig& op) {
 
 std::string_view status_text(Status status) {
     switch (status) {
-        case Status::Ok: return "ok";
-        case Status::WrongModel: return "WRONG MODEL";
-        case Status::Unreachable: return "UNREACHABLE";
-        case Status::CalibrationOverdue: return "CAL OVERDUE";
+        case Status::Ok:
+            return "ok";
+        case Status::WrongModel:
+            return "WRONG MODEL";
+        case Status::Unreachable:
+            return "UNREACHABLE";
+        case Status::CalibrationOverdue:
+            return "CAL OVERDUE";
     }
     return "?";
 }
@@ -99,18 +104,21 @@ int run_identify(const IdentifyOptions& options) {
     // unreachable one costs its timeout once, not once per row.
     std::vector<std::future<Row>> pending;
     for (const auto& config : station.instruments) {
-        pending.push_back(std::async(std::launch::async, identify_instrument, std::cref(config), today));
+        pending.push_back(
+            std::async(std::launch::async, identify_instrument, std::cref(config), today));
     }
     if (station.operator_channel.kind == acquisition::OperatorConfig::Kind::Simulated) {
         pending.push_back(std::async(std::launch::async, identify_operator_channel,
                                      std::cref(station.operator_channel)));
     }
     std::vector<Row> rows;
-    for (auto& future : pending) rows.push_back(future.get());
+    for (auto& future : pending)
+        rows.push_back(future.get());
 
     // The worst finding decides: unreachable, then wrong model, then calibration.
     const auto any = [&](Status status) {
-        return std::any_of(rows.begin(), rows.end(), [&](const Row& row) { return row.status == status; });
+        return std::any_of(rows.begin(), rows.end(),
+                           [&](const Row& row) { return row.status == status; });
     };
     const int code = any(Status::Unreachable)          ? kAborted
                      : any(Status::WrongModel)         ? kBadInput
@@ -137,16 +145,18 @@ int run_identify(const IdentifyOptions& options) {
     }
 
     fmt::print("station {} ({})\n", station.name, options.station_file.string());
-    fmt::print("{:<9} {:<18} {:<40} {:<22} {:<10} {:<12} {:<18} {:<11} {}\n", "NAME", "ROLE", "RESOURCE",
-               "VENDOR", "MODEL", "SERIAL", "FIRMWARE", "CAL DUE", "STATUS");
+    fmt::print("{:<9} {:<18} {:<40} {:<22} {:<10} {:<12} {:<18} {:<11} {}\n", "NAME", "ROLE",
+               "RESOURCE", "VENDOR", "MODEL", "SERIAL", "FIRMWARE", "CAL DUE", "STATUS");
     for (const auto& row : rows) {
-        fmt::print("{:<9} {:<18} {:<40} {:<22} {:<10} {:<12} {:<18} {:<11} {}\n", row.name, row.role,
-                   row.resource, row.identity.vendor, row.identity.model, row.identity.serial,
-                   row.identity.firmware, row.calibration_due.empty() ? "-" : row.calibration_due,
+        fmt::print("{:<9} {:<18} {:<40} {:<22} {:<10} {:<12} {:<18} {:<11} {}\n", row.name,
+                   row.role, row.resource, row.identity.vendor, row.identity.model,
+                   row.identity.serial, row.identity.firmware,
+                   row.calibration_due.empty() ? "-" : row.calibration_due,
                    status_text(row.status));
     }
     for (const auto& row : rows) {
-        if (row.status != Status::Ok) fmt::print(stderr, "{}: {}\n", row.name, row.problem);
+        if (row.status != Status::Ok)
+            fmt::print(stderr, "{}: {}\n", row.name, row.problem);
     }
     return code;
 }
@@ -155,8 +165,9 @@ int run_identify(const IdentifyOptions& options) {
 
 CommandRunner add_identify_command(CLI::App& app) {
     auto options = std::make_shared<IdentifyOptions>();
-    auto* cmd = app.add_subcommand("identify", "Ask every instrument of a station who it is (*IDN?) and "
-                                               "check it against the station file");
+    auto* cmd = app.add_subcommand("identify",
+                                   "Ask every instrument of a station who it is (*IDN?) and "
+                                   "check it against the station file");
     cmd->add_option("--station", options->station_file, "station file (TOML)")->required();
     cmd->add_flag("--json", options->json, "one JSON array on stdout instead of the table");
     return [options] { return run_identify(*options); };

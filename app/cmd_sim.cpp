@@ -36,12 +36,12 @@ int run_sim(const SimOptions& options) {
     bench_options.time_scale = options.time_scale;
     bench_options.random_seed = options.random_seed;
     bench_options.faults = options.faults;
-    bench_options.run_dir = options.run_dir.empty()
-                                ? std::filesystem::temp_directory_path() /
-                                      fmt::format("mpobench-sim-{}", ::getpid())
-                                : options.run_dir;
+    bench_options.run_dir = options.run_dir.empty() ? std::filesystem::temp_directory_path() /
+                                                          fmt::format("mpobench-sim-{}", ::getpid())
+                                                    : options.run_dir;
     try {
-        if (!options.dut_file.empty()) bench_options.dut = fixtures::load_dut(options.dut_file);
+        if (!options.dut_file.empty())
+            bench_options.dut = fixtures::load_dut(options.dut_file);
         (void)fixtures::parse_fault_spec(options.faults);
     } catch (const fixtures::DutFileError& error) {
         fmt::print(stderr, "mpobench sim: {}\n", error.what());
@@ -69,7 +69,8 @@ int run_sim(const SimOptions& options) {
         fmt::print("  {:<8} {:<16} {}\n", instrument.name, instrument.model, instrument.resource);
     }
     fmt::print("  {:<8} {:<16} {}\n", "operator", "simulated", station.operator_channel.resource);
-    fmt::print("station file: {}\nstop with Ctrl-C (SIGINT) or SIGTERM\n", options.station_out.string());
+    fmt::print("station file: {}\nstop with Ctrl-C (SIGINT) or SIGTERM\n",
+               options.station_out.string());
     std::fflush(stdout);
 
     int signal_number = 0;
@@ -86,20 +87,24 @@ int run_sim(const SimOptions& options) {
 
 CommandRunner add_sim_command(CLI::App& app) {
     auto options = std::make_shared<SimOptions>();
-    auto* cmd = app.add_subcommand("sim", "Run the simulated bench until SIGINT/SIGTERM and write a "
-                                          "station file that reaches it");
-    auto* dut = cmd->add_option("--dut", options->dut_file, "DUT file (JSON) of the simulated assembly")
-                    ->check(CLI::ExistingFile);
+    auto* cmd = app.add_subcommand("sim",
+                                   "Run the simulated bench until SIGINT/SIGTERM and write a "
+                                   "station file that reaches it");
+    auto* dut =
+        cmd->add_option("--dut", options->dut_file, "DUT file (JSON) of the simulated assembly")
+            ->check(CLI::ExistingFile);
     auto* random = cmd->add_option("--random", options->random_seed,
                                    "generate realistic assemblies from this seed");
     dut->excludes(random);
-    cmd->add_option("--station-out", options->station_out, "station file to write")->capture_default_str();
+    cmd->add_option("--station-out", options->station_out, "station file to write")
+        ->capture_default_str();
     cmd->add_option("--time-scale", options->time_scale,
                     "instrument time multiplier: 1 = real timing, 0.01 = 100x faster, 0 = no waits")
         ->check(CLI::Range(0.0, 100.0))
         ->capture_default_str();
     cmd->add_option("--faults", options->faults, "fault injection SPEC (see README)");
-    cmd->add_option("--run-dir", options->run_dir, "directory for the serial-port links (default: a new temp dir)");
+    cmd->add_option("--run-dir", options->run_dir,
+                    "directory for the serial-port links (default: a new temp dir)");
     return [options] { return run_sim(*options); };
 }
 

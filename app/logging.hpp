@@ -8,8 +8,8 @@
 namespace mpobench::app {
 
 struct LoggingOptions {
-    std::string level = "info";       // trace, debug, info, warn, error, critical, off
-    std::filesystem::path file;       // empty: $MPOBENCH_LOG_DIR or ./logs, mpobench.log
+    std::string level = "info";  // trace, debug, info, warn, error, critical, off
+    std::filesystem::path file;  // empty: $MPOBENCH_LOG_DIR or ./logs, mpobench.log
 };
 
 // Throws std::invalid_argument for an unknown level.

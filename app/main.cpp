@@ -1,7 +1,7 @@
 // mpobench: production test of MPO/MTP fibre-optic cable assemblies.
 
-#include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include <map>
 
@@ -13,19 +13,23 @@ int main(int argc, char** argv) {
     using namespace mpobench::app;
     CLI::App app{"mpobench — acceptance test bench for MPO/MTP fibre-optic cable assemblies"};
     app.set_version_flag("--version", std::string("mpobench ") + MPOBENCH_VERSION);
-    app.require_subcommand(1);
+    // At most one command; none, or an unknown word, is a usage error below.
+    app.require_subcommand(0, 1);
 
     LoggingOptions logging;
-    app.add_option("--log-level", logging.level, "trace, debug (every SCPI exchange), info, warn, error, off")
+    app.add_option("--log-level", logging.level,
+                   "trace, debug (every SCPI exchange), info, warn, error, off")
         ->capture_default_str();
-    app.add_option("--log-file", logging.file, "rotating log file (default: $MPOBENCH_LOG_DIR or ./logs/mpobench.log)");
+    app.add_option("--log-file", logging.file,
+                   "rotating log file (default: $MPOBENCH_LOG_DIR or ./logs/mpobench.log)");
 
     std::map<const CLI::App*, CommandRunner> runners;
     auto add = [&](CommandRunner (*registrar)(CLI::App&)) {
         const auto before = app.get_subcommands({});
         CommandRunner runner = registrar(app);
         for (const auto* sub : app.get_subcommands({})) {
-            if (std::find(before.begin(), before.end(), sub) == before.end()) runners[sub] = runner;
+            if (std::find(before.begin(), before.end(), sub) == before.end())
+                runners[sub] = runner;
         }
     };
     add(add_sim_command);
@@ -47,6 +51,10 @@ int main(int argc, char** argv) {
         return kBadInput;
     }
 
+    if (app.get_subcommands().empty()) {
+        fmt::print(stderr, "mpobench: a command is required\n\n{}", app.help());
+        return kBadInput;
+    }
     for (const auto* sub : app.get_subcommands()) {
         const auto found = runners.find(sub);
         if (found != runners.end()) {

@@ -28,11 +28,12 @@ std::string printable(std::string_view bytes, std::size_t max_length = 120);
 // Raised by transports; the SCPI session adds the command context and
 // rethrows it as an InstrumentError.
 class TransportError : public std::runtime_error {
-public:
-    TransportError(ErrorKind kind, const std::string& what) : std::runtime_error(what), kind_(kind) {}
+  public:
+    TransportError(ErrorKind kind, const std::string& what)
+        : std::runtime_error(what), kind_(kind) {}
     ErrorKind kind() const { return kind_; }
 
-private:
+  private:
     ErrorKind kind_;
 };
 
@@ -46,13 +47,13 @@ struct ErrorContext {
 
 // what() is one line: "<role> (<resource>): '<command>' <detail>; reply '<reply>'".
 class InstrumentError : public std::runtime_error {
-public:
+  public:
     InstrumentError(ErrorKind kind, ErrorContext context, const std::string& detail);
     ErrorKind kind() const { return kind_; }
     const ErrorContext& context() const { return context_; }
     const std::string& detail() const { return detail_; }
 
-private:
+  private:
     ErrorKind kind_;
     ErrorContext context_;
     std::string detail_;

@@ -14,15 +14,15 @@ enum class Role { PowerMeter, LightSource, OpticalSwitch, ReturnLossMeter };
 std::string_view to_string(Role role);
 
 struct InstrumentConfig {
-    std::string name;         // station-file key, e.g. "meter"
+    std::string name;  // station-file key, e.g. "meter"
     Role role = Role::PowerMeter;
-    std::string model;        // driver key, e.g. "keysight-n7745", "thorlabs-pm100"
-    std::string resource;     // VISA resource string
+    std::string model;     // driver key, e.g. "keysight-n7745", "thorlabs-pm100"
+    std::string resource;  // VISA resource string
     TransportOptions transport;
     std::string write_terminator = "\n";
     std::string read_terminator = "\n";
     std::chrono::milliseconds timeout{2000};
-    int channels = 0;                            // multi-port meters / switch ports; 0 = ask the model
+    int channels = 0;  // multi-port meters / switch ports; 0 = ask the model
     std::optional<std::string> calibration_due;  // ISO date, YYYY-MM-DD
 };
 

@@ -1,0 +1,153 @@
+#include "drivers/registry.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <functional>
+#include <stdexcept>
+
+#include "drivers/models/keysight_81610a.hpp"
+#include "drivers/models/keysight_8165x.hpp"
+#include "drivers/models/keysight_n773x.hpp"
+#include "drivers/models/keysight_n774x.hpp"
+#include "drivers/models/thorlabs_pm100.hpp"
+
+namespace mpobench::drivers {
+
+namespace {
+
+using Factory = std::function<std::unique_ptr<Instrument>(const InstrumentConfig&)>;
+
+struct Model {
+    ModelInfo info;
+    Factory build;
+};
+
+template <typename Driver>
+Factory factory() {
+    return [](const InstrumentConfig& config) -> std::unique_ptr<Instrument> {
+        return std::make_unique<Driver>(config, make_session(config));
+    };
+}
+
+// Adding a model is adding a row.
+const std::vector<Model>& models() {
+    static const std::vector<Model> table = {
+        {{"keysight-n774x", Role::PowerMeter, "Keysight N7744/N7745 multiport power meter"},
+         factory<KeysightN774x>()},
+        {{"thorlabs-pm100", Role::PowerMeter, "Thorlabs PM100 family single-channel power meter"},
+         factory<ThorlabsPm100>()},
+        {{"keysight-8165x", Role::LightSource,
+          "Keysight 8165x source modules in an 8163/8164/8166 mainframe"},
+         factory<Keysight8165x>()},
+        {{"keysight-n773x", Role::OpticalSwitch, "Keysight N7731C/N7734C 1xN optical switch"},
+         factory<KeysightN773x>()},
+        {{"keysight-81610a", Role::ReturnLossMeter,
+          "Keysight 81610A return loss module in an 8163/8164/8166 mainframe"},
+         factory<Keysight81610a>()},
+    };
+    return table;
+}
+
+ErrorContext config_context(const InstrumentConfig& config) {
+    return ErrorContext{config.name, config.resource, "", std::nullopt, {}};
+}
+
+std::string known_keys(std::optional<Role> role) {
+    std::string text;
+    for (const Model& model : models()) {
+        if (role && model.info.role != *role)
+            continue;
+        if (!text.empty())
+            text += ", ";
+        text += fmt::format("{} ({})", model.info.key, to_string(model.info.role));
+    }
+    return text;
+}
+
+const Model& find_model(const InstrumentConfig& config) {
+    const auto& table = models();
+    const auto found = std::find_if(table.begin(), table.end(), [&](const Model& model) {
+        return model.info.key == config.model;
+    });
+    if (found == table.end()) {
+        throw InstrumentError(ErrorKind::Configuration, config_context(config),
+                              fmt::format("unknown instrument model '{}'; known models: {}",
+                                          config.model, known_keys(std::nullopt)));
+    }
+    if (found->info.role != config.role) {
+        throw InstrumentError(
+            ErrorKind::Configuration, config_context(config),
+            fmt::format("model '{}' is a {}, but the station file uses it as a {}; {} models: {}",
+                        config.model, to_string(found->info.role), to_string(config.role),
+                        to_string(config.role), known_keys(config.role)));
+    }
+    return *found;
+}
+
+template <typename RoleInterface>
+std::unique_ptr<RoleInterface> make_role(const InstrumentConfig& config, Role role) {
+    if (config.role != role) {
+        throw InstrumentError(ErrorKind::Configuration, config_context(config),
+                              fmt::format("instrument '{}' is configured as a {}, not a {}",
+                                          config.name, to_string(config.role), to_string(role)));
+    }
+    std::unique_ptr<Instrument> instrument = find_model(config).build(config);
+    auto* typed = dynamic_cast<RoleInterface*>(instrument.get());
+    if (typed == nullptr) {
+        throw std::logic_error(fmt::format("model table: '{}' does not implement the {} role",
+                                           config.model, to_string(role)));
+    }
+    instrument.release();
+    return std::unique_ptr<RoleInterface>(typed);
+}
+
+}  // namespace
+
+const std::vector<ModelInfo>& known_models() {
+    static const std::vector<ModelInfo> infos = [] {
+        std::vector<ModelInfo> list;
+        for (const Model& model : models())
+            list.push_back(model.info);
+        return list;
+    }();
+    return infos;
+}
+
+std::unique_ptr<ScpiSession> make_session(const InstrumentConfig& config) {
+    Resource resource;
+    try {
+        resource = parse_resource(config.resource);
+    } catch (const std::invalid_argument& error) {
+        throw InstrumentError(ErrorKind::Configuration, config_context(config), error.what());
+    }
+    SessionOptions options;
+    options.role = config.name;
+    options.write_terminator = config.write_terminator;
+    options.read_terminator = config.read_terminator;
+    options.timeout = config.timeout;
+    return std::make_unique<ScpiSession>(make_transport(resource, config.transport),
+                                         std::move(options));
+}
+
+std::unique_ptr<PowerMeter> make_power_meter(const InstrumentConfig& config) {
+    return make_role<PowerMeter>(config, Role::PowerMeter);
+}
+
+std::unique_ptr<LightSource> make_light_source(const InstrumentConfig& config) {
+    return make_role<LightSource>(config, Role::LightSource);
+}
+
+std::unique_ptr<OpticalSwitch> make_optical_switch(const InstrumentConfig& config) {
+    return make_role<OpticalSwitch>(config, Role::OpticalSwitch);
+}
+
+std::unique_ptr<ReturnLossMeter> make_return_loss_meter(const InstrumentConfig& config) {
+    return make_role<ReturnLossMeter>(config, Role::ReturnLossMeter);
+}
+
+std::unique_ptr<Instrument> make_instrument(const InstrumentConfig& config) {
+    return find_model(config).build(config);
+}
+
+}  // namespace mpobench::drivers

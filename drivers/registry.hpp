@@ -13,7 +13,7 @@
 namespace mpobench::drivers {
 
 struct ModelInfo {
-    std::string key;          // "keysight-n7745"
+    std::string key;  // "keysight-n7745"
     Role role;
     std::string description;  // "Keysight N7744/N7745 multiport power meter"
 };

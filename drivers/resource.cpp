@@ -59,8 +59,9 @@ TcpSocketResource parse_tcpip(std::string_view text, const std::vector<std::stri
         reject(text, "the board after TCPIP must be a number");
     }
     if (iequals(fields.back(), "INSTR")) {
-        reject(text, "VXI-11/HiSLIP (TCPIP::host[::device]::INSTR) is not supported yet; "
-                     "use the raw socket form TCPIP::host::port::SOCKET");
+        reject(text,
+               "VXI-11/HiSLIP (TCPIP::host[::device]::INSTR) is not supported yet; "
+               "use the raw socket form TCPIP::host::port::SOCKET");
     }
     if (fields.size() != 4 || !iequals(fields[3], "SOCKET")) {
         reject(text, fmt::format("expected {}", kForms));
@@ -92,8 +93,9 @@ SerialResource parse_asrl(std::string_view text, const std::vector<std::string_v
     }
     const long number = digits_value(board);
     if (number < 1) {
-        reject(text, "ASRL must be followed by a device path (ASRL/dev/ttyUSB0) or a port "
-                     "number from 1 (ASRL1 = /dev/ttyS0)");
+        reject(text,
+               "ASRL must be followed by a device path (ASRL/dev/ttyUSB0) or a port "
+               "number from 1 (ASRL1 = /dev/ttyS0)");
     }
     return {fmt::format("/dev/ttyS{}", number - 1)};
 }
@@ -109,7 +111,8 @@ Resource parse_resource(std::string_view text) {
         return parse_asrl(text, fields);
     }
     if (istarts_with(fields[0], "USB") || istarts_with(fields[0], "GPIB")) {
-        reject(text, fmt::format("USB-TMC and GPIB resources are not supported yet; use {}", kForms));
+        reject(text,
+               fmt::format("USB-TMC and GPIB resources are not supported yet; use {}", kForms));
     }
     reject(text, fmt::format("expected {}", kForms));
 }
@@ -134,7 +137,8 @@ std::unique_ptr<Transport> make_transport(const Resource& resource,
             return std::make_unique<TcpTransport>(tcp, options.connect_timeout);
         }
         std::unique_ptr<Transport> operator()(const SerialResource& serial) const {
-            return std::make_unique<SerialTransport>(serial, options.serial);
+            return std::make_unique<SerialTransport>(serial, options.serial,
+                                                     options.connect_timeout);
         }
     };
     return std::visit(Maker{options}, resource);

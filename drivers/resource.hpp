@@ -18,21 +18,28 @@ struct TcpSocketResource {
     int board = 0;
     std::string host;
     std::uint16_t port = 5025;
+
+    bool operator==(const TcpSocketResource&) const = default;
 };
 
 struct SerialResource {
     std::string device;  // e.g. /dev/ttyUSB0, /dev/pts/7, or a by-id symlink
+
+    bool operator==(const SerialResource&) const = default;
 };
 
 using Resource = std::variant<TcpSocketResource, SerialResource>;
 
 // Throws std::invalid_argument quoting the string for malformed or
 // unsupported forms (VXI-11 ::INSTR and USB are rejected with a clear message).
+// Keywords are case-insensitive. ASRL takes a device path (ASRL/dev/ttyUSB0)
+// or a VISA port number, ASRLn being COMn: /dev/ttyS(n-1).
 Resource parse_resource(std::string_view text);
 std::string format_resource(const Resource& resource);
 
 enum class Parity { None, Odd, Even, Mark, Space };
-enum class FlowControl { None, XonXoff, RtsCts, DtrDsr };
+// Linux serial drivers offer no DTR/DSR handshake, so neither does the station file.
+enum class FlowControl { None, XonXoff, RtsCts };
 
 struct SerialSettings {
     int baud = 9600;
@@ -48,6 +55,7 @@ struct TransportOptions {
 };
 
 // Builds the transport a resource names (not yet opened).
-std::unique_ptr<Transport> make_transport(const Resource& resource, const TransportOptions& options);
+std::unique_ptr<Transport> make_transport(const Resource& resource,
+                                          const TransportOptions& options);
 
 }  // namespace mpobench::drivers

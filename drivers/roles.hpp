@@ -29,12 +29,12 @@ struct ReturnLossReading {
 };
 
 class Instrument {
-public:
+  public:
     virtual ~Instrument() = default;
-    virtual std::string role() const = 0;      // station-file name
-    virtual std::string model() const = 0;     // driver model key, e.g. "keysight-n7745"
+    virtual std::string role() const = 0;   // station-file name
+    virtual std::string model() const = 0;  // driver model key, e.g. "keysight-n7745"
     virtual std::string resource() const = 0;
-    virtual Identity identify() = 0;           // *IDN?
+    virtual Identity identify() = 0;  // *IDN?
     // Whether an identity reply is a model this driver speaks to.
     virtual bool accepts(const Identity& identity) const = 0;
     // Clears status and the error queue and puts the instrument in the
@@ -46,9 +46,9 @@ public:
 };
 
 class PowerMeter : public Instrument {
-public:
+  public:
     virtual int channel_count() const = 0;
-    virtual void set_wavelength_nm(double wavelength_nm) = 0;          // every channel
+    virtual void set_wavelength_nm(double wavelength_nm) = 0;              // every channel
     virtual void set_averaging_time(std::chrono::microseconds atime) = 0;  // every channel
     virtual std::chrono::microseconds averaging_time() const = 0;
     // Starts one averaging window on every channel; read_all_dbm() collects it.
@@ -60,7 +60,7 @@ public:
 };
 
 class LightSource : public Instrument {
-public:
+  public:
     virtual std::vector<double> wavelengths_nm() const = 0;  // lasers available
     virtual void select_wavelength_nm(double wavelength_nm) = 0;
     virtual double wavelength_nm() = 0;
@@ -70,7 +70,7 @@ public:
 };
 
 class OpticalSwitch : public Instrument {
-public:
+  public:
     virtual int port_count() const = 0;
     // Connects the common input to output `port` (1-based) and returns once
     // the switch reports the move complete (settled).
@@ -79,7 +79,7 @@ public:
 };
 
 class ReturnLossMeter : public Instrument {
-public:
+  public:
     virtual void set_wavelength_nm(double wavelength_nm) = 0;
     virtual void set_averaging_time(std::chrono::microseconds atime) = 0;
     virtual std::chrono::microseconds averaging_time() const = 0;

@@ -3,6 +3,7 @@
 // every malformed reply becomes a std::invalid_argument naming the text.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -60,8 +61,15 @@ ErrorEntry parse_error_entry(std::string_view text);
 // IEEE 488.2 definite-length block: '#', one digit d (1-9), d digits of
 // length, then that many bytes. Returns the payload. `consumed` receives the
 // count of bytes the block occupies in `text` (so a caller can check what
-// follows). Throws on a short or malformed header or payload.
+// follows); without it, bytes after the block are an error. Throws on a short
+// or malformed header or payload, and on the indefinite form "#0".
 std::string parse_definite_block(std::string_view text, std::size_t* consumed = nullptr);
+
+// For a reader that receives a block in pieces: the whole block's size in
+// bytes (header and payload) once `start` holds its complete header, or
+// nullopt while the header is still incomplete. Throws like
+// parse_definite_block for a malformed header.
+std::optional<std::size_t> definite_block_size(std::string_view start);
 
 // Payload helpers for blocks of little-endian values.
 std::vector<float> decode_float32_le(std::string_view payload);

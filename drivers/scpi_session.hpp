@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -13,21 +14,33 @@
 #include "drivers/scpi_parse.hpp"
 #include "drivers/transport.hpp"
 
+namespace spdlog {
+class logger;
+}
+
 namespace mpobench::drivers {
 
 struct SessionOptions {
-    std::string role;                    // station-file name of the instrument, for messages
+    std::string role;  // station-file name of the instrument, for messages
     std::string write_terminator = "\n";
     std::string read_terminator = "\n";
     std::chrono::milliseconds timeout{2000};  // per reply
+    // After a timeout a late reply may still arrive. Before the next command
+    // the session sets the event-status-enable register to a marker value
+    // and asks it back (`*ESE <k>;*ESE?`), discarding every line until the
+    // marker returns: replies come in command order, so stale ones come
+    // first, and a fresh marker each time cannot be confused with an older
+    // one (or with the "1" of an *OPC?). Off: only discard what has arrived.
+    bool resync_with_marker = true;
 };
 
 // Whether a query may be sent again after a timeout. Only queries that
 // change nothing are retried (once, logged).
 enum class Retry { No, Once };
 
+// One session per instrument, used from one thread at a time.
 class ScpiSession {
-public:
+  public:
     ScpiSession(std::unique_ptr<Transport> transport, SessionOptions options);
     ~ScpiSession();
     ScpiSession(const ScpiSession&) = delete;
@@ -62,10 +75,10 @@ public:
                             Retry retry = Retry::Once);
 
     // IEEE 488.2 common commands.
-    Identity identify();              // *IDN?
-    void reset();                     // *RST
-    void clear_status();              // *CLS
-    void wait_complete();             // *OPC? -> "1"
+    Identity identify();   // *IDN?
+    void reset();          // *RST
+    void clear_status();   // *CLS
+    void wait_complete();  // *OPC? -> "1"
     void wait_complete(std::chrono::milliseconds timeout);
 
     // SYST:ERR? until the queue reports no error (bounded, so a device that
@@ -80,17 +93,32 @@ public:
     ErrorContext context(std::string_view command, std::optional<std::string> reply = std::nullopt,
                          std::chrono::milliseconds elapsed = {}) const;
 
-private:
+  private:
+    std::string ask(std::string_view command, std::chrono::milliseconds timeout, Retry retry,
+                    bool block);
     std::string exchange(std::string_view command, std::chrono::milliseconds timeout, bool block);
     std::string read_reply(std::string_view command, Transport::Clock::time_point start,
-                           Transport::Clock::time_point deadline, bool block);
-    void send(std::string_view command, Transport::Clock::time_point deadline);
+                           std::chrono::milliseconds timeout, bool block);
+    std::optional<std::size_t> complete_reply_size(bool block) const;
+    void send(std::string_view command, Transport::Clock::time_point start,
+              std::chrono::milliseconds timeout);
     [[noreturn]] void fail(const TransportError& error, std::string_view command,
-                           Transport::Clock::time_point start);
+                           Transport::Clock::time_point start, std::chrono::milliseconds timeout,
+                           bool reading);
+    template <typename Parser>
+    auto parse_reply(std::string_view command, const std::string& reply, Parser parse) const;
+    std::string log_prefix() const;
+    void resynchronise(Transport::Clock::time_point deadline);
 
     std::unique_ptr<Transport> transport_;
     SessionOptions options_;
-    std::string pending_;  // bytes received beyond the last reply
+    std::shared_ptr<spdlog::logger> log_;  // "scpi"
+    std::string pending_;                  // bytes received beyond the last reply
+    bool stale_input_ = false;             // a reply may still arrive for a timed-out query
+    bool lost_connection_ = false;
+    int resync_marker_ = 0;  // last marker sent; markers cycle through 100..254         // the last
+                             // error was Disconnected
+    std::chrono::milliseconds last_elapsed_{0};
 };
 
 }  // namespace mpobench::drivers

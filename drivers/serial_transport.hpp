@@ -14,12 +14,16 @@
 namespace mpobench::drivers {
 
 class SerialTransport final : public Transport {
-public:
-    SerialTransport(SerialResource resource, SerialSettings settings);
+  public:
+    SerialTransport(SerialResource resource, SerialSettings settings,
+                    std::chrono::milliseconds connect_timeout = std::chrono::milliseconds(3000));
     ~SerialTransport() override;
 
     // Opens the device in raw mode and applies baud rate, data bits, parity,
-    // stop bits and flow control. A failure names the device.
+    // stop bits and flow control. A device that is absent is waited for up
+    // to the connect timeout: a USB adapter re-enumerating after a glitch
+    // comes back under its by-id link a moment later. A failure names the
+    // device and lists the serial ports that are present.
     void open() override;
     void close() override;
     bool is_open() const override { return port_.is_open(); }
@@ -31,12 +35,13 @@ public:
     void discard_input() override;
     std::string resource() const override { return format_resource(resource_); }
 
-private:
+  private:
     void apply_settings();
     [[noreturn]] void fail(const boost::system::error_code& error, std::string_view doing);
 
     SerialResource resource_;
     SerialSettings settings_;
+    std::chrono::milliseconds connect_timeout_;
     boost::asio::io_context io_;
     boost::asio::serial_port port_{io_};
 };

@@ -12,7 +12,7 @@
 namespace mpobench::drivers {
 
 class TcpTransport final : public Transport {
-public:
+  public:
     TcpTransport(TcpSocketResource resource, std::chrono::milliseconds connect_timeout);
     ~TcpTransport() override;
 
@@ -29,7 +29,7 @@ public:
     void discard_input() override;
     std::string resource() const override { return format_resource(resource_); }
 
-private:
+  private:
     [[noreturn]] void fail(const boost::system::error_code& error, std::string_view doing);
 
     TcpSocketResource resource_;

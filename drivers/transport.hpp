@@ -12,7 +12,7 @@
 namespace mpobench::drivers {
 
 class Transport {
-public:
+  public:
     using Clock = std::chrono::steady_clock;
     virtual ~Transport() = default;
 

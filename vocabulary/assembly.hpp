@@ -14,27 +14,39 @@ enum class FiberMode { MM, SM };
 enum class PolarityType { A, B, C };
 enum class End { A, B };
 
-inline std::string_view to_string(FiberMode mode) { return mode == FiberMode::MM ? "MM" : "SM"; }
-inline std::string_view to_string(End end) { return end == End::A ? "A" : "B"; }
+inline std::string_view to_string(FiberMode mode) {
+    return mode == FiberMode::MM ? "MM" : "SM";
+}
+inline std::string_view to_string(End end) {
+    return end == End::A ? "A" : "B";
+}
 inline std::string_view to_string(PolarityType type) {
     switch (type) {
-        case PolarityType::A: return "A";
-        case PolarityType::B: return "B";
-        case PolarityType::C: return "C";
+        case PolarityType::A:
+            return "A";
+        case PolarityType::B:
+            return "B";
+        case PolarityType::C:
+            return "C";
     }
     return "?";
 }
 
 inline std::optional<FiberMode> parse_fiber_mode(std::string_view text) {
-    if (text == "MM") return FiberMode::MM;
-    if (text == "SM") return FiberMode::SM;
+    if (text == "MM")
+        return FiberMode::MM;
+    if (text == "SM")
+        return FiberMode::SM;
     return std::nullopt;
 }
 
 inline std::optional<PolarityType> parse_polarity(std::string_view text) {
-    if (text == "A") return PolarityType::A;
-    if (text == "B") return PolarityType::B;
-    if (text == "C") return PolarityType::C;
+    if (text == "A")
+        return PolarityType::A;
+    if (text == "B")
+        return PolarityType::B;
+    if (text == "C")
+        return PolarityType::C;
     return std::nullopt;
 }
 
@@ -46,8 +58,10 @@ inline bool is_supported_fiber_count(int fibers) {
 }
 
 inline int fibers_per_row(int fibers) {
-    if (fibers <= 16) return fibers;
-    if (fibers == 32) return 16;
+    if (fibers <= 16)
+        return fibers;
+    if (fibers == 32)
+        return 16;
     return 12;
 }
 
@@ -65,12 +79,14 @@ inline int polarity_partner(PolarityType type, int fibers, int position) {
     }
     const int row = fibers_per_row(fibers);
     switch (type) {
-        case PolarityType::A: return position;
+        case PolarityType::A:
+            return position;
         case PolarityType::B: {
             const int row_start = ((position - 1) / row) * row;
             return row_start + (row - (position - row_start)) + 1;
         }
-        case PolarityType::C: return position % 2 == 1 ? position + 1 : position - 1;
+        case PolarityType::C:
+            return position % 2 == 1 ? position + 1 : position - 1;
     }
     return position;
 }
@@ -78,7 +94,8 @@ inline int polarity_partner(PolarityType type, int fibers, int position) {
 // Element i is the end-B position reached from end-A fibre i+1.
 inline std::vector<int> polarity_map(PolarityType type, int fibers) {
     std::vector<int> map(static_cast<std::size_t>(fibers));
-    for (int p = 1; p <= fibers; ++p) map[static_cast<std::size_t>(p - 1)] = polarity_partner(type, fibers, p);
+    for (int p = 1; p <= fibers; ++p)
+        map[static_cast<std::size_t>(p - 1)] = polarity_partner(type, fibers, p);
     return map;
 }
 

@@ -24,7 +24,7 @@ def rewrite_model(station_path, name, model, out_path):
     """The station file with instrument `name` declared as `model`."""
     text = open(station_path).read()
     pattern = rf'(\[instruments\.{name}\]\nrole = "[a-z_]+"\nmodel = )"[^"]+"'
-    changed, count = re.subn(pattern, rf'\1"{model}"', text)
+    changed, count = re.subn(pattern, lambda m: f'{m.group(1)}"{model}"', text)
     assert count == 1, text
     with open(out_path, "w") as f:
         f.write(changed)
@@ -75,6 +75,7 @@ class SimAndIdentify(unittest.TestCase):
                 (["identify", "--station", os.path.join(tmp, "none.toml")], "none.toml"),
                 (["identify"], "--station"),
                 (["no-such-command"], "no-such-command"),
+                ([], "a command is required"),
             ]
             bad_dut = os.path.join(tmp, "bad.json")
             with open(bad_dut, "w") as f:

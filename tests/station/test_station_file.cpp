@@ -34,8 +34,8 @@ std::string error_of(const std::string& text) {
 }  // namespace
 
 TEST_CASE("the documented real-bench example loads in file order") {
-    const auto station =
-        acquisition::load_station(std::string(MPOBENCH_SOURCE_DIR) + "/fixtures/stations/real-bench-example.toml");
+    const auto station = acquisition::load_station(std::string(MPOBENCH_SOURCE_DIR) +
+                                                   "/fixtures/stations/real-bench-example.toml");
     CHECK(station.name == "LINE2-MPO-3");
     CHECK(station.reference_max_age_min == 240);
     CHECK(station.operator_channel.kind == acquisition::OperatorConfig::Kind::Console);
@@ -71,27 +71,33 @@ TEST_CASE("format_station round-trips") {
     station.operator_channel.kind = acquisition::OperatorConfig::Kind::Simulated;
     station.operator_channel.resource = "TCPIP0::127.0.0.1::6000::SOCKET";
     station.instruments[0].write_terminator = "\r\n";
+    station.name = "Line \"2\" \\ bay\t3";
     const auto again = parse_station(acquisition::format_station(station), "again.toml");
     REQUIRE(again.instruments.size() == station.instruments.size());
     for (std::size_t i = 0; i < again.instruments.size(); ++i) {
         CHECK(again.instruments[i].name == station.instruments[i].name);
         CHECK(again.instruments[i].resource == station.instruments[i].resource);
         CHECK(again.instruments[i].model == station.instruments[i].model);
-        CHECK(again.instruments[i].transport.serial.baud == station.instruments[i].transport.serial.baud);
+        CHECK(again.instruments[i].transport.serial.baud ==
+              station.instruments[i].transport.serial.baud);
         CHECK(again.instruments[i].calibration_due == station.instruments[i].calibration_due);
         CHECK(again.instruments[i].write_terminator == station.instruments[i].write_terminator);
     }
     CHECK(again.operator_channel.resource == "TCPIP0::127.0.0.1::6000::SOCKET");
+    CHECK(again.name == station.name);
 }
 
 TEST_CASE("malformed station files name file, line and key") {
     CHECK_THAT(error_of("[station\nname = 1"), Catch::Contains("bad.toml:1"));
     CHECK_THAT(error_of("[station]\nname = \"x\"\n"), Catch::Contains("no [instruments.<name>]"));
     CHECK_THAT(error_of(kMinimal + "baud_rate = 9600\n"),
-               Catch::Contains("bad.toml:6") && Catch::Contains("instruments.meter.baud_rate: unknown key"));
-    CHECK_THAT(error_of("[instruments.meter]\nrole = \"power_meter\"\nmodel = \"keysight-n774x\"\n"),
-               Catch::Contains("instruments.meter.resource: missing"));
-    CHECK_THAT(error_of("[instruments.meter]\nrole = \"meter\"\nmodel = \"keysight-n774x\"\nresource = \"x\"\n"),
+               Catch::Contains("bad.toml:6") &&
+                   Catch::Contains("instruments.meter.baud_rate: unknown key"));
+    CHECK_THAT(
+        error_of("[instruments.meter]\nrole = \"power_meter\"\nmodel = \"keysight-n774x\"\n"),
+        Catch::Contains("instruments.meter.resource: missing"));
+    CHECK_THAT(error_of("[instruments.meter]\nrole = \"meter\"\nmodel = "
+                        "\"keysight-n774x\"\nresource = \"x\"\n"),
                Catch::Contains("bad.toml:2") && Catch::Contains("'meter' is not one of"));
     CHECK_THAT(error_of("[instruments.meter]\nrole = \"power_meter\"\nmodel = \"acme-9000\"\n"
                         "resource = \"TCPIP0::h::1::SOCKET\"\n"),
@@ -103,19 +109,26 @@ TEST_CASE("malformed station files name file, line and key") {
     CHECK_THAT(error_of("[instruments.meter]\nrole = \"power_meter\"\nmodel = \"keysight-n774x\"\n"
                         "resource = \"GPIB0::22::INSTR\"\n"),
                Catch::Contains("bad.toml:4") && Catch::Contains("GPIB0::22::INSTR"));
-    CHECK_THAT(error_of(kMinimal + "baud = 12\n"), Catch::Contains("instruments.meter.baud: 12 is outside"));
-    CHECK_THAT(error_of(kMinimal + "baud = \"fast\"\n"), Catch::Contains("baud: expected an integer"));
-    CHECK_THAT(error_of(kMinimal + "parity = \"sometimes\"\n"), Catch::Contains("'sometimes' is not one of none"));
-    CHECK_THAT(error_of(kMinimal + "flow_control = \"maybe\"\n"), Catch::Contains("flow_control"));
+    CHECK_THAT(error_of(kMinimal + "baud = 12\n"),
+               Catch::Contains("instruments.meter.baud: 12 is outside"));
+    CHECK_THAT(error_of(kMinimal + "baud = \"fast\"\n"),
+               Catch::Contains("baud: expected an integer"));
+    CHECK_THAT(error_of(kMinimal + "parity = \"sometimes\"\n"),
+               Catch::Contains("'sometimes' is not one of none"));
+    CHECK_THAT(error_of(kMinimal + "flow_control = \"dtrdsr\"\n"),
+               Catch::Contains("flow_control: 'dtrdsr' is not one of none, xonxoff, rtscts"));
     CHECK_THAT(error_of(kMinimal + "calibration_due = \"2027-02-30\"\n"),
                Catch::Contains("calibration_due: expected a date"));
-    CHECK_THAT(error_of(kMinimal + "read_terminator = \";\"\n"), Catch::Contains("read_terminator: must be"));
+    CHECK_THAT(error_of(kMinimal + "read_terminator = \";\"\n"),
+               Catch::Contains("read_terminator: must be"));
     CHECK_THAT(error_of(kMinimal + "channels = 0\n"), Catch::Contains("channels: 0 is outside"));
     CHECK_THAT(error_of("instruments = 3\n"), Catch::Contains("no [instruments.<name>]"));
-    CHECK_THAT(error_of(kMinimal + "[operator]\nkind = \"robot\"\n"), Catch::Contains("operator.kind: 'robot'"));
+    CHECK_THAT(error_of(kMinimal + "[operator]\nkind = \"robot\"\n"),
+               Catch::Contains("operator.kind: 'robot'"));
     CHECK_THAT(error_of(kMinimal + "[operator]\nkind = \"simulated\"\n"),
                Catch::Contains("operator.resource: missing"));
-    CHECK_THAT(error_of(kMinimal + "[station]\nmated_pairs = 0\n"), Catch::Contains("station.mated_pairs"));
+    CHECK_THAT(error_of(kMinimal + "[station]\nmated_pairs = 0\n"),
+               Catch::Contains("station.mated_pairs"));
     CHECK_THAT(error_of(kMinimal + "[stations]\n"), Catch::Contains("stations: unknown key"));
 }
 

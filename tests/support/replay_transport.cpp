@@ -51,7 +51,7 @@ ReplayScript::Step parse_step(std::string_view text, int line) {
     if (text.starts_with("< ") || text == "<") {
         return {Kind::Reply, rest(1), line};
     }
-    if (text.starts_with("> ")) {
+    if (text.starts_with("> ") || text == ">") {
         auto command = rest(1);
         if (command.empty()) {
             throw std::invalid_argument(fmt::format("line {}: '>' without a command", line));
@@ -59,8 +59,8 @@ ReplayScript::Step parse_step(std::string_view text, int line) {
         return {Kind::Write, command, line};
     }
     throw std::invalid_argument(fmt::format(
-        "line {}: '{}' is none of '# comment', '> command', '< reply', '<hex ..', '<silent'",
-        line, text));
+        "line {}: '{}' is none of '# comment', '> command', '< reply', '<hex ..', '<silent'", line,
+        text));
 }
 
 std::string describe(const ReplayScript::Step& step) {
@@ -133,9 +133,9 @@ void ReplayScript::expect_write(std::string_view command) {
             name_, step.line, drivers::printable(command), describe(step)));
     }
     if (step.bytes != command) {
-        throw ReplayMismatch(fmt::format(
-            "transcript {} line {}: expected write '{}' but the driver wrote '{}'", name_,
-            step.line, step.bytes, drivers::printable(command)));
+        throw ReplayMismatch(
+            fmt::format("transcript {} line {}: expected write '{}' but the driver wrote '{}'",
+                        name_, step.line, step.bytes, drivers::printable(command)));
     }
     ++next_;
 }
@@ -165,9 +165,8 @@ std::unique_ptr<ReplayTransport> ReplayTransport::from_string(std::string_view t
 std::unique_ptr<ReplayTransport> ReplayTransport::from_file(const std::filesystem::path& path,
                                                             std::string read_terminator,
                                                             std::string write_terminator) {
-    return std::make_unique<ReplayTransport>(ReplayScript::from_file(path),
-                                             std::move(read_terminator),
-                                             std::move(write_terminator));
+    return std::make_unique<ReplayTransport>(
+        ReplayScript::from_file(path), std::move(read_terminator), std::move(write_terminator));
 }
 
 void ReplayTransport::write(std::string_view bytes, Clock::time_point) {

@@ -31,7 +31,7 @@
 namespace mpobench::testing {
 
 class ReplayMismatch : public std::logic_error {
-public:
+  public:
     using std::logic_error::logic_error;
 };
 
@@ -39,7 +39,7 @@ public:
 // between the test and the transport, so the test can still check it after
 // handing the transport to a session.
 class ReplayScript {
-public:
+  public:
     struct Step {
         enum class Kind { Write, Reply, Silent };
         Kind kind;
@@ -64,7 +64,7 @@ public:
     // consumed here and reported as nullptr too.
     const Step* take_reply();
 
-private:
+  private:
     ReplayScript(std::string name, std::vector<Step> steps);
 
     std::string name_;
@@ -73,7 +73,7 @@ private:
 };
 
 class ReplayTransport final : public drivers::Transport {
-public:
+  public:
     explicit ReplayTransport(std::shared_ptr<ReplayScript> script,
                              std::string read_terminator = "\n",
                              std::string write_terminator = "\n");
@@ -99,7 +99,7 @@ public:
     void discard_input() override { unread_.clear(); }
     std::string resource() const override { return "REPLAY::" + script_->name(); }
 
-private:
+  private:
     std::shared_ptr<ReplayScript> script_;
     std::string read_terminator_;
     std::string write_terminator_;

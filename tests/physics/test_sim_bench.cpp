@@ -1,0 +1,195 @@
+// The whole simulated bench: instruments served on ptys and loopback TCP,
+// and the station description that reaches them.
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <regex>
+#include <string>
+
+#include "fixtures/sim_bench.hpp"
+
+using namespace mpobench;
+using namespace mpobench::fixtures;
+
+namespace {
+
+const std::filesystem::path kDataDir = std::filesystem::path(MPOBENCH_SOURCE_DIR) / "fixtures/data";
+
+// A fresh directory for one bench's pty links, removed afterwards.
+struct RunDir {
+    RunDir() {
+        std::string pattern =
+            (std::filesystem::temp_directory_path() / "mpobench-phys-XXXXXX").string();
+        REQUIRE(::mkdtemp(pattern.data()) != nullptr);
+        path = pattern;
+    }
+    ~RunDir() {
+        std::error_code ignored_if_gone;
+        std::filesystem::remove_all(path, ignored_if_gone);
+    }
+    std::filesystem::path path;
+};
+
+// One query over a raw socket to a "TCPIP0::127.0.0.1::<port>::SOCKET" resource.
+std::string tcp_query(const std::string& resource, const std::string& line) {
+    std::smatch match;
+    const std::regex form(R"(TCPIP0::127\.0\.0\.1::(\d+)::SOCKET)");
+    REQUIRE(std::regex_match(resource, match, form));
+    const int socket_fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    REQUIRE(socket_fd >= 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(static_cast<std::uint16_t>(std::stoi(match[1].str())));
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::connect(socket_fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0);
+    const std::string out = line + "\n";
+    REQUIRE(::send(socket_fd, out.data(), out.size(), 0) == static_cast<ssize_t>(out.size()));
+    std::string reply;
+    char byte = 0;
+    while (reply.empty() || reply.back() != '\n') {
+        pollfd wait{socket_fd, POLLIN, 0};
+        REQUIRE(::poll(&wait, 1, 5000) == 1);
+        REQUIRE(::recv(socket_fd, &byte, 1, 0) == 1);
+        reply += byte;
+    }
+    ::close(socket_fd);
+    reply.pop_back();
+    return reply;
+}
+
+}  // namespace
+
+TEST_CASE("simulated bench starts, describes its station and stops", "[simbench]") {
+    RunDir run_dir;
+    SimBenchOptions options;
+    options.dut = load_dut(kDataDir / "elite_sm_12f_b.json");
+    options.time_scale = 0.01;
+    options.run_dir = run_dir.path / "run";
+    SimBench bench(options);
+    CHECK_THROWS_AS(bench.station(), std::logic_error);
+    bench.start();
+    bench.start();  // already running: nothing more
+    const auto station = bench.station();
+
+    CHECK(station.mated_pairs == 1);
+    CHECK(station.reference_max_age_min == 240);
+    REQUIRE(station.instruments.size() == 5);
+    const struct {
+        const char* name;
+        drivers::Role role;
+        const char* model;
+        bool serial;
+        int channels;
+    } expected[] = {
+        {"source", drivers::Role::LightSource, "keysight-8165x", false, 0},
+        {"rl", drivers::Role::ReturnLossMeter, "keysight-81610a", false, 0},
+        {"switch", drivers::Role::OpticalSwitch, "keysight-n773x", true, 32},
+        {"meter", drivers::Role::PowerMeter, "keysight-n774x", false, 32},
+        {"monitor", drivers::Role::PowerMeter, "thorlabs-pm100", true, 0},
+    };
+    const std::regex iso_date(R"(\d{4}-\d{2}-\d{2})");
+    for (const auto& want : expected) {
+        INFO(want.name);
+        const auto* config = station.find(want.name);
+        REQUIRE(config != nullptr);
+        CHECK(config->role == want.role);
+        CHECK(config->model == want.model);
+        CHECK(config->channels == want.channels);
+        REQUIRE(config->calibration_due.has_value());
+        CHECK(std::regex_match(*config->calibration_due, iso_date));
+        CHECK(*config->calibration_due > "2025-01-01");
+        CHECK_FALSE(config->write_terminator.empty());
+        CHECK_FALSE(config->read_terminator.empty());
+        if (want.serial) {
+            const auto link = options.run_dir / want.name;
+            CHECK(config->resource == "ASRL" + link.string() + "::INSTR");
+            CHECK(std::filesystem::exists(link));
+            CHECK(config->transport.serial.baud == 115200);
+            CHECK(config->transport.serial.data_bits == 8);
+            CHECK(config->transport.serial.stop_bits == 1);
+            CHECK(config->transport.serial.parity == drivers::Parity::None);
+        } else {
+            CHECK_THAT(config->resource, Catch::StartsWith("TCPIP0::127.0.0.1::"));
+            CHECK_THAT(tcp_query(config->resource, "*IDN?"), Catch::Contains(","));
+        }
+    }
+    CHECK(station.operator_channel.kind == acquisition::OperatorConfig::Kind::Simulated);
+    const auto& operator_resource = station.operator_channel.resource;
+    CHECK_THAT(tcp_query(operator_resource, "*IDN?"),
+               Catch::StartsWith("mpobench,Simulated Operator,"));
+    CHECK(tcp_query(operator_resource, ":DUT:FIB?") == "12");
+    // The file's assembly: no random pile to pick the next one from.
+    CHECK_THAT(tcp_query(operator_resource, ":DUT:NEXT 12,SM,B;:SYST:ERR?"),
+               Catch::StartsWith("-221,"));
+
+    bench.stop();
+    bench.stop();  // idempotent
+    CHECK_FALSE(std::filesystem::exists(options.run_dir / "switch"));
+    CHECK_THROWS_AS(bench.station(), std::logic_error);
+}
+
+TEST_CASE("random simulated bench starts with a 12-fibre SM type-B assembly", "[simbench]") {
+    RunDir run_dir;
+    SimBenchOptions options;
+    options.random_seed = 5;
+    options.time_scale = 0.01;
+    options.run_dir = run_dir.path;
+    SimBench bench(options);
+    bench.start();
+    const auto resource = bench.station().operator_channel.resource;
+    CHECK(tcp_query(resource, ":DUT:FIB?;:DUT:MODE?;:DUT:POL?") == "12;SM;B");
+    CHECK(tcp_query(resource, ":DUT:NEXT 24,MM,A;:DUT:FIB?") == "24");
+    // The destructor stops it.
+}
+
+TEST_CASE("a 72-fibre assembly gets a 72-position bench", "[simbench]") {
+    RunDir run_dir;
+    SimBenchOptions options;
+    options.dut = RandomDutGenerator(3).next(72, FiberMode::MM, PolarityType::A);
+    options.time_scale = 0.01;
+    options.run_dir = run_dir.path;
+    SimBench bench(options);
+    bench.start();
+    const auto station = bench.station();
+    CHECK(station.find("meter")->channels == 72);
+    CHECK(station.find("switch")->channels == 72);
+    bench.stop();
+}
+
+TEST_CASE("simulated bench refuses options it cannot run with", "[simbench][errors]") {
+    RunDir run_dir;
+    SimBenchOptions options;
+    options.run_dir = run_dir.path;
+    CHECK_THROWS_AS(SimBench(options), std::invalid_argument);  // neither DUT nor seed
+    options.random_seed = 1;
+    options.faults = "meter:explode@3";
+    CHECK_THROWS_AS(SimBench(options), std::invalid_argument);
+    options.faults.clear();
+    options.time_scale = -1.0;
+    CHECK_THROWS_AS(SimBench(options), std::invalid_argument);
+    options.time_scale = 1.0;
+    options.run_dir.clear();
+    CHECK_THROWS_AS(SimBench(options), std::invalid_argument);
+}
+
+TEST_CASE("faults reach the instrument they name", "[simbench][faults]") {
+    RunDir run_dir;
+    SimBenchOptions options;
+    options.random_seed = 1;
+    options.time_scale = 0.01;
+    options.run_dir = run_dir.path;
+    options.faults = "operator:error=-222@1";
+    SimBench bench(options);
+    bench.start();
+    const auto resource = bench.station().operator_channel.resource;
+    CHECK_THAT(tcp_query(resource, "SYST:ERR?"), Catch::StartsWith("-222,"));
+    CHECK_THAT(tcp_query(resource, "SYST:ERR?"), Catch::StartsWith("0,"));
+}
