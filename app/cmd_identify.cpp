@@ -91,6 +91,25 @@ std::string_view status_text(Status status) {
     return "?";
 }
 
+// Columns as wide as their widest cell, two spaces apart.
+void print_table(const std::vector<std::vector<std::string>>& table) {
+    std::vector<std::size_t> widths(table.front().size(), 0);
+    for (const auto& line : table) {
+        for (std::size_t column = 0; column < line.size(); ++column) {
+            widths[column] = std::max(widths[column], line[column].size());
+        }
+    }
+    for (const auto& line : table) {
+        std::string text;
+        for (std::size_t column = 0; column < line.size(); ++column) {
+            text += column + 1 == line.size()
+                        ? line[column]
+                        : fmt::format("{:<{}}  ", line[column], widths[column]);
+        }
+        fmt::print("{}\n", text);
+    }
+}
+
 int run_identify(const IdentifyOptions& options) {
     acquisition::StationConfig station;
     try {
@@ -145,15 +164,15 @@ int run_identify(const IdentifyOptions& options) {
     }
 
     fmt::print("station {} ({})\n", station.name, options.station_file.string());
-    fmt::print("{:<9} {:<18} {:<40} {:<22} {:<10} {:<12} {:<18} {:<11} {}\n", "NAME", "ROLE",
-               "RESOURCE", "VENDOR", "MODEL", "SERIAL", "FIRMWARE", "CAL DUE", "STATUS");
+    std::vector<std::vector<std::string>> table = {
+        {"NAME", "ROLE", "RESOURCE", "VENDOR", "MODEL", "SERIAL", "FIRMWARE", "CAL DUE", "STATUS"}};
     for (const auto& row : rows) {
-        fmt::print("{:<9} {:<18} {:<40} {:<22} {:<10} {:<12} {:<18} {:<11} {}\n", row.name,
-                   row.role, row.resource, row.identity.vendor, row.identity.model,
-                   row.identity.serial, row.identity.firmware,
-                   row.calibration_due.empty() ? "-" : row.calibration_due,
-                   status_text(row.status));
+        table.push_back({row.name, row.role, row.resource, row.identity.vendor, row.identity.model,
+                         row.identity.serial, row.identity.firmware,
+                         row.calibration_due.empty() ? "-" : row.calibration_due,
+                         std::string(status_text(row.status))});
     }
+    print_table(table);
     for (const auto& row : rows) {
         if (row.status != Status::Ok)
             fmt::print(stderr, "{}: {}\n", row.name, row.problem);

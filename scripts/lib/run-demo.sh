@@ -12,7 +12,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$mpobench" --log-file "$workdir/sim.log" sim --random 1 --time-scale 0.01 --station-out "$station" \
+"$mpobench" --log-level warn --log-file "$workdir/sim.log" sim --random 1 --time-scale 0.01 --station-out "$station" \
   --run-dir "$workdir/ports" "$@" &
 sim_pid=$!
 for _ in $(seq 200); do [ -s "$station" ] && break; kill -0 "$sim_pid" || exit 3; sleep 0.05; done
