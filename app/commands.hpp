@@ -12,5 +12,10 @@ using CommandRunner = std::function<int()>;
 
 CommandRunner add_sim_command(CLI::App& app);
 CommandRunner add_identify_command(CLI::App& app);
+CommandRunner add_reference_command(CLI::App& app);
+CommandRunner add_test_command(CLI::App& app);
+CommandRunner add_repeat_command(CLI::App& app);
+CommandRunner add_history_command(CLI::App& app);
+CommandRunner add_demo_command(CLI::App& app);
 
 }  // namespace mpobench::app

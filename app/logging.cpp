@@ -4,6 +4,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <stdexcept>
 
@@ -26,6 +27,8 @@ void setup_logging(const LoggingOptions& options) {
 
     auto console = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
     console->set_pattern("%^%L%$ %H:%M:%S.%e [%n] %v");
+    console->set_level(options.console_follows_level ? level
+                                                     : std::max(level, spdlog::level::warn));
     constexpr std::size_t kFileBytes = 10 * 1024 * 1024;
     constexpr std::size_t kFiles = 5;
     auto rotating =

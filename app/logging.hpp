@@ -1,6 +1,6 @@
 #pragma once
 // spdlog set-up: a console sink on stderr (stdout stays clean for --json)
-// and a rotating file, both at the level given by --log-level.
+// and a rotating file.
 
 #include <filesystem>
 #include <string>
@@ -9,6 +9,9 @@ namespace mpobench::app {
 
 struct LoggingOptions {
     std::string level = "info";  // trace, debug, info, warn, error, critical, off
+    // Without an explicit --log-level the console shows only warnings and
+    // errors (results go to stdout); the file always gets `level`.
+    bool console_follows_level = false;
     std::filesystem::path file;  // empty: $MPOBENCH_LOG_DIR or ./logs, mpobench.log
 };
 

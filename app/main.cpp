@@ -17,9 +17,11 @@ int main(int argc, char** argv) {
     app.require_subcommand(0, 1);
 
     LoggingOptions logging;
-    app.add_option("--log-level", logging.level,
-                   "trace, debug (every SCPI exchange), info, warn, error, off")
-        ->capture_default_str();
+    auto* log_level =
+        app.add_option("--log-level", logging.level,
+                       "trace, debug (every SCPI exchange), info, warn, error, off; without "
+                       "it the console shows warnings and errors, the log file info")
+            ->capture_default_str();
     app.add_option("--log-file", logging.file,
                    "rotating log file (default: $MPOBENCH_LOG_DIR or ./logs/mpobench.log)");
 
@@ -34,6 +36,11 @@ int main(int argc, char** argv) {
     };
     add(add_sim_command);
     add(add_identify_command);
+    add(add_reference_command);
+    add(add_test_command);
+    add(add_repeat_command);
+    add(add_history_command);
+    add(add_demo_command);
 
     try {
         app.parse(argc, argv);
@@ -44,6 +51,7 @@ int main(int argc, char** argv) {
         return code == 0 ? kPassed : kBadInput;
     }
 
+    logging.console_follows_level = log_level->count() > 0;
     try {
         setup_logging(logging);
     } catch (const std::exception& error) {

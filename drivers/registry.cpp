@@ -126,6 +126,7 @@ std::unique_ptr<ScpiSession> make_session(const InstrumentConfig& config) {
     options.write_terminator = config.write_terminator;
     options.read_terminator = config.read_terminator;
     options.timeout = config.timeout;
+    options.resync_on_connect = std::holds_alternative<SerialResource>(resource);
     return std::make_unique<ScpiSession>(make_transport(resource, config.transport),
                                          std::move(options));
 }

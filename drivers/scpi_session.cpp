@@ -66,7 +66,7 @@ void ScpiSession::connect() {
         throw InstrumentError(error.kind(), context(""), error.what());
     }
     lost_connection_ = false;
-    stale_input_ = false;
+    stale_input_ = options_.resync_on_connect;
     pending_.clear();
     log_->debug("{} connected", log_prefix());
 }

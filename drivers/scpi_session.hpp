@@ -32,6 +32,10 @@ struct SessionOptions {
     // first, and a fresh marker each time cannot be confused with an older
     // one (or with the "1" of an *OPC?). Off: only discard what has arrived.
     bool resync_with_marker = true;
+    // A serial line keeps bytes across opens: a reply the instrument sent
+    // to a previous client (one that was killed mid-query) would greet this
+    // one. With this set, the first command after connecting resynchronises.
+    bool resync_on_connect = false;
 };
 
 // Whether a query may be sent again after a timeout. Only queries that

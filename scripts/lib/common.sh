@@ -8,7 +8,7 @@ BUILD_DIR="${MPOBENCH_BUILD_DIR:-$MPOBENCH_ROOT/build}"
 MPOBENCH_PACKAGES=(
   build-essential cmake ninja-build pkg-config
   libserialport-dev libsqlite3-dev libboost-dev libboost-system-dev
-  libspdlog-dev libfmt-dev catch2 nlohmann-json3-dev libcli11-dev libtomlplusplus-dev
+  libspdlog-dev libfmt-dev catch2 nlohmann-json3-dev libcli11-dev libtomlplusplus-dev libsodium-dev
   python3 python3-pyvisa python3-pyvisa-py python3-pymeasure python3-serial
 )
 

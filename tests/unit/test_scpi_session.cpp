@@ -89,6 +89,22 @@ TEST_CASE("a second timeout after the retry is reported", "[session]") {
     CHECK(replay.script->all_consumed());
 }
 
+TEST_CASE("a serial session first clears what a previous client left on the line", "[session]") {
+    // A process killed mid-query leaves its reply in the line's buffer.
+    auto script = ReplayScript::from_string(R"(
+> *ESE 100;*ESE?
+< 1;A,6
+< 100
+> *IDN?
+< Keysight Technologies,N7734C,MY123,1.0
+)");
+    SessionOptions options{"switch", "\n", "\n", std::chrono::milliseconds(2000)};
+    options.resync_on_connect = true;
+    ScpiSession session(std::make_unique<ReplayTransport>(script, "\n"), options);
+    CHECK(session.identify().model == "N7734C");
+    CHECK(script->all_consumed());
+}
+
 TEST_CASE("a late reply to a timed-out query is never taken for the next answer", "[session]") {
     Replayed replay(R"(
 > :FETC1:POW?

@@ -1,0 +1,313 @@
+#include "acquisition/bench.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <exception>
+#include <future>
+
+#include "drivers/errors.hpp"
+#include "drivers/registry.hpp"
+#include "vocabulary/logger.hpp"
+
+namespace mpobench::acquisition {
+
+namespace {
+
+constexpr const char* kSource = "source";
+constexpr const char* kSwitch = "switch";
+constexpr const char* kMeter = "meter";
+constexpr const char* kReturnLoss = "rl";
+constexpr const char* kMonitor = "monitor";
+
+std::string station_file_name(const StationConfig& station) {
+    return station.source_path.empty() ? std::string("the station") : station.source_path.string();
+}
+
+// The instrument the station file names, or why the bench cannot use it.
+const drivers::InstrumentConfig* find_instrument(const StationConfig& station, const char* name,
+                                                 bool required) {
+    const auto* config = station.find(name);
+    if (!config && required) {
+        std::vector<std::string> names;
+        for (const auto& instrument : station.instruments)
+            names.push_back(instrument.name);
+        throw BenchConfigurationError(fmt::format(
+            "{}: no instrument named '{}'; the bench needs source, switch and meter (rl and "
+            "monitor are optional); the file names: {}",
+            station_file_name(station), name,
+            names.empty() ? "none" : fmt::format("{}", fmt::join(names, ", "))));
+    }
+    return config;
+}
+
+// Builds a driver; a model the registry does not know, or one of another
+// role, is the station file's mistake.
+template <typename Driver, typename Factory>
+std::unique_ptr<Driver> build(const StationConfig& station, const drivers::InstrumentConfig* config,
+                              Factory factory) {
+    if (!config)
+        return nullptr;
+    try {
+        return factory(*config);
+    } catch (const drivers::InstrumentError& error) {
+        throw BenchConfigurationError(fmt::format(
+            "{}: instruments.{}: {}", station_file_name(station), config->name, error.what()));
+    }
+}
+
+}  // namespace
+
+struct Bench::Impl {
+    StationConfig station;
+    BenchTiming timing;
+    std::unique_ptr<drivers::LightSource> source;
+    std::unique_ptr<drivers::OpticalSwitch> launch_switch;
+    std::unique_ptr<drivers::PowerMeter> meter;
+    std::unique_ptr<drivers::ReturnLossMeter> return_loss;
+    std::unique_ptr<drivers::PowerMeter> monitor;
+    std::vector<InstrumentRecord> records;  // filled by connect()
+
+    // The light path as last set (see the header).
+    std::optional<int> wavelength_nm;
+    bool source_settling = false;
+    int launch_port = 0;
+
+    struct Member {
+        const drivers::InstrumentConfig* config;
+        drivers::Instrument* instrument;
+    };
+    std::vector<Member> members() const {
+        std::vector<Member> out;
+        for (const auto& config : station.instruments) {
+            drivers::Instrument* instrument = nullptr;
+            if (config.name == kSource)
+                instrument = source.get();
+            else if (config.name == kSwitch)
+                instrument = launch_switch.get();
+            else if (config.name == kMeter)
+                instrument = meter.get();
+            else if (config.name == kReturnLoss)
+                instrument = return_loss.get();
+            else if (config.name == kMonitor)
+                instrument = monitor.get();
+            if (instrument)
+                out.push_back({&config, instrument});
+        }
+        return out;
+    }
+};
+
+Bench::Bench(StationConfig station, BenchTiming timing) : impl_(std::make_unique<Impl>()) {
+    Impl& impl = *impl_;
+    impl.station = std::move(station);
+    impl.timing = timing;
+    const StationConfig& s = impl.station;
+    impl.source = build<drivers::LightSource>(s, find_instrument(s, kSource, true),
+                                              drivers::make_light_source);
+    impl.launch_switch = build<drivers::OpticalSwitch>(s, find_instrument(s, kSwitch, true),
+                                                       drivers::make_optical_switch);
+    impl.meter =
+        build<drivers::PowerMeter>(s, find_instrument(s, kMeter, true), drivers::make_power_meter);
+    impl.return_loss = build<drivers::ReturnLossMeter>(s, find_instrument(s, kReturnLoss, false),
+                                                       drivers::make_return_loss_meter);
+    impl.monitor = build<drivers::PowerMeter>(s, find_instrument(s, kMonitor, false),
+                                              drivers::make_power_meter);
+    for (const auto& config : s.instruments) {
+        const bool used = config.name == kSource || config.name == kSwitch ||
+                          config.name == kMeter || config.name == kReturnLoss ||
+                          config.name == kMonitor;
+        if (!used) {
+            logger("bench")->warn(
+                "{}: instrument '{}' is not one the bench uses (source, switch, "
+                "meter, rl, monitor); it is left alone",
+                station_file_name(s), config.name);
+        }
+    }
+}
+
+Bench::~Bench() = default;
+
+void Bench::connect() {
+    Impl& impl = *impl_;
+    const auto members = impl.members();
+    const std::string file = station_file_name(impl.station);
+    // One task per instrument: each has its own transport, so a slow or
+    // unreachable one costs its own time once, not the sum.
+    const auto bring_up = [&file](const Impl::Member& member) {
+        const auto& config = *member.config;
+        drivers::Instrument& instrument = *member.instrument;
+        const drivers::Identity identity = instrument.identify();
+        if (!instrument.accepts(identity)) {
+            throw BenchConfigurationError(fmt::format(
+                "{}: instruments.{} is model '{}', but {} answered '{},{},{},{}', which that "
+                "driver does not drive",
+                file, config.name, config.model, config.resource, identity.vendor, identity.model,
+                identity.serial, identity.firmware));
+        }
+        instrument.prepare();
+        return InstrumentRecord{config.name,
+                                std::string(drivers::to_string(config.role)),
+                                config.model,
+                                config.resource,
+                                identity.vendor,
+                                identity.model,
+                                identity.serial,
+                                identity.firmware,
+                                config.calibration_due.value_or("")};
+    };
+    std::vector<std::future<InstrumentRecord>> pending;
+    pending.reserve(members.size());
+    for (const auto& member : members)
+        pending.push_back(std::async(std::launch::async, bring_up, member));
+
+    std::vector<InstrumentRecord> records;
+    std::exception_ptr first_failure;
+    for (std::size_t i = 0; i < pending.size(); ++i) {
+        try {
+            records.push_back(pending[i].get());
+        } catch (const std::exception& failure) {
+            // Every failure is reported; the first (in station-file order) is thrown.
+            logger("bench")->error("{}: {}", members[i].config->name, failure.what());
+            if (!first_failure)
+                first_failure = std::current_exception();
+        }
+    }
+    if (first_failure)
+        std::rethrow_exception(first_failure);
+
+    if (impl.meter->averaging_time() != impl.timing.meter_averaging)
+        impl.meter->set_averaging_time(impl.timing.meter_averaging);
+    impl.records = std::move(records);
+    impl.wavelength_nm.reset();
+    impl.launch_port = 0;
+    for (const auto& record : impl.records) {
+        logger("bench")->info("{}: {} {} serial {} firmware {} on {}", record.name, record.vendor,
+                              record.model, record.serial, record.firmware, record.resource);
+    }
+}
+
+void Bench::check_calibration(const std::string& today_iso) const {
+    std::vector<std::string> overdue;
+    for (const auto& config : impl_->station.instruments) {
+        if (config.calibration_due && *config.calibration_due < today_iso) {
+            overdue.push_back(fmt::format("{} ({}) was due {}", config.name, config.model,
+                                          *config.calibration_due));
+        }
+    }
+    if (!overdue.empty()) {
+        throw Refused(fmt::format("calibration overdue on {} (today is {}): {}",
+                                  impl_->station.name, today_iso, fmt::join(overdue, "; ")));
+    }
+}
+
+const StationConfig& Bench::station() const {
+    return impl_->station;
+}
+
+const BenchTiming& Bench::timing() const {
+    return impl_->timing;
+}
+
+std::vector<InstrumentRecord> Bench::instruments() const {
+    return impl_->records;
+}
+
+drivers::LightSource& Bench::source() {
+    return *impl_->source;
+}
+
+drivers::OpticalSwitch& Bench::launch_switch() {
+    return *impl_->launch_switch;
+}
+
+drivers::PowerMeter& Bench::meter() {
+    return *impl_->meter;
+}
+
+drivers::ReturnLossMeter* Bench::return_loss_meter() {
+    return impl_->return_loss.get();
+}
+
+drivers::PowerMeter* Bench::monitor() {
+    return impl_->monitor.get();
+}
+
+void Bench::apply_timing(FiberMode mode) {
+    Impl& impl = *impl_;
+    if (impl.meter->averaging_time() != impl.timing.meter_averaging)
+        impl.meter->set_averaging_time(impl.timing.meter_averaging);
+    if (impl.return_loss) {
+        const auto wanted =
+            mode == FiberMode::MM ? impl.timing.rl_averaging_pc : impl.timing.rl_averaging_apc;
+        if (impl.return_loss->averaging_time() != wanted)
+            impl.return_loss->set_averaging_time(wanted);
+    }
+}
+
+void Bench::select_wavelength_nm(int wavelength_nm) {
+    Impl& impl = *impl_;
+    if (impl.wavelength_nm == wavelength_nm)
+        return;
+    // Unknown until every instrument has taken the new wavelength.
+    impl.wavelength_nm.reset();
+    const auto nm = static_cast<double>(wavelength_nm);
+    impl.source->select_wavelength_nm(nm);
+    impl.source_settling = true;
+    // The meters take their calibration wavelength while the laser settles.
+    impl.meter->set_wavelength_nm(nm);
+    if (impl.return_loss)
+        impl.return_loss->set_wavelength_nm(nm);
+    impl.wavelength_nm = wavelength_nm;
+}
+
+void Bench::wait_until_source_stable() {
+    Impl& impl = *impl_;
+    if (!impl.source_settling)
+        return;
+    impl.source->wait_stable();
+    impl.source_settling = false;
+}
+
+std::optional<int> Bench::wavelength_nm() const {
+    return impl_->wavelength_nm;
+}
+
+std::vector<int> Bench::wavelength_order(const std::vector<int>& wanted) const {
+    std::vector<int> order = wanted;
+    if (const auto current = impl_->wavelength_nm) {
+        const auto found = std::find(order.begin(), order.end(), *current);
+        if (found != order.end())
+            std::rotate(order.begin(), found, order.end());
+    }
+    return order;
+}
+
+void Bench::route_launch(int port) {
+    Impl& impl = *impl_;
+    if (impl.launch_port == port)
+        return;
+    impl.launch_port = 0;
+    impl.launch_switch->route(port);
+    impl.launch_port = port;
+}
+
+int Bench::launch_port() const {
+    return impl_->launch_port;
+}
+
+LaunchReading Bench::read_launch(bool with_return_loss) {
+    Impl& impl = *impl_;
+    drivers::ReturnLossMeter* return_loss = with_return_loss ? impl.return_loss.get() : nullptr;
+    impl.meter->start_measurement();
+    if (return_loss)
+        return_loss->start_measurement();
+    LaunchReading reading;
+    reading.far_end = impl.meter->read_all_dbm();
+    if (return_loss)
+        reading.return_loss = return_loss->read_rl_db();
+    return reading;
+}
+
+}  // namespace mpobench::acquisition

@@ -1,0 +1,106 @@
+#pragma once
+// The bench: the station's instruments, connected, identified, prepared,
+// behind their role interfaces.
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "acquisition/station.hpp"
+#include "drivers/roles.hpp"
+#include "vocabulary/run_record.hpp"
+
+namespace mpobench::acquisition {
+
+// The bench may not test: an instrument past its calibration date, an
+// expired reference. Exit 4.
+class Refused : public std::runtime_error {
+  public:
+    using std::runtime_error::runtime_error;
+};
+
+// The station file does not describe a usable bench (missing role, wrong
+// model answering): exit 2.
+class BenchConfigurationError : public std::runtime_error {
+  public:
+    using std::runtime_error::runtime_error;
+};
+
+struct BenchTiming {
+    std::chrono::microseconds meter_averaging{100000};    // IL windows
+    std::chrono::microseconds rl_averaging_pc{300000};    // MM PC connectors (RL < 50 dB)
+    std::chrono::microseconds rl_averaging_apc{1000000};  // SM APC (RL > 50 dB): >= 1 s
+};
+
+// What one launch shows: every far-end detector from one averaging window
+// and, when asked for, the return-loss meter's window started with it.
+struct LaunchReading {
+    std::vector<drivers::PowerReading> far_end;  // detector order (index 0 = position 1)
+    std::optional<drivers::ReturnLossReading> return_loss;
+};
+
+class Bench {
+  public:
+    // Station instrument names the bench uses: "source", "switch", "meter"
+    // (required), "rl" and "monitor" (optional).
+    explicit Bench(StationConfig station, BenchTiming timing = {});
+    ~Bench();
+    Bench(const Bench&) = delete;
+    Bench& operator=(const Bench&) = delete;
+
+    // Connects, asks *IDN? of each instrument, checks the model, prepares it
+    // (all instruments at once: they sit on independent transports), then
+    // sets the meter's averaging time. Throws BenchConfigurationError,
+    // drivers::InstrumentError.
+    void connect();
+    // Throws Refused naming each instrument whose calibration_due < today (YYYY-MM-DD).
+    void check_calibration(const std::string& today_iso) const;
+
+    const StationConfig& station() const;
+    const BenchTiming& timing() const;
+    std::vector<InstrumentRecord> instruments() const;  // after connect()
+
+    drivers::LightSource& source();
+    drivers::OpticalSwitch& launch_switch();
+    drivers::PowerMeter& meter();
+    drivers::ReturnLossMeter* return_loss_meter();  // nullptr when the station has none
+    drivers::PowerMeter* monitor();                 // nullptr when the station has none
+
+    // --- the light path as the procedures drive it (DESIGN.md §7) ---
+    // Each call skips what is already in place, so one procedure after
+    // another changes no wavelength and moves no switch without need. The
+    // procedures drive the source, switch and meters only through these.
+
+    // Averaging windows for an assembly of this mode: the meter's
+    // meter_averaging, the return-loss meter's PC or APC time. Unchanged
+    // settings are not sent again.
+    void apply_timing(FiberMode mode);
+    // Selects the source laser and sets the far-end meter and the
+    // return-loss meter to it; returns while the laser settles.
+    void select_wavelength_nm(int wavelength_nm);
+    // Waits (*OPC?) until the source has settled after the last change;
+    // returns at once when nothing changed.
+    void wait_until_source_stable();
+    // The wavelength the light path is set to; nullopt before the first
+    // selection or after a failed one.
+    std::optional<int> wavelength_nm() const;
+    // `wanted`, rotated to start with the wavelength selected now when it
+    // is among them: a pass that follows another begins without a laser change.
+    std::vector<int> wavelength_order(const std::vector<int>& wanted) const;
+    // Moves the launch switch to `port` and returns once it has settled.
+    void route_launch(int port);
+    int launch_port() const;  // 0 = not known (before the first move, after a failed one)
+    // Starts the meter's window and (when asked and present) the
+    // return-loss meter's together, then collects both: the launch costs
+    // the longer window, not the sum.
+    LaunchReading read_launch(bool with_return_loss);
+
+  private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace mpobench::acquisition

@@ -1,0 +1,55 @@
+#pragma once
+// The physical steps a test needs from a person — or from the simulated
+// operator. One interface; nothing else in the test differs between them.
+
+#include <iosfwd>
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+#include "acquisition/station.hpp"
+
+namespace mpobench::acquisition {
+
+enum class OperatorStep {
+    ConnectReference,  // launch cord straight into the meter
+    ConnectEndA,       // assembly end A on the launch cord, end B on the meter
+    ConnectEndB,       // flipped
+    Remate,            // unplug and plug the launch-side connector again
+    Disconnect,
+};
+
+std::string_view to_string(OperatorStep step);
+
+// The operator said no (typed "abort", closed the input): exit 3.
+class OperatorAbort : public std::runtime_error {
+  public:
+    using std::runtime_error::runtime_error;
+};
+
+class Operator {
+  public:
+    virtual ~Operator() = default;
+    // Returns once the step is done. Throws OperatorAbort, or
+    // drivers::InstrumentError for a simulated operator that fails.
+    virtual void perform(OperatorStep step, const std::string& context) = 0;
+    virtual std::string name() const = 0;
+};
+
+// Prompts on the terminal (stdin/stderr): a person presses Enter when done.
+// `context` names what the step applies to (the serial number, or the launch
+// cord for the reference). Any line confirms a step (a barcode scanner types
+// like a keyboard); "abort" or the end of input throws OperatorAbort.
+std::unique_ptr<Operator> make_console_operator(std::string operator_name);
+// The same on other streams (a web page's channel, tests).
+std::unique_ptr<Operator> make_console_operator(std::string operator_name, std::istream& input,
+                                                std::ostream& prompts);
+// Drives the simulator's operator channel named in the station file:
+// `:CONNect REFerence|A|B`, `:REMate`, `:DISConnect`, then `*OPC?` within
+// the configured timeout and `SYST:ERR?`.
+std::unique_ptr<Operator> make_simulated_operator(const OperatorConfig& config,
+                                                  std::string operator_name);
+// The one the station file asks for.
+std::unique_ptr<Operator> make_operator(const StationConfig& station, std::string operator_name);
+
+}  // namespace mpobench::acquisition

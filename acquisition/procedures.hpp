@@ -1,0 +1,104 @@
+#pragma once
+// The test procedures: reference, production test (IL, RL, polarity map,
+// optional re-mates), mating-cycle repeatability. They produce plain data
+// into the run record and hand each measurement, as it is taken, to a sink
+// (app connects the sink to db). Ordered for the instrument-bound minimum
+// (DESIGN.md §7): wavelength outer, one switch move per fibre, all far-end
+// detectors in one read, IL and RL of a fibre in the same launch window.
+
+#include <functional>
+#include <stdexcept>
+#include <string>
+
+#include "acquisition/bench.hpp"
+#include "acquisition/operator.hpp"
+#include "vocabulary/run_record.hpp"
+
+namespace mpobench::acquisition {
+
+// The run cannot go on (instrument fault, suspect reference, operator
+// abort); the record keeps what was measured. Exit 3.
+class TestAborted : public std::runtime_error {
+  public:
+    using std::runtime_error::runtime_error;
+};
+
+class MeasurementSink {
+  public:
+    virtual ~MeasurementSink() = default;
+    virtual void on_measurement(const Measurement& measurement) = 0;
+};
+
+struct ProgressEvent {
+    enum class Kind { Step, Fiber, Cycle };
+    Kind kind = Kind::Fiber;
+    std::string message;  // for Step: what the bench is doing
+    End end = End::A;
+    int wavelength_nm = 0;
+    int fiber = 0;
+    int cycle = 0;            // 0 = production
+    int done = 0, total = 0;  // measurements done / expected in this run
+};
+using ProgressCallback = std::function<void(const ProgressEvent&)>;
+
+struct ReferenceOptions {
+    FiberMode mode = FiberMode::SM;
+    int fibers = 12;                  // launch positions to reference
+    std::vector<int> wavelengths_nm;  // default by mode when empty
+    std::string launch_cord = "launch cord";
+    std::string operator_name;
+    double max_drift_db = 0.02;   // second read vs first, per point
+    double no_light_dbm = -60.0;  // a referenced position darker than this: no light
+};
+
+// Operator connects the launch cord to the meter; P_ref per fibre per
+// wavelength, read twice; drift beyond max_drift_db is retaken once, then
+// refused (TestAborted).
+// Per wavelength (the one already selected first): two passes over the
+// launch positions, each fibre read once per pass with every detector in
+// one window; a point's power is the mean of its two reads and its drift
+// the second minus the first (one pass apart, the same for every fibre).
+// A referenced position without light, or whose light reaches another
+// detector, aborts naming the fibre. Throws BenchConfigurationError when
+// the switch or meter has fewer positions than options.fibers.
+Reference take_reference(Bench& bench, Operator& op, const ReferenceOptions& options,
+                         const ProgressCallback& progress = {});
+
+struct SanityLimits {
+    double no_light_dbm = -60.0;   // far-end power below this: no light (continuity)
+    double suspect_il_db = -0.05;  // IL below this: the reference is wrong -> abort
+};
+
+// Production test of run.part on the bench: end A, then end B (the operator
+// flips), every wavelength, every fibre; IL, RL, far position; then the
+// part's production re-mates. Fills run.measurements, run.polarity,
+// run.instruments, run.reference_id, run.mating_cycles_run. Throws
+// TestAborted (the record keeps what was measured).
+//
+// Order: connect end A; per wavelength (starting with the one selected
+// now), per fibre: route the switch, start the meter's and the RL meter's
+// windows together, read every far-end detector in one reply, then the RL
+// reading; after the end-A pass, part.mating_cycles x (re-mate, IL pass of
+// end A, cycle k); then connect end B and its pass. The far position is the
+// brightest detector at or above sanity.no_light_dbm (none: NoLight);
+// IL = P_ref(launch position, wavelength) - P(far position).
+//
+// Before any step: Refused when the reference is of another mode, misses
+// a point the part needs, or is older than the station's
+// reference_max_age_min; BenchConfigurationError when the switch or meter
+// has fewer positions than the part has fibres.
+void run_production_test(Bench& bench, Operator& op, const Reference& reference, RunRecord& run,
+                         MeasurementSink& sink, const ProgressCallback& progress = {},
+                         const SanityLimits& sanity = {});
+
+// Mating-cycle repeatability: `cycles` re-mates of end A, IL of every fibre
+// at every wavelength each cycle (cycle numbers 1..N). The operator
+// connects end A once. Each cycle starts with the wavelength and switch
+// position the previous one ended on, so a cycle costs one laser change,
+// not two. run.polarity gets end A's map from cycle 1. Throws
+// std::invalid_argument for cycles < 1, and like run_production_test.
+void run_repeatability(Bench& bench, Operator& op, const Reference& reference, RunRecord& run,
+                       int cycles, MeasurementSink& sink, const ProgressCallback& progress = {},
+                       const SanityLimits& sanity = {});
+
+}  // namespace mpobench::acquisition

@@ -1,0 +1,387 @@
+// The production test and mating-cycle repeatability: IL, RL and the
+// polarity map of every fibre at every wavelength, measured in the order
+// that keeps the bench at its instrument-bound minimum (DESIGN.md §7).
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <limits>
+#include <map>
+#include <stdexcept>
+
+#include "acquisition/procedures.hpp"
+#include "drivers/errors.hpp"
+#include "vocabulary/logger.hpp"
+
+namespace mpobench::acquisition {
+
+namespace {
+
+std::vector<int> part_wavelengths(const Part& part) {
+    return part.wavelengths_nm.empty() ? default_wavelengths_nm(part.mode) : part.wavelengths_nm;
+}
+
+// P_ref by wavelength and launch position, checked once before the run:
+// a reference that cannot serve the part refuses the test.
+class ReferenceTable {
+  public:
+    ReferenceTable(const Reference& reference, const Part& part,
+                   const std::vector<int>& wavelengths, const StationConfig& station) {
+        if (reference.mode != part.mode) {
+            throw Refused(
+                fmt::format("the reference was taken for {} and {} is {}: take a {} "
+                            "reference",
+                            to_string(reference.mode), part.number, to_string(part.mode),
+                            to_string(part.mode)));
+        }
+        const auto age = std::chrono::duration_cast<std::chrono::minutes>(
+            std::chrono::system_clock::now() - reference.taken_at);
+        if (age.count() > station.reference_max_age_min) {
+            throw Refused(
+                fmt::format("the reference is {} min old; station {} allows {} min: "
+                            "take a new reference",
+                            age.count(), station.name, station.reference_max_age_min));
+        }
+        for (const int wavelength_nm : wavelengths) {
+            auto& powers = by_wavelength_[wavelength_nm];
+            powers.assign(static_cast<std::size_t>(part.fibers), 0.0);
+            for (int fiber = 1; fiber <= part.fibers; ++fiber) {
+                const ReferencePoint* point = reference.find(fiber, wavelength_nm);
+                if (!point) {
+                    throw Refused(
+                        fmt::format("the reference has no point for launch fibre {} at "
+                                    "{} nm, which {} needs",
+                                    fiber, wavelength_nm, part.number));
+                }
+                powers[static_cast<std::size_t>(fiber - 1)] = point->power_dbm;
+            }
+        }
+    }
+
+    double power_dbm(int wavelength_nm, int fiber) const {
+        return by_wavelength_.at(wavelength_nm)[static_cast<std::size_t>(fiber - 1)];
+    }
+
+  private:
+    std::map<int, std::vector<double>> by_wavelength_;
+};
+
+void check_capacity(Bench& bench, const Part& part) {
+    const int switch_ports = bench.launch_switch().port_count();
+    const int detectors = bench.meter().channel_count();
+    if (part.fibers > switch_ports || part.fibers > detectors) {
+        throw BenchConfigurationError(
+            fmt::format("{} has {} fibres; station {} has {} switch outputs and {} meter detectors",
+                        part.number, part.fibers, bench.station().name, switch_ports, detectors));
+    }
+}
+
+// Sanity rules of DESIGN.md §2 applied to one launch.
+Measurement classify(const LaunchReading& reading, const SanityLimits& sanity) {
+    Measurement measurement;
+    int brightest = 0;
+    double brightest_dbm = sanity.no_light_dbm;
+    int overrange = 0;
+    bool invalid = false;
+    for (std::size_t i = 0; i < reading.far_end.size(); ++i) {
+        const auto& detector = reading.far_end[i];
+        const int position = static_cast<int>(i) + 1;
+        switch (detector.status) {
+            case drivers::PowerReading::Status::Ok:
+                if (detector.dbm >= brightest_dbm) {
+                    brightest = position;
+                    brightest_dbm = detector.dbm;
+                }
+                break;
+            case drivers::PowerReading::Status::Overrange:
+                if (overrange == 0)
+                    overrange = position;
+                break;
+            case drivers::PowerReading::Status::Invalid:
+                invalid = true;
+                break;
+            case drivers::PowerReading::Status::Underrange:
+                break;
+        }
+    }
+    if (overrange != 0) {
+        measurement.status = ReadingStatus::Overrange;
+        measurement.far_position = overrange;
+    } else if (brightest != 0) {
+        measurement.status = ReadingStatus::Ok;
+        measurement.far_position = brightest;
+        measurement.power_dbm = brightest_dbm;
+    } else {
+        measurement.status = invalid ? ReadingStatus::Invalid : ReadingStatus::NoLight;
+    }
+    return measurement;
+}
+
+std::string rl_text(const std::optional<drivers::ReturnLossReading>& reading) {
+    if (!reading)
+        return "-";
+    switch (reading->status) {
+        case drivers::ReturnLossReading::Status::Ok:
+            return fmt::format("{:.1f}", reading->rl_db);
+        case drivers::ReturnLossReading::Status::Overrange:
+            return "overrange";
+        case drivers::ReturnLossReading::Status::Underrange:
+            return "underrange";
+        case drivers::ReturnLossReading::Status::Invalid:
+            return "invalid";
+    }
+    return "?";
+}
+
+// Runs the passes of one run: operator steps, wavelength changes, one
+// launch per fibre, each measurement to the sink and the record.
+class Sweeper {
+  public:
+    Sweeper(Bench& bench, Operator& op, const ReferenceTable& reference, RunRecord& run,
+            MeasurementSink& sink, const ProgressCallback& progress, const SanityLimits& sanity,
+            int total)
+        : bench_(bench),
+          op_(op),
+          reference_(reference),
+          run_(run),
+          sink_(sink),
+          progress_(progress),
+          sanity_(sanity),
+          wavelengths_(part_wavelengths(run.part)),
+          total_(total),
+          log_(logger("bench")) {}
+
+    // An operator step, the first wavelength of what follows already
+    // selected so that the laser settles while the operator works.
+    void operator_step(OperatorStep step) {
+        where_ = fmt::format("{} of {}", to_string(step), run_.serial);
+        bench_.select_wavelength_nm(bench_.wavelength_order(wavelengths_).front());
+        bench_.route_launch(first_fiber());
+        report_step(where_);
+        op_.perform(step, run_.serial);
+    }
+
+    // Every fibre of `end` at every wavelength. `polarity` (cycle 0)
+    // receives the far position each fibre reached.
+    void pass(End end, int cycle, bool with_return_loss, PolarityMap* polarity) {
+        const int fibers = run_.part.fibers;
+        for (const int wavelength_nm : bench_.wavelength_order(wavelengths_)) {
+            where_ = fmt::format("end {}, {} nm", to_string(end), wavelength_nm);
+            if (bench_.wavelength_nm() != wavelength_nm) {
+                report_step(fmt::format("{} nm", wavelength_nm), end, wavelength_nm, cycle);
+                bench_.select_wavelength_nm(wavelength_nm);
+            }
+            const int first = first_fiber();
+            // A move the pass needs anyway happens while the laser settles.
+            bench_.route_launch(first);
+            bench_.wait_until_source_stable();
+            const bool descending = first != 1;
+            for (int i = 0; i < fibers; ++i) {
+                const int fiber = descending ? fibers - i : i + 1;
+                where_ = fmt::format("end {}, {} nm, fibre {}{}", to_string(end), wavelength_nm,
+                                     fiber, cycle > 0 ? fmt::format(", cycle {}", cycle) : "");
+                const Measurement& taken =
+                    measure(end, fiber, wavelength_nm, cycle, with_return_loss);
+                if (polarity && polarity->far_positions[static_cast<std::size_t>(fiber - 1)] == 0)
+                    polarity->far_positions[static_cast<std::size_t>(fiber - 1)] =
+                        taken.far_position;
+            }
+        }
+    }
+
+    void report_cycle(int cycle, int cycles) const {
+        if (!progress_)
+            return;
+        ProgressEvent event;
+        event.kind = ProgressEvent::Kind::Cycle;
+        event.message = fmt::format("cycle {} of {} done", cycle, cycles);
+        event.cycle = cycle;
+        event.done = done_;
+        event.total = total_;
+        progress_(event);
+    }
+
+    const std::string& where() const { return where_; }
+
+  private:
+    // Where the next pass starts: back down from the last fibre when the
+    // switch sits there, so a pass that follows another needs no move.
+    int first_fiber() const {
+        const int fibers = run_.part.fibers;
+        return fibers > 1 && bench_.launch_port() == fibers ? fibers : 1;
+    }
+
+    const Measurement& measure(End end, int fiber, int wavelength_nm, int cycle,
+                               bool with_return_loss) {
+        bench_.route_launch(fiber);
+        const LaunchReading reading = bench_.read_launch(with_return_loss);
+        Measurement measurement = classify(reading, sanity_);
+        measurement.end = end;
+        measurement.fiber = fiber;
+        measurement.wavelength_nm = wavelength_nm;
+        measurement.cycle = cycle;
+        measurement.taken_at = std::chrono::system_clock::now();
+        if (measurement.status == ReadingStatus::Ok) {
+            measurement.il_db = reference_.power_dbm(wavelength_nm, fiber) - measurement.power_dbm;
+        }
+        // RL beyond the module's range (overrange) or without a ratio to
+        // compute (invalid) has no value to record.
+        if (reading.return_loss && reading.return_loss->ok())
+            measurement.rl_db = reading.return_loss->rl_db;
+        if (log_->should_log(spdlog::level::debug)) {
+            log_->debug("{}: {} far {} {:.3f} dBm IL {} RL {}", where_,
+                        to_string(measurement.status), measurement.far_position,
+                        measurement.power_dbm,
+                        measurement.il_db ? fmt::format("{:.3f}", *measurement.il_db) : "-",
+                        rl_text(reading.return_loss));
+        }
+
+        sink_.on_measurement(measurement);
+        run_.measurements.push_back(measurement);
+        ++done_;
+        if (progress_) {
+            ProgressEvent event;
+            event.kind = ProgressEvent::Kind::Fiber;
+            event.end = end;
+            event.wavelength_nm = wavelength_nm;
+            event.fiber = fiber;
+            event.cycle = cycle;
+            event.done = done_;
+            event.total = total_;
+            progress_(event);
+        }
+        // Kept in the record as evidence, then the run stops: no IL is
+        // trustworthy against this reference.
+        if (measurement.il_db && *measurement.il_db < sanity_.suspect_il_db) {
+            throw TestAborted(fmt::format(
+                "reference suspect: {} measured IL {:.3f} dB, below {:.3f} dB: take a new "
+                "reference",
+                where_, *measurement.il_db, sanity_.suspect_il_db));
+        }
+        return run_.measurements.back();
+    }
+
+    void report_step(std::string message, End end = End::A, int wavelength_nm = 0,
+                     int cycle = 0) const {
+        if (!progress_)
+            return;
+        ProgressEvent event;
+        event.kind = ProgressEvent::Kind::Step;
+        event.message = std::move(message);
+        event.end = end;
+        event.wavelength_nm = wavelength_nm;
+        event.cycle = cycle;
+        event.done = done_;
+        event.total = total_;
+        progress_(event);
+    }
+
+    Bench& bench_;
+    Operator& op_;
+    const ReferenceTable& reference_;
+    RunRecord& run_;
+    MeasurementSink& sink_;
+    const ProgressCallback& progress_;
+    const SanityLimits& sanity_;
+    std::vector<int> wavelengths_;
+    int done_ = 0;
+    int total_;
+    std::string where_ = "setting up";
+    std::shared_ptr<spdlog::logger> log_;
+};
+
+// Runs `body`; an instrument fault or the operator's abort becomes
+// TestAborted saying where the run was and what failed.
+template <typename Body>
+void abort_on_fault(const Sweeper& sweeper, Body body) {
+    try {
+        body();
+    } catch (const drivers::InstrumentError& error) {
+        throw TestAborted(fmt::format("{}: {}", sweeper.where(), error.what()));
+    } catch (const OperatorAbort& abort) {
+        throw TestAborted(fmt::format("{}: operator abort: {}", sweeper.where(), abort.what()));
+    }
+}
+
+PolarityMap empty_map(End end, int fibers) {
+    return PolarityMap{end, std::vector<int>(static_cast<std::size_t>(fibers), 0)};
+}
+
+}  // namespace
+
+void run_production_test(Bench& bench, Operator& op, const Reference& reference, RunRecord& run,
+                         MeasurementSink& sink, const ProgressCallback& progress,
+                         const SanityLimits& sanity) {
+    const Part& part = run.part;
+    const auto wavelengths = part_wavelengths(part);
+    check_capacity(bench, part);
+    const ReferenceTable table(reference, part, wavelengths, bench.station());
+    run.instruments = bench.instruments();
+    run.reference_id = reference.id;
+
+    const int per_pass = static_cast<int>(wavelengths.size()) * part.fibers;
+    const int total = per_pass * (2 + part.mating_cycles);
+    run.measurements.reserve(run.measurements.size() + static_cast<std::size_t>(total));
+    Sweeper sweeper(bench, op, table, run, sink, progress, sanity, total);
+    abort_on_fault(sweeper, [&] {
+        bench.apply_timing(part.mode);
+        for (const End end : {End::A, End::B}) {
+            sweeper.operator_step(end == End::A ? OperatorStep::ConnectEndA
+                                                : OperatorStep::ConnectEndB);
+            PolarityMap map = empty_map(end, part.fibers);
+            sweeper.pass(end, 0, true, &map);
+            run.polarity.push_back(std::move(map));
+            if (end != End::A)
+                continue;
+            // Production re-mates of end A while it is connected.
+            for (int cycle = 1; cycle <= part.mating_cycles; ++cycle) {
+                sweeper.operator_step(OperatorStep::Remate);
+                sweeper.pass(End::A, cycle, false, nullptr);
+                run.mating_cycles_run = cycle;
+                sweeper.report_cycle(cycle, part.mating_cycles);
+            }
+        }
+    });
+}
+
+void run_repeatability(Bench& bench, Operator& op, const Reference& reference, RunRecord& run,
+                       int cycles, MeasurementSink& sink, const ProgressCallback& progress,
+                       const SanityLimits& sanity) {
+    if (cycles < 1)
+        throw std::invalid_argument(fmt::format("repeatability: {} cycles (at least 1)", cycles));
+    const Part& part = run.part;
+    const auto wavelengths = part_wavelengths(part);
+    check_capacity(bench, part);
+    const ReferenceTable table(reference, part, wavelengths, bench.station());
+    run.instruments = bench.instruments();
+    run.reference_id = reference.id;
+
+    const long long total_measurements =
+        static_cast<long long>(cycles) * static_cast<long long>(wavelengths.size()) * part.fibers;
+    if (total_measurements > std::numeric_limits<int>::max()) {
+        throw std::invalid_argument(fmt::format(
+            "repeatability: {} cycles of {} fibres is too many measurements", cycles, part.fibers));
+    }
+    const int total = static_cast<int>(total_measurements);
+    // Reserved once: no cycle pays for the record growing.
+    run.measurements.reserve(run.measurements.size() + static_cast<std::size_t>(total));
+    Sweeper sweeper(bench, op, table, run, sink, progress, sanity, total);
+    abort_on_fault(sweeper, [&] {
+        bench.apply_timing(part.mode);
+        sweeper.operator_step(OperatorStep::ConnectEndA);
+        for (int cycle = 1; cycle <= cycles; ++cycle) {
+            sweeper.operator_step(OperatorStep::Remate);
+            if (cycle == 1) {
+                PolarityMap map = empty_map(End::A, part.fibers);
+                sweeper.pass(End::A, cycle, false, &map);
+                run.polarity.push_back(std::move(map));
+            } else {
+                sweeper.pass(End::A, cycle, false, nullptr);
+            }
+            run.mating_cycles_run = cycle;
+            sweeper.report_cycle(cycle, cycles);
+        }
+    });
+}
+
+}  // namespace mpobench::acquisition

@@ -1,0 +1,222 @@
+// `mpobench demo`: the whole job on the simulated bench — simulators on
+// real ptys and loopback TCP (the code path of `mpobench sim`), reference,
+// test, grade, store — for one DUT file or a run of random assemblies.
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <map>
+#include <random>
+
+#include "acquisition/parts.hpp"
+#include "app/commands.hpp"
+#include "app/guarded.hpp"
+#include "app/progress.hpp"
+#include "app/run_json.hpp"
+#include "app/station_session.hpp"
+#include "app/test_flow.hpp"
+#include "drivers/registry.hpp"
+#include "fixtures/sim_bench.hpp"
+
+namespace mpobench::app {
+namespace {
+
+struct DemoOptions {
+    std::filesystem::path dut_file;
+    std::optional<std::uint64_t> random_seed;
+    int count = 0;
+    std::string part;
+    std::filesystem::path parts;
+    std::string serial;
+    std::filesystem::path db;
+    std::filesystem::path limits;
+    std::string operator_name = "demo";
+    bool json = false;
+    double time_scale = 0.02;
+};
+
+// Asks the simulated operator to pick up the next random assembly of this shape.
+void pick_up_next_assembly(const acquisition::StationConfig& station, const Part& part) {
+    drivers::InstrumentConfig channel;
+    channel.name = "operator";
+    channel.resource = station.operator_channel.resource;
+    auto session = drivers::make_session(channel);
+    session->write(fmt::format(":DUT:NEXT {},{},{}", part.fibers, to_string(part.mode),
+                               to_string(part.polarity)));
+    session->check_errors(":DUT:NEXT");
+}
+
+struct YieldSummary {
+    int tested = 0, passed = 0, aborted = 0;
+    std::map<Grade, int> grades;
+
+    void add(const RunRecord& run) {
+        ++tested;
+        if (run.status != RunStatus::Completed) {
+            ++aborted;
+            return;
+        }
+        if (run.pass)
+            ++passed;
+        ++grades[*run.grade];
+    }
+
+    std::string text() const {
+        std::string mix;
+        for (const Grade grade : {Grade::Elite, Grade::Standard, Grade::Generic, Grade::Fail}) {
+            const auto found = grades.find(grade);
+            mix += fmt::format("{}{} {}", mix.empty() ? "" : ", ",
+                               found == grades.end() ? 0 : found->second, to_string(grade));
+        }
+        return fmt::format("yield: {} tested, {} passed ({:.0f}%), {} aborted; grades: {}", tested,
+                           passed, tested ? 100.0 * passed / tested : 0.0, aborted, mix);
+    }
+};
+
+int run_demo(DemoOptions options) {
+    return guarded("demo", [&] {
+        if (!options.dut_file.empty() && options.random_seed) {
+            fmt::print(stderr, "mpobench demo: give --dut FILE or --random SEED, not both\n");
+            return static_cast<int>(kBadInput);
+        }
+        fixtures::SimBenchOptions sim;
+        sim.time_scale = options.time_scale;
+        sim.run_dir =
+            std::filesystem::temp_directory_path() / fmt::format("mpobench-demo-{}", ::getpid());
+        const auto catalogue = acquisition::load_part_catalogue(
+            options.parts.empty() ? acquisition::default_part_catalogue_path() : options.parts);
+
+        std::vector<const Part*> candidates;
+        if (!options.dut_file.empty()) {
+            sim.dut = fixtures::load_dut(options.dut_file);
+            const Part* part = options.part.empty()
+                                   ? catalogue.match(sim.dut->fibers, sim.dut->mode,
+                                                     sim.dut->polarity, Grade::Elite)
+                                   : catalogue.find(options.part);
+            if (!part) {
+                fmt::print(stderr, "mpobench demo: no part in {} for a {}F {} type-{} assembly{}\n",
+                           catalogue.source_path.string(), sim.dut->fibers,
+                           to_string(sim.dut->mode), to_string(sim.dut->polarity),
+                           options.part.empty() ? "" : " named " + options.part);
+                return static_cast<int>(kBadInput);
+            }
+            candidates.push_back(part);
+            if (options.count == 0)
+                options.count = 1;
+        } else {
+            sim.random_seed = options.random_seed.value_or(1);
+            if (options.count == 0)
+                options.count = 10;
+            if (!options.part.empty()) {
+                const Part* part = catalogue.find(options.part);
+                if (!part) {
+                    fmt::print(stderr, "mpobench demo: part '{}' is not in {}\n", options.part,
+                               catalogue.source_path.string());
+                    return static_cast<int>(kBadInput);
+                }
+                candidates.push_back(part);
+            } else {
+                // A single-mode line: every SM part the simulated bench can hold.
+                for (const auto& part : catalogue.parts) {
+                    if (part.mode == FiberMode::SM && part.fibers <= 32)
+                        candidates.push_back(&part);
+                }
+            }
+        }
+        const FiberMode mode = candidates.front()->mode;
+        int reference_fibers = 0;
+        for (const Part* part : candidates)
+            reference_fibers = std::max(reference_fibers, part->fibers);
+
+        const auto limits = load_limits(options.limits);
+        db::Repository repository(database_path(options.db));
+        fixtures::SimBench bench(sim);
+        bench.start();
+        const auto station = bench.station();
+        if (!options.json) {
+            fmt::print(
+                "simulated bench: instruments on real ptys and loopback TCP; the simulated clock "
+                "runs "
+                "{} (--time-scale {})\n",
+                options.time_scale == 1.0
+                    ? "at real instrument timing"
+                    : fmt::format("{:g}x faster than real time", 1.0 / options.time_scale),
+                options.time_scale);
+        }
+        StationSession session(station, options.operator_name);
+        const Reference reference = take_and_store_reference(
+            session, repository, mode, reference_fibers, "demo launch cord", !options.json);
+        if (!options.json)
+            fmt::print("{}\n", reference_summary(reference));
+
+        std::mt19937_64 pick(sim.random_seed.value_or(0));
+        YieldSummary summary;
+        int worst_exit = kPassed;
+        for (int index = 1; index <= options.count; ++index) {
+            const Part& part = *candidates[std::uniform_int_distribution<std::size_t>(
+                0, candidates.size() - 1)(pick)];
+            if (sim.random_seed)
+                pick_up_next_assembly(station, part);
+            const std::string serial =
+                !options.serial.empty() && options.count == 1
+                    ? options.serial
+                    : fmt::format("{}{:04}", options.serial.empty() ? "DEMO-" : options.serial,
+                                  index);
+            TestEnvironment environment{session.bench, *session.op, repository, limits, reference};
+            TerminalProgress progress(fmt::format("{}/{} {}", index, options.count, serial),
+                                      !options.json);
+            const auto outcome =
+                run_test(environment, serial, part, session.operator_name, progress.callback());
+            progress.clear();
+            summary.add(outcome.run);
+            worst_exit = outcome.exit_code == kAborted || worst_exit == kAborted
+                             ? kAborted
+                             : std::max(worst_exit, outcome.exit_code);
+            if (options.json) {
+                fmt::print("{}\n", run_to_json(outcome.run).dump());
+            } else {
+                fmt::print("{}\n", result_summary(outcome.run));
+            }
+            std::fflush(stdout);
+        }
+        fmt::print(options.json ? stderr : stdout, "{}\ndatabase: {}\n", summary.text(),
+                   database_path(options.db).string());
+        return worst_exit;
+    });
+}
+
+}  // namespace
+
+CommandRunner add_demo_command(CLI::App& app) {
+    auto options = std::make_shared<DemoOptions>();
+    auto* cmd =
+        app.add_subcommand("demo",
+                           "The whole job on the simulated bench: simulators, reference, test, "
+                           "grade, store");
+    auto* dut =
+        cmd->add_option("--dut", options->dut_file, "DUT file (JSON) of the simulated assembly")
+            ->check(CLI::ExistingFile);
+    auto* random = cmd->add_option("--random", options->random_seed,
+                                   "random assemblies from this seed (default 1)");
+    dut->excludes(random);
+    cmd->add_option("--count", options->count,
+                    "assemblies to test (default: 1 with --dut, 10 otherwise)")
+        ->check(CLI::Range(1, 100000));
+    cmd->add_option("--part", options->part,
+                    "part number (default: a catalogue part matching the DUT, target elite)");
+    cmd->add_option("--parts", options->parts, "part catalogue replacing the default");
+    cmd->add_option("--serial", options->serial, "serial number (a prefix when --count > 1)");
+    cmd->add_option("--db", options->db, "database (default: $MPOBENCH_DB or ./mpobench.db)");
+    cmd->add_option("--limits", options->limits, "limit set (TOML) replacing the default");
+    cmd->add_option("--operator", options->operator_name, "operator name recorded with each run")
+        ->capture_default_str();
+    cmd->add_flag("--json", options->json,
+                  "one JSON result per assembly (JSON lines), nothing else on stdout");
+    cmd->add_option("--time-scale", options->time_scale,
+                    "instrument time multiplier: 1 = real timing; the default runs 50x faster")
+        ->check(CLI::Range(0.0, 100.0))
+        ->capture_default_str();
+    return [options] { return run_demo(*options); };
+}
+
+}  // namespace mpobench::app

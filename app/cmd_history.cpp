@@ -1,0 +1,76 @@
+// `mpobench history SN`: every run of one serial number.
+
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "app/commands.hpp"
+#include "app/guarded.hpp"
+#include "app/run_json.hpp"
+#include "app/test_flow.hpp"
+
+namespace mpobench::app {
+namespace {
+
+struct HistoryOptions {
+    std::string serial;
+    std::filesystem::path db;
+    bool json = false;
+};
+
+int run_history(const HistoryOptions& options) {
+    return guarded("history", [&] {
+        db::Repository repository(database_path(options.db));
+        const auto runs = repository.history(options.serial);
+        if (options.json) {
+            auto out = nlohmann::json::array();
+            for (const auto& run : runs) {
+                out.push_back(
+                    {{"run_id", run.id},
+                     {"serial", run.serial},
+                     {"part", run.part_number},
+                     {"kind", run.kind == RunKind::Production ? "production" : "repeatability"},
+                     {"status", to_string(run.status)},
+                     {"reason", run.reason},
+                     {"grade",
+                      run.grade ? nlohmann::json(to_string(*run.grade)) : nlohmann::json(nullptr)},
+                     {"pass", run.pass},
+                     {"station", run.station},
+                     {"operator", run.operator_name},
+                     {"started_at", iso_utc(run.started_at)}});
+            }
+            fmt::print("{}\n", out.dump());
+            return static_cast<int>(kPassed);
+        }
+        if (runs.empty()) {
+            fmt::print("no runs of {} in {}\n", options.serial, database_path(options.db).string());
+            return static_cast<int>(kPassed);
+        }
+        fmt::print("{:<6} {:<24} {:<16} {:<13} {:<12} {:<9} {:<6} {:<12} {}\n", "RUN",
+                   "STARTED (UTC)", "PART", "KIND", "STATUS", "GRADE", "PASS", "STATION",
+                   "OPERATOR");
+        for (const auto& run : runs) {
+            fmt::print("{:<6} {:<24} {:<16} {:<13} {:<12} {:<9} {:<6} {:<12} {}{}\n", run.id,
+                       iso_utc(run.started_at), run.part_number,
+                       run.kind == RunKind::Production ? "production" : "repeatability",
+                       to_string(run.status), run.grade ? to_string(*run.grade) : "-",
+                       run.status == RunStatus::Completed ? (run.pass ? "yes" : "no") : "-",
+                       run.station, run.operator_name,
+                       run.reason.empty() ? "" : "  (" + run.reason + ")");
+        }
+        return static_cast<int>(kPassed);
+    });
+}
+
+}  // namespace
+
+CommandRunner add_history_command(CLI::App& app) {
+    auto options = std::make_shared<HistoryOptions>();
+    auto* cmd = app.add_subcommand("history", "Every run of one serial number, oldest first");
+    cmd->add_option("serial", options->serial, "serial number")->required();
+    cmd->add_option("--db", options->db, "database (default: $MPOBENCH_DB or ./mpobench.db)");
+    cmd->add_flag("--json", options->json, "one JSON array on stdout");
+    return [options] { return run_history(*options); };
+}
+
+}  // namespace mpobench::app

@@ -1,0 +1,140 @@
+// `mpobench repeat`: mating-cycle repeatability of one assembly.
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "acquisition/parts.hpp"
+#include "analysis/grading.hpp"
+#include "analysis/repeatability.hpp"
+#include "app/commands.hpp"
+#include "app/guarded.hpp"
+#include "app/journal.hpp"
+#include "app/progress.hpp"
+#include "app/run_json.hpp"
+#include "app/station_session.hpp"
+#include "app/test_flow.hpp"
+
+namespace mpobench::app {
+namespace {
+
+struct RepeatOptions {
+    std::filesystem::path station_file;
+    std::string part;
+    std::string serial;
+    int cycles = 0;
+    std::string operator_name;
+    std::filesystem::path db;
+    std::filesystem::path parts;
+    std::filesystem::path limits;
+    bool json = false;
+};
+
+int run_repeat(const RepeatOptions& options) {
+    return guarded("repeat", [&] {
+        const auto station = acquisition::load_station(options.station_file);
+        const auto catalogue = acquisition::load_part_catalogue(
+            options.parts.empty() ? acquisition::default_part_catalogue_path() : options.parts);
+        const Part* part = catalogue.find(options.part);
+        if (!part) {
+            fmt::print(stderr, "mpobench repeat: part '{}' is not in {}\n", options.part,
+                       catalogue.source_path.string());
+            return static_cast<int>(kBadInput);
+        }
+        const auto limits = load_limits(options.limits);
+        db::Repository repository(database_path(options.db));
+        const auto reference = repository.latest_reference(station.name);
+        if (!reference) {
+            throw acquisition::Refused(fmt::format(
+                "station {} has no reference yet: run mpobench reference", station.name));
+        }
+        check_reference(*reference, *part, station, std::chrono::system_clock::now());
+        StationSession session(station, operator_or_user(options.operator_name));
+
+        RunRecord run;
+        run.kind = RunKind::Repeatability;
+        run.serial = options.serial;
+        run.part = *part;
+        run.station = station.name;
+        run.operator_name = session.operator_name;
+        run.software_version = MPOBENCH_VERSION;
+        run.started_at = std::chrono::system_clock::now();
+        run.reference_id = reference->id;
+        run.instruments = session.bench.instruments();
+        run.id = repository.begin_run(run);
+        {
+            BackgroundJournal journal(repository, run.id);
+            TerminalProgress progress(options.serial, !options.json);
+            try {
+                acquisition::run_repeatability(session.bench, *session.op, *reference, run,
+                                               options.cycles, journal, progress.callback());
+            } catch (const acquisition::TestAborted& aborted) {
+                journal.flush();
+                run.status = RunStatus::Aborted;
+                run.reason = aborted.what();
+                repository.abort_run(run.id, run.reason);
+                fmt::print(stderr, "mpobench repeat: aborted: {}\n", run.reason);
+                return static_cast<int>(kAborted);
+            }
+            journal.flush();
+        }
+        analysis::apply_grade(run, limits);
+        run.status = RunStatus::Completed;
+        run.ended_at = std::chrono::system_clock::now();
+        repository.store_limit_set({0, limits.name, limits.version, limits.hash, limits.body});
+        repository.complete_run(run);
+
+        auto stats = analysis::repeatability_stats(run.measurements);
+        if (options.json) {
+            auto out = run_to_json(run);
+            out.erase("measurements");
+            auto rows = nlohmann::json::array();
+            for (const auto& s : stats) {
+                rows.push_back({{"end", std::string(to_string(s.end))},
+                                {"fiber", s.fiber},
+                                {"wavelength_nm", s.wavelength_nm},
+                                {"matings", s.matings},
+                                {"mean_il_db", s.mean_il_db},
+                                {"range_db", s.range_db},
+                                {"sigma_db", s.sigma_db}});
+            }
+            out["repeatability"] = rows;
+            fmt::print("{}\n", out.dump());
+        } else {
+            std::sort(stats.begin(), stats.end(),
+                      [](const auto& a, const auto& b) { return a.range_db > b.range_db; });
+            fmt::print("{} {}: {} cycles, grade {} (target {}), {}\n", run.serial, part->number,
+                       options.cycles, to_string(*run.grade), to_string(part->target),
+                       run.pass ? "PASS" : "FAIL");
+            fmt::print("{:<5} {:<6} {:<8} {:>10} {:>10} {:>10}\n", "END", "FIBRE", "λ nm",
+                       "mean dB", "range dB", "σ dB");
+            for (const auto& s : stats) {
+                fmt::print("{:<5} {:<6} {:<8} {:>10.3f} {:>10.3f} {:>10.4f}\n", to_string(s.end),
+                           s.fiber, s.wavelength_nm, s.mean_il_db, s.range_db, s.sigma_db);
+            }
+        }
+        return static_cast<int>(run.pass ? kPassed : kBelowTarget);
+    });
+}
+
+}  // namespace
+
+CommandRunner add_repeat_command(CLI::App& app) {
+    auto options = std::make_shared<RepeatOptions>();
+    auto* cmd = app.add_subcommand(
+        "repeat", "Mating-cycle repeatability: N re-mates, IL of every fibre each cycle");
+    cmd->add_option("--station", options->station_file, "station file (TOML)")->required();
+    cmd->add_option("--part", options->part, "part number from the catalogue")->required();
+    cmd->add_option("--serial", options->serial, "serial number of the assembly")->required();
+    cmd->add_option("--cycles", options->cycles, "re-mates")
+        ->required()
+        ->check(CLI::Range(1, 100000));
+    cmd->add_option("--operator", options->operator_name, "operator name (default: $USER)");
+    cmd->add_option("--db", options->db, "database (default: $MPOBENCH_DB or ./mpobench.db)");
+    cmd->add_option("--parts", options->parts, "part catalogue replacing the default");
+    cmd->add_option("--limits", options->limits, "limit set (TOML) replacing the default");
+    cmd->add_flag("--json", options->json, "one JSON object with the statistics");
+    return [options] { return run_repeat(*options); };
+}
+
+}  // namespace mpobench::app

@@ -1,0 +1,79 @@
+// `mpobench test`: production test of one assembly.
+
+#include <fmt/format.h>
+
+#include "acquisition/parts.hpp"
+#include "app/commands.hpp"
+#include "app/guarded.hpp"
+#include "app/progress.hpp"
+#include "app/run_json.hpp"
+#include "app/station_session.hpp"
+#include "app/test_flow.hpp"
+
+namespace mpobench::app {
+namespace {
+
+struct TestCommandOptions {
+    std::filesystem::path station_file;
+    std::string part;
+    std::string serial;
+    std::string operator_name;
+    std::filesystem::path db;
+    std::filesystem::path parts;
+    std::filesystem::path limits;
+    bool json = false;
+};
+
+int run_test_command(const TestCommandOptions& options) {
+    return guarded("test", [&] {
+        const auto station = acquisition::load_station(options.station_file);
+        const auto catalogue = acquisition::load_part_catalogue(
+            options.parts.empty() ? acquisition::default_part_catalogue_path() : options.parts);
+        const Part* part = catalogue.find(options.part);
+        if (!part) {
+            fmt::print(stderr, "mpobench test: part '{}' is not in {}\n", options.part,
+                       catalogue.source_path.string());
+            return static_cast<int>(kBadInput);
+        }
+        const auto limits = load_limits(options.limits);
+        db::Repository repository(database_path(options.db));
+        const auto reference = repository.latest_reference(station.name);
+        if (!reference) {
+            throw acquisition::Refused(fmt::format(
+                "station {} has no reference yet: run mpobench reference", station.name));
+        }
+        check_reference(*reference, *part, station, std::chrono::system_clock::now());
+
+        StationSession session(station, operator_or_user(options.operator_name));
+        TestEnvironment environment{session.bench, *session.op, repository, limits, *reference};
+        TerminalProgress progress(options.serial, !options.json);
+        const auto outcome = run_test(environment, options.serial, *part, session.operator_name,
+                                      progress.callback());
+        progress.clear();
+        if (options.json) {
+            fmt::print("{}\n", run_to_json(outcome.run).dump());
+        } else {
+            fmt::print("{}\n", result_summary(outcome.run));
+        }
+        return outcome.exit_code;
+    });
+}
+
+}  // namespace
+
+CommandRunner add_test_command(CLI::App& app) {
+    auto options = std::make_shared<TestCommandOptions>();
+    auto* cmd = app.add_subcommand(
+        "test", "Production test of one assembly: IL, RL and polarity of both ends");
+    cmd->add_option("--station", options->station_file, "station file (TOML)")->required();
+    cmd->add_option("--part", options->part, "part number from the catalogue")->required();
+    cmd->add_option("--serial", options->serial, "serial number of the assembly")->required();
+    cmd->add_option("--operator", options->operator_name, "operator name (default: $USER)");
+    cmd->add_option("--db", options->db, "database (default: $MPOBENCH_DB or ./mpobench.db)");
+    cmd->add_option("--parts", options->parts, "part catalogue replacing the default");
+    cmd->add_option("--limits", options->limits, "limit set (TOML) replacing the default");
+    cmd->add_flag("--json", options->json, "print the result as one JSON object and nothing else");
+    return [options] { return run_test_command(*options); };
+}
+
+}  // namespace mpobench::app

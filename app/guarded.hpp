@@ -1,0 +1,54 @@
+#pragma once
+// Every command reports failures the same way: one clear line on stderr
+// and the exit code DESIGN.md §6 gives the kind of failure.
+
+#include <fmt/format.h>
+
+#include <string_view>
+
+#include "acquisition/bench.hpp"
+#include "acquisition/operator.hpp"
+#include "acquisition/parts.hpp"
+#include "acquisition/procedures.hpp"
+#include "acquisition/station.hpp"
+#include "analysis/limits.hpp"
+#include "app/exit_codes.hpp"
+#include "db/repository.hpp"
+#include "drivers/errors.hpp"
+#include "fixtures/dut.hpp"
+
+namespace mpobench::app {
+
+template <typename Body>
+int guarded(std::string_view command, Body body) {
+    const auto fail = [&](int code, const char* what) {
+        fmt::print(stderr, "mpobench {}: {}\n", command, what);
+        return code;
+    };
+    try {
+        return body();
+    } catch (const acquisition::StationFileError& error) {
+        return fail(kBadInput, error.what());
+    } catch (const acquisition::PartCatalogueError& error) {
+        return fail(kBadInput, error.what());
+    } catch (const analysis::LimitSetError& error) {
+        return fail(kBadInput, error.what());
+    } catch (const fixtures::DutFileError& error) {
+        return fail(kBadInput, error.what());
+    } catch (const acquisition::BenchConfigurationError& error) {
+        return fail(kBadInput, error.what());
+    } catch (const db::DatabaseError& error) {
+        return fail(kBadInput, error.what());
+    } catch (const acquisition::Refused& error) {
+        return fail(kRefused, error.what());
+    } catch (const acquisition::TestAborted& error) {
+        return fail(kAborted, error.what());
+    } catch (const acquisition::OperatorAbort& error) {
+        return fail(kAborted, error.what());
+    } catch (const drivers::InstrumentError& error) {
+        return fail(error.kind() == drivers::ErrorKind::Configuration ? kBadInput : kAborted,
+                    error.what());
+    }
+}
+
+}  // namespace mpobench::app

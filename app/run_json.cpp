@@ -1,0 +1,98 @@
+#include "app/run_json.hpp"
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+
+#include <cmath>
+
+#include "analysis/grading.hpp"
+
+namespace mpobench::app {
+
+std::string iso_utc(TimePoint time) {
+    const auto ms = std::chrono::floor<std::chrono::milliseconds>(time);
+    return fmt::format("{:%Y-%m-%dT%H:%M:%S}Z", ms);
+}
+
+namespace {
+
+// Measured values keep 0.0001 dB, not binary noise; dividing by a power of
+// ten gives the double nearest the decimal (multiplying by 1e-4 does not).
+double rounded(double value) {
+    return std::round(value * 1e4) / 1e4;
+}
+
+nlohmann::json optional_number(const std::optional<double>& value) {
+    return value ? nlohmann::json(rounded(*value)) : nlohmann::json(nullptr);
+}
+
+}  // namespace
+
+nlohmann::json run_to_json(const RunRecord& run) {
+    nlohmann::json out;
+    out["run_id"] = run.id;
+    out["serial"] = run.serial;
+    out["part"] = run.part.number;
+    out["kind"] = run.kind == RunKind::Production ? "production" : "repeatability";
+    out["status"] = to_string(run.status);
+    if (!run.reason.empty())
+        out["reason"] = run.reason;
+    out["grade"] = run.grade ? nlohmann::json(to_string(*run.grade)) : nlohmann::json(nullptr);
+    out["target_grade"] = to_string(run.part.target);
+    out["pass"] = run.pass;
+    out["station"] = run.station;
+    out["operator"] = run.operator_name;
+    out["started_at"] = iso_utc(run.started_at);
+    if (run.ended_at)
+        out["ended_at"] = iso_utc(*run.ended_at);
+    out["reference_id"] = run.reference_id;
+    if (!run.limit_set_hash.empty()) {
+        out["limit_set"] = {{"name", run.limit_set_name},
+                            {"version", run.limit_set_version},
+                            {"hash", run.limit_set_hash}};
+    }
+
+    nlohmann::json polarity = {{"expected", std::string(to_string(run.part.polarity))}};
+    bool polarity_ok = true;
+    for (const auto& map : run.polarity) {
+        const auto expected = analysis::expected_far_positions(run.part, map.launched_end);
+        polarity_ok = polarity_ok && map.far_positions == expected;
+        if (map.launched_end == End::A)
+            polarity["map"] = map.far_positions;
+        else
+            polarity["map_end_b"] = map.far_positions;
+    }
+    polarity["ok"] = polarity_ok && !run.polarity.empty();
+    out["polarity"] = polarity;
+
+    auto measurements = nlohmann::json::array();
+    for (const auto& m : run.measurements) {
+        nlohmann::json row = {
+            {"end", std::string(to_string(m.end))},      {"fiber", m.fiber},
+            {"wavelength_nm", m.wavelength_nm},          {"il_db", optional_number(m.il_db)},
+            {"rl_db", optional_number(m.rl_db)},         {"far_position", m.far_position},
+            {"status", std::string(to_string(m.status))}};
+        if (m.cycle != 0)
+            row["cycle"] = m.cycle;
+        measurements.push_back(std::move(row));
+    }
+    out["measurements"] = std::move(measurements);
+
+    auto failures = nlohmann::json::array();
+    for (const auto& f : run.failures) {
+        nlohmann::json row = {{"what", f.what}, {"grade", std::string(to_string(f.grade))}};
+        if (f.end)
+            row["end"] = std::string(to_string(*f.end));
+        if (f.fiber)
+            row["fiber"] = *f.fiber;
+        if (f.wavelength_nm)
+            row["wavelength_nm"] = *f.wavelength_nm;
+        row["value"] = optional_number(f.value);
+        row["limit"] = optional_number(f.limit);
+        failures.push_back(std::move(row));
+    }
+    out["failures"] = std::move(failures);
+    return out;
+}
+
+}  // namespace mpobench::app

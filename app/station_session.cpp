@@ -1,0 +1,69 @@
+#include "app/station_session.hpp"
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+
+#include "acquisition/procedures.hpp"
+#include "app/progress.hpp"
+
+namespace mpobench::app {
+
+std::string operator_or_user(const std::string& option) {
+    if (!option.empty())
+        return option;
+    const char* user = std::getenv("USER");
+    return user && *user ? user : "operator";
+}
+
+std::string today_iso() {
+    const auto today = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
+    return fmt::format("{:%F}", std::chrono::sys_days(today));
+}
+
+StationSession::StationSession(acquisition::StationConfig station_config, std::string name)
+    : station(std::move(station_config)), operator_name(std::move(name)), bench(station) {
+    bench.connect();
+    bench.check_calibration(today_iso());
+    op = acquisition::make_operator(station, operator_name);
+}
+
+Reference take_and_store_reference(StationSession& session, db::Repository& repository,
+                                   FiberMode mode, int fibers, const std::string& launch_cord,
+                                   bool show_progress) {
+    acquisition::ReferenceOptions options;
+    options.mode = mode;
+    options.fibers = fibers > 0 ? fibers
+                                : std::min(session.bench.meter().channel_count(),
+                                           session.bench.launch_switch().port_count());
+    options.wavelengths_nm = default_wavelengths_nm(mode);
+    options.launch_cord = launch_cord;
+    options.operator_name = session.operator_name;
+    TerminalProgress progress("reference", show_progress);
+    Reference reference =
+        acquisition::take_reference(session.bench, *session.op, options, progress.callback());
+    progress.clear();
+    reference.id = repository.save_reference(reference);
+    return reference;
+}
+
+std::string reference_summary(const Reference& reference) {
+    double worst_drift_db = 0.0;
+    for (const auto& point : reference.points)
+        worst_drift_db = std::max(worst_drift_db, std::abs(point.drift_db));
+    std::vector<int> wavelengths;
+    for (const auto& point : reference.points) {
+        if (std::find(wavelengths.begin(), wavelengths.end(), point.wavelength_nm) ==
+            wavelengths.end()) {
+            wavelengths.push_back(point.wavelength_nm);
+        }
+    }
+    return fmt::format("reference {} taken on {}: {} fibres at {} nm ({}), stable to {:.3f} dB",
+                       reference.id, reference.station, reference.fibers,
+                       fmt::join(wavelengths, "/"), to_string(reference.mode), worst_drift_db);
+}
+
+}  // namespace mpobench::app

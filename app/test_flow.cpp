@@ -1,0 +1,155 @@
+#include "app/test_flow.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "analysis/grading.hpp"
+#include "app/journal.hpp"
+#include "vocabulary/logger.hpp"
+
+namespace mpobench::app {
+
+std::filesystem::path database_path(const std::filesystem::path& option) {
+    if (!option.empty())
+        return option;
+    if (const char* env = std::getenv("MPOBENCH_DB"); env && *env)
+        return env;
+    return "mpobench.db";
+}
+
+analysis::LimitSet load_limits(const std::filesystem::path& option) {
+    if (option.empty())
+        return analysis::default_limit_set();
+    std::ifstream in(option);
+    if (!in)
+        throw analysis::LimitSetError(fmt::format("{}: cannot open limit set", option.string()));
+    std::ostringstream text;
+    text << in.rdbuf();
+    return analysis::parse_limit_set(text.str(), option.string());
+}
+
+void check_reference(const Reference& reference, const Part& part,
+                     const acquisition::StationConfig& station, TimePoint now) {
+    const auto age = std::chrono::duration_cast<std::chrono::minutes>(now - reference.taken_at);
+    if (age.count() > station.reference_max_age_min) {
+        throw acquisition::Refused(
+            fmt::format("the reference of station {} is {} min old; the station allows {} min: run "
+                        "mpobench reference",
+                        station.name, age.count(), station.reference_max_age_min));
+    }
+    if (reference.mode != part.mode) {
+        throw acquisition::Refused(fmt::format(
+            "the latest reference is for {} but {} is {}: run mpobench "
+            "reference --mode {}",
+            to_string(reference.mode), part.number, to_string(part.mode), to_string(part.mode)));
+    }
+    if (reference.fibers < part.fibers) {
+        throw acquisition::Refused(fmt::format("the reference covers {} fibres but {} has {}",
+                                               reference.fibers, part.number, part.fibers));
+    }
+    for (const int wavelength : part.wavelengths_nm) {
+        if (!reference.find(1, wavelength)) {
+            throw acquisition::Refused(fmt::format(
+                "the reference has no {} nm points, which {} needs", wavelength, part.number));
+        }
+    }
+}
+
+TestOutcome run_test(TestEnvironment& environment, const std::string& serial, const Part& part,
+                     const std::string& operator_name,
+                     const acquisition::ProgressCallback& progress) {
+    TestOutcome outcome;
+    RunRecord& run = outcome.run;
+    run.kind = RunKind::Production;
+    run.serial = serial;
+    run.part = part;
+    run.station = environment.bench.station().name;
+    run.operator_name = operator_name;
+    run.software_version = MPOBENCH_VERSION;
+    run.started_at = std::chrono::system_clock::now();
+    run.reference_id = environment.reference.id;
+    run.instruments = environment.bench.instruments();
+    run.id = environment.repository.begin_run(run);
+    logger("bench")->info("run {}: testing {} ({})", run.id, serial, part.number);
+
+    BackgroundJournal journal(environment.repository, run.id);
+    try {
+        acquisition::run_production_test(environment.bench, environment.op, environment.reference,
+                                         run, journal, progress);
+    } catch (const acquisition::TestAborted& aborted) {
+        journal.flush();
+        run.status = RunStatus::Aborted;
+        run.reason = aborted.what();
+        run.ended_at = std::chrono::system_clock::now();
+        environment.repository.abort_run(run.id, run.reason);
+        logger("bench")->warn("run {}: aborted: {}", run.id, run.reason);
+        outcome.exit_code = 3;
+        return outcome;
+    }
+    journal.flush();
+    analysis::apply_grade(run, environment.limits);
+    run.status = RunStatus::Completed;
+    run.ended_at = std::chrono::system_clock::now();
+    environment.repository.store_limit_set({0, environment.limits.name, environment.limits.version,
+                                            environment.limits.hash, environment.limits.body});
+    environment.repository.complete_run(run);
+    logger("bench")->info("run {}: {} grade {} ({})", run.id, serial, to_string(*run.grade),
+                          run.pass ? "pass" : "below target");
+    outcome.exit_code = run.pass ? 0 : 1;
+    return outcome;
+}
+
+std::string result_summary(const RunRecord& run) {
+    if (run.status != RunStatus::Completed) {
+        return fmt::format("{:<14} {:<16} ABORTED  {}", run.serial, run.part.number, run.reason);
+    }
+    double il_max = 0.0;
+    std::optional<double> rl_min;
+    for (const auto& m : run.measurements) {
+        if (m.cycle != 0)
+            continue;
+        if (m.il_db)
+            il_max = std::max(il_max, *m.il_db);
+        if (m.rl_db)
+            rl_min = rl_min ? std::min(*rl_min, *m.rl_db) : *m.rl_db;
+    }
+    std::string text = fmt::format("{:<14} {:<16} {:<4}  {:<8} (target {})  IL max {:.2f} dB",
+                                   run.serial, run.part.number, run.pass ? "PASS" : "FAIL",
+                                   to_string(*run.grade), to_string(run.part.target), il_max);
+    if (rl_min)
+        text += fmt::format("  RL min {:.1f} dB", *rl_min);
+    // A value keeps the assembly from its target when it misses the target's
+    // limit: its failure grade (the lowest grade it misses) is at or below it.
+    // The most severe come first; the rest are in --json and the database.
+    if (run.pass)
+        return text;
+    std::vector<const Failure*> shown;
+    for (const auto& failure : run.failures) {
+        if (failure.grade <= run.part.target)
+            shown.push_back(&failure);
+    }
+    std::stable_sort(shown.begin(), shown.end(),
+                     [](const Failure* a, const Failure* b) { return a->grade < b->grade; });
+    constexpr std::size_t kShown = 6;
+    for (std::size_t i = 0; i < std::min(shown.size(), kShown); ++i) {
+        const Failure& failure = *shown[i];
+        text += fmt::format(
+            "\n    {:<13} end {} fibre {:<3} {:>7}  value {}  limit {}  ({})", failure.what,
+            failure.end ? to_string(*failure.end) : "-",
+            failure.fiber ? std::to_string(*failure.fiber) : "-",
+            failure.wavelength_nm ? fmt::format("{} nm", *failure.wavelength_nm) : "",
+            failure.value ? fmt::format("{:.3f}", *failure.value) : "-",
+            failure.limit ? fmt::format("{:.3f}", *failure.limit) : "-", to_string(failure.grade));
+    }
+    if (shown.size() > kShown) {
+        text += fmt::format("\n    ... and {} more (mpobench test --json, or the database)",
+                            shown.size() - kShown);
+    }
+    return text;
+}
+
+}  // namespace mpobench::app

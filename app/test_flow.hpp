@@ -1,0 +1,51 @@
+#pragma once
+// One production test from serial number to graded, stored record — the
+// same wrapper for `mpobench test` and for every assembly of `demo`.
+
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "acquisition/bench.hpp"
+#include "acquisition/operator.hpp"
+#include "acquisition/procedures.hpp"
+#include "analysis/limits.hpp"
+#include "db/repository.hpp"
+
+namespace mpobench::app {
+
+// --db, else $MPOBENCH_DB, else ./mpobench.db.
+std::filesystem::path database_path(const std::filesystem::path& option);
+
+// --limits FILE parsed, or the default set. Throws analysis::LimitSetError.
+analysis::LimitSet load_limits(const std::filesystem::path& option);
+
+// Throws acquisition::Refused when the reference cannot serve this part:
+// too old for the station, another mode, too few fibres, a wavelength missing.
+void check_reference(const Reference& reference, const Part& part,
+                     const acquisition::StationConfig& station, TimePoint now);
+
+struct TestEnvironment {
+    acquisition::Bench& bench;
+    acquisition::Operator& op;
+    db::Repository& repository;
+    const analysis::LimitSet& limits;
+    const Reference& reference;
+};
+
+struct TestOutcome {
+    RunRecord run;
+    int exit_code = 0;  // 0 pass, 1 below target / polarity / continuity, 3 aborted
+};
+
+// Begins the run in the database, measures (journaling each measurement),
+// grades and commits; an abort is stored with its reason.
+TestOutcome run_test(TestEnvironment& environment, const std::string& serial, const Part& part,
+                     const std::string& operator_name,
+                     const acquisition::ProgressCallback& progress);
+
+// "SN123  MPO12-SM-B-E  PASS  elite (target elite)  IL max 0.21 dB  RL min 62.3 dB",
+// then one line per failing value.
+std::string result_summary(const RunRecord& run);
+
+}  // namespace mpobench::app

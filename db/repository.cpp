@@ -1,0 +1,1146 @@
+#include "db/repository.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <charconv>
+#include <chrono>
+#include <cmath>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+
+#include "db/schema.hpp"
+#include "db/sqlite.hpp"
+#include "vocabulary/logger.hpp"
+
+namespace mpobench::db {
+
+namespace {
+
+using sqlite::Connection;
+using sqlite::Query;
+using sqlite::Transaction;
+
+// Concurrent stations wait for each other's commits instead of failing.
+constexpr int busy_timeout_ms = 10'000;
+
+// ---- Times: UTC ISO-8601 with milliseconds, e.g. 2026-11-24T21:48:16.123Z
+
+std::string format_time(TimePoint time) {
+    using namespace std::chrono;
+    const auto ms = floor<milliseconds>(time);
+    const auto day = floor<days>(ms);
+    const year_month_day date{day};
+    const hh_mm_ss clock{ms - day};
+    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", static_cast<int>(date.year()),
+                       static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
+                       clock.hours().count(), clock.minutes().count(), clock.seconds().count(),
+                       clock.subseconds().count());
+}
+
+std::optional<TimePoint> parse_time(std::string_view text) {
+    using namespace std::chrono;
+    // Positions of the fixed-width fields, and the separators between them.
+    if (text.size() != 24 || text[4] != '-' || text[7] != '-' || text[10] != 'T' ||
+        text[13] != ':' || text[16] != ':' || text[19] != '.' || text[23] != 'Z') {
+        return std::nullopt;
+    }
+    const auto number = [&](std::size_t at, std::size_t length) -> std::optional<int> {
+        int value = 0;
+        const char* first = text.data() + at;
+        const char* last = first + length;
+        const auto [end, error] = std::from_chars(first, last, value);
+        if (error != std::errc{} || end != last || *first == '-' || *first == '+') {
+            return std::nullopt;
+        }
+        return value;
+    };
+    const auto year = number(0, 4), month = number(5, 2), day = number(8, 2);
+    const auto hour = number(11, 2), minute = number(14, 2), second = number(17, 2);
+    const auto millisecond = number(20, 3);
+    if (!year || !month || !day || !hour || !minute || !second || !millisecond || *hour > 23 ||
+        *minute > 59 || *second > 59) {
+        return std::nullopt;
+    }
+    const year_month_day date{std::chrono::year{*year},
+                              std::chrono::month{static_cast<unsigned>(*month)},
+                              std::chrono::day{static_cast<unsigned>(*day)}};
+    if (!date.ok()) {
+        return std::nullopt;
+    }
+    return time_point_cast<TimePoint::duration>(sys_days{date} + hours{*hour} + minutes{*minute} +
+                                                seconds{*second} + milliseconds{*millisecond});
+}
+
+TimePoint now() {
+    return std::chrono::system_clock::now();
+}
+
+// ---- Enumerations as stored
+
+std::string_view to_text(RunKind kind) {
+    return kind == RunKind::Production ? "production" : "repeatability";
+}
+
+// What was read from which table and column: for messages about bad data.
+struct Origin {
+    const std::string& path;
+    std::string_view what;
+};
+
+[[noreturn]] void bad_value(const Origin& origin, std::string_view column, std::string_view value) {
+    throw DatabaseError(fmt::format("{}: {}: unexpected {} '{}' in the database", origin.path,
+                                    origin.what, column, value));
+}
+
+TimePoint time_from(const Origin& origin, std::string_view column, const std::string& text) {
+    const auto time = parse_time(text);
+    if (!time) {
+        bad_value(origin, column, text);
+    }
+    return *time;
+}
+
+End end_from(const Origin& origin, std::string_view column, const std::string& text) {
+    if (text == "A") {
+        return End::A;
+    }
+    if (text == "B") {
+        return End::B;
+    }
+    bad_value(origin, column, text);
+}
+
+Grade grade_from(const Origin& origin, std::string_view column, const std::string& text) {
+    const auto grade = parse_grade(text);
+    if (!grade) {
+        bad_value(origin, column, text);
+    }
+    return *grade;
+}
+
+FiberMode mode_from(const Origin& origin, const std::string& text) {
+    const auto mode = parse_fiber_mode(text);
+    if (!mode) {
+        bad_value(origin, "fibre mode", text);
+    }
+    return *mode;
+}
+
+PolarityType polarity_from(const Origin& origin, const std::string& text) {
+    const auto polarity = parse_polarity(text);
+    if (!polarity) {
+        bad_value(origin, "polarity type", text);
+    }
+    return *polarity;
+}
+
+RunKind kind_from(const Origin& origin, const std::string& text) {
+    for (const auto kind : {RunKind::Production, RunKind::Repeatability}) {
+        if (text == to_text(kind)) {
+            return kind;
+        }
+    }
+    bad_value(origin, "run kind", text);
+}
+
+RunStatus run_status_from(const Origin& origin, const std::string& text) {
+    for (const auto status :
+         {RunStatus::Running, RunStatus::Completed, RunStatus::Aborted, RunStatus::Interrupted}) {
+        if (text == to_string(status)) {
+            return status;
+        }
+    }
+    bad_value(origin, "run status", text);
+}
+
+ReadingStatus reading_status_from(const Origin& origin, const std::string& text) {
+    for (const auto status : {ReadingStatus::Ok, ReadingStatus::NoLight, ReadingStatus::Overrange,
+                              ReadingStatus::Invalid}) {
+        if (text == to_string(status)) {
+            return status;
+        }
+    }
+    bad_value(origin, "reading status", text);
+}
+
+// "1310,1550"; empty when the part takes its mode's defaults.
+std::string wavelengths_text(const std::vector<int>& wavelengths_nm) {
+    return fmt::format("{}", fmt::join(wavelengths_nm, ","));
+}
+
+std::vector<int> wavelengths_from(const Origin& origin, const std::string& text) {
+    std::vector<int> wavelengths_nm;
+    std::size_t start = 0;
+    while (start < text.size()) {
+        const std::size_t comma = std::min(text.find(',', start), text.size());
+        int value = 0;
+        const char* first = text.data() + start;
+        const char* last = text.data() + comma;
+        const auto [end, error] = std::from_chars(first, last, value);
+        if (error != std::errc{} || end != last) {
+            bad_value(origin, "wavelength list", text);
+        }
+        wavelengths_nm.push_back(value);
+        start = comma + 1;
+    }
+    return wavelengths_nm;
+}
+
+// ---- The process that owns a run (Linux /proc)
+
+// Field 22 of /proc/<pid>/stat: the process start time in clock ticks since
+// boot. Absent when the process does not exist.
+std::optional<std::uint64_t> process_start_ticks(std::int64_t pid) {
+    std::ifstream file(fmt::format("/proc/{}/stat", pid));
+    std::string stat;
+    if (!file || !std::getline(file, stat)) {
+        return std::nullopt;
+    }
+    // Field 2, the command name in parentheses, may itself hold spaces and
+    // parentheses; the fields after the last ')' are plain.
+    const auto name_end = stat.rfind(')');
+    if (name_end == std::string::npos) {
+        return std::nullopt;
+    }
+    std::istringstream fields(stat.substr(name_end + 1));
+    std::string field;
+    for (int index = 3; index <= 22; ++index) {
+        if (!(fields >> field)) {
+            return std::nullopt;
+        }
+    }
+    std::uint64_t ticks = 0;
+    const auto [end, error] = std::from_chars(field.data(), field.data() + field.size(), ticks);
+    if (error != std::errc{} || end != field.data() + field.size()) {
+        return std::nullopt;
+    }
+    return ticks;
+}
+
+struct ProcessIdentity {
+    std::int64_t pid = 0;
+    std::uint64_t start_ticks = 0;
+    std::string boot_id;  // changes at every boot, when start ticks restart
+};
+
+ProcessIdentity this_process(const std::string& database_path) {
+    ProcessIdentity identity;
+    identity.pid = static_cast<std::int64_t>(::getpid());
+    const auto ticks = process_start_ticks(identity.pid);
+    if (!ticks) {
+        throw DatabaseError(fmt::format(
+            "{}: cannot read this process's start time from /proc/{}/stat, needed to own runs",
+            database_path, identity.pid));
+    }
+    identity.start_ticks = *ticks;
+    const char* boot_id_file = "/proc/sys/kernel/random/boot_id";
+    std::ifstream file(boot_id_file);
+    if (!file || !std::getline(file, identity.boot_id) || identity.boot_id.empty()) {
+        throw DatabaseError(fmt::format("{}: cannot read the boot id from {}, needed to own runs",
+                                        database_path, boot_id_file));
+    }
+    return identity;
+}
+
+// ---- Shared SELECT of run summaries
+
+constexpr const char* summary_columns = R"sql(
+SELECT runs.id, assemblies.serial, parts.number, stations.name, runs.operator, runs.kind,
+       runs.status, runs.reason, runs.grade, runs.pass, runs.started_at, runs.ended_at
+FROM runs
+JOIN assemblies ON assemblies.id = runs.assembly_id
+JOIN parts ON parts.id = runs.part_id
+JOIN stations ON stations.id = runs.station_id
+)sql";
+
+RunSummary summary_from(const Origin& origin, const Query& row) {
+    RunSummary summary;
+    summary.id = row.integer(0);
+    summary.serial = row.text(1);
+    summary.part_number = row.text(2);
+    summary.station = row.text(3);
+    summary.operator_name = row.text(4);
+    summary.kind = kind_from(origin, row.text(5));
+    summary.status = run_status_from(origin, row.text(6));
+    summary.reason = row.text(7);
+    if (!row.is_null(8)) {
+        summary.grade = grade_from(origin, "grade", row.text(8));
+    }
+    summary.pass = row.integer(9) != 0;
+    summary.started_at = time_from(origin, "started_at", row.text(10));
+    if (!row.is_null(11)) {
+        summary.ended_at = time_from(origin, "ended_at", row.text(11));
+    }
+    return summary;
+}
+
+}  // namespace
+
+struct Repository::Impl {
+    explicit Impl(const std::filesystem::path& path) : connection(path) {
+        if (sqlite3_busy_timeout(connection.handle(), busy_timeout_ms) != SQLITE_OK) {
+            connection.fail("setting the busy timeout");
+        }
+        // Before anything is written: a foreign or newer file stays untouched.
+        schema::check_compatible(connection);
+        std::string journal_mode;
+        {
+            Query mode(connection, "PRAGMA journal_mode = WAL", "setting WAL journal mode");
+            if (mode.step()) {
+                journal_mode = mode.text(0);
+            }
+        }
+        if (journal_mode != "wal") {
+            throw DatabaseError(fmt::format(
+                "{}: the database cannot use WAL journal mode (journal mode is '{}'); keep it "
+                "on a local file system",
+                connection.path(), journal_mode));
+        }
+        connection.execute("PRAGMA synchronous = FULL", "setting synchronous FULL");
+        connection.execute("PRAGMA foreign_keys = ON", "enabling foreign keys");
+        schema::migrate(connection);
+        self = this_process(connection.path());
+    }
+
+    Origin origin(std::string_view what) const { return Origin{connection.path(), what}; }
+
+    // Runs whose owner process has ended (or is another process that reused
+    // its pid, or ran before the last boot) become interrupted.
+    void mark_interrupted_runs() {
+        struct Owned {
+            std::int64_t run_id, pid;
+            std::uint64_t start_ticks;
+            std::string boot_id;
+        };
+        std::vector<Owned> orphans;
+        {
+            Query query(connection,
+                        "SELECT id, owner_pid, owner_start_ticks, owner_boot_id FROM runs "
+                        "WHERE status = 'running'",
+                        "finding running runs");
+            while (query.step()) {
+                Owned owned{query.integer(0), query.integer(1),
+                            static_cast<std::uint64_t>(query.integer(2)), query.text(3)};
+                const bool owner_alive = owned.boot_id == self.boot_id &&
+                                         process_start_ticks(owned.pid) == owned.start_ticks;
+                if (!owner_alive) {
+                    orphans.push_back(std::move(owned));
+                }
+            }
+        }
+        if (orphans.empty()) {
+            return;
+        }
+        Transaction transaction(connection, Transaction::Kind::Write, "marking interrupted runs");
+        for (const auto& orphan : orphans) {
+            const std::string reason =
+                fmt::format("process {} ended without finishing the run", orphan.pid);
+            // The owner columns in the condition: the row is changed only if it
+            // is still the run judged above.
+            Query update(connection,
+                         "UPDATE runs SET status = 'interrupted', reason = ? "
+                         "WHERE id = ? AND status = 'running' AND owner_pid = ? "
+                         "AND owner_start_ticks = ? AND owner_boot_id = ?",
+                         fmt::format("marking run {} interrupted", orphan.run_id));
+            update.bind(reason)
+                .bind(orphan.run_id)
+                .bind(orphan.pid)
+                .bind(static_cast<std::int64_t>(orphan.start_ticks))
+                .bind(orphan.boot_id)
+                .run();
+            if (connection.changes() == 1) {
+                logger("db")->warn("{}: run {} marked interrupted: {}", connection.path(),
+                                   orphan.run_id, reason);
+            }
+        }
+        transaction.commit();
+    }
+
+    std::int64_t station_id(const std::string& name) {
+        Query insert(connection, "INSERT INTO stations (name) VALUES (?) ON CONFLICT DO NOTHING",
+                     "storing station " + name);
+        insert.bind(name).run();
+        Query select(connection, "SELECT id FROM stations WHERE name = ?",
+                     "finding station " + name);
+        select.bind(name);
+        if (!select.step()) {
+            connection.fail("finding station " + name);
+        }
+        return select.integer(0);
+    }
+
+    std::int64_t assembly_id(const std::string& serial) {
+        Query insert(connection,
+                     "INSERT INTO assemblies (serial) VALUES (?) ON CONFLICT DO NOTHING",
+                     "storing assembly " + serial);
+        insert.bind(serial).run();
+        Query select(connection, "SELECT id FROM assemblies WHERE serial = ?",
+                     "finding assembly " + serial);
+        select.bind(serial);
+        if (!select.step()) {
+            connection.fail("finding assembly " + serial);
+        }
+        return select.integer(0);
+    }
+
+    std::int64_t part_id(const Part& part) {
+        const std::string what = "storing part " + part.number;
+        const std::string wavelengths = wavelengths_text(part.wavelengths_nm);
+        Query insert(connection,
+                     "INSERT INTO parts (number, description, fibers, mode, polarity, "
+                     "target_grade, length_m, wavelengths_nm, mating_cycles) "
+                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                     what);
+        insert.bind(part.number)
+            .bind(part.description)
+            .bind(part.fibers)
+            .bind(to_string(part.mode))
+            .bind(to_string(part.polarity))
+            .bind(to_string(part.target))
+            .bind(part.length_m)
+            .bind(wavelengths)
+            .bind(part.mating_cycles)
+            .run();
+        Query select(connection,
+                     "SELECT id FROM parts WHERE number = ? AND description = ? AND fibers = ? "
+                     "AND mode = ? AND polarity = ? AND target_grade = ? AND length_m = ? "
+                     "AND wavelengths_nm = ? AND mating_cycles = ?",
+                     what);
+        select.bind(part.number)
+            .bind(part.description)
+            .bind(part.fibers)
+            .bind(to_string(part.mode))
+            .bind(to_string(part.polarity))
+            .bind(to_string(part.target))
+            .bind(part.length_m)
+            .bind(wavelengths)
+            .bind(part.mating_cycles);
+        if (!select.step()) {
+            connection.fail(what);
+        }
+        return select.integer(0);
+    }
+
+    std::int64_t instrument_id(std::int64_t station, const InstrumentRecord& instrument) {
+        const std::string what = "storing instrument " + instrument.name;
+        Query insert(connection,
+                     "INSERT INTO instruments (station_id, name, role, model_key, resource, "
+                     "vendor, model, serial, firmware, calibration_due) "
+                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                     what);
+        insert.bind(station)
+            .bind(instrument.name)
+            .bind(instrument.role)
+            .bind(instrument.model_key)
+            .bind(instrument.resource)
+            .bind(instrument.vendor)
+            .bind(instrument.model)
+            .bind(instrument.serial)
+            .bind(instrument.firmware)
+            .bind(instrument.calibration_due)
+            .run();
+        Query select(connection,
+                     "SELECT id FROM instruments WHERE station_id = ? AND name = ? AND role = ? "
+                     "AND model_key = ? AND resource = ? AND vendor = ? AND model = ? "
+                     "AND serial = ? AND firmware = ? AND calibration_due = ?",
+                     what);
+        select.bind(station)
+            .bind(instrument.name)
+            .bind(instrument.role)
+            .bind(instrument.model_key)
+            .bind(instrument.resource)
+            .bind(instrument.vendor)
+            .bind(instrument.model)
+            .bind(instrument.serial)
+            .bind(instrument.firmware)
+            .bind(instrument.calibration_due);
+        if (!select.step()) {
+            connection.fail(what);
+        }
+        return select.integer(0);
+    }
+
+    // The hot path: one cached statement, one row, one commit.
+    void insert_measurement(std::int64_t run_id, const Measurement& measurement) {
+        Query insert(connection,
+                     "INSERT INTO measurements (run_id, launched_end, fiber, wavelength_nm, "
+                     "cycle, status, far_position, power_dbm, il_db, rl_db, taken_at) "
+                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                     fmt::format("journaling a measurement of run {}", run_id));
+        insert.bind(run_id)
+            .bind(to_string(measurement.end))
+            .bind(measurement.fiber)
+            .bind(measurement.wavelength_nm)
+            .bind(measurement.cycle)
+            .bind(to_string(measurement.status))
+            .bind(measurement.far_position);
+        // SQLite has no NaN: a reading without a value is NULL.
+        if (std::isnan(measurement.power_dbm)) {
+            insert.bind_null();
+        } else {
+            insert.bind(measurement.power_dbm);
+        }
+        insert.bind(measurement.il_db)
+            .bind(measurement.rl_db)
+            .bind(format_time(measurement.taken_at))
+            .run();
+    }
+
+    // The status of a run, or nothing when there is no such run.
+    std::optional<RunStatus> run_status(std::int64_t run_id) {
+        Query query(connection, "SELECT status FROM runs WHERE id = ?",
+                    fmt::format("reading the status of run {}", run_id));
+        query.bind(run_id);
+        if (!query.step()) {
+            return std::nullopt;
+        }
+        return run_status_from(origin("reading a run status"), query.text(0));
+    }
+
+    // Throws unless the run exists and is running.
+    void require_running(std::int64_t run_id, std::string_view action) {
+        const auto status = run_status(run_id);
+        if (!status) {
+            throw DatabaseError(fmt::format("{}: cannot {} run {}: no such run", connection.path(),
+                                            action, run_id));
+        }
+        if (*status != RunStatus::Running) {
+            throw DatabaseError(fmt::format("{}: cannot {} run {}: it is {}, not running",
+                                            connection.path(), action, run_id, to_string(*status)));
+        }
+    }
+
+    std::optional<Reference> load_reference(std::int64_t reference_id) {
+        const std::string what = fmt::format("reading reference {}", reference_id);
+        const auto from = origin(what);
+        Reference reference;
+        {
+            Query query(connection,
+                        "SELECT optical_references.id, stations.name, operator, taken_at, "
+                        "launch_cord, mode, fibers FROM optical_references "
+                        "JOIN stations ON stations.id = optical_references.station_id "
+                        "WHERE optical_references.id = ?",
+                        what);
+            query.bind(reference_id);
+            if (!query.step()) {
+                return std::nullopt;
+            }
+            reference.id = query.integer(0);
+            reference.station = query.text(1);
+            reference.operator_name = query.text(2);
+            reference.taken_at = time_from(from, "taken_at", query.text(3));
+            reference.launch_cord = query.text(4);
+            reference.mode = mode_from(from, query.text(5));
+            reference.fibers = query.int32(6);
+        }
+        Query points(connection,
+                     "SELECT fiber, wavelength_nm, power_dbm, drift_db FROM reference_points "
+                     "WHERE reference_id = ? ORDER BY rowid",
+                     what);
+        points.bind(reference_id);
+        while (points.step()) {
+            reference.points.push_back(
+                {points.int32(0), points.int32(1), points.real(2), points.real(3)});
+        }
+        return reference;
+    }
+
+    std::optional<RunRecord> load_run(std::int64_t run_id) {
+        const std::string what = fmt::format("reading run {}", run_id);
+        const auto from = origin(what);
+        RunRecord run;
+        {
+            Query query(connection, R"sql(
+SELECT runs.id, runs.kind, assemblies.serial, runs.station_id, stations.name, runs.operator,
+       runs.software_version, runs.started_at, runs.ended_at, runs.status, runs.reason,
+       runs.reference_id, runs.grade, runs.pass, runs.mating_cycles_run,
+       limit_sets.name, limit_sets.version, limit_sets.hash,
+       parts.number, parts.description, parts.fibers, parts.mode, parts.polarity,
+       parts.target_grade, parts.length_m, parts.wavelengths_nm, parts.mating_cycles
+FROM runs
+JOIN assemblies ON assemblies.id = runs.assembly_id
+JOIN stations ON stations.id = runs.station_id
+JOIN parts ON parts.id = runs.part_id
+LEFT JOIN limit_sets ON limit_sets.id = runs.limit_set_id
+WHERE runs.id = ?
+)sql",
+                        what);
+            query.bind(run_id);
+            if (!query.step()) {
+                return std::nullopt;
+            }
+            run.id = query.integer(0);
+            run.kind = kind_from(from, query.text(1));
+            run.serial = query.text(2);
+            run.station = query.text(4);
+            run.operator_name = query.text(5);
+            run.software_version = query.text(6);
+            run.started_at = time_from(from, "started_at", query.text(7));
+            if (!query.is_null(8)) {
+                run.ended_at = time_from(from, "ended_at", query.text(8));
+            }
+            run.status = run_status_from(from, query.text(9));
+            run.reason = query.text(10);
+            run.reference_id = query.optional_integer(11).value_or(0);
+            if (!query.is_null(12)) {
+                run.grade = grade_from(from, "grade", query.text(12));
+            }
+            run.pass = query.integer(13) != 0;
+            run.mating_cycles_run = query.int32(14);
+            run.limit_set_name = query.text(15);
+            run.limit_set_version = query.text(16);
+            run.limit_set_hash = query.text(17);
+            run.part.number = query.text(18);
+            run.part.description = query.text(19);
+            run.part.fibers = query.int32(20);
+            run.part.mode = mode_from(from, query.text(21));
+            run.part.polarity = polarity_from(from, query.text(22));
+            run.part.target = grade_from(from, "target grade", query.text(23));
+            run.part.length_m = query.real(24);
+            run.part.wavelengths_nm = wavelengths_from(from, query.text(25));
+            run.part.mating_cycles = query.int32(26);
+        }
+        {
+            Query query(connection, R"sql(
+SELECT name, role, model_key, resource, vendor, model, serial, firmware, calibration_due
+FROM run_instruments JOIN instruments ON instruments.id = run_instruments.instrument_id
+WHERE run_instruments.run_id = ? ORDER BY run_instruments.position
+)sql",
+                        what);
+            query.bind(run_id);
+            while (query.step()) {
+                run.instruments.push_back({query.text(0), query.text(1), query.text(2),
+                                           query.text(3), query.text(4), query.text(5),
+                                           query.text(6), query.text(7), query.text(8)});
+            }
+        }
+        {
+            Query query(connection, R"sql(
+SELECT launched_end, fiber, wavelength_nm, cycle, status, far_position, power_dbm, il_db, rl_db,
+       taken_at
+FROM measurements WHERE run_id = ? ORDER BY id
+)sql",
+                        what);
+            query.bind(run_id);
+            while (query.step()) {
+                Measurement measurement;
+                measurement.end = end_from(from, "launched end", query.text(0));
+                measurement.fiber = query.int32(1);
+                measurement.wavelength_nm = query.int32(2);
+                measurement.cycle = query.int32(3);
+                measurement.status = reading_status_from(from, query.text(4));
+                measurement.far_position = query.int32(5);
+                measurement.power_dbm = query.optional_real(6).value_or(std::nan(""));
+                measurement.il_db = query.optional_real(7);
+                measurement.rl_db = query.optional_real(8);
+                measurement.taken_at = time_from(from, "measurement time", query.text(9));
+                run.measurements.push_back(measurement);
+            }
+        }
+        {
+            Query query(connection, R"sql(
+SELECT polarity_maps.id, polarity_maps.launched_end, polarity_positions.far_position
+FROM polarity_maps
+LEFT JOIN polarity_positions ON polarity_positions.map_id = polarity_maps.id
+WHERE polarity_maps.run_id = ? ORDER BY polarity_maps.id, polarity_positions.position
+)sql",
+                        what);
+            query.bind(run_id);
+            std::int64_t map_id = 0;
+            while (query.step()) {
+                if (run.polarity.empty() || query.integer(0) != map_id) {
+                    map_id = query.integer(0);
+                    run.polarity.push_back({end_from(from, "polarity end", query.text(1)), {}});
+                }
+                if (!query.is_null(2)) {
+                    run.polarity.back().far_positions.push_back(query.int32(2));
+                }
+            }
+        }
+        {
+            Query query(connection, R"sql(
+SELECT what, launched_end, fiber, wavelength_nm, value, limit_value, grade
+FROM failures WHERE run_id = ? ORDER BY id
+)sql",
+                        what);
+            query.bind(run_id);
+            while (query.step()) {
+                Failure failure;
+                failure.what = query.text(0);
+                if (!query.is_null(1)) {
+                    failure.end = end_from(from, "failure end", query.text(1));
+                }
+                if (!query.is_null(2)) {
+                    failure.fiber = query.int32(2);
+                }
+                if (!query.is_null(3)) {
+                    failure.wavelength_nm = query.int32(3);
+                }
+                failure.value = query.optional_real(4);
+                failure.limit = query.optional_real(5);
+                failure.grade = grade_from(from, "failure grade", query.text(6));
+                run.failures.push_back(failure);
+            }
+        }
+        return run;
+    }
+
+    // The stored measurements of a run must be the first ones of the graded
+    // record; returns how many there are.
+    std::size_t check_journal_prefix(const RunRecord& graded_run) {
+        const std::string what = fmt::format("completing run {}", graded_run.id);
+        const auto from = origin(what);
+        Query query(connection,
+                    "SELECT launched_end, fiber, wavelength_nm, cycle FROM measurements "
+                    "WHERE run_id = ? ORDER BY id",
+                    what);
+        query.bind(graded_run.id);
+        std::size_t journaled = 0;
+        while (query.step()) {
+            if (journaled >= graded_run.measurements.size()) {
+                throw DatabaseError(fmt::format(
+                    "{}: {}: the graded record holds {} measurements but more are journaled; "
+                    "its grade would not cover them",
+                    connection.path(), what, graded_run.measurements.size()));
+            }
+            const auto& expected = graded_run.measurements[journaled];
+            if (end_from(from, "launched end", query.text(0)) != expected.end ||
+                query.int32(1) != expected.fiber || query.int32(2) != expected.wavelength_nm ||
+                query.int32(3) != expected.cycle) {
+                throw DatabaseError(fmt::format(
+                    "{}: {}: measurement {} of the graded record (end {}, fibre {}, {} nm, "
+                    "cycle {}) is not the one journaled (end {}, fibre {}, {} nm, cycle {})",
+                    connection.path(), what, journaled + 1, to_string(expected.end), expected.fiber,
+                    expected.wavelength_nm, expected.cycle, query.text(0), query.int32(1),
+                    query.int32(2), query.int32(3)));
+            }
+            ++journaled;
+        }
+        return journaled;
+    }
+
+    // The id of the stored limit set the run was graded with (none when the
+    // record names no limit set).
+    std::optional<std::int64_t> graded_limit_set_id(const RunRecord& graded_run) {
+        if (graded_run.limit_set_hash.empty()) {
+            return std::nullopt;
+        }
+        const std::string what = fmt::format("completing run {}", graded_run.id);
+        Query query(connection, "SELECT id, name, version FROM limit_sets WHERE hash = ?", what);
+        query.bind(graded_run.limit_set_hash);
+        if (!query.step()) {
+            throw DatabaseError(fmt::format("{}: {}: limit set {} is not stored; store it first",
+                                            connection.path(), what, graded_run.limit_set_hash));
+        }
+        if (query.text(1) != graded_run.limit_set_name ||
+            query.text(2) != graded_run.limit_set_version) {
+            throw DatabaseError(fmt::format(
+                "{}: {}: the record names limit set '{}' {} but hash {} is stored as '{}' {}",
+                connection.path(), what, graded_run.limit_set_name, graded_run.limit_set_version,
+                graded_run.limit_set_hash, query.text(1), query.text(2)));
+        }
+        return query.integer(0);
+    }
+
+    std::vector<RunSummary> summaries(const std::string& sql, std::string_view what,
+                                      const std::vector<std::string>& parameters) {
+        Query query(connection, sql, std::string(what));
+        for (const auto& parameter : parameters) {
+            query.bind(parameter);
+        }
+        std::vector<RunSummary> found;
+        const auto from = origin(what);
+        while (query.step()) {
+            found.push_back(summary_from(from, query));
+        }
+        return found;
+    }
+
+    Connection connection;
+    ProcessIdentity self;
+    // One connection, its cached statements and its transactions serve one
+    // caller at a time.
+    std::mutex mutex;
+};
+
+Repository::Repository(const std::filesystem::path& path) : impl_(std::make_unique<Impl>(path)) {
+    impl_->mark_interrupted_runs();
+    logger("db")->debug("{}: open, schema version {}", impl_->connection.path(),
+                        current_schema_version());
+}
+
+Repository::~Repository() = default;
+
+int Repository::schema_version() const {
+    std::lock_guard lock(impl_->mutex);
+    return schema::stored_version(impl_->connection);
+}
+
+int Repository::current_schema_version() {
+    return schema::current_version();
+}
+
+std::int64_t Repository::store_limit_set(const StoredLimitSet& limit_set) {
+    std::lock_guard lock(impl_->mutex);
+    auto& connection = impl_->connection;
+    const std::string what =
+        fmt::format("storing limit set '{}' {}", limit_set.name, limit_set.version);
+    if (limit_set.hash.empty()) {
+        throw DatabaseError(
+            fmt::format("{}: {}: the limit set has no hash", connection.path(), what));
+    }
+    Transaction transaction(connection, Transaction::Kind::Write, what);
+    {
+        Query existing(connection, "SELECT id, name, version, body FROM limit_sets WHERE hash = ?",
+                       what);
+        existing.bind(limit_set.hash);
+        if (existing.step()) {
+            if (existing.text(1) != limit_set.name || existing.text(2) != limit_set.version ||
+                existing.text(3) != limit_set.body) {
+                throw DatabaseError(fmt::format(
+                    "{}: {}: hash {} is already stored (id {}, '{}' {}) with a different "
+                    "name, version or body; a stored limit set never changes",
+                    connection.path(), what, limit_set.hash, existing.integer(0), existing.text(1),
+                    existing.text(2)));
+            }
+            return existing.integer(0);
+        }
+    }
+    Query insert(connection,
+                 "INSERT INTO limit_sets (name, version, hash, body, stored_at) "
+                 "VALUES (?, ?, ?, ?, ?)",
+                 what);
+    insert.bind(limit_set.name)
+        .bind(limit_set.version)
+        .bind(limit_set.hash)
+        .bind(limit_set.body)
+        .bind(format_time(now()))
+        .run();
+    const std::int64_t id = connection.last_insert_id();
+    transaction.commit();
+    logger("db")->info("{}: stored limit set '{}' {} ({}) as id {}", connection.path(),
+                       limit_set.name, limit_set.version, limit_set.hash, id);
+    return id;
+}
+
+std::optional<StoredLimitSet> Repository::limit_set_by_hash(const std::string& hash) const {
+    std::lock_guard lock(impl_->mutex);
+    Query query(impl_->connection,
+                "SELECT id, name, version, hash, body FROM limit_sets WHERE hash = ?",
+                "reading limit set " + hash);
+    query.bind(hash);
+    if (!query.step()) {
+        return std::nullopt;
+    }
+    return StoredLimitSet{query.integer(0), query.text(1), query.text(2), query.text(3),
+                          query.text(4)};
+}
+
+std::int64_t Repository::save_reference(const Reference& reference) {
+    std::lock_guard lock(impl_->mutex);
+    auto& connection = impl_->connection;
+    const std::string what = "saving a reference of station " + reference.station;
+    Transaction transaction(connection, Transaction::Kind::Write, what);
+    const std::int64_t station = impl_->station_id(reference.station);
+    {
+        Query insert(connection,
+                     "INSERT INTO optical_references (station_id, operator, taken_at, "
+                     "launch_cord, mode, fibers) VALUES (?, ?, ?, ?, ?, ?)",
+                     what);
+        insert.bind(station)
+            .bind(reference.operator_name)
+            .bind(format_time(reference.taken_at))
+            .bind(reference.launch_cord)
+            .bind(to_string(reference.mode))
+            .bind(reference.fibers)
+            .run();
+    }
+    const std::int64_t id = connection.last_insert_id();
+    for (const auto& point : reference.points) {
+        Query insert(
+            connection,
+            "INSERT INTO reference_points (reference_id, fiber, wavelength_nm, "
+            "power_dbm, drift_db) VALUES (?, ?, ?, ?, ?)",
+            fmt::format("{}: point fibre {} at {} nm", what, point.fiber, point.wavelength_nm));
+        insert.bind(id)
+            .bind(point.fiber)
+            .bind(point.wavelength_nm)
+            .bind(point.power_dbm)
+            .bind(point.drift_db)
+            .run();
+    }
+    transaction.commit();
+    logger("db")->info("{}: saved reference {} of station {}", connection.path(), id,
+                       reference.station);
+    return id;
+}
+
+std::optional<Reference> Repository::latest_reference(const std::string& station) const {
+    std::lock_guard lock(impl_->mutex);
+    auto& connection = impl_->connection;
+    Transaction snapshot(connection, Transaction::Kind::Read, "reading the latest reference");
+    std::int64_t id = 0;
+    {
+        Query query(connection,
+                    "SELECT optical_references.id FROM optical_references "
+                    "JOIN stations ON stations.id = optical_references.station_id "
+                    "WHERE stations.name = ? ORDER BY taken_at DESC, optical_references.id DESC "
+                    "LIMIT 1",
+                    "finding the latest reference of station " + station);
+        query.bind(station);
+        if (!query.step()) {
+            return std::nullopt;
+        }
+        id = query.integer(0);
+    }
+    auto reference = impl_->load_reference(id);
+    snapshot.commit();
+    return reference;
+}
+
+std::optional<Reference> Repository::reference(std::int64_t id) const {
+    std::lock_guard lock(impl_->mutex);
+    Transaction snapshot(impl_->connection, Transaction::Kind::Read,
+                         fmt::format("reading reference {}", id));
+    auto reference = impl_->load_reference(id);
+    snapshot.commit();
+    return reference;
+}
+
+std::int64_t Repository::begin_run(const RunRecord& run) {
+    std::lock_guard lock(impl_->mutex);
+    auto& connection = impl_->connection;
+    const std::string what = fmt::format("beginning a run of {}", run.serial);
+    if (run.serial.empty()) {
+        throw DatabaseError(
+            fmt::format("{}: beginning a run: the run has no serial number", connection.path()));
+    }
+    Transaction transaction(connection, Transaction::Kind::Write, what);
+    const std::int64_t station = impl_->station_id(run.station);
+    const std::int64_t assembly = impl_->assembly_id(run.serial);
+    const std::int64_t part = impl_->part_id(run.part);
+    {
+        Query insert(connection, R"sql(
+INSERT INTO runs (kind, assembly_id, part_id, station_id, operator, software_version, started_at,
+                  status, reason, reference_id, pass, mating_cycles_run, owner_pid,
+                  owner_start_ticks, owner_boot_id)
+VALUES (?, ?, ?, ?, ?, ?, ?, 'running', '', ?, 0, ?, ?, ?, ?)
+)sql",
+                     what);
+        insert.bind(to_text(run.kind))
+            .bind(assembly)
+            .bind(part)
+            .bind(station)
+            .bind(run.operator_name)
+            .bind(run.software_version)
+            .bind(format_time(run.started_at == TimePoint{} ? now() : run.started_at));
+        if (run.reference_id == 0) {
+            insert.bind_null();
+        } else {
+            insert.bind(run.reference_id);
+        }
+        insert.bind(run.mating_cycles_run)
+            .bind(impl_->self.pid)
+            .bind(static_cast<std::int64_t>(impl_->self.start_ticks))
+            .bind(impl_->self.boot_id)
+            .run();
+    }
+    const std::int64_t run_id = connection.last_insert_id();
+    for (std::size_t position = 0; position < run.instruments.size(); ++position) {
+        const std::int64_t instrument = impl_->instrument_id(station, run.instruments[position]);
+        Query link(connection,
+                   "INSERT INTO run_instruments (run_id, position, instrument_id) "
+                   "VALUES (?, ?, ?)",
+                   what);
+        link.bind(run_id).bind(static_cast<std::int64_t>(position + 1)).bind(instrument).run();
+    }
+    for (const auto& measurement : run.measurements) {
+        impl_->insert_measurement(run_id, measurement);
+    }
+    transaction.commit();
+    logger("db")->info("{}: run {} of {} ({}) began on station {}", connection.path(), run_id,
+                       run.serial, run.part.number, run.station);
+    return run_id;
+}
+
+void Repository::append_measurement(std::int64_t run_id, const Measurement& measurement) {
+    std::lock_guard lock(impl_->mutex);
+    impl_->insert_measurement(run_id, measurement);
+}
+
+void Repository::complete_run(const RunRecord& graded_run) {
+    std::lock_guard lock(impl_->mutex);
+    auto& connection = impl_->connection;
+    const std::int64_t run_id = graded_run.id;
+    const std::string what = fmt::format("completing run {}", run_id);
+    Transaction transaction(connection, Transaction::Kind::Write, what);
+    impl_->require_running(run_id, "complete");
+    const auto limit_set = impl_->graded_limit_set_id(graded_run);
+    const std::size_t journaled = impl_->check_journal_prefix(graded_run);
+    for (std::size_t i = journaled; i < graded_run.measurements.size(); ++i) {
+        impl_->insert_measurement(run_id, graded_run.measurements[i]);
+    }
+    for (const auto& failure : graded_run.failures) {
+        Query insert(connection,
+                     "INSERT INTO failures (run_id, what, launched_end, fiber, wavelength_nm, "
+                     "value, limit_value, grade) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                     fmt::format("{}: storing a failure ({})", what, failure.what));
+        insert.bind(run_id).bind(failure.what);
+        if (failure.end) {
+            insert.bind(to_string(*failure.end));
+        } else {
+            insert.bind_null();
+        }
+        insert.bind(failure.fiber)
+            .bind(failure.wavelength_nm)
+            .bind(failure.value)
+            .bind(failure.limit)
+            .bind(to_string(failure.grade))
+            .run();
+    }
+    for (const auto& map : graded_run.polarity) {
+        const std::string map_what = fmt::format("{}: storing the polarity map of end {}", what,
+                                                 to_string(map.launched_end));
+        {
+            Query insert(connection,
+                         "INSERT INTO polarity_maps (run_id, launched_end) VALUES (?, ?)",
+                         map_what);
+            insert.bind(run_id).bind(to_string(map.launched_end)).run();
+        }
+        const std::int64_t map_id = connection.last_insert_id();
+        for (std::size_t i = 0; i < map.far_positions.size(); ++i) {
+            Query insert(connection,
+                         "INSERT INTO polarity_positions (map_id, position, far_position) "
+                         "VALUES (?, ?, ?)",
+                         map_what);
+            insert.bind(map_id)
+                .bind(static_cast<std::int64_t>(i + 1))
+                .bind(map.far_positions[i])
+                .run();
+        }
+    }
+    {
+        Query update(connection, R"sql(
+UPDATE runs SET status = 'completed', ended_at = ?, reason = ?, grade = ?, pass = ?,
+                limit_set_id = ?, mating_cycles_run = ?
+WHERE id = ? AND status = 'running'
+)sql",
+                     what);
+        update.bind(format_time(graded_run.ended_at.value_or(now()))).bind(graded_run.reason);
+        if (graded_run.grade) {
+            update.bind(to_string(*graded_run.grade));
+        } else {
+            update.bind_null();
+        }
+        update.bind(graded_run.pass ? 1 : 0)
+            .bind(limit_set)
+            .bind(graded_run.mating_cycles_run)
+            .bind(run_id)
+            .run();
+    }
+    transaction.commit();
+    logger("db")->info("{}: run {} completed: grade {}, {}", connection.path(), run_id,
+                       graded_run.grade ? to_string(*graded_run.grade) : "none",
+                       graded_run.pass ? "pass" : "not passed");
+}
+
+void Repository::abort_run(std::int64_t run_id, const std::string& reason) {
+    std::lock_guard lock(impl_->mutex);
+    auto& connection = impl_->connection;
+    const std::string what = fmt::format("aborting run {}", run_id);
+    Transaction transaction(connection, Transaction::Kind::Write, what);
+    impl_->require_running(run_id, "abort");
+    {
+        Query update(connection,
+                     "UPDATE runs SET status = 'aborted', reason = ?, ended_at = ? "
+                     "WHERE id = ? AND status = 'running'",
+                     what);
+        update.bind(reason).bind(format_time(now())).bind(run_id).run();
+    }
+    transaction.commit();
+    logger("db")->info("{}: run {} aborted: {}", connection.path(), run_id, reason);
+}
+
+std::optional<RunRecord> Repository::run(std::int64_t run_id) const {
+    std::lock_guard lock(impl_->mutex);
+    Transaction snapshot(impl_->connection, Transaction::Kind::Read,
+                         fmt::format("reading run {}", run_id));
+    auto run = impl_->load_run(run_id);
+    snapshot.commit();
+    return run;
+}
+
+std::vector<RunSummary> Repository::history(const std::string& serial) const {
+    std::lock_guard lock(impl_->mutex);
+    return impl_->summaries(std::string(summary_columns) +
+                                "WHERE assemblies.serial = ? ORDER BY runs.started_at, runs.id",
+                            "reading the history of " + serial, {serial});
+}
+
+std::optional<RunSummary> Repository::latest_run(const std::string& serial) const {
+    std::lock_guard lock(impl_->mutex);
+    auto found = impl_->summaries(
+        std::string(summary_columns) +
+            "WHERE assemblies.serial = ? ORDER BY runs.started_at DESC, runs.id DESC LIMIT 1",
+        "reading the latest run of " + serial, {serial});
+    if (found.empty()) {
+        return std::nullopt;
+    }
+    return found.front();
+}
+
+std::vector<RunSummary> Repository::find_runs(const RunFilter& filter) const {
+    std::lock_guard lock(impl_->mutex);
+    // Conditions are fixed text; only the values are parameters.
+    std::vector<std::string> conditions, parameters;
+    const auto add = [&](const char* condition, std::string value) {
+        conditions.emplace_back(condition);
+        parameters.push_back(std::move(value));
+    };
+    if (filter.started_from) {
+        add("runs.started_at >= ?", format_time(*filter.started_from));
+    }
+    if (filter.started_before) {
+        add("runs.started_at < ?", format_time(*filter.started_before));
+    }
+    if (filter.part_number) {
+        add("parts.number = ?", *filter.part_number);
+    }
+    if (filter.station) {
+        add("stations.name = ?", *filter.station);
+    }
+    if (filter.operator_name) {
+        add("runs.operator = ?", *filter.operator_name);
+    }
+    if (filter.kind) {
+        add("runs.kind = ?", std::string(to_text(*filter.kind)));
+    }
+    if (filter.status) {
+        add("runs.status = ?", std::string(to_string(*filter.status)));
+    }
+    std::string sql = summary_columns;
+    if (!conditions.empty()) {
+        sql += fmt::format("WHERE {} ", fmt::join(conditions, " AND "));
+    }
+    sql += "ORDER BY runs.started_at, runs.id";
+    return impl_->summaries(sql, "finding runs", parameters);
+}
+
+bool Repository::integrity_ok() const {
+    std::lock_guard lock(impl_->mutex);
+    Query query(impl_->connection, "PRAGMA integrity_check", "checking integrity");
+    std::vector<std::string> problems;
+    while (query.step()) {
+        problems.push_back(query.text(0));
+    }
+    const bool ok = problems.size() == 1 && problems.front() == "ok";
+    if (!ok) {
+        logger("db")->error("{}: integrity check: {}", impl_->connection.path(),
+                            fmt::join(problems, "; "));
+    }
+    return ok;
+}
+
+}  // namespace mpobench::db

@@ -1,0 +1,112 @@
+#pragma once
+// The record store: SQLite, append-only, journaled as measurements arrive.
+// The only code in mpobench that writes SQL.
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "vocabulary/run_record.hpp"
+
+namespace mpobench::db {
+
+class DatabaseError : public std::runtime_error {
+  public:
+    using std::runtime_error::runtime_error;
+};
+
+// An immutable, versioned limit set as stored (analysis parses the body).
+struct StoredLimitSet {
+    std::int64_t id = 0;
+    std::string name, version, hash, body;
+};
+
+struct RunSummary {
+    std::int64_t id = 0;
+    std::string serial, part_number, station, operator_name;
+    RunKind kind = RunKind::Production;
+    RunStatus status = RunStatus::Running;
+    std::string reason;
+    std::optional<Grade> grade;
+    bool pass = false;
+    TimePoint started_at{};
+    std::optional<TimePoint> ended_at;
+};
+
+// Which runs find_runs returns; an empty field does not filter.
+struct RunFilter {
+    std::optional<TimePoint> started_from;    // inclusive
+    std::optional<TimePoint> started_before;  // exclusive
+    std::optional<std::string> part_number;
+    std::optional<std::string> station;
+    std::optional<std::string> operator_name;
+    std::optional<RunKind> kind;
+    std::optional<RunStatus> status;
+};
+
+class Repository {
+  public:
+    // Opens (creating if needed) and migrates the database; WAL, synchronous
+    // FULL, a busy timeout. Runs left `running` by a process that no longer
+    // exists are marked `interrupted`. A database from a newer mpobench is
+    // refused with DatabaseError. Every DatabaseError names the file and what
+    // failed. One Repository may be shared between threads; each process or
+    // thread may also open its own on the same file.
+    explicit Repository(const std::filesystem::path& path);
+    ~Repository();
+    Repository(const Repository&) = delete;
+    Repository& operator=(const Repository&) = delete;
+
+    int schema_version() const;
+    static int current_schema_version();
+
+    // Limit sets are stored once per hash and never changed: storing a known
+    // hash returns the existing id; a different name, version or body under
+    // a stored hash is a DatabaseError.
+    std::int64_t store_limit_set(const StoredLimitSet& limit_set);
+    std::optional<StoredLimitSet> limit_set_by_hash(const std::string& hash) const;
+
+    std::int64_t save_reference(const Reference& reference);                      // returns its id
+    std::optional<Reference> latest_reference(const std::string& station) const;  // by taken_at
+    std::optional<Reference> reference(std::int64_t id) const;
+
+    // A run's life: begin (status running, owned by this process), one
+    // journaled row per measurement as it arrives, then one transaction that
+    // stores the grade and the final status.
+    //
+    // begin_run fixes who and what: serial (required), kind, part, station,
+    // operator, software version, reference (0 = none), instruments and
+    // started_at (now when unset); measurements already in the record are
+    // journaled with it. Returns the run id.
+    std::int64_t begin_run(const RunRecord& run);
+    // Commits one row (durable on return: WAL, synchronous FULL). Only a
+    // running run takes measurements; times are kept to the millisecond.
+    void append_measurement(std::int64_t run_id, const Measurement& measurement);
+    // One transaction: measurements of the record not yet journaled (the
+    // journal must be a prefix of the record), failures, polarity maps,
+    // grade, pass, the limit set (by hash; stored before with
+    // store_limit_set), mating_cycles_run, ended_at (now when unset) and
+    // status completed. Nothing is stored if any part fails.
+    void complete_run(const RunRecord& graded_run);
+    // Status aborted, the reason, ended_at now. Only a running run.
+    void abort_run(std::int64_t run_id, const std::string& reason);
+
+    std::optional<RunRecord> run(std::int64_t run_id) const;
+    std::vector<RunSummary> history(const std::string& serial) const;  // oldest first
+    std::optional<RunSummary> latest_run(const std::string& serial) const;
+    // Runs matching the filter, oldest first (yield and export views).
+    std::vector<RunSummary> find_runs(const RunFilter& filter) const;
+
+    // PRAGMA integrity_check == "ok".
+    bool integrity_ok() const;
+
+  private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace mpobench::db

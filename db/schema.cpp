@@ -1,0 +1,288 @@
+#include "db/schema.hpp"
+
+#include <fmt/format.h>
+
+#include <array>
+#include <cstdint>
+
+#include "vocabulary/logger.hpp"
+
+namespace mpobench::db::schema {
+
+namespace {
+
+// "MPOB": tells an mpobench database from any other SQLite file.
+constexpr std::int64_t application_id = 0x4D504F42;
+
+struct Migration {
+    int version;
+    const char* description;
+    const char* sql;
+};
+
+// Times are UTC ISO-8601 text with milliseconds (2026-11-24T21:48:16.123Z):
+// fixed width, so text order is time order and the indexes serve ranges.
+// Records are append-only; triggers enforce it for anyone who opens the
+// file with another tool, too.
+constexpr const char* schema_v1 = R"sql(
+CREATE TABLE stations (
+    id   INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE
+) STRICT;
+
+-- An instrument as identified at test time (*IDN? and calibration due);
+-- a new firmware or calibration date is a new row.
+CREATE TABLE instruments (
+    id              INTEGER PRIMARY KEY,
+    station_id      INTEGER NOT NULL REFERENCES stations(id),
+    name            TEXT NOT NULL,
+    role            TEXT NOT NULL,
+    model_key       TEXT NOT NULL,
+    resource        TEXT NOT NULL,
+    vendor          TEXT NOT NULL,
+    model           TEXT NOT NULL,
+    serial          TEXT NOT NULL,
+    firmware        TEXT NOT NULL,
+    calibration_due TEXT NOT NULL,
+    UNIQUE (station_id, name, role, model_key, resource, vendor, model, serial, firmware,
+            calibration_due)
+) STRICT;
+
+-- A part definition as tested; a catalogue change is a new row.
+CREATE TABLE parts (
+    id             INTEGER PRIMARY KEY,
+    number         TEXT NOT NULL,
+    description    TEXT NOT NULL,
+    fibers         INTEGER NOT NULL CHECK (fibers > 0),
+    mode           TEXT NOT NULL CHECK (mode IN ('MM', 'SM')),
+    polarity       TEXT NOT NULL CHECK (polarity IN ('A', 'B', 'C')),
+    target_grade   TEXT NOT NULL CHECK (target_grade IN ('fail', 'generic', 'standard', 'elite')),
+    length_m       REAL NOT NULL,
+    wavelengths_nm TEXT NOT NULL,
+    mating_cycles  INTEGER NOT NULL CHECK (mating_cycles >= 0),
+    UNIQUE (number, description, fibers, mode, polarity, target_grade, length_m, wavelengths_nm,
+            mating_cycles)
+) STRICT;
+
+CREATE TABLE limit_sets (
+    id        INTEGER PRIMARY KEY,
+    name      TEXT NOT NULL,
+    version   TEXT NOT NULL,
+    hash      TEXT NOT NULL UNIQUE CHECK (hash <> ''),
+    body      TEXT NOT NULL,
+    stored_at TEXT NOT NULL
+) STRICT;
+CREATE TRIGGER limit_sets_never_change BEFORE UPDATE ON limit_sets
+BEGIN SELECT RAISE(ABORT, 'a stored limit set never changes'); END;
+CREATE TRIGGER limit_sets_never_deleted BEFORE DELETE ON limit_sets
+BEGIN SELECT RAISE(ABORT, 'a stored limit set is never deleted'); END;
+
+CREATE TABLE optical_references (
+    id          INTEGER PRIMARY KEY,
+    station_id  INTEGER NOT NULL REFERENCES stations(id),
+    operator    TEXT NOT NULL,
+    taken_at    TEXT NOT NULL,
+    launch_cord TEXT NOT NULL,
+    mode        TEXT NOT NULL CHECK (mode IN ('MM', 'SM')),
+    fibers      INTEGER NOT NULL
+) STRICT;
+CREATE INDEX optical_references_by_station ON optical_references (station_id, taken_at);
+
+CREATE TABLE reference_points (
+    reference_id  INTEGER NOT NULL REFERENCES optical_references(id),
+    fiber         INTEGER NOT NULL,
+    wavelength_nm INTEGER NOT NULL,
+    power_dbm     REAL NOT NULL,
+    drift_db      REAL NOT NULL,
+    PRIMARY KEY (reference_id, fiber, wavelength_nm)
+) STRICT;
+
+CREATE TABLE assemblies (
+    id     INTEGER PRIMARY KEY,
+    serial TEXT NOT NULL UNIQUE CHECK (serial <> '')
+) STRICT;
+
+-- owner_*: the process that began the run, so a run left running by a
+-- process that died can be told from one still in progress (a pid alone
+-- may have been reused; start ticks and boot id tell them apart).
+CREATE TABLE runs (
+    id                INTEGER PRIMARY KEY,
+    kind              TEXT NOT NULL CHECK (kind IN ('production', 'repeatability')),
+    assembly_id       INTEGER NOT NULL REFERENCES assemblies(id),
+    part_id           INTEGER NOT NULL REFERENCES parts(id),
+    station_id        INTEGER NOT NULL REFERENCES stations(id),
+    operator          TEXT NOT NULL,
+    software_version  TEXT NOT NULL,
+    started_at        TEXT NOT NULL,
+    ended_at          TEXT,
+    status            TEXT NOT NULL
+                      CHECK (status IN ('running', 'completed', 'aborted', 'interrupted')),
+    reason            TEXT NOT NULL,
+    reference_id      INTEGER REFERENCES optical_references(id),
+    limit_set_id      INTEGER REFERENCES limit_sets(id),
+    grade             TEXT CHECK (grade IN ('fail', 'generic', 'standard', 'elite')),
+    pass              INTEGER NOT NULL CHECK (pass IN (0, 1)),
+    mating_cycles_run INTEGER NOT NULL CHECK (mating_cycles_run >= 0),
+    owner_pid         INTEGER NOT NULL,
+    owner_start_ticks INTEGER NOT NULL,
+    owner_boot_id     TEXT NOT NULL
+) STRICT;
+CREATE INDEX runs_by_assembly ON runs (assembly_id, started_at);
+CREATE INDEX runs_by_time ON runs (started_at);
+CREATE INDEX runs_by_part ON runs (part_id, started_at);
+CREATE INDEX runs_by_station ON runs (station_id, started_at);
+CREATE INDEX runs_running ON runs (id) WHERE status = 'running';
+CREATE TRIGGER runs_final_never_change BEFORE UPDATE ON runs WHEN OLD.status <> 'running'
+BEGIN SELECT RAISE(ABORT, 'a finished run never changes'); END;
+CREATE TRIGGER runs_never_deleted BEFORE DELETE ON runs
+BEGIN SELECT RAISE(ABORT, 'a run is never deleted'); END;
+
+CREATE TABLE run_instruments (
+    run_id        INTEGER NOT NULL REFERENCES runs(id),
+    position      INTEGER NOT NULL,
+    instrument_id INTEGER NOT NULL REFERENCES instruments(id),
+    PRIMARY KEY (run_id, position)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX run_instruments_by_instrument ON run_instruments (instrument_id);
+
+-- One row per reading, in the order taken (id order). cycle 0 is the
+-- production measurement, 1..N the mating cycles. power_dbm is NULL when the
+-- reading has no value.
+CREATE TABLE measurements (
+    id            INTEGER PRIMARY KEY,
+    run_id        INTEGER NOT NULL REFERENCES runs(id),
+    launched_end  TEXT NOT NULL CHECK (launched_end IN ('A', 'B')),
+    fiber         INTEGER NOT NULL,
+    wavelength_nm INTEGER NOT NULL,
+    cycle         INTEGER NOT NULL CHECK (cycle >= 0),
+    status        TEXT NOT NULL CHECK (status IN ('ok', 'no_light', 'overrange', 'invalid')),
+    far_position  INTEGER NOT NULL CHECK (far_position >= 0),
+    power_dbm     REAL,
+    il_db         REAL,
+    rl_db         REAL,
+    taken_at      TEXT NOT NULL
+) STRICT;
+CREATE INDEX measurements_by_run ON measurements (run_id);
+CREATE TRIGGER measurements_only_while_running BEFORE INSERT ON measurements
+WHEN (SELECT status FROM runs WHERE id = NEW.run_id) IS NOT 'running'
+BEGIN SELECT RAISE(ABORT, 'measurements are added only to a running run'); END;
+CREATE TRIGGER measurements_never_change BEFORE UPDATE ON measurements
+BEGIN SELECT RAISE(ABORT, 'a measurement never changes'); END;
+CREATE TRIGGER measurements_never_deleted BEFORE DELETE ON measurements
+BEGIN SELECT RAISE(ABORT, 'a measurement is never deleted'); END;
+
+-- The polarity map: one map per launched end, one row per launched fibre.
+CREATE TABLE polarity_maps (
+    id           INTEGER PRIMARY KEY,
+    run_id       INTEGER NOT NULL REFERENCES runs(id),
+    launched_end TEXT NOT NULL CHECK (launched_end IN ('A', 'B')),
+    UNIQUE (run_id, launched_end)
+) STRICT;
+CREATE TABLE polarity_positions (
+    map_id       INTEGER NOT NULL REFERENCES polarity_maps(id),
+    position     INTEGER NOT NULL CHECK (position > 0),
+    far_position INTEGER NOT NULL CHECK (far_position >= 0),
+    PRIMARY KEY (map_id, position)
+) STRICT, WITHOUT ROWID;
+CREATE TRIGGER polarity_maps_only_while_running BEFORE INSERT ON polarity_maps
+WHEN (SELECT status FROM runs WHERE id = NEW.run_id) IS NOT 'running'
+BEGIN SELECT RAISE(ABORT, 'a polarity map is added only to a running run'); END;
+
+CREATE TABLE failures (
+    id            INTEGER PRIMARY KEY,
+    run_id        INTEGER NOT NULL REFERENCES runs(id),
+    what          TEXT NOT NULL
+                  CHECK (what IN ('il', 'il_mean', 'rl', 'repeatability', 'continuity',
+                                  'polarity')),
+    launched_end  TEXT CHECK (launched_end IN ('A', 'B')),
+    fiber         INTEGER,
+    wavelength_nm INTEGER,
+    value         REAL,
+    limit_value   REAL,
+    grade         TEXT NOT NULL CHECK (grade IN ('fail', 'generic', 'standard', 'elite'))
+) STRICT;
+CREATE INDEX failures_by_run ON failures (run_id);
+CREATE TRIGGER failures_only_while_running BEFORE INSERT ON failures
+WHEN (SELECT status FROM runs WHERE id = NEW.run_id) IS NOT 'running'
+BEGIN SELECT RAISE(ABORT, 'a failure is added only to a running run'); END;
+)sql";
+
+// In order; each takes the database to its version from the one before.
+constexpr std::array migrations{
+    Migration{1, "records: stations, instruments, parts, limit sets, references, runs", schema_v1},
+};
+
+std::int64_t pragma_integer(sqlite::Connection& connection, const std::string& sql,
+                            std::string_view what) {
+    sqlite::Query query(connection, sql, std::string(what));
+    if (!query.step()) {
+        connection.fail(what);
+    }
+    return query.integer(0);
+}
+
+std::int64_t stored_application_id(sqlite::Connection& connection) {
+    return pragma_integer(connection, "PRAGMA application_id", "reading the application id");
+}
+
+}  // namespace
+
+int current_version() {
+    return migrations.back().version;
+}
+
+int stored_version(sqlite::Connection& connection) {
+    return static_cast<int>(
+        pragma_integer(connection, "PRAGMA user_version", "reading the schema version"));
+}
+
+void check_compatible(sqlite::Connection& connection) {
+    const std::int64_t id = stored_application_id(connection);
+    if (id != 0 && id != application_id) {
+        throw DatabaseError(fmt::format(
+            "{}: not an mpobench database (SQLite application id {:#x})", connection.path(), id));
+    }
+    const int version = stored_version(connection);
+    if (version > current_version()) {
+        throw DatabaseError(
+            fmt::format("{}: schema version {} is newer than this mpobench ({}); upgrade mpobench",
+                        connection.path(), version, current_version()));
+    }
+}
+
+void migrate(sqlite::Connection& connection) {
+    if (stored_version(connection) == current_version()) {
+        return;
+    }
+    sqlite::Transaction transaction(connection, sqlite::Transaction::Kind::Write,
+                                    "migrating the schema");
+    // Another process may have migrated while this one waited for the lock.
+    const int from = stored_version(connection);
+    check_compatible(connection);
+    if (from == current_version()) {
+        return;
+    }
+    if (from == 0 && pragma_integer(connection, "SELECT count(*) FROM sqlite_schema",
+                                    "reading the schema") != 0) {
+        throw DatabaseError(fmt::format(
+            "{}: not an mpobench database (it has tables but no mpobench schema version)",
+            connection.path()));
+    }
+    for (const auto& migration : migrations) {
+        if (migration.version <= from) {
+            continue;
+        }
+        connection.execute(migration.sql,
+                           fmt::format("migrating to schema version {}", migration.version));
+        // Pragma values cannot be bound; these are this build's own constants.
+        connection.execute(fmt::format("PRAGMA user_version = {}", migration.version).c_str(),
+                           "recording the schema version");
+        logger("db")->info("{}: schema version {}: {}", connection.path(), migration.version,
+                           migration.description);
+    }
+    connection.execute(fmt::format("PRAGMA application_id = {}", application_id).c_str(),
+                       "recording the application id");
+    transaction.commit();
+}
+
+}  // namespace mpobench::db::schema

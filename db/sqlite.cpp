@@ -1,0 +1,208 @@
+#include "db/sqlite.hpp"
+
+#include <fmt/format.h>
+
+#include <stdexcept>
+
+#include "vocabulary/logger.hpp"
+
+namespace mpobench::db::sqlite {
+
+Connection::Connection(const std::filesystem::path& path) : path_(path.string()) {
+    // The connection is used under the Repository's own mutex, so SQLite's
+    // per-call locking is not needed.
+    const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+    const int code = sqlite3_open_v2(path_.c_str(), &db_, flags, nullptr);
+    if (code != SQLITE_OK) {
+        const std::string message =
+            db_ != nullptr ? sqlite3_errmsg(db_) : std::string(sqlite3_errstr(code));
+        sqlite3_close(db_);
+        db_ = nullptr;
+        throw DatabaseError(fmt::format("{}: cannot open the database: {}", path_, message));
+    }
+    sqlite3_extended_result_codes(db_, 1);
+}
+
+Connection::~Connection() {
+    // Statements must be finalized before the connection closes.
+    statements_.clear();
+    if (sqlite3_close(db_) != SQLITE_OK) {
+        logger("db")->error("{}: closing the database failed: {}", path_, sqlite3_errmsg(db_));
+    }
+}
+
+void Connection::execute(const char* sql, std::string_view what) {
+    if (sqlite3_exec(db_, sql, nullptr, nullptr, nullptr) != SQLITE_OK) {
+        fail(what);
+    }
+}
+
+Statement& Connection::prepare(const std::string& sql, std::string_view what) {
+    auto found = statements_.find(sql);
+    if (found != statements_.end()) {
+        return *found->second;
+    }
+    auto statement = std::make_unique<Statement>(*this, sql, what);
+    return *statements_.emplace(sql, std::move(statement)).first->second;
+}
+
+std::int64_t Connection::last_insert_id() const {
+    return sqlite3_last_insert_rowid(db_);
+}
+
+int Connection::changes() const {
+    return sqlite3_changes(db_);
+}
+
+void Connection::fail(std::string_view what) const {
+    throw DatabaseError(fmt::format("{}: {}: {} (SQLite code {})", path_, what, sqlite3_errmsg(db_),
+                                    sqlite3_extended_errcode(db_)));
+}
+
+Statement::Statement(Connection& connection, const std::string& sql, std::string_view what)
+    : connection_(connection), sql_(sql) {
+    const int code = sqlite3_prepare_v3(connection.handle(), sql.c_str(), -1,
+                                        SQLITE_PREPARE_PERSISTENT, &statement_, nullptr);
+    if (code != SQLITE_OK) {
+        sqlite3_finalize(statement_);
+        connection.fail(what);
+    }
+}
+
+Statement::~Statement() {
+    sqlite3_finalize(statement_);
+}
+
+Query::Query(Connection& connection, const std::string& sql, std::string what)
+    : statement_(connection.prepare(sql, what)), what_(std::move(what)) {
+    if (statement_.in_use) {
+        throw std::logic_error("db: statement used again while still running: " + sql);
+    }
+    statement_.in_use = true;
+}
+
+Query::~Query() {
+    // A failed step was reported when it happened; reset only readies the
+    // cached statement for its next use and releases its read snapshot.
+    sqlite3_reset(statement_.handle());
+    sqlite3_clear_bindings(statement_.handle());
+    statement_.in_use = false;
+}
+
+void Query::check_bind(int code) {
+    if (code != SQLITE_OK) {
+        statement_.connection().fail(
+            fmt::format("{}: binding parameter {}", what_, next_parameter_));
+    }
+    ++next_parameter_;
+}
+
+Query& Query::bind(std::int64_t value) {
+    check_bind(sqlite3_bind_int64(statement_.handle(), next_parameter_, value));
+    return *this;
+}
+
+Query& Query::bind(double value) {
+    check_bind(sqlite3_bind_double(statement_.handle(), next_parameter_, value));
+    return *this;
+}
+
+Query& Query::bind(std::string_view text) {
+    check_bind(sqlite3_bind_text(statement_.handle(), next_parameter_, text.data(),
+                                 static_cast<int>(text.size()), SQLITE_TRANSIENT));
+    return *this;
+}
+
+Query& Query::bind_null() {
+    check_bind(sqlite3_bind_null(statement_.handle(), next_parameter_));
+    return *this;
+}
+
+bool Query::step() {
+    const int code = sqlite3_step(statement_.handle());
+    if (code == SQLITE_ROW) {
+        return true;
+    }
+    if (code == SQLITE_DONE) {
+        return false;
+    }
+    statement_.connection().fail(what_);
+}
+
+void Query::run() {
+    if (step()) {
+        throw std::logic_error("db: statement returned a row where none was expected: " +
+                               statement_.sql());
+    }
+}
+
+bool Query::is_null(int column) const {
+    return sqlite3_column_type(statement_.handle(), column) == SQLITE_NULL;
+}
+
+std::int64_t Query::integer(int column) const {
+    return sqlite3_column_int64(statement_.handle(), column);
+}
+
+int Query::int32(int column) const {
+    return sqlite3_column_int(statement_.handle(), column);
+}
+
+double Query::real(int column) const {
+    return sqlite3_column_double(statement_.handle(), column);
+}
+
+std::string Query::text(int column) const {
+    const auto* bytes = sqlite3_column_text(statement_.handle(), column);
+    if (bytes == nullptr) {
+        return {};
+    }
+    return std::string(reinterpret_cast<const char*>(bytes),
+                       static_cast<std::size_t>(sqlite3_column_bytes(statement_.handle(), column)));
+}
+
+std::optional<std::int64_t> Query::optional_integer(int column) const {
+    if (is_null(column)) {
+        return std::nullopt;
+    }
+    return integer(column);
+}
+
+std::optional<double> Query::optional_real(int column) const {
+    if (is_null(column)) {
+        return std::nullopt;
+    }
+    return real(column);
+}
+
+std::optional<std::string> Query::optional_text(int column) const {
+    if (is_null(column)) {
+        return std::nullopt;
+    }
+    return text(column);
+}
+
+Transaction::Transaction(Connection& connection, Kind kind, std::string_view what)
+    : connection_(connection), what_(what) {
+    connection_.execute(kind == Kind::Write ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED",
+                        fmt::format("{}: beginning a transaction", what_));
+}
+
+Transaction::~Transaction() {
+    // SQLite may already have rolled back after some errors (autocommit is
+    // then back on); otherwise undo everything this transaction did.
+    if (open_ && sqlite3_get_autocommit(connection_.handle()) == 0) {
+        if (sqlite3_exec(connection_.handle(), "ROLLBACK", nullptr, nullptr, nullptr) !=
+            SQLITE_OK) {
+            logger("db")->error("{}: {}: rolling back failed: {}", connection_.path(), what_,
+                                sqlite3_errmsg(connection_.handle()));
+        }
+    }
+}
+
+void Transaction::commit() {
+    connection_.execute("COMMIT", fmt::format("{}: committing", what_));
+    open_ = false;
+}
+
+}  // namespace mpobench::db::sqlite
