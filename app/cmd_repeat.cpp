@@ -4,7 +4,6 @@
 
 #include <algorithm>
 
-#include "acquisition/parts.hpp"
 #include "analysis/grading.hpp"
 #include "analysis/repeatability.hpp"
 #include "app/commands.hpp"
@@ -33,40 +32,28 @@ struct RepeatOptions {
 int run_repeat(const RepeatOptions& options) {
     return guarded("repeat", [&] {
         const auto station = acquisition::load_station(options.station_file);
-        const auto catalogue = acquisition::load_part_catalogue(
-            options.parts.empty() ? acquisition::default_part_catalogue_path() : options.parts);
-        const Part* part = catalogue.find(options.part);
-        if (!part) {
-            fmt::print(stderr, "mpobench repeat: part '{}' is not in {}\n", options.part,
-                       catalogue.source_path.string());
-            return static_cast<int>(kBadInput);
-        }
+        const Part part = find_part(options.parts, options.part);
         const auto limits = load_limits(options.limits);
         db::Repository repository(database_path(options.db));
-        const auto reference = repository.latest_reference(station.name);
-        if (!reference) {
-            throw acquisition::Refused(fmt::format(
-                "station {} has no reference yet: run mpobench reference", station.name));
-        }
-        check_reference(*reference, *part, station, std::chrono::system_clock::now());
+        const Reference reference = usable_reference(repository, station, part);
         StationSession session(station, operator_or_user(options.operator_name));
 
         RunRecord run;
         run.kind = RunKind::Repeatability;
         run.serial = options.serial;
-        run.part = *part;
+        run.part = part;
         run.station = station.name;
         run.operator_name = session.operator_name;
         run.software_version = MPOBENCH_VERSION;
         run.started_at = std::chrono::system_clock::now();
-        run.reference_id = reference->id;
+        run.reference_id = reference.id;
         run.instruments = session.bench.instruments();
         run.id = repository.begin_run(run);
         {
             BackgroundJournal journal(repository, run.id);
             TerminalProgress progress(options.serial, !options.json);
             try {
-                acquisition::run_repeatability(session.bench, *session.op, *reference, run,
+                acquisition::run_repeatability(session.bench, *session.op, reference, run,
                                                options.cycles, journal, progress.callback());
             } catch (const acquisition::TestAborted& aborted) {
                 journal.flush();
@@ -103,8 +90,8 @@ int run_repeat(const RepeatOptions& options) {
         } else {
             std::sort(stats.begin(), stats.end(),
                       [](const auto& a, const auto& b) { return a.range_db > b.range_db; });
-            fmt::print("{} {}: {} cycles, grade {} (target {}), {}\n", run.serial, part->number,
-                       options.cycles, to_string(*run.grade), to_string(part->target),
+            fmt::print("{} {}: {} cycles, grade {} (target {}), {}\n", run.serial, part.number,
+                       options.cycles, to_string(*run.grade), to_string(part.target),
                        run.pass ? "PASS" : "FAIL");
             fmt::print("{:<5} {:<6} {:<8} {:>10} {:>10} {:>10}\n", "END", "FIBRE", "λ nm",
                        "mean dB", "range dB", "σ dB");

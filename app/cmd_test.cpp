@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 
-#include "acquisition/parts.hpp"
 #include "app/commands.hpp"
 #include "app/guarded.hpp"
 #include "app/progress.hpp"
@@ -27,28 +26,16 @@ struct TestCommandOptions {
 int run_test_command(const TestCommandOptions& options) {
     return guarded("test", [&] {
         const auto station = acquisition::load_station(options.station_file);
-        const auto catalogue = acquisition::load_part_catalogue(
-            options.parts.empty() ? acquisition::default_part_catalogue_path() : options.parts);
-        const Part* part = catalogue.find(options.part);
-        if (!part) {
-            fmt::print(stderr, "mpobench test: part '{}' is not in {}\n", options.part,
-                       catalogue.source_path.string());
-            return static_cast<int>(kBadInput);
-        }
+        const Part part = find_part(options.parts, options.part);
         const auto limits = load_limits(options.limits);
         db::Repository repository(database_path(options.db));
-        const auto reference = repository.latest_reference(station.name);
-        if (!reference) {
-            throw acquisition::Refused(fmt::format(
-                "station {} has no reference yet: run mpobench reference", station.name));
-        }
-        check_reference(*reference, *part, station, std::chrono::system_clock::now());
+        const Reference reference = usable_reference(repository, station, part);
 
         StationSession session(station, operator_or_user(options.operator_name));
-        TestEnvironment environment{session.bench, *session.op, repository, limits, *reference};
+        TestEnvironment environment{session.bench, *session.op, repository, limits, reference};
         TerminalProgress progress(options.serial, !options.json);
-        const auto outcome = run_test(environment, options.serial, *part, session.operator_name,
-                                      progress.callback());
+        const auto outcome =
+            run_test(environment, options.serial, part, session.operator_name, progress.callback());
         progress.clear();
         if (options.json) {
             fmt::print("{}\n", run_to_json(outcome.run).dump());

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "acquisition/parts.hpp"
 #include "analysis/grading.hpp"
 #include "app/journal.hpp"
 #include "vocabulary/logger.hpp"
@@ -30,6 +31,28 @@ analysis::LimitSet load_limits(const std::filesystem::path& option) {
     std::ostringstream text;
     text << in.rdbuf();
     return analysis::parse_limit_set(text.str(), option.string());
+}
+
+Part find_part(const std::filesystem::path& parts_option, const std::string& number) {
+    const auto catalogue = acquisition::load_part_catalogue(
+        parts_option.empty() ? acquisition::default_part_catalogue_path() : parts_option);
+    const Part* part = catalogue.find(number);
+    if (!part) {
+        throw acquisition::PartCatalogueError(
+            fmt::format("part '{}' is not in {}", number, catalogue.source_path.string()));
+    }
+    return *part;
+}
+
+Reference usable_reference(const db::Repository& repository,
+                           const acquisition::StationConfig& station, const Part& part) {
+    auto reference = repository.latest_reference(station.name);
+    if (!reference) {
+        throw acquisition::Refused(
+            fmt::format("station {} has no reference yet: run mpobench reference", station.name));
+    }
+    check_reference(*reference, part, station, std::chrono::system_clock::now());
+    return *reference;
 }
 
 void check_reference(const Reference& reference, const Part& part,

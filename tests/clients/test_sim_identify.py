@@ -85,6 +85,19 @@ class SimAndIdentify(unittest.TestCase):
             with open(bad_station, "w") as f:
                 f.write('[instruments.meter]\nrole = "power_meter"\nmodel = "nope"\nresource = "x"\n')
             cases.append((["identify", "--station", bad_station], "bad.toml:3"))
+            example = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "stations",
+                                   "real-bench-example.toml")
+            cases.append((["test", "--station", example, "--part", "NOPE", "--serial", "S1", "--db",
+                           os.path.join(tmp, "t.db")], "part 'NOPE' is not in"))
+            corrupt = os.path.join(tmp, "corrupt.db")
+            with open(corrupt, "wb") as f:
+                f.write(os.urandom(8192))
+            cases.append((["history", "SN1", "--db", corrupt], "corrupt.db"))
+            bad_limits = os.path.join(tmp, "limits.toml")
+            with open(bad_limits, "w") as f:
+                f.write('name = "x"\nversion = "1"\n[grade.elite.SM]\nil_max_db = "low"\n')
+            cases.append((["test", "--station", example, "--part", "MPO12-SM-B-E", "--serial", "S1", "--db",
+                           os.path.join(tmp, "t.db"), "--limits", bad_limits], "limits.toml"))
             for args, expected in cases:
                 with self.subTest(args=args):
                     result = run(*args)
