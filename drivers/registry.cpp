@@ -33,16 +33,19 @@ Factory factory() {
 // Adding a model is adding a row.
 const std::vector<Model>& models() {
     static const std::vector<Model> table = {
-        {{"keysight-n774x", Role::PowerMeter, "Keysight N7744/N7745 multiport power meter"},
+        {{std::string(KeysightN774x::model_key), Role::PowerMeter,
+          "Keysight N7744/N7745 multiport power meter"},
          factory<KeysightN774x>()},
-        {{"thorlabs-pm100", Role::PowerMeter, "Thorlabs PM100 family single-channel power meter"},
+        {{std::string(ThorlabsPm100::model_key), Role::PowerMeter,
+          "Thorlabs PM100 family single-channel power meter"},
          factory<ThorlabsPm100>()},
-        {{"keysight-8165x", Role::LightSource,
+        {{std::string(Keysight8165x::model_key), Role::LightSource,
           "Keysight 8165x source modules in an 8163/8164/8166 mainframe"},
          factory<Keysight8165x>()},
-        {{"keysight-n773x", Role::OpticalSwitch, "Keysight N7731C/N7734C 1xN optical switch"},
+        {{std::string(KeysightN773x::model_key), Role::OpticalSwitch,
+          "Keysight N7731C/N7734C 1xN optical switch"},
          factory<KeysightN773x>()},
-        {{"keysight-81610a", Role::ReturnLossMeter,
+        {{std::string(Keysight81610a::model_key), Role::ReturnLossMeter,
           "Keysight 81610A return loss module in an 8163/8164/8166 mainframe"},
          factory<Keysight81610a>()},
     };

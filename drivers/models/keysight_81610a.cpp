@@ -47,22 +47,10 @@ std::string format_atime(std::chrono::microseconds atime) {
 }  // namespace
 
 Keysight81610a::Keysight81610a(InstrumentConfig config, std::unique_ptr<ScpiSession> session)
-    : config_(std::move(config)), session_(std::move(session)) {}
+    : ScpiDriver(std::move(config), std::move(session)) {}
 
 bool Keysight81610a::accepts_identity(const Identity& identity) {
     return lightwave_mainframe::is_mainframe(identity);
-}
-
-Identity Keysight81610a::identify() {
-    return session_->identify();
-}
-
-std::vector<ErrorEntry> Keysight81610a::drain_errors() {
-    return session_->drain_errors();
-}
-
-void Keysight81610a::reconnect() {
-    session_->reconnect();
 }
 
 void Keysight81610a::prepare() {

@@ -10,13 +10,11 @@
 #include <string>
 #include <string_view>
 
-#include "drivers/instrument_config.hpp"
-#include "drivers/roles.hpp"
-#include "drivers/scpi_session.hpp"
+#include "drivers/scpi_driver.hpp"
 
 namespace mpobench::drivers {
 
-class Keysight81610a final : public ReturnLossMeter {
+class Keysight81610a final : public ScpiDriver<ReturnLossMeter, Keysight81610a> {
   public:
     static constexpr std::string_view model_key = "keysight-81610a";
     // Averaging the module needs for a usable reading (INSTRUMENTS.md): at
@@ -37,16 +35,9 @@ class Keysight81610a final : public ReturnLossMeter {
 
     static bool accepts_identity(const Identity& identity);
 
-    std::string role() const override { return config_.name; }
-    std::string model() const override { return std::string(model_key); }
-    std::string resource() const override { return config_.resource; }
-    Identity identify() override;
-    bool accepts(const Identity& identity) const override { return accepts_identity(identity); }
     // *CLS, checks the identity, finds the 8161x module (*OPT?), then
     // single measurements (continuous off), autorange, the averaging time.
     void prepare() override;
-    std::vector<ErrorEntry> drain_errors() override;
-    void reconnect() override;
 
     // The wavelength whose calibration the module applies (the bench source's).
     void set_wavelength_nm(double wavelength_nm) override;
@@ -67,8 +58,6 @@ class Keysight81610a final : public ReturnLossMeter {
   private:
     int module_slot(std::string_view what);
 
-    InstrumentConfig config_;
-    std::unique_ptr<ScpiSession> session_;
     std::optional<int> slot_;
     std::chrono::microseconds averaging_time_{high_rl_averaging_time};
 };

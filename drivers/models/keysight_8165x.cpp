@@ -106,22 +106,10 @@ std::vector<InstalledModule> installed_modules(ScpiSession& session, const Ident
 }  // namespace lightwave_mainframe
 
 Keysight8165x::Keysight8165x(InstrumentConfig config, std::unique_ptr<ScpiSession> session)
-    : config_(std::move(config)), session_(std::move(session)) {}
+    : ScpiDriver(std::move(config), std::move(session)) {}
 
 bool Keysight8165x::accepts_identity(const Identity& identity) {
     return lightwave_mainframe::is_mainframe(identity);
-}
-
-Identity Keysight8165x::identify() {
-    return session_->identify();
-}
-
-std::vector<ErrorEntry> Keysight8165x::drain_errors() {
-    return session_->drain_errors();
-}
-
-void Keysight8165x::reconnect() {
-    session_->reconnect();
 }
 
 void Keysight8165x::prepare() {

@@ -16,9 +16,7 @@
 #include <string_view>
 #include <vector>
 
-#include "drivers/instrument_config.hpp"
-#include "drivers/roles.hpp"
-#include "drivers/scpi_session.hpp"
+#include "drivers/scpi_driver.hpp"
 
 namespace mpobench::drivers {
 
@@ -43,7 +41,7 @@ std::vector<InstalledModule> installed_modules(ScpiSession& session, const Ident
 
 }  // namespace lightwave_mainframe
 
-class Keysight8165x final : public LightSource {
+class Keysight8165x final : public ScpiDriver<LightSource, Keysight8165x> {
   public:
     static constexpr std::string_view model_key = "keysight-8165x";
     // Allowance on top of the configured timeout for *OPC? after a laser
@@ -62,17 +60,10 @@ class Keysight8165x final : public LightSource {
 
     static bool accepts_identity(const Identity& identity);
 
-    std::string role() const override { return config_.name; }
-    std::string model() const override { return std::string(model_key); }
-    std::string resource() const override { return config_.resource; }
-    Identity identify() override;
-    bool accepts(const Identity& identity) const override { return accepts_identity(identity); }
     // *CLS, checks the identity, discovers the source modules (*OPT?, then
     // each module's lower and upper wavelength), sets them to CW with every
     // laser off.
     void prepare() override;
-    std::vector<ErrorEntry> drain_errors() override;
-    void reconnect() override;
 
     // Every laser of every source module, ascending; known after prepare().
     std::vector<double> wavelengths_nm() const override;
@@ -95,8 +86,6 @@ class Keysight8165x final : public LightSource {
     std::optional<Selection> find_laser(double wavelength_nm) const;
     double query_wavelength_nm(const std::string& command);
 
-    InstrumentConfig config_;
-    std::unique_ptr<ScpiSession> session_;
     std::vector<Module> modules_;
     std::optional<std::size_t> active_module_;  // the module whose laser was selected last
 };

@@ -68,24 +68,12 @@ SwitchConfig parse_config(std::string_view config) {
 }  // namespace
 
 KeysightN773x::KeysightN773x(InstrumentConfig config, std::unique_ptr<ScpiSession> session)
-    : config_(std::move(config)), session_(std::move(session)) {}
+    : ScpiDriver(std::move(config), std::move(session)) {}
 
 bool KeysightN773x::accepts_identity(const Identity& identity) {
     const bool vendor_ok = identity.vendor.find("Keysight") != std::string::npos ||
                            identity.vendor.find("Agilent") != std::string::npos;
     return vendor_ok && identity.model.rfind("N773", 0) == 0;
-}
-
-Identity KeysightN773x::identify() {
-    return session_->identify();
-}
-
-std::vector<ErrorEntry> KeysightN773x::drain_errors() {
-    return session_->drain_errors();
-}
-
-void KeysightN773x::reconnect() {
-    session_->reconnect();
 }
 
 void KeysightN773x::prepare() {

@@ -7,13 +7,11 @@
 #include <string>
 #include <string_view>
 
-#include "drivers/instrument_config.hpp"
-#include "drivers/roles.hpp"
-#include "drivers/scpi_session.hpp"
+#include "drivers/scpi_driver.hpp"
 
 namespace mpobench::drivers {
 
-class KeysightN773x final : public OpticalSwitch {
+class KeysightN773x final : public ScpiDriver<OpticalSwitch, KeysightN773x> {
   public:
     static constexpr std::string_view model_key = "keysight-n773x";
 
@@ -21,16 +19,9 @@ class KeysightN773x final : public OpticalSwitch {
 
     static bool accepts_identity(const Identity& identity);
 
-    std::string role() const override { return config_.name; }
-    std::string model() const override { return std::string(model_key); }
-    std::string resource() const override { return config_.resource; }
-    Identity identify() override;
-    bool accepts(const Identity& identity) const override { return accepts_identity(identity); }
     // *CLS, then the switch configuration (:ROUT1:CONF?): the output count,
     // checked against the station file's `channels` when that is given.
     void prepare() override;
-    std::vector<ErrorEntry> drain_errors() override;
-    void reconnect() override;
 
     // The station file's `channels`, else what :ROUT1:CONF? reported.
     int port_count() const override;
@@ -42,8 +33,6 @@ class KeysightN773x final : public OpticalSwitch {
   private:
     int parse_route(std::string_view command, const std::string& reply, std::string_view route);
 
-    InstrumentConfig config_;
-    std::unique_ptr<ScpiSession> session_;
     std::optional<int> reported_ports_;  // right-hand ports per :ROUT1:CONF?
 };
 

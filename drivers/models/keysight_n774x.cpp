@@ -94,7 +94,7 @@ bool starts_with_any(std::string_view text, std::initializer_list<std::string_vi
 }  // namespace
 
 KeysightN774x::KeysightN774x(InstrumentConfig config, std::unique_ptr<ScpiSession> session)
-    : config_(std::move(config)), session_(std::move(session)) {
+    : ScpiDriver(std::move(config), std::move(session)) {
     if (!session_) {
         throw std::invalid_argument(
             fmt::format("{}: Keysight N774x driver needs a session", config_.name));
@@ -160,14 +160,6 @@ void KeysightN774x::prepare() {
     session_->check_errors("prepare (continuous off, unit W, autorange, averaging time)");
     logger("drivers")->info("{}: {} of {} ports in use, averaging {} us", config_.name, used,
                             available, averaging_time_.count());
-}
-
-std::vector<ErrorEntry> KeysightN774x::drain_errors() {
-    return session_->drain_errors();
-}
-
-void KeysightN774x::reconnect() {
-    session_->reconnect();
 }
 
 int KeysightN774x::channel_count() const {

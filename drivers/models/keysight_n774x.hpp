@@ -9,14 +9,13 @@
 #include <string>
 #include <vector>
 
-#include "drivers/instrument_config.hpp"
-#include "drivers/roles.hpp"
-#include "drivers/scpi_session.hpp"
+#include "drivers/scpi_driver.hpp"
 
 namespace mpobench::drivers {
 
-class KeysightN774x final : public PowerMeter {
+class KeysightN774x final : public ScpiDriver<PowerMeter, KeysightN774x> {
   public:
+    static constexpr std::string_view model_key = "keysight-n774x";
     // Averaging time range of the N774x datasheet.
     static constexpr std::chrono::microseconds kMinAveragingTime{10};
     static constexpr std::chrono::microseconds kMaxAveragingTime{10'000'000};
@@ -27,17 +26,12 @@ class KeysightN774x final : public PowerMeter {
     // Keysight (or Agilent) N7744/N7745/N7747/N7748, A or C generation.
     static bool accepts_identity(const Identity& identity);
 
-    std::string role() const override { return config_.name; }
-    std::string model() const override { return config_.model; }
-    std::string resource() const override { return config_.resource; }
+    // *IDN?, with the identity logged at debug level.
     Identity identify() override;
-    bool accepts(const Identity& identity) const override { return accepts_identity(identity); }
     // *CLS, learns the ports (:READ:POW:ALL:CONF?), then on every port:
     // continuous triggering off, unit W, autorange on, the current averaging
     // time; checks the error queue.
     void prepare() override;
-    std::vector<ErrorEntry> drain_errors() override;
-    void reconnect() override;
 
     // The configured channel count, or the instrument's port count once
     // prepare() has asked for it (0 before that when none was configured).
@@ -60,8 +54,6 @@ class KeysightN774x final : public PowerMeter {
     std::chrono::milliseconds window_timeout() const;
     void write_every_port(const std::string& command_format);
 
-    InstrumentConfig config_;
-    std::unique_ptr<ScpiSession> session_;
     std::vector<int> ports_;  // empty until configured or discovered
     std::chrono::microseconds averaging_time_ = kDefaultAveragingTime;
 };

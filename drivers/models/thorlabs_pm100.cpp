@@ -105,7 +105,7 @@ ThorlabsSensor parse_thorlabs_sensor(std::string_view text) {
 }
 
 ThorlabsPm100::ThorlabsPm100(InstrumentConfig config, std::unique_ptr<ScpiSession> session)
-    : config_(std::move(config)), session_(std::move(session)) {
+    : ScpiDriver(std::move(config), std::move(session)) {
     if (!session_) {
         throw std::invalid_argument(
             fmt::format("{}: Thorlabs PM100 driver needs a session", config_.name));
@@ -176,14 +176,6 @@ void ThorlabsPm100::prepare() {
     session_->write(fmt::format("SENS:AVER:COUN {}", average_count_));
     session_->write("CONF:POW");
     session_->check_errors("prepare (unit W, autorange, averaging count, power measurement)");
-}
-
-std::vector<ErrorEntry> ThorlabsPm100::drain_errors() {
-    return session_->drain_errors();
-}
-
-void ThorlabsPm100::reconnect() {
-    session_->reconnect();
 }
 
 void ThorlabsPm100::set_wavelength_nm(double wavelength_nm) {

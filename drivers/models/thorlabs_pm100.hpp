@@ -8,9 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "drivers/instrument_config.hpp"
-#include "drivers/roles.hpp"
-#include "drivers/scpi_session.hpp"
+#include "drivers/scpi_driver.hpp"
 
 namespace mpobench::drivers {
 
@@ -31,8 +29,9 @@ struct ThorlabsSensor {
 // std::invalid_argument naming the text for anything else.
 ThorlabsSensor parse_thorlabs_sensor(std::string_view text);
 
-class ThorlabsPm100 final : public PowerMeter {
+class ThorlabsPm100 final : public ScpiDriver<PowerMeter, ThorlabsPm100> {
   public:
+    static constexpr std::string_view model_key = "thorlabs-pm100";
     // One sample takes about 3 ms (PM100D manual, SENSe:AVERage:COUNt).
     static constexpr std::chrono::microseconds kSampleTime{3000};
     static constexpr std::chrono::microseconds kMaxAveragingTime{10'000'000};
@@ -42,17 +41,12 @@ class ThorlabsPm100 final : public PowerMeter {
 
     static bool accepts_identity(const Identity& identity);
 
-    std::string role() const override { return config_.name; }
-    std::string model() const override { return config_.model; }
-    std::string resource() const override { return config_.resource; }
+    // *IDN?, with the identity logged at debug level.
     Identity identify() override;
-    bool accepts(const Identity& identity) const override { return accepts_identity(identity); }
     // *CLS; reads and logs the sensor (refuses one that is not a power
     // sensor) and its wavelength range; unit W, autorange, the averaging
     // count, power measurement configured; checks the error queue.
     void prepare() override;
-    std::vector<ErrorEntry> drain_errors() override;
-    void reconnect() override;
 
     int channel_count() const override { return 1; }
     // SENSe:CORRection:WAVelength in nm, within the sensor's range once known.
@@ -75,8 +69,6 @@ class ThorlabsPm100 final : public PowerMeter {
     std::chrono::milliseconds window_timeout() const;
     PowerReading query_reading(const std::string& query, Retry retry);
 
-    InstrumentConfig config_;
-    std::unique_ptr<ScpiSession> session_;
     long long average_count_ = kDefaultAverageCount;
     std::optional<ThorlabsSensor> sensor_;
     std::optional<std::pair<double, double>> wavelength_range_nm_;
