@@ -8,8 +8,8 @@
 #include <cstring>
 #include <thread>
 
-#include <boost/asio/write.hpp>
 
+#include "drivers/asio_deadline.hpp"
 #include "drivers/errors.hpp"
 #include "drivers/serial_ports.hpp"
 
@@ -20,24 +20,6 @@ using boost::system::error_code;
 using Port = asio::serial_port;
 
 namespace {
-
-// Runs `io` until the operation that reports into `status` completes or the
-// deadline passes. At the deadline `cancel` aborts it and the aborted handler
-// still runs here, so no handler outlives the call. An operation that timed
-// out reports asio::error::operation_aborted.
-template <typename Cancel>
-error_code run_until(asio::io_context& io, const error_code& status,
-                     Transport::Clock::time_point deadline, Cancel cancel) {
-    io.restart();
-    while (status == asio::error::would_block && io.run_one_until(deadline) > 0) {
-    }
-    if (status == asio::error::would_block) {
-        cancel();
-        io.restart();
-        io.run();
-    }
-    return status;
-}
 
 // A device that went away answers EIO (pty master closed, USB adapter pulled)
 // or end of file, and a fresh open finds nothing.
@@ -171,23 +153,14 @@ void SerialTransport::close() {
 }
 
 void SerialTransport::write(std::string_view bytes, Clock::time_point deadline) {
-    error_code status = asio::error::would_block;
-    asio::async_write(port_, asio::buffer(bytes.data(), bytes.size()),
-                      [&](const error_code& error, std::size_t) { status = error; });
-    if (run_until(io_, status, deadline, [&] { port_.cancel(); })) {
+    if (const auto status = asio_deadline::write_all(port_, io_, bytes, deadline)) {
         fail(status, "writing to");
     }
 }
 
 std::size_t SerialTransport::read_some(std::span<char> buffer, Clock::time_point deadline) {
-    error_code status = asio::error::would_block;
     std::size_t count = 0;
-    port_.async_read_some(asio::buffer(buffer.data(), buffer.size()),
-                          [&](const error_code& error, std::size_t bytes) {
-                              status = error;
-                              count = bytes;
-                          });
-    if (run_until(io_, status, deadline, [&] { port_.cancel(); })) {
+    if (const auto status = asio_deadline::read_some(port_, io_, buffer, count, deadline)) {
         if (status == asio::error::operation_aborted) {
             throw TransportError(
                 ErrorKind::Timeout,

@@ -5,8 +5,8 @@
 #include <array>
 
 #include <boost/asio/connect.hpp>
-#include <boost/asio/write.hpp>
 
+#include "drivers/asio_deadline.hpp"
 #include "drivers/errors.hpp"
 
 namespace mpobench::drivers {
@@ -16,24 +16,6 @@ using boost::system::error_code;
 using tcp = asio::ip::tcp;
 
 namespace {
-
-// Runs `io` until the operation that reports into `status` completes or the
-// deadline passes. At the deadline `cancel` aborts it and the aborted handler
-// still runs here, so no handler outlives the call. An operation that timed
-// out reports asio::error::operation_aborted.
-template <typename Cancel>
-error_code run_until(asio::io_context& io, const error_code& status,
-                     Transport::Clock::time_point deadline, Cancel cancel) {
-    io.restart();
-    while (status == asio::error::would_block && io.run_one_until(deadline) > 0) {
-    }
-    if (status == asio::error::would_block) {
-        cancel();
-        io.restart();
-        io.run();
-    }
-    return status;
-}
 
 bool is_disconnect(const error_code& error) {
     return error == asio::error::eof || error == asio::error::connection_reset ||
@@ -84,7 +66,7 @@ void TcpTransport::open() {
                                     status = connect_error;
                                 });
         });
-    run_until(io_, status, deadline, [&] {
+    asio_deadline::run_until(io_, status, deadline, [&] {
         resolver.cancel();
         socket_.close();
     });
@@ -107,23 +89,14 @@ void TcpTransport::close() {
 }
 
 void TcpTransport::write(std::string_view bytes, Clock::time_point deadline) {
-    error_code status = asio::error::would_block;
-    asio::async_write(socket_, asio::buffer(bytes.data(), bytes.size()),
-                      [&](const error_code& error, std::size_t) { status = error; });
-    if (run_until(io_, status, deadline, [&] { socket_.cancel(); })) {
+    if (const auto status = asio_deadline::write_all(socket_, io_, bytes, deadline)) {
         fail(status, "writing to");
     }
 }
 
 std::size_t TcpTransport::read_some(std::span<char> buffer, Clock::time_point deadline) {
-    error_code status = asio::error::would_block;
     std::size_t count = 0;
-    socket_.async_read_some(asio::buffer(buffer.data(), buffer.size()),
-                            [&](const error_code& error, std::size_t bytes) {
-                                status = error;
-                                count = bytes;
-                            });
-    if (run_until(io_, status, deadline, [&] { socket_.cancel(); })) {
+    if (const auto status = asio_deadline::read_some(socket_, io_, buffer, count, deadline)) {
         if (status == asio::error::operation_aborted) {
             throw TransportError(ErrorKind::Timeout,
                                  fmt::format("no data from {}:{} before the deadline",
