@@ -54,15 +54,7 @@ bool Keysight81610a::accepts_identity(const Identity& identity) {
 }
 
 void Keysight81610a::prepare() {
-    session_->clear_status();
-    const Identity identity = session_->identify();
-    if (!accepts_identity(identity)) {
-        throw InstrumentError(
-            ErrorKind::Configuration, session_->context("*IDN?"),
-            fmt::format("'{} {}' is not an 8163/8164/8166 lightwave mainframe, which model '{}' "
-                        "drives",
-                        identity.vendor, identity.model, model_key));
-    }
+    const Identity identity = lightwave_mainframe::clear_and_identify(*session_, model_key);
     slot_.reset();
     for (const auto& installed : lightwave_mainframe::installed_modules(*session_, identity)) {
         if (installed.part_number.rfind(return_loss_family_prefix, 0) == 0) {

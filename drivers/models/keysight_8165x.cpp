@@ -103,6 +103,19 @@ std::vector<InstalledModule> installed_modules(ScpiSession& session, const Ident
     return modules;
 }
 
+Identity clear_and_identify(ScpiSession& session, std::string_view model_key) {
+    session.clear_status();
+    const Identity identity = session.identify();
+    if (!is_mainframe(identity)) {
+        throw InstrumentError(
+            ErrorKind::Configuration, session.context("*IDN?"),
+            fmt::format(
+                "'{} {}' is not an 8163/8164/8166 lightwave mainframe, which model '{}' drives",
+                identity.vendor, identity.model, model_key));
+    }
+    return identity;
+}
+
 }  // namespace lightwave_mainframe
 
 Keysight8165x::Keysight8165x(InstrumentConfig config, std::unique_ptr<ScpiSession> session)
@@ -113,15 +126,7 @@ bool Keysight8165x::accepts_identity(const Identity& identity) {
 }
 
 void Keysight8165x::prepare() {
-    session_->clear_status();
-    const Identity identity = session_->identify();
-    if (!accepts_identity(identity)) {
-        throw InstrumentError(
-            ErrorKind::Configuration, session_->context("*IDN?"),
-            fmt::format("'{} {}' is not an 8163/8164/8166 lightwave mainframe, which model '{}' "
-                        "drives",
-                        identity.vendor, identity.model, model_key));
-    }
+    const Identity identity = lightwave_mainframe::clear_and_identify(*session_, model_key);
 
     std::vector<Module> found;
     for (const auto& installed : lightwave_mainframe::installed_modules(*session_, identity)) {

@@ -34,6 +34,10 @@ struct InstalledModule {
     std::string part_number;  // "81654A"; empty slots are not listed
 };
 
+// *CLS and *IDN?: the mainframe's identity, or InstrumentError(Configuration)
+// naming `model_key` when the instrument is not an 8163/8164/8166.
+Identity clear_and_identify(ScpiSession& session, std::string_view model_key);
+
 // *OPT? lists the module part number of every slot in slot order, an empty
 // field for an empty slot. Throws InstrumentError(Protocol) for a reply that
 // is not such a list.
