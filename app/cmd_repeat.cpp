@@ -62,6 +62,10 @@ int run_repeat(const RepeatOptions& options) {
                 repository.abort_run(run.id, run.reason);
                 fmt::print(stderr, "mpobench repeat: aborted: {}\n", run.reason);
                 return static_cast<int>(kAborted);
+            } catch (const acquisition::Refused& refused) {
+                journal.flush();
+                repository.abort_run(run.id, refused.what());
+                throw;
             }
             journal.flush();
         }

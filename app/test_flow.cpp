@@ -112,6 +112,12 @@ TestOutcome run_test(TestEnvironment& environment, const std::string& serial, co
         logger("bench")->warn("run {}: aborted: {}", run.id, run.reason);
         outcome.exit_code = 3;
         return outcome;
+    } catch (const acquisition::Refused& refused) {
+        // Checked before the run began, so only a reference that changed in
+        // between gets here: the run is closed with the reason, then refused.
+        journal.flush();
+        environment.repository.abort_run(run.id, refused.what());
+        throw;
     }
     journal.flush();
     analysis::apply_grade(run, environment.limits);
