@@ -64,6 +64,12 @@ struct ReferenceOptions {
 Reference take_reference(Bench& bench, Operator& op, const ReferenceOptions& options,
                          const ProgressCallback& progress = {});
 
+// Throws Refused unless the reference can serve this part now: same mode,
+// no older than the station allows, a point for every fibre at every
+// wavelength. The app asks before a run begins; the procedures ask again.
+void check_reference(const Reference& reference, const Part& part, const StationConfig& station,
+                     TimePoint now);
+
 struct SanityLimits {
     double no_light_dbm = -60.0;   // far-end power below this: no light (continuity)
     double suspect_il_db = -0.05;  // IL below this: the reference is wrong -> abort

@@ -21,39 +21,19 @@ std::vector<int> part_wavelengths(const Part& part) {
     return part.wavelengths_nm.empty() ? default_wavelengths_nm(part.mode) : part.wavelengths_nm;
 }
 
-// P_ref by wavelength and launch position, checked once before the run:
-// a reference that cannot serve the part refuses the test.
+// P_ref by wavelength and launch position, checked once before the run.
 class ReferenceTable {
   public:
     ReferenceTable(const Reference& reference, const Part& part,
                    const std::vector<int>& wavelengths, const StationConfig& station) {
-        if (reference.mode != part.mode) {
-            throw Refused(
-                fmt::format("the reference was taken for {} and {} is {}: take a {} "
-                            "reference",
-                            to_string(reference.mode), part.number, to_string(part.mode),
-                            to_string(part.mode)));
-        }
-        const auto age = std::chrono::duration_cast<std::chrono::minutes>(
-            std::chrono::system_clock::now() - reference.taken_at);
-        if (age.count() > station.reference_max_age_min) {
-            throw Refused(
-                fmt::format("the reference is {} min old; station {} allows {} min: "
-                            "take a new reference",
-                            age.count(), station.name, station.reference_max_age_min));
-        }
+        check_reference(reference, part, station, std::chrono::system_clock::now());
         for (const int wavelength_nm : wavelengths) {
             auto& powers = by_wavelength_[wavelength_nm];
             powers.assign(static_cast<std::size_t>(part.fibers), 0.0);
             for (int fiber = 1; fiber <= part.fibers; ++fiber) {
-                const ReferencePoint* point = reference.find(fiber, wavelength_nm);
-                if (!point) {
-                    throw Refused(
-                        fmt::format("the reference has no point for launch fibre {} at "
-                                    "{} nm, which {} needs",
-                                    fiber, wavelength_nm, part.number));
-                }
-                powers[static_cast<std::size_t>(fiber - 1)] = point->power_dbm;
+                // check_reference made sure every point is there.
+                powers[static_cast<std::size_t>(fiber - 1)] =
+                    reference.find(fiber, wavelength_nm)->power_dbm;
             }
         }
     }
@@ -308,6 +288,33 @@ PolarityMap empty_map(End end, int fibers) {
 }
 
 }  // namespace
+
+void check_reference(const Reference& reference, const Part& part, const StationConfig& station,
+                     TimePoint now) {
+    if (reference.mode != part.mode) {
+        throw Refused(fmt::format(
+            "the reference was taken for {} and {} is {}: take a {} "
+            "reference",
+            to_string(reference.mode), part.number, to_string(part.mode), to_string(part.mode)));
+    }
+    const auto age = std::chrono::duration_cast<std::chrono::minutes>(now - reference.taken_at);
+    if (age.count() > station.reference_max_age_min) {
+        throw Refused(
+            fmt::format("the reference is {} min old; station {} allows {} min: "
+                        "take a new reference",
+                        age.count(), station.name, station.reference_max_age_min));
+    }
+    for (const int wavelength_nm : part_wavelengths(part)) {
+        for (int fiber = 1; fiber <= part.fibers; ++fiber) {
+            if (!reference.find(fiber, wavelength_nm)) {
+                throw Refused(
+                    fmt::format("the reference has no point for launch fibre {} at {} nm, which {} "
+                                "needs: take a new reference",
+                                fiber, wavelength_nm, part.number));
+            }
+        }
+    }
+}
 
 void run_production_test(Bench& bench, Operator& op, const Reference& reference, RunRecord& run,
                          MeasurementSink& sink, const ProgressCallback& progress,

@@ -51,35 +51,8 @@ Reference usable_reference(const db::Repository& repository,
         throw acquisition::Refused(
             fmt::format("station {} has no reference yet: run mpobench reference", station.name));
     }
-    check_reference(*reference, part, station, std::chrono::system_clock::now());
+    acquisition::check_reference(*reference, part, station, std::chrono::system_clock::now());
     return *reference;
-}
-
-void check_reference(const Reference& reference, const Part& part,
-                     const acquisition::StationConfig& station, TimePoint now) {
-    const auto age = std::chrono::duration_cast<std::chrono::minutes>(now - reference.taken_at);
-    if (age.count() > station.reference_max_age_min) {
-        throw acquisition::Refused(
-            fmt::format("the reference of station {} is {} min old; the station allows {} min: run "
-                        "mpobench reference",
-                        station.name, age.count(), station.reference_max_age_min));
-    }
-    if (reference.mode != part.mode) {
-        throw acquisition::Refused(fmt::format(
-            "the latest reference is for {} but {} is {}: run mpobench "
-            "reference --mode {}",
-            to_string(reference.mode), part.number, to_string(part.mode), to_string(part.mode)));
-    }
-    if (reference.fibers < part.fibers) {
-        throw acquisition::Refused(fmt::format("the reference covers {} fibres but {} has {}",
-                                               reference.fibers, part.number, part.fibers));
-    }
-    for (const int wavelength : part.wavelengths_nm) {
-        if (!reference.find(1, wavelength)) {
-            throw acquisition::Refused(fmt::format(
-                "the reference has no {} nm points, which {} needs", wavelength, part.number));
-        }
-    }
 }
 
 TestOutcome run_test(TestEnvironment& environment, const std::string& serial, const Part& part,

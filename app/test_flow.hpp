@@ -24,15 +24,10 @@ analysis::LimitSet load_limits(const std::filesystem::path& option);
 // acquisition::PartCatalogueError naming the catalogue when it is not there.
 Part find_part(const std::filesystem::path& parts_option, const std::string& number);
 
-// The station's latest reference, checked for this part (check_reference).
+// The station's latest reference, checked for this part (acquisition::check_reference).
 // Throws acquisition::Refused when there is none or it cannot serve.
 Reference usable_reference(const db::Repository& repository,
                            const acquisition::StationConfig& station, const Part& part);
-
-// Throws acquisition::Refused when the reference cannot serve this part:
-// too old for the station, another mode, too few fibres, a wavelength missing.
-void check_reference(const Reference& reference, const Part& part,
-                     const acquisition::StationConfig& station, TimePoint now);
 
 struct TestEnvironment {
     acquisition::Bench& bench;

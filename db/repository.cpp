@@ -393,30 +393,25 @@ struct Repository::Impl {
                      "target_grade, length_m, wavelengths_nm, mating_cycles) "
                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                      what);
-        insert.bind(part.number)
-            .bind(part.description)
-            .bind(part.fibers)
-            .bind(to_string(part.mode))
-            .bind(to_string(part.polarity))
-            .bind(to_string(part.target))
-            .bind(part.length_m)
-            .bind(wavelengths)
-            .bind(part.mating_cycles)
-            .run();
+        // The same nine values, in the same order, insert the part and find it.
+        const auto bind_part = [&](Query& query) -> Query& {
+            return query.bind(part.number)
+                .bind(part.description)
+                .bind(part.fibers)
+                .bind(to_string(part.mode))
+                .bind(to_string(part.polarity))
+                .bind(to_string(part.target))
+                .bind(part.length_m)
+                .bind(wavelengths)
+                .bind(part.mating_cycles);
+        };
+        bind_part(insert).run();
         Query select(connection,
                      "SELECT id FROM parts WHERE number = ? AND description = ? AND fibers = ? "
                      "AND mode = ? AND polarity = ? AND target_grade = ? AND length_m = ? "
                      "AND wavelengths_nm = ? AND mating_cycles = ?",
                      what);
-        select.bind(part.number)
-            .bind(part.description)
-            .bind(part.fibers)
-            .bind(to_string(part.mode))
-            .bind(to_string(part.polarity))
-            .bind(to_string(part.target))
-            .bind(part.length_m)
-            .bind(wavelengths)
-            .bind(part.mating_cycles);
+        bind_part(select);
         if (!select.step()) {
             connection.fail(what);
         }

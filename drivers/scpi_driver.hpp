@@ -10,6 +10,7 @@
 #include "drivers/instrument_config.hpp"
 #include "drivers/roles.hpp"
 #include "drivers/scpi_session.hpp"
+#include "vocabulary/logger.hpp"
 
 namespace mpobench::drivers {
 
@@ -22,7 +23,12 @@ class ScpiDriver : public RoleInterface {
     std::string role() const override { return config_.name; }
     std::string model() const override { return std::string(Model::model_key); }
     std::string resource() const override { return config_.resource; }
-    Identity identify() override { return session_->identify(); }
+    Identity identify() override {
+        const Identity identity = session_->identify();
+        logger("drivers")->debug("{}: {} {} serial {} firmware {}", config_.name, identity.vendor,
+                                 identity.model, identity.serial, identity.firmware);
+        return identity;
+    }
     bool accepts(const Identity& identity) const override {
         return Model::accepts_identity(identity);
     }

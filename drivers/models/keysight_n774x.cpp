@@ -114,13 +114,6 @@ bool KeysightN774x::accepts_identity(const Identity& identity) {
     return vendor && starts_with_any(identity.model, {"N7744", "N7745", "N7747", "N7748"});
 }
 
-Identity KeysightN774x::identify() {
-    const Identity identity = session_->identify();
-    logger("drivers")->debug("{}: {} {} serial {} firmware {}", config_.name, identity.vendor,
-                             identity.model, identity.serial, identity.firmware);
-    return identity;
-}
-
 void KeysightN774x::prepare() {
     session_->clear_status();
 

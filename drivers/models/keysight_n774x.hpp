@@ -26,8 +26,6 @@ class KeysightN774x final : public ScpiDriver<PowerMeter, KeysightN774x> {
     // Keysight (or Agilent) N7744/N7745/N7747/N7748, A or C generation.
     static bool accepts_identity(const Identity& identity);
 
-    // *IDN?, with the identity logged at debug level.
-    Identity identify() override;
     // *CLS, learns the ports (:READ:POW:ALL:CONF?), then on every port:
     // continuous triggering off, unit W, autorange on, the current averaging
     // time; checks the error queue.

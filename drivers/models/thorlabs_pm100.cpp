@@ -125,13 +125,6 @@ bool ThorlabsPm100::accepts_identity(const Identity& identity) {
     return model.starts_with("PM100") || model.starts_with("PM101") || model.starts_with("PM400");
 }
 
-Identity ThorlabsPm100::identify() {
-    const Identity identity = session_->identify();
-    logger("drivers")->debug("{}: {} {} serial {} firmware {}", config_.name, identity.vendor,
-                             identity.model, identity.serial, identity.firmware);
-    return identity;
-}
-
 void ThorlabsPm100::prepare() {
     session_->clear_status();
 

@@ -41,8 +41,6 @@ class ThorlabsPm100 final : public ScpiDriver<PowerMeter, ThorlabsPm100> {
 
     static bool accepts_identity(const Identity& identity);
 
-    // *IDN?, with the identity logged at debug level.
-    Identity identify() override;
     // *CLS; reads and logs the sensor (refuses one that is not a power
     // sensor) and its wavelength range; unit W, autorange, the averaging
     // count, power measurement configured; checks the error queue.
