@@ -1,0 +1,98 @@
+#include "analysis/record_hash.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <optional>
+
+#include "analysis/limits.hpp"
+#include "vocabulary/time_text.hpp"
+
+namespace mpobench::analysis {
+
+namespace {
+
+// "-" marks an absent value; numbers in fmt's shortest round-trip form.
+std::string number(double value) {
+    return std::isnan(value) ? "-" : fmt::format("{}", value);
+}
+
+template <typename T>
+std::string optional_value(const std::optional<T>& value) {
+    if (!value) {
+        return "-";
+    }
+    if constexpr (std::is_floating_point_v<T>) {
+        return number(*value);
+    } else {
+        return fmt::format("{}", *value);
+    }
+}
+
+std::string_view kind_text(RunKind kind) {
+    return kind == RunKind::Production ? "production" : "repeatability";
+}
+
+}  // namespace
+
+std::string canonical_record(const RunRecord& run) {
+    std::string out = "mpobench-record 1\n";
+    const auto line = [&out](std::string_view key, std::string_view value) {
+        out += key;
+        out += '=';
+        out += value;
+        out += '\n';
+    };
+    line("run", fmt::format("{}", run.id));
+    line("kind", kind_text(run.kind));
+    line("serial", run.serial);
+    const Part& part = run.part;
+    line("part", fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}", part.number, part.description,
+                             part.fibers, to_string(part.mode), to_string(part.polarity),
+                             to_string(part.target), number(part.length_m),
+                             fmt::join(part.wavelengths_nm, ","), part.mating_cycles));
+    line("station", run.station);
+    line("operator", run.operator_name);
+    line("software", run.software_version);
+    line("started", format_utc_ms(run.started_at));
+    line("ended", run.ended_at ? format_utc_ms(*run.ended_at) : "-");
+    line("status", to_string(run.status));
+    line("reason", run.reason);
+    line("reference", fmt::format("{}", run.reference_id));
+    for (const auto& instrument : run.instruments) {
+        line("instrument", fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}", instrument.name,
+                                       instrument.role, instrument.model_key, instrument.resource,
+                                       instrument.vendor, instrument.model, instrument.serial,
+                                       instrument.firmware, instrument.calibration_due));
+    }
+    for (const auto& m : run.measurements) {
+        line("measurement",
+             fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}|{}", to_string(m.end), m.fiber,
+                         m.wavelength_nm, m.cycle, to_string(m.status), m.far_position,
+                         number(m.power_dbm), optional_value(m.il_db), optional_value(m.rl_db),
+                         format_utc_ms(m.taken_at)));
+    }
+    for (const auto& map : run.polarity) {
+        line("polarity",
+             fmt::format("{}|{}", to_string(map.launched_end), fmt::join(map.far_positions, ",")));
+    }
+    for (const auto& failure : run.failures) {
+        line("failure",
+             fmt::format("{}|{}|{}|{}|{}|{}|{}", failure.what,
+                         failure.end ? to_string(*failure.end) : "-", optional_value(failure.fiber),
+                         optional_value(failure.wavelength_nm), optional_value(failure.value),
+                         optional_value(failure.limit), to_string(failure.grade)));
+    }
+    line("grade", run.grade ? to_string(*run.grade) : "-");
+    line("pass", run.pass ? "1" : "0");
+    line("mating_cycles_run", fmt::format("{}", run.mating_cycles_run));
+    line("limit_set",
+         fmt::format("{}|{}|{}", run.limit_set_name, run.limit_set_version, run.limit_set_hash));
+    return out;
+}
+
+std::string record_hash(const RunRecord& run) {
+    return sha256_hex(canonical_record(run));
+}
+
+}  // namespace mpobench::analysis

@@ -1,0 +1,144 @@
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <cmath>
+#include <functional>
+#include <string>
+
+#include "analysis/record_hash.hpp"
+
+using namespace mpobench;
+using namespace mpobench::analysis;
+using namespace std::chrono;
+
+namespace {
+
+// 2026-11-24T21:48:16.123Z
+const TimePoint kStarted{sys_days{2026y / November / 24} + 21h + 48min + 16s + 123ms};
+
+// A small graded run: one instrument, two readings, one failure.
+RunRecord graded_run() {
+    RunRecord run;
+    run.id = 42;
+    run.serial = "SN-0001";
+    run.part.number = "MTP12-SM-B-3M";
+    run.part.description = "MTP 12F SM APC type B, 3 m";
+    run.part.fibers = 12;
+    run.part.mode = FiberMode::SM;
+    run.part.polarity = PolarityType::B;
+    run.part.target = Grade::Standard;
+    run.part.length_m = 3.0;
+    run.part.wavelengths_nm = {1310, 1550};
+    run.part.mating_cycles = 2;
+    run.station = "bench-1";
+    run.operator_name = "ada";
+    run.software_version = "0.1.0-test";
+    run.started_at = kStarted;
+    run.ended_at = kStarted + 95s;
+    run.status = RunStatus::Completed;
+    run.reference_id = 7;
+    run.instruments = {{"meter", "power_meter", "keysight_n774x", "TCPIP0::10.0.0.2::5025::SOCKET",
+                        "Keysight", "N7745C", "MY5678", "4.5", "2027-03-01"}};
+    Measurement first;
+    first.end = End::A;
+    first.fiber = 1;
+    first.wavelength_nm = 1310;
+    first.far_position = 12;
+    first.power_dbm = -3.25;
+    first.il_db = 0.1;
+    first.rl_db = 65.5;
+    first.taken_at = kStarted + 1s;
+    Measurement dark = first;
+    dark.fiber = 2;
+    dark.status = ReadingStatus::NoLight;
+    dark.far_position = 0;
+    dark.power_dbm = std::nan("");
+    dark.il_db.reset();
+    dark.rl_db.reset();
+    dark.taken_at = kStarted + 2s;
+    run.measurements = {first, dark};
+    run.polarity = {{End::A, {12, 0}}};
+    Failure failure;
+    failure.what = "continuity";
+    failure.end = End::A;
+    failure.fiber = 2;
+    failure.wavelength_nm = 1310;
+    failure.grade = Grade::Generic;
+    run.failures = {failure};
+    run.grade = Grade::Fail;
+    run.pass = false;
+    run.limit_set_name = "default";
+    run.limit_set_version = "1";
+    run.limit_set_hash = "abc123";
+    return run;
+}
+
+}  // namespace
+
+TEST_CASE("the canonical record holds every field in a fixed form", "[record_hash]") {
+    const std::string text = canonical_record(graded_run());
+    CHECK(text.rfind("mpobench-record 1\nrun=42\nkind=production\nserial=SN-0001\n", 0) == 0);
+    for (const std::string line : {
+             "part=MTP12-SM-B-3M|MTP 12F SM APC type B, 3 m|12|SM|B|standard|3|1310,1550|2\n",
+             "station=bench-1\noperator=ada\nsoftware=0.1.0-test\n",
+             "started=2026-11-24T21:48:16.123Z\nended=2026-11-24T21:49:51.123Z\n",
+             "status=completed\nreason=\nreference=7\n",
+             "instrument=meter|power_meter|keysight_n774x|TCPIP0::10.0.0.2::5025::SOCKET|"
+             "Keysight|N7745C|MY5678|4.5|2027-03-01\n",
+             "measurement=A|1|1310|0|ok|12|-3.25|0.1|65.5|2026-11-24T21:48:17.123Z\n",
+             // No light: power NaN and no IL/RL, each written as '-'.
+             "measurement=A|2|1310|0|no_light|0|-|-|-|2026-11-24T21:48:18.123Z\n",
+             "polarity=A|12,0\n",
+             "failure=continuity|A|2|1310|-|-|generic\n",
+             "grade=fail\npass=0\nmating_cycles_run=0\nlimit_set=default|1|abc123\n",
+         }) {
+        CAPTURE(line);
+        CHECK(text.find(line) != std::string::npos);
+    }
+    // Stable: the same record, the same text and hash, every time.
+    CHECK(canonical_record(graded_run()) == text);
+    const std::string hash = record_hash(graded_run());
+    CHECK(hash.size() == 64);
+    CHECK(hash.find_first_not_of("0123456789abcdef") == std::string::npos);
+    CHECK(record_hash(graded_run()) == hash);
+}
+
+TEST_CASE("any change to the record changes its hash", "[record_hash]") {
+    const std::string original = record_hash(graded_run());
+    const std::vector<std::pair<std::string, std::function<void(RunRecord&)>>> changes{
+        {"serial", [](RunRecord& run) { run.serial = "SN-0002"; }},
+        {"IL", [](RunRecord& run) { run.measurements[0].il_db = 0.1000000001; }},
+        {"RL", [](RunRecord& run) { run.measurements[0].rl_db = 65.4; }},
+        {"power", [](RunRecord& run) { run.measurements[0].power_dbm = -3.26; }},
+        {"power measured", [](RunRecord& run) { run.measurements[1].power_dbm = -60.0; }},
+        {"far position", [](RunRecord& run) { run.measurements[0].far_position = 11; }},
+        {"reading time", [](RunRecord& run) { run.measurements[0].taken_at += 1ms; }},
+        {"grade", [](RunRecord& run) { run.grade = Grade::Generic; }},
+        {"no grade", [](RunRecord& run) { run.grade.reset(); }},
+        {"pass", [](RunRecord& run) { run.pass = true; }},
+        {"failure value", [](RunRecord& run) { run.failures[0].value = 0.0; }},
+        {"failure removed", [](RunRecord& run) { run.failures.clear(); }},
+        {"polarity", [](RunRecord& run) { run.polarity[0].far_positions[1] = 11; }},
+        {"part target", [](RunRecord& run) { run.part.target = Grade::Elite; }},
+        {"limit set", [](RunRecord& run) { run.limit_set_hash = "abc124"; }},
+        {"instrument", [](RunRecord& run) { run.instruments[0].firmware = "4.6"; }},
+        {"start", [](RunRecord& run) { run.started_at += 1ms; }},
+        {"end", [](RunRecord& run) { run.ended_at.reset(); }},
+    };
+    for (const auto& [what, change] : changes) {
+        CAPTURE(what);
+        RunRecord run = graded_run();
+        change(run);
+        CHECK(record_hash(run) != original);
+    }
+}
+
+TEST_CASE("times are hashed to the millisecond, as they are stored", "[record_hash]") {
+    const std::string original = record_hash(graded_run());
+    RunRecord run = graded_run();
+    run.started_at += 999us;
+    *run.ended_at += 500us;
+    run.measurements[0].taken_at += 1us;
+    CHECK(record_hash(run) == original);
+    CHECK(canonical_record(run).find("started=2026-11-24T21:48:16.123Z\n") != std::string::npos);
+}
