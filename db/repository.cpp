@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <chrono>
 #include <cmath>
@@ -10,183 +12,25 @@
 #include <mutex>
 #include <sstream>
 
+#include "analysis/record_hash.hpp"
+#include "db/qa_rollups.hpp"
 #include "db/schema.hpp"
 #include "db/sqlite.hpp"
+#include "db/stored_values.hpp"
 #include "vocabulary/logger.hpp"
 
 namespace mpobench::db {
 
 namespace {
 
+using rollups::RollupChanges;
 using sqlite::Connection;
 using sqlite::Query;
 using sqlite::Transaction;
+using namespace stored;
 
 // Concurrent stations wait for each other's commits instead of failing.
 constexpr int busy_timeout_ms = 10'000;
-
-// ---- Times: UTC ISO-8601 with milliseconds, e.g. 2026-11-24T21:48:16.123Z
-
-std::string format_time(TimePoint time) {
-    using namespace std::chrono;
-    const auto ms = floor<milliseconds>(time);
-    const auto day = floor<days>(ms);
-    const year_month_day date{day};
-    const hh_mm_ss clock{ms - day};
-    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", static_cast<int>(date.year()),
-                       static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
-                       clock.hours().count(), clock.minutes().count(), clock.seconds().count(),
-                       clock.subseconds().count());
-}
-
-std::optional<TimePoint> parse_time(std::string_view text) {
-    using namespace std::chrono;
-    // Positions of the fixed-width fields, and the separators between them.
-    if (text.size() != 24 || text[4] != '-' || text[7] != '-' || text[10] != 'T' ||
-        text[13] != ':' || text[16] != ':' || text[19] != '.' || text[23] != 'Z') {
-        return std::nullopt;
-    }
-    const auto number = [&](std::size_t at, std::size_t length) -> std::optional<int> {
-        int value = 0;
-        const char* first = text.data() + at;
-        const char* last = first + length;
-        const auto [end, error] = std::from_chars(first, last, value);
-        if (error != std::errc{} || end != last || *first == '-' || *first == '+') {
-            return std::nullopt;
-        }
-        return value;
-    };
-    const auto year = number(0, 4), month = number(5, 2), day = number(8, 2);
-    const auto hour = number(11, 2), minute = number(14, 2), second = number(17, 2);
-    const auto millisecond = number(20, 3);
-    if (!year || !month || !day || !hour || !minute || !second || !millisecond || *hour > 23 ||
-        *minute > 59 || *second > 59) {
-        return std::nullopt;
-    }
-    const year_month_day date{std::chrono::year{*year},
-                              std::chrono::month{static_cast<unsigned>(*month)},
-                              std::chrono::day{static_cast<unsigned>(*day)}};
-    if (!date.ok()) {
-        return std::nullopt;
-    }
-    return time_point_cast<TimePoint::duration>(sys_days{date} + hours{*hour} + minutes{*minute} +
-                                                seconds{*second} + milliseconds{*millisecond});
-}
-
-TimePoint now() {
-    return std::chrono::system_clock::now();
-}
-
-// ---- Enumerations as stored
-
-std::string_view to_text(RunKind kind) {
-    return kind == RunKind::Production ? "production" : "repeatability";
-}
-
-// What was read from which table and column: for messages about bad data.
-struct Origin {
-    const std::string& path;
-    std::string_view what;
-};
-
-[[noreturn]] void bad_value(const Origin& origin, std::string_view column, std::string_view value) {
-    throw DatabaseError(fmt::format("{}: {}: unexpected {} '{}' in the database", origin.path,
-                                    origin.what, column, value));
-}
-
-TimePoint time_from(const Origin& origin, std::string_view column, const std::string& text) {
-    const auto time = parse_time(text);
-    if (!time) {
-        bad_value(origin, column, text);
-    }
-    return *time;
-}
-
-End end_from(const Origin& origin, std::string_view column, const std::string& text) {
-    if (text == "A") {
-        return End::A;
-    }
-    if (text == "B") {
-        return End::B;
-    }
-    bad_value(origin, column, text);
-}
-
-Grade grade_from(const Origin& origin, std::string_view column, const std::string& text) {
-    const auto grade = parse_grade(text);
-    if (!grade) {
-        bad_value(origin, column, text);
-    }
-    return *grade;
-}
-
-FiberMode mode_from(const Origin& origin, const std::string& text) {
-    const auto mode = parse_fiber_mode(text);
-    if (!mode) {
-        bad_value(origin, "fibre mode", text);
-    }
-    return *mode;
-}
-
-PolarityType polarity_from(const Origin& origin, const std::string& text) {
-    const auto polarity = parse_polarity(text);
-    if (!polarity) {
-        bad_value(origin, "polarity type", text);
-    }
-    return *polarity;
-}
-
-RunKind kind_from(const Origin& origin, const std::string& text) {
-    for (const auto kind : {RunKind::Production, RunKind::Repeatability}) {
-        if (text == to_text(kind)) {
-            return kind;
-        }
-    }
-    bad_value(origin, "run kind", text);
-}
-
-RunStatus run_status_from(const Origin& origin, const std::string& text) {
-    for (const auto status :
-         {RunStatus::Running, RunStatus::Completed, RunStatus::Aborted, RunStatus::Interrupted}) {
-        if (text == to_string(status)) {
-            return status;
-        }
-    }
-    bad_value(origin, "run status", text);
-}
-
-ReadingStatus reading_status_from(const Origin& origin, const std::string& text) {
-    for (const auto status : {ReadingStatus::Ok, ReadingStatus::NoLight, ReadingStatus::Overrange,
-                              ReadingStatus::Invalid}) {
-        if (text == to_string(status)) {
-            return status;
-        }
-    }
-    bad_value(origin, "reading status", text);
-}
-
-// "1310,1550"; empty when the part takes its mode's defaults.
-std::string wavelengths_text(const std::vector<int>& wavelengths_nm) {
-    return fmt::format("{}", fmt::join(wavelengths_nm, ","));
-}
-
-std::vector<int> wavelengths_from(const Origin& origin, const std::string& text) {
-    std::vector<int> wavelengths_nm;
-    std::size_t start = 0;
-    while (start < text.size()) {
-        const std::size_t comma = std::min(text.find(',', start), text.size());
-        int value = 0;
-        const char* first = text.data() + start;
-        const char* last = text.data() + comma;
-        const auto [end, error] = std::from_chars(first, last, value);
-        if (error != std::errc{} || end != last) {
-            bad_value(origin, "wavelength list", text);
-        }
-        wavelengths_nm.push_back(value);
-        start = comma + 1;
-    }
-    return wavelengths_nm;
-}
 
 // ---- The process that owns a run (Linux /proc)
 
@@ -300,8 +144,33 @@ struct Repository::Impl {
         }
         connection.execute("PRAGMA synchronous = FULL", "setting synchronous FULL");
         connection.execute("PRAGMA foreign_keys = ON", "enabling foreign keys");
-        schema::migrate(connection);
+        schema::migrate(connection, [this](int from_version) { fill_derived_data(from_version); });
         self = this_process(connection.path());
+    }
+
+    // Version 2 added record hashes and the QA rollups: a file from before
+    // gets the hashes of its completed runs and its rollups.
+    void fill_derived_data(int from_version) {
+        if (from_version >= 2) {
+            return;
+        }
+        std::vector<std::int64_t> unhashed;
+        {
+            Query query(connection,
+                        "SELECT id FROM runs WHERE status = 'completed' "
+                        "AND id NOT IN (SELECT run_id FROM run_hashes) ORDER BY id",
+                        "finding completed runs without a record hash");
+            while (query.step()) {
+                unhashed.push_back(query.integer(0));
+            }
+        }
+        logger("db")->info("{}: filling the record hashes of {} completed runs and the QA rollups",
+                           connection.path(), unhashed.size());
+        for (const auto run_id : unhashed) {
+            store_record_hash(*load_run(run_id));
+        }
+        rollups::rebuild_rollups(connection);
+        logger("db")->info("{}: record hashes and QA rollups filled", connection.path());
     }
 
     Origin origin(std::string_view what) const { return Origin{connection.path(), what}; }
@@ -334,6 +203,7 @@ struct Repository::Impl {
             return;
         }
         Transaction transaction(connection, Transaction::Kind::Write, "marking interrupted runs");
+        RollupChanges changes(connection);
         for (const auto& orphan : orphans) {
             const std::string reason =
                 fmt::format("process {} ended without finishing the run", orphan.pid);
@@ -351,10 +221,12 @@ struct Repository::Impl {
                 .bind(orphan.boot_id)
                 .run();
             if (connection.changes() == 1) {
+                changes.run_stopped(orphan.run_id, RunStatus::Interrupted);
                 logger("db")->warn("{}: run {} marked interrupted: {}", connection.path(),
                                    orphan.run_id, reason);
             }
         }
+        changes.flush();
         transaction.commit();
     }
 
@@ -684,14 +556,14 @@ FROM failures WHERE run_id = ? ORDER BY id
 
     // The stored measurements of a run must be the first ones of the graded
     // record; returns how many there are.
-    std::size_t check_journal_prefix(const RunRecord& graded_run) {
-        const std::string what = fmt::format("completing run {}", graded_run.id);
+    std::size_t check_journal_prefix(std::int64_t run_id, const RunRecord& graded_run) {
+        const std::string what = fmt::format("completing run {}", run_id);
         const auto from = origin(what);
         Query query(connection,
                     "SELECT launched_end, fiber, wavelength_nm, cycle FROM measurements "
                     "WHERE run_id = ? ORDER BY id",
                     what);
-        query.bind(graded_run.id);
+        query.bind(run_id);
         std::size_t journaled = 0;
         while (query.step()) {
             if (journaled >= graded_run.measurements.size()) {
@@ -718,11 +590,12 @@ FROM failures WHERE run_id = ? ORDER BY id
 
     // The id of the stored limit set the run was graded with (none when the
     // record names no limit set).
-    std::optional<std::int64_t> graded_limit_set_id(const RunRecord& graded_run) {
+    std::optional<std::int64_t> graded_limit_set_id(std::int64_t run_id,
+                                                    const RunRecord& graded_run) {
         if (graded_run.limit_set_hash.empty()) {
             return std::nullopt;
         }
-        const std::string what = fmt::format("completing run {}", graded_run.id);
+        const std::string what = fmt::format("completing run {}", run_id);
         Query query(connection, "SELECT id, name, version FROM limit_sets WHERE hash = ?", what);
         query.bind(graded_run.limit_set_hash);
         if (!query.step()) {
@@ -737,6 +610,196 @@ FROM failures WHERE run_id = ? ORDER BY id
                 graded_run.limit_set_hash, query.text(1), query.text(2)));
         }
         return query.integer(0);
+    }
+
+    // What begin_run journals with the run.
+    enum class Journal { Measurements, Nothing };
+
+    // The run's row (status running, owned by this process) and its
+    // instruments; the record's measurements too unless told otherwise.
+    std::int64_t insert_run(const RunRecord& run, Journal journal) {
+        const std::string what = fmt::format("beginning a run of {}", run.serial);
+        if (run.serial.empty()) {
+            throw DatabaseError(fmt::format("{}: beginning a run: the run has no serial number",
+                                            connection.path()));
+        }
+        const std::int64_t station = station_id(run.station);
+        const std::int64_t assembly = assembly_id(run.serial);
+        const std::int64_t part = part_id(run.part);
+        {
+            Query insert(connection, R"sql(
+INSERT INTO runs (kind, assembly_id, part_id, station_id, operator, software_version, started_at,
+                  status, reason, reference_id, pass, mating_cycles_run, owner_pid,
+                  owner_start_ticks, owner_boot_id)
+VALUES (?, ?, ?, ?, ?, ?, ?, 'running', '', ?, 0, ?, ?, ?, ?)
+)sql",
+                         what);
+            insert.bind(to_text(run.kind))
+                .bind(assembly)
+                .bind(part)
+                .bind(station)
+                .bind(run.operator_name)
+                .bind(run.software_version)
+                .bind(format_time(run.started_at == TimePoint{} ? now() : run.started_at));
+            if (run.reference_id == 0) {
+                insert.bind_null();
+            } else {
+                insert.bind(run.reference_id);
+            }
+            insert.bind(run.mating_cycles_run)
+                .bind(self.pid)
+                .bind(static_cast<std::int64_t>(self.start_ticks))
+                .bind(self.boot_id)
+                .run();
+        }
+        const std::int64_t run_id = connection.last_insert_id();
+        for (std::size_t position = 0; position < run.instruments.size(); ++position) {
+            const std::int64_t instrument = instrument_id(station, run.instruments[position]);
+            Query link(connection,
+                       "INSERT INTO run_instruments (run_id, position, instrument_id) "
+                       "VALUES (?, ?, ?)",
+                       what);
+            link.bind(run_id).bind(static_cast<std::int64_t>(position + 1)).bind(instrument).run();
+        }
+        if (journal == Journal::Measurements) {
+            for (const auto& measurement : run.measurements) {
+                insert_measurement(run_id, measurement);
+            }
+        }
+        return run_id;
+    }
+
+    // complete_run's work inside the caller's transaction: the rest of the
+    // record, the final status, the record hash and the rollup changes.
+    void complete(std::int64_t run_id, const RunRecord& graded_run, RollupChanges& changes) {
+        const std::string what = fmt::format("completing run {}", run_id);
+        require_running(run_id, "complete");
+        const auto limit_set = graded_limit_set_id(run_id, graded_run);
+        const std::size_t journaled = check_journal_prefix(run_id, graded_run);
+        for (std::size_t i = journaled; i < graded_run.measurements.size(); ++i) {
+            insert_measurement(run_id, graded_run.measurements[i]);
+        }
+        for (const auto& failure : graded_run.failures) {
+            Query insert(connection,
+                         "INSERT INTO failures (run_id, what, launched_end, fiber, wavelength_nm, "
+                         "value, limit_value, grade) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                         fmt::format("{}: storing a failure ({})", what, failure.what));
+            insert.bind(run_id).bind(failure.what);
+            if (failure.end) {
+                insert.bind(to_string(*failure.end));
+            } else {
+                insert.bind_null();
+            }
+            insert.bind(failure.fiber)
+                .bind(failure.wavelength_nm)
+                .bind(failure.value)
+                .bind(failure.limit)
+                .bind(to_string(failure.grade))
+                .run();
+        }
+        for (const auto& map : graded_run.polarity) {
+            const std::string map_what = fmt::format("{}: storing the polarity map of end {}", what,
+                                                     to_string(map.launched_end));
+            {
+                Query insert(connection,
+                             "INSERT INTO polarity_maps (run_id, launched_end) VALUES (?, ?)",
+                             map_what);
+                insert.bind(run_id).bind(to_string(map.launched_end)).run();
+            }
+            const std::int64_t map_id = connection.last_insert_id();
+            for (std::size_t i = 0; i < map.far_positions.size(); ++i) {
+                Query insert(connection,
+                             "INSERT INTO polarity_positions (map_id, position, far_position) "
+                             "VALUES (?, ?, ?)",
+                             map_what);
+                insert.bind(map_id)
+                    .bind(static_cast<std::int64_t>(i + 1))
+                    .bind(map.far_positions[i])
+                    .run();
+            }
+        }
+        {
+            Query update(connection, R"sql(
+UPDATE runs SET status = 'completed', ended_at = ?, reason = ?, grade = ?, pass = ?,
+                limit_set_id = ?, mating_cycles_run = ?
+WHERE id = ? AND status = 'running'
+)sql",
+                         what);
+            update.bind(format_time(graded_run.ended_at.value_or(now()))).bind(graded_run.reason);
+            if (graded_run.grade) {
+                update.bind(to_string(*graded_run.grade));
+            } else {
+                update.bind_null();
+            }
+            update.bind(graded_run.pass ? 1 : 0)
+                .bind(limit_set)
+                .bind(graded_run.mating_cycles_run)
+                .bind(run_id)
+                .run();
+        }
+        // The record as it reads back from now on: what the hash and the
+        // rollups describe.
+        const auto stored_run = load_run(run_id);
+        if (!stored_run) {
+            connection.fail(what);
+        }
+        store_record_hash(*stored_run);
+        changes.run_completed(*stored_run);
+    }
+
+    // A running run becomes aborted, or interrupted (imports only: a live
+    // process marks other processes' runs in mark_interrupted_runs).
+    void stop(std::int64_t run_id, RunStatus status, const std::string& reason,
+              std::optional<TimePoint> ended_at, RollupChanges& changes) {
+        const std::string action = status == RunStatus::Aborted ? "abort" : "interrupt";
+        require_running(run_id, action);
+        Query update(connection,
+                     "UPDATE runs SET status = ?, reason = ?, ended_at = ? "
+                     "WHERE id = ? AND status = 'running'",
+                     fmt::format("{}ing run {}", action, run_id));
+        update.bind(to_string(status)).bind(reason);
+        if (ended_at) {
+            update.bind(format_time(*ended_at));
+        } else {
+            update.bind_null();
+        }
+        update.bind(run_id).run();
+        changes.run_stopped(run_id, status);
+    }
+
+    // One finished record through the path a live run takes.
+    std::int64_t import_run(const RunRecord& run, RollupChanges& changes) {
+        switch (run.status) {
+            case RunStatus::Completed: {
+                // Measurements go in with the rest of the record.
+                const std::int64_t run_id = insert_run(run, Journal::Nothing);
+                complete(run_id, run, changes);
+                return run_id;
+            }
+            case RunStatus::Aborted: {
+                const std::int64_t run_id = insert_run(run, Journal::Measurements);
+                stop(run_id, RunStatus::Aborted, run.reason, run.ended_at.value_or(now()), changes);
+                return run_id;
+            }
+            case RunStatus::Interrupted: {
+                // As mark_interrupted_runs leaves it: ended_at only when the record has one.
+                const std::int64_t run_id = insert_run(run, Journal::Measurements);
+                stop(run_id, RunStatus::Interrupted, run.reason, run.ended_at, changes);
+                return run_id;
+            }
+            case RunStatus::Running:
+                break;
+        }
+        throw DatabaseError(
+            fmt::format("{}: importing a run of {}: the run is still running; only finished "
+                        "runs (completed, aborted, interrupted) are imported",
+                        connection.path(), run.serial));
+    }
+
+    void store_record_hash(const RunRecord& stored_run) {
+        Query insert(connection, "INSERT INTO run_hashes (run_id, sha256) VALUES (?, ?)",
+                     fmt::format("storing the record hash of run {}", stored_run.id));
+        insert.bind(stored_run.id).bind(analysis::record_hash(stored_run)).run();
     }
 
     std::vector<RunSummary> summaries(const std::string& sql, std::string_view what,
@@ -907,53 +970,9 @@ std::optional<Reference> Repository::reference(std::int64_t id) const {
 std::int64_t Repository::begin_run(const RunRecord& run) {
     std::lock_guard lock(impl_->mutex);
     auto& connection = impl_->connection;
-    const std::string what = fmt::format("beginning a run of {}", run.serial);
-    if (run.serial.empty()) {
-        throw DatabaseError(
-            fmt::format("{}: beginning a run: the run has no serial number", connection.path()));
-    }
-    Transaction transaction(connection, Transaction::Kind::Write, what);
-    const std::int64_t station = impl_->station_id(run.station);
-    const std::int64_t assembly = impl_->assembly_id(run.serial);
-    const std::int64_t part = impl_->part_id(run.part);
-    {
-        Query insert(connection, R"sql(
-INSERT INTO runs (kind, assembly_id, part_id, station_id, operator, software_version, started_at,
-                  status, reason, reference_id, pass, mating_cycles_run, owner_pid,
-                  owner_start_ticks, owner_boot_id)
-VALUES (?, ?, ?, ?, ?, ?, ?, 'running', '', ?, 0, ?, ?, ?, ?)
-)sql",
-                     what);
-        insert.bind(to_text(run.kind))
-            .bind(assembly)
-            .bind(part)
-            .bind(station)
-            .bind(run.operator_name)
-            .bind(run.software_version)
-            .bind(format_time(run.started_at == TimePoint{} ? now() : run.started_at));
-        if (run.reference_id == 0) {
-            insert.bind_null();
-        } else {
-            insert.bind(run.reference_id);
-        }
-        insert.bind(run.mating_cycles_run)
-            .bind(impl_->self.pid)
-            .bind(static_cast<std::int64_t>(impl_->self.start_ticks))
-            .bind(impl_->self.boot_id)
-            .run();
-    }
-    const std::int64_t run_id = connection.last_insert_id();
-    for (std::size_t position = 0; position < run.instruments.size(); ++position) {
-        const std::int64_t instrument = impl_->instrument_id(station, run.instruments[position]);
-        Query link(connection,
-                   "INSERT INTO run_instruments (run_id, position, instrument_id) "
-                   "VALUES (?, ?, ?)",
-                   what);
-        link.bind(run_id).bind(static_cast<std::int64_t>(position + 1)).bind(instrument).run();
-    }
-    for (const auto& measurement : run.measurements) {
-        impl_->insert_measurement(run_id, measurement);
-    }
+    Transaction transaction(connection, Transaction::Kind::Write,
+                            fmt::format("beginning a run of {}", run.serial));
+    const std::int64_t run_id = impl_->insert_run(run, Impl::Journal::Measurements);
     transaction.commit();
     logger("db")->info("{}: run {} of {} ({}) began on station {}", connection.path(), run_id,
                        run.serial, run.part.number, run.station);
@@ -968,75 +987,13 @@ void Repository::append_measurement(std::int64_t run_id, const Measurement& meas
 void Repository::complete_run(const RunRecord& graded_run) {
     std::lock_guard lock(impl_->mutex);
     auto& connection = impl_->connection;
-    const std::int64_t run_id = graded_run.id;
-    const std::string what = fmt::format("completing run {}", run_id);
-    Transaction transaction(connection, Transaction::Kind::Write, what);
-    impl_->require_running(run_id, "complete");
-    const auto limit_set = impl_->graded_limit_set_id(graded_run);
-    const std::size_t journaled = impl_->check_journal_prefix(graded_run);
-    for (std::size_t i = journaled; i < graded_run.measurements.size(); ++i) {
-        impl_->insert_measurement(run_id, graded_run.measurements[i]);
-    }
-    for (const auto& failure : graded_run.failures) {
-        Query insert(connection,
-                     "INSERT INTO failures (run_id, what, launched_end, fiber, wavelength_nm, "
-                     "value, limit_value, grade) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                     fmt::format("{}: storing a failure ({})", what, failure.what));
-        insert.bind(run_id).bind(failure.what);
-        if (failure.end) {
-            insert.bind(to_string(*failure.end));
-        } else {
-            insert.bind_null();
-        }
-        insert.bind(failure.fiber)
-            .bind(failure.wavelength_nm)
-            .bind(failure.value)
-            .bind(failure.limit)
-            .bind(to_string(failure.grade))
-            .run();
-    }
-    for (const auto& map : graded_run.polarity) {
-        const std::string map_what = fmt::format("{}: storing the polarity map of end {}", what,
-                                                 to_string(map.launched_end));
-        {
-            Query insert(connection,
-                         "INSERT INTO polarity_maps (run_id, launched_end) VALUES (?, ?)",
-                         map_what);
-            insert.bind(run_id).bind(to_string(map.launched_end)).run();
-        }
-        const std::int64_t map_id = connection.last_insert_id();
-        for (std::size_t i = 0; i < map.far_positions.size(); ++i) {
-            Query insert(connection,
-                         "INSERT INTO polarity_positions (map_id, position, far_position) "
-                         "VALUES (?, ?, ?)",
-                         map_what);
-            insert.bind(map_id)
-                .bind(static_cast<std::int64_t>(i + 1))
-                .bind(map.far_positions[i])
-                .run();
-        }
-    }
-    {
-        Query update(connection, R"sql(
-UPDATE runs SET status = 'completed', ended_at = ?, reason = ?, grade = ?, pass = ?,
-                limit_set_id = ?, mating_cycles_run = ?
-WHERE id = ? AND status = 'running'
-)sql",
-                     what);
-        update.bind(format_time(graded_run.ended_at.value_or(now()))).bind(graded_run.reason);
-        if (graded_run.grade) {
-            update.bind(to_string(*graded_run.grade));
-        } else {
-            update.bind_null();
-        }
-        update.bind(graded_run.pass ? 1 : 0)
-            .bind(limit_set)
-            .bind(graded_run.mating_cycles_run)
-            .bind(run_id)
-            .run();
-    }
+    Transaction transaction(connection, Transaction::Kind::Write,
+                            fmt::format("completing run {}", graded_run.id));
+    RollupChanges changes(connection);
+    impl_->complete(graded_run.id, graded_run, changes);
+    changes.flush();
     transaction.commit();
-    logger("db")->info("{}: run {} completed: grade {}, {}", connection.path(), run_id,
+    logger("db")->info("{}: run {} completed: grade {}, {}", connection.path(), graded_run.id,
                        graded_run.grade ? to_string(*graded_run.grade) : "none",
                        graded_run.pass ? "pass" : "not passed");
 }
@@ -1044,18 +1001,124 @@ WHERE id = ? AND status = 'running'
 void Repository::abort_run(std::int64_t run_id, const std::string& reason) {
     std::lock_guard lock(impl_->mutex);
     auto& connection = impl_->connection;
-    const std::string what = fmt::format("aborting run {}", run_id);
-    Transaction transaction(connection, Transaction::Kind::Write, what);
-    impl_->require_running(run_id, "abort");
-    {
-        Query update(connection,
-                     "UPDATE runs SET status = 'aborted', reason = ?, ended_at = ? "
-                     "WHERE id = ? AND status = 'running'",
-                     what);
-        update.bind(reason).bind(format_time(now())).bind(run_id).run();
-    }
+    Transaction transaction(connection, Transaction::Kind::Write,
+                            fmt::format("aborting run {}", run_id));
+    RollupChanges changes(connection);
+    impl_->stop(run_id, RunStatus::Aborted, reason, now(), changes);
+    changes.flush();
     transaction.commit();
     logger("db")->info("{}: run {} aborted: {}", connection.path(), run_id, reason);
+}
+
+std::vector<std::int64_t> Repository::import_runs(const std::vector<RunRecord>& finished_runs) {
+    std::lock_guard lock(impl_->mutex);
+    auto& connection = impl_->connection;
+    Transaction transaction(connection, Transaction::Kind::Write,
+                            fmt::format("importing {} runs", finished_runs.size()));
+    RollupChanges changes(connection);
+    std::vector<std::int64_t> run_ids;
+    run_ids.reserve(finished_runs.size());
+    for (std::size_t index = 0; index < finished_runs.size(); ++index) {
+        const RunRecord& run = finished_runs[index];
+        try {
+            run_ids.push_back(impl_->import_run(run, changes));
+        } catch (const DatabaseError& error) {
+            throw DatabaseError(
+                fmt::format("{} (importing record {} of {}, serial '{}'; nothing "
+                            "was imported)",
+                            error.what(), index + 1, finished_runs.size(), run.serial));
+        }
+    }
+    changes.flush();
+    transaction.commit();
+    logger("db")->info("{}: imported {} runs", connection.path(), run_ids.size());
+    return run_ids;
+}
+
+std::optional<std::string> Repository::record_hash(std::int64_t run_id) const {
+    std::lock_guard lock(impl_->mutex);
+    Query query(impl_->connection, "SELECT sha256 FROM run_hashes WHERE run_id = ?",
+                fmt::format("reading the record hash of run {}", run_id));
+    query.bind(run_id);
+    if (!query.step()) {
+        return std::nullopt;
+    }
+    return query.text(0);
+}
+
+std::optional<RecordCheck> Repository::find_record(const std::string& hash) const {
+    std::lock_guard lock(impl_->mutex);
+    auto& connection = impl_->connection;
+    // Hashes are stored in lower case; one copied from paper may not be.
+    std::string wanted = hash;
+    std::transform(wanted.begin(), wanted.end(), wanted.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    const std::string what = "finding the record with hash " + wanted;
+    Transaction snapshot(connection, Transaction::Kind::Read, what);
+    RecordCheck check;
+    {
+        Query query(connection, "SELECT run_id, sha256 FROM run_hashes WHERE sha256 = ?", what);
+        query.bind(wanted);
+        if (!query.step()) {
+            return std::nullopt;
+        }
+        check.run_id = query.integer(0);
+        check.stored_hash = query.text(1);
+    }
+    const auto stored_run = impl_->load_run(check.run_id);
+    if (!stored_run) {
+        throw DatabaseError(fmt::format("{}: {}: run {} holding the hash does not exist",
+                                        connection.path(), what, check.run_id));
+    }
+    snapshot.commit();
+    check.serial = stored_run->serial;
+    check.record_matches = analysis::record_hash(*stored_run) == check.stored_hash;
+    if (!check.record_matches) {
+        logger("db")->warn("{}: run {} no longer matches its record hash {}", connection.path(),
+                           check.run_id, check.stored_hash);
+    }
+    return check;
+}
+
+std::vector<analysis::YieldBucket> Repository::yield_buckets(const QaFilter& filter) const {
+    std::lock_guard lock(impl_->mutex);
+    Transaction snapshot(impl_->connection, Transaction::Kind::Read, "reading yield buckets");
+    auto buckets = rollups::yield_buckets(impl_->connection, filter);
+    snapshot.commit();
+    return buckets;
+}
+
+std::vector<analysis::CauseBucket> Repository::cause_buckets(const QaFilter& filter) const {
+    std::lock_guard lock(impl_->mutex);
+    Transaction snapshot(impl_->connection, Transaction::Kind::Read, "reading cause buckets");
+    auto buckets = rollups::cause_buckets(impl_->connection, filter);
+    snapshot.commit();
+    return buckets;
+}
+
+std::vector<analysis::FailureBucket> Repository::failure_buckets(const QaFilter& filter) const {
+    std::lock_guard lock(impl_->mutex);
+    Transaction snapshot(impl_->connection, Transaction::Kind::Read, "reading failure buckets");
+    auto buckets = rollups::failure_buckets(impl_->connection, filter);
+    snapshot.commit();
+    return buckets;
+}
+
+std::vector<analysis::IlBucket> Repository::il_buckets(const QaFilter& filter) const {
+    std::lock_guard lock(impl_->mutex);
+    Transaction snapshot(impl_->connection, Transaction::Kind::Read, "reading IL buckets");
+    auto buckets = rollups::il_buckets(impl_->connection, filter);
+    snapshot.commit();
+    return buckets;
+}
+
+void Repository::rebuild_qa_rollups() {
+    std::lock_guard lock(impl_->mutex);
+    auto& connection = impl_->connection;
+    Transaction transaction(connection, Transaction::Kind::Write, "rebuilding the QA rollups");
+    rollups::rebuild_rollups(connection);
+    transaction.commit();
+    logger("db")->info("{}: QA rollups rebuilt from the records", connection.path());
 }
 
 std::optional<RunRecord> Repository::run(std::int64_t run_id) const {

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "analysis/qa.hpp"
 #include "vocabulary/run_record.hpp"
 
 namespace mpobench::db {
@@ -46,6 +47,23 @@ struct RunFilter {
     std::optional<std::string> operator_name;
     std::optional<RunKind> kind;
     std::optional<RunStatus> status;
+};
+
+// Which runs the QA views count: local calendar days (YYYY-MM-DD),
+// inclusive; an empty field does not filter.
+struct QaFilter {
+    std::optional<std::string> from_day, to_day;
+    std::optional<std::string> part_number, station, operator_name;
+};
+
+// What the database says of a record hash (mpobench verify).
+struct RecordCheck {
+    std::int64_t run_id = 0;
+    std::string serial;
+    std::string stored_hash;
+    // The run as stored now still hashes to stored_hash: nothing changed
+    // behind mpobench's back.
+    bool record_matches = false;
 };
 
 class Repository {
@@ -100,6 +118,30 @@ class Repository {
     std::optional<RunSummary> latest_run(const std::string& serial) const;
     // Runs matching the filter, oldest first (yield and export views).
     std::vector<RunSummary> find_runs(const RunFilter& filter) const;
+
+    // Bulk import of finished records (completed, aborted or interrupted,
+    // with their measurements, grading and ended_at) in one transaction, as
+    // if each had run through begin/append/complete: the same checks, record
+    // hashes and QA rollups. For moving history in from another system and
+    // for filling benchmark databases. Returns the new run ids in order.
+    std::vector<std::int64_t> import_runs(const std::vector<RunRecord>& finished_runs);
+
+    // ---- Record hashes (analysis::record_hash), kept for completed runs.
+    std::optional<std::string> record_hash(std::int64_t run_id) const;
+    // The run holding that hash, re-hashed as stored now; nullopt when no
+    // run holds it.
+    std::optional<RecordCheck> find_record(const std::string& hash) const;
+
+    // ---- QA rollups: kept in the same transaction as every change of a
+    // production run's status, one bucket per local day x part x station x
+    // operator (analysis/qa.hpp).
+    std::vector<analysis::YieldBucket> yield_buckets(const QaFilter& filter) const;
+    std::vector<analysis::CauseBucket> cause_buckets(const QaFilter& filter) const;
+    std::vector<analysis::FailureBucket> failure_buckets(const QaFilter& filter) const;
+    std::vector<analysis::IlBucket> il_buckets(const QaFilter& filter) const;
+    // Recomputes every rollup from the records (after a migration, or to
+    // check the incremental ones).
+    void rebuild_qa_rollups();
 
     // PRAGMA integrity_check == "ok".
     bool integrity_ok() const;

@@ -207,9 +207,103 @@ WHEN (SELECT status FROM runs WHERE id = NEW.run_id) IS NOT 'running'
 BEGIN SELECT RAISE(ABORT, 'a failure is added only to a running run'); END;
 )sql";
 
+// Record hashes, references made immutable (a certificate cites both), and
+// the QA rollups (db/qa_rollups.hpp). The hashes of runs completed before
+// this version and the rollups are filled in C++ after the SQL.
+constexpr const char* schema_v2 = R"sql(
+-- The record hash (analysis/record_hash.hpp) of every completed run, written
+-- in the transaction that completes it.
+CREATE TABLE run_hashes (
+    run_id INTEGER PRIMARY KEY REFERENCES runs(id),
+    sha256 TEXT NOT NULL UNIQUE CHECK (length(sha256) = 64)
+) STRICT;
+CREATE TRIGGER run_hashes_never_change BEFORE UPDATE ON run_hashes
+BEGIN SELECT RAISE(ABORT, 'a record hash never changes'); END;
+CREATE TRIGGER run_hashes_never_deleted BEFORE DELETE ON run_hashes
+BEGIN SELECT RAISE(ABORT, 'a record hash is never deleted'); END;
+
+CREATE TRIGGER optical_references_never_change BEFORE UPDATE ON optical_references
+BEGIN SELECT RAISE(ABORT, 'a stored reference never changes'); END;
+CREATE TRIGGER optical_references_never_deleted BEFORE DELETE ON optical_references
+BEGIN SELECT RAISE(ABORT, 'a stored reference is never deleted'); END;
+CREATE TRIGGER reference_points_never_change BEFORE UPDATE ON reference_points
+BEGIN SELECT RAISE(ABORT, 'a reference point never changes'); END;
+CREATE TRIGGER reference_points_never_deleted BEFORE DELETE ON reference_points
+BEGIN SELECT RAISE(ABORT, 'a reference point is never deleted'); END;
+
+-- QA rollups of production runs: one row per local day (YYYY-MM-DD) x part
+-- number x station x operator, derived from the records and rebuilt from
+-- them at will. Keyed by the names QA asks for (a part number may have
+-- several part rows): every query is a range scan by day, in key order,
+-- without joins.
+CREATE TABLE qa_yield (
+    day            TEXT NOT NULL,
+    part_number    TEXT NOT NULL,
+    station        TEXT NOT NULL,
+    operator       TEXT NOT NULL,
+    completed      INTEGER NOT NULL,
+    passed         INTEGER NOT NULL,
+    aborted        INTEGER NOT NULL,
+    interrupted    INTEGER NOT NULL,
+    first_tested   INTEGER NOT NULL,
+    first_passed   INTEGER NOT NULL,
+    final_tested   INTEGER NOT NULL,
+    final_passed   INTEGER NOT NULL,
+    grade_fail     INTEGER NOT NULL,
+    grade_generic  INTEGER NOT NULL,
+    grade_standard INTEGER NOT NULL,
+    grade_elite    INTEGER NOT NULL,
+    PRIMARY KEY (day, part_number, station, operator)
+) STRICT, WITHOUT ROWID;
+
+-- Runs per failure cause (a run once per cause).
+CREATE TABLE qa_causes (
+    day         TEXT NOT NULL,
+    part_number TEXT NOT NULL,
+    station     TEXT NOT NULL,
+    operator    TEXT NOT NULL,
+    cause       TEXT NOT NULL,
+    runs        INTEGER NOT NULL,
+    PRIMARY KEY (day, part_number, station, operator, cause)
+) STRICT, WITHOUT ROWID;
+
+-- Failures per cause and position; '' and 0 where a failure names no end,
+-- fibre or wavelength.
+CREATE TABLE qa_failures (
+    day           TEXT NOT NULL,
+    part_number   TEXT NOT NULL,
+    station       TEXT NOT NULL,
+    operator      TEXT NOT NULL,
+    cause         TEXT NOT NULL,
+    launched_end  TEXT NOT NULL CHECK (launched_end IN ('', 'A', 'B')),
+    fiber         INTEGER NOT NULL,
+    wavelength_nm INTEGER NOT NULL,
+    failures      INTEGER NOT NULL,
+    PRIMARY KEY (day, part_number, station, operator, cause, launched_end, fiber, wavelength_nm)
+) STRICT, WITHOUT ROWID;
+
+-- Production IL readings per wavelength: moments, extremes and the
+-- histogram (analysis::IlHistogram::encode()).
+CREATE TABLE qa_il (
+    day            TEXT NOT NULL,
+    part_number    TEXT NOT NULL,
+    station        TEXT NOT NULL,
+    operator       TEXT NOT NULL,
+    wavelength_nm  INTEGER NOT NULL,
+    readings       INTEGER NOT NULL CHECK (readings > 0),
+    sum_db         REAL NOT NULL,
+    sum_squares_db REAL NOT NULL,
+    min_db         REAL NOT NULL,
+    max_db         REAL NOT NULL,
+    histogram      BLOB NOT NULL,
+    PRIMARY KEY (day, part_number, station, operator, wavelength_nm)
+) STRICT, WITHOUT ROWID;
+)sql";
+
 // In order; each takes the database to its version from the one before.
 constexpr std::array migrations{
     Migration{1, "records: stations, instruments, parts, limit sets, references, runs", schema_v1},
+    Migration{2, "record hashes, immutable references, QA rollups", schema_v2},
 };
 
 std::int64_t pragma_integer(sqlite::Connection& connection, const std::string& sql,
@@ -250,7 +344,7 @@ void check_compatible(sqlite::Connection& connection) {
     }
 }
 
-void migrate(sqlite::Connection& connection) {
+void migrate(sqlite::Connection& connection, const DerivedDataFiller& fill_derived_data) {
     if (stored_version(connection) == current_version()) {
         return;
     }
@@ -280,6 +374,7 @@ void migrate(sqlite::Connection& connection) {
         logger("db")->info("{}: schema version {}: {}", connection.path(), migration.version,
                            migration.description);
     }
+    fill_derived_data(from);
     connection.execute(fmt::format("PRAGMA application_id = {}", application_id).c_str(),
                        "recording the application id");
     transaction.commit();

@@ -3,6 +3,8 @@
 // version lives in PRAGMA user_version; PRAGMA application_id marks the file
 // as an mpobench database.
 
+#include <functional>
+
 #include "db/sqlite.hpp"
 
 namespace mpobench::db::schema {
@@ -17,8 +19,14 @@ int stored_version(sqlite::Connection& connection);
 // database or whose schema is newer than this build.
 void check_compatible(sqlite::Connection& connection);
 
-// Applies every migration the file lacks, all in one transaction, so a
-// failure leaves the database as it was.
-void migrate(sqlite::Connection& connection);
+// Fills what the SQL of the migrations cannot (record hashes need
+// analysis::record_hash): called with the version the file had, after every
+// migration's SQL, in the migration's transaction, so it works on the
+// current schema.
+using DerivedDataFiller = std::function<void(int from_version)>;
+
+// Applies every migration the file lacks, then fill_derived_data, all in one
+// transaction, so a failure leaves the database as it was.
+void migrate(sqlite::Connection& connection, const DerivedDataFiller& fill_derived_data);
 
 }  // namespace mpobench::db::schema

@@ -1,0 +1,665 @@
+#include "db/qa_rollups.hpp"
+
+#include <fmt/format.h>
+#include <time.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <set>
+#include <stdexcept>
+#include <unordered_map>
+
+#include "db/stored_values.hpp"
+
+namespace mpobench::db::rollups {
+
+namespace {
+
+using sqlite::Connection;
+using sqlite::Query;
+using namespace stored;
+
+// The readings an IL bucket takes (the rebuild's SELECT says the same in SQL).
+bool counts_toward_il(const Measurement& measurement) {
+    return measurement.cycle == 0 && measurement.status == ReadingStatus::Ok &&
+           measurement.il_db.has_value();
+}
+
+// ---- Bucket filters: conditions on the rollup tables' key columns, with
+// their values in bind order.
+
+struct BucketFilter {
+    std::vector<std::string> conditions;
+    std::vector<std::string> values;
+
+    BucketFilter(const Connection& connection, const QaFilter& filter) {
+        // Days compare as text: anything but YYYY-MM-DD would select nonsense.
+        for (const auto& day : {filter.from_day, filter.to_day}) {
+            if (day && !parse_time(*day + "T00:00:00.000Z")) {
+                throw DatabaseError(
+                    fmt::format("{}: reading QA buckets: '{}' is not a day (YYYY-MM-DD)",
+                                connection.path(), *day));
+            }
+        }
+        const auto add = [this](const char* condition, const std::optional<std::string>& value) {
+            if (value) {
+                conditions.emplace_back(condition);
+                values.push_back(*value);
+            }
+        };
+        add("day >= ?", filter.from_day);
+        add("day <= ?", filter.to_day);
+        add("part_number = ?", filter.part_number);
+        add("station = ?", filter.station);
+        add("operator = ?", filter.operator_name);
+    }
+
+    // Key columns first, then `columns`; in primary-key order (the order the
+    // table is stored in, so SQLite does not sort).
+    std::string select(std::string_view table, std::string_view columns,
+                       std::string_view more_key_columns) const {
+        return fmt::format(
+            "SELECT day, part_number, station, operator, {} FROM {} {} "
+            "ORDER BY day, part_number, station, operator{}",
+            columns, table,
+            conditions.empty() ? std::string()
+                               : fmt::format("WHERE {}", fmt::join(conditions, " AND ")),
+            more_key_columns);
+    }
+
+    void bind(Query& query) const {
+        for (const auto& value : values) {
+            query.bind(value);
+        }
+    }
+};
+
+// The local calendar day (this process's time zone) of a time, YYYY-MM-DD.
+std::string local_day(TimePoint time) {
+    const std::time_t seconds =
+        std::chrono::system_clock::to_time_t(std::chrono::floor<std::chrono::seconds>(time));
+    std::tm local{};
+    if (::localtime_r(&seconds, &local) == nullptr) {
+        throw DatabaseError(fmt::format("cannot convert {} to local time: {}", format_time(time),
+                                        std::strerror(errno)));
+    }
+    std::array<char, 16> text{};
+    const std::size_t length = std::strftime(text.data(), text.size(), "%Y-%m-%d", &local);
+    return std::string(text.data(), length);
+}
+
+analysis::BucketKey key_from(const Query& row) {
+    return {row.text(0), row.text(1), row.text(2), row.text(3)};
+}
+
+// The histogram of one IL bucket (day, part, station, operator, wavelength).
+analysis::IlHistogram decode_histogram(const Connection& connection, std::string_view bytes,
+                                       const analysis::BucketKey& key, int wavelength_nm) {
+    try {
+        return analysis::IlHistogram::decode(bytes);
+    } catch (const std::invalid_argument& error) {
+        throw DatabaseError(fmt::format(
+            "{}: reading the IL histogram of {} part {} station {} operator '{}' at {} nm: {}",
+            connection.path(), key.day, key.part_number, key.station, key.operator_name,
+            wavelength_nm, error.what()));
+    }
+}
+
+}  // namespace
+
+// ---- Collecting changes
+
+void RollupChanges::IlStats::add(double il_db) {
+    min_db = count == 0 ? il_db : std::min(min_db, il_db);
+    max_db = count == 0 ? il_db : std::max(max_db, il_db);
+    ++count;
+    sum_db += il_db;
+    sum_squares_db += il_db * il_db;
+    histogram.add(il_db);
+}
+
+void RollupChanges::IlStats::merge(const IlStats& other) {
+    if (other.count == 0) {
+        return;
+    }
+    min_db = count == 0 ? other.min_db : std::min(min_db, other.min_db);
+    max_db = count == 0 ? other.max_db : std::max(max_db, other.max_db);
+    count += other.count;
+    sum_db += other.sum_db;
+    sum_squares_db += other.sum_squares_db;
+    histogram += other.histogram;
+}
+
+void RollupChanges::count_completed(const Place& place, std::optional<Grade> grade, bool pass) {
+    auto& counts = yield_[place];
+    ++counts.completed;
+    counts.passed += pass ? 1 : 0;
+    if (grade) {
+        ++counts.grades[static_cast<std::size_t>(*grade)];
+    }
+}
+
+void RollupChanges::count_first(const Place& place, bool pass, int sign) {
+    auto& counts = yield_[place];
+    counts.first_tested += sign;
+    counts.first_passed += pass ? sign : 0;
+}
+
+void RollupChanges::count_final(const Place& place, bool pass, int sign) {
+    auto& counts = yield_[place];
+    counts.final_tested += sign;
+    counts.final_passed += pass ? sign : 0;
+}
+
+void RollupChanges::count_failures(const Place& place, Grade target, bool pass,
+                                   const std::vector<Failure>& failures) {
+    if (pass) {
+        return;
+    }
+    std::set<std::string> causes;
+    for (const auto& failure : failures) {
+        // Only a failure at or below the target grade kept the run from it.
+        if (failure.grade > target) {
+            continue;
+        }
+        std::string cause(analysis::failure_cause(failure.what));
+        ++failures_[{place, cause, failure.end ? std::string(to_string(*failure.end)) : "",
+                     failure.fiber.value_or(0), failure.wavelength_nm.value_or(0)}];
+        causes.insert(std::move(cause));
+    }
+    for (const auto& cause : causes) {
+        ++cause_runs_[{place, cause}];
+    }
+}
+
+void RollupChanges::count_il(const Place& place, int wavelength_nm, double il_db) {
+    il_[{place, wavelength_nm}].add(il_db);
+}
+
+void RollupChanges::run_completed(const RunRecord& stored_run) {
+    if (stored_run.kind != RunKind::Production) {
+        return;
+    }
+    const std::string what = fmt::format("counting run {} in the QA rollups", stored_run.id);
+    const Place place{local_day(stored_run.started_at), stored_run.part.number, stored_run.station,
+                      stored_run.operator_name};
+    std::int64_t assembly_id = 0;
+    Order order;
+    {
+        Query query(connection_, "SELECT assembly_id, started_at FROM runs WHERE id = ?", what);
+        query.bind(stored_run.id);
+        if (!query.step()) {
+            connection_.fail(what);
+        }
+        assembly_id = query.integer(0);
+        order = {query.text(1), stored_run.id};
+    }
+    count_completed(place, stored_run.grade, stored_run.pass);
+    count_failures(place, stored_run.part.target, stored_run.pass, stored_run.failures);
+    for (const auto& measurement : stored_run.measurements) {
+        if (counts_toward_il(measurement)) {
+            count_il(place, measurement.wavelength_nm, *measurement.il_db);
+        }
+    }
+
+    // The serial's other completed production runs decide whether this run
+    // is its first and its final one.
+    struct Neighbour {
+        Order order;
+        Place place;
+        bool pass = false;
+    };
+    const auto neighbour = [&](const std::string& sql) -> std::optional<Neighbour> {
+        Query query(connection_, sql, what);
+        query.bind(assembly_id).bind(stored_run.id);
+        if (!query.step()) {
+            return std::nullopt;
+        }
+        const std::string started_at = query.text(1);
+        return Neighbour{
+            {started_at, query.integer(0)},
+            {local_day(time_from(Origin{connection_.path(), what}, "started_at", started_at)),
+             query.text(2), query.text(3), query.text(4)},
+            query.integer(5) != 0};
+    };
+    constexpr const char* others =
+        "SELECT runs.id, runs.started_at, parts.number, stations.name, runs.operator, runs.pass "
+        "FROM runs JOIN parts ON parts.id = runs.part_id "
+        "JOIN stations ON stations.id = runs.station_id "
+        "WHERE runs.assembly_id = ? AND runs.id <> ? AND runs.kind = 'production' "
+        "AND runs.status = 'completed' ";
+    const auto first = neighbour(std::string(others) + "ORDER BY runs.started_at, runs.id LIMIT 1");
+    const auto last =
+        neighbour(std::string(others) + "ORDER BY runs.started_at DESC, runs.id DESC LIMIT 1");
+    if (!first || order < first->order) {
+        if (first) {
+            count_first(first->place, first->pass, -1);
+        }
+        count_first(place, stored_run.pass, +1);
+    }
+    if (!last || order > last->order) {
+        if (last) {
+            count_final(last->place, last->pass, -1);
+        }
+        count_final(place, stored_run.pass, +1);
+    }
+}
+
+void RollupChanges::run_stopped(std::int64_t run_id, RunStatus status) {
+    const std::string what = fmt::format("counting run {} in the QA rollups", run_id);
+    Query query(connection_,
+                "SELECT runs.kind, parts.number, stations.name, runs.operator, runs.started_at "
+                "FROM runs JOIN parts ON parts.id = runs.part_id "
+                "JOIN stations ON stations.id = runs.station_id WHERE runs.id = ?",
+                what);
+    query.bind(run_id);
+    if (!query.step()) {
+        connection_.fail(what);
+    }
+    const Origin origin{connection_.path(), what};
+    if (kind_from(origin, query.text(0)) != RunKind::Production) {
+        return;
+    }
+    const Place place{local_day(time_from(origin, "started_at", query.text(4))), query.text(1),
+                      query.text(2), query.text(3)};
+    auto& counts = yield_[place];
+    if (status == RunStatus::Aborted) {
+        ++counts.aborted;
+    } else if (status == RunStatus::Interrupted) {
+        ++counts.interrupted;
+    } else {
+        throw std::logic_error(
+            fmt::format("db: run {} counted as stopped with status {}", run_id, to_string(status)));
+    }
+}
+
+// ---- Writing changes
+
+void RollupChanges::flush() {
+    flush_yield();
+    flush_causes();
+    flush_failures();
+    flush_il();
+}
+
+void RollupChanges::flush_yield() {
+    for (const auto& [place, counts] : yield_) {
+        Query upsert(connection_, R"sql(
+INSERT INTO qa_yield (day, part_number, station, operator, completed, passed, aborted, interrupted,
+                      first_tested, first_passed, final_tested, final_passed, grade_fail,
+                      grade_generic, grade_standard, grade_elite)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (day, part_number, station, operator) DO UPDATE SET
+    completed = completed + excluded.completed, passed = passed + excluded.passed,
+    aborted = aborted + excluded.aborted, interrupted = interrupted + excluded.interrupted,
+    first_tested = first_tested + excluded.first_tested,
+    first_passed = first_passed + excluded.first_passed,
+    final_tested = final_tested + excluded.final_tested,
+    final_passed = final_passed + excluded.final_passed,
+    grade_fail = grade_fail + excluded.grade_fail,
+    grade_generic = grade_generic + excluded.grade_generic,
+    grade_standard = grade_standard + excluded.grade_standard,
+    grade_elite = grade_elite + excluded.grade_elite
+)sql",
+                     "updating the yield rollup of " + place.day);
+        upsert.bind(place.day)
+            .bind(place.part_number)
+            .bind(place.station)
+            .bind(place.operator_name)
+            .bind(counts.completed)
+            .bind(counts.passed)
+            .bind(counts.aborted)
+            .bind(counts.interrupted)
+            .bind(counts.first_tested)
+            .bind(counts.first_passed)
+            .bind(counts.final_tested)
+            .bind(counts.final_passed);
+        for (const auto runs : counts.grades) {
+            upsert.bind(runs);
+        }
+        upsert.run();
+    }
+    yield_.clear();
+}
+
+void RollupChanges::flush_causes() {
+    for (const auto& [key, runs] : cause_runs_) {
+        const auto& [place, cause] = key;
+        Query upsert(connection_,
+                     "INSERT INTO qa_causes (day, part_number, station, operator, cause, runs) "
+                     "VALUES (?, ?, ?, ?, ?, ?) "
+                     "ON CONFLICT (day, part_number, station, operator, cause) "
+                     "DO UPDATE SET runs = runs + excluded.runs",
+                     "updating the cause rollup of " + place.day);
+        upsert.bind(place.day)
+            .bind(place.part_number)
+            .bind(place.station)
+            .bind(place.operator_name)
+            .bind(cause)
+            .bind(runs)
+            .run();
+    }
+    cause_runs_.clear();
+}
+
+void RollupChanges::flush_failures() {
+    for (const auto& [key, count] : failures_) {
+        Query upsert(
+            connection_,
+            "INSERT INTO qa_failures (day, part_number, station, operator, cause, "
+            "launched_end, fiber, wavelength_nm, failures) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (day, part_number, station, operator, cause, launched_end, fiber, "
+            "wavelength_nm) DO UPDATE SET failures = failures + excluded.failures",
+            "updating the failure rollup of " + key.place.day);
+        upsert.bind(key.place.day)
+            .bind(key.place.part_number)
+            .bind(key.place.station)
+            .bind(key.place.operator_name)
+            .bind(key.cause)
+            .bind(key.end)
+            .bind(key.fiber)
+            .bind(key.wavelength_nm)
+            .bind(count)
+            .run();
+    }
+    failures_.clear();
+}
+
+void RollupChanges::flush_il() {
+    for (auto& [key, stats] : il_) {
+        const auto& [place, wavelength_nm] = key;
+        const std::string what =
+            fmt::format("updating the IL rollup of {} at {} nm", place.day, wavelength_nm);
+        // A histogram cannot be added up in SQL: read, merge, write back.
+        // sqlite::Query binds and reads bytes as text; the CAST stores them
+        // as the BLOB they are.
+        IlStats merged;
+        {
+            Query stored_row(connection_,
+                             "SELECT readings, sum_db, sum_squares_db, min_db, max_db, histogram "
+                             "FROM qa_il WHERE day = ? AND part_number = ? AND station = ? "
+                             "AND operator = ? AND wavelength_nm = ?",
+                             what);
+            stored_row.bind(place.day)
+                .bind(place.part_number)
+                .bind(place.station)
+                .bind(place.operator_name)
+                .bind(wavelength_nm);
+            if (stored_row.step()) {
+                merged.count = stored_row.integer(0);
+                merged.sum_db = stored_row.real(1);
+                merged.sum_squares_db = stored_row.real(2);
+                merged.min_db = stored_row.real(3);
+                merged.max_db = stored_row.real(4);
+                merged.histogram = decode_histogram(
+                    connection_, stored_row.text(5),
+                    {place.day, place.part_number, place.station, place.operator_name},
+                    wavelength_nm);
+            }
+        }
+        merged.merge(stats);
+        Query upsert(connection_, R"sql(
+INSERT INTO qa_il (day, part_number, station, operator, wavelength_nm, readings, sum_db,
+                   sum_squares_db, min_db, max_db, histogram)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS BLOB))
+ON CONFLICT (day, part_number, station, operator, wavelength_nm) DO UPDATE SET
+    readings = excluded.readings, sum_db = excluded.sum_db,
+    sum_squares_db = excluded.sum_squares_db, min_db = excluded.min_db, max_db = excluded.max_db,
+    histogram = excluded.histogram
+)sql",
+                     what);
+        upsert.bind(place.day)
+            .bind(place.part_number)
+            .bind(place.station)
+            .bind(place.operator_name)
+            .bind(wavelength_nm)
+            .bind(merged.count)
+            .bind(merged.sum_db)
+            .bind(merged.sum_squares_db)
+            .bind(merged.min_db)
+            .bind(merged.max_db)
+            .bind(merged.histogram.encode())
+            .run();
+    }
+    il_.clear();
+}
+
+// ---- Rebuilding from the records
+
+void rebuild_rollups(Connection& connection) {
+    for (const char* table : {"qa_yield", "qa_causes", "qa_failures", "qa_il"}) {
+        connection.execute(fmt::format("DELETE FROM {}", table).c_str(),
+                           fmt::format("clearing the QA rollup {}", table));
+    }
+    RollupChanges changes(connection);
+    using Place = RollupChanges::Place;
+    const std::string what = "rebuilding the QA rollups";
+    const Origin origin{connection.path(), what};
+
+    // Completed runs, for their failures and IL readings.
+    struct Completed {
+        const Place* place = nullptr;
+        Grade target = Grade::Fail;
+        bool pass = false;
+    };
+    std::set<Place> places;
+    std::unordered_map<std::int64_t, Completed> completed;
+    {
+        // from_first / from_last: the run's rank among the serial's completed
+        // production runs, from the first and from the latest.
+        Query runs(connection, R"sql(
+WITH completed AS (
+    SELECT id,
+           row_number() OVER (PARTITION BY assembly_id ORDER BY started_at, id) AS from_first,
+           row_number() OVER (PARTITION BY assembly_id ORDER BY started_at DESC, id DESC)
+               AS from_last
+    FROM runs WHERE kind = 'production' AND status = 'completed')
+SELECT runs.id, runs.started_at, parts.number, stations.name, runs.operator, runs.status,
+       runs.grade, runs.pass, parts.target_grade, completed.from_first, completed.from_last
+FROM runs
+JOIN parts ON parts.id = runs.part_id
+JOIN stations ON stations.id = runs.station_id
+LEFT JOIN completed ON completed.id = runs.id
+WHERE runs.kind = 'production' AND runs.status <> 'running'
+)sql",
+                   what);
+        while (runs.step()) {
+            const Place& place =
+                *places
+                     .insert({local_day(time_from(origin, "started_at", runs.text(1))),
+                              runs.text(2), runs.text(3), runs.text(4)})
+                     .first;
+            const RunStatus status = run_status_from(origin, runs.text(5));
+            if (status != RunStatus::Completed) {
+                auto& counts = changes.yield_[place];
+                (status == RunStatus::Aborted ? counts.aborted : counts.interrupted) += 1;
+                continue;
+            }
+            std::optional<Grade> grade;
+            if (!runs.is_null(6)) {
+                grade = grade_from(origin, "grade", runs.text(6));
+            }
+            const bool pass = runs.integer(7) != 0;
+            changes.count_completed(place, grade, pass);
+            if (runs.integer(9) == 1) {
+                changes.count_first(place, pass, +1);
+            }
+            if (runs.integer(10) == 1) {
+                changes.count_final(place, pass, +1);
+            }
+            completed[runs.integer(0)] = {&place, grade_from(origin, "target grade", runs.text(8)),
+                                          pass};
+        }
+    }
+    {
+        Query rows(connection, R"sql(
+SELECT failures.run_id, failures.what, failures.launched_end, failures.fiber,
+       failures.wavelength_nm, failures.grade
+FROM failures JOIN runs ON runs.id = failures.run_id
+WHERE runs.kind = 'production' AND runs.status = 'completed' AND runs.pass = 0
+ORDER BY failures.run_id, failures.id
+)sql",
+                   what);
+        std::int64_t run_id = 0;
+        std::vector<Failure> failures;
+        const auto count_run = [&] {
+            if (!failures.empty()) {
+                const auto& run = completed.at(run_id);
+                changes.count_failures(*run.place, run.target, run.pass, failures);
+                failures.clear();
+            }
+        };
+        while (rows.step()) {
+            if (rows.integer(0) != run_id) {
+                count_run();
+                run_id = rows.integer(0);
+            }
+            Failure failure;
+            failure.what = rows.text(1);
+            if (!rows.is_null(2)) {
+                failure.end = end_from(origin, "failure end", rows.text(2));
+            }
+            if (!rows.is_null(3)) {
+                failure.fiber = rows.int32(3);
+            }
+            if (!rows.is_null(4)) {
+                failure.wavelength_nm = rows.int32(4);
+            }
+            failure.grade = grade_from(origin, "failure grade", rows.text(5));
+            failures.push_back(std::move(failure));
+        }
+        count_run();
+    }
+    {
+        // counts_toward_il() in SQL. Readings mostly come run by run: keep
+        // the last bucket found.
+        Query readings(connection,
+                       "SELECT run_id, wavelength_nm, il_db FROM measurements "
+                       "WHERE cycle = 0 AND status = 'ok' AND il_db IS NOT NULL",
+                       what);
+        std::int64_t last_run = 0;
+        int last_wavelength_nm = 0;
+        RollupChanges::IlStats* stats = nullptr;
+        const Completed* run = nullptr;
+        while (readings.step()) {
+            const std::int64_t run_id = readings.integer(0);
+            const int wavelength_nm = readings.int32(1);
+            if (run_id != last_run) {
+                const auto found = completed.find(run_id);
+                run = found == completed.end() ? nullptr : &found->second;
+                last_run = run_id;
+                stats = nullptr;
+            }
+            if (run == nullptr) {
+                continue;
+            }
+            if (stats == nullptr || wavelength_nm != last_wavelength_nm) {
+                stats = &changes.il_[{*run->place, wavelength_nm}];
+                last_wavelength_nm = wavelength_nm;
+            }
+            stats->add(readings.real(2));
+        }
+    }
+    changes.flush();
+}
+
+// ---- Queries
+
+std::vector<analysis::YieldBucket> yield_buckets(Connection& connection, const QaFilter& filter) {
+    const BucketFilter conditions(connection, filter);
+    Query query(connection,
+                conditions.select("qa_yield",
+                                  "completed, passed, aborted, interrupted, first_tested, "
+                                  "first_passed, final_tested, final_passed, grade_fail, "
+                                  "grade_generic, grade_standard, grade_elite",
+                                  ""),
+                "reading the yield rollups");
+    conditions.bind(query);
+    std::vector<analysis::YieldBucket> buckets;
+    while (query.step()) {
+        auto& bucket = buckets.emplace_back();
+        bucket.key = key_from(query);
+        auto& counts = bucket.counts;
+        counts.completed = query.integer(4);
+        counts.passed = query.integer(5);
+        counts.aborted = query.integer(6);
+        counts.interrupted = query.integer(7);
+        counts.first_tested = query.integer(8);
+        counts.first_passed = query.integer(9);
+        counts.final_tested = query.integer(10);
+        counts.final_passed = query.integer(11);
+        for (std::size_t grade = 0; grade < counts.grades.size(); ++grade) {
+            counts.grades[grade] = query.integer(12 + static_cast<int>(grade));
+        }
+    }
+    return buckets;
+}
+
+std::vector<analysis::CauseBucket> cause_buckets(Connection& connection, const QaFilter& filter) {
+    const BucketFilter conditions(connection, filter);
+    Query query(connection, conditions.select("qa_causes", "cause, runs", ", cause"),
+                "reading the cause rollups");
+    conditions.bind(query);
+    std::vector<analysis::CauseBucket> buckets;
+    while (query.step()) {
+        buckets.push_back({key_from(query), query.text(4), query.integer(5)});
+    }
+    return buckets;
+}
+
+std::vector<analysis::FailureBucket> failure_buckets(Connection& connection,
+                                                     const QaFilter& filter) {
+    const BucketFilter conditions(connection, filter);
+    const std::string what = "reading the failure rollups";
+    Query query(
+        connection,
+        conditions.select("qa_failures", "cause, launched_end, fiber, wavelength_nm, failures",
+                          ", cause, launched_end, fiber, wavelength_nm"),
+        what);
+    conditions.bind(query);
+    const Origin origin{connection.path(), what};
+    std::vector<analysis::FailureBucket> buckets;
+    while (query.step()) {
+        auto& bucket = buckets.emplace_back();
+        bucket.key = key_from(query);
+        bucket.cause = query.text(4);
+        const std::string end = query.text(5);
+        if (!end.empty()) {
+            bucket.end = end_from(origin, "failure end", end);
+        }
+        bucket.fiber = query.int32(6);
+        bucket.wavelength_nm = query.int32(7);
+        bucket.failures = query.integer(8);
+    }
+    return buckets;
+}
+
+std::vector<analysis::IlBucket> il_buckets(Connection& connection, const QaFilter& filter) {
+    const BucketFilter conditions(connection, filter);
+    Query query(connection,
+                conditions.select("qa_il",
+                                  "wavelength_nm, readings, sum_db, sum_squares_db, min_db, "
+                                  "max_db, histogram",
+                                  ", wavelength_nm"),
+                "reading the IL rollups");
+    conditions.bind(query);
+    std::vector<analysis::IlBucket> buckets;
+    while (query.step()) {
+        auto& bucket = buckets.emplace_back();
+        bucket.key = key_from(query);
+        bucket.wavelength_nm = query.int32(4);
+        bucket.count = query.integer(5);
+        bucket.sum_db = query.real(6);
+        bucket.sum_squares_db = query.real(7);
+        bucket.min_db = query.real(8);
+        bucket.max_db = query.real(9);
+        bucket.histogram =
+            decode_histogram(connection, query.text(10), bucket.key, bucket.wavelength_nm);
+    }
+    return buckets;
+}
+
+}  // namespace mpobench::db::rollups

@@ -1,0 +1,778 @@
+// QA rollups, record hashes and bulk import: small databases with hand-counted
+// outcomes written through the public API, the rebuild and the v1 -> v2
+// migration against the incremental rollups, and tampering behind the
+// repository's back.
+
+#include <time.h>
+
+#include <algorithm>
+#include <cctype>
+
+#include "analysis/record_hash.hpp"
+#include "db_test_support.hpp"
+
+using namespace db_test;
+using Catch::Matchers::Contains;
+using mpobench::analysis::CauseBucket;
+using mpobench::analysis::FailureBucket;
+using mpobench::analysis::IlBucket;
+using mpobench::analysis::IlHistogram;
+using mpobench::analysis::YieldBucket;
+using mpobench::analysis::YieldCounts;
+using mpobench::db::DatabaseError;
+using mpobench::db::QaFilter;
+using mpobench::db::Repository;
+using mpobench::db::StoredLimitSet;
+
+namespace {
+
+// Central European time, written out so no tz database is needed: UTC+1 in
+// March, so a run started at 23:30 UTC belongs to the next local day.
+class CentralEuropeanTime {
+  public:
+    CentralEuropeanTime() {
+        if (const char* tz = ::getenv("TZ")) {
+            saved_ = tz;
+        }
+        ::setenv("TZ", "CET-1CEST,M3.5.0,M10.5.0/3", 1);
+        ::tzset();
+    }
+    ~CentralEuropeanTime() {
+        if (saved_) {
+            ::setenv("TZ", saved_->c_str(), 1);
+        } else {
+            ::unsetenv("TZ");
+        }
+        ::tzset();
+    }
+    CentralEuropeanTime(const CentralEuropeanTime&) = delete;
+    CentralEuropeanTime& operator=(const CentralEuropeanTime&) = delete;
+
+  private:
+    std::optional<std::string> saved_;
+};
+
+std::int64_t utc_ms(unsigned day_of_march_2026, int hour, int minute) {
+    using namespace std::chrono;
+    const auto time =
+        sys_days{year{2026} / March / day{day_of_march_2026}} + hours{hour} + minutes{minute};
+    return duration_cast<milliseconds>(time.time_since_epoch()).count();
+}
+
+const std::string day1 = "2026-03-02", day2 = "2026-03-03";
+const std::string sm_part = "MTP12-SM-B-3M";  // new_run's part: target Elite
+const std::string mm_part = "MTP8-MM-A-1M";   // target Standard
+
+StoredLimitSet test_limits() {
+    return {0, "default", "2026.1", "sha256:4f1c0d", "[grades.elite]\nil_max_db = 0.35\n"};
+}
+
+RunRecord planned(const std::string& serial, const std::string& station,
+                  const std::string& operator_name, std::int64_t started_ms) {
+    RunRecord run = new_run(serial, started_ms);
+    run.station = station;
+    run.operator_name = operator_name;
+    return run;
+}
+
+RunRecord planned_mm(const std::string& serial, const std::string& station,
+                     const std::string& operator_name, std::int64_t started_ms) {
+    RunRecord run = planned(serial, station, operator_name, started_ms);
+    run.part.number = mm_part;
+    run.part.description = "MTP 8F MM PC type A, 1 m";
+    run.part.fibers = 8;
+    run.part.mode = FiberMode::MM;
+    run.part.polarity = PolarityType::A;
+    run.part.target = Grade::Standard;
+    run.part.length_m = 1.0;
+    run.part.wavelengths_nm = {850, 1300};
+    run.part.mating_cycles = 0;
+    return run;
+}
+
+Measurement reading(End end, int fiber, int wavelength_nm, double il_db, std::int64_t taken_ms) {
+    Measurement m = measurement(end, fiber, wavelength_nm, 0, taken_ms);
+    m.il_db = il_db;
+    return m;
+}
+
+Failure failure(const std::string& what, std::optional<End> end, std::optional<int> fiber,
+                std::optional<int> wavelength_nm, Grade grade) {
+    Failure f;
+    f.what = what;
+    f.end = end;
+    f.fiber = fiber;
+    f.wavelength_nm = wavelength_nm;
+    f.grade = grade;
+    return f;
+}
+
+RunRecord completed(RunRecord run, Grade grade, bool pass, std::vector<Failure> failures) {
+    run.status = RunStatus::Completed;
+    run.grade = grade;
+    run.pass = pass;
+    run.failures = std::move(failures);
+    const auto limits = test_limits();
+    run.limit_set_name = limits.name;
+    run.limit_set_version = limits.version;
+    run.limit_set_hash = limits.hash;
+    run.ended_at = run.started_at + std::chrono::minutes{2};
+    return run;
+}
+
+RunRecord stopped(RunRecord run, RunStatus status, const std::string& reason) {
+    run.status = status;
+    run.reason = reason;
+    if (status == RunStatus::Aborted) {
+        run.ended_at = run.started_at + std::chrono::minutes{1};
+    }
+    return run;
+}
+
+// The hand-counted history, in the order it happened (see the expected
+// buckets in the first test case).
+std::vector<RunRecord> scenario() {
+    std::vector<RunRecord> runs;
+    // Day 1, bench-1, ada, the SM part (target Elite).
+    {
+        RunRecord run = planned("SN-1", "bench-1", "ada", utc_ms(2, 9, 0));
+        const std::int64_t t = utc_ms(2, 9, 0);
+        run.measurements = {reading(End::A, 1, 1310, 0.101, t + 1),
+                            reading(End::A, 2, 1310, 0.102, t + 2),
+                            reading(End::B, 1, 1550, 0.101, t + 3),
+                            measurement(End::A, 1, 1310, 1, t + 4)};  // a mating cycle: not counted
+        Measurement dark = measurement(End::B, 7, 1550, 0, t + 5);    // no light: not counted
+        dark.status = ReadingStatus::NoLight;
+        dark.far_position = 0;
+        dark.power_dbm = std::nan("");
+        dark.il_db.reset();
+        run.measurements.push_back(dark);
+        run.polarity = {{End::A, {12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1}}};
+        runs.push_back(completed(run, Grade::Elite, true, {}));
+    }
+    {
+        RunRecord run = planned("SN-2", "bench-1", "ada", utc_ms(2, 9, 10));
+        const std::int64_t t = utc_ms(2, 9, 10);
+        run.measurements = {reading(End::A, 3, 1310, 0.40, t + 1),
+                            reading(End::B, 5, 1550, 0.105, t + 2)};
+        runs.push_back(completed(run, Grade::Standard, false,
+                                 {failure("il", End::A, 3, 1310, Grade::Elite),
+                                  failure("il_mean", End::A, std::nullopt, 1310, Grade::Elite),
+                                  failure("rl", End::B, 5, 1550, Grade::Elite)}));
+    }
+    {
+        RunRecord run = planned("SN-3", "bench-1", "ada", utc_ms(2, 9, 20));
+        run.measurements = {reading(End::A, 1, 1310, 0.101, utc_ms(2, 9, 21))};
+        runs.push_back(stopped(run, RunStatus::Aborted, "power meter timeout"));
+    }
+    {
+        // Qualification: counts nowhere.
+        RunRecord run = planned("SN-4", "bench-1", "ada", utc_ms(2, 9, 30));
+        run.kind = RunKind::Repeatability;
+        run.measurements = {measurement(End::A, 1, 1310, 1, utc_ms(2, 9, 31)),
+                            measurement(End::A, 1, 1310, 2, utc_ms(2, 9, 32))};
+        run.mating_cycles_run = 2;
+        runs.push_back(completed(run, Grade::Fail, false,
+                                 {failure("repeatability", End::A, 1, 1310, Grade::Generic)}));
+    }
+    // Day 2 (local): SN-2 retested and passing on bench-2 by bob.
+    {
+        RunRecord run = planned("SN-2", "bench-2", "bob", utc_ms(3, 8, 0));
+        run.measurements = {reading(End::A, 1, 1310, 0.101, utc_ms(3, 8, 1))};
+        runs.push_back(completed(run, Grade::Elite, true, {}));
+    }
+    {
+        // 23:30 UTC on day 1 is 00:30 on day 2 in Central European time.
+        RunRecord run = planned("SN-5", "bench-1", "ada", utc_ms(2, 23, 30));
+        run.measurements = {reading(End::B, 2, 1550, 0.5, utc_ms(2, 23, 31))};
+        runs.push_back(completed(run, Grade::Fail, false,
+                                 {failure("continuity", End::A, 7, std::nullopt, Grade::Generic),
+                                  failure("il", End::B, 2, 1550, Grade::Standard)}));
+    }
+    // Day 2, bench-2, bob, the MM part (target Standard).
+    runs.push_back(stopped(planned_mm("SN-6", "bench-2", "bob", utc_ms(3, 9, 0)),
+                           RunStatus::Interrupted, "process 1 ended without finishing the run"));
+    {
+        // An Elite miss does not keep a Standard part from its target.
+        RunRecord run = planned_mm("SN-7", "bench-2", "bob", utc_ms(3, 9, 10));
+        run.measurements = {reading(End::A, 1, 850, 0.101, utc_ms(3, 9, 11))};
+        runs.push_back(
+            completed(run, Grade::Standard, true, {failure("il", End::A, 1, 850, Grade::Elite)}));
+    }
+    {
+        RunRecord run = planned_mm("SN-8", "bench-2", "bob", utc_ms(3, 9, 20));
+        run.measurements = {reading(End::A, 2, 850, 0.9, utc_ms(3, 9, 21))};
+        runs.push_back(completed(run, Grade::Generic, false,
+                                 {failure("il", End::A, 2, 850, Grade::Standard),
+                                  failure("rl", End::A, 2, 850, Grade::Elite)}));
+    }
+    return runs;
+}
+
+// Plays records as stations do: begin, journal, then complete or abort.
+// Runs to be interrupted are left running; their owner is then made a
+// process of an earlier boot, and the next open marks them interrupted.
+std::vector<std::int64_t> play_live(const std::filesystem::path& path,
+                                    const std::vector<RunRecord>& records) {
+    std::vector<std::int64_t> run_ids, orphans;
+    {
+        Repository repository(path);
+        repository.store_limit_set(test_limits());
+        for (RunRecord record : records) {
+            RunRecord begun = record;
+            begun.measurements.clear();
+            record.id = repository.begin_run(begun);
+            run_ids.push_back(record.id);
+            for (const auto& m : record.measurements) {
+                repository.append_measurement(record.id, m);
+            }
+            if (record.status == RunStatus::Completed) {
+                repository.complete_run(record);
+            } else if (record.status == RunStatus::Aborted) {
+                repository.abort_run(record.id, record.reason);
+            } else {
+                orphans.push_back(record.id);
+            }
+        }
+    }
+    {
+        RawDatabase raw(path);
+        for (const auto run_id : orphans) {
+            REQUIRE(raw.execute("UPDATE runs SET owner_boot_id = 'an-earlier-boot' WHERE id = " +
+                                std::to_string(run_id))
+                        .empty());
+        }
+    }
+    Repository reopened(path);
+    for (const auto run_id : orphans) {
+        REQUIRE(reopened.run(run_id)->status == RunStatus::Interrupted);
+    }
+    return run_ids;
+}
+
+std::vector<std::int64_t> play_import(const std::filesystem::path& path,
+                                      const std::vector<RunRecord>& records) {
+    Repository repository(path);
+    repository.store_limit_set(test_limits());
+    return repository.import_runs(records);
+}
+
+YieldCounts counts(std::int64_t completed, std::int64_t passed, std::int64_t aborted,
+                   std::int64_t interrupted, std::int64_t first_tested, std::int64_t first_passed,
+                   std::int64_t final_tested, std::int64_t final_passed,
+                   std::array<std::int64_t, 4> grades) {
+    YieldCounts c;
+    c.completed = completed;
+    c.passed = passed;
+    c.aborted = aborted;
+    c.interrupted = interrupted;
+    c.first_tested = first_tested;
+    c.first_passed = first_passed;
+    c.final_tested = final_tested;
+    c.final_passed = final_passed;
+    c.grades = grades;
+    return c;
+}
+
+void require_same_key(const mpobench::analysis::BucketKey& a,
+                      const mpobench::analysis::BucketKey& b) {
+    CHECK(a.day == b.day);
+    CHECK(a.part_number == b.part_number);
+    CHECK(a.station == b.station);
+    CHECK(a.operator_name == b.operator_name);
+}
+
+void require_same_counts(const YieldCounts& a, const YieldCounts& b) {
+    CHECK(a.completed == b.completed);
+    CHECK(a.passed == b.passed);
+    CHECK(a.aborted == b.aborted);
+    CHECK(a.interrupted == b.interrupted);
+    CHECK(a.first_tested == b.first_tested);
+    CHECK(a.first_passed == b.first_passed);
+    CHECK(a.final_tested == b.final_tested);
+    CHECK(a.final_passed == b.final_passed);
+    CHECK(a.grades == b.grades);
+}
+
+// Every bucket the four queries return, for comparing two ways of filling them.
+struct AllBuckets {
+    std::vector<YieldBucket> yield;
+    std::vector<CauseBucket> causes;
+    std::vector<FailureBucket> failures;
+    std::vector<IlBucket> il;
+};
+
+AllBuckets all_buckets(const Repository& repository, const QaFilter& filter = {}) {
+    return {repository.yield_buckets(filter), repository.cause_buckets(filter),
+            repository.failure_buckets(filter), repository.il_buckets(filter)};
+}
+
+void require_same_buckets(const AllBuckets& a, const AllBuckets& b) {
+    REQUIRE(a.yield.size() == b.yield.size());
+    for (std::size_t i = 0; i < a.yield.size(); ++i) {
+        INFO("yield bucket " << i);
+        require_same_key(a.yield[i].key, b.yield[i].key);
+        require_same_counts(a.yield[i].counts, b.yield[i].counts);
+    }
+    REQUIRE(a.causes.size() == b.causes.size());
+    for (std::size_t i = 0; i < a.causes.size(); ++i) {
+        INFO("cause bucket " << i);
+        require_same_key(a.causes[i].key, b.causes[i].key);
+        CHECK(a.causes[i].cause == b.causes[i].cause);
+        CHECK(a.causes[i].runs == b.causes[i].runs);
+    }
+    REQUIRE(a.failures.size() == b.failures.size());
+    for (std::size_t i = 0; i < a.failures.size(); ++i) {
+        INFO("failure bucket " << i);
+        require_same_key(a.failures[i].key, b.failures[i].key);
+        CHECK(a.failures[i].cause == b.failures[i].cause);
+        CHECK(a.failures[i].end == b.failures[i].end);
+        CHECK(a.failures[i].fiber == b.failures[i].fiber);
+        CHECK(a.failures[i].wavelength_nm == b.failures[i].wavelength_nm);
+        CHECK(a.failures[i].failures == b.failures[i].failures);
+    }
+    REQUIRE(a.il.size() == b.il.size());
+    for (std::size_t i = 0; i < a.il.size(); ++i) {
+        INFO("IL bucket " << i);
+        require_same_key(a.il[i].key, b.il[i].key);
+        CHECK(a.il[i].wavelength_nm == b.il[i].wavelength_nm);
+        CHECK(a.il[i].count == b.il[i].count);
+        // Sums added in another order may differ in the last bits.
+        CHECK(a.il[i].sum_db == Approx(b.il[i].sum_db));
+        CHECK(a.il[i].sum_squares_db == Approx(b.il[i].sum_squares_db));
+        CHECK(a.il[i].min_db == b.il[i].min_db);
+        CHECK(a.il[i].max_db == b.il[i].max_db);
+        CHECK(a.il[i].histogram.encode() == b.il[i].histogram.encode());
+    }
+}
+
+int histogram_bin(double il_db) {
+    return static_cast<int>(
+        std::floor((il_db - IlHistogram::first_edge_db) / IlHistogram::bin_width_db + 1e-9));
+}
+
+}  // namespace
+
+TEST_CASE("rollups count the hand-counted history bucket by bucket") {
+    CentralEuropeanTime local_time;
+    TempDir dir;
+    const auto path = dir.file("mpobench.db");
+    play_live(path, scenario());
+    Repository repository(path);
+
+    const auto yield = repository.yield_buckets({});
+    REQUIRE(yield.size() == 4);
+    // SN-1 passed; SN-2 failed (its final outcome moved to its retest); SN-3
+    // aborted; the repeatability run SN-4 counts nowhere.
+    require_same_key(yield[0].key, {day1, sm_part, "bench-1", "ada"});
+    require_same_counts(yield[0].counts, counts(2, 1, 1, 0, 2, 1, 1, 1, {0, 0, 1, 1}));
+    // SN-5, started at 23:30 UTC the day before: failed, first and final.
+    require_same_key(yield[1].key, {day2, sm_part, "bench-1", "ada"});
+    require_same_counts(yield[1].counts, counts(1, 0, 0, 0, 1, 0, 1, 0, {1, 0, 0, 0}));
+    // SN-2's retest: not a first test, now its final one, passed.
+    require_same_key(yield[2].key, {day2, sm_part, "bench-2", "bob"});
+    require_same_counts(yield[2].counts, counts(1, 1, 0, 0, 0, 0, 1, 1, {0, 0, 0, 1}));
+    // SN-6 interrupted, SN-7 passed (standard), SN-8 failed (generic).
+    require_same_key(yield[3].key, {day2, mm_part, "bench-2", "bob"});
+    require_same_counts(yield[3].counts, counts(2, 1, 0, 1, 2, 1, 2, 1, {0, 1, 1, 0}));
+
+    const auto causes = repository.cause_buckets({});
+    REQUIRE(causes.size() == 5);
+    require_same_key(causes[0].key, {day1, sm_part, "bench-1", "ada"});
+    CHECK(causes[0].cause == "il");
+    CHECK(causes[0].runs == 1);  // il and il_mean of one run: one run
+    CHECK(causes[1].cause == "rl");
+    CHECK(causes[1].runs == 1);
+    require_same_key(causes[2].key, {day2, sm_part, "bench-1", "ada"});
+    CHECK(causes[2].cause == "continuity");
+    CHECK(causes[3].cause == "il");
+    // SN-8's RL missed only Elite, above its Standard target: not a cause.
+    require_same_key(causes[4].key, {day2, mm_part, "bench-2", "bob"});
+    CHECK(causes[4].cause == "il");
+    CHECK(causes[4].runs == 1);
+
+    const auto failures = repository.failure_buckets({});
+    REQUIRE(failures.size() == 6);
+    const auto check_failure = [&](std::size_t i, const std::string& day, const std::string& part,
+                                   const std::string& cause, std::optional<End> end, int fiber,
+                                   int wavelength_nm) {
+        INFO("failure bucket " << i);
+        CHECK(failures[i].key.day == day);
+        CHECK(failures[i].key.part_number == part);
+        CHECK(failures[i].cause == cause);
+        CHECK(failures[i].end == end);
+        CHECK(failures[i].fiber == fiber);
+        CHECK(failures[i].wavelength_nm == wavelength_nm);
+        CHECK(failures[i].failures == 1);
+    };
+    check_failure(0, day1, sm_part, "il", End::A, 0, 1310);  // the mean
+    check_failure(1, day1, sm_part, "il", End::A, 3, 1310);
+    check_failure(2, day1, sm_part, "rl", End::B, 5, 1550);
+    check_failure(3, day2, sm_part, "continuity", End::A, 7, 0);
+    check_failure(4, day2, sm_part, "il", End::B, 2, 1550);
+    check_failure(5, day2, mm_part, "il", End::A, 2, 850);
+
+    // Cycle-0 readings with a value, of completed production runs only.
+    const auto il = repository.il_buckets({});
+    REQUIRE(il.size() == 5);
+    const auto check_il = [&](std::size_t i, const std::string& day, const std::string& part,
+                              const std::string& station, int wavelength_nm,
+                              std::vector<double> readings) {
+        INFO("IL bucket " << i);
+        const auto& bucket = il[i];
+        CHECK(bucket.key.day == day);
+        CHECK(bucket.key.part_number == part);
+        CHECK(bucket.key.station == station);
+        CHECK(bucket.wavelength_nm == wavelength_nm);
+        CHECK(bucket.count == static_cast<std::int64_t>(readings.size()));
+        double sum = 0.0, squares = 0.0;
+        for (const double r : readings) {
+            sum += r;
+            squares += r * r;
+        }
+        CHECK(bucket.sum_db == Approx(sum));
+        CHECK(bucket.sum_squares_db == Approx(squares));
+        CHECK(bucket.min_db == *std::min_element(readings.begin(), readings.end()));
+        CHECK(bucket.max_db == *std::max_element(readings.begin(), readings.end()));
+        CHECK(bucket.histogram.count() == bucket.count);
+        for (const double r : readings) {
+            CHECK(bucket.histogram.bin(histogram_bin(r)) >= 1);
+        }
+    };
+    check_il(0, day1, sm_part, "bench-1", 1310, {0.101, 0.102, 0.40});
+    check_il(1, day1, sm_part, "bench-1", 1550, {0.101, 0.105});
+    check_il(2, day2, sm_part, "bench-1", 1550, {0.5});
+    check_il(3, day2, sm_part, "bench-2", 1310, {0.101});
+    check_il(4, day2, mm_part, "bench-2", 850, {0.101, 0.9});
+    CHECK(il[0].histogram.bin(histogram_bin(0.40)) == 1);
+}
+
+TEST_CASE("bucket filters select days, part, station and operator") {
+    CentralEuropeanTime local_time;
+    TempDir dir;
+    const auto path = dir.file("mpobench.db");
+    play_live(path, scenario());
+    Repository repository(path);
+
+    QaFilter filter;
+    filter.from_day = day2;
+    CHECK(repository.yield_buckets(filter).size() == 3);
+    CHECK(repository.il_buckets(filter).size() == 3);
+    filter = {};
+    filter.to_day = day1;
+    const auto first_day = repository.yield_buckets(filter);
+    REQUIRE(first_day.size() == 1);
+    CHECK(first_day[0].key.day == day1);
+    CHECK(repository.failure_buckets(filter).size() == 3);
+    filter = {};
+    filter.part_number = mm_part;
+    const auto mm = repository.yield_buckets(filter);
+    REQUIRE(mm.size() == 1);
+    CHECK(mm[0].key.part_number == mm_part);
+    CHECK(repository.cause_buckets(filter).size() == 1);
+    filter = {};
+    filter.station = "bench-2";
+    CHECK(repository.yield_buckets(filter).size() == 2);
+    CHECK(repository.il_buckets(filter).size() == 2);
+    filter = {};
+    filter.operator_name = "ada";
+    CHECK(repository.yield_buckets(filter).size() == 2);
+    CHECK(repository.failure_buckets(filter).size() == 5);
+    filter = {};
+    filter.from_day = day2;
+    filter.to_day = day2;
+    filter.part_number = sm_part;
+    filter.station = "bench-1";
+    filter.operator_name = "ada";
+    const auto one = repository.yield_buckets(filter);
+    REQUIRE(one.size() == 1);
+    CHECK(one[0].counts.completed == 1);
+    CHECK(repository.cause_buckets(filter).size() == 2);
+
+    // Names the database does not know select nothing.
+    filter = {};
+    filter.part_number = "NO-SUCH-PART";
+    CHECK(repository.yield_buckets(filter).empty());
+    CHECK(repository.il_buckets(filter).empty());
+    filter = {};
+    filter.station = "bench-9";
+    CHECK(repository.cause_buckets(filter).empty());
+    CHECK(repository.failure_buckets(filter).empty());
+    filter = {};
+    filter.operator_name = "nobody";
+    CHECK(repository.yield_buckets(filter).empty());
+
+    // A day that is not YYYY-MM-DD would compare as nonsense text.
+    for (const char* bad_day : {"2026-3-2", "02.03.2026", "2026-02-30", ""}) {
+        INFO(bad_day);
+        filter = {};
+        filter.from_day = bad_day;
+        CHECK_THROWS_WITH(repository.yield_buckets(filter),
+                          Contains(path.string()) && Contains("is not a day (YYYY-MM-DD)"));
+        filter = {};
+        filter.to_day = bad_day;
+        CHECK_THROWS_AS(repository.il_buckets(filter), DatabaseError);
+    }
+}
+
+TEST_CASE("rebuilt rollups equal the incremental ones") {
+    CentralEuropeanTime local_time;
+    TempDir dir;
+    const auto path = dir.file("mpobench.db");
+    play_live(path, scenario());
+    Repository repository(path);
+    const auto incremental = all_buckets(repository);
+    REQUIRE(incremental.yield.size() == 4);
+    repository.rebuild_qa_rollups();
+    require_same_buckets(all_buckets(repository), incremental);
+}
+
+TEST_CASE("imported runs get the same rollups and hashes as runs through a station") {
+    CentralEuropeanTime local_time;
+    TempDir dir;
+    const auto live_path = dir.file("live.db");
+    const auto imported_path = dir.file("imported.db");
+    const auto records = scenario();
+    const auto live_ids = play_live(live_path, records);
+    const auto imported_ids = play_import(imported_path, records);
+    REQUIRE(imported_ids == live_ids);
+
+    Repository live(live_path);
+    Repository imported(imported_path);
+    require_same_buckets(all_buckets(imported), all_buckets(live));
+    for (std::size_t i = 0; i < records.size(); ++i) {
+        INFO("record " << i << " " << records[i].serial);
+        const auto run = imported.run(imported_ids[i]);
+        REQUIRE(run);
+        CHECK(run->status == records[i].status);
+        CHECK(run->measurements.size() == records[i].measurements.size());
+        CHECK(run->failures.size() == records[i].failures.size());
+        if (records[i].status == RunStatus::Completed) {
+            // Same ids, same times, same everything that is hashed.
+            CHECK(imported.record_hash(run->id) == live.record_hash(run->id));
+            CHECK(imported.record_hash(run->id) == analysis::record_hash(*run));
+        } else {
+            CHECK_FALSE(imported.record_hash(run->id));
+            CHECK(run->reason == records[i].reason);
+        }
+    }
+}
+
+TEST_CASE("importing runs out of time order keeps first and final tests right") {
+    CentralEuropeanTime local_time;
+    TempDir dir;
+    const auto path = dir.file("mpobench.db");
+    // The retest (day 2) comes in before the first test (day 1).
+    const auto later =
+        completed(planned("SN-X", "bench-2", "bob", utc_ms(3, 10, 0)), Grade::Elite, true, {});
+    const auto earlier = completed(planned("SN-X", "bench-1", "ada", utc_ms(2, 10, 0)), Grade::Fail,
+                                   false, {failure("polarity", End::A, 1, 1310, Grade::Generic)});
+    Repository repository(path);
+    repository.store_limit_set(test_limits());
+    repository.import_runs({later});
+    repository.import_runs({earlier});
+    const auto yield = repository.yield_buckets({});
+    REQUIRE(yield.size() == 2);
+    require_same_key(yield[0].key, {day1, sm_part, "bench-1", "ada"});
+    require_same_counts(yield[0].counts, counts(1, 0, 0, 0, 1, 0, 0, 0, {1, 0, 0, 0}));
+    require_same_key(yield[1].key, {day2, sm_part, "bench-2", "bob"});
+    require_same_counts(yield[1].counts, counts(1, 1, 0, 0, 0, 0, 1, 1, {0, 0, 0, 1}));
+    const auto incremental = all_buckets(repository);
+    repository.rebuild_qa_rollups();
+    require_same_buckets(all_buckets(repository), incremental);
+}
+
+TEST_CASE("an import with a bad record stores nothing and names the record") {
+    TempDir dir;
+    const auto path = dir.file("mpobench.db");
+    Repository repository(path);
+    repository.store_limit_set(test_limits());
+    const auto good = completed(planned("SN-OK", "bench-1", "ada", 1'000), Grade::Elite, true, {});
+
+    auto running = planned("SN-RUNNING", "bench-1", "ada", 2'000);
+    CHECK_THROWS_WITH(repository.import_runs({good, running}),
+                      Contains(path.string()) && Contains("still running") &&
+                          Contains("record 2 of 2") && Contains("SN-RUNNING"));
+    auto unknown_limits = good;
+    unknown_limits.serial = "SN-LIMITS";
+    unknown_limits.limit_set_hash = "sha256:unknown";
+    CHECK_THROWS_WITH(
+        repository.import_runs({good, unknown_limits}),
+        Contains("limit set sha256:unknown is not stored") && Contains("record 2 of 2"));
+    auto no_serial = good;
+    no_serial.serial.clear();
+    CHECK_THROWS_WITH(repository.import_runs({no_serial}),
+                      Contains("no serial number") && Contains("record 1 of 1"));
+    CHECK(repository.find_runs({}).empty());
+    CHECK(repository.yield_buckets({}).empty());
+
+    REQUIRE(repository.import_runs({good}).size() == 1);
+    CHECK(repository.find_runs({}).size() == 1);
+}
+
+TEST_CASE("a completed run's hash is the hash of the record as it reads back") {
+    CentralEuropeanTime local_time;
+    TempDir dir;
+    const auto path = dir.file("mpobench.db");
+    const auto records = scenario();
+    const auto run_ids = play_live(path, records);
+    Repository repository(path);
+    for (std::size_t i = 0; i < records.size(); ++i) {
+        INFO("record " << i << " " << records[i].serial);
+        const auto run = repository.run(run_ids[i]);
+        REQUIRE(run);
+        const auto stored = repository.record_hash(run_ids[i]);
+        if (records[i].status != RunStatus::Completed) {
+            CHECK_FALSE(stored);
+            continue;
+        }
+        REQUIRE(stored);
+        CHECK(stored->size() == 64);
+        CHECK(*stored == analysis::record_hash(*run));
+        const auto check = repository.find_record(*stored);
+        REQUIRE(check);
+        CHECK(check->run_id == run_ids[i]);
+        CHECK(check->serial == records[i].serial);
+        CHECK(check->stored_hash == *stored);
+        CHECK(check->record_matches);
+    }
+    // A hash copied in capitals is the same hash; an unknown one is none.
+    std::string upper = *repository.record_hash(run_ids[0]);
+    std::transform(upper.begin(), upper.end(), upper.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+    REQUIRE(repository.find_record(upper));
+    CHECK(repository.find_record(upper)->run_id == run_ids[0]);
+    CHECK_FALSE(repository.find_record(std::string(64, '0')));
+}
+
+TEST_CASE("a record changed behind mpobench's back no longer matches its hash") {
+    CentralEuropeanTime local_time;
+    TempDir dir;
+    const auto path = dir.file("mpobench.db");
+    const auto run_ids = play_live(path, scenario());
+    const std::int64_t run_id = run_ids[0];  // SN-1
+    std::string hash;
+    {
+        Repository repository(path);
+        hash = *repository.record_hash(run_id);
+        REQUIRE(repository.find_record(hash)->record_matches);
+    }
+    {
+        RawDatabase raw(path);
+        // The hashes and the references cannot be changed while the triggers stand.
+        CHECK_THAT(raw.execute("UPDATE run_hashes SET sha256 = upper(sha256)"),
+                   Contains("a record hash never changes"));
+        CHECK_THAT(raw.execute("DELETE FROM run_hashes"), Contains("never deleted"));
+        REQUIRE(raw.execute("DROP TRIGGER measurements_never_change").empty());
+        REQUIRE(raw.execute("UPDATE measurements SET il_db = 0.099 WHERE run_id = " +
+                            std::to_string(run_id) + " AND fiber = 1 AND cycle = 0")
+                    .empty());
+    }
+    Repository repository(path);
+    const auto check = repository.find_record(hash);
+    REQUIRE(check);
+    CHECK(check->run_id == run_id);
+    CHECK(check->serial == "SN-1");
+    CHECK_FALSE(check->record_matches);
+    // Other records are untouched.
+    CHECK(repository.find_record(*repository.record_hash(run_ids[1]))->record_matches);
+}
+
+TEST_CASE("stored references never change") {
+    TempDir dir;
+    const auto path = dir.file("mpobench.db");
+    {
+        Repository repository(path);
+        Reference reference;
+        reference.station = "bench-1";
+        reference.operator_name = "ada";
+        reference.taken_at = at_ms(1'000);
+        reference.launch_cord = "LC-REF-7";
+        reference.mode = FiberMode::SM;
+        reference.fibers = 12;
+        reference.points = {{1, 1310, -3.1, 0.002}};
+        repository.save_reference(reference);
+    }
+    RawDatabase raw(path);
+    CHECK_THAT(raw.execute("UPDATE optical_references SET launch_cord = 'other'"),
+               Contains("a stored reference never changes"));
+    CHECK_THAT(raw.execute("DELETE FROM optical_references"),
+               Contains("a stored reference is never deleted"));
+    CHECK_THAT(raw.execute("UPDATE reference_points SET power_dbm = -2.0"),
+               Contains("a reference point never changes"));
+    CHECK_THAT(raw.execute("DELETE FROM reference_points"),
+               Contains("a reference point is never deleted"));
+}
+
+TEST_CASE("a version 1 database gets record hashes and rollups when opened") {
+    CentralEuropeanTime local_time;
+    TempDir dir;
+    const auto path = dir.file("mpobench.db");
+    const auto run_ids = play_live(path, scenario());
+    AllBuckets before;
+    std::vector<std::optional<std::string>> hashes;
+    {
+        Repository repository(path);
+        before = all_buckets(repository);
+        for (const auto run_id : run_ids) {
+            hashes.push_back(repository.record_hash(run_id));
+        }
+    }
+    {
+        // Version 2 only added objects to version 1: without them (and with
+        // version 1 in the header) the file is what version 1 wrote.
+        RawDatabase raw(path);
+        for (const char* sql :
+             {"DROP TABLE run_hashes", "DROP TABLE qa_yield", "DROP TABLE qa_causes",
+              "DROP TABLE qa_failures", "DROP TABLE qa_il",
+              "DROP TRIGGER optical_references_never_change",
+              "DROP TRIGGER optical_references_never_deleted",
+              "DROP TRIGGER reference_points_never_change",
+              "DROP TRIGGER reference_points_never_deleted", "PRAGMA user_version = 1"}) {
+            INFO(sql);
+            REQUIRE(raw.execute(sql).empty());
+        }
+    }
+    Repository migrated(path);
+    CHECK(migrated.schema_version() == Repository::current_schema_version());
+    CHECK(Repository::current_schema_version() == 2);
+    for (std::size_t i = 0; i < run_ids.size(); ++i) {
+        INFO("run " << run_ids[i]);
+        CHECK(migrated.record_hash(run_ids[i]) == hashes[i]);
+    }
+    require_same_buckets(all_buckets(migrated), before);
+    CHECK(migrated.integrity_ok());
+}
+
+TEST_CASE("a damaged IL histogram is a database error naming the bucket") {
+    CentralEuropeanTime local_time;
+    TempDir dir;
+    const auto path = dir.file("mpobench.db");
+    play_live(path, scenario());
+    {
+        // A varint that never ends.
+        RawDatabase raw(path);
+        REQUIRE(
+            raw.execute("UPDATE qa_il SET histogram = x'FF' WHERE wavelength_nm = 850").empty());
+    }
+    Repository repository(path);
+    CHECK_THROWS_AS(repository.il_buckets({}), DatabaseError);
+    CHECK_THROWS_WITH(repository.il_buckets({}),
+                      Contains(path.string()) && Contains("IL histogram") && Contains(mm_part) &&
+                          Contains("850 nm") && Contains("truncated"));
+    // Buckets of other parts still read.
+    QaFilter sm;
+    sm.part_number = sm_part;
+    CHECK(repository.il_buckets(sm).size() == 4);
+
+    // A run that adds to the damaged bucket is refused, and nothing of it is stored.
+    RunRecord run = planned_mm("SN-9", "bench-2", "bob", utc_ms(3, 11, 0));
+    run.id = repository.begin_run(run);
+    auto graded = completed(run, Grade::Standard, true, {});
+    graded.measurements = {reading(End::A, 1, 850, 0.2, utc_ms(3, 11, 1))};
+    CHECK_THROWS_WITH(repository.complete_run(graded),
+                      Contains(path.string()) && Contains("IL histogram") && Contains("850 nm"));
+    CHECK(repository.run(run.id)->status == RunStatus::Running);
+    CHECK(repository.run(run.id)->measurements.empty());
+    CHECK_FALSE(repository.record_hash(run.id));
+}
