@@ -1,0 +1,45 @@
+#pragma once
+// The site file: who issues the certificates (company name, address, logo)
+// and the paper they are printed on. TOML, e.g.
+//
+//   [company]
+//   name = "Example Optical Assemblies Ltd."
+//   address = ["Unit 4, Fibre Park", "Cambridge CB4 0WS", "United Kingdom"]
+//   logo = "logo.png"            # PNG, relative to this file; optional
+//   [certificate]
+//   paper = "A4"                 # or "Letter"
+//   statement = "..."            # optional sentence under the result
+//
+// Unknown keys are errors (a typo must not silently drop the address).
+
+#include <filesystem>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mpobench::reports {
+
+enum class Paper { A4, Letter };
+std::optional<Paper> parse_paper(std::string_view text);  // "A4"/"a4", "Letter"/"letter"
+std::string_view to_string(Paper paper);
+
+// A malformed site file; the message names the file, line and key.
+class SiteError : public std::runtime_error {
+  public:
+    using std::runtime_error::runtime_error;
+};
+
+struct Site {
+    std::string company_name;
+    std::vector<std::string> address_lines;
+    std::filesystem::path logo_png;  // absolute, or empty: no logo
+    Paper paper = Paper::A4;
+    std::string statement;  // optional text printed under the result
+};
+
+// Reads and checks a site file; the logo must exist and be a PNG.
+Site load_site(const std::filesystem::path& file);
+
+}  // namespace mpobench::reports
