@@ -9,6 +9,7 @@
 #include <random>
 
 #include "acquisition/parts.hpp"
+#include "app/certificates.hpp"
 #include "app/commands.hpp"
 #include "app/guarded.hpp"
 #include "app/progress.hpp"
@@ -33,6 +34,8 @@ struct DemoOptions {
     std::string operator_name = "demo";
     bool json = false;
     double time_scale = 0.02;
+    std::filesystem::path certs_dir;
+    std::filesystem::path site;
 };
 
 // Asks the simulated operator to pick up the next random assembly of this shape.
@@ -129,6 +132,18 @@ int run_demo(DemoOptions options) {
             reference_fibers = std::max(reference_fibers, part->fibers);
 
         const auto limits = load_limits(options.limits);
+        // Read the site file before any test: a bad one is a usage error now,
+        // not after the first assembly.
+        std::optional<reports::Site> site;
+        if (!options.certs_dir.empty()) {
+            site = load_site_option(options.site);
+            std::error_code error;
+            std::filesystem::create_directories(options.certs_dir, error);
+            if (error) {
+                throw reports::ReportError(fmt::format(
+                    "cannot create {}: {}", options.certs_dir.string(), error.message()));
+            }
+        }
         db::Repository repository(database_path(options.db));
         fixtures::SimBench bench(sim);
         bench.start();
@@ -172,10 +187,22 @@ int run_demo(DemoOptions options) {
             worst_exit = outcome.exit_code == kAborted || worst_exit == kAborted
                              ? kAborted
                              : std::max(worst_exit, outcome.exit_code);
+            std::optional<std::filesystem::path> certificate;
+            if (site && outcome.run.status == RunStatus::Completed) {
+                certificate = options.certs_dir / certificate_file_name(serial);
+                write_run_certificate(repository, outcome.run.id, *site, site->paper, *certificate);
+            }
             if (options.json) {
-                fmt::print("{}\n", run_to_json(outcome.run).dump());
+                auto result = run_to_json(outcome.run);
+                if (certificate) {
+                    result["certificate"] = certificate->string();
+                }
+                fmt::print("{}\n", result.dump());
             } else {
                 fmt::print("{}\n", result_summary(outcome.run));
+                if (certificate) {
+                    fmt::print("  certificate: {}\n", certificate->string());
+                }
             }
             std::fflush(stdout);
         }
@@ -210,6 +237,11 @@ CommandRunner add_demo_command(CLI::App& app) {
     cmd->add_option("--limits", options->limits, "limit set (TOML) replacing the default");
     cmd->add_option("--operator", options->operator_name, "operator name recorded with each run")
         ->capture_default_str();
+    cmd->add_option("--certs", options->certs_dir,
+                    "write each completed assembly's certificate to DIR/<serial>.pdf");
+    cmd->add_option("--site", options->site,
+                    "site file for the certificates (default: $MPOBENCH_SITE, ./site.toml, the "
+                    "sample site.toml)");
     cmd->add_flag("--json", options->json,
                   "one JSON result per assembly (JSON lines), nothing else on stdout");
     cmd->add_option("--time-scale", options->time_scale,

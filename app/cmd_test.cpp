@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "app/certificates.hpp"
 #include "app/commands.hpp"
 #include "app/guarded.hpp"
 #include "app/progress.hpp"
@@ -21,6 +22,8 @@ struct TestCommandOptions {
     std::filesystem::path parts;
     std::filesystem::path limits;
     bool json = false;
+    std::filesystem::path certificate;
+    std::filesystem::path site;
 };
 
 int run_test_command(const TestCommandOptions& options) {
@@ -28,6 +31,10 @@ int run_test_command(const TestCommandOptions& options) {
         const auto station = acquisition::load_station(options.station_file);
         const Part part = find_part(options.parts, options.part);
         const auto limits = load_limits(options.limits);
+        std::optional<reports::Site> site;
+        if (!options.certificate.empty()) {
+            site = load_site_option(options.site);
+        }
         db::Repository repository(database_path(options.db));
         const Reference reference = usable_reference(repository, station, part);
 
@@ -37,10 +44,22 @@ int run_test_command(const TestCommandOptions& options) {
         const auto outcome =
             run_test(environment, options.serial, part, session.operator_name, progress.callback());
         progress.clear();
+        const bool certify = site && outcome.run.status == RunStatus::Completed;
+        if (certify) {
+            write_run_certificate(repository, outcome.run.id, *site, site->paper,
+                                  options.certificate);
+        }
         if (options.json) {
-            fmt::print("{}\n", run_to_json(outcome.run).dump());
+            auto result = run_to_json(outcome.run);
+            if (certify) {
+                result["certificate"] = options.certificate.string();
+            }
+            fmt::print("{}\n", result.dump());
         } else {
             fmt::print("{}\n", result_summary(outcome.run));
+            if (certify) {
+                fmt::print("certificate: {}\n", options.certificate.string());
+            }
         }
         return outcome.exit_code;
     });
@@ -59,6 +78,11 @@ CommandRunner add_test_command(CLI::App& app) {
     cmd->add_option("--db", options->db, "database (default: $MPOBENCH_DB or ./mpobench.db)");
     cmd->add_option("--parts", options->parts, "part catalogue replacing the default");
     cmd->add_option("--limits", options->limits, "limit set (TOML) replacing the default");
+    cmd->add_option("--cert", options->certificate,
+                    "write the certificate (PDF) here when the test completes");
+    cmd->add_option("--site", options->site,
+                    "site file for the certificate (default: $MPOBENCH_SITE, ./site.toml, the "
+                    "sample site.toml)");
     cmd->add_flag("--json", options->json, "print the result as one JSON object and nothing else");
     return [options] { return run_test_command(*options); };
 }

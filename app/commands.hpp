@@ -17,5 +17,12 @@ CommandRunner add_test_command(CLI::App& app);
 CommandRunner add_repeat_command(CLI::App& app);
 CommandRunner add_history_command(CLI::App& app);
 CommandRunner add_demo_command(CLI::App& app);
+CommandRunner add_cert_command(CLI::App& app);
+CommandRunner add_verify_command(CLI::App& app);
+CommandRunner add_yield_command(CLI::App& app);
+CommandRunner add_pareto_command(CLI::App& app);
+CommandRunner add_trend_command(CLI::App& app);
+CommandRunner add_report_command(CLI::App& app);
+CommandRunner add_export_command(CLI::App& app);
 
 }  // namespace mpobench::app

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <stdexcept>
 #include <string_view>
 
 #include "acquisition/bench.hpp"
@@ -16,8 +17,17 @@
 #include "db/repository.hpp"
 #include "drivers/errors.hpp"
 #include "fixtures/dut.hpp"
+#include "reports/errors.hpp"
+#include "reports/site.hpp"
 
 namespace mpobench::app {
+
+// A flag's value that parses but makes no sense (a bad date, --to before
+// --from): exit 2 like any usage error.
+class UsageError : public std::runtime_error {
+  public:
+    using std::runtime_error::runtime_error;
+};
 
 template <typename Body>
 int guarded(std::string_view command, Body body) {
@@ -38,6 +48,12 @@ int guarded(std::string_view command, Body body) {
     } catch (const acquisition::BenchConfigurationError& error) {
         return fail(kBadInput, error.what());
     } catch (const db::DatabaseError& error) {
+        return fail(kBadInput, error.what());
+    } catch (const UsageError& error) {
+        return fail(kBadInput, error.what());
+    } catch (const reports::SiteError& error) {
+        return fail(kBadInput, error.what());
+    } catch (const reports::ReportError& error) {
         return fail(kBadInput, error.what());
     } catch (const acquisition::Refused& error) {
         return fail(kRefused, error.what());

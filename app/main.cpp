@@ -41,6 +41,13 @@ int main(int argc, char** argv) {
     add(add_repeat_command);
     add(add_history_command);
     add(add_demo_command);
+    add(add_cert_command);
+    add(add_verify_command);
+    add(add_yield_command);
+    add(add_pareto_command);
+    add(add_trend_command);
+    add(add_report_command);
+    add(add_export_command);
 
     try {
         app.parse(argc, argv);

@@ -1,0 +1,36 @@
+#pragma once
+// Certificates from the record: the site file to use, the stored run with
+// its reference, limit set and hash, and printing.
+
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "db/repository.hpp"
+#include "reports/certificate.hpp"
+#include "reports/site.hpp"
+
+namespace mpobench::app {
+
+// --site FILE, else $MPOBENCH_SITE, else ./site.toml, else the sample
+// site.toml of this source tree.
+reports::Site load_site_option(const std::filesystem::path& option);
+
+// The latest completed run of a serial, or nullopt.
+std::optional<std::int64_t> latest_completed_run(const db::Repository& repository,
+                                                 const std::string& serial);
+
+// Renders run `run_id` as stored. Throws UsageError when the run does not
+// exist or is not completed (there is nothing to certify).
+void write_run_certificate(const db::Repository& repository, std::int64_t run_id,
+                           const reports::Site& site, reports::Paper paper,
+                           const std::filesystem::path& out);
+
+// "<serial>.pdf" with characters a file system may not take replaced by '_'.
+std::string certificate_file_name(const std::string& serial);
+
+// Sends a PDF to the default printer with `lp`. Throws UsageError when the
+// machine has no `lp` (no CUPS client), reports::ReportError when lp fails.
+void print_certificate(const std::filesystem::path& pdf);
+
+}  // namespace mpobench::app

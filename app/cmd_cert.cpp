@@ -1,0 +1,214 @@
+// `mpobench cert`: certificates from the record, one serial or a batch;
+// `mpobench verify`: does the database hold the record a certificate shows?
+
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include <cctype>
+#include <map>
+
+#include "app/certificates.hpp"
+#include "app/commands.hpp"
+#include "app/guarded.hpp"
+#include "app/qa_options.hpp"
+#include "app/test_flow.hpp"
+
+namespace mpobench::app {
+namespace {
+
+struct CertOptions {
+    std::string serial;
+    std::int64_t run_id = 0;
+    std::filesystem::path out;
+    std::filesystem::path site;
+    std::string paper;
+    bool print = false;
+    QaOptions batch;  // --part with --from/--to: one certificate per serial
+};
+
+reports::Paper paper_option(const std::string& text, const reports::Site& site) {
+    if (text.empty()) {
+        return site.paper;
+    }
+    const auto paper = reports::parse_paper(text);
+    if (!paper) {
+        throw UsageError(fmt::format("--paper '{}': expected A4 or Letter", text));
+    }
+    return *paper;
+}
+
+int run_single_certificate(const CertOptions& options, const db::Repository& repository,
+                           const reports::Site& site, reports::Paper paper) {
+    std::int64_t run_id = options.run_id;
+    if (run_id == 0) {
+        const auto latest = latest_completed_run(repository, options.serial);
+        if (!latest) {
+            throw UsageError(
+                repository.history(options.serial).empty()
+                    ? fmt::format("no runs of {} in the database", options.serial)
+                    : fmt::format("{} has no completed run to certify", options.serial));
+        }
+        run_id = *latest;
+    } else {
+        const auto run = repository.run(run_id);
+        if (run && run->serial != options.serial) {
+            throw UsageError(
+                fmt::format("run {} is of {}, not {}", run_id, run->serial, options.serial));
+        }
+    }
+    const std::filesystem::path out =
+        options.out.empty() ? std::filesystem::path(certificate_file_name(options.serial))
+                            : options.out;
+    write_run_certificate(repository, run_id, site, paper, out);
+    fmt::print("{}\n", out.string());
+    if (options.print) {
+        print_certificate(out);
+    }
+    return static_cast<int>(kPassed);
+}
+
+int run_batch_certificates(const CertOptions& options, const db::Repository& repository,
+                           const reports::Site& site, reports::Paper paper) {
+    if (options.out.empty()) {
+        throw UsageError("a batch (--part) needs --out DIR for its certificates");
+    }
+    db::RunFilter filter = options.batch.run_filter(true);
+    filter.status = RunStatus::Completed;
+    // The latest completed run of each serial in the range.
+    std::map<std::string, std::int64_t> latest;
+    for (const auto& run : repository.find_runs(filter)) {
+        latest[run.serial] = run.id;
+    }
+    std::error_code error;
+    std::filesystem::create_directories(options.out, error);
+    if (error) {
+        throw reports::ReportError(
+            fmt::format("cannot create {}: {}", options.out.string(), error.message()));
+    }
+    for (const auto& [serial, run_id] : latest) {
+        const auto out = options.out / certificate_file_name(serial);
+        write_run_certificate(repository, run_id, site, paper, out);
+        fmt::print("{}\n", out.string());
+        if (options.print) {
+            print_certificate(out);
+        }
+    }
+    fmt::print(stderr, "{} certificate(s) of {} written to {}\n", latest.size(),
+               options.batch.describe(), options.out.string());
+    return static_cast<int>(kPassed);
+}
+
+int run_cert(const CertOptions& options) {
+    return guarded("cert", [&] {
+        const bool batch = !options.batch.part.empty();
+        if (batch == !options.serial.empty()) {
+            throw UsageError(
+                "give a serial number, or --part PN [--from DATE --to DATE] for a "
+                "batch");
+        }
+        if (batch && options.run_id != 0) {
+            throw UsageError("--run picks one run of one serial; it does not go with --part");
+        }
+        const reports::Site site = load_site_option(options.site);
+        const reports::Paper paper = paper_option(options.paper, site);
+        db::Repository repository(database_path(options.batch.db));
+        return batch ? run_batch_certificates(options, repository, site, paper)
+                     : run_single_certificate(options, repository, site, paper);
+    });
+}
+
+// ---- verify
+
+struct VerifyOptions {
+    std::string certificate_or_hash;
+    std::filesystem::path db;
+    bool json = false;
+};
+
+bool is_sha256_hex(const std::string& text) {
+    return text.size() == 64 && std::all_of(text.begin(), text.end(), [](unsigned char c) {
+               return std::isdigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+           });
+}
+
+int run_verify(const VerifyOptions& options) {
+    return guarded("verify", [&] {
+        std::string hash;
+        if (is_sha256_hex(options.certificate_or_hash) &&
+            !std::filesystem::exists(options.certificate_or_hash)) {
+            hash = options.certificate_or_hash;
+            std::transform(hash.begin(), hash.end(), hash.begin(),
+                           [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        } else {
+            const auto found = reports::certificate_hash(options.certificate_or_hash);
+            if (!found) {
+                throw UsageError(
+                    fmt::format("{} is not an mpobench certificate (no record "
+                                "hash in its metadata)",
+                                options.certificate_or_hash));
+            }
+            hash = *found;
+        }
+        db::Repository repository(database_path(options.db));
+        const auto check = repository.find_record(hash);
+        const bool verified = check && check->record_matches;
+        if (options.json) {
+            nlohmann::json out{{"hash", hash}, {"verified", verified}};
+            if (check) {
+                out["run_id"] = check->run_id;
+                out["serial"] = check->serial;
+                out["record_matches"] = check->record_matches;
+            }
+            fmt::print("{}\n", out.dump());
+        } else if (!check) {
+            fmt::print("NOT FOUND: {} holds no record with hash {}\n",
+                       database_path(options.db).string(), hash);
+        } else if (!check->record_matches) {
+            fmt::print(
+                "ALTERED: run {} of {} was stored with hash {}, but its rows as stored now "
+                "no longer hash to it\n",
+                check->run_id, check->serial, hash);
+        } else {
+            fmt::print("VERIFIED: run {} of {} — {} holds this exact record (sha256 {})\n",
+                       check->run_id, check->serial, database_path(options.db).string(), hash);
+        }
+        return static_cast<int>(verified ? kPassed : kBelowTarget);
+    });
+}
+
+}  // namespace
+
+CommandRunner add_cert_command(CLI::App& app) {
+    auto options = std::make_shared<CertOptions>();
+    auto* cmd = app.add_subcommand(
+        "cert", "Test certificate (PDF) of a serial's latest completed run, or of a batch");
+    cmd->add_option("serial", options->serial, "serial number");
+    cmd->add_option("--run", options->run_id, "this run instead of the latest completed one");
+    cmd->add_option("--out", options->out,
+                    "PDF file (default ./<serial>.pdf); with --part, the directory");
+    cmd->add_option("--site", options->site,
+                    "site file (default: $MPOBENCH_SITE, ./site.toml, the sample site.toml)");
+    cmd->add_option("--paper", options->paper, "A4 or Letter (default: the site file's, A4)");
+    cmd->add_flag("--print", options->print, "also send it to the default printer (lp)");
+    cmd->add_option("--part", options->batch.part,
+                    "batch: the latest completed run of every serial of this part");
+    cmd->add_option("--from", options->batch.from_day, "batch: first day, YYYY-MM-DD");
+    cmd->add_option("--to", options->batch.to_day, "batch: last day, YYYY-MM-DD, inclusive");
+    cmd->add_option("--db", options->batch.db, "database (default: $MPOBENCH_DB or ./mpobench.db)");
+    return [options] { return run_cert(*options); };
+}
+
+CommandRunner add_verify_command(CLI::App& app) {
+    auto options = std::make_shared<VerifyOptions>();
+    auto* cmd = app.add_subcommand(
+        "verify", "Does the database hold the exact record of this certificate (or hash)?");
+    cmd->add_option("certificate", options->certificate_or_hash,
+                    "certificate PDF, or the record hash printed on it")
+        ->required();
+    cmd->add_option("--db", options->db, "database (default: $MPOBENCH_DB or ./mpobench.db)");
+    cmd->add_flag("--json", options->json, "one JSON object on stdout");
+    return [options] { return run_verify(*options); };
+}
+
+}  // namespace mpobench::app

@@ -1,0 +1,491 @@
+// QA views over the record: `mpobench yield`, `pareto`, `trend` and `report`.
+// Rollups come from db/, statistics from analysis/, rendering from reports/.
+
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "analysis/qa.hpp"
+#include "app/certificates.hpp"
+#include "app/commands.hpp"
+#include "app/guarded.hpp"
+#include "app/qa_options.hpp"
+#include "app/test_flow.hpp"
+#include "reports/qa_report.hpp"
+
+namespace mpobench::app {
+namespace {
+
+using nlohmann::json;
+
+enum class OutputFormat { Text, Json, Csv };
+
+struct QaCommandOptions {
+    QaOptions filter;
+    std::string by;
+    bool json = false;
+    bool csv = false;
+    std::filesystem::path out;     // report
+    std::filesystem::path site;    // report
+    std::filesystem::path limits;  // report: the Elite/Generic marks on the histograms
+
+    OutputFormat format() const {
+        return json ? OutputFormat::Json : csv ? OutputFormat::Csv : OutputFormat::Text;
+    }
+};
+
+analysis::Grouping grouping_option(const std::string& text, analysis::Grouping fallback) {
+    if (text.empty()) {
+        return fallback;
+    }
+    const auto grouping = analysis::parse_grouping(text);
+    if (!grouping || *grouping == analysis::Grouping::Total) {
+        throw UsageError(
+            fmt::format("--by '{}': expected day, week, part, station, operator or grade", text));
+    }
+    return *grouping;
+}
+
+analysis::Grouping period_option(const std::string& text) {
+    const auto grouping = grouping_option(text, analysis::Grouping::Day);
+    if (grouping != analysis::Grouping::Day && grouping != analysis::Grouping::Week) {
+        throw UsageError(fmt::format("--by '{}': trends go by day or week", text));
+    }
+    return grouping;
+}
+
+std::string percent(std::optional<double> fraction) {
+    return fraction ? fmt::format("{:.1f} %", *fraction * 100.0) : "-";
+}
+
+json optional_number(std::optional<double> value) {
+    return value ? json(*value) : json(nullptr);
+}
+
+std::string optional_csv(std::optional<double> value) {
+    return value ? fmt::format("{}", *value) : "";
+}
+
+// CSV text field (RFC 4180): quoted when it holds a separator or quote.
+std::string csv_field(const std::string& text) {
+    if (text.find_first_of(",\"\r\n") == std::string::npos) {
+        return text;
+    }
+    std::string quoted = "\"";
+    for (const char c : text) {
+        quoted += c;
+        if (c == '"') {
+            quoted += '"';
+        }
+    }
+    return quoted + '"';
+}
+
+// ---- yield
+
+json yield_json(const analysis::YieldRow& row) {
+    const auto& c = row.counts;
+    return {{"group", row.group},
+            {"completed", c.completed},
+            {"passed", c.passed},
+            {"first_tested", c.first_tested},
+            {"first_passed", c.first_passed},
+            {"first_pass_yield", optional_number(c.first_pass_yield())},
+            {"final_tested", c.final_tested},
+            {"final_passed", c.final_passed},
+            {"final_yield", optional_number(c.final_yield())},
+            {"retests", c.retests()},
+            {"aborted", c.aborted},
+            {"interrupted", c.interrupted},
+            {"grades",
+             {{"elite", c.grades[3]},
+              {"standard", c.grades[2]},
+              {"generic", c.grades[1]},
+              {"fail", c.grades[0]}}}};
+}
+
+// The grade mix: runs per grade and their share of the completed runs (a
+// bucket does not know its parts' targets, so a grade row has no yields).
+void print_grade_mix(const std::vector<analysis::YieldRow>& rows, const analysis::YieldRow& total,
+                     OutputFormat format, const std::string& scope) {
+    const auto share = [&](const analysis::YieldRow& row) -> std::optional<double> {
+        if (total.counts.completed == 0) {
+            return std::nullopt;
+        }
+        return static_cast<double>(row.counts.completed) /
+               static_cast<double>(total.counts.completed);
+    };
+    switch (format) {
+        case OutputFormat::Json: {
+            json out{{"scope", scope},
+                     {"by", "grade"},
+                     {"rows", json::array()},
+                     {"total", yield_json(total)}};
+            for (const auto& row : rows) {
+                out["rows"].push_back({{"group", row.group},
+                                       {"completed", row.counts.completed},
+                                       {"share", optional_number(share(row))}});
+            }
+            fmt::print("{}\n", out.dump());
+            break;
+        }
+        case OutputFormat::Csv:
+            fmt::print("grade,completed,share\n");
+            for (const auto& row : rows) {
+                fmt::print("{},{},{}\n", row.group, row.counts.completed, optional_csv(share(row)));
+            }
+            break;
+        case OutputFormat::Text:
+            fmt::print("Grade mix of production tests: {}\n\n", scope);
+            fmt::print("{:<10} {:>9} {:>8}\n", "GRADE", "COMPLETED", "SHARE");
+            for (const auto& row : rows) {
+                fmt::print("{:<10} {:>9} {:>8}\n", row.group, row.counts.completed,
+                           percent(share(row)));
+            }
+            fmt::print("{:<10} {:>9}\n", "all", total.counts.completed);
+            break;
+    }
+}
+
+int run_yield(const QaCommandOptions& options) {
+    return guarded("yield", [&] {
+        const auto grouping = grouping_option(options.by, analysis::Grouping::Day);
+        const db::QaFilter filter = options.filter.qa_filter();
+        db::Repository repository(database_path(options.filter.db));
+        const auto buckets = repository.yield_buckets(filter);
+        const auto rows = analysis::group_yield(buckets, grouping);
+        const auto totals = analysis::group_yield(buckets, analysis::Grouping::Total);
+        const analysis::YieldRow total =
+            totals.empty() ? analysis::YieldRow{"all", {}} : totals.front();
+        if (grouping == analysis::Grouping::Grade) {
+            print_grade_mix(rows, total, options.format(), options.filter.describe());
+            return static_cast<int>(kPassed);
+        }
+
+        switch (options.format()) {
+            case OutputFormat::Json: {
+                json out{{"scope", options.filter.describe()},
+                         {"by", options.by.empty() ? "day" : options.by},
+                         {"rows", json::array()},
+                         {"total", yield_json(total)}};
+                for (const auto& row : rows) {
+                    out["rows"].push_back(yield_json(row));
+                }
+                fmt::print("{}\n", out.dump());
+                break;
+            }
+            case OutputFormat::Csv: {
+                fmt::print(
+                    "group,completed,passed,first_tested,first_passed,first_pass_yield,"
+                    "final_tested,final_passed,final_yield,retests,aborted,interrupted,elite,"
+                    "standard,generic,fail\n");
+                for (const auto& row : rows) {
+                    const auto& c = row.counts;
+                    fmt::print("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
+                               csv_field(row.group), c.completed, c.passed, c.first_tested,
+                               c.first_passed, optional_csv(c.first_pass_yield()), c.final_tested,
+                               c.final_passed, optional_csv(c.final_yield()), c.retests(),
+                               c.aborted, c.interrupted, c.grades[3], c.grades[2], c.grades[1],
+                               c.grades[0]);
+                }
+                break;
+            }
+            case OutputFormat::Text: {
+                fmt::print("Yield of production tests: {}\n\n", options.filter.describe());
+                const auto line = [](const analysis::YieldRow& row) {
+                    const auto& c = row.counts;
+                    fmt::print(
+                        "{:<22} {:>9} {:>7} {:>10} {:>8} {:>7} {:>7} {:>7} {:>6} {:>8} "
+                        "{:>7} {:>5}\n",
+                        row.group, c.completed, c.passed, percent(c.first_pass_yield()),
+                        percent(c.final_yield()), c.retests(), c.aborted, c.interrupted,
+                        c.grades[3], c.grades[2], c.grades[1], c.grades[0]);
+                };
+                fmt::print(
+                    "{:<22} {:>9} {:>7} {:>10} {:>8} {:>7} {:>7} {:>7} {:>6} {:>8} {:>7} "
+                    "{:>5}\n",
+                    "GROUP", "COMPLETED", "PASSED", "FIRST-PASS", "FINAL", "RETESTS", "ABORTED",
+                    "INTERR.", "ELITE", "STANDARD", "GENERIC", "FAIL");
+                for (const auto& row : rows) {
+                    line(row);
+                }
+                if (rows.size() != 1 || rows.front().group != "all") {
+                    line(total);
+                }
+                if (rows.empty()) {
+                    fmt::print("(no production runs match)\n");
+                }
+                break;
+            }
+        }
+        return static_cast<int>(kPassed);
+    });
+}
+
+// ---- pareto
+
+json pareto_rows_json(const std::vector<analysis::ParetoRow>& rows) {
+    json out = json::array();
+    for (const auto& row : rows) {
+        out.push_back({{"item", row.item},
+                       {"count", row.count},
+                       {"share", row.share},
+                       {"cumulative", row.cumulative}});
+    }
+    return out;
+}
+
+analysis::Pareto load_pareto(const db::Repository& repository, const db::QaFilter& filter) {
+    return analysis::make_pareto(repository.yield_buckets(filter), repository.cause_buckets(filter),
+                                 repository.failure_buckets(filter));
+}
+
+int run_pareto(const QaCommandOptions& options) {
+    return guarded("pareto", [&] {
+        const db::QaFilter filter = options.filter.qa_filter();
+        db::Repository repository(database_path(options.filter.db));
+        const auto pareto = load_pareto(repository, filter);
+        const std::array<std::pair<const char*, const std::vector<analysis::ParetoRow>*>, 3> tables{
+            {{"cause", &pareto.by_cause},
+             {"position", &pareto.by_position},
+             {"wavelength", &pareto.by_wavelength}}};
+        switch (options.format()) {
+            case OutputFormat::Json:
+                fmt::print("{}\n", json{{"scope", options.filter.describe()},
+                                        {"completed_runs", pareto.completed_runs},
+                                        {"failed_runs", pareto.failed_runs},
+                                        {"by_cause", pareto_rows_json(pareto.by_cause)},
+                                        {"by_position", pareto_rows_json(pareto.by_position)},
+                                        {"by_wavelength", pareto_rows_json(pareto.by_wavelength)}}
+                                       .dump());
+                break;
+            case OutputFormat::Csv:
+                fmt::print("table,item,count,share,cumulative\n");
+                for (const auto& [name, rows] : tables) {
+                    for (const auto& row : *rows) {
+                        fmt::print("{},{},{},{},{}\n", name, csv_field(row.item), row.count,
+                                   row.share, row.cumulative);
+                    }
+                }
+                break;
+            case OutputFormat::Text: {
+                // The terminal shows the head of each table; --json/--csv have all.
+                constexpr std::size_t shown_rows = 15;
+                fmt::print("Failure Pareto of production tests: {}\n", options.filter.describe());
+                fmt::print("{} of {} completed runs below their target grade\n", pareto.failed_runs,
+                           pareto.completed_runs);
+                const std::array<const char*, 3> headings{"RUNS BY CAUSE", "FAILURES BY END:FIBRE",
+                                                          "FAILURES BY WAVELENGTH (nm)"};
+                for (std::size_t t = 0; t < tables.size(); ++t) {
+                    fmt::print("\n{:<28} {:>8} {:>8} {:>11}\n", headings[t], "COUNT", "SHARE",
+                               "CUMULATIVE");
+                    const auto& rows = *tables[t].second;
+                    for (std::size_t i = 0; i < rows.size() && i < shown_rows; ++i) {
+                        fmt::print("{:<28} {:>8} {:>8} {:>11}\n", rows[i].item, rows[i].count,
+                                   percent(rows[i].share), percent(rows[i].cumulative));
+                    }
+                    if (rows.size() > shown_rows) {
+                        fmt::print("... {} more (--json or --csv for all)\n",
+                                   rows.size() - shown_rows);
+                    }
+                    if (rows.empty()) {
+                        fmt::print("(none)\n");
+                    }
+                }
+                break;
+            }
+        }
+        return static_cast<int>(kPassed);
+    });
+}
+
+// ---- trend
+
+std::string rules_text(const std::vector<analysis::SpcRule>& rules) {
+    std::vector<std::string> names;
+    for (const auto rule : rules) {
+        names.emplace_back(analysis::to_string(rule));
+    }
+    return fmt::format("{}", fmt::join(names, "; "));
+}
+
+int run_trend(const QaCommandOptions& options) {
+    return guarded("trend", [&] {
+        const auto period = period_option(options.by);
+        const db::QaFilter filter = options.filter.qa_filter();
+        db::Repository repository(database_path(options.filter.db));
+        const auto series = analysis::il_trend(repository.il_buckets(filter), period);
+        switch (options.format()) {
+            case OutputFormat::Json: {
+                json out{{"scope", options.filter.describe()},
+                         {"by", period == analysis::Grouping::Week ? "week" : "day"},
+                         {"series", json::array()}};
+                for (const auto& s : series) {
+                    json points = json::array();
+                    for (const auto& p : s.points) {
+                        json rules = json::array();
+                        for (const auto rule : p.rules) {
+                            rules.push_back(analysis::to_string(rule));
+                        }
+                        points.push_back({{"period", p.period},
+                                          {"count", p.count},
+                                          {"mean_db", p.mean_db},
+                                          {"sigma_db", p.sigma_db},
+                                          {"p97_db", p.p97_db},
+                                          {"max_db", p.max_db},
+                                          {"rules", rules}});
+                    }
+                    out["series"].push_back({{"wavelength_nm", s.wavelength_nm},
+                                             {"centre_db", s.centre_db},
+                                             {"ucl_db", s.ucl_db},
+                                             {"lcl_db", s.lcl_db},
+                                             {"points", points}});
+                }
+                fmt::print("{}\n", out.dump());
+                break;
+            }
+            case OutputFormat::Csv:
+                fmt::print(
+                    "wavelength_nm,period,count,mean_db,sigma_db,p97_db,max_db,centre_db,"
+                    "ucl_db,lcl_db,rules\n");
+                for (const auto& s : series) {
+                    for (const auto& p : s.points) {
+                        fmt::print("{},{},{},{},{},{},{},{},{},{},{}\n", s.wavelength_nm, p.period,
+                                   p.count, p.mean_db, p.sigma_db, p.p97_db, p.max_db, s.centre_db,
+                                   s.ucl_db, s.lcl_db, csv_field(rules_text(p.rules)));
+                    }
+                }
+                break;
+            case OutputFormat::Text:
+                fmt::print("IL trend of production tests: {}\n", options.filter.describe());
+                if (series.empty()) {
+                    fmt::print("(no production runs match)\n");
+                }
+                for (const auto& s : series) {
+                    const char* means = period == analysis::Grouping::Week ? "weekly" : "daily";
+                    if (s.points.size() < 2) {
+                        fmt::print(
+                            "\n{} nm: centre {:.3f} dB (one {} mean: control limits need "
+                            "two periods)\n",
+                            s.wavelength_nm, s.centre_db, means);
+                    } else {
+                        fmt::print(
+                            "\n{} nm: centre {:.3f} dB, UCL {:.3f} dB, LCL {:.3f} dB "
+                            "(X-bar of {} means, limits from the moving range)\n",
+                            s.wavelength_nm, s.centre_db, s.ucl_db, s.lcl_db, means);
+                    }
+                    fmt::print("{:<12} {:>8} {:>9} {:>9} {:>9} {:>9}  {}\n", "PERIOD", "READINGS",
+                               "MEAN dB", "SIGMA dB", "P97 dB", "MAX dB", "SPC");
+                    for (const auto& p : s.points) {
+                        fmt::print("{:<12} {:>8} {:>9.3f} {:>9.3f} {:>9.2f} {:>9.3f}  {}\n",
+                                   p.period, p.count, p.mean_db, p.sigma_db, p.p97_db, p.max_db,
+                                   p.rules.empty() ? "in control" : rules_text(p.rules));
+                    }
+                }
+                break;
+        }
+        return static_cast<int>(kPassed);
+    });
+}
+
+// ---- report
+
+int run_report(const QaCommandOptions& options) {
+    return guarded("report", [&] {
+        const auto period = period_option(options.by);
+        const db::QaFilter filter = options.filter.qa_filter();
+        const reports::Site site = load_site_option(options.site);
+        db::Repository repository(database_path(options.filter.db));
+        const auto yield = repository.yield_buckets(filter);
+
+        reports::QaReportInput input;
+        input.title = "Quality report";
+        input.scope = options.filter.describe();
+        input.generated_by = std::string("mpobench ") + MPOBENCH_VERSION;
+        input.site = site;
+        input.period = period;
+        input.yield_by_period = analysis::group_yield(yield, period);
+        const auto totals = analysis::group_yield(yield, analysis::Grouping::Total);
+        input.yield_total = totals.empty() ? analysis::YieldRow{"all", {}} : totals.front();
+        input.by_part = analysis::group_yield(yield, analysis::Grouping::Part);
+        input.by_station = analysis::group_yield(yield, analysis::Grouping::Station);
+        input.by_operator = analysis::group_yield(yield, analysis::Grouping::Operator);
+        input.by_grade = analysis::group_yield(yield, analysis::Grouping::Grade);
+        input.pareto = load_pareto(repository, filter);
+        input.trend = analysis::il_trend(repository.il_buckets(filter), period);
+        // Each histogram marks the Elite per-fibre maximum of the mode its
+        // wavelength belongs to (850/1300 nm multimode, else single-mode).
+        const auto limits = load_limits(options.limits);
+        const auto multimode = default_wavelengths_nm(FiberMode::MM);
+        for (const auto& series : input.trend) {
+            const FiberMode mode = std::find(multimode.begin(), multimode.end(),
+                                             series.wavelength_nm) != multimode.end()
+                                       ? FiberMode::MM
+                                       : FiberMode::SM;
+            const double elite_max_db =
+                limits.limits(Grade::Elite, mode).il_max_db - limits.guard_band_db;
+            input.il_limits.push_back({series.wavelength_nm, elite_max_db, "Elite max"});
+        }
+
+        const auto files = reports::write_qa_report(input, options.out);
+        for (const auto& file : files) {
+            fmt::print("{}\n", file.string());
+        }
+        return static_cast<int>(kPassed);
+    });
+}
+
+void add_format_flags(CLI::App* cmd, QaCommandOptions& options) {
+    auto* json_flag = cmd->add_flag("--json", options.json, "one JSON object on stdout");
+    cmd->add_flag("--csv", options.csv, "CSV on stdout")->excludes(json_flag);
+}
+
+}  // namespace
+
+CommandRunner add_yield_command(CLI::App& app) {
+    auto options = std::make_shared<QaCommandOptions>();
+    auto* cmd = app.add_subcommand(
+        "yield", "Yield of production tests: first-pass and final yield, retests, grade mix");
+    add_qa_options(*cmd, options->filter);
+    cmd->add_option("--by", options->by, "day (default), week, part, station, operator or grade");
+    add_format_flags(cmd, *options);
+    return [options] { return run_yield(*options); };
+}
+
+CommandRunner add_pareto_command(CLI::App& app) {
+    auto options = std::make_shared<QaCommandOptions>();
+    auto* cmd = app.add_subcommand(
+        "pareto", "Failure Pareto: runs by cause, failures by end:fibre and by wavelength");
+    add_qa_options(*cmd, options->filter);
+    add_format_flags(cmd, *options);
+    return [options] { return run_pareto(*options); };
+}
+
+CommandRunner add_trend_command(CLI::App& app) {
+    auto options = std::make_shared<QaCommandOptions>();
+    auto* cmd = app.add_subcommand(
+        "trend", "IL mean, sigma and 97th percentile per wavelength per day or week, SPC rules");
+    add_qa_options(*cmd, options->filter);
+    cmd->add_option("--by", options->by, "day (default) or week");
+    add_format_flags(cmd, *options);
+    return [options] { return run_trend(*options); };
+}
+
+CommandRunner add_report_command(CLI::App& app) {
+    auto options = std::make_shared<QaCommandOptions>();
+    auto* cmd = app.add_subcommand(
+        "report",
+        "QA report: one PDF with yield, grade mix, Pareto, IL histograms and trends, "
+        "plus PNG charts");
+    add_qa_options(*cmd, options->filter);
+    cmd->add_option("--by", options->by, "trend and yield periods: day (default) or week");
+    cmd->add_option("--out", options->out, "directory for report.pdf and the charts")->required();
+    cmd->add_option("--site", options->site,
+                    "site file (default: $MPOBENCH_SITE, ./site.toml, the sample site.toml)");
+    cmd->add_option("--limits", options->limits,
+                    "limit set whose Elite maximum the IL histograms mark (default: the default "
+                    "set)");
+    return [options] { return run_report(*options); };
+}
+
+}  // namespace mpobench::app

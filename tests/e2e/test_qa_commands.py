@@ -1,0 +1,261 @@
+"""Certificates and QA views end to end, as QA uses them: a small production
+history made with `mpobench demo` on crafted assemblies (a pass, a fail and
+its passing retest, a broken fibre), then `cert`, `verify`, `yield`,
+`pareto`, `trend`, `report` and `export` as separate processes, checked
+against numbers worked out by hand and against the database itself."""
+
+import argparse
+import csv
+import io
+import json
+import os
+import shutil
+import sqlite3
+import stat
+import subprocess
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "clients"))
+from simbench import SimProcess  # noqa: E402
+
+from duts import dut  # noqa: E402
+
+MPOBENCH = None
+SOURCE = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+PART = "MPO12-SM-B-E"
+
+
+def run(*args, env=None, timeout=180, cwd=None):
+    return subprocess.run([MPOBENCH, "--log-level", "warn", *args], capture_output=True, text=True,
+                          timeout=timeout, env=env, cwd=cwd)
+
+
+class QaCommands(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory(prefix="mpobench-qa-e2e-")
+        cls.dir = cls.tmp.name
+        cls.db = os.path.join(cls.dir, "qa.db")
+        cls.certs = os.path.join(cls.dir, "certs")
+        high_mean = os.path.join(cls.dir, "high_mean.json")
+        with open(high_mean, "w") as f:
+            json.dump(dut(il=0.45), f)
+        data = os.path.join(SOURCE, "fixtures", "data")
+        history = [("QA-1", os.path.join(data, "elite_sm_12f_b.json")),
+                   ("QA-2", high_mean),
+                   ("QA-2", os.path.join(data, "elite_sm_12f_b.json")),
+                   ("QA-3", os.path.join(data, "broken_fibre_sm_12f_b.json"))]
+        for serial, assembly in history:
+            result = run("demo", "--dut", assembly, "--serial", serial, "--part", PART, "--db", cls.db,
+                         "--certs", cls.certs, "--time-scale", "0.005", "--json")
+            if result.returncode not in (0, 1):
+                raise RuntimeError(f"demo {serial}: exit {result.returncode}\n{result.stderr}")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def mpobench(self, *args, expect=0, **kwargs):
+        result = run(*args, **kwargs)
+        self.assertEqual(result.returncode, expect, f"{args}\n{result.stdout}\n{result.stderr}")
+        return result
+
+    def rows(self, sql, *params):
+        with sqlite3.connect(self.db) as connection:
+            return connection.execute(sql, params).fetchall()
+
+    def pdf_text(self, pdf):
+        subprocess.run(["qpdf", "--check", pdf], check=True, capture_output=True)
+        return subprocess.run(["pdftotext", "-layout", pdf, "-"], check=True, capture_output=True,
+                              text=True).stdout
+
+    def test_yield_pareto_and_trend_match_the_history(self):
+        document = json.loads(self.mpobench("yield", "--db", self.db, "--json").stdout)
+        total = document["total"]
+        # Four completed runs of three serials: QA-1 passes, QA-2 fails then
+        # passes on retest, QA-3 fails.
+        self.assertEqual((total["completed"], total["passed"], total["retests"]), (4, 2, 1))
+        self.assertEqual((total["first_tested"], total["first_passed"]), (3, 1))
+        self.assertEqual((total["final_tested"], total["final_passed"]), (3, 2))
+        self.assertAlmostEqual(total["first_pass_yield"], 1 / 3)
+        self.assertAlmostEqual(total["final_yield"], 2 / 3)
+        self.assertEqual(total["grades"], {"elite": 2, "standard": 0, "generic": 1, "fail": 1})
+        self.assertEqual(len(document["rows"]), 1)  # one day
+
+        by_grade = json.loads(self.mpobench("yield", "--db", self.db, "--by", "grade", "--json").stdout)
+        self.assertEqual({row["group"]: row["completed"] for row in by_grade["rows"]},
+                         {"elite": 2, "generic": 1, "fail": 1})
+        by_part = list(csv.DictReader(io.StringIO(
+            self.mpobench("yield", "--db", self.db, "--by", "part", "--csv").stdout)))
+        self.assertEqual([(row["group"], row["completed"]) for row in by_part], [(PART, "4")])
+        text = self.mpobench("yield", "--db", self.db).stdout
+        self.assertIn("FIRST-PASS", text)
+        self.assertIn("33.3 %", text)
+        none = json.loads(self.mpobench("yield", "--db", self.db, "--part", "NO-SUCH", "--json").stdout)
+        self.assertEqual((none["rows"], none["total"]["completed"]), ([], 0))
+
+        pareto = json.loads(self.mpobench("pareto", "--db", self.db, "--json").stdout)
+        self.assertEqual((pareto["completed_runs"], pareto["failed_runs"]), (4, 2))
+        causes = {row["item"]: row["count"] for row in pareto["by_cause"]}
+        self.assertEqual(causes.get("il"), 1, pareto)
+        self.assertEqual(causes.get("continuity"), 1, pareto)
+        self.assertAlmostEqual(pareto["by_cause"][-1]["cumulative"], 1.0)
+        self.assertIn("A:7", {row["item"] for row in pareto["by_position"]})
+
+        trend = json.loads(self.mpobench("trend", "--db", self.db, "--json").stdout)
+        self.assertEqual([series["wavelength_nm"] for series in trend["series"]], [1310, 1550])
+        for series in trend["series"]:
+            (point,) = series["points"]
+            count, mean = self.rows(
+                "SELECT COUNT(*), AVG(il_db) FROM measurements JOIN runs ON runs.id = run_id "
+                "WHERE runs.status = 'completed' AND cycle = 0 AND measurements.status = 'ok' "
+                "AND il_db IS NOT NULL "
+                "AND wavelength_nm = ?", series["wavelength_nm"])[0]
+            self.assertEqual(point["count"], count)
+            self.assertAlmostEqual(point["mean_db"], mean, places=9)
+            self.assertGreaterEqual(point["p97_db"], point["mean_db"])
+
+    def test_certificates_and_verify(self):
+        # demo --certs wrote one per completed run; the retest's replaced the first.
+        self.assertEqual(sorted(os.listdir(self.certs)), ["QA-1.pdf", "QA-2.pdf", "QA-3.pdf"])
+        out = os.path.join(self.dir, "QA-1.pdf")
+        self.mpobench("cert", "QA-1", "--db", self.db, "--out", out)
+        text = self.pdf_text(out)
+        self.assertIn("QA-1", text)
+        self.assertIn(PART, text)
+        (run_id,) = self.rows("SELECT runs.id FROM runs JOIN assemblies ON assemblies.id = assembly_id "
+                              "WHERE serial = 'QA-1'")[0]
+        (hash_,) = self.rows("SELECT sha256 FROM run_hashes WHERE run_id = ?", run_id)[0]
+        self.assertIn(hash_, text.replace("\n", "").replace(" ", ""))
+
+        verified = self.mpobench("verify", out, "--db", self.db)
+        self.assertIn("VERIFIED", verified.stdout)
+        self.assertIn("VERIFIED", self.mpobench("verify", hash_.upper(), "--db", self.db).stdout)
+        missing = self.mpobench("verify", "0" * 64, "--db", self.db, expect=1)
+        self.assertIn("NOT FOUND", missing.stdout)
+
+        # Someone edits a stored IL behind mpobench's back.
+        tampered = os.path.join(self.dir, "tampered.db")
+        with sqlite3.connect(self.db) as source, sqlite3.connect(tampered) as copy:
+            source.backup(copy)
+        with sqlite3.connect(tampered) as connection:
+            connection.execute("DROP TRIGGER measurements_never_change")
+            connection.execute("UPDATE measurements SET il_db = il_db - 0.1 WHERE run_id = ? AND fiber = 3",
+                               (run_id,))
+        altered = self.mpobench("verify", out, "--db", tampered, "--json", expect=1)
+        self.assertEqual(json.loads(altered.stdout)["record_matches"], False)
+
+        # The same run renders to the same bytes apart from the creation date.
+        again = os.path.join(self.dir, "QA-1-again.pdf")
+        self.mpobench("cert", "QA-1", "--db", self.db, "--out", again)
+        strip = lambda data: b"".join(line for line in data.split(b"\n") if b"/CreationDate" not in line)
+        with open(out, "rb") as a, open(again, "rb") as b:
+            self.assertEqual(strip(a.read()), strip(b.read()))
+
+        # A given run; the first run of QA-2, which did not pass.
+        first_qa2 = self.rows("SELECT runs.id FROM runs JOIN assemblies ON assemblies.id = assembly_id "
+                              "WHERE serial = 'QA-2' ORDER BY runs.id")[0][0]
+        failed = os.path.join(self.dir, "QA-2-first.pdf")
+        self.mpobench("cert", "QA-2", "--run", str(first_qa2), "--db", self.db, "--out", failed, "--paper",
+                      "letter")
+        self.assertIn("FAIL", self.pdf_text(failed))
+        self.mpobench("cert", "QA-1", "--run", str(first_qa2), "--db", self.db, "--out", failed, expect=2)
+        self.mpobench("cert", "NO-SUCH-SERIAL", "--db", self.db, expect=2)
+        self.mpobench("verify", os.path.join(self.dir, "missing.pdf"), "--db", self.db, expect=2)
+        not_ours = os.path.join(self.dir, "plain.pdf")
+        shutil.copy(os.path.join(SOURCE, "README.md"), not_ours)
+        self.mpobench("verify", not_ours, "--db", self.db, expect=2)
+
+        batch = os.path.join(self.dir, "batch")
+        self.mpobench("cert", "--part", PART, "--db", self.db, "--out", batch)
+        self.assertEqual(sorted(os.listdir(batch)), ["QA-1.pdf", "QA-2.pdf", "QA-3.pdf"])
+        self.mpobench("cert", "--part", PART, "--db", self.db, "--out", batch, "--from", "2026-02-30",
+                      expect=2)
+
+    def test_print_uses_lp_where_there_is_one(self):
+        bin_dir = os.path.join(self.dir, "fake-bin")
+        os.makedirs(bin_dir, exist_ok=True)
+        printed = os.path.join(self.dir, "printed.txt")
+        lp = os.path.join(bin_dir, "lp")
+        with open(lp, "w") as f:
+            f.write(f"#!/bin/sh\necho \"$@\" >> {printed}\n")
+        os.chmod(lp, os.stat(lp).st_mode | stat.S_IEXEC)
+        out = os.path.join(self.dir, "print-me.pdf")
+        env = dict(os.environ, PATH=bin_dir)
+        self.mpobench("cert", "QA-1", "--db", self.db, "--out", out, "--print", env=env)
+        with open(printed) as f:
+            self.assertIn(out, f.read())
+        no_lp = self.mpobench("cert", "QA-1", "--db", self.db, "--out", out, "--print",
+                              env=dict(os.environ, PATH=os.path.join(self.dir, "empty")), expect=2)
+        self.assertIn("lp", no_lp.stderr)
+        self.assertTrue(os.path.exists(out))
+
+    def test_report_and_exports(self):
+        report = os.path.join(self.dir, "report")
+        files = self.mpobench("report", "--db", self.db, "--out", report).stdout.split()
+        self.assertEqual(os.path.basename(files[0]), "report.pdf")
+        self.assertTrue(any(name.endswith(".png") for name in files))
+        text = self.pdf_text(files[0])
+        self.assertIn("1310", text)
+
+        exported = os.path.join(self.dir, "export.json")
+        self.mpobench("export", "--format", "json", "--db", self.db, "--out", exported)
+        with open(exported) as f:
+            document = json.load(f)
+        self.assertEqual(len(document["runs"]), self.rows("SELECT COUNT(*) FROM runs")[0][0])
+        self.assertEqual(len(document["measurements"]), self.rows("SELECT COUNT(*) FROM measurements")[0][0])
+        self.assertEqual(len(document["failures"]), self.rows("SELECT COUNT(*) FROM failures")[0][0])
+
+        csv_dir = os.path.join(self.dir, "csv")
+        self.mpobench("export", "--format", "csv", "--db", self.db, "--out", csv_dir)
+        self.assertEqual(sorted(os.listdir(csv_dir)), ["failures.csv", "measurements.csv", "runs.csv"])
+        runs_csv = self.mpobench("export", "--format", "csv", "--table", "runs", "--db", self.db).stdout
+        self.assertEqual([row["serial"] for row in csv.DictReader(io.StringIO(runs_csv))],
+                         ["QA-1", "QA-2", "QA-2", "QA-3"])
+
+        workbook = os.path.join(self.dir, "export.xlsx")
+        self.mpobench("export", "--format", "xlsx", "--db", self.db, "--out", workbook)
+        sheets = subprocess.run(["/usr/bin/python3", "-c",
+                                 "import openpyxl,sys; print(openpyxl.load_workbook(sys.argv[1]).sheetnames)",
+                                 workbook], check=True, capture_output=True, text=True).stdout
+        self.assertIn("measurements", sheets)
+
+    def test_bad_flags_are_usage_errors(self):
+        self.mpobench("yield", "--db", self.db, "--from", "2026-13-01", expect=2)
+        self.mpobench("yield", "--db", self.db, "--from", "2026-11-24", "--to", "2026-11-01", expect=2)
+        self.mpobench("yield", "--db", self.db, "--by", "month", expect=2)
+        self.mpobench("trend", "--db", self.db, "--by", "part", expect=2)
+        self.mpobench("export", "--format", "pdf", "--db", self.db, expect=2)
+        self.mpobench("export", "--format", "xlsx", "--db", self.db, expect=2)
+        self.mpobench("export", "--format", "csv", "--db", self.db, expect=2)
+        self.mpobench("report", "--db", self.db, expect=2)
+        self.mpobench("cert", "--db", self.db, expect=2)
+
+
+class TestWithCertificate(unittest.TestCase):
+    def test_test_writes_its_certificate(self):
+        with tempfile.TemporaryDirectory(prefix="mpobench-qa-e2e-") as tmp:
+            with SimProcess(MPOBENCH, "--dut", os.path.join(SOURCE, "fixtures", "data", "elite_sm_12f_b.json"),
+                            time_scale="0.005") as sim:
+                db = os.path.join(tmp, "runs.db")
+                reference = run("reference", "--station", sim.station_path, "--db", db, "--mode", "SM")
+                self.assertEqual(reference.returncode, 0, reference.stderr)
+                cert = os.path.join(tmp, "SN-CERT.pdf")
+                result = run("test", "--station", sim.station_path, "--part", PART, "--serial", "SN-CERT",
+                             "--db", db, "--cert", cert, "--json")
+                self.assertEqual(result.returncode, 0, result.stderr)
+                self.assertEqual(json.loads(result.stdout)["certificate"], cert)
+                text = subprocess.run(["pdftotext", cert, "-"], check=True, capture_output=True,
+                                      text=True).stdout
+                self.assertIn("SN-CERT", text)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--mpobench", required=True)
+    args, rest = parser.parse_known_args()
+    MPOBENCH = args.mpobench
+    result = unittest.main(argv=[sys.argv[0], "-v", *rest], exit=False).result
+    sys.exit(0 if result.wasSuccessful() else 1)
