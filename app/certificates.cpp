@@ -76,6 +76,21 @@ void write_run_certificate(const db::Repository& repository, std::int64_t run_id
                         out.string());
 }
 
+void check_certificate_destination(const std::filesystem::path& out) {
+    std::error_code error;
+    if (std::filesystem::is_directory(out, error)) {
+        throw UsageError(
+            fmt::format("certificate {}: is a directory; give a file name", out.string()));
+    }
+    const std::filesystem::path directory =
+        out.parent_path().empty() ? std::filesystem::path(".") : out.parent_path();
+    if (!std::filesystem::is_directory(directory, error) ||
+        ::access(directory.c_str(), W_OK) != 0) {
+        throw UsageError(
+            fmt::format("certificate {}: cannot write in {}", out.string(), directory.string()));
+    }
+}
+
 std::string certificate_file_name(const std::string& serial) {
     std::string name;
     for (const char c : serial) {
@@ -114,30 +129,33 @@ std::optional<std::filesystem::path> find_in_path(const std::string& program) {
 
 }  // namespace
 
-void print_certificate(const std::filesystem::path& pdf) {
+std::filesystem::path find_printer() {
     const auto lp = find_in_path("lp");
     if (!lp) {
-        throw UsageError(fmt::format(
-            "cannot print {}: this machine has no `lp` (install the CUPS client, package "
-            "cups-client, and set up a printer); the certificate is written",
-            pdf.string()));
+        throw UsageError(
+            "cannot print: this machine has no `lp` on PATH (install the CUPS client, package "
+            "cups-client, and set up a printer), or leave out --print");
     }
+    return *lp;
+}
+
+void print_certificate(const std::filesystem::path& lp, const std::filesystem::path& pdf) {
     // fork/exec rather than a shell: the file name is never interpreted.
     const pid_t child = ::fork();
     if (child < 0) {
         throw reports::ReportError(fmt::format("cannot print {}: fork failed", pdf.string()));
     }
     if (child == 0) {
-        ::execl(lp->c_str(), "lp", "--", pdf.c_str(), static_cast<char*>(nullptr));
+        ::execl(lp.c_str(), "lp", "--", pdf.c_str(), static_cast<char*>(nullptr));
         ::_exit(127);
     }
     int status = 0;
     if (::waitpid(child, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
         throw reports::ReportError(fmt::format("printing {} failed: {} exited with status {}",
-                                               pdf.string(), lp->string(),
+                                               pdf.string(), lp.string(),
                                                WIFEXITED(status) ? WEXITSTATUS(status) : -1));
     }
-    logger("app")->info("certificate {} sent to the printer with {}", pdf.string(), lp->string());
+    logger("app")->info("certificate {} sent to the printer with {}", pdf.string(), lp.string());
 }
 
 }  // namespace mpobench::app

@@ -26,11 +26,20 @@ void write_run_certificate(const db::Repository& repository, std::int64_t run_id
                            const reports::Site& site, reports::Paper paper,
                            const std::filesystem::path& out);
 
+// Checked before a test begins, so a test never ends with its certificate
+// unwritable: `out` is not a directory and its directory exists and is
+// writable. Throws UsageError.
+void check_certificate_destination(const std::filesystem::path& out);
+
 // "<serial>.pdf" with characters a file system may not take replaced by '_'.
 std::string certificate_file_name(const std::string& serial);
 
-// Sends a PDF to the default printer with `lp`. Throws UsageError when the
-// machine has no `lp` (no CUPS client), reports::ReportError when lp fails.
-void print_certificate(const std::filesystem::path& pdf);
+// The `lp` command on PATH. Throws UsageError when the machine has none (no
+// CUPS client): checked before anything is written.
+std::filesystem::path find_printer();
+
+// Sends a PDF to the default printer with `lp` (from find_printer).
+// Throws reports::ReportError when lp fails.
+void print_certificate(const std::filesystem::path& lp, const std::filesystem::path& pdf);
 
 }  // namespace mpobench::app

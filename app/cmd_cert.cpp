@@ -12,6 +12,7 @@
 #include "app/commands.hpp"
 #include "app/guarded.hpp"
 #include "app/qa_options.hpp"
+#include "app/run_json.hpp"
 #include "app/test_flow.hpp"
 
 namespace mpobench::app {
@@ -38,8 +39,26 @@ reports::Paper paper_option(const std::string& text, const reports::Site& site) 
     return *paper;
 }
 
-int run_single_certificate(const CertOptions& options, const db::Repository& repository,
-                           const reports::Site& site, reports::Paper paper) {
+// What a run of `cert` needs besides the options: where the certificates
+// come from and how they look and are printed.
+struct CertContext {
+    const db::Repository& repository;
+    const reports::Site& site;
+    reports::Paper paper;
+    std::optional<std::filesystem::path> printer;  // lp, when --print
+};
+
+void write_and_print(const CertContext& context, std::int64_t run_id,
+                     const std::filesystem::path& out) {
+    write_run_certificate(context.repository, run_id, context.site, context.paper, out);
+    fmt::print("{}\n", out.string());
+    if (context.printer) {
+        print_certificate(*context.printer, out);
+    }
+}
+
+int run_single_certificate(const CertOptions& options, const CertContext& context) {
+    const db::Repository& repository = context.repository;
     std::int64_t run_id = options.run_id;
     if (run_id == 0) {
         const auto latest = latest_completed_run(repository, options.serial);
@@ -60,16 +79,11 @@ int run_single_certificate(const CertOptions& options, const db::Repository& rep
     const std::filesystem::path out =
         options.out.empty() ? std::filesystem::path(certificate_file_name(options.serial))
                             : options.out;
-    write_run_certificate(repository, run_id, site, paper, out);
-    fmt::print("{}\n", out.string());
-    if (options.print) {
-        print_certificate(out);
-    }
+    write_and_print(context, run_id, out);
     return static_cast<int>(kPassed);
 }
 
-int run_batch_certificates(const CertOptions& options, const db::Repository& repository,
-                           const reports::Site& site, reports::Paper paper) {
+int run_batch_certificates(const CertOptions& options, const CertContext& context) {
     if (options.out.empty()) {
         throw UsageError("a batch (--part) needs --out DIR for its certificates");
     }
@@ -77,7 +91,7 @@ int run_batch_certificates(const CertOptions& options, const db::Repository& rep
     filter.status = RunStatus::Completed;
     // The latest completed run of each serial in the range.
     std::map<std::string, std::int64_t> latest;
-    for (const auto& run : repository.find_runs(filter)) {
+    for (const auto& run : context.repository.find_runs(filter)) {
         latest[run.serial] = run.id;
     }
     std::error_code error;
@@ -86,13 +100,18 @@ int run_batch_certificates(const CertOptions& options, const db::Repository& rep
         throw reports::ReportError(
             fmt::format("cannot create {}: {}", options.out.string(), error.message()));
     }
+    // Serials that differ only in characters a file name cannot hold
+    // ("SN/1", "SN_1") get the run id in their names instead of overwriting.
+    std::map<std::string, int> name_uses;
     for (const auto& [serial, run_id] : latest) {
-        const auto out = options.out / certificate_file_name(serial);
-        write_run_certificate(repository, run_id, site, paper, out);
-        fmt::print("{}\n", out.string());
-        if (options.print) {
-            print_certificate(out);
+        ++name_uses[certificate_file_name(serial)];
+    }
+    for (const auto& [serial, run_id] : latest) {
+        std::string name = certificate_file_name(serial);
+        if (name_uses[name] > 1) {
+            name = fmt::format("{}-run{}.pdf", name.substr(0, name.size() - 4), run_id);
         }
+        write_and_print(context, run_id, options.out / name);
     }
     fmt::print(stderr, "{} certificate(s) of {} written to {}\n", latest.size(),
                options.batch.describe(), options.out.string());
@@ -110,11 +129,17 @@ int run_cert(const CertOptions& options) {
         if (batch && options.run_id != 0) {
             throw UsageError("--run picks one run of one serial; it does not go with --part");
         }
+        if (!batch && (!options.batch.from_day.empty() || !options.batch.to_day.empty())) {
+            throw UsageError(
+                "--from and --to select a batch with --part; a serial's "
+                "certificate is of its latest completed run, or --run ID");
+        }
         const reports::Site site = load_site_option(options.site);
-        const reports::Paper paper = paper_option(options.paper, site);
-        db::Repository repository(database_path(options.batch.db));
-        return batch ? run_batch_certificates(options, repository, site, paper)
-                     : run_single_certificate(options, repository, site, paper);
+        const db::Repository repository(existing_database_path(options.batch.db));
+        const CertContext context{repository, site, paper_option(options.paper, site),
+                                  options.print ? std::optional(find_printer()) : std::nullopt};
+        return batch ? run_batch_certificates(options, context)
+                     : run_single_certificate(options, context);
     });
 }
 
@@ -150,7 +175,7 @@ int run_verify(const VerifyOptions& options) {
             }
             hash = *found;
         }
-        db::Repository repository(database_path(options.db));
+        db::Repository repository(existing_database_path(options.db));
         const auto check = repository.find_record(hash);
         const bool verified = check && check->record_matches;
         if (options.json) {
@@ -160,7 +185,7 @@ int run_verify(const VerifyOptions& options) {
                 out["serial"] = check->serial;
                 out["record_matches"] = check->record_matches;
             }
-            fmt::print("{}\n", out.dump());
+            fmt::print("{}\n", json_text(out));
         } else if (!check) {
             fmt::print("NOT FOUND: {} holds no record with hash {}\n",
                        database_path(options.db).string(), hash);

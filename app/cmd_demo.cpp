@@ -143,6 +143,7 @@ int run_demo(DemoOptions options) {
                 throw reports::ReportError(fmt::format(
                     "cannot create {}: {}", options.certs_dir.string(), error.message()));
             }
+            check_certificate_destination(options.certs_dir / "certificate.pdf");
         }
         db::Repository repository(database_path(options.db));
         fixtures::SimBench bench(sim);
@@ -167,6 +168,7 @@ int run_demo(DemoOptions options) {
         std::mt19937_64 pick(sim.random_seed.value_or(0));
         YieldSummary summary;
         int worst_exit = kPassed;
+        int certificates_failed = 0;
         for (int index = 1; index <= options.count; ++index) {
             const Part& part = *candidates[std::uniform_int_distribution<std::size_t>(
                 0, candidates.size() - 1)(pick)];
@@ -197,7 +199,7 @@ int run_demo(DemoOptions options) {
                 if (certificate) {
                     result["certificate"] = certificate->string();
                 }
-                fmt::print("{}\n", result.dump());
+                fmt::print("{}\n", json_text(result));
             } else {
                 fmt::print("{}\n", result_summary(outcome.run));
                 if (certificate) {
@@ -208,6 +210,11 @@ int run_demo(DemoOptions options) {
         }
         fmt::print(options.json ? stderr : stdout, "{}\ndatabase: {}\n", summary.text(),
                    database_path(options.db).string());
+        if (certificates_failed > 0) {
+            fmt::print(stderr, "mpobench demo: {} certificate(s) not written\n",
+                       certificates_failed);
+            return static_cast<int>(kBadInput);
+        }
         return worst_exit;
     });
 }

@@ -49,7 +49,7 @@ int run_export(const ExportOptions& options) {
             throw UsageError("--table picks one CSV table; XLSX and JSON hold all three");
         }
         const db::RunFilter filter = options.filter.run_filter(!options.include_repeatability);
-        db::Repository repository(database_path(options.filter.db));
+        db::Repository repository(existing_database_path(options.filter.db));
         reports::ExportCounts counts;
         if (options.out.empty()) {
             if (*format == reports::ExportFormat::Xlsx) {

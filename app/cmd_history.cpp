@@ -20,7 +20,7 @@ struct HistoryOptions {
 
 int run_history(const HistoryOptions& options) {
     return guarded("history", [&] {
-        db::Repository repository(database_path(options.db));
+        db::Repository repository(existing_database_path(options.db));
         const auto runs = repository.history(options.serial);
         if (options.json) {
             auto out = nlohmann::json::array();
@@ -39,7 +39,7 @@ int run_history(const HistoryOptions& options) {
                      {"operator", run.operator_name},
                      {"started_at", iso_utc(run.started_at)}});
             }
-            fmt::print("{}\n", out.dump());
+            fmt::print("{}\n", json_text(out));
             return static_cast<int>(kPassed);
         }
         if (runs.empty()) {

@@ -12,6 +12,7 @@
 #include "acquisition/station.hpp"
 #include "app/commands.hpp"
 #include "app/exit_codes.hpp"
+#include "app/run_json.hpp"
 #include "drivers/errors.hpp"
 #include "drivers/registry.hpp"
 #include "vocabulary/logger.hpp"
@@ -159,7 +160,7 @@ int run_identify(const IdentifyOptions& options) {
                            {"status", status_text(row.status)},
                            {"problem", row.problem}});
         }
-        fmt::print("{}\n", out.dump());
+        fmt::print("{}\n", json_text(out));
         return code;
     }
 

@@ -10,6 +10,7 @@
 #include "app/commands.hpp"
 #include "app/guarded.hpp"
 #include "app/qa_options.hpp"
+#include "app/run_json.hpp"
 #include "app/test_flow.hpp"
 #include "reports/qa_report.hpp"
 
@@ -126,7 +127,7 @@ void print_grade_mix(const std::vector<analysis::YieldRow>& rows, const analysis
                                        {"completed", row.counts.completed},
                                        {"share", optional_number(share(row))}});
             }
-            fmt::print("{}\n", out.dump());
+            fmt::print("{}\n", json_text(out));
             break;
         }
         case OutputFormat::Csv:
@@ -151,7 +152,7 @@ int run_yield(const QaCommandOptions& options) {
     return guarded("yield", [&] {
         const auto grouping = grouping_option(options.by, analysis::Grouping::Day);
         const db::QaFilter filter = options.filter.qa_filter();
-        db::Repository repository(database_path(options.filter.db));
+        db::Repository repository(existing_database_path(options.filter.db));
         const auto buckets = repository.yield_buckets(filter);
         const auto rows = analysis::group_yield(buckets, grouping);
         const auto totals = analysis::group_yield(buckets, analysis::Grouping::Total);
@@ -171,7 +172,7 @@ int run_yield(const QaCommandOptions& options) {
                 for (const auto& row : rows) {
                     out["rows"].push_back(yield_json(row));
                 }
-                fmt::print("{}\n", out.dump());
+                fmt::print("{}\n", json_text(out));
                 break;
             }
             case OutputFormat::Csv: {
@@ -243,7 +244,7 @@ analysis::Pareto load_pareto(const db::Repository& repository, const db::QaFilte
 int run_pareto(const QaCommandOptions& options) {
     return guarded("pareto", [&] {
         const db::QaFilter filter = options.filter.qa_filter();
-        db::Repository repository(database_path(options.filter.db));
+        db::Repository repository(existing_database_path(options.filter.db));
         const auto pareto = load_pareto(repository, filter);
         const std::array<std::pair<const char*, const std::vector<analysis::ParetoRow>*>, 3> tables{
             {{"cause", &pareto.by_cause},
@@ -251,13 +252,13 @@ int run_pareto(const QaCommandOptions& options) {
              {"wavelength", &pareto.by_wavelength}}};
         switch (options.format()) {
             case OutputFormat::Json:
-                fmt::print("{}\n", json{{"scope", options.filter.describe()},
-                                        {"completed_runs", pareto.completed_runs},
-                                        {"failed_runs", pareto.failed_runs},
-                                        {"by_cause", pareto_rows_json(pareto.by_cause)},
-                                        {"by_position", pareto_rows_json(pareto.by_position)},
-                                        {"by_wavelength", pareto_rows_json(pareto.by_wavelength)}}
-                                       .dump());
+                fmt::print("{}\n",
+                           json_text({{"scope", options.filter.describe()},
+                                      {"completed_runs", pareto.completed_runs},
+                                      {"failed_runs", pareto.failed_runs},
+                                      {"by_cause", pareto_rows_json(pareto.by_cause)},
+                                      {"by_position", pareto_rows_json(pareto.by_position)},
+                                      {"by_wavelength", pareto_rows_json(pareto.by_wavelength)}}));
                 break;
             case OutputFormat::Csv:
                 fmt::print("table,item,count,share,cumulative\n");
@@ -313,7 +314,7 @@ int run_trend(const QaCommandOptions& options) {
     return guarded("trend", [&] {
         const auto period = period_option(options.by);
         const db::QaFilter filter = options.filter.qa_filter();
-        db::Repository repository(database_path(options.filter.db));
+        db::Repository repository(existing_database_path(options.filter.db));
         const auto series = analysis::il_trend(repository.il_buckets(filter), period);
         switch (options.format()) {
             case OutputFormat::Json: {
@@ -341,7 +342,7 @@ int run_trend(const QaCommandOptions& options) {
                                              {"lcl_db", s.lcl_db},
                                              {"points", points}});
                 }
-                fmt::print("{}\n", out.dump());
+                fmt::print("{}\n", json_text(out));
                 break;
             }
             case OutputFormat::Csv:
@@ -395,7 +396,7 @@ int run_report(const QaCommandOptions& options) {
         const auto period = period_option(options.by);
         const db::QaFilter filter = options.filter.qa_filter();
         const reports::Site site = load_site_option(options.site);
-        db::Repository repository(database_path(options.filter.db));
+        db::Repository repository(existing_database_path(options.filter.db));
         const auto yield = repository.yield_buckets(filter);
 
         reports::QaReportInput input;

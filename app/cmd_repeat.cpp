@@ -90,7 +90,7 @@ int run_repeat(const RepeatOptions& options) {
                                 {"sigma_db", s.sigma_db}});
             }
             out["repeatability"] = rows;
-            fmt::print("{}\n", out.dump());
+            fmt::print("{}\n", json_text(out));
         } else {
             std::sort(stats.begin(), stats.end(),
                       [](const auto& a, const auto& b) { return a.range_db > b.range_db; });

@@ -34,6 +34,7 @@ int run_test_command(const TestCommandOptions& options) {
         std::optional<reports::Site> site;
         if (!options.certificate.empty()) {
             site = load_site_option(options.site);
+            check_certificate_destination(options.certificate);
         }
         db::Repository repository(database_path(options.db));
         const Reference reference = usable_reference(repository, station, part);
@@ -44,22 +45,37 @@ int run_test_command(const TestCommandOptions& options) {
         const auto outcome =
             run_test(environment, options.serial, part, session.operator_name, progress.callback());
         progress.clear();
+        // The result is stored and shown whatever becomes of the certificate;
+        // a certificate that cannot be written is reported after it (exit 2).
+        std::optional<std::string> certificate_error;
         const bool certify = site && outcome.run.status == RunStatus::Completed;
         if (certify) {
-            write_run_certificate(repository, outcome.run.id, *site, site->paper,
-                                  options.certificate);
+            try {
+                write_run_certificate(repository, outcome.run.id, *site, site->paper,
+                                      options.certificate);
+            } catch (const reports::ReportError& error) {
+                certificate_error = error.what();
+            }
         }
+        const bool certified = certify && !certificate_error;
         if (options.json) {
             auto result = run_to_json(outcome.run);
-            if (certify) {
+            if (certified) {
                 result["certificate"] = options.certificate.string();
             }
-            fmt::print("{}\n", result.dump());
+            fmt::print("{}\n", json_text(result));
         } else {
             fmt::print("{}\n", result_summary(outcome.run));
-            if (certify) {
+            if (certified) {
                 fmt::print("certificate: {}\n", options.certificate.string());
             }
+        }
+        if (certificate_error) {
+            fmt::print(stderr,
+                       "mpobench test: run {} is stored, but its certificate was not "
+                       "written: {}\n",
+                       outcome.run.id, *certificate_error);
+            return static_cast<int>(kBadInput);
         }
         return outcome.exit_code;
     });

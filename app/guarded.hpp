@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <filesystem>
 #include <stdexcept>
 #include <string_view>
 
@@ -54,6 +55,8 @@ int guarded(std::string_view command, Body body) {
     } catch (const reports::SiteError& error) {
         return fail(kBadInput, error.what());
     } catch (const reports::ReportError& error) {
+        return fail(kBadInput, error.what());
+    } catch (const std::filesystem::filesystem_error& error) {
         return fail(kBadInput, error.what());
     } catch (const acquisition::Refused& error) {
         return fail(kRefused, error.what());

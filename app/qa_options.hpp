@@ -1,7 +1,7 @@
 #pragma once
-// The filters every QA command takes (yield, pareto, trend, report, export,
-// cert --part): --from/--to as local calendar days, --part, --station,
-// --operator, --db.
+// The filters of the QA commands (yield, pareto, trend, report, export):
+// --from/--to as local calendar days, --part, --station, --operator, --db.
+// A certificate batch (cert --part) takes --part, --from and --to.
 
 #include <CLI/CLI.hpp>
 

@@ -95,4 +95,8 @@ nlohmann::json run_to_json(const RunRecord& run) {
     return out;
 }
 
+std::string json_text(const nlohmann::json& value) {
+    return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 }  // namespace mpobench::app

@@ -8,6 +8,9 @@
 namespace mpobench::app {
 
 nlohmann::json run_to_json(const RunRecord& run);
+// One line of JSON. Text that is not UTF-8 (a serial typed on a misconfigured
+// scanner) is written with U+FFFD instead of aborting the command.
+std::string json_text(const nlohmann::json& value);
 std::string iso_utc(TimePoint time);
 
 }  // namespace mpobench::app

@@ -22,6 +22,16 @@ std::filesystem::path database_path(const std::filesystem::path& option) {
     return "mpobench.db";
 }
 
+std::filesystem::path existing_database_path(const std::filesystem::path& option) {
+    auto path = database_path(option);
+    std::error_code error;
+    if (!std::filesystem::is_regular_file(path, error)) {
+        throw db::DatabaseError(fmt::format(
+            "{}: no database there (give --db PATH or set MPOBENCH_DB)", path.string()));
+    }
+    return path;
+}
+
 analysis::LimitSet load_limits(const std::filesystem::path& option) {
     if (option.empty())
         return analysis::default_limit_set();

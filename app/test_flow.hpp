@@ -17,6 +17,11 @@ namespace mpobench::app {
 // --db, else $MPOBENCH_DB, else ./mpobench.db.
 std::filesystem::path database_path(const std::filesystem::path& option);
 
+// database_path, for commands that only read records: a database that does
+// not exist is a usage error (a typo must not answer "no runs" from a new,
+// empty file). Throws db::DatabaseError.
+std::filesystem::path existing_database_path(const std::filesystem::path& option);
+
 // --limits FILE parsed, or the default set. Throws analysis::LimitSetError.
 analysis::LimitSet load_limits(const std::filesystem::path& option);
 

@@ -232,6 +232,15 @@ class QaCommands(unittest.TestCase):
         self.mpobench("export", "--format", "csv", "--db", self.db, expect=2)
         self.mpobench("report", "--db", self.db, expect=2)
         self.mpobench("cert", "--db", self.db, expect=2)
+        self.mpobench("cert", "QA-1", "--from", "2026-01-01", "--db", self.db, expect=2)
+        # Read-only commands never create a database from a mistyped path.
+        missing = os.path.join(self.dir, "typo.db")
+        for command in (("yield",), ("pareto",), ("trend",), ("history", "QA-1"), ("cert", "QA-1"),
+                        ("export", "--format", "json"), ("verify", "0" * 64)):
+            self.mpobench(*command, "--db", missing, expect=2)
+        self.assertFalse(os.path.exists(missing))
+        # Text that is not UTF-8 is replaced in JSON, not fatal.
+        self.mpobench("yield", "--db", self.db, "--part", "\udcff", "--json")
 
 
 class TestWithCertificate(unittest.TestCase):
@@ -250,6 +259,12 @@ class TestWithCertificate(unittest.TestCase):
                 text = subprocess.run(["pdftotext", cert, "-"], check=True, capture_output=True,
                                       text=True).stdout
                 self.assertIn("SN-CERT", text)
+                # A certificate that could not be written is refused before the test runs.
+                refused = run("test", "--station", sim.station_path, "--part", PART, "--serial", "SN-CERT2",
+                              "--db", db, "--cert", os.path.join(tmp, "no-such-dir", "x.pdf"))
+                self.assertEqual(refused.returncode, 2, refused.stderr)
+                history = run("history", "SN-CERT2", "--db", db, "--json")
+                self.assertEqual(json.loads(history.stdout), [])
 
 
 if __name__ == "__main__":
