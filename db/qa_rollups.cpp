@@ -107,6 +107,26 @@ analysis::IlHistogram decode_histogram(const Connection& connection, std::string
     }
 }
 
+// The buckets of one rollup table that the filter selects, in key order:
+// the key from the key columns, the rest by `read_columns` from `columns`
+// (column 4 on).
+template <typename Bucket, typename ReadColumns>
+std::vector<Bucket> read_buckets(Connection& connection, const QaFilter& filter,
+                                 std::string_view table, std::string_view columns,
+                                 std::string_view more_key_columns, const std::string& what,
+                                 ReadColumns read_columns) {
+    const BucketFilter conditions(connection, filter);
+    Query query(connection, conditions.select(table, columns, more_key_columns), what);
+    conditions.bind(query);
+    std::vector<Bucket> buckets;
+    while (query.step()) {
+        auto& bucket = buckets.emplace_back();
+        bucket.key = key_from(query);
+        read_columns(query, bucket);
+    }
+    return buckets;
+}
+
 }  // namespace
 
 // ---- Collecting changes
@@ -374,8 +394,6 @@ void RollupChanges::flush_il() {
         const std::string what =
             fmt::format("updating the IL rollup of {} at {} nm", place.day, wavelength_nm);
         // A histogram cannot be added up in SQL: read, merge, write back.
-        // sqlite::Query binds and reads bytes as text; the CAST stores them
-        // as the BLOB they are.
         IlStats merged;
         {
             Query stored_row(connection_,
@@ -395,7 +413,7 @@ void RollupChanges::flush_il() {
                 merged.min_db = stored_row.real(3);
                 merged.max_db = stored_row.real(4);
                 merged.histogram = decode_histogram(
-                    connection_, stored_row.text(5),
+                    connection_, stored_row.blob(5),
                     {place.day, place.part_number, place.station, place.operator_name},
                     wavelength_nm);
             }
@@ -404,7 +422,7 @@ void RollupChanges::flush_il() {
         Query upsert(connection_, R"sql(
 INSERT INTO qa_il (day, part_number, station, operator, wavelength_nm, readings, sum_db,
                    sum_squares_db, min_db, max_db, histogram)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS BLOB))
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (day, part_number, station, operator, wavelength_nm) DO UPDATE SET
     readings = excluded.readings, sum_db = excluded.sum_db,
     sum_squares_db = excluded.sum_squares_db, min_db = excluded.min_db, max_db = excluded.max_db,
@@ -421,7 +439,7 @@ ON CONFLICT (day, part_number, station, operator, wavelength_nm) DO UPDATE SET
             .bind(merged.sum_squares_db)
             .bind(merged.min_db)
             .bind(merged.max_db)
-            .bind(merged.histogram.encode())
+            .bind_blob(merged.histogram.encode())
             .run();
     }
     il_.clear();
@@ -569,97 +587,69 @@ ORDER BY failures.run_id, failures.id
 // ---- Queries
 
 std::vector<analysis::YieldBucket> yield_buckets(Connection& connection, const QaFilter& filter) {
-    const BucketFilter conditions(connection, filter);
-    Query query(connection,
-                conditions.select("qa_yield",
-                                  "completed, passed, aborted, interrupted, first_tested, "
-                                  "first_passed, final_tested, final_passed, grade_fail, "
-                                  "grade_generic, grade_standard, grade_elite",
-                                  ""),
-                "reading the yield rollups");
-    conditions.bind(query);
-    std::vector<analysis::YieldBucket> buckets;
-    while (query.step()) {
-        auto& bucket = buckets.emplace_back();
-        bucket.key = key_from(query);
-        auto& counts = bucket.counts;
-        counts.completed = query.integer(4);
-        counts.passed = query.integer(5);
-        counts.aborted = query.integer(6);
-        counts.interrupted = query.integer(7);
-        counts.first_tested = query.integer(8);
-        counts.first_passed = query.integer(9);
-        counts.final_tested = query.integer(10);
-        counts.final_passed = query.integer(11);
-        for (std::size_t grade = 0; grade < counts.grades.size(); ++grade) {
-            counts.grades[grade] = query.integer(12 + static_cast<int>(grade));
-        }
-    }
-    return buckets;
+    return read_buckets<analysis::YieldBucket>(
+        connection, filter, "qa_yield",
+        "completed, passed, aborted, interrupted, first_tested, first_passed, final_tested, "
+        "final_passed, grade_fail, grade_generic, grade_standard, grade_elite",
+        "", "reading the yield rollups", [](const Query& row, analysis::YieldBucket& bucket) {
+            auto& counts = bucket.counts;
+            counts.completed = row.integer(4);
+            counts.passed = row.integer(5);
+            counts.aborted = row.integer(6);
+            counts.interrupted = row.integer(7);
+            counts.first_tested = row.integer(8);
+            counts.first_passed = row.integer(9);
+            counts.final_tested = row.integer(10);
+            counts.final_passed = row.integer(11);
+            for (std::size_t grade = 0; grade < counts.grades.size(); ++grade) {
+                counts.grades[grade] = row.integer(12 + static_cast<int>(grade));
+            }
+        });
 }
 
 std::vector<analysis::CauseBucket> cause_buckets(Connection& connection, const QaFilter& filter) {
-    const BucketFilter conditions(connection, filter);
-    Query query(connection, conditions.select("qa_causes", "cause, runs", ", cause"),
-                "reading the cause rollups");
-    conditions.bind(query);
-    std::vector<analysis::CauseBucket> buckets;
-    while (query.step()) {
-        buckets.push_back({key_from(query), query.text(4), query.integer(5)});
-    }
-    return buckets;
+    return read_buckets<analysis::CauseBucket>(connection, filter, "qa_causes", "cause, runs",
+                                               ", cause", "reading the cause rollups",
+                                               [](const Query& row, analysis::CauseBucket& bucket) {
+                                                   bucket.cause = row.text(4);
+                                                   bucket.runs = row.integer(5);
+                                               });
 }
 
 std::vector<analysis::FailureBucket> failure_buckets(Connection& connection,
                                                      const QaFilter& filter) {
-    const BucketFilter conditions(connection, filter);
     const std::string what = "reading the failure rollups";
-    Query query(
-        connection,
-        conditions.select("qa_failures", "cause, launched_end, fiber, wavelength_nm, failures",
-                          ", cause, launched_end, fiber, wavelength_nm"),
-        what);
-    conditions.bind(query);
     const Origin origin{connection.path(), what};
-    std::vector<analysis::FailureBucket> buckets;
-    while (query.step()) {
-        auto& bucket = buckets.emplace_back();
-        bucket.key = key_from(query);
-        bucket.cause = query.text(4);
-        const std::string end = query.text(5);
-        if (!end.empty()) {
-            bucket.end = end_from(origin, "failure end", end);
-        }
-        bucket.fiber = query.int32(6);
-        bucket.wavelength_nm = query.int32(7);
-        bucket.failures = query.integer(8);
-    }
-    return buckets;
+    return read_buckets<analysis::FailureBucket>(
+        connection, filter, "qa_failures", "cause, launched_end, fiber, wavelength_nm, failures",
+        ", cause, launched_end, fiber, wavelength_nm", what,
+        [&origin](const Query& row, analysis::FailureBucket& bucket) {
+            bucket.cause = row.text(4);
+            const std::string end = row.text(5);
+            if (!end.empty()) {
+                bucket.end = end_from(origin, "failure end", end);
+            }
+            bucket.fiber = row.int32(6);
+            bucket.wavelength_nm = row.int32(7);
+            bucket.failures = row.integer(8);
+        });
 }
 
 std::vector<analysis::IlBucket> il_buckets(Connection& connection, const QaFilter& filter) {
-    const BucketFilter conditions(connection, filter);
-    Query query(connection,
-                conditions.select("qa_il",
-                                  "wavelength_nm, readings, sum_db, sum_squares_db, min_db, "
-                                  "max_db, histogram",
-                                  ", wavelength_nm"),
-                "reading the IL rollups");
-    conditions.bind(query);
-    std::vector<analysis::IlBucket> buckets;
-    while (query.step()) {
-        auto& bucket = buckets.emplace_back();
-        bucket.key = key_from(query);
-        bucket.wavelength_nm = query.int32(4);
-        bucket.count = query.integer(5);
-        bucket.sum_db = query.real(6);
-        bucket.sum_squares_db = query.real(7);
-        bucket.min_db = query.real(8);
-        bucket.max_db = query.real(9);
-        bucket.histogram =
-            decode_histogram(connection, query.text(10), bucket.key, bucket.wavelength_nm);
-    }
-    return buckets;
+    return read_buckets<analysis::IlBucket>(
+        connection, filter, "qa_il",
+        "wavelength_nm, readings, sum_db, sum_squares_db, min_db, max_db, histogram",
+        ", wavelength_nm", "reading the IL rollups",
+        [&connection](const Query& row, analysis::IlBucket& bucket) {
+            bucket.wavelength_nm = row.int32(4);
+            bucket.count = row.integer(5);
+            bucket.sum_db = row.real(6);
+            bucket.sum_squares_db = row.real(7);
+            bucket.min_db = row.real(8);
+            bucket.max_db = row.real(9);
+            bucket.histogram =
+                decode_histogram(connection, row.blob(10), bucket.key, bucket.wavelength_nm);
+        });
 }
 
 }  // namespace mpobench::db::rollups

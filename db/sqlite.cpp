@@ -118,6 +118,14 @@ Query& Query::bind_null() {
     return *this;
 }
 
+Query& Query::bind_blob(std::string_view bytes) {
+    // A null pointer would bind NULL: no bytes are an empty BLOB.
+    check_bind(bytes.empty() ? sqlite3_bind_zeroblob(statement_.handle(), next_parameter_, 0)
+                             : sqlite3_bind_blob64(statement_.handle(), next_parameter_,
+                                                   bytes.data(), bytes.size(), SQLITE_TRANSIENT));
+    return *this;
+}
+
 bool Query::step() {
     const int code = sqlite3_step(statement_.handle());
     if (code == SQLITE_ROW) {
@@ -158,6 +166,15 @@ std::string Query::text(int column) const {
         return {};
     }
     return std::string(reinterpret_cast<const char*>(bytes),
+                       static_cast<std::size_t>(sqlite3_column_bytes(statement_.handle(), column)));
+}
+
+std::string Query::blob(int column) const {
+    const auto* bytes = static_cast<const char*>(sqlite3_column_blob(statement_.handle(), column));
+    if (bytes == nullptr) {
+        return {};
+    }
+    return std::string(bytes,
                        static_cast<std::size_t>(sqlite3_column_bytes(statement_.handle(), column)));
 }
 

@@ -90,6 +90,8 @@ class Query {
     Query& bind(const std::string& text) { return bind(std::string_view(text)); }
     Query& bind(const char* text) { return bind(std::string_view(text)); }
     Query& bind_null();
+    // Bytes stored as a BLOB (bind() would store text).
+    Query& bind_blob(std::string_view bytes);
     template <typename T>
     Query& bind(const std::optional<T>& value) {
         return value ? bind(*value) : bind_null();
@@ -105,6 +107,8 @@ class Query {
     int int32(int column) const;
     double real(int column) const;
     std::string text(int column) const;
+    // A BLOB's bytes; empty for NULL.
+    std::string blob(int column) const;
     std::optional<std::int64_t> optional_integer(int column) const;
     std::optional<double> optional_real(int column) const;
     std::optional<std::string> optional_text(int column) const;

@@ -416,6 +416,24 @@ double slot_centre(Box plot, std::size_t count, std::size_t index) {
     return plot.x + (static_cast<double>(index) + 0.5) * slot_width(plot, count);
 }
 
+// The plot of a chart with a bar in each category's slot.
+struct BarPlot {
+    Box plot;
+    double bottom = 0.0;  // the baseline the bars stand on
+    double slot = 0.0;
+    double bar_width = 0.0;
+};
+
+// Lays out the plot for `count` slots and draws its axes; a bar takes
+// `bar_share` of its slot, up to kMaxBarWidth_pt.
+BarPlot draw_bar_plot(cairo_t* cr, Box box, double top, const ChartAxes& axes, std::size_t count,
+                      double bar_share) {
+    const Box plot = layout_plot(cr, box, top, axes);
+    draw_value_axes(cr, box, plot, axes);
+    const double slot = slot_width(plot, count);
+    return {plot, plot.y + plot.height, slot, std::min(slot * bar_share, kMaxBarWidth_pt)};
+}
+
 // Category labels under their slots. When they would collide, a few wide
 // slots (stations, causes) get every label shortened to fit; many narrow
 // ones (days) show every k-th label only, the first always.
@@ -534,12 +552,8 @@ void draw_bar_chart(cairo_t* cr, Box box, const std::string& title,
                                        : zero_based_axis(highest, integral),
                          .left_label = y_label,
                          .top_reserve = line_height(cr, kValueStyle)};
-    const Box plot = layout_plot(cr, box, top, axes);
-    draw_value_axes(cr, box, plot, axes);
-
-    const double bottom = plot.y + plot.height;
-    const double slot = slot_width(plot, categories.size());
-    const double bar_width = std::min(slot * 0.72, kMaxBarWidth_pt);
+    const auto [plot, bottom, slot, bar_width] =
+        draw_bar_plot(cr, box, top, axes, categories.size(), 0.72);
     for (std::size_t i = 0; i < categories.size(); ++i) {
         const double centre = slot_centre(plot, categories.size(), i);
         double stacked = 0.0;
@@ -585,12 +599,8 @@ void draw_yield_chart(cairo_t* cr, Box box, const std::string& title,
                          // Counts in the lower part of the plot, under the yield lines.
                          .right = zero_based_axis(most_completed * 1.6, true),
                          .right_label = "Completed runs"};
-    const Box plot = layout_plot(cr, box, top, axes);
-    draw_value_axes(cr, box, plot, axes);
-
-    const double bottom = plot.y + plot.height;
-    const double slot = slot_width(plot, rows.size());
-    const double bar_width = std::min(slot * 0.6, kMaxBarWidth_pt);
+    const auto [plot, bottom, slot, bar_width] =
+        draw_bar_plot(cr, box, top, axes, rows.size(), 0.6);
     std::vector<std::optional<Point>> first_pass, final_yield;
     for (std::size_t i = 0; i < rows.size(); ++i) {
         const auto& counts = rows[i].counts;
@@ -642,12 +652,8 @@ void draw_pareto_chart(cairo_t* cr, Box box, const std::string& title,
                          .right = percent,
                          .right_label = "Cumulative (%)",
                          .top_reserve = line_height(cr, kValueStyle)};
-    const Box plot = layout_plot(cr, box, top, axes);
-    draw_value_axes(cr, box, plot, axes);
-
-    const double bottom = plot.y + plot.height;
-    const double slot = slot_width(plot, sorted.size());
-    const double bar_width = std::min(slot * 0.72, kMaxBarWidth_pt);
+    const auto [plot, bottom, slot, bar_width] =
+        draw_bar_plot(cr, box, top, axes, sorted.size(), 0.72);
     std::vector<std::optional<Point>> cumulative;
     std::vector<std::string> categories;
     double running_share = 0.0;

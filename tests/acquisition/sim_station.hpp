@@ -2,8 +2,6 @@
 // A simulated bench for one test: its run directory, the simulators on real
 // ptys and loopback TCP, and the station file that reaches them.
 
-#include <stdlib.h>
-
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <memory>
@@ -13,6 +11,7 @@
 #include "acquisition/procedures.hpp"
 #include "fixtures/dut.hpp"
 #include "fixtures/sim_bench.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace mpobench::testing {
 
@@ -28,23 +27,6 @@ inline fixtures::Dut steady_dut(const std::string& file) {
     return dut;
 }
 
-// A fresh directory for the pty links, removed afterwards.
-struct RunDir {
-    RunDir() {
-        std::string pattern =
-            (std::filesystem::temp_directory_path() / "mpobench-acq-XXXXXX").string();
-        REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-        path = pattern;
-    }
-    ~RunDir() {
-        std::error_code ignored_if_gone;
-        std::filesystem::remove_all(path, ignored_if_gone);
-    }
-    RunDir(const RunDir&) = delete;
-    RunDir& operator=(const RunDir&) = delete;
-    std::filesystem::path path;
-};
-
 // Seeds the bench's launch losses and source powers.
 constexpr std::uint64_t kBenchSeed = 11;
 
@@ -57,13 +39,13 @@ struct SimStation {
         sim_options.random_seed = kBenchSeed;
         sim_options.time_scale = time_scale;
         sim_options.faults = std::move(faults);
-        sim_options.run_dir = dir.path / "run";
+        sim_options.run_dir = dir.path() / "run";
         sim = std::make_unique<fixtures::SimBench>(std::move(sim_options));
         sim->start();
         station = sim->station();
     }
 
-    RunDir dir;
+    TempDir dir;  // for the pty links
     std::unique_ptr<fixtures::SimBench> sim;
     acquisition::StationConfig station;
 };

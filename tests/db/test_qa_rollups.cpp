@@ -22,7 +22,6 @@ using mpobench::analysis::YieldCounts;
 using mpobench::db::DatabaseError;
 using mpobench::db::QaFilter;
 using mpobench::db::Repository;
-using mpobench::db::StoredLimitSet;
 
 namespace {
 
@@ -62,10 +61,6 @@ std::int64_t utc_ms(unsigned day_of_march_2026, int hour, int minute) {
 const std::string day1 = "2026-03-02", day2 = "2026-03-03";
 const std::string sm_part = "MTP12-SM-B-3M";  // new_run's part: target Elite
 const std::string mm_part = "MTP8-MM-A-1M";   // target Standard
-
-StoredLimitSet test_limits() {
-    return {0, "default", "2026.1", "sha256:4f1c0d", "[grades.elite]\nil_max_db = 0.35\n"};
-}
 
 RunRecord planned(const std::string& serial, const std::string& station,
                   const std::string& operator_name, std::int64_t started_ms) {
@@ -112,7 +107,7 @@ RunRecord completed(RunRecord run, Grade grade, bool pass, std::vector<Failure> 
     run.grade = grade;
     run.pass = pass;
     run.failures = std::move(failures);
-    const auto limits = test_limits();
+    const auto limits = default_limits();
     run.limit_set_name = limits.name;
     run.limit_set_version = limits.version;
     run.limit_set_hash = limits.hash;
@@ -217,7 +212,7 @@ std::vector<std::int64_t> play_live(const std::filesystem::path& path,
     std::vector<std::int64_t> run_ids, orphans;
     {
         Repository repository(path);
-        repository.store_limit_set(test_limits());
+        repository.store_limit_set(default_limits());
         for (RunRecord record : records) {
             RunRecord begun = record;
             begun.measurements.clear();
@@ -253,7 +248,7 @@ std::vector<std::int64_t> play_live(const std::filesystem::path& path,
 std::vector<std::int64_t> play_import(const std::filesystem::path& path,
                                       const std::vector<RunRecord>& records) {
     Repository repository(path);
-    repository.store_limit_set(test_limits());
+    repository.store_limit_set(default_limits());
     return repository.import_runs(records);
 }
 
@@ -568,7 +563,7 @@ TEST_CASE("importing runs out of time order keeps first and final tests right") 
     const auto earlier = completed(planned("SN-X", "bench-1", "ada", utc_ms(2, 10, 0)), Grade::Fail,
                                    false, {failure("polarity", End::A, 1, 1310, Grade::Generic)});
     Repository repository(path);
-    repository.store_limit_set(test_limits());
+    repository.store_limit_set(default_limits());
     repository.import_runs({later});
     repository.import_runs({earlier});
     const auto yield = repository.yield_buckets({});
@@ -586,7 +581,7 @@ TEST_CASE("an import with a bad record stores nothing and names the record") {
     TempDir dir;
     const auto path = dir.file("mpobench.db");
     Repository repository(path);
-    repository.store_limit_set(test_limits());
+    repository.store_limit_set(default_limits());
     const auto good = completed(planned("SN-OK", "bench-1", "ada", 1'000), Grade::Elite, true, {});
 
     auto running = planned("SN-RUNNING", "bench-1", "ada", 2'000);

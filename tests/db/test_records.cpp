@@ -12,13 +12,8 @@ using Catch::Matchers::Contains;
 using mpobench::db::DatabaseError;
 using mpobench::db::Repository;
 using mpobench::db::RunFilter;
-using mpobench::db::StoredLimitSet;
 
 namespace {
-
-StoredLimitSet default_limits() {
-    return {0, "default", "2026.1", "sha256:4f1c0d", "[grades.elite]\nil_max_db = 0.35\n"};
-}
 
 // A run through its whole life with every field of the record set.
 RunRecord graded_run(Repository& repository, const std::string& serial, std::int64_t started_ms) {

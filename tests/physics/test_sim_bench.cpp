@@ -9,34 +9,20 @@
 
 #include <catch2/catch.hpp>
 #include <chrono>
-#include <cstdlib>
 #include <filesystem>
 #include <regex>
 #include <string>
 
 #include "fixtures/sim_bench.hpp"
+#include "tests/support/temp_dir.hpp"
 
 using namespace mpobench;
 using namespace mpobench::fixtures;
+using mpobench::testing::TempDir;
 
 namespace {
 
 const std::filesystem::path kDataDir = std::filesystem::path(MPOBENCH_SOURCE_DIR) / "fixtures/data";
-
-// A fresh directory for one bench's pty links, removed afterwards.
-struct RunDir {
-    RunDir() {
-        std::string pattern =
-            (std::filesystem::temp_directory_path() / "mpobench-phys-XXXXXX").string();
-        REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-        path = pattern;
-    }
-    ~RunDir() {
-        std::error_code ignored_if_gone;
-        std::filesystem::remove_all(path, ignored_if_gone);
-    }
-    std::filesystem::path path;
-};
 
 // One query over a raw socket to a "TCPIP0::127.0.0.1::<port>::SOCKET" resource.
 std::string tcp_query(const std::string& resource, const std::string& line) {
@@ -68,11 +54,11 @@ std::string tcp_query(const std::string& resource, const std::string& line) {
 }  // namespace
 
 TEST_CASE("simulated bench starts, describes its station and stops", "[simbench]") {
-    RunDir run_dir;
+    TempDir run_dir;
     SimBenchOptions options;
     options.dut = load_dut(kDataDir / "elite_sm_12f_b.json");
     options.time_scale = 0.01;
-    options.run_dir = run_dir.path / "run";
+    options.run_dir = run_dir.path() / "run";
     SimBench bench(options);
     CHECK_THROWS_AS(bench.station(), std::logic_error);
     bench.start();
@@ -137,11 +123,11 @@ TEST_CASE("simulated bench starts, describes its station and stops", "[simbench]
 }
 
 TEST_CASE("random simulated bench starts with a 12-fibre SM type-B assembly", "[simbench]") {
-    RunDir run_dir;
+    TempDir run_dir;
     SimBenchOptions options;
     options.random_seed = 5;
     options.time_scale = 0.01;
-    options.run_dir = run_dir.path;
+    options.run_dir = run_dir.path();
     SimBench bench(options);
     bench.start();
     const auto resource = bench.station().operator_channel.resource;
@@ -151,11 +137,11 @@ TEST_CASE("random simulated bench starts with a 12-fibre SM type-B assembly", "[
 }
 
 TEST_CASE("a 72-fibre assembly gets a 72-position bench", "[simbench]") {
-    RunDir run_dir;
+    TempDir run_dir;
     SimBenchOptions options;
     options.dut = RandomDutGenerator(3).next(72, FiberMode::MM, PolarityType::A);
     options.time_scale = 0.01;
-    options.run_dir = run_dir.path;
+    options.run_dir = run_dir.path();
     SimBench bench(options);
     bench.start();
     const auto station = bench.station();
@@ -165,9 +151,9 @@ TEST_CASE("a 72-fibre assembly gets a 72-position bench", "[simbench]") {
 }
 
 TEST_CASE("simulated bench refuses options it cannot run with", "[simbench][errors]") {
-    RunDir run_dir;
+    TempDir run_dir;
     SimBenchOptions options;
-    options.run_dir = run_dir.path;
+    options.run_dir = run_dir.path();
     CHECK_THROWS_AS(SimBench(options), std::invalid_argument);  // neither DUT nor seed
     options.random_seed = 1;
     options.faults = "meter:explode@3";
@@ -181,11 +167,11 @@ TEST_CASE("simulated bench refuses options it cannot run with", "[simbench][erro
 }
 
 TEST_CASE("faults reach the instrument they name", "[simbench][faults]") {
-    RunDir run_dir;
+    TempDir run_dir;
     SimBenchOptions options;
     options.random_seed = 1;
     options.time_scale = 0.01;
-    options.run_dir = run_dir.path;
+    options.run_dir = run_dir.path();
     options.faults = "operator:error=-222@1";
     SimBench bench(options);
     bench.start();

@@ -4,8 +4,6 @@
 
 #include <cairo.h>
 #include <fmt/format.h>
-#include <stdio.h>
-#include <sys/wait.h>
 #include <catch2/catch.hpp>
 
 #include <fstream>
@@ -18,38 +16,21 @@
 #include "analysis/record_hash.hpp"
 #include "reports/certificate.hpp"
 #include "reports/drawing.hpp"
-#include "tests/db/db_test_support.hpp"
+#include "tests/support/run_command.hpp"
+#include "tests/support/sample_run.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace {
 
 using namespace mpobench;
 using namespace mpobench::reports;
-using db_test::at_ms;
-using db_test::TempDir;
+using mpobench::testing::at_ms;
+using mpobench::testing::CommandResult;
+using mpobench::testing::quoted;
+using mpobench::testing::run_command;
+using mpobench::testing::TempDir;
 
 constexpr std::int64_t kStart_ms = 1'795'000'000'000;  // 2026-11-17
-
-struct ToolResult {
-    int exit_code = -1;
-    std::string output;  // stdout and stderr
-};
-
-ToolResult run_tool(const std::string& command) {
-    ToolResult result;
-    FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
-    REQUIRE(pipe != nullptr);
-    char buffer[4096];
-    std::size_t read = 0;
-    while ((read = std::fread(buffer, 1, sizeof buffer, pipe)) > 0)
-        result.output.append(buffer, read);
-    const int status = ::pclose(pipe);
-    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return result;
-}
-
-std::string quoted(const std::filesystem::path& path) {
-    return "'" + path.string() + "'";
-}
 
 std::string read_bytes(const std::filesystem::path& path) {
     std::ifstream in(path, std::ios::binary);
@@ -192,14 +173,14 @@ CertificateInput with_mating_cycles() {
 
 std::string pdf_text(const std::filesystem::path& pdf) {
     const auto text_file = pdf.parent_path() / (pdf.stem().string() + ".txt");
-    const ToolResult result =
-        run_tool("pdftotext -layout " + quoted(pdf) + " " + quoted(text_file));
+    const CommandResult result =
+        run_command("pdftotext -layout " + quoted(pdf) + " " + quoted(text_file));
     REQUIRE(result.exit_code == 0);
     return read_bytes(text_file);
 }
 
 int page_count(const std::filesystem::path& pdf) {
-    const ToolResult info = run_tool("pdfinfo " + quoted(pdf));
+    const CommandResult info = run_command("pdfinfo " + quoted(pdf));
     REQUIRE(info.exit_code == 0);
     std::smatch match;
     REQUIRE(std::regex_search(info.output, match, std::regex(R"(Pages:\s+(\d+))")));
@@ -250,7 +231,7 @@ void require_complete_text(const CertificateInput& input, const std::filesystem:
 std::filesystem::path render_page_png(const std::filesystem::path& pdf, int dpi,
                                       const std::string& name) {
     const auto prefix = pdf.parent_path() / name;
-    const ToolResult result = run_tool(fmt::format(
+    const CommandResult result = run_command(fmt::format(
         "pdftoppm -r {} -png -f 1 -l 1 -singlefile {} {}", dpi, quoted(pdf), quoted(prefix)));
     REQUIRE(result.exit_code == 0);
     return prefix.string() + ".png";
@@ -300,7 +281,7 @@ TEST_CASE("a 12-fibre SM certificate shows the failing fibre, both ends and the 
     CHECK(std::distance(std::filesystem::directory_iterator(dir.file("")),
                         std::filesystem::directory_iterator()) == 1);
 
-    const ToolResult check = run_tool("qpdf --check " + quoted(pdf));
+    const CommandResult check = run_command("qpdf --check " + quoted(pdf));
     INFO(check.output);
     CHECK(check.exit_code == 0);
 
@@ -319,7 +300,7 @@ TEST_CASE("a 32-fibre MM certificate runs over several numbered pages") {
     REQUIRE(input.run.pass);
     const auto pdf = dir.file("cert-32f.pdf");
     write_certificate(input, pdf);
-    CHECK(run_tool("qpdf --check " + quoted(pdf)).exit_code == 0);
+    CHECK(run_command("qpdf --check " + quoted(pdf)).exit_code == 0);
     CHECK(page_count(pdf) >= 3);
     require_complete_text(input, pdf);
     const std::string text = pdf_text(pdf);
@@ -333,7 +314,7 @@ TEST_CASE("a 72-fibre certificate lists every row of both ends") {
         graded_input(completed_run("SN-2611-0072", 72, FiberMode::SM, PolarityType::B));
     const auto pdf = dir.file("cert-72f.pdf");
     write_certificate(input, pdf);
-    CHECK(run_tool("qpdf --check " + quoted(pdf)).exit_code == 0);
+    CHECK(run_command("qpdf --check " + quoted(pdf)).exit_code == 0);
     CHECK(page_count(pdf) >= 6);
     require_complete_text(input, pdf);
     CHECK_THAT(pdf_text(pdf), Catch::Contains("Row 6 · fibres 61–72"));
@@ -361,7 +342,7 @@ TEST_CASE("a miswired 24-fibre certificate names the wrong and the dark fibres")
 
     const auto pdf = dir.file("cert-24f.pdf");
     write_certificate(input, pdf);
-    CHECK(run_tool("qpdf --check " + quoted(pdf)).exit_code == 0);
+    CHECK(run_command("qpdf --check " + quoted(pdf)).exit_code == 0);
     require_complete_text(input, pdf);
     const std::string text = pdf_text(pdf);
     CHECK(std::regex_search(text,
@@ -377,7 +358,7 @@ TEST_CASE("a certificate with mating cycles adds the repeatability statistics") 
     const CertificateInput input = with_mating_cycles();
     const auto pdf = dir.file("cert-cycles.pdf");
     write_certificate(input, pdf);
-    CHECK(run_tool("qpdf --check " + quoted(pdf)).exit_code == 0);
+    CHECK(run_command("qpdf --check " + quoted(pdf)).exit_code == 0);
     require_complete_text(input, pdf);
     const std::string text = pdf_text(pdf);
     CHECK_THAT(text, Catch::Contains("Mating-cycle repeatability"));
@@ -396,7 +377,7 @@ TEST_CASE("page 1 of a certificate is drawn, and its QR code and barcode decode"
     CHECK(inked_fraction(render_page_png(pdf, 50, "thumbnail")) > 0.03);
 
     const auto page = render_page_png(pdf, 200, "page1");
-    const ToolResult scan = run_tool("zbarimg --raw -q " + quoted(page));
+    const CommandResult scan = run_command("zbarimg --raw -q " + quoted(page));
     INFO(scan.output);
     REQUIRE(scan.exit_code == 0);
     std::istringstream lines(scan.output);
@@ -434,7 +415,7 @@ TEST_CASE("the record hash is read back from a certificate's metadata") {
     write_certificate(input, pdf);
     CHECK(certificate_hash(pdf) == input.record_hash);
 
-    const ToolResult info = run_tool("pdfinfo " + quoted(pdf));
+    const CommandResult info = run_command("pdfinfo " + quoted(pdf));
     CHECK_THAT(info.output, Catch::Contains("Test certificate SN-2611-0032"));
     CHECK_THAT(info.output, Catch::Contains("mpobench 0.4.0"));
     CHECK_THAT(info.output, Catch::Contains("mpobench-record-sha256:" + input.record_hash));
@@ -486,7 +467,7 @@ TEST_CASE("a Letter certificate has a Letter page box") {
     input.paper = Paper::Letter;
     const auto pdf = dir.file("letter.pdf");
     write_certificate(input, pdf);
-    const ToolResult info = run_tool("pdfinfo " + quoted(pdf));
+    const CommandResult info = run_command("pdfinfo " + quoted(pdf));
     CHECK_THAT(info.output, Catch::Contains("612 x 792 pts (letter)"));
     require_complete_text(input, pdf);
 }

@@ -3,7 +3,6 @@
 // python, which has Debian's python3-openpyxl) — every value compared with
 // the records as the database holds them.
 
-#include <stdio.h>
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -21,13 +20,13 @@
 #include "reports/export.hpp"
 #include "reports/export_xlsx.hpp"
 #include "tests/db/db_test_support.hpp"
+#include "tests/support/run_command.hpp"
 #include "vocabulary/time_text.hpp"
 
 using namespace db_test;
 using Catch::Matchers::Contains;
 using mpobench::db::Repository;
 using mpobench::db::RunFilter;
-using mpobench::db::StoredLimitSet;
 using mpobench::reports::export_records;
 using mpobench::reports::export_xlsx;
 using mpobench::reports::ExportCounts;
@@ -35,6 +34,9 @@ using mpobench::reports::ExportFormat;
 using mpobench::reports::ExportTable;
 using mpobench::reports::parse_export_format;
 using mpobench::reports::ReportError;
+using mpobench::testing::Capture;
+using mpobench::testing::quoted;
+using mpobench::testing::run_command;
 
 namespace {
 
@@ -59,10 +61,6 @@ const std::string kTrickyOperator = "O'Neil, \"Bo\"\r\nnight shift";
 const std::string kAbortReason = "operator abort: \"dirty\" ferrule, end B";
 // Not 0.3: a number that only its shortest round-trip form keeps.
 const double kUnroundIl_db = 0.1 + 0.2;
-
-StoredLimitSet default_limits() {
-    return {0, "default", "2026.1", "sha256:4f1c0d", "[grades.elite]\nil_max_db = 0.35\n"};
-}
 
 Failure failure(std::string what, std::optional<End> end, std::optional<int> fiber,
                 std::optional<int> wavelength_nm, std::optional<double> value,
@@ -391,18 +389,12 @@ void check_json(const nlohmann::ordered_json& array, const std::vector<std::stri
 nlohmann::json read_xlsx(const std::filesystem::path& workbook) {
     // The system interpreter: the one with Debian's python3-openpyxl.
     const std::string command = std::string("/usr/bin/python3 ") + MPOBENCH_SOURCE_DIR +
-                                "/tests/reports/read_xlsx.py '" + workbook.string() + "'";
-    FILE* pipe = ::popen(command.c_str(), "r");
-    REQUIRE(pipe != nullptr);
-    std::string output;
-    char buffer[4096];
-    std::size_t read = 0;
-    while ((read = std::fread(buffer, 1, sizeof buffer, pipe)) > 0)
-        output.append(buffer, read);
-    const int status = ::pclose(pipe);
+                                "/tests/reports/read_xlsx.py " + quoted(workbook);
+    // Stdout alone: it is parsed; a failure's message shows on stderr.
+    const auto result = run_command(command, Capture::Stdout);
     INFO(command);
-    REQUIRE(status == 0);
-    return nlohmann::json::parse(output);
+    REQUIRE(result.exit_code == 0);
+    return nlohmann::json::parse(result.output);
 }
 
 std::vector<std::string> sheet_names(const nlohmann::json& workbook) {

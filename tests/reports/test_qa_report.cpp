@@ -4,11 +4,9 @@
 // fail with ReportError naming the file.
 
 #include <cairo.h>
-#include <sys/wait.h>
 
 #include <fmt/format.h>
 #include <catch2/catch.hpp>
-#include <cstdio>
 #include <fstream>
 #include <memory>
 #include <set>
@@ -17,7 +15,8 @@
 
 #include "reports/charts.hpp"
 #include "reports/qa_report.hpp"
-#include "tests/db/db_test_support.hpp"
+#include "tests/support/run_command.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace {
 
@@ -27,29 +26,9 @@ using analysis::ParetoRow;
 using analysis::SpcRule;
 using analysis::YieldCounts;
 using analysis::YieldRow;
-using db_test::TempDir;
-
-struct CommandResult {
-    int exit_code = -1;
-    std::string output;  // stdout and stderr
-};
-
-CommandResult run_command(const std::string& command) {
-    CommandResult result;
-    FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
-    REQUIRE(pipe != nullptr);
-    char buffer[4096];
-    while (const auto read = std::fread(buffer, 1, sizeof buffer, pipe)) {
-        result.output.append(buffer, read);
-    }
-    const int status = ::pclose(pipe);
-    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return result;
-}
-
-std::string quoted(const std::filesystem::path& path) {
-    return "'" + path.string() + "'";
-}
+using mpobench::testing::quoted;
+using mpobench::testing::run_command;
+using mpobench::testing::TempDir;
 
 std::string pdf_text(const std::filesystem::path& pdf) {
     const auto result = run_command("pdftotext -layout " + quoted(pdf) + " -");

@@ -6,7 +6,6 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <stdlib.h>
 #include <sys/socket.h>
 #include <termios.h>
 #include <unistd.h>
@@ -23,9 +22,11 @@
 #include <thread>
 
 #include "fixtures/sim/endpoint.hpp"
+#include "tests/support/temp_dir.hpp"
 
 using namespace mpobench::fixtures;
 using namespace std::chrono_literals;
+using mpobench::testing::TempDir;
 namespace fs = std::filesystem;
 
 namespace {
@@ -62,24 +63,6 @@ class TestInstrument : public SimInstrument {
     std::future<void> entered_future_ = entered_.get_future();
     std::promise<void> release_;
     std::shared_future<void> released_ = release_.get_future().share();
-};
-
-class TempDir {
-  public:
-    TempDir() {
-        std::string pattern = (fs::temp_directory_path() / "mpobench-sim-XXXXXX").string();
-        if (::mkdtemp(pattern.data()) == nullptr)
-            throw std::system_error(errno, std::generic_category(), "mkdtemp");
-        path_ = pattern;
-    }
-    ~TempDir() {
-        std::error_code ignored_cleanup_error;
-        fs::remove_all(path_, ignored_cleanup_error);
-    }
-    const fs::path& path() const { return path_; }
-
-  private:
-    fs::path path_;
 };
 
 class Fd {
