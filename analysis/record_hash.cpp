@@ -12,6 +12,32 @@ namespace mpobench::analysis {
 
 namespace {
 
+// Text fields with the separators escaped, so no two records share a
+// canonical text: '%' '|' CR LF become %25 %7C %0D %0A.
+std::string text(std::string_view value) {
+    std::string out;
+    out.reserve(value.size());
+    for (const char c : value) {
+        switch (c) {
+            case '%':
+                out += "%25";
+                break;
+            case '|':
+                out += "%7C";
+                break;
+            case '\r':
+                out += "%0D";
+                break;
+            case '\n':
+                out += "%0A";
+                break;
+            default:
+                out += c;
+        }
+    }
+    return out;
+}
+
 // "-" marks an absent value; numbers in fmt's shortest round-trip form.
 std::string number(double value) {
     return std::isnan(value) ? "-" : fmt::format("{}", value);
@@ -45,25 +71,27 @@ std::string canonical_record(const RunRecord& run) {
     };
     line("run", fmt::format("{}", run.id));
     line("kind", kind_text(run.kind));
-    line("serial", run.serial);
+    line("serial", text(run.serial));
     const Part& part = run.part;
-    line("part", fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}", part.number, part.description,
-                             part.fibers, to_string(part.mode), to_string(part.polarity),
-                             to_string(part.target), number(part.length_m),
-                             fmt::join(part.wavelengths_nm, ","), part.mating_cycles));
-    line("station", run.station);
-    line("operator", run.operator_name);
-    line("software", run.software_version);
+    line("part",
+         fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}", text(part.number), text(part.description),
+                     part.fibers, to_string(part.mode), to_string(part.polarity),
+                     to_string(part.target), number(part.length_m),
+                     fmt::join(part.wavelengths_nm, ","), part.mating_cycles));
+    line("station", text(run.station));
+    line("operator", text(run.operator_name));
+    line("software", text(run.software_version));
     line("started", format_utc_ms(run.started_at));
     line("ended", run.ended_at ? format_utc_ms(*run.ended_at) : "-");
     line("status", to_string(run.status));
-    line("reason", run.reason);
+    line("reason", text(run.reason));
     line("reference", fmt::format("{}", run.reference_id));
     for (const auto& instrument : run.instruments) {
-        line("instrument", fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}", instrument.name,
-                                       instrument.role, instrument.model_key, instrument.resource,
-                                       instrument.vendor, instrument.model, instrument.serial,
-                                       instrument.firmware, instrument.calibration_due));
+        line("instrument",
+             fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}", text(instrument.name), text(instrument.role),
+                         text(instrument.model_key), text(instrument.resource),
+                         text(instrument.vendor), text(instrument.model), text(instrument.serial),
+                         text(instrument.firmware), text(instrument.calibration_due)));
     }
     for (const auto& m : run.measurements) {
         line("measurement",
@@ -78,7 +106,7 @@ std::string canonical_record(const RunRecord& run) {
     }
     for (const auto& failure : run.failures) {
         line("failure",
-             fmt::format("{}|{}|{}|{}|{}|{}|{}", failure.what,
+             fmt::format("{}|{}|{}|{}|{}|{}|{}", text(failure.what),
                          failure.end ? to_string(*failure.end) : "-", optional_value(failure.fiber),
                          optional_value(failure.wavelength_nm), optional_value(failure.value),
                          optional_value(failure.limit), to_string(failure.grade)));
@@ -86,8 +114,8 @@ std::string canonical_record(const RunRecord& run) {
     line("grade", run.grade ? to_string(*run.grade) : "-");
     line("pass", run.pass ? "1" : "0");
     line("mating_cycles_run", fmt::format("{}", run.mating_cycles_run));
-    line("limit_set",
-         fmt::format("{}|{}|{}", run.limit_set_name, run.limit_set_version, run.limit_set_hash));
+    line("limit_set", fmt::format("{}|{}|{}", text(run.limit_set_name), text(run.limit_set_version),
+                                  text(run.limit_set_hash)));
     return out;
 }
 

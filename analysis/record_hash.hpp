@@ -13,7 +13,9 @@ namespace mpobench::analysis {
 // every catalogue field, station, operator, software version), the times
 // (UTC, to the millisecond, as the database keeps them), status and reason,
 // reference id, instruments, every measurement, the polarity maps, the
-// failures, grade, pass and the limit set. Numbers are written in their
+// failures, grade, pass and the limit set. Text fields have their
+// separators escaped ('%' '|' CR LF as %25 %7C %0D %0A), so a name holding
+// one cannot make two records read alike. Numbers are written in their
 // shortest round-trip form, so a record read back from the database yields
 // the same text as the record that was stored.
 std::string canonical_record(const RunRecord& run);

@@ -236,16 +236,15 @@ json pareto_rows_json(const std::vector<analysis::ParetoRow>& rows) {
     return out;
 }
 
-analysis::Pareto load_pareto(const db::Repository& repository, const db::QaFilter& filter) {
-    return analysis::make_pareto(repository.yield_buckets(filter), repository.cause_buckets(filter),
-                                 repository.failure_buckets(filter));
+analysis::Pareto make_pareto(const db::QaBuckets& buckets) {
+    return analysis::make_pareto(buckets.yield, buckets.causes, buckets.failures);
 }
 
 int run_pareto(const QaCommandOptions& options) {
     return guarded("pareto", [&] {
         const db::QaFilter filter = options.filter.qa_filter();
         db::Repository repository(existing_database_path(options.filter.db));
-        const auto pareto = load_pareto(repository, filter);
+        const auto pareto = make_pareto(repository.qa_buckets(filter));
         const std::array<std::pair<const char*, const std::vector<analysis::ParetoRow>*>, 3> tables{
             {{"cause", &pareto.by_cause},
              {"position", &pareto.by_position},
@@ -397,7 +396,8 @@ int run_report(const QaCommandOptions& options) {
         const db::QaFilter filter = options.filter.qa_filter();
         const reports::Site site = load_site_option(options.site);
         db::Repository repository(existing_database_path(options.filter.db));
-        const auto yield = repository.yield_buckets(filter);
+        const db::QaBuckets buckets = repository.qa_buckets(filter);
+        const auto& yield = buckets.yield;
 
         reports::QaReportInput input;
         input.title = "Quality report";
@@ -412,8 +412,8 @@ int run_report(const QaCommandOptions& options) {
         input.by_station = analysis::group_yield(yield, analysis::Grouping::Station);
         input.by_operator = analysis::group_yield(yield, analysis::Grouping::Operator);
         input.by_grade = analysis::group_yield(yield, analysis::Grouping::Grade);
-        input.pareto = load_pareto(repository, filter);
-        input.trend = analysis::il_trend(repository.il_buckets(filter), period);
+        input.pareto = make_pareto(buckets);
+        input.trend = analysis::il_trend(buckets.il, period);
         // Each histogram marks the Elite per-fibre maximum of the mode its
         // wavelength belongs to (850/1300 nm multimode, else single-mode).
         const auto limits = load_limits(options.limits);

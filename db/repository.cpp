@@ -816,6 +816,16 @@ WHERE id = ? AND status = 'running'
         return found;
     }
 
+    // What `read()` returns, read under the lock in one read snapshot.
+    template <typename Read>
+    auto read_snapshot(std::string_view what, Read read) {
+        std::lock_guard lock(mutex);
+        Transaction snapshot(connection, Transaction::Kind::Read, what);
+        auto result = read();
+        snapshot.commit();
+        return result;
+    }
+
     Connection connection;
     ProcessIdentity self;
     // One connection, its cached statements and its transactions serve one
@@ -959,12 +969,8 @@ std::optional<Reference> Repository::latest_reference(const std::string& station
 }
 
 std::optional<Reference> Repository::reference(std::int64_t id) const {
-    std::lock_guard lock(impl_->mutex);
-    Transaction snapshot(impl_->connection, Transaction::Kind::Read,
-                         fmt::format("reading reference {}", id));
-    auto reference = impl_->load_reference(id);
-    snapshot.commit();
-    return reference;
+    return impl_->read_snapshot(fmt::format("reading reference {}", id),
+                                [&] { return impl_->load_reference(id); });
 }
 
 std::int64_t Repository::begin_run(const RunRecord& run) {
@@ -1081,35 +1087,33 @@ std::optional<RecordCheck> Repository::find_record(const std::string& hash) cons
 }
 
 std::vector<analysis::YieldBucket> Repository::yield_buckets(const QaFilter& filter) const {
-    std::lock_guard lock(impl_->mutex);
-    Transaction snapshot(impl_->connection, Transaction::Kind::Read, "reading yield buckets");
-    auto buckets = rollups::yield_buckets(impl_->connection, filter);
-    snapshot.commit();
-    return buckets;
+    return impl_->read_snapshot("reading yield buckets",
+                                [&] { return rollups::yield_buckets(impl_->connection, filter); });
+}
+
+QaBuckets Repository::qa_buckets(const QaFilter& filter) const {
+    return impl_->read_snapshot("reading the QA rollups", [&] {
+        return QaBuckets{rollups::yield_buckets(impl_->connection, filter),
+                         rollups::cause_buckets(impl_->connection, filter),
+                         rollups::failure_buckets(impl_->connection, filter),
+                         rollups::il_buckets(impl_->connection, filter)};
+    });
 }
 
 std::vector<analysis::CauseBucket> Repository::cause_buckets(const QaFilter& filter) const {
-    std::lock_guard lock(impl_->mutex);
-    Transaction snapshot(impl_->connection, Transaction::Kind::Read, "reading cause buckets");
-    auto buckets = rollups::cause_buckets(impl_->connection, filter);
-    snapshot.commit();
-    return buckets;
+    return impl_->read_snapshot("reading cause buckets",
+                                [&] { return rollups::cause_buckets(impl_->connection, filter); });
 }
 
 std::vector<analysis::FailureBucket> Repository::failure_buckets(const QaFilter& filter) const {
-    std::lock_guard lock(impl_->mutex);
-    Transaction snapshot(impl_->connection, Transaction::Kind::Read, "reading failure buckets");
-    auto buckets = rollups::failure_buckets(impl_->connection, filter);
-    snapshot.commit();
-    return buckets;
+    return impl_->read_snapshot("reading failure buckets", [&] {
+        return rollups::failure_buckets(impl_->connection, filter);
+    });
 }
 
 std::vector<analysis::IlBucket> Repository::il_buckets(const QaFilter& filter) const {
-    std::lock_guard lock(impl_->mutex);
-    Transaction snapshot(impl_->connection, Transaction::Kind::Read, "reading IL buckets");
-    auto buckets = rollups::il_buckets(impl_->connection, filter);
-    snapshot.commit();
-    return buckets;
+    return impl_->read_snapshot("reading IL buckets",
+                                [&] { return rollups::il_buckets(impl_->connection, filter); });
 }
 
 void Repository::rebuild_qa_rollups() {
@@ -1122,12 +1126,8 @@ void Repository::rebuild_qa_rollups() {
 }
 
 std::optional<RunRecord> Repository::run(std::int64_t run_id) const {
-    std::lock_guard lock(impl_->mutex);
-    Transaction snapshot(impl_->connection, Transaction::Kind::Read,
-                         fmt::format("reading run {}", run_id));
-    auto run = impl_->load_run(run_id);
-    snapshot.commit();
-    return run;
+    return impl_->read_snapshot(fmt::format("reading run {}", run_id),
+                                [&] { return impl_->load_run(run_id); });
 }
 
 std::vector<RunSummary> Repository::history(const std::string& serial) const {

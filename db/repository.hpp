@@ -66,6 +66,15 @@ struct RecordCheck {
     bool record_matches = false;
 };
 
+// Every rollup of a filter, read in one snapshot: the numbers of a report
+// agree with each other while stations commit.
+struct QaBuckets {
+    std::vector<analysis::YieldBucket> yield;
+    std::vector<analysis::CauseBucket> causes;
+    std::vector<analysis::FailureBucket> failures;
+    std::vector<analysis::IlBucket> il;
+};
+
 class Repository {
   public:
     // Opens (creating if needed) and migrates the database; WAL, synchronous
@@ -136,6 +145,7 @@ class Repository {
     // production run's status, one bucket per local day x part x station x
     // operator (analysis/qa.hpp).
     std::vector<analysis::YieldBucket> yield_buckets(const QaFilter& filter) const;
+    QaBuckets qa_buckets(const QaFilter& filter) const;
     std::vector<analysis::CauseBucket> cause_buckets(const QaFilter& filter) const;
     std::vector<analysis::FailureBucket> failure_buckets(const QaFilter& filter) const;
     std::vector<analysis::IlBucket> il_buckets(const QaFilter& filter) const;

@@ -8,7 +8,6 @@
 #include <cstring>
 #include <thread>
 
-
 #include "drivers/asio_deadline.hpp"
 #include "drivers/errors.hpp"
 #include "drivers/serial_ports.hpp"

@@ -1,5 +1,7 @@
 #include "reports/certificate.hpp"
 
+#include "vocabulary/time_text.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -58,18 +60,11 @@ bool is_sha256_hex(std::string_view text) {
            });
 }
 
-// Local time with its UTC offset: what the customer's clock said, and
-// unambiguous anywhere else.
-std::string local_time_text(TimePoint time) {
-    const std::time_t seconds = std::chrono::system_clock::to_time_t(time);
-    std::tm local{};
-    localtime_r(&seconds, &local);
-    char text[64];
-    const std::size_t length = std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S %z", &local);
-    std::string result(text, length);
-    if (result.size() > 2)
-        result.insert(result.size() - 2, ":");  // +0100 -> +01:00
-    return result;
+// UTC, as the record keeps it: the same certificate whatever the time zone
+// of the machine that renders it.
+std::string utc_time_text(TimePoint time) {
+    const std::string iso = format_utc_ms(time);  // 2026-11-24T21:48:16.123Z
+    return iso.substr(0, 10) + " " + iso.substr(11, 8) + " UTC";
 }
 
 std::string age_text(std::chrono::system_clock::duration age) {
@@ -454,13 +449,13 @@ class Certificate {
         };
 
         std::vector<Field> test{
-            {"Tested", local_time_text(run_.started_at)},
+            {"Tested", utc_time_text(run_.started_at)},
             {"Station", run_.station},
             {"Operator", run_.operator_name},
             {"Software", fmt::format("mpobench {}", run_.software_version)},
         };
         if (in_.reference) {
-            test.emplace_back("Reference taken", local_time_text(in_.reference->taken_at));
+            test.emplace_back("Reference taken", utc_time_text(in_.reference->taken_at));
             test.emplace_back("Reference age",
                               fmt::format("{} at test start",
                                           age_text(run_.started_at - in_.reference->taken_at)));
@@ -902,12 +897,28 @@ void write_certificate(const CertificateInput& input, const std::filesystem::pat
 }
 
 std::optional<std::string> certificate_hash(const std::filesystem::path& pdf) {
+    // A certificate is a few hundred kilobytes; anything far larger (or a
+    // directory, a device) is not one of ours and is not read whole.
+    constexpr std::uintmax_t largest_certificate_bytes = 64u << 20;
+    std::error_code error;
+    if (!std::filesystem::is_regular_file(pdf, error)) {
+        throw ReportError(fmt::format("cannot read {}: not a file", pdf.string()));
+    }
+    const auto size = std::filesystem::file_size(pdf, error);
+    if (error) {
+        throw ReportError(fmt::format("cannot read {}: {}", pdf.string(), error.message()));
+    }
+    if (size > largest_certificate_bytes) {
+        return std::nullopt;
+    }
     std::ifstream in(pdf, std::ios::binary);
     if (!in)
         throw ReportError(fmt::format("cannot read {}", pdf.string()));
-    const std::string bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    std::string bytes(static_cast<std::size_t>(size), '\0');
+    in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
     if (in.bad())
         throw ReportError(fmt::format("cannot read {}", pdf.string()));
+    bytes.resize(static_cast<std::size_t>(in.gcount()));
     if (!bytes.starts_with("%PDF-"))
         return std::nullopt;
     // cairo writes an ASCII Info string as a literal: /Keywords (mpobench-record-sha256:<hex>)

@@ -1,11 +1,14 @@
 #include "reports/drawing.hpp"
 
 #include <cairo-pdf.h>
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <pango/pangocairo.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
+#include <cstring>
 #include <system_error>
 
 #include "reports/errors.hpp"
@@ -67,6 +70,17 @@ Extent logical_extent(PangoLayout* layout) {
             static_cast<double>(logical.height) / PANGO_SCALE};
 }
 
+// Strokes the path `trace` adds, leaving the context's state as it was.
+template <typename Trace>
+void stroke_path(cairo_t* cr, Colour colour, double line_width, Trace trace) {
+    cairo_save(cr);
+    set_colour(cr, colour);
+    cairo_set_line_width(cr, line_width);
+    trace();
+    cairo_stroke(cr);
+    cairo_restore(cr);
+}
+
 }  // namespace
 
 double draw_text(cairo_t* cr, double x, double y, double width, const std::string& text,
@@ -111,28 +125,45 @@ void fill_rect(cairo_t* cr, double x, double y, double width, double height, Col
 
 void stroke_rect(cairo_t* cr, double x, double y, double width, double height, Colour colour,
                  double line_width) {
-    cairo_save(cr);
-    set_colour(cr, colour);
-    cairo_set_line_width(cr, line_width);
-    cairo_rectangle(cr, x, y, width, height);
-    cairo_stroke(cr);
-    cairo_restore(cr);
+    stroke_path(cr, colour, line_width, [&] { cairo_rectangle(cr, x, y, width, height); });
 }
 
 void stroke_line(cairo_t* cr, double x0, double y0, double x1, double y1, Colour colour,
                  double line_width) {
-    cairo_save(cr);
-    set_colour(cr, colour);
-    cairo_set_line_width(cr, line_width);
-    cairo_move_to(cr, x0, y0);
-    cairo_line_to(cr, x1, y1);
-    cairo_stroke(cr);
-    cairo_restore(cr);
+    stroke_path(cr, colour, line_width, [&] {
+        cairo_move_to(cr, x0, y0);
+        cairo_line_to(cr, x1, y1);
+    });
 }
+
+namespace {
+
+// fsync of a file or directory; `for_file` names what is being written.
+void sync_to_disk(const std::filesystem::path& path, const std::filesystem::path& for_file) {
+    const int descriptor = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (descriptor < 0 || ::fsync(descriptor) != 0) {
+        const int error = errno;
+        if (descriptor >= 0) {
+            ::close(descriptor);
+        }
+        throw ReportError(fmt::format("cannot write {}: syncing {}: {}", for_file.string(),
+                                      path.string(), std::strerror(error)));
+    }
+    ::close(descriptor);
+}
+
+}  // namespace
 
 void write_atomically(const std::filesystem::path& final_path,
                       const std::function<void(const std::filesystem::path& temporary)>& write) {
     static std::atomic<unsigned> counter{0};
+    const std::filesystem::path directory =
+        final_path.parent_path().empty() ? std::filesystem::path(".") : final_path.parent_path();
+    std::error_code missing;
+    if (!std::filesystem::is_directory(directory, missing)) {
+        throw ReportError(fmt::format("cannot write {}: there is no directory {}",
+                                      final_path.string(), directory.string()));
+    }
     const std::filesystem::path temporary =
         final_path.parent_path() /
         fmt::format(".{}.tmp-{}-{}", final_path.filename().string(), ::getpid(), counter++);
@@ -151,11 +182,15 @@ void write_atomically(const std::filesystem::path& final_path,
     } guard{temporary};
 
     write(temporary);
+    // On disk before it takes the final name, and the name on disk after:
+    // a power cut leaves the old file or the new one, never half of one.
+    sync_to_disk(temporary, final_path);
     std::error_code error;
     std::filesystem::rename(temporary, final_path, error);
     if (error)
         throw ReportError(fmt::format("cannot write {}: {}", final_path.string(), error.message()));
     guard.kept = true;
+    sync_to_disk(directory, final_path);
 }
 
 PdfDocument::PdfDocument(const std::filesystem::path& file, double width_pt, double height_pt,

@@ -335,8 +335,16 @@ ExportCounts export_records(const db::Repository& repository, const db::RunFilte
     }
     const std::string destination = "the output stream";
     // JSON spools the later tables; a stream has no directory of its own.
-    const auto counts = write_text(repository, filter, format, out, tables_of(table),
-                                   std::filesystem::temp_directory_path(), destination);
+    std::error_code error;
+    const auto spool_directory = std::filesystem::temp_directory_path(error);
+    if (error) {
+        throw ReportError(
+            fmt::format("cannot export to {}: no temporary directory ({}; check "
+                        "TMPDIR)",
+                        destination, error.message()));
+    }
+    const auto counts =
+        write_text(repository, filter, format, out, tables_of(table), spool_directory, destination);
     out.flush();
     if (!out)
         throw ReportError(fmt::format("cannot write {}: write failed", destination));

@@ -6,34 +6,24 @@
 #include <string>
 
 #include "analysis/record_hash.hpp"
+#include "tests/support/sample_run.hpp"
 
 using namespace mpobench;
 using namespace mpobench::analysis;
 using namespace std::chrono;
+using mpobench::testing::new_run;
 
 namespace {
 
 // 2026-11-24T21:48:16.123Z
 const TimePoint kStarted{sys_days{2026y / November / 24} + 21h + 48min + 16s + 123ms};
 
-// A small graded run: one instrument, two readings, one failure.
+// A small graded run: the sample run with target Standard, one instrument,
+// two readings, one failure.
 RunRecord graded_run() {
-    RunRecord run;
+    RunRecord run = new_run("SN-0001", kStarted);
     run.id = 42;
-    run.serial = "SN-0001";
-    run.part.number = "MTP12-SM-B-3M";
-    run.part.description = "MTP 12F SM APC type B, 3 m";
-    run.part.fibers = 12;
-    run.part.mode = FiberMode::SM;
-    run.part.polarity = PolarityType::B;
     run.part.target = Grade::Standard;
-    run.part.length_m = 3.0;
-    run.part.wavelengths_nm = {1310, 1550};
-    run.part.mating_cycles = 2;
-    run.station = "bench-1";
-    run.operator_name = "ada";
-    run.software_version = "0.1.0-test";
-    run.started_at = kStarted;
     run.ended_at = kStarted + 95s;
     run.status = RunStatus::Completed;
     run.reference_id = 7;
@@ -141,4 +131,22 @@ TEST_CASE("times are hashed to the millisecond, as they are stored", "[record_ha
     run.measurements[0].taken_at += 1us;
     CHECK(record_hash(run) == original);
     CHECK(canonical_record(run).find("started=2026-11-24T21:48:16.123Z\n") != std::string::npos);
+}
+
+TEST_CASE("separators inside text cannot make two records read alike", "[record_hash]") {
+    RunRecord split_in_number = graded_run();
+    split_in_number.part.number = "A|B";
+    split_in_number.part.description = "C";
+    RunRecord split_in_description = graded_run();
+    split_in_description.part.number = "A";
+    split_in_description.part.description = "B|C";
+    CHECK(record_hash(split_in_number) != record_hash(split_in_description));
+
+    // An operator name with a line break cannot forge a line of its own.
+    RunRecord forged = graded_run();
+    forged.operator_name = "ana\ngrade=elite";
+    const std::string text = canonical_record(forged);
+    CHECK(text.find("\ngrade=") == text.rfind("\ngrade="));  // one grade line
+    CHECK(text.find("operator=ana%0Agrade=elite\n") != std::string::npos);
+    CHECK(canonical_record(split_in_number).find("part=A%7CB|C|") != std::string::npos);
 }
