@@ -1,0 +1,238 @@
+// mpobench_cert_bench: milliseconds per certificate PDF (docs/PERFORMANCE.md).
+// Renders the certificate of a completed, graded 12F, 24F and 72F SM run
+// with reports::write_certificate under the repository's site file, several
+// times each, and reports the first render of the process (fonts and
+// fontconfig still cold) apart from the median, p95 and max of the rest.
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+#include <optional>
+#include <random>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "analysis/grading.hpp"
+#include "analysis/limits.hpp"
+#include "analysis/record_hash.hpp"
+#include "reports/certificate.hpp"
+#include "reports/site.hpp"
+
+namespace {
+
+using namespace mpobench;
+using Clock = std::chrono::steady_clock;
+
+double milliseconds_since(Clock::time_point start) {
+    return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+// CPU time of the whole process (every thread): on a shared machine the
+// wall time also holds the time spent waiting for a core.
+double process_cpu_ms() {
+    timespec now{};
+    if (::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now) != 0) {
+        throw std::runtime_error(
+            fmt::format("clock_gettime(CLOCK_PROCESS_CPUTIME_ID): {}", std::strerror(errno)));
+    }
+    return static_cast<double>(now.tv_sec) * 1e3 + static_cast<double>(now.tv_nsec) / 1e6;
+}
+
+// Nearest rank.
+double percentile(std::vector<double> values, double fraction) {
+    if (values.empty()) {
+        throw std::invalid_argument("percentile: no values");
+    }
+    std::sort(values.begin(), values.end());
+    const auto index =
+        static_cast<std::size_t>(std::ceil(fraction * static_cast<double>(values.size())));
+    return values[std::max<std::size_t>(index, 1) - 1];
+}
+
+constexpr double launch_power_dbm = -3.1;
+
+// A completed production run of a well-made SM type B Elite assembly, as
+// the database returns it (times to the millisecond), graded with the
+// default limit set: IL lognormal around 0.13 dB per mated pair, RL around
+// 70.5 dB, every fibre of both ends at both wavelengths.
+RunRecord completed_run(int fibers, std::mt19937_64& random) {
+    using std::chrono::milliseconds;
+    const TimePoint started_at{milliseconds{1'795'000'000'000}};  // 2026-11-17
+    RunRecord run;
+    run.id = 1000 + fibers;
+    run.kind = RunKind::Production;
+    run.serial = fmt::format("W000042-{:04}", fibers);
+    run.part.number = fmt::format("MTP{}-SM-B-E-5M", fibers);
+    run.part.description = fmt::format("MTP {}F SM APC type B, 5 m", fibers);
+    run.part.fibers = fibers;
+    run.part.mode = FiberMode::SM;
+    run.part.polarity = PolarityType::B;
+    run.part.target = Grade::Elite;
+    run.part.length_m = 5.0;
+    run.part.wavelengths_nm = default_wavelengths_nm(FiberMode::SM);
+    run.station = "bench-1";
+    run.operator_name = "ana";
+    run.software_version = "0.1.0";
+    run.started_at = started_at;
+    run.reference_id = 7;
+    run.instruments = {
+        {"source", "light_source", "keysight_8165x", "TCPIP0::10.0.0.10::5025::SOCKET", "Keysight",
+         "81657A", "DE51001", "2.1.4", "2027-06-30"},
+        {"rl", "return_loss_meter", "keysight_81610a", "TCPIP0::10.0.0.10::5025::SOCKET",
+         "Keysight", "81610A", "DE52001", "2.1.4", "2027-06-30"},
+        {"switch", "optical_switch", "keysight_n773x", "TCPIP0::10.0.0.11::5025::SOCKET",
+         "Keysight", "N7734A", "MY53001", "1.3.0", "2027-03-31"},
+        {"meter", "power_meter", "keysight_n774x", "TCPIP0::10.0.0.12::5025::SOCKET", "Keysight",
+         "N7745C", "MY54001", "1.4.2", "2027-03-31"},
+    };
+    std::normal_distribution<double> unit_normal(0.0, 1.0);
+    const double build = std::exp(0.2 * unit_normal(random));
+    TimePoint taken_at = started_at + std::chrono::seconds{15};
+    for (const End end : {End::A, End::B}) {
+        const auto far_positions = analysis::expected_far_positions(run.part, end);
+        run.polarity.push_back({end, far_positions});
+        std::vector<double> fibre_il_db(static_cast<std::size_t>(fibers));
+        for (auto& il_db : fibre_il_db) {
+            il_db = 0.13 * build * std::exp(0.3 * unit_normal(random));
+        }
+        for (std::size_t w = 0; w < run.part.wavelengths_nm.size(); ++w) {
+            for (int fiber = 1; fiber <= fibers; ++fiber) {
+                Measurement m;
+                m.end = end;
+                m.fiber = fiber;
+                m.wavelength_nm = run.part.wavelengths_nm[w];
+                m.far_position = far_positions[static_cast<std::size_t>(fiber - 1)];
+                const double il_db =
+                    fibre_il_db[static_cast<std::size_t>(fiber - 1)] * (w == 0 ? 1.0 : 0.92) +
+                    0.004 * unit_normal(random);
+                m.il_db = std::round(std::max(il_db, 0.0) * 1000.0) / 1000.0;
+                m.rl_db = std::round((70.5 + 1.5 * unit_normal(random)) * 100.0) / 100.0;
+                m.power_dbm = std::round((launch_power_dbm - *m.il_db) * 1000.0) / 1000.0;
+                m.taken_at = taken_at;
+                taken_at += milliseconds{1100};
+                run.measurements.push_back(m);
+            }
+        }
+    }
+    run.status = RunStatus::Completed;
+    run.ended_at = taken_at + milliseconds{20'000};
+    analysis::apply_grade(run, analysis::default_limit_set());
+    return run;
+}
+
+reports::CertificateInput certificate_input(int fibers, const reports::Site& site,
+                                            std::mt19937_64& random) {
+    reports::CertificateInput input;
+    input.run = completed_run(fibers, random);
+    Reference reference;
+    reference.id = input.run.reference_id;
+    reference.station = input.run.station;
+    reference.operator_name = input.run.operator_name;
+    reference.taken_at = input.run.started_at - std::chrono::minutes{95};
+    reference.launch_cord = "LC-SM-1";
+    reference.mode = input.run.part.mode;
+    reference.fibers = fibers;
+    input.reference = reference;
+    input.limits = analysis::default_limit_set();
+    input.record_hash = analysis::record_hash(input.run);
+    input.site = site;
+    input.paper = site.paper;
+    return input;
+}
+
+// A directory of our own under /tmp, removed when done.
+class TemporaryDirectory {
+  public:
+    TemporaryDirectory() {
+        std::string pattern = "/tmp/mpobench-cert-bench-XXXXXX";
+        if (::mkdtemp(pattern.data()) == nullptr) {
+            throw std::runtime_error(fmt::format("mkdtemp {}: {}", pattern, std::strerror(errno)));
+        }
+        path_ = pattern;
+    }
+    ~TemporaryDirectory() {
+        std::error_code error;
+        std::filesystem::remove_all(path_, error);
+        if (error) {
+            std::cerr << fmt::format("mpobench_cert_bench: could not remove {}: {}\n",
+                                     path_.string(), error.message());
+        }
+    }
+    TemporaryDirectory(const TemporaryDirectory&) = delete;
+    TemporaryDirectory& operator=(const TemporaryDirectory&) = delete;
+    const std::filesystem::path& path() const { return path_; }
+
+  private:
+    std::filesystem::path path_;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"mpobench_cert_bench: milliseconds per certificate PDF (12F, 24F, 72F)"};
+    std::filesystem::path site_file = std::filesystem::path(MPOBENCH_SOURCE_DIR) / "site.toml";
+    std::filesystem::path out_directory;
+    int repetitions = 20;
+    app.add_option("--site", site_file, "the site file (default: the repository's site.toml)")
+        ->check(CLI::ExistingFile);
+    app.add_option("--out", out_directory,
+                   "keep the PDFs in this directory (default: a temporary one, removed)")
+        ->check(CLI::ExistingDirectory);
+    app.add_option("--repetitions", repetitions, "renders per fibre count after the first")
+        ->check(CLI::PositiveNumber);
+    CLI11_PARSE(app, argc, argv);
+    spdlog::set_level(spdlog::level::warn);
+
+    try {
+        const reports::Site site = reports::load_site(site_file);
+        std::optional<TemporaryDirectory> temporary;
+        if (out_directory.empty()) {
+            temporary.emplace();
+            out_directory = temporary->path();
+        }
+        std::mt19937_64 random(1);
+        std::cout << fmt::format(
+            "site {}, paper {}; {} renders per fibre count after the first\n\n", site_file.string(),
+            reports::to_string(site.paper), repetitions);
+        std::cout << "| record | rows | grade | first render ms | median ms | p95 ms | max ms | "
+                     "median CPU ms | PDF bytes |\n"
+                     "|---|---:|---|---:|---:|---:|---:|---:|---:|\n";
+        for (const int fibers : {12, 24, 72}) {
+            const auto input = certificate_input(fibers, site, random);
+            const auto out = out_directory / fmt::format("certificate-{}F.pdf", fibers);
+            auto start = Clock::now();
+            reports::write_certificate(input, out);
+            const double first_ms = milliseconds_since(start);
+            std::vector<double> render_ms, cpu_ms;
+            for (int i = 0; i < repetitions; ++i) {
+                start = Clock::now();
+                const double cpu_start_ms = process_cpu_ms();
+                reports::write_certificate(input, out);
+                render_ms.push_back(milliseconds_since(start));
+                cpu_ms.push_back(process_cpu_ms() - cpu_start_ms);
+            }
+            std::cout << fmt::format(
+                "| {}F SM | {} | {} | {:.1f} | {:.1f} | {:.1f} | {:.1f} | {:.1f} | {} |\n", fibers,
+                input.run.measurements.size(), to_string(*input.run.grade), first_ms,
+                percentile(render_ms, 0.5), percentile(render_ms, 0.95),
+                *std::max_element(render_ms.begin(), render_ms.end()), percentile(cpu_ms, 0.5),
+                std::filesystem::file_size(out));
+        }
+    } catch (const std::exception& error) {
+        std::cerr << "mpobench_cert_bench: " << error.what() << "\n";
+        return 1;
+    }
+    return 0;
+}
