@@ -244,7 +244,8 @@ int run_pareto(const QaCommandOptions& options) {
     return guarded("pareto", [&] {
         const db::QaFilter filter = options.filter.qa_filter();
         db::Repository repository(existing_database_path(options.filter.db));
-        const auto pareto = make_pareto(repository.qa_buckets(filter));
+        const auto pareto =
+            make_pareto(repository.qa_buckets(filter, db::Repository::IlBuckets::Skip));
         const std::array<std::pair<const char*, const std::vector<analysis::ParetoRow>*>, 3> tables{
             {{"cause", &pareto.by_cause},
              {"position", &pareto.by_position},

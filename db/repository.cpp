@@ -1091,12 +1091,16 @@ std::vector<analysis::YieldBucket> Repository::yield_buckets(const QaFilter& fil
                                 [&] { return rollups::yield_buckets(impl_->connection, filter); });
 }
 
-QaBuckets Repository::qa_buckets(const QaFilter& filter) const {
+QaBuckets Repository::qa_buckets(const QaFilter& filter, IlBuckets il) const {
     return impl_->read_snapshot("reading the QA rollups", [&] {
-        return QaBuckets{rollups::yield_buckets(impl_->connection, filter),
-                         rollups::cause_buckets(impl_->connection, filter),
-                         rollups::failure_buckets(impl_->connection, filter),
-                         rollups::il_buckets(impl_->connection, filter)};
+        QaBuckets buckets{rollups::yield_buckets(impl_->connection, filter),
+                          rollups::cause_buckets(impl_->connection, filter),
+                          rollups::failure_buckets(impl_->connection, filter),
+                          {}};
+        if (il == IlBuckets::Read) {
+            buckets.il = rollups::il_buckets(impl_->connection, filter);
+        }
+        return buckets;
     });
 }
 
