@@ -29,6 +29,7 @@
 #include "analysis/record_hash.hpp"
 #include "reports/certificate.hpp"
 #include "reports/site.hpp"
+#include "tests/support/temp_dir.hpp"  // the same scratch directory as the tests
 
 namespace {
 
@@ -152,32 +153,6 @@ reports::CertificateInput certificate_input(int fibers, const reports::Site& sit
     return input;
 }
 
-// A directory of our own under /tmp, removed when done.
-class TemporaryDirectory {
-  public:
-    TemporaryDirectory() {
-        std::string pattern = "/tmp/mpobench-cert-bench-XXXXXX";
-        if (::mkdtemp(pattern.data()) == nullptr) {
-            throw std::runtime_error(fmt::format("mkdtemp {}: {}", pattern, std::strerror(errno)));
-        }
-        path_ = pattern;
-    }
-    ~TemporaryDirectory() {
-        std::error_code error;
-        std::filesystem::remove_all(path_, error);
-        if (error) {
-            std::cerr << fmt::format("mpobench_cert_bench: could not remove {}: {}\n",
-                                     path_.string(), error.message());
-        }
-    }
-    TemporaryDirectory(const TemporaryDirectory&) = delete;
-    TemporaryDirectory& operator=(const TemporaryDirectory&) = delete;
-    const std::filesystem::path& path() const { return path_; }
-
-  private:
-    std::filesystem::path path_;
-};
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -197,7 +172,7 @@ int main(int argc, char** argv) {
 
     try {
         const reports::Site site = reports::load_site(site_file);
-        std::optional<TemporaryDirectory> temporary;
+        std::optional<mpobench::testing::TempDir> temporary;
         if (out_directory.empty()) {
             temporary.emplace();
             out_directory = temporary->path();

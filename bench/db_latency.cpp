@@ -29,6 +29,7 @@
 #include "analysis/grading.hpp"
 #include "analysis/limits.hpp"
 #include "db/repository.hpp"
+#include "tests/support/temp_dir.hpp"  // the same scratch directory as the tests
 
 namespace {
 
@@ -228,32 +229,6 @@ void print_row(const std::string& what, std::size_t count, const std::vector<dou
                              s.p95, s.max);
 }
 
-// A directory of our own under /tmp, removed when done.
-class TemporaryDirectory {
-  public:
-    TemporaryDirectory() {
-        std::string pattern = "/tmp/mpobench-db-latency-XXXXXX";
-        if (::mkdtemp(pattern.data()) == nullptr) {
-            throw std::runtime_error(fmt::format("mkdtemp {}: {}", pattern, std::strerror(errno)));
-        }
-        path_ = pattern;
-    }
-    ~TemporaryDirectory() {
-        std::error_code error;
-        std::filesystem::remove_all(path_, error);
-        if (error) {
-            std::cerr << fmt::format("mpobench_db_latency: could not remove {}: {}\n",
-                                     path_.string(), error.message());
-        }
-    }
-    TemporaryDirectory(const TemporaryDirectory&) = delete;
-    TemporaryDirectory& operator=(const TemporaryDirectory&) = delete;
-    const std::filesystem::path& path() const { return path_; }
-
-  private:
-    std::filesystem::path path_;
-};
-
 void remove_database(const std::filesystem::path& db_path) {
     for (const char* suffix : {"", "-wal", "-shm"}) {
         std::error_code error;
@@ -282,7 +257,7 @@ int main(int argc, char** argv) {
     spdlog::set_level(spdlog::level::warn);
 
     try {
-        std::optional<TemporaryDirectory> temporary;
+        std::optional<mpobench::testing::TempDir> temporary;
         if (directory.empty()) {
             temporary.emplace();
             directory = temporary->path();
