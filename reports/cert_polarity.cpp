@@ -184,12 +184,12 @@ void draw_band(cairo_t* cr, double x, double y, double width, const PolarityDiag
             cairo_line_to(cr, face.slot_x(slot_of(d.fibers, far)), b_centre - radius);
             cairo_stroke(cr);
         } else {
-            // Another row's position (or none the part has): a stub with
+            // Another row's position (or none the part has): a short lead with
             // its number, not a line across the other bands.
-            const double stub_end = a_centre + kFace_pt / 2 + kGap_pt * 0.45;
-            cairo_line_to(cr, from_x, stub_end);
+            const double lead_end = a_centre + kFace_pt / 2 + kGap_pt * 0.45;
+            cairo_line_to(cr, from_x, lead_end);
             cairo_stroke(cr);
-            draw_text(cr, from_x, stub_end + 1, 0, fmt::format("B{}", far),
+            draw_text(cr, from_x, lead_end + 1, 0, fmt::format("B{}", far),
                       {.size_pt = 5.5, .bold = true, .colour = kFail, .align = Align::Centre});
         }
         cairo_restore(cr);
