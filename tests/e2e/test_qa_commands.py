@@ -39,16 +39,16 @@ class QaCommands(unittest.TestCase):
         cls.dir = cls.tmp.name
         cls.db = os.path.join(cls.dir, "qa.db")
         cls.certs = os.path.join(cls.dir, "certs")
-        high_mean = os.path.join(cls.dir, "high_mean.json")
-        with open(high_mean, "w") as f:
-            json.dump(dut(il=0.45), f)
-        data = os.path.join(SOURCE, "fixtures", "data")
-        history = [("QA-1", os.path.join(data, "elite_sm_12f_b.json")),
-                   ("QA-2", high_mean),
-                   ("QA-2", os.path.join(data, "elite_sm_12f_b.json")),
-                   ("QA-3", os.path.join(data, "broken_fibre_sm_12f_b.json"))]
+        # Crafted assemblies with RL well above the Elite minimum, so grades
+        # depend on IL and continuity only, not on the RL meter's noise.
+        assemblies = {"elite": dut(il=0.10), "high_mean": dut(il=0.45),
+                      "broken": dut(il=0.10, map=[12, 11, 10, 9, 8, 7, 0, 5, 4, 3, 2, 1])}
+        for name, assembly in assemblies.items():
+            with open(os.path.join(cls.dir, f"{name}.json"), "w") as f:
+                json.dump(assembly, f)
+        history = [("QA-1", "elite"), ("QA-2", "high_mean"), ("QA-2", "elite"), ("QA-3", "broken")]
         for serial, assembly in history:
-            result = run("demo", "--dut", assembly, "--serial", serial, "--part", PART, "--db", cls.db,
+            result = run("demo", "--dut", os.path.join(cls.dir, f"{assembly}.json"), "--serial", serial, "--part", PART, "--db", cls.db,
                          "--certs", cls.certs, "--time-scale", "0.005", "--json")
             if result.returncode not in (0, 1):
                 raise RuntimeError(f"demo {serial}: exit {result.returncode}\n{result.stderr}")
@@ -246,8 +246,10 @@ class QaCommands(unittest.TestCase):
 class TestWithCertificate(unittest.TestCase):
     def test_test_writes_its_certificate(self):
         with tempfile.TemporaryDirectory(prefix="mpobench-qa-e2e-") as tmp:
-            with SimProcess(MPOBENCH, "--dut", os.path.join(SOURCE, "fixtures", "data", "elite_sm_12f_b.json"),
-                            time_scale="0.005") as sim:
+            assembly = os.path.join(tmp, "elite.json")
+            with open(assembly, "w") as f:
+                json.dump(dut(il=0.10), f)
+            with SimProcess(MPOBENCH, "--dut", assembly, time_scale="0.005") as sim:
                 db = os.path.join(tmp, "runs.db")
                 reference = run("reference", "--station", sim.station_path, "--db", db, "--mode", "SM")
                 self.assertEqual(reference.returncode, 0, reference.stderr)
