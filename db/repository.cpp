@@ -230,31 +230,28 @@ struct Repository::Impl {
         transaction.commit();
     }
 
-    std::int64_t station_id(const std::string& name) {
-        Query insert(connection, "INSERT INTO stations (name) VALUES (?) ON CONFLICT DO NOTHING",
-                     "storing station " + name);
-        insert.bind(name).run();
-        Query select(connection, "SELECT id FROM stations WHERE name = ?",
-                     "finding station " + name);
-        select.bind(name);
+    // The id of a row keyed by one unique text column, inserted when new.
+    // Both statements are this file's own constants; only the value is bound.
+    std::int64_t id_for(const char* insert_sql, const char* select_sql, const std::string& value,
+                        const std::string& what) {
+        Query insert(connection, insert_sql, "storing " + what);
+        insert.bind(value).run();
+        Query select(connection, select_sql, "finding " + what);
+        select.bind(value);
         if (!select.step()) {
-            connection.fail("finding station " + name);
+            connection.fail("finding " + what);
         }
         return select.integer(0);
     }
 
+    std::int64_t station_id(const std::string& name) {
+        return id_for("INSERT INTO stations (name) VALUES (?) ON CONFLICT DO NOTHING",
+                      "SELECT id FROM stations WHERE name = ?", name, "station " + name);
+    }
+
     std::int64_t assembly_id(const std::string& serial) {
-        Query insert(connection,
-                     "INSERT INTO assemblies (serial) VALUES (?) ON CONFLICT DO NOTHING",
-                     "storing assembly " + serial);
-        insert.bind(serial).run();
-        Query select(connection, "SELECT id FROM assemblies WHERE serial = ?",
-                     "finding assembly " + serial);
-        select.bind(serial);
-        if (!select.step()) {
-            connection.fail("finding assembly " + serial);
-        }
-        return select.integer(0);
+        return id_for("INSERT INTO assemblies (serial) VALUES (?) ON CONFLICT DO NOTHING",
+                      "SELECT id FROM assemblies WHERE serial = ?", serial, "assembly " + serial);
     }
 
     std::int64_t part_id(const Part& part) {
