@@ -142,6 +142,9 @@ TEST_CASE("fault: garbled replies are a Protocol error, then recovery") {
 TEST_CASE("fault: a dropped connection is Disconnected, then reconnect") {
     run_fault_row({"disconnect@1", ErrorKind::Disconnected, false});
 }
+TEST_CASE("fault: a reset connection (TCP RST) is Disconnected, then reconnect") {
+    run_fault_row({"reset@1", ErrorKind::Disconnected, false});
+}
 TEST_CASE("fault: replies slower than the timeout are a Timeout, then recovery") {
     run_fault_row({"slow=200s@1+", ErrorKind::Timeout, false});  // 2 s wall at this time scale
 }

@@ -296,6 +296,10 @@ TEST_CASE("fault specs: every malformed form is rejected", "[faults]") {
                              "meter:slow=ms@1",
                              "meter:timeout@1;",
                              ";meter:timeout@1",
+                             "meter:timeout@1/",
+                             "meter:timeout/:FETC",
+                             "meter:timeout@x/:FETC",
+                             "meter:reset=1@1",
                              "meter:timeout@1;;source:garble@2",
                              "seed=",
                              "seed=abc",
@@ -324,24 +328,44 @@ TEST_CASE("fault specs: every malformed form is rejected", "[faults]") {
 TEST_CASE("fault injector count triggers and targets with the first rule winning", "[faults]") {
     const auto spec = parse_fault_spec("t:timeout@2;*:garble@4+;other:disconnect@1;t:error=-222@4");
     FaultInjector t(spec, "t");
-    CHECK_FALSE(t.on_command().has_value());
-    const auto second = t.on_command();
+    CHECK_FALSE(t.on_command("*IDN?").has_value());
+    const auto second = t.on_command("*IDN?");
     REQUIRE(second.has_value());
     CHECK(second->kind == FaultKind::Timeout);
-    CHECK_FALSE(t.on_command().has_value());
+    CHECK_FALSE(t.on_command("*IDN?").has_value());
     for (int i = 4; i <= 10; ++i) {
-        const auto fault = t.on_command();
+        const auto fault = t.on_command("*IDN?");
         REQUIRE(fault.has_value());
         CHECK(fault->kind == FaultKind::Garble);  // the '@4' error comes later in the spec
     }
     CHECK(t.commands_seen() == 10);
 
     FaultInjector other(spec, "other");
-    CHECK(other.on_command()->kind == FaultKind::Disconnect);
-    CHECK_FALSE(other.on_command().has_value());
+    CHECK(other.on_command("*IDN?")->kind == FaultKind::Disconnect);
+    CHECK_FALSE(other.on_command("*IDN?").has_value());
 
     FaultInjector none;
-    CHECK_FALSE(none.on_command().has_value());
+    CHECK_FALSE(none.on_command("*IDN?").has_value());
+}
+
+TEST_CASE("fault injector: a command filter counts and fires on matching lines only", "[faults]") {
+    const auto spec = parse_fault_spec("t:timeout@2/:fetc;t:reset@1/*OPC?;t:garble%1/SYST:ERR?");
+    REQUIRE(spec.rules.size() == 3);
+    CHECK(spec.rules[0].command == ":fetc");
+    CHECK(spec.rules[1].kind == FaultKind::Reset);
+    FaultInjector t(spec, "t");
+    CHECK_FALSE(t.on_command(":INIT1:IMM").has_value());
+    CHECK_FALSE(t.on_command(":FETC:POW:ALL?").has_value());  // the first :FETC
+    CHECK_FALSE(t.on_command(":INIT1:IMM").has_value());
+    const auto second = t.on_command(":fetc:pow:all?");  // case-insensitive
+    REQUIRE(second.has_value());
+    CHECK(second->kind == FaultKind::Timeout);
+    CHECK_FALSE(t.on_command(":FETC:POW:ALL?").has_value());  // once
+    CHECK(t.on_command("*OPC?")->kind == FaultKind::Reset);
+    CHECK_FALSE(t.on_command("*OPC").has_value());  // a shorter line never matches
+    CHECK(t.on_command("SYST:ERR?")->kind == FaultKind::Garble);
+    CHECK_FALSE(t.on_command("*IDN?").has_value());
+    CHECK(t.commands_seen() == 9);
 }
 
 TEST_CASE("fault injector: probabilities are reproducible per seed and instrument", "[faults]") {
@@ -349,7 +373,7 @@ TEST_CASE("fault injector: probabilities are reproducible per seed and instrumen
         FaultInjector injector(parse_fault_spec(spec), name);
         std::string pattern;
         for (int i = 0; i < 2000; ++i)
-            pattern += injector.on_command() ? '1' : '0';
+            pattern += injector.on_command("*IDN?") ? '1' : '0';
         return pattern;
     };
     const auto first = draws("*:garble%0.3;seed=7", "meter");
@@ -386,7 +410,16 @@ TEST_CASE("the effect of each fault kind on the line outcome", "[faults]") {
     SECTION("disconnect") {
         TestInstrument instrument(clock);
         set_faults(instrument, "t:disconnect@1");
-        CHECK(instrument.handle_line("*IDN?").disconnect);
+        const auto outcome = instrument.handle_line("*IDN?");
+        CHECK(outcome.disconnect);
+        CHECK_FALSE(outcome.reset);
+    }
+    SECTION("reset: the connection drops abortively") {
+        TestInstrument instrument(clock);
+        set_faults(instrument, "t:reset@1");
+        const auto outcome = instrument.handle_line("*IDN?");
+        CHECK(outcome.disconnect);
+        CHECK(outcome.reset);
     }
     SECTION("error: queued, then the command runs") {
         TestInstrument instrument(clock);
