@@ -226,6 +226,11 @@ drivers::PowerMeter& Bench::meter() {
     return *impl_->meter;
 }
 
+void Bench::check_error_queues(std::string_view after) {
+    for (const auto& member : impl_->members())
+        member.instrument->check_errors(after);
+}
+
 drivers::ReturnLossMeter* Bench::return_loss_meter() {
     return impl_->return_loss.get();
 }

@@ -97,6 +97,10 @@ class Bench {
     // return-loss meter's together, then collects both: the launch costs
     // the longer window, not the sum.
     LaunchReading read_launch(bool with_return_loss);
+    // Asks every instrument for its error queue (SYST:ERR?): an error raised
+    // by a measurement command surfaces here, named with `after`. Throws
+    // drivers::InstrumentError (Device).
+    void check_error_queues(std::string_view after);
 
   private:
     struct Impl;

@@ -166,6 +166,12 @@ class Sweeper {
                     polarity->far_positions[static_cast<std::size_t>(fiber - 1)] =
                         taken.far_position;
             }
+            // Measurement commands are not checked one by one (that would
+            // double the round trips); an error any of them raised stops
+            // the run before its pass counts.
+            where_ = fmt::format("end {}, {} nm{}", to_string(end), wavelength_nm,
+                                 cycle > 0 ? fmt::format(", cycle {}", cycle) : "");
+            bench_.check_error_queues("SYST:ERR? after the pass");
         }
     }
 
@@ -204,8 +210,8 @@ class Sweeper {
         if (measurement.status == ReadingStatus::Ok) {
             measurement.il_db = reference_.power_dbm(wavelength_nm, fiber) - measurement.power_dbm;
         }
-        // RL beyond the module's range (overrange) or without a ratio to
-        // compute (invalid) has no value to record.
+        // RL beyond the module's range or without a ratio to compute has no
+        // value to record (the run stops below).
         if (reading.return_loss && reading.return_loss->ok())
             measurement.rl_db = reading.return_loss->rl_db;
         if (log_->should_log(spdlog::level::debug)) {
@@ -229,6 +235,22 @@ class Sweeper {
             event.done = done_;
             event.total = total_;
             progress_(event);
+        }
+        // An instrument beyond its range gave no value to grade: the reading
+        // stays in the record as evidence and the run stops.
+        if (measurement.status == ReadingStatus::Overrange) {
+            const auto& meter = bench_.meter();
+            const auto& detector =
+                reading.far_end.at(static_cast<std::size_t>(measurement.far_position) - 1);
+            throw TestAborted(fmt::format("{}: {} ({}): '{}' reported overrange on detector {}",
+                                          where_, meter.role(), meter.resource(), detector.command,
+                                          measurement.far_position));
+        }
+        if (reading.return_loss && !reading.return_loss->ok()) {
+            const auto* rl = bench_.return_loss_meter();
+            throw TestAborted(fmt::format("{}: {} ({}): '{}' reported {}", where_, rl->role(),
+                                          rl->resource(), reading.return_loss->command,
+                                          rl_text(reading.return_loss)));
         }
         // Kept in the record as evidence, then the run stops: no IL is
         // trustworthy against this reference.

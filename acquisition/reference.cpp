@@ -117,10 +117,11 @@ class ReferenceTaker {
             return own.dbm;
         }
         if (own.status == drivers::PowerReading::Status::Overrange) {
+            const auto& meter = bench_.meter();
             throw TestAborted(fmt::format(
-                "reference: the meter reports overrange on detector {} at {} nm: too much light "
-                "for its range",
-                fiber, wavelength_nm));
+                "reference: {} ({}): '{}' reported overrange on detector {} at {} nm: too much "
+                "light for its range",
+                meter.role(), meter.resource(), own.command, fiber, wavelength_nm));
         }
         int brightest = 0;
         double brightest_dbm = options_.no_light_dbm;
@@ -203,6 +204,10 @@ Reference take_reference(Bench& bench, Operator& op, const ReferenceOptions& opt
             bench.wait_until_source_stable();
             for (auto& point : taker.points_at(wavelength_nm))
                 reference.points.push_back(point);
+            // An error a measurement command raised makes this wavelength's
+            // powers untrustworthy (see the production test's passes).
+            taker.where = fmt::format("reference, {} nm", wavelength_nm);
+            bench.check_error_queues("SYST:ERR? after the pass");
         }
     } catch (const drivers::InstrumentError& error) {
         throw TestAborted(fmt::format("{}: {}", taker.where, error.what()));

@@ -59,7 +59,11 @@ int run_repeat(const RepeatOptions& options) {
                 journal.flush();
                 run.status = RunStatus::Aborted;
                 run.reason = aborted.what();
+                run.ended_at = std::chrono::system_clock::now();
                 repository.abort_run(run.id, run.reason);
+                // The record as far as it went: every measurement taken is evidence.
+                if (options.json)
+                    fmt::print("{}\n", json_text(run_to_json(run)));
                 fmt::print(stderr, "mpobench repeat: aborted: {}\n", run.reason);
                 return static_cast<int>(kAborted);
             } catch (const acquisition::Refused& refused) {

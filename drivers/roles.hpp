@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "drivers/scpi_parse.hpp"
@@ -15,7 +16,8 @@ namespace mpobench::drivers {
 struct PowerReading {
     enum class Status { Ok, Overrange, Underrange, Invalid };
     Status status = Status::Ok;
-    double dbm = 0.0;  // meaningful only for Status::Ok
+    double dbm = 0.0;     // meaningful only for Status::Ok
+    std::string command;  // the query whose reply this is, for messages
 
     bool ok() const { return status == Status::Ok; }
 };
@@ -23,7 +25,8 @@ struct PowerReading {
 struct ReturnLossReading {
     enum class Status { Ok, Overrange, Underrange, Invalid };
     Status status = Status::Ok;
-    double rl_db = 0.0;  // meaningful only for Status::Ok
+    double rl_db = 0.0;   // meaningful only for Status::Ok
+    std::string command;  // the query whose reply this is, for messages
 
     bool ok() const { return status == Status::Ok; }
 };
@@ -41,6 +44,9 @@ class Instrument {
     // state the driver relies on (units, continuous mode off, ...).
     virtual void prepare() = 0;
     virtual std::vector<ErrorEntry> drain_errors() = 0;
+    // drain_errors(); throws InstrumentError(Device) naming `after` and
+    // every entry when the queue held any.
+    virtual void check_errors(std::string_view after) = 0;
     // Closes and reopens the connection after a communication fault.
     virtual void reconnect() = 0;
 };

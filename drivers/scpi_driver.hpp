@@ -33,6 +33,7 @@ class ScpiDriver : public RoleInterface {
         return Model::accepts_identity(identity);
     }
     std::vector<ErrorEntry> drain_errors() override { return session_->drain_errors(); }
+    void check_errors(std::string_view after) override { session_->check_errors(after); }
     void reconnect() override { session_->reconnect(); }
 
   protected:

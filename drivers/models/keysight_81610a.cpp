@@ -122,6 +122,7 @@ ReturnLossReading Keysight81610a::read_rl_db() {
         throw InstrumentError(ErrorKind::Protocol, session_->context(command, reply), error.what());
     }
     ReturnLossReading reading;
+    reading.command = command;
     switch (number.kind) {
         case ScpiNumber::Kind::PositiveOverrange:
             reading.status = ReturnLossReading::Status::Overrange;

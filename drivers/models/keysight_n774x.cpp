@@ -48,34 +48,34 @@ constexpr double kScpiNotANumber = 9.91e37;
 // float32 carries the sentinel to about 1e-7 relative; 9.9E37 is 1e-3 away.
 constexpr double kSentinelTolerance = 1e-4;
 
-PowerReading reading_from_watts(double watts) {
+PowerReading reading_from_watts(double watts, const std::string& command) {
     using Status = PowerReading::Status;
     if (std::isnan(watts) ||
         std::fabs(watts - kScpiNotANumber) <= kScpiNotANumber * kSentinelTolerance) {
-        return {Status::Invalid, 0.0};
+        return {Status::Invalid, 0.0, command};
     }
     if (watts > kOverrangeAboveW) {
-        return {Status::Overrange, 0.0};
+        return {Status::Overrange, 0.0, command};
     }
     if (!(watts > 0.0)) {
-        return {Status::Underrange, 0.0};
+        return {Status::Underrange, 0.0, command};
     }
-    return {Status::Ok, 10.0 * std::log10(watts * 1e3)};
+    return {Status::Ok, 10.0 * std::log10(watts * 1e3), command};
 }
 
-PowerReading reading_from_number(const ScpiNumber& number) {
+PowerReading reading_from_number(const ScpiNumber& number, const std::string& command) {
     using Status = PowerReading::Status;
     switch (number.kind) {
         case ScpiNumber::Kind::PositiveOverrange:
-            return {Status::Overrange, 0.0};
+            return {Status::Overrange, 0.0, command};
         case ScpiNumber::Kind::NegativeOverrange:
-            return {Status::Underrange, 0.0};
+            return {Status::Underrange, 0.0, command};
         case ScpiNumber::Kind::NotANumber:
-            return {Status::Invalid, 0.0};
+            return {Status::Invalid, 0.0, command};
         case ScpiNumber::Kind::Value:
             break;
     }
-    return reading_from_watts(number.value);
+    return reading_from_watts(number.value, command);
 }
 
 // "100MS" for whole milliseconds, else "250US": the unit keeps it readable.
@@ -236,7 +236,7 @@ std::vector<PowerReading> KeysightN774x::read_all_dbm() {
     std::vector<PowerReading> readings;
     readings.reserve(known.size());
     for (std::size_t i = 0; i < known.size(); ++i) {
-        readings.push_back(reading_from_watts(static_cast<double>(watts[i])));
+        readings.push_back(reading_from_watts(static_cast<double>(watts[i]), query));
     }
     return readings;
 }
@@ -246,7 +246,7 @@ PowerReading KeysightN774x::read_dbm(int channel) {
     // READ starts a new window: not retried, a second one would measure again.
     const std::string reply = session_->query(query, window_timeout(), Retry::No);
     try {
-        return reading_from_number(parse_number(reply));
+        return reading_from_number(parse_number(reply), query);
     } catch (const std::invalid_argument& error) {
         throw InstrumentError(ErrorKind::Protocol, session_->context(query, reply), error.what());
     }

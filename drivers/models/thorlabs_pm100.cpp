@@ -38,25 +38,25 @@ namespace {
 
 constexpr double kOverrangeAboveW = 1e20;
 
-PowerReading reading_from_watts(const ScpiNumber& number) {
+PowerReading reading_from_watts(const ScpiNumber& number, const std::string& command) {
     using Status = PowerReading::Status;
     switch (number.kind) {
         case ScpiNumber::Kind::PositiveOverrange:
-            return {Status::Overrange, 0.0};
+            return {Status::Overrange, 0.0, command};
         case ScpiNumber::Kind::NegativeOverrange:
-            return {Status::Underrange, 0.0};
+            return {Status::Underrange, 0.0, command};
         case ScpiNumber::Kind::NotANumber:
-            return {Status::Invalid, 0.0};
+            return {Status::Invalid, 0.0, command};
         case ScpiNumber::Kind::Value:
             break;
     }
     if (number.value > kOverrangeAboveW) {
-        return {Status::Overrange, 0.0};
+        return {Status::Overrange, 0.0, command};
     }
     if (!(number.value > 0.0)) {
-        return {Status::Underrange, 0.0};
+        return {Status::Underrange, 0.0, command};
     }
-    return {Status::Ok, 10.0 * std::log10(number.value * 1e3)};
+    return {Status::Ok, 10.0 * std::log10(number.value * 1e3), command};
 }
 
 bool iequals(std::string_view a, std::string_view b) {
@@ -211,7 +211,7 @@ std::chrono::milliseconds ThorlabsPm100::window_timeout() const {
 PowerReading ThorlabsPm100::query_reading(const std::string& query, Retry retry) {
     const std::string reply = session_->query(query, window_timeout(), retry);
     try {
-        return reading_from_watts(parse_number(reply));
+        return reading_from_watts(parse_number(reply), query);
     } catch (const std::invalid_argument& error) {
         throw InstrumentError(ErrorKind::Protocol, session_->context(query, reply), error.what());
     }
