@@ -188,7 +188,12 @@ ExportCounts for_each_row(const db::Repository& repository, const db::RunFilter&
                                           summary.serial));
         }
         if (runs) {
-            run_cells(*run, repository.record_hash(run->id), cells);
+            // The hash is written with the completion: asked for only then,
+            // a run that completes between the two reads is exported as read.
+            run_cells(*run,
+                      run->status == RunStatus::Completed ? repository.record_hash(run->id)
+                                                          : std::nullopt,
+                      cells);
             sink.row(ExportTable::Runs, cells);
             ++counts.runs;
         }
