@@ -1,11 +1,14 @@
 """Runs `mpobench sim` as its own process for a test and reads its station file."""
 
+import argparse
 import os
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 import tomllib
+import unittest
 
 
 class SimProcess:
@@ -45,3 +48,14 @@ class SimProcess:
             self.process.wait()
         self.workdir.cleanup()
         return False
+
+
+def unittest_main(module):
+    """Runs a test module's tests with `--mpobench PATH` set as module.MPOBENCH;
+    other arguments select tests as unittest's own do."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--mpobench", required=True)
+    args, rest = parser.parse_known_args()
+    module.MPOBENCH = args.mpobench
+    result = unittest.main(module=module, argv=[sys.argv[0], "-v", *rest], exit=False).result
+    sys.exit(0 if result.wasSuccessful() else 1)

@@ -6,7 +6,6 @@ power and sets the wavelength on the PM100 simulator. If these clients
 disagree with our simulators, the simulators are wrong.
 """
 
-import argparse
 import sys
 import unittest
 
@@ -14,7 +13,7 @@ import pyvisa
 from pymeasure.adapters import VISAAdapter
 from pymeasure.instruments.thorlabs import ThorlabsPM100USB
 
-from simbench import SimProcess
+from simbench import SimProcess, unittest_main
 
 MPOBENCH = None
 
@@ -91,9 +90,4 @@ class RealClients(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--mpobench", required=True)
-    args, rest = parser.parse_known_args()
-    MPOBENCH = args.mpobench
-    result = unittest.main(argv=[sys.argv[0], "-v", *rest], exit=False).result
-    sys.exit(0 if result.wasSuccessful() else 1)
+    unittest_main(sys.modules[__name__])

@@ -1,7 +1,6 @@
 """`mpobench sim` and `mpobench identify` as a user runs them: two processes,
 a station file between them, real ptys and TCP ports, exit codes per DESIGN.md §6."""
 
-import argparse
 import json
 import os
 import re
@@ -10,7 +9,7 @@ import sys
 import tempfile
 import unittest
 
-from simbench import SimProcess
+from simbench import SimProcess, unittest_main
 
 MPOBENCH = None
 
@@ -106,9 +105,4 @@ class SimAndIdentify(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--mpobench", required=True)
-    args, rest = parser.parse_known_args()
-    MPOBENCH = args.mpobench
-    result = unittest.main(argv=[sys.argv[0], "-v", *rest], exit=False).result
-    sys.exit(0 if result.wasSuccessful() else 1)
+    unittest_main(sys.modules[__name__])

@@ -7,7 +7,6 @@ SQLITE_BUSY reaches a user, no run is lost or doubled, every completed run
 carries all its measurements, a grade and a record hash, the file passes
 `PRAGMA integrity_check`, and `yield` counts exactly the runs."""
 
-import argparse
 import glob
 import json
 import os
@@ -20,7 +19,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "clients"))
-from simbench import SimProcess  # noqa: E402
+from simbench import SimProcess, unittest_main  # noqa: E402
 
 from duts import dut, one_fibre  # noqa: E402
 
@@ -275,9 +274,4 @@ class ConcurrentStations(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--mpobench", required=True)
-    args, rest = parser.parse_known_args()
-    MPOBENCH = args.mpobench
-    result = unittest.main(argv=[sys.argv[0], "-v", *rest], exit=False).result
-    sys.exit(0 if result.wasSuccessful() else 1)
+    unittest_main(sys.modules[__name__])

@@ -4,7 +4,6 @@ kill the database passes `PRAGMA integrity_check`, no run is `completed`
 without all its measurements, the killed run reads `interrupted` (or never
 began, or had finished), and the next test on the same bench works."""
 
-import argparse
 import json
 import os
 import random
@@ -17,7 +16,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "clients"))
-from simbench import SimProcess  # noqa: E402
+from simbench import SimProcess, unittest_main  # noqa: E402
 
 from duts import dut  # noqa: E402
 
@@ -105,9 +104,4 @@ class CrashCampaign(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--mpobench", required=True)
-    args, rest = parser.parse_known_args()
-    MPOBENCH = args.mpobench
-    result = unittest.main(argv=[sys.argv[0], "-v", *rest], exit=False).result
-    sys.exit(0 if result.wasSuccessful() else 1)
+    unittest_main(sys.modules[__name__])

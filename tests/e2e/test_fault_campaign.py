@@ -22,7 +22,6 @@ pulled USB-serial cable (the pty closes; a new one appears behind the same
 link). The source, meter and RL meter are on TCP: `reset` is a connection
 reset (RST) mid-sweep, `disconnect` an orderly close."""
 
-import argparse
 import json
 import os
 import re
@@ -35,7 +34,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "clients"))
-from simbench import SimProcess  # noqa: E402
+from simbench import SimProcess, unittest_main  # noqa: E402
 
 from duts import dut  # noqa: E402
 
@@ -228,9 +227,4 @@ class FaultCampaign(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--mpobench", required=True)
-    args, rest = parser.parse_known_args()
-    MPOBENCH = args.mpobench
-    result = unittest.main(argv=[sys.argv[0], "-v", *rest], exit=False).result
-    sys.exit(0 if result.wasSuccessful() else 1)
+    unittest_main(sys.modules[__name__])

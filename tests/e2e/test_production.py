@@ -3,7 +3,6 @@ with a crafted assembly in one process, `mpobench reference` and
 `mpobench test` in others, over real ptys and TCP. Each case checks grade,
 pass, exit code, the JSON result and the rows in the database."""
 
-import argparse
 import json
 import os
 import re
@@ -16,7 +15,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "clients"))
-from simbench import SimProcess  # noqa: E402
+from simbench import SimProcess, unittest_main  # noqa: E402
 
 from duts import dut, one_fibre  # noqa: E402
 
@@ -300,9 +299,4 @@ class ProductionTest(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--mpobench", required=True)
-    args, rest = parser.parse_known_args()
-    MPOBENCH = args.mpobench
-    result = unittest.main(argv=[sys.argv[0], "-v", *rest], exit=False).result
-    sys.exit(0 if result.wasSuccessful() else 1)
+    unittest_main(sys.modules[__name__])

@@ -4,7 +4,6 @@ its passing retest, a broken fibre), then `cert`, `verify`, `yield`,
 `pareto`, `trend`, `report` and `export` as separate processes, checked
 against numbers worked out by hand and against the database itself."""
 
-import argparse
 import csv
 import io
 import json
@@ -18,7 +17,7 @@ import tempfile
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "clients"))
-from simbench import SimProcess  # noqa: E402
+from simbench import SimProcess, unittest_main  # noqa: E402
 
 from duts import dut  # noqa: E402
 
@@ -270,9 +269,4 @@ class TestWithCertificate(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--mpobench", required=True)
-    args, rest = parser.parse_known_args()
-    MPOBENCH = args.mpobench
-    result = unittest.main(argv=[sys.argv[0], "-v", *rest], exit=False).result
-    sys.exit(0 if result.wasSuccessful() else 1)
+    unittest_main(sys.modules[__name__])
