@@ -1,5 +1,7 @@
 #include "app/journal.hpp"
 
+#include <vector>
+
 namespace mpobench::app {
 
 BackgroundJournal::BackgroundJournal(db::Repository& repository, std::int64_t run_id)
@@ -35,12 +37,17 @@ void BackgroundJournal::write_loop() {
         changed_.wait(lock, [&] { return !queue_.empty() || stopping_; });
         if (queue_.empty() && stopping_)
             return;
-        const Measurement next = queue_.front();
-        queue_.pop_front();
+        // Rows that queued while the last commit synced go in one commit:
+        // the journal keeps up however fast the bench measures.
+        const std::vector<Measurement> batch(queue_.begin(), queue_.end());
+        queue_.clear();
         writing_ = true;
         lock.unlock();
         try {
-            repository_.append_measurement(run_id_, next);
+            if (batch.size() == 1)
+                repository_.append_measurement(run_id_, batch.front());
+            else
+                repository_.append_measurements(run_id_, batch);
         } catch (const db::DatabaseError&) {
             lock.lock();
             failure_ = std::current_exception();

@@ -987,6 +987,17 @@ void Repository::append_measurement(std::int64_t run_id, const Measurement& meas
     impl_->insert_measurement(run_id, measurement);
 }
 
+void Repository::append_measurements(std::int64_t run_id,
+                                     std::span<const Measurement> measurements) {
+    std::lock_guard lock(impl_->mutex);
+    Transaction transaction(
+        impl_->connection, Transaction::Kind::Write,
+        fmt::format("journaling {} measurements of run {}", measurements.size(), run_id));
+    for (const auto& measurement : measurements)
+        impl_->insert_measurement(run_id, measurement);
+    transaction.commit();
+}
+
 void Repository::complete_run(const RunRecord& graded_run) {
     std::lock_guard lock(impl_->mutex);
     auto& connection = impl_->connection;

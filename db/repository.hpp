@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -113,6 +114,9 @@ class Repository {
     // Commits one row (durable on return: WAL, synchronous FULL). Only a
     // running run takes measurements; times are kept to the millisecond.
     void append_measurement(std::int64_t run_id, const Measurement& measurement);
+    // Commits rows that queued up together in one transaction (one sync):
+    // all of them or, on an error, none.
+    void append_measurements(std::int64_t run_id, std::span<const Measurement> measurements);
     // One transaction: measurements of the record not yet journaled (the
     // journal must be a prefix of the record), failures, polarity maps,
     // grade, pass, the limit set (by hash; stored before with

@@ -249,6 +249,33 @@ TEST_CASE("abort_run stores the reason and the end time, and an aborted run is f
     CHECK_THROWS_WITH(repository.abort_run(run_id + 50, "none"), Contains("no such run"));
 }
 
+TEST_CASE("append_measurements commits a batch in order, all or nothing") {
+    TempDir dir;
+    Repository repository(dir.file("mpobench.db"));
+    const auto run_id = repository.begin_run(new_run("SN-BATCH", 1'000));
+    std::vector<Measurement> batch;
+    for (int fiber = 1; fiber <= 12; ++fiber)
+        batch.push_back(measurement(End::A, fiber, 1310, 0, 1'000 + fiber));
+    repository.append_measurements(run_id, batch);
+    repository.append_measurement(run_id, measurement(End::A, 1, 1550, 0, 1'100));
+    auto run = repository.run(run_id);
+    REQUIRE(run);
+    REQUIRE(run->measurements.size() == 13);
+    for (int fiber = 1; fiber <= 12; ++fiber) {
+        CHECK(run->measurements[static_cast<std::size_t>(fiber - 1)].fiber == fiber);
+        CHECK(run->measurements[static_cast<std::size_t>(fiber - 1)].wavelength_nm == 1310);
+    }
+    CHECK(run->measurements.back().wavelength_nm == 1550);
+
+    // A batch for a run that is no longer running stores none of its rows.
+    repository.abort_run(run_id, "meter timeout");
+    CHECK_THROWS_WITH(repository.append_measurements(run_id, batch),
+                      Contains("only to a running run"));
+    run = repository.run(run_id);
+    REQUIRE(run);
+    CHECK(run->measurements.size() == 13);
+}
+
 TEST_CASE("complete_run stores grade, failures, polarity and limit set together") {
     TempDir dir;
     const auto path = dir.file("mpobench.db");
