@@ -4,6 +4,7 @@
 
 #include <toml++/toml.h>
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <fstream>
 #include <set>
@@ -16,6 +17,13 @@ namespace {
 
 // "YYYY-MM-DD" with a real month and day, or nullopt.
 std::optional<std::string> iso_date(const std::string& text) {
+    // sscanf's %2d also takes " 1" and "+1", which format_station would then
+    // write as a TOML date that does not parse: only digits and two dashes.
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const bool dash = i == 4 || i == 7;
+        if (dash ? text[i] != '-' : std::isdigit(static_cast<unsigned char>(text[i])) == 0)
+            return std::nullopt;
+    }
     int year = 0, month = 0, day = 0;
     char tail = 0;
     if (text.size() != 10 ||
@@ -247,6 +255,14 @@ std::string toml_quote(std::string_view text) {
     return out + "\"";
 }
 
+// A table key: bare where TOML allows it, quoted otherwise ("meter 1", "a.b").
+std::string toml_key(std::string_view key) {
+    const bool bare = !key.empty() && std::all_of(key.begin(), key.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+    });
+    return bare ? std::string(key) : toml_quote(key);
+}
+
 std::string_view role_key(drivers::Role role) {
     switch (role) {
         case drivers::Role::PowerMeter:
@@ -392,9 +408,13 @@ std::string format_station(const StationConfig& station) {
 
     for (const auto& instrument : station.instruments) {
         out += fmt::format("\n[instruments.{}]\nrole = \"{}\"\nmodel = {}\nresource = {}\n",
-                           instrument.name, role_key(instrument.role), toml_quote(instrument.model),
-                           toml_quote(instrument.resource));
+                           toml_key(instrument.name), role_key(instrument.role),
+                           toml_quote(instrument.model), toml_quote(instrument.resource));
         out += fmt::format("timeout_ms = {}\n", instrument.timeout.count());
+        if (instrument.transport.connect_timeout != defaults.transport.connect_timeout) {
+            out += fmt::format("connect_timeout_ms = {}\n",
+                               instrument.transport.connect_timeout.count());
+        }
         if (instrument.channels > 0)
             out += fmt::format("channels = {}\n", instrument.channels);
         if (instrument.calibration_due)

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <limits>
 #include <stdexcept>
 #include <vector>
 
@@ -55,7 +56,8 @@ long digits_value(std::string_view text) {
 TcpSocketResource parse_tcpip(std::string_view text, const std::vector<std::string_view>& fields) {
     const auto board_text = fields[0].substr(5);
     const long board = board_text.empty() ? 0 : digits_value(board_text);
-    if (board < 0) {
+    // Beyond int the board would be truncated into another, maybe negative, number.
+    if (board < 0 || board > std::numeric_limits<int>::max()) {
         reject(text, "the board after TCPIP must be a number");
     }
     if (iequals(fields.back(), "INSTR")) {
@@ -88,6 +90,10 @@ SerialResource parse_asrl(std::string_view text, const std::vector<std::string_v
         reject(text, fmt::format("expected {}", kForms));
     }
     const auto board = fields[0].substr(4);
+    // A trailing ':' would run into the "::INSTR" format_resource appends.
+    if (board.ends_with(':')) {
+        reject(text, "an ASRL device path may not end with ':'");
+    }
     if (board.starts_with('/') && board.size() > 1) {
         return {std::string(board)};
     }

@@ -33,8 +33,12 @@ std::string_view trim(std::string_view text) {
     return text.substr(first, text.find_last_not_of(kSpace) - first + 1);
 }
 
+// std::regex_match recurses once per character, so a reply of some ten
+// thousand digits overflows the stack; no instrument sends a number this long.
+constexpr std::size_t kMaxNumberLength = 256;
+
 bool matches(std::string_view text, const std::regex& pattern) {
-    return std::regex_match(text.begin(), text.end(), pattern);
+    return text.size() <= kMaxNumberLength && std::regex_match(text.begin(), text.end(), pattern);
 }
 
 // from_chars takes no leading '+'; the patterns above have already checked the shape.

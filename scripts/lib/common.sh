@@ -12,6 +12,7 @@ MPOBENCH_PACKAGES=(
   libcairo2-dev libpango1.0-dev libqrencode-dev libzint-dev libxlsxwriter-dev fonts-dejavu-core
   python3 python3-pyvisa python3-pyvisa-py python3-pymeasure python3-serial python3-openpyxl
   qpdf poppler-utils zbar-tools
+  clang-14 libclang-rt-14-dev
 )
 
 log() { printf '== %s\n' "$*"; }

@@ -87,6 +87,38 @@ TEST_CASE("format_station round-trips") {
     CHECK(again.name == station.name);
 }
 
+// Found by tests/fuzz/fuzz_station: format_station dropped connect_timeout_ms.
+TEST_CASE("format_station keeps the connect timeout") {
+    const auto station = parse_station(kMinimal + "connect_timeout_ms = 500\n", "min.toml");
+    REQUIRE(station.instruments.at(0).transport.connect_timeout == std::chrono::milliseconds(500));
+    const auto again = parse_station(acquisition::format_station(station), "again.toml");
+    CHECK(again.instruments.at(0).transport.connect_timeout == std::chrono::milliseconds(500));
+}
+
+// Found by tests/fuzz/fuzz_station: a quoted instrument name was written as a
+// bare key, and the file no longer parsed.
+TEST_CASE("format_station quotes instrument names that are not bare keys") {
+    const auto station = parse_station(R"([instruments."meter 1.a"]
+role = "power_meter"
+model = "keysight-n774x"
+resource = "TCPIP0::127.0.0.1::5025::SOCKET"
+)",
+                                       "quoted.toml");
+    const auto again = parse_station(acquisition::format_station(station), "again.toml");
+    REQUIRE(again.instruments.size() == 1);
+    CHECK(again.instruments[0].name == "meter 1.a");
+}
+
+// Found by tests/fuzz/fuzz_station: "4651- 1-20" passed as a date (sscanf
+// skips the space), and format_station wrote it as TOML that did not parse.
+TEST_CASE("a calibration date is exactly YYYY-MM-DD digits") {
+    for (const std::string date : {"2027- 3-31", "2027-+3-31", "2027-03- 1", " 027-03-31"}) {
+        CAPTURE(date);
+        CHECK_THAT(error_of(kMinimal + "calibration_due = \"" + date + "\"\n"),
+                   Catch::Contains("calibration_due: expected a date"));
+    }
+}
+
 TEST_CASE("malformed station files name file, line and key") {
     CHECK_THAT(error_of("[station\nname = 1"), Catch::Contains("bad.toml:1"));
     CHECK_THAT(error_of("[station]\nname = \"x\"\n"), Catch::Contains("no [instruments.<name>]"));

@@ -59,6 +59,27 @@ TEST_CASE("format_resource writes the canonical form and round-trips", "[resourc
     }
 }
 
+// Found by tests/fuzz/fuzz_resource: a board past INT_MAX was truncated into
+// another number, which format_resource then wrote as a string that no longer parsed.
+TEST_CASE("a board number too large for an int is refused, not truncated", "[resource]") {
+    CHECK(tcp("TCPIP2147483647::host::5025::SOCKET").board == 2147483647);
+    for (const std::string text : {"TCPIP2147483648::host::5025::SOCKET",
+                                   "tcpip0000000000000000000000000000000000000029090834350::"
+                                   "localhnst::65535::socket"}) {
+        CAPTURE(text);
+        CHECK_THROWS_WITH(parse_resource(text), Contains("the board after TCPIP must be a number"));
+    }
+}
+
+// Found by tests/fuzz/fuzz_resource: a device path ending in ':' parsed, but
+// format_resource turned it into "ASRL/dev/x:::INSTR", which does not.
+TEST_CASE("an ASRL device path ending in ':' is refused", "[resource]") {
+    for (const std::string text : {"ASRL/dev/ttyS0:", "ASRL/a:", "ASRL7:"}) {
+        CAPTURE(text);
+        CHECK_THROWS_WITH(parse_resource(text), Contains("may not end with ':'"));
+    }
+}
+
 TEST_CASE("malformed resource strings are rejected, quoting the string", "[resource]") {
     for (const std::string text : {
              "",

@@ -80,6 +80,18 @@ TEST_CASE("integers are NR1 only", "[parse][number]") {
     }
 }
 
+// Found by tests/fuzz/fuzz_scpi_parse: std::regex_match recursed once per
+// character and a reply of 50,000 digits overflowed the stack.
+TEST_CASE("a number thousands of digits long is refused, not a stack overflow", "[parse][number]") {
+    const std::string digits(100000, '1');
+    CHECK_THROWS_AS(parse_number(digits), std::invalid_argument);
+    CHECK_THROWS_AS(parse_integer(digits), std::invalid_argument);
+    CHECK_THROWS_AS(parse_number_list("1," + digits), std::invalid_argument);
+    CHECK_THROWS_AS(parse_error_entry(digits + ",\"No error\""), std::invalid_argument);
+    // Long but plausible numbers still parse.
+    CHECK(parse_value("+1." + std::string(200, '0') + "E+000") == 1.0);
+}
+
 TEST_CASE("lists split at commas outside quotes and trim elements", "[parse][list]") {
     CHECK(split_list("1,0,1,1") == std::vector<std::string>{"1", "0", "1", "1"});
     CHECK(split_list(" A , 5 ") == std::vector<std::string>{"A", "5"});

@@ -1,0 +1,104 @@
+# The sanitizer and fuzzing stage of scripts/test: one Clang build with
+# AddressSanitizer + UndefinedBehaviorSanitizer and the libFuzzer targets
+# (tests/fuzz/), the Catch2 tests under the sanitizers, then every fuzz
+# target for a while on a scratch copy of its corpus. Sourced after
+# lib/common.sh (MPOBENCH_ROOT, log).
+# shellcheck shell=bash
+
+SANITIZE_BUILD_DIR="${MPOBENCH_SANITIZE_BUILD_DIR:-$MPOBENCH_ROOT/build-sanitize}"
+FUZZ_SECONDS="${MPOBENCH_FUZZ_SECONDS:-30}"
+
+# Catch2 executables run under the sanitizers. Left out: replay_tests and the
+# reports tests, which clang 14 cannot compile (they capture structured
+# bindings in lambdas, a C++20 feature from clang 16 on); the Python e2e and
+# client tests drive the mpobench binary, which this build does not make.
+SANITIZED_TESTS=(unit_tests station_tests acquisition_tests analysis_tests db_tests
+  simulator_tests physics_tests meter_sim_tests ssr_sim_tests integration_tests)
+FUZZ_TARGETS=(fuzz_scpi_parse fuzz_resource fuzz_station fuzz_parts fuzz_limits fuzz_dut)
+
+# Every report fatal (the build also has -fno-sanitize-recover=all), leaks included.
+SANITIZER_ENV=(
+  ASAN_OPTIONS=detect_leaks=1:detect_stack_use_after_return=1:strict_string_checks=1
+  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+)
+
+# Prints "<what>: <seconds> s" for the step that started at `started`.
+log_duration() {
+  log "$1: $(($(date +%s) - $2)) s"
+}
+
+sanitize_configure_and_build() {
+  log "configuring the sanitizer and fuzz build in $SANITIZE_BUILD_DIR"
+  # -O1 (test code -O0, tests/CMakeLists.txt): the fuzzers run several times
+  # faster than at -O0; line tables keep file and line in the reports.
+  cmake -S "$MPOBENCH_ROOT" -B "$SANITIZE_BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Debug \
+    -DCMAKE_CXX_COMPILER=clang++-14 "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -gline-tables-only" \
+    -DMPOBENCH_SANITIZE=ON -DMPOBENCH_FUZZ=ON -DMPOBENCH_WERROR=ON >/dev/null
+  log "building ${#SANITIZED_TESTS[@]} test executables and ${#FUZZ_TARGETS[@]} fuzz targets (-j2)"
+  env "${SANITIZER_ENV[@]}" cmake --build "$SANITIZE_BUILD_DIR" -j2 \
+    --target "${SANITIZED_TESTS[@]}" "${FUZZ_TARGETS[@]}"
+}
+
+sanitize_run_tests() {
+  local names
+  names="$(IFS='|'; echo "${SANITIZED_TESTS[*]}")"
+  log "running the Catch2 tests and the fuzz corpora under ASan and UBSan"
+  (cd "$SANITIZE_BUILD_DIR" &&
+    env "${SANITIZER_ENV[@]}" ctest --output-on-failure -j2 --timeout 600 \
+      -R "^(${names}):|^fuzz: ")
+}
+
+# Runs one fuzz target for FUZZ_SECONDS on a copy of its corpus; crashes go
+# to its artifacts/ directory.
+run_fuzz_target() {
+  local target="$1" scratch="$SANITIZE_BUILD_DIR/fuzz-runs/$1"
+  rm -rf "$scratch"
+  mkdir -p "$scratch/artifacts"
+  cp -r "$MPOBENCH_ROOT/tests/fuzz/corpus/$target" "$scratch/corpus"
+  # -timeout: an input that takes 10 s is a hang worth reporting.
+  env "${SANITIZER_ENV[@]}" "$SANITIZE_BUILD_DIR/tests/fuzz/$target" \
+    -max_total_time="$FUZZ_SECONDS" -timeout=10 -print_final_stats=0 \
+    -artifact_prefix="$scratch/artifacts/" "$scratch/corpus" >"$scratch/fuzz.log" 2>&1
+}
+
+# Two targets at a time (two cores); every failure is shown, then the stage fails.
+sanitize_run_fuzzers() {
+  log "fuzzing each target for ${FUZZ_SECONDS} s, two at a time"
+  local failed=() i
+  for ((i = 0; i < ${#FUZZ_TARGETS[@]}; i += 2)); do
+    local batch=("${FUZZ_TARGETS[@]:i:2}") pids=() j
+    for target in "${batch[@]}"; do
+      run_fuzz_target "$target" &
+      pids+=($!)
+    done
+    for j in "${!batch[@]}"; do
+      if wait "${pids[$j]}"; then
+        log "fuzz ${batch[$j]}: no finding"
+      else
+        failed+=("${batch[$j]}")
+      fi
+    done
+  done
+  for target in "${failed[@]}"; do
+    local scratch="$SANITIZE_BUILD_DIR/fuzz-runs/$target"
+    echo "---- fuzz $target FAILED; last lines of $scratch/fuzz.log:" >&2
+    tail -n 60 "$scratch/fuzz.log" >&2
+    echo "---- the input that failed is in $scratch/artifacts/" >&2
+  done
+  [ ${#failed[@]} -eq 0 ]
+}
+
+run_sanitizer_stage() {
+  local started step
+  started=$(date +%s)
+  step=$started
+  sanitize_configure_and_build
+  log_duration "sanitizer build" "$step"
+  step=$(date +%s)
+  sanitize_run_tests
+  log_duration "sanitized tests" "$step"
+  step=$(date +%s)
+  sanitize_run_fuzzers
+  log_duration "fuzzing" "$step"
+  log_duration "sanitizer stage" "$started"
+}
