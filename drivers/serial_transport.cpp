@@ -78,10 +78,13 @@ void SerialTransport::open() {
     close();
     const auto deadline = Clock::now() + connect_timeout_;
     error_code error;
+    // A device that is re-enumerating after a replug is missing for a
+    // moment, or still answers EIO from its old side: wait for it.
     while (port_.open(resource_.device, error),
            error == boost::system::errc::no_such_file_or_directory ||
                error == boost::system::errc::no_such_device ||
-               error == boost::system::errc::no_such_device_or_address) {
+               error == boost::system::errc::no_such_device_or_address ||
+               error == boost::system::errc::io_error) {
         if (Clock::now() >= deadline)
             break;
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
