@@ -60,6 +60,11 @@ class WiredInstrument {
         bench_.set_source_wavelength_nm(1310);
         bench_.set_source_output(true);
         bench_.set_switch_port(1);
+        // Steady light from here on: readings compare with the model's truth
+        // over their window, which a laser still stabilising would not match
+        // (a slow build, e.g. under the sanitizers, reads that early).
+        const auto physics = make_options();
+        clock_.sleep_for(physics.wavelength_change + physics.switch_settle);
 
         sim_ = model.make_sim({model.name, "SIM0001", 42}, bench_, clock_);
         run_dir_ =
