@@ -27,6 +27,7 @@
 #include "analysis/grading.hpp"
 #include "analysis/limits.hpp"
 #include "analysis/record_hash.hpp"
+#include "bench/bench_support.hpp"
 #include "reports/certificate.hpp"
 #include "reports/site.hpp"
 #include "tests/support/temp_dir.hpp"  // the same scratch directory as the tests
@@ -49,17 +50,6 @@ double process_cpu_ms() {
             fmt::format("clock_gettime(CLOCK_PROCESS_CPUTIME_ID): {}", std::strerror(errno)));
     }
     return static_cast<double>(now.tv_sec) * 1e3 + static_cast<double>(now.tv_nsec) / 1e6;
-}
-
-// Nearest rank.
-double percentile(std::vector<double> values, double fraction) {
-    if (values.empty()) {
-        throw std::invalid_argument("percentile: no values");
-    }
-    std::sort(values.begin(), values.end());
-    const auto index =
-        static_cast<std::size_t>(std::ceil(fraction * static_cast<double>(values.size())));
-    return values[std::max<std::size_t>(index, 1) - 1];
 }
 
 constexpr double launch_power_dbm = -3.1;
@@ -88,16 +78,7 @@ RunRecord completed_run(int fibers, std::mt19937_64& random) {
     run.software_version = "0.1.0";
     run.started_at = started_at;
     run.reference_id = 7;
-    run.instruments = {
-        {"source", "light_source", "keysight_8165x", "TCPIP0::10.0.0.10::5025::SOCKET", "Keysight",
-         "81657A", "DE51001", "2.1.4", "2027-06-30"},
-        {"rl", "return_loss_meter", "keysight_81610a", "TCPIP0::10.0.0.10::5025::SOCKET",
-         "Keysight", "81610A", "DE52001", "2.1.4", "2027-06-30"},
-        {"switch", "optical_switch", "keysight_n773x", "TCPIP0::10.0.0.11::5025::SOCKET",
-         "Keysight", "N7734A", "MY53001", "1.3.0", "2027-03-31"},
-        {"meter", "power_meter", "keysight_n774x", "TCPIP0::10.0.0.12::5025::SOCKET", "Keysight",
-         "N7745C", "MY54001", "1.4.2", "2027-03-31"},
-    };
+    run.instruments = bench::production_bench_instruments();
     std::normal_distribution<double> unit_normal(0.0, 1.0);
     const double build = std::exp(0.2 * unit_normal(random));
     TimePoint taken_at = started_at + std::chrono::seconds{15};
@@ -198,11 +179,11 @@ int main(int argc, char** argv) {
                 render_ms.push_back(milliseconds_since(start));
                 cpu_ms.push_back(process_cpu_ms() - cpu_start_ms);
             }
+            const bench::Summary render = bench::summarise(render_ms);
             std::cout << fmt::format(
                 "| {}F SM | {} | {} | {:.1f} | {:.1f} | {:.1f} | {:.1f} | {:.1f} | {} |\n", fibers,
-                input.run.measurements.size(), to_string(*input.run.grade), first_ms,
-                percentile(render_ms, 0.5), percentile(render_ms, 0.95),
-                *std::max_element(render_ms.begin(), render_ms.end()), percentile(cpu_ms, 0.5),
+                input.run.measurements.size(), to_string(*input.run.grade), first_ms, render.median,
+                render.p95, render.max, bench::summarise(cpu_ms).median,
                 std::filesystem::file_size(out));
         }
     } catch (const std::exception& error) {

@@ -28,6 +28,7 @@
 
 #include "analysis/grading.hpp"
 #include "analysis/limits.hpp"
+#include "bench/bench_support.hpp"
 #include "db/repository.hpp"
 #include "tests/support/temp_dir.hpp"  // the same scratch directory as the tests
 
@@ -38,24 +39,6 @@ using Clock = std::chrono::steady_clock;
 
 double milliseconds_since(Clock::time_point start) {
     return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-}
-
-struct Summary {
-    double median = 0.0, p95 = 0.0, max = 0.0;
-};
-
-// Nearest-rank percentiles.
-Summary summarise(std::vector<double> values) {
-    if (values.empty()) {
-        throw std::invalid_argument("summarise: no values");
-    }
-    std::sort(values.begin(), values.end());
-    const auto rank = [&](double fraction) {
-        const auto index =
-            static_cast<std::size_t>(std::ceil(fraction * static_cast<double>(values.size())));
-        return values[std::max<std::size_t>(index, 1) - 1];
-    };
-    return {rank(0.5), rank(0.95), values.back()};
 }
 
 // The name `stat -f -c %T` prints for the file systems a bench is likely to
@@ -95,19 +78,6 @@ Part part_24f_sm() {
     part.length_m = 5.0;
     part.wavelengths_nm = default_wavelengths_nm(FiberMode::SM);
     return part;
-}
-
-std::vector<InstrumentRecord> bench_instruments() {
-    return {
-        {"source", "light_source", "keysight_8165x", "TCPIP0::10.0.0.10::5025::SOCKET", "Keysight",
-         "81657A", "DE51001", "2.1.4", "2027-06-30"},
-        {"rl", "return_loss_meter", "keysight_81610a", "TCPIP0::10.0.0.10::5025::SOCKET",
-         "Keysight", "81610A", "DE52001", "2.1.4", "2027-06-30"},
-        {"switch", "optical_switch", "keysight_n773x", "TCPIP0::10.0.0.11::5025::SOCKET",
-         "Keysight", "N7734A", "MY53001", "1.3.0", "2027-03-31"},
-        {"meter", "power_meter", "keysight_n774x", "TCPIP0::10.0.0.12::5025::SOCKET", "Keysight",
-         "N7745C", "MY54001", "1.4.2", "2027-03-31"},
-    };
 }
 
 constexpr double launch_power_dbm = -3.1;
@@ -181,7 +151,7 @@ void time_one_run(db::Repository& repository, const analysis::LimitSet& limits,
     run.software_version = "0.1.0";
     run.started_at = std::chrono::system_clock::now();
     run.reference_id = reference_id;
-    run.instruments = bench_instruments();
+    run.instruments = bench::production_bench_instruments();
     // Drawn before the clock starts: the instruments' time is not ours.
     const auto measurements = readings(run.part, run.started_at, random);
     std::vector<PolarityMap> polarity;
@@ -224,7 +194,7 @@ void time_one_run(db::Repository& repository, const analysis::LimitSet& limits,
 }
 
 void print_row(const std::string& what, std::size_t count, const std::vector<double>& values_ms) {
-    const Summary s = summarise(values_ms);
+    const bench::Summary s = bench::summarise(values_ms);
     std::cout << fmt::format("| {} | {} | {:.3f} | {:.3f} | {:.3f} |\n", what, count, s.median,
                              s.p95, s.max);
 }
