@@ -141,3 +141,47 @@ TEST_CASE("operator picks up the next random assembly", "[operator][random]") {
     CHECK_THAT(bench.ask("SYST:ERR?"), Catch::StartsWith("-109,"));
     CHECK(bench.ask(":DUT:FIB?") == "8");
 }
+
+TEST_CASE("operator channel arms faults on the running bench", "[operator][faults]") {
+    SimClock clock(0.0);
+    BenchModel model(BenchModelOptions{}, clock);
+    std::vector<FaultSpec> armed;
+    const auto sim = make_operator_sim({"operator", "OP-TEST-1", 1}, model, clock, std::nullopt,
+                                       [&](const FaultSpec& spec) { armed.push_back(spec); });
+    const auto ask = [&](const std::string& line) {
+        const auto outcome = sim->handle_line(line);
+        REQUIRE(outcome.reply.has_value());
+        return *outcome.reply;
+    };
+
+    CHECK(ask(":SIMulation:FAULts?") == "\"\"");
+    // A quoted spec may hold ';' and ',' (a command prefix with parameters).
+    CHECK_FALSE(
+        sim->handle_line(":SIM:FAUL \"switch:timeout@7+/:ROUT1:CHAN1 A,5;meter:reset@2\"").reply);
+    REQUIRE(armed.size() == 1);
+    REQUIRE(armed[0].rules.size() == 2);
+    CHECK(armed[0].rules[0].command == ":rout1:chan1 a,5");
+    CHECK(armed[0].rules[1].kind == FaultKind::Reset);
+    CHECK(ask(":SIM:FAUL?") == "\"switch:timeout@7+/:ROUT1:CHAN1 A,5;meter:reset@2\"");
+    CHECK(ask("SYST:ERR?") == "0,\"No error\"");
+
+    // Doubled quotes stand for one; "" clears.
+    CHECK_FALSE(sim->handle_line(":SIM:FAUL ''").reply);
+    REQUIRE(armed.size() == 2);
+    CHECK(armed[1].rules.empty());
+    CHECK(ask(":SIM:FAUL?") == "\"\"");
+
+    // A bad spec is refused with its reason and changes nothing.
+    sim->handle_line(":SIM:FAUL \"meter:bogus@1\"");
+    CHECK(armed.size() == 2);
+    CHECK_THAT(ask("SYST:ERR?"), Catch::StartsWith("-224,") && Catch::Contains("bogus"));
+    sim->handle_line(":SIM:FAUL meter:timeout@1");  // not a quoted string
+    CHECK_THAT(ask("SYST:ERR?"), Catch::StartsWith("-151,"));
+    CHECK(armed.size() == 2);
+}
+
+TEST_CASE("an operator channel without a bench refuses faults at run time", "[operator][faults]") {
+    Bench bench(std::nullopt);
+    bench.sim->handle_line(":SIM:FAUL \"meter:timeout@1\"");
+    CHECK_THAT(bench.ask("SYST:ERR?"), Catch::StartsWith("-221,") && Catch::Contains("--faults"));
+}
