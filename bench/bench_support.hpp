@@ -1,13 +1,16 @@
 #pragma once
-// What the benchmarks share: nearest-rank statistics of timings and the
-// instruments of a plausible production bench for the records they make.
+// What the benchmarks share: nearest-rank statistics of timings, and the
+// readings and instruments of a plausible production bench for their records.
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstddef>
+#include <random>
 #include <stdexcept>
 #include <vector>
 
+#include "analysis/grading.hpp"
 #include "vocabulary/run_record.hpp"
 
 namespace mpobench::bench {
@@ -27,6 +30,46 @@ inline Summary summarise(std::vector<double> values) {
         return values[std::max<std::size_t>(index, 1) - 1];
     };
     return {rank(0.5), rank(0.95), values.back()};
+}
+
+// The launch power of the sample references (dBm at each detector).
+inline constexpr double kLaunchPowerDbm = -3.1;
+
+// The readings of one well-made Elite assembly in the order the sweep takes
+// them (end, wavelength, fibre): IL lognormal around 0.13 dB per mated pair,
+// slightly lower at 1550 nm; RL around 70.5 dB (APC).
+inline std::vector<Measurement> elite_readings(const Part& part, TimePoint started_at,
+                                               std::mt19937_64& random) {
+    std::normal_distribution<double> unit_normal(0.0, 1.0);
+    const double build = std::exp(0.2 * unit_normal(random));
+    std::vector<Measurement> measurements;
+    TimePoint taken_at = started_at + std::chrono::seconds{15};
+    for (const End end : {End::A, End::B}) {
+        const auto far_positions = analysis::expected_far_positions(part, end);
+        std::vector<double> fibre_il_db(static_cast<std::size_t>(part.fibers));
+        for (auto& il_db : fibre_il_db) {
+            il_db = 0.13 * build * std::exp(0.3 * unit_normal(random));
+        }
+        for (std::size_t w = 0; w < part.wavelengths_nm.size(); ++w) {
+            for (int fiber = 1; fiber <= part.fibers; ++fiber) {
+                Measurement m;
+                m.end = end;
+                m.fiber = fiber;
+                m.wavelength_nm = part.wavelengths_nm[w];
+                m.far_position = far_positions[static_cast<std::size_t>(fiber - 1)];
+                const double il_db =
+                    fibre_il_db[static_cast<std::size_t>(fiber - 1)] * (w == 0 ? 1.0 : 0.92) +
+                    0.004 * unit_normal(random);
+                m.il_db = std::round(std::max(il_db, 0.0) * 1000.0) / 1000.0;
+                m.rl_db = std::round((70.5 + 1.5 * unit_normal(random)) * 100.0) / 100.0;
+                m.power_dbm = std::round((kLaunchPowerDbm - *m.il_db) * 1000.0) / 1000.0;
+                m.taken_at = taken_at;
+                taken_at += std::chrono::milliseconds{1100};
+                measurements.push_back(m);
+            }
+        }
+    }
+    return measurements;
 }
 
 // Source, RL module, switch and meter on the LAN, calibrated.

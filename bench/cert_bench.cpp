@@ -52,8 +52,6 @@ double process_cpu_ms() {
     return static_cast<double>(now.tv_sec) * 1e3 + static_cast<double>(now.tv_nsec) / 1e6;
 }
 
-constexpr double launch_power_dbm = -3.1;
-
 // A completed production run of a well-made SM type B Elite assembly, as
 // the database returns it (times to the millisecond), graded with the
 // default limit set: IL lognormal around 0.13 dB per mated pair, RL around
@@ -79,37 +77,11 @@ RunRecord completed_run(int fibers, std::mt19937_64& random) {
     run.started_at = started_at;
     run.reference_id = 7;
     run.instruments = bench::production_bench_instruments();
-    std::normal_distribution<double> unit_normal(0.0, 1.0);
-    const double build = std::exp(0.2 * unit_normal(random));
-    TimePoint taken_at = started_at + std::chrono::seconds{15};
-    for (const End end : {End::A, End::B}) {
-        const auto far_positions = analysis::expected_far_positions(run.part, end);
-        run.polarity.push_back({end, far_positions});
-        std::vector<double> fibre_il_db(static_cast<std::size_t>(fibers));
-        for (auto& il_db : fibre_il_db) {
-            il_db = 0.13 * build * std::exp(0.3 * unit_normal(random));
-        }
-        for (std::size_t w = 0; w < run.part.wavelengths_nm.size(); ++w) {
-            for (int fiber = 1; fiber <= fibers; ++fiber) {
-                Measurement m;
-                m.end = end;
-                m.fiber = fiber;
-                m.wavelength_nm = run.part.wavelengths_nm[w];
-                m.far_position = far_positions[static_cast<std::size_t>(fiber - 1)];
-                const double il_db =
-                    fibre_il_db[static_cast<std::size_t>(fiber - 1)] * (w == 0 ? 1.0 : 0.92) +
-                    0.004 * unit_normal(random);
-                m.il_db = std::round(std::max(il_db, 0.0) * 1000.0) / 1000.0;
-                m.rl_db = std::round((70.5 + 1.5 * unit_normal(random)) * 100.0) / 100.0;
-                m.power_dbm = std::round((launch_power_dbm - *m.il_db) * 1000.0) / 1000.0;
-                m.taken_at = taken_at;
-                taken_at += milliseconds{1100};
-                run.measurements.push_back(m);
-            }
-        }
-    }
+    for (const End end : {End::A, End::B})
+        run.polarity.push_back({end, analysis::expected_far_positions(run.part, end)});
+    run.measurements = bench::elite_readings(run.part, started_at, random);
     run.status = RunStatus::Completed;
-    run.ended_at = taken_at + milliseconds{20'000};
+    run.ended_at = run.measurements.back().taken_at + milliseconds{20'000};
     analysis::apply_grade(run, analysis::default_limit_set());
     return run;
 }

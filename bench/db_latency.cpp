@@ -80,8 +80,6 @@ Part part_24f_sm() {
     return part;
 }
 
-constexpr double launch_power_dbm = -3.1;
-
 Reference launch_cord_reference(const Part& part) {
     Reference reference;
     reference.station = "bench-1";
@@ -92,46 +90,10 @@ Reference launch_cord_reference(const Part& part) {
     reference.fibers = part.fibers;
     for (const int wavelength_nm : part.wavelengths_nm) {
         for (int fiber = 1; fiber <= part.fibers; ++fiber) {
-            reference.points.push_back({fiber, wavelength_nm, launch_power_dbm, 0.0});
+            reference.points.push_back({fiber, wavelength_nm, bench::kLaunchPowerDbm, 0.0});
         }
     }
     return reference;
-}
-
-// The readings of one well-made Elite assembly in the order the sweep takes
-// them (end, wavelength, fibre): IL lognormal around 0.13 dB per mated pair,
-// slightly lower at 1550 nm; RL around 70.5 dB (APC).
-std::vector<Measurement> readings(const Part& part, TimePoint started_at, std::mt19937_64& random) {
-    std::normal_distribution<double> unit_normal(0.0, 1.0);
-    const double build = std::exp(0.2 * unit_normal(random));
-    std::vector<Measurement> measurements;
-    TimePoint taken_at = started_at + std::chrono::seconds{15};
-    for (const End end : {End::A, End::B}) {
-        const auto far_positions = analysis::expected_far_positions(part, end);
-        std::vector<double> fibre_il_db(static_cast<std::size_t>(part.fibers));
-        for (auto& il_db : fibre_il_db) {
-            il_db = 0.13 * build * std::exp(0.3 * unit_normal(random));
-        }
-        for (std::size_t w = 0; w < part.wavelengths_nm.size(); ++w) {
-            for (int fiber = 1; fiber <= part.fibers; ++fiber) {
-                Measurement m;
-                m.end = end;
-                m.fiber = fiber;
-                m.wavelength_nm = part.wavelengths_nm[w];
-                m.far_position = far_positions[static_cast<std::size_t>(fiber - 1)];
-                const double il_db =
-                    fibre_il_db[static_cast<std::size_t>(fiber - 1)] * (w == 0 ? 1.0 : 0.92) +
-                    0.004 * unit_normal(random);
-                m.il_db = std::round(std::max(il_db, 0.0) * 1000.0) / 1000.0;
-                m.rl_db = std::round((70.5 + 1.5 * unit_normal(random)) * 100.0) / 100.0;
-                m.power_dbm = std::round((launch_power_dbm - *m.il_db) * 1000.0) / 1000.0;
-                m.taken_at = taken_at;
-                taken_at += std::chrono::milliseconds{1100};
-                measurements.push_back(m);
-            }
-        }
-    }
-    return measurements;
 }
 
 struct Timings {
@@ -153,7 +115,7 @@ void time_one_run(db::Repository& repository, const analysis::LimitSet& limits,
     run.reference_id = reference_id;
     run.instruments = bench::production_bench_instruments();
     // Drawn before the clock starts: the instruments' time is not ours.
-    const auto measurements = readings(run.part, run.started_at, random);
+    const auto measurements = bench::elite_readings(run.part, run.started_at, random);
     std::vector<PolarityMap> polarity;
     for (const End end : {End::A, End::B}) {
         PolarityMap map{end, {}};
