@@ -5,6 +5,7 @@
 
 #include <toml++/toml.h>
 #include <cmath>
+#include <cstdint>
 #include <optional>
 
 namespace mpobench::analysis {
@@ -124,9 +125,15 @@ class Parser {
     }
 
     double number(const toml::node& node, std::string_view path) const {
-        if (!node.is_number())
+        // An integer is read exactly and rounded here: toml++ refuses to convert integers a
+        // double cannot hold exactly, such as 2^53 + 1.
+        double value = 0.0;
+        if (const auto integer = node.value_exact<std::int64_t>())
+            value = static_cast<double>(*integer);
+        else if (const auto floating = node.value_exact<double>())
+            value = *floating;
+        else
             throw error(&node, path, "expected a number");
-        const double value = *node.value<double>();
         if (!std::isfinite(value))
             throw error(&node, path, "expected a finite number");
         return value;

@@ -360,6 +360,15 @@ TEST_CASE("guard band and integers are read", "[limits]") {
     CHECK(integer.limits(Grade::Generic, FiberMode::MM).rl_min_db == 30.0);
 }
 
+TEST_CASE("an integer no double holds exactly is refused by the grade checks, not a crash",
+          "[limits]") {
+    // Found by fuzz_limits: toml++ gives no double for 2^53 + 1, which was dereferenced.
+    const auto huge = limits_text("grade.generic.MM", "rl_min_db", "rl_min_db = 9007199254740993");
+    CHECK_THAT(error_of(huge), Catch::Contains("grade."));
+    const auto guard = limits_text("", "guard_band_db", "guard_band_db = 9007199254740993");
+    CHECK_THAT(error_of(guard), Catch::Contains("guard_band_db"));
+}
+
 TEST_CASE("canonical form escapes strings", "[limits]") {
     auto set = default_limit_set();
     set.name = "QA \"special\"\\ set\n";
