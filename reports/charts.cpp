@@ -609,11 +609,13 @@ void draw_yield_chart(cairo_t* cr, Box box, const std::string& title,
             axes.right->map(static_cast<double>(counts.completed), bottom, plot.y);
         fill_rect(cr, centre - bar_width / 2.0, bar_top, bar_width, bottom - bar_top,
                   palette::kLightBar);
-        const auto point = [&](std::optional<double> yield) -> std::optional<Point> {
+        // Init-captures: Clang before 16 cannot capture structured bindings (sanitizer build).
+        const auto point = [&percent, centre, bottom_y = bottom,
+                            top_y = plot.y](std::optional<double> yield) -> std::optional<Point> {
             if (!yield) {
                 return std::nullopt;
             }
-            return Point{centre, percent.map(*yield * 100.0, bottom, plot.y)};
+            return Point{centre, percent.map(*yield * 100.0, bottom_y, top_y)};
         };
         first_pass.push_back(point(counts.first_pass_yield()));
         final_yield.push_back(point(counts.final_yield()));

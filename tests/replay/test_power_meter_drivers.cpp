@@ -15,6 +15,9 @@
 #include "drivers/scpi_session.hpp"
 #include "tests/support/replay_transport.hpp"
 
+// Lambdas name the structured bindings they use as init-captures (`&meter = meter`):
+// Clang before 16, which builds the sanitizer tests, cannot capture bindings.
+
 namespace {
 
 using namespace std::chrono_literals;
@@ -120,7 +123,7 @@ TEST_CASE("N774x prepare discovers the ports and configures every one", "[replay
 
 TEST_CASE("N774x prepare refuses more channels than the meter has ports", "[replay][n774x]") {
     auto [script, meter] = keysight("keysight_n774x_prepare_too_few_ports.txt", 8);
-    const auto error = instrument_error([&] { meter->prepare(); });
+    const auto error = instrument_error([&, &meter = meter] { meter->prepare(); });
     CHECK(error.kind() == ErrorKind::Configuration);
     CHECK_THAT(error.what(), Catch::Contains("8 channels") && Catch::Contains("4 ports"));
     check_consumed(*script);
@@ -129,7 +132,7 @@ TEST_CASE("N774x prepare refuses more channels than the meter has ports", "[repl
 TEST_CASE("N774x prepare rejects a port list that is not (slot, channel) pairs",
           "[replay][n774x]") {
     auto [script, meter] = keysight("keysight_n774x_prepare_bad_port_list.txt", 0);
-    const auto error = instrument_error([&] { meter->prepare(); });
+    const auto error = instrument_error([&, &meter = meter] { meter->prepare(); });
     CHECK(error.kind() == ErrorKind::Protocol);
     CHECK(error.context().command == ":READ:POW:ALL:CONF?");
     check_consumed(*script);
@@ -181,18 +184,18 @@ TEST_CASE("N774x maps overrange, NaN and no-light replies to statuses", "[replay
 
 TEST_CASE("N774x reports garbled and short replies as protocol errors", "[replay][n774x]") {
     auto [script, meter] = keysight("keysight_n774x_garbled.txt", 4);
-    const auto bad_header = instrument_error([&] { meter->read_all_dbm(); });
+    const auto bad_header = instrument_error([&, &meter = meter] { meter->read_all_dbm(); });
     CHECK(bad_header.kind() == ErrorKind::Protocol);
     CHECK(bad_header.context().command == ":FETC:POW:ALL?");
 
-    const auto short_block = instrument_error([&] { meter->read_all_dbm(); });
+    const auto short_block = instrument_error([&, &meter = meter] { meter->read_all_dbm(); });
     CHECK(short_block.kind() == ErrorKind::Protocol);
     CHECK_THAT(short_block.what(), Catch::Contains("2 values for 4 ports"));
 
-    const auto text_block = instrument_error([&] { meter->read_all_dbm(); });
+    const auto text_block = instrument_error([&, &meter = meter] { meter->read_all_dbm(); });
     CHECK(text_block.kind() == ErrorKind::Protocol);
 
-    const auto noise = instrument_error([&] { meter->read_dbm(2); });
+    const auto noise = instrument_error([&, &meter = meter] { meter->read_dbm(2); });
     CHECK(noise.kind() == ErrorKind::Protocol);
     CHECK(noise.context().command == ":READ2:POW?");
     REQUIRE(noise.context().reply.has_value());
@@ -201,17 +204,17 @@ TEST_CASE("N774x reports garbled and short replies as protocol errors", "[replay
 
 TEST_CASE("N774x times out after one retry of FETCh and none of READ", "[replay][n774x]") {
     auto [script, meter] = keysight("keysight_n774x_timeout.txt", 4);
-    const auto fetch = instrument_error([&] { meter->read_all_dbm(); });
+    const auto fetch = instrument_error([&, &meter = meter] { meter->read_all_dbm(); });
     CHECK(fetch.kind() == ErrorKind::Timeout);
     CHECK(fetch.context().command == ":FETC:POW:ALL?");
-    const auto read = instrument_error([&] { meter->read_dbm(1); });
+    const auto read = instrument_error([&, &meter = meter] { meter->read_dbm(1); });
     CHECK(read.kind() == ErrorKind::Timeout);
     check_consumed(*script);
 }
 
 TEST_CASE("N774x reports the error queue after a configuration", "[replay][n774x]") {
     auto [script, meter] = keysight("keysight_n774x_device_error.txt", 4);
-    const auto error = instrument_error([&] { meter->set_wavelength_nm(2000); });
+    const auto error = instrument_error([&, &meter = meter] { meter->set_wavelength_nm(2000); });
     CHECK(error.kind() == ErrorKind::Device);
     CHECK_THAT(error.what(), Catch::Contains("-222") && Catch::Contains("Data out of range") &&
                                  Catch::Contains("2000NM"));
@@ -221,11 +224,11 @@ TEST_CASE("N774x reports the error queue after a configuration", "[replay][n774x
 TEST_CASE("N774x refuses bad settings and channels before sending anything", "[replay][n774x]") {
     auto [script, meter] =
         replay<KeysightN774x>(ReplayTransport::from_string(""), "keysight-n774x", 4);
-    CHECK(instrument_error([&] { meter->set_averaging_time(5us); }).kind() ==
+    CHECK(instrument_error([&, &meter = meter] { meter->set_averaging_time(5us); }).kind() ==
           ErrorKind::Configuration);
-    CHECK(instrument_error([&] { meter->set_averaging_time(11s); }).kind() ==
+    CHECK(instrument_error([&, &meter = meter] { meter->set_averaging_time(11s); }).kind() ==
           ErrorKind::Configuration);
-    CHECK(instrument_error([&] { meter->set_wavelength_nm(-1310); }).kind() ==
+    CHECK(instrument_error([&, &meter = meter] { meter->set_wavelength_nm(-1310); }).kind() ==
           ErrorKind::Configuration);
     CHECK_THROWS_AS(meter->read_dbm(0), std::out_of_range);
     CHECK_THROWS_AS(meter->read_dbm(5), std::out_of_range);
@@ -234,7 +237,8 @@ TEST_CASE("N774x refuses bad settings and channels before sending anything", "[r
 
     auto [unknown_script, unknown_ports] =
         replay<KeysightN774x>(ReplayTransport::from_string(""), "keysight-n774x", 0);
-    const auto error = instrument_error([&] { unknown_ports->start_measurement(); });
+    const auto error = instrument_error(
+        [&, &unknown_ports = unknown_ports] { unknown_ports->start_measurement(); });
     CHECK(error.kind() == ErrorKind::Configuration);
     CHECK_THAT(error.what(), Catch::Contains("prepare()"));
 }
@@ -267,7 +271,7 @@ TEST_CASE("PM100 prepare reads the sensor and its wavelength range", "[replay][p
     check_consumed(*script);
 
     // Outside the sensor's 800..1700 nm: refused without a command.
-    const auto error = instrument_error([&] { meter->set_wavelength_nm(1750); });
+    const auto error = instrument_error([&, &meter = meter] { meter->set_wavelength_nm(1750); });
     CHECK(error.kind() == ErrorKind::Configuration);
     CHECK_THAT(error.what(), Catch::Contains("S155C"));
     check_consumed(*script);
@@ -275,7 +279,7 @@ TEST_CASE("PM100 prepare reads the sensor and its wavelength range", "[replay][p
 
 TEST_CASE("PM100 prepare refuses an energy sensor", "[replay][pm100]") {
     auto [script, meter] = thorlabs("thorlabs_pm100_prepare_energy_sensor.txt");
-    const auto error = instrument_error([&] { meter->prepare(); });
+    const auto error = instrument_error([&, &meter = meter] { meter->prepare(); });
     CHECK(error.kind() == ErrorKind::Configuration);
     CHECK_THAT(error.what(), Catch::Contains("ES111C") && Catch::Contains("not a power sensor"));
     check_consumed(*script);
@@ -283,7 +287,7 @@ TEST_CASE("PM100 prepare refuses an energy sensor", "[replay][pm100]") {
 
 TEST_CASE("PM100 prepare rejects a malformed sensor identity", "[replay][pm100]") {
     auto [script, meter] = thorlabs("thorlabs_pm100_prepare_bad_sensor.txt");
-    const auto error = instrument_error([&] { meter->prepare(); });
+    const auto error = instrument_error([&, &meter = meter] { meter->prepare(); });
     CHECK(error.kind() == ErrorKind::Protocol);
     CHECK(error.context().command == "SYST:SENS:IDN?");
     check_consumed(*script);
@@ -329,17 +333,19 @@ TEST_CASE("PM100 maps overrange, NaN and no-light replies to statuses", "[replay
 
 TEST_CASE("PM100 reports garbled replies as protocol errors", "[replay][pm100]") {
     auto [script, meter] = thorlabs("thorlabs_pm100_garbled.txt");
-    const auto fetch = instrument_error([&] { meter->read_all_dbm(); });
+    const auto fetch = instrument_error([&, &meter = meter] { meter->read_all_dbm(); });
     CHECK(fetch.kind() == ErrorKind::Protocol);
     CHECK(fetch.context().reply == std::optional<std::string>("1.2E-0x4"));
-    CHECK(instrument_error([&] { meter->read_dbm(1); }).kind() == ErrorKind::Protocol);
+    CHECK(instrument_error([&, &meter = meter] { meter->read_dbm(1); }).kind() ==
+          ErrorKind::Protocol);
     check_consumed(*script);
 }
 
 TEST_CASE("PM100 times out after one retry of FETCh and none of MEASure", "[replay][pm100]") {
     auto [script, meter] = thorlabs("thorlabs_pm100_timeout.txt");
-    CHECK(instrument_error([&] { meter->read_all_dbm(); }).kind() == ErrorKind::Timeout);
-    const auto measure = instrument_error([&] { meter->read_dbm(1); });
+    CHECK(instrument_error([&, &meter = meter] { meter->read_all_dbm(); }).kind() ==
+          ErrorKind::Timeout);
+    const auto measure = instrument_error([&, &meter = meter] { meter->read_dbm(1); });
     CHECK(measure.kind() == ErrorKind::Timeout);
     CHECK(measure.context().command == "MEAS:POW?");
     check_consumed(*script);
@@ -347,7 +353,7 @@ TEST_CASE("PM100 times out after one retry of FETCh and none of MEASure", "[repl
 
 TEST_CASE("PM100 reports the error queue after a configuration", "[replay][pm100]") {
     auto [script, meter] = thorlabs("thorlabs_pm100_device_error.txt");
-    const auto error = instrument_error([&] { meter->set_wavelength_nm(1310); });
+    const auto error = instrument_error([&, &meter = meter] { meter->set_wavelength_nm(1310); });
     CHECK(error.kind() == ErrorKind::Device);
     CHECK_THAT(error.what(), Catch::Contains("-221") && Catch::Contains("SENS:CORR:WAV 1310"));
     check_consumed(*script);
@@ -356,11 +362,11 @@ TEST_CASE("PM100 reports the error queue after a configuration", "[replay][pm100
 TEST_CASE("PM100 refuses bad settings before sending anything", "[replay][pm100]") {
     auto [script, meter] =
         replay<ThorlabsPm100>(ReplayTransport::from_string(""), "thorlabs-pm100", 0);
-    CHECK(instrument_error([&] { meter->set_averaging_time(0us); }).kind() ==
+    CHECK(instrument_error([&, &meter = meter] { meter->set_averaging_time(0us); }).kind() ==
           ErrorKind::Configuration);
-    CHECK(instrument_error([&] { meter->set_averaging_time(20s); }).kind() ==
+    CHECK(instrument_error([&, &meter = meter] { meter->set_averaging_time(20s); }).kind() ==
           ErrorKind::Configuration);
-    CHECK(instrument_error([&] { meter->set_wavelength_nm(0); }).kind() ==
+    CHECK(instrument_error([&, &meter = meter] { meter->set_wavelength_nm(0); }).kind() ==
           ErrorKind::Configuration);
     check_consumed(*script);
 

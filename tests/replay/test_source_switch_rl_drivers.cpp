@@ -15,6 +15,9 @@
 #include "drivers/registry.hpp"
 #include "tests/support/replay_transport.hpp"
 
+// Lambdas name the structured bindings they use as init-captures (`&meter = meter`):
+// Clang before 16, which builds the sanitizer tests, cannot capture bindings.
+
 namespace {
 
 using namespace mpobench::drivers;
@@ -139,22 +142,23 @@ TEST_CASE("8165x: an 8164B numbers its slots from 0", "[replay][source]") {
 TEST_CASE("8165x: a wavelength no laser has is refused without a command", "[replay][source]") {
     auto [script, source] = rig<Keysight8165x>(source_config(), {"keysight_8165x_prepare.txt"});
     source->prepare();
-    const auto error =
-        expect_error([&] { source->select_wavelength_nm(1490.0); }, ErrorKind::Configuration);
+    const auto error = expect_error([&, &source = source] { source->select_wavelength_nm(1490.0); },
+                                    ErrorKind::Configuration);
     CHECK_THAT(error.detail(), Catch::Contains("1310, 1550"));
     CHECK_CONSUMED(script);
 }
 
 TEST_CASE("8165x: before prepare() the lasers are unknown", "[replay][source]") {
     auto [script, source] = rig<Keysight8165x>(source_config(), {"keysight_8165x_identify.txt"});
-    expect_error([&] { source->wavelengths_nm(); }, ErrorKind::Configuration);
-    expect_error([&] { source->set_output(true); }, ErrorKind::Configuration);
+    expect_error([&, &source = source] { source->wavelengths_nm(); }, ErrorKind::Configuration);
+    expect_error([&, &source = source] { source->set_output(true); }, ErrorKind::Configuration);
     CHECK(script->remaining().find("*IDN?") != std::string::npos);
 }
 
 TEST_CASE("8165x: a garbled reply is a protocol error", "[replay][source]") {
     auto [script, source] = rig<Keysight8165x>(source_config(), {"keysight_8165x_garbled.txt"});
-    const auto error = expect_error([&] { source->prepare(); }, ErrorKind::Protocol);
+    const auto error =
+        expect_error([&, &source = source] { source->prepare(); }, ErrorKind::Protocol);
     CHECK(error.context().command == ":SOUR1:WAV? MIN");
     REQUIRE(error.context().reply);
     CHECK(error.context().reply->find('\xFF') != std::string::npos);
@@ -166,7 +170,8 @@ TEST_CASE("8165x: a silent query is asked once more, then times out", "[replay][
         source_config(), {"keysight_8165x_prepare.txt", "keysight_8165x_silent.txt"});
     source->prepare();
     source->select_wavelength_nm(1310.0);
-    const auto error = expect_error([&] { source->wavelength_nm(); }, ErrorKind::Timeout);
+    const auto error =
+        expect_error([&, &source = source] { source->wavelength_nm(); }, ErrorKind::Timeout);
     CHECK(error.context().command == ":SOUR2:WAV?");
     CHECK_CONSUMED(script);
 }
@@ -176,7 +181,8 @@ TEST_CASE("8165x: commands and error-queue reads are never repeated", "[replay][
         source_config(), {"keysight_8165x_prepare.txt", "keysight_8165x_silent_command.txt"});
     source->prepare();
     source->select_wavelength_nm(1310.0);
-    const auto error = expect_error([&] { source->set_output(false); }, ErrorKind::Timeout);
+    const auto error =
+        expect_error([&, &source = source] { source->set_output(false); }, ErrorKind::Timeout);
     CHECK(error.context().command == "SYST:ERR?");
     CHECK_CONSUMED(script);
 }
@@ -185,8 +191,8 @@ TEST_CASE("8165x: a queued error after a command is a device error naming it", "
     auto [script, source] = rig<Keysight8165x>(
         source_config(), {"keysight_8165x_prepare.txt", "keysight_8165x_device_error.txt"});
     source->prepare();
-    const auto error =
-        expect_error([&] { source->select_wavelength_nm(1300.0); }, ErrorKind::Device);
+    const auto error = expect_error([&, &source = source] { source->select_wavelength_nm(1300.0); },
+                                    ErrorKind::Device);
     CHECK(error.context().command == ":SOUR1:POW:STAT 1");
     CHECK_THAT(error.detail(), Catch::Contains("-221"));
     CHECK_CONSUMED(script);
@@ -194,7 +200,8 @@ TEST_CASE("8165x: a queued error after a command is a device error naming it", "
 
 TEST_CASE("8165x: a mainframe without a source module is refused", "[replay][source]") {
     auto [script, source] = rig<Keysight8165x>(source_config(), {"keysight_8165x_no_source.txt"});
-    const auto error = expect_error([&] { source->prepare(); }, ErrorKind::Configuration);
+    const auto error =
+        expect_error([&, &source = source] { source->prepare(); }, ErrorKind::Configuration);
     CHECK_THAT(error.detail(), Catch::Contains("8165x"));
     CHECK_CONSUMED(script);
 }
@@ -224,8 +231,10 @@ TEST_CASE("N773x: the station file's port count limits the moves", "[replay][swi
     CHECK(optical_switch->port_count() == 12);  // known before prepare()
     optical_switch->identify();
     optical_switch->prepare();
-    expect_error([&] { optical_switch->route(13); }, ErrorKind::Configuration);
-    expect_error([&] { optical_switch->route(0); }, ErrorKind::Configuration);
+    expect_error([&, &optical_switch = optical_switch] { optical_switch->route(13); },
+                 ErrorKind::Configuration);
+    expect_error([&, &optical_switch = optical_switch] { optical_switch->route(0); },
+                 ErrorKind::Configuration);
     optical_switch->route(5);
     optical_switch->route(12);
     CHECK(optical_switch->current_port() == 12);
@@ -237,15 +246,18 @@ TEST_CASE("N773x: more ports in the station file than the switch has", "[replay]
     switch_48.channels = 48;
     auto [script, optical_switch] = rig<KeysightN773x>(switch_48, {"keysight_n773x_prepare.txt"});
     optical_switch->identify();
-    expect_error([&] { optical_switch->prepare(); }, ErrorKind::Configuration);
+    expect_error([&, &optical_switch = optical_switch] { optical_switch->prepare(); },
+                 ErrorKind::Configuration);
     CHECK_CONSUMED(script);
 }
 
 TEST_CASE("N773x: without prepare() or channels the port count is unknown", "[replay][switch]") {
     auto [script, optical_switch] =
         rig<KeysightN773x>(switch_config(), {"keysight_n773x_prepare.txt"});
-    expect_error([&] { optical_switch->port_count(); }, ErrorKind::Configuration);
-    expect_error([&] { optical_switch->route(3); }, ErrorKind::Configuration);
+    expect_error([&, &optical_switch = optical_switch] { optical_switch->port_count(); },
+                 ErrorKind::Configuration);
+    expect_error([&, &optical_switch = optical_switch] { optical_switch->route(3); },
+                 ErrorKind::Configuration);
 }
 
 TEST_CASE("N773x: a garbled route reply is a protocol error", "[replay][switch]") {
@@ -253,7 +265,9 @@ TEST_CASE("N773x: a garbled route reply is a protocol error", "[replay][switch]"
         switch_config(), {"keysight_n773x_prepare.txt", "keysight_n773x_garbled.txt"});
     optical_switch->identify();
     optical_switch->prepare();
-    const auto error = expect_error([&] { optical_switch->current_port(); }, ErrorKind::Protocol);
+    const auto error =
+        expect_error([&, &optical_switch = optical_switch] { optical_switch->current_port(); },
+                     ErrorKind::Protocol);
     CHECK(error.context().command == ":ROUT1:CHAN1?");
     CHECK_CONSUMED(script);
 }
@@ -264,7 +278,8 @@ TEST_CASE("N773x: a silent route query is asked once more", "[replay][switch]") 
     optical_switch->identify();
     optical_switch->prepare();
     CHECK(optical_switch->current_port() == 7);
-    expect_error([&] { optical_switch->current_port(); }, ErrorKind::Timeout);
+    expect_error([&, &optical_switch = optical_switch] { optical_switch->current_port(); },
+                 ErrorKind::Timeout);
     CHECK_CONSUMED(script);
 }
 
@@ -273,7 +288,8 @@ TEST_CASE("N773x: a silent move is not sent again", "[replay][switch]") {
         switch_config(), {"keysight_n773x_prepare.txt", "keysight_n773x_silent_move.txt"});
     optical_switch->identify();
     optical_switch->prepare();
-    const auto error = expect_error([&] { optical_switch->route(7); }, ErrorKind::Timeout);
+    const auto error = expect_error(
+        [&, &optical_switch = optical_switch] { optical_switch->route(7); }, ErrorKind::Timeout);
     CHECK(error.context().command == ":ROUT1:CHAN1 A,7;*OPC?;:ROUT1:CHAN1?");
     CHECK_CONSUMED(script);
 }
@@ -283,7 +299,8 @@ TEST_CASE("N773x: a refused move is a device error with the queued reason", "[re
         switch_config(), {"keysight_n773x_prepare.txt", "keysight_n773x_device_error.txt"});
     optical_switch->identify();
     optical_switch->prepare();
-    const auto error = expect_error([&] { optical_switch->route(9); }, ErrorKind::Device);
+    const auto error = expect_error(
+        [&, &optical_switch = optical_switch] { optical_switch->route(9); }, ErrorKind::Device);
     CHECK(error.context().command == ":ROUT1:CHAN1 A,9;*OPC?;:ROUT1:CHAN1?");
     CHECK_THAT(error.detail(), Catch::Contains("output 5") && Catch::Contains("-222"));
     CHECK_CONSUMED(script);
@@ -294,13 +311,15 @@ TEST_CASE("N773x: a switch that is not 1xN, or a configuration that does not par
     SECTION("2x2") {
         auto [script, optical_switch] =
             rig<KeysightN773x>(switch_config(), {"keysight_n773x_not_1xn.txt"});
-        expect_error([&] { optical_switch->prepare(); }, ErrorKind::Configuration);
+        expect_error([&, &optical_switch = optical_switch] { optical_switch->prepare(); },
+                     ErrorKind::Configuration);
         CHECK_CONSUMED(script);
     }
     SECTION("malformed") {
         auto [script, optical_switch] =
             rig<KeysightN773x>(switch_config(), {"keysight_n773x_bad_config.txt"});
-        expect_error([&] { optical_switch->prepare(); }, ErrorKind::Protocol);
+        expect_error([&, &optical_switch = optical_switch] { optical_switch->prepare(); },
+                     ErrorKind::Protocol);
         CHECK_CONSUMED(script);
     }
 }
@@ -349,12 +368,13 @@ TEST_CASE("81610A: garbled, silent and refused", "[replay][rl]") {
     meter->identify();
     meter->prepare();
     meter->start_measurement();
-    auto error = expect_error([&] { meter->read_rl_db(); }, ErrorKind::Protocol);
+    auto error = expect_error([&, &meter = meter] { meter->read_rl_db(); }, ErrorKind::Protocol);
     CHECK(error.context().reply == "+6.6.2E+001");
     meter->start_measurement();
-    error = expect_error([&] { meter->read_rl_db(); }, ErrorKind::Timeout);
+    error = expect_error([&, &meter = meter] { meter->read_rl_db(); }, ErrorKind::Timeout);
     CHECK(error.context().command == ":FETC1:CHAN1:RET?");
-    error = expect_error([&] { meter->set_wavelength_nm(1700.0); }, ErrorKind::Device);
+    error =
+        expect_error([&, &meter = meter] { meter->set_wavelength_nm(1700.0); }, ErrorKind::Device);
     CHECK(error.context().command == ":SENS1:CHAN1:POW:WAV 1700NM");
     CHECK_CONSUMED(script);
 }
@@ -363,7 +383,7 @@ TEST_CASE("81610A: averaging below 200 ms is refused without a command", "[repla
     auto [script, meter] = rig<Keysight81610a>(rl_config(), {"keysight_81610a_prepare.txt"});
     meter->identify();
     meter->prepare();
-    expect_error([&] { meter->set_averaging_time(std::chrono::milliseconds(100)); },
+    expect_error([&, &meter = meter] { meter->set_averaging_time(std::chrono::milliseconds(100)); },
                  ErrorKind::Configuration);
     CHECK(meter->averaging_time() == std::chrono::seconds(1));
     CHECK_CONSUMED(script);
@@ -372,19 +392,20 @@ TEST_CASE("81610A: averaging below 200 ms is refused without a command", "[repla
 TEST_CASE("81610A: wrong mainframe contents are refused", "[replay][rl]") {
     SECTION("no return loss module") {
         auto [script, meter] = rig<Keysight81610a>(rl_config(), {"keysight_81610a_no_module.txt"});
-        expect_error([&] { meter->prepare(); }, ErrorKind::Configuration);
+        expect_error([&, &meter = meter] { meter->prepare(); }, ErrorKind::Configuration);
         CHECK_CONSUMED(script);
     }
     SECTION("not a lightwave mainframe") {
         auto [script, meter] =
             rig<Keysight81610a>(rl_config(), {"keysight_81610a_not_mainframe.txt"});
-        const auto error = expect_error([&] { meter->prepare(); }, ErrorKind::Configuration);
+        const auto error =
+            expect_error([&, &meter = meter] { meter->prepare(); }, ErrorKind::Configuration);
         CHECK_THAT(error.detail(), Catch::Contains("PM100USB"));
         CHECK_CONSUMED(script);
     }
     SECTION("measuring before prepare()") {
         auto [script, meter] = rig<Keysight81610a>(rl_config(), {"keysight_81610a_prepare.txt"});
-        expect_error([&] { meter->start_measurement(); }, ErrorKind::Configuration);
+        expect_error([&, &meter = meter] { meter->start_measurement(); }, ErrorKind::Configuration);
     }
 }
 
