@@ -180,6 +180,12 @@ TEST_CASE("malformed DUT files are rejected naming the file and the key", "[dut]
         json["fibers"] = 12.5;
         CHECK(rejection(json) == "dut.json: fibers: expected an integer, got number 12.5");
         json = good_json();
+        json["fibers"] = 18446744073709551615ULL;  // read as signed, this would be -1
+        CHECK(rejection(json) == "dut.json: fibers: 18446744073709551615 is out of range");
+        json = good_json();
+        json["fibers"] = -9223372036854775807LL;
+        CHECK(rejection(json) == "dut.json: fibers: -9223372036854775807 is out of range");
+        json = good_json();
         json["ends"]["A"]["il_db"]["1310"][3] = "0.2";
         CHECK(rejection(json) ==
               "dut.json: ends.A.il_db.1310[3]: expected a number, got string \"0.2\"");
