@@ -94,6 +94,11 @@ SerialResource parse_asrl(std::string_view text, const std::vector<std::string_v
     if (board.ends_with(':')) {
         reject(text, "an ASRL device path may not end with ':'");
     }
+    // open() would stop at a NUL and use a shorter path than the one shown.
+    if (std::any_of(board.begin(), board.end(),
+                    [](char c) { return std::iscntrl(static_cast<unsigned char>(c)); })) {
+        reject(text, "an ASRL device path may not contain control characters");
+    }
     if (board.starts_with('/') && board.size() > 1) {
         return {std::string(board)};
     }

@@ -80,6 +80,15 @@ TEST_CASE("an ASRL device path ending in ':' is refused", "[resource]") {
     }
 }
 
+TEST_CASE("an ASRL device path with control characters is refused", "[resource]") {
+    using namespace std::string_literals;
+    for (const std::string& text :
+         {"ASRL/dev/ttyS0\0/x::INSTR"s, "ASRL/dev/tty\nUSB0"s, "ASRL/dev/ttyUSB0\x7f"s}) {
+        CAPTURE(text);
+        CHECK_THROWS_WITH(parse_resource(text), Contains("may not contain control characters"));
+    }
+}
+
 TEST_CASE("malformed resource strings are rejected, quoting the string", "[resource]") {
     for (const std::string text : {
              "",
