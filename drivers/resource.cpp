@@ -49,8 +49,20 @@ long digits_value(std::string_view text) {
     return digits && result.ec == std::errc{} ? value : -1;
 }
 
+// The text with control characters as \xNN, so a message quoting it is whole and readable.
+std::string printable(std::string_view text) {
+    std::string out;
+    for (const char c : text) {
+        if (std::iscntrl(static_cast<unsigned char>(c)))
+            out += fmt::format("\\x{:02x}", static_cast<unsigned char>(c));
+        else
+            out += c;
+    }
+    return out;
+}
+
 [[noreturn]] void reject(std::string_view text, std::string_view why) {
-    throw std::invalid_argument(fmt::format("resource '{}': {}", text, why));
+    throw std::invalid_argument(fmt::format("resource '{}': {}", printable(text), why));
 }
 
 TcpSocketResource parse_tcpip(std::string_view text, const std::vector<std::string_view>& fields) {

@@ -87,6 +87,9 @@ TEST_CASE("an ASRL device path with control characters is refused", "[resource]"
         CAPTURE(text);
         CHECK_THROWS_WITH(parse_resource(text), Contains("may not contain control characters"));
     }
+    CHECK_THROWS_WITH(parse_resource("ASRL/dev/ttyS0\0/x::INSTR"s),
+                      "resource 'ASRL/dev/ttyS0\\x00/x::INSTR': an ASRL device path may not "
+                      "contain control characters");
 }
 
 TEST_CASE("malformed resource strings are rejected, quoting the string", "[resource]") {
