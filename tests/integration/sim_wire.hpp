@@ -3,6 +3,7 @@
 // the driver configuration that reaches it. The bench model behind it is
 // real; nothing bypasses the wire.
 
+#include <chrono>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -51,8 +52,12 @@ inline const std::vector<ModelUnderTest>& all_models() {
 class WiredInstrument {
   public:
     static constexpr double kTimeScale = 0.01;
+    static constexpr std::chrono::milliseconds kTimeout{1500};
 
-    WiredInstrument(const ModelUnderTest& model, Wire wire)
+    // `timeout`: the driver's reply timeout; fault tests that wait for it
+    // use a shorter one (replies here take milliseconds).
+    WiredInstrument(const ModelUnderTest& model, Wire wire,
+                    std::chrono::milliseconds timeout = kTimeout)
         : clock_(kTimeScale), bench_(make_options(), clock_) {
         bench_.set_dut(fixtures::load_dut(std::string(MPOBENCH_SOURCE_DIR) +
                                           "/fixtures/data/elite_sm_12f_b.json"));
@@ -83,7 +88,7 @@ class WiredInstrument {
         config_.model = model.model_key;
         config_.resource = endpoint_->resource();
         config_.transport.serial.baud = 115200;
-        config_.timeout = std::chrono::milliseconds(1500);
+        config_.timeout = timeout;
         config_.write_terminator = sim_->read_terminator();
         config_.read_terminator = sim_->write_terminator();
     }

@@ -74,13 +74,17 @@ struct FaultRow {
     bool configure_step;  // the fault shows on a configuration step, not on *IDN?
 };
 
+// Timeout-kind rows wait for it twice per instrument and wire (the query,
+// then its one retry): a second would make them the longest tests.
+constexpr std::chrono::milliseconds kFaultTimeout{600};
+
 // One fault on every instrument over both wires.
 void run_fault_row(const FaultRow& row) {
     for (const auto& model : testing::all_models()) {
         for (const Wire wire : {Wire::Pty, Wire::Tcp}) {
             DYNAMIC_SECTION(model.model_key << " over " << testing::to_string(wire) << ": "
                                             << row.rule) {
-                WiredInstrument wired(model, wire);
+                WiredInstrument wired(model, wire, kFaultTimeout);
                 auto instrument = drivers::make_instrument(wired.config());
                 const auto before = instrument->identify();
                 instrument->prepare();
@@ -146,10 +150,11 @@ TEST_CASE("fault: a reset connection (TCP RST) is Disconnected, then reconnect")
     run_fault_row({"reset@1", ErrorKind::Disconnected, false});
 }
 TEST_CASE("fault: replies slower than the timeout are a Timeout, then recovery") {
-    run_fault_row({"slow=200s@1+", ErrorKind::Timeout, false});  // 2 s wall at this time scale
+    run_fault_row({"slow=120s@1+", ErrorKind::Timeout, false});  // 1.2 s wall: twice the timeout
 }
 TEST_CASE("fault: one reply later than the retry is a Timeout, then recovery") {
-    run_fault_row({"slow=400s@1", ErrorKind::Timeout, false});
+    // 2.5 s wall: past the query's timeout and its retry's (2 x 0.6 s).
+    run_fault_row({"slow=250s@1", ErrorKind::Timeout, false});
 }
 TEST_CASE("fault: an error-queue entry is a typed device error") {
     run_fault_row({"error=-222@1", ErrorKind::Device, true});
@@ -158,7 +163,7 @@ TEST_CASE("fault: an error-queue entry is a typed device error") {
 TEST_CASE("a single lost reply to an idempotent query is recovered by one retry") {
     for (const auto& model : testing::all_models()) {
         DYNAMIC_SECTION(model.model_key) {
-            WiredInstrument wired(model, Wire::Tcp);
+            WiredInstrument wired(model, Wire::Tcp, kFaultTimeout);
             auto instrument = drivers::make_instrument(wired.config());
             const auto before = instrument->identify();
             inject(wired, "timeout@1");
