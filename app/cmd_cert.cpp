@@ -18,16 +18,6 @@
 namespace mpobench::app {
 namespace {
 
-struct CertOptions {
-    std::string serial;
-    std::int64_t run_id = 0;
-    std::filesystem::path out;
-    std::filesystem::path site;
-    std::string paper;
-    bool print = false;
-    QaOptions batch;  // --part with --from/--to: one certificate per serial
-};
-
 reports::Paper paper_option(const std::string& text, const reports::Site& site) {
     if (text.empty()) {
         return site.paper;
@@ -118,6 +108,8 @@ int run_batch_certificates(const CertOptions& options, const CertContext& contex
     return static_cast<int>(kPassed);
 }
 
+}  // namespace
+
 int run_cert(const CertOptions& options) {
     return guarded("cert", [&] {
         const bool batch = !options.batch.part.empty();
@@ -145,17 +137,15 @@ int run_cert(const CertOptions& options) {
 
 // ---- verify
 
-struct VerifyOptions {
-    std::string certificate_or_hash;
-    std::filesystem::path db;
-    bool json = false;
-};
+namespace {
 
 bool is_sha256_hex(const std::string& text) {
     return text.size() == 64 && std::all_of(text.begin(), text.end(), [](unsigned char c) {
                return std::isdigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
            });
 }
+
+}  // namespace
 
 int run_verify(const VerifyOptions& options) {
     return guarded("verify", [&] {
@@ -200,40 +190,6 @@ int run_verify(const VerifyOptions& options) {
         }
         return static_cast<int>(verified ? kPassed : kBelowTarget);
     });
-}
-
-}  // namespace
-
-CommandRunner add_cert_command(CLI::App& app) {
-    auto options = std::make_shared<CertOptions>();
-    auto* cmd = app.add_subcommand(
-        "cert", "Test certificate (PDF) of a serial's latest completed run, or of a batch");
-    cmd->add_option("serial", options->serial, "serial number");
-    cmd->add_option("--run", options->run_id, "this run instead of the latest completed one");
-    cmd->add_option("--out", options->out,
-                    "PDF file (default ./<serial>.pdf); with --part, the directory");
-    cmd->add_option("--site", options->site,
-                    "site file (default: $MPOBENCH_SITE, ./site.toml, the sample site.toml)");
-    cmd->add_option("--paper", options->paper, "A4 or Letter (default: the site file's, A4)");
-    cmd->add_flag("--print", options->print, "also send it to the default printer (lp)");
-    cmd->add_option("--part", options->batch.part,
-                    "batch: the latest completed run of every serial of this part");
-    cmd->add_option("--from", options->batch.from_day, "batch: first day, YYYY-MM-DD");
-    cmd->add_option("--to", options->batch.to_day, "batch: last day, YYYY-MM-DD, inclusive");
-    cmd->add_option("--db", options->batch.db, "database (default: $MPOBENCH_DB or ./mpobench.db)");
-    return [options] { return run_cert(*options); };
-}
-
-CommandRunner add_verify_command(CLI::App& app) {
-    auto options = std::make_shared<VerifyOptions>();
-    auto* cmd = app.add_subcommand(
-        "verify", "Does the database hold the exact record of this certificate (or hash)?");
-    cmd->add_option("certificate", options->certificate_or_hash,
-                    "certificate PDF, or the record hash printed on it")
-        ->required();
-    cmd->add_option("--db", options->db, "database (default: $MPOBENCH_DB or ./mpobench.db)");
-    cmd->add_flag("--json", options->json, "one JSON object on stdout");
-    return [options] { return run_verify(*options); };
 }
 
 }  // namespace mpobench::app

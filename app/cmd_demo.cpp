@@ -22,22 +22,6 @@
 namespace mpobench::app {
 namespace {
 
-struct DemoOptions {
-    std::filesystem::path dut_file;
-    std::optional<std::uint64_t> random_seed;
-    int count = 0;
-    std::string part;
-    std::filesystem::path parts;
-    std::string serial;
-    std::filesystem::path db;
-    std::filesystem::path limits;
-    std::string operator_name = "demo";
-    bool json = false;
-    double time_scale = 0.02;
-    std::filesystem::path certs_dir;
-    std::filesystem::path site;
-};
-
 // Asks the simulated operator to pick up the next random assembly of this shape.
 void pick_up_next_assembly(const acquisition::StationConfig& station, const Part& part) {
     drivers::InstrumentConfig channel;
@@ -75,6 +59,8 @@ struct YieldSummary {
                            passed, tested ? 100.0 * passed / tested : 0.0, aborted, mix);
     }
 };
+
+}  // namespace
 
 int run_demo(DemoOptions options) {
     return guarded("demo", [&] {
@@ -217,45 +203,6 @@ int run_demo(DemoOptions options) {
         }
         return worst_exit;
     });
-}
-
-}  // namespace
-
-CommandRunner add_demo_command(CLI::App& app) {
-    auto options = std::make_shared<DemoOptions>();
-    auto* cmd =
-        app.add_subcommand("demo",
-                           "The whole job on the simulated bench: simulators, reference, test, "
-                           "grade, store");
-    auto* dut =
-        cmd->add_option("--dut", options->dut_file, "DUT file (JSON) of the simulated assembly")
-            ->check(CLI::ExistingFile);
-    auto* random = cmd->add_option("--random", options->random_seed,
-                                   "random assemblies from this seed (default 1)");
-    dut->excludes(random);
-    cmd->add_option("--count", options->count,
-                    "assemblies to test (default: 1 with --dut, 10 otherwise)")
-        ->check(CLI::Range(1, 100000));
-    cmd->add_option("--part", options->part,
-                    "part number (default: a catalogue part matching the DUT, target elite)");
-    cmd->add_option("--parts", options->parts, "part catalogue replacing the default");
-    cmd->add_option("--serial", options->serial, "serial number (a prefix when --count > 1)");
-    cmd->add_option("--db", options->db, "database (default: $MPOBENCH_DB or ./mpobench.db)");
-    cmd->add_option("--limits", options->limits, "limit set (TOML) replacing the default");
-    cmd->add_option("--operator", options->operator_name, "operator name recorded with each run")
-        ->capture_default_str();
-    cmd->add_option("--certs", options->certs_dir,
-                    "write each completed assembly's certificate to DIR/<serial>.pdf");
-    cmd->add_option("--site", options->site,
-                    "site file for the certificates (default: $MPOBENCH_SITE, ./site.toml, the "
-                    "sample site.toml)");
-    cmd->add_flag("--json", options->json,
-                  "one JSON result per assembly (JSON lines), nothing else on stdout");
-    cmd->add_option("--time-scale", options->time_scale,
-                    "instrument time multiplier: 1 = real timing; the default runs 50x faster")
-        ->check(CLI::Range(0.0, 100.0))
-        ->capture_default_str();
-    return [options] { return run_demo(*options); };
 }
 
 }  // namespace mpobench::app

@@ -13,14 +13,6 @@
 namespace mpobench::app {
 namespace {
 
-struct ExportOptions {
-    QaOptions filter;
-    std::string format;
-    std::string table;
-    std::filesystem::path out;
-    bool include_repeatability = false;
-};
-
 std::optional<reports::ExportTable> table_option(const std::string& text) {
     if (text.empty()) {
         return std::nullopt;
@@ -36,6 +28,8 @@ std::optional<reports::ExportTable> table_option(const std::string& text) {
     }
     throw UsageError(fmt::format("--table '{}': expected runs, measurements or failures", text));
 }
+
+}  // namespace
 
 int run_export(const ExportOptions& options) {
     return guarded("export", [&] {
@@ -70,22 +64,6 @@ int run_export(const ExportOptions& options) {
                    options.out.empty() ? "" : " to " + options.out.string());
         return static_cast<int>(kPassed);
     });
-}
-
-}  // namespace
-
-CommandRunner add_export_command(CLI::App& app) {
-    auto options = std::make_shared<ExportOptions>();
-    auto* cmd = app.add_subcommand(
-        "export", "Runs, measurements and failures as CSV, XLSX (one sheet each) or JSON");
-    cmd->add_option("--format", options->format, "csv, xlsx or json")->required();
-    add_qa_options(*cmd, options->filter);
-    cmd->add_option("--out", options->out,
-                    "file (xlsx, json, csv with --table) or directory (csv); default stdout");
-    cmd->add_option("--table", options->table, "CSV: only runs, measurements or failures");
-    cmd->add_flag("--repeatability", options->include_repeatability,
-                  "include repeatability runs (default: production tests only)");
-    return [options] { return run_export(*options); };
 }
 
 }  // namespace mpobench::app

@@ -10,13 +10,6 @@
 #include "app/test_flow.hpp"
 
 namespace mpobench::app {
-namespace {
-
-struct HistoryOptions {
-    std::string serial;
-    std::filesystem::path db;
-    bool json = false;
-};
 
 int run_history(const HistoryOptions& options) {
     return guarded("history", [&] {
@@ -60,17 +53,6 @@ int run_history(const HistoryOptions& options) {
         }
         return static_cast<int>(kPassed);
     });
-}
-
-}  // namespace
-
-CommandRunner add_history_command(CLI::App& app) {
-    auto options = std::make_shared<HistoryOptions>();
-    auto* cmd = app.add_subcommand("history", "Every run of one serial number, oldest first");
-    cmd->add_option("serial", options->serial, "serial number")->required();
-    cmd->add_option("--db", options->db, "database (default: $MPOBENCH_DB or ./mpobench.db)");
-    cmd->add_flag("--json", options->json, "one JSON array on stdout");
-    return [options] { return run_history(*options); };
 }
 
 }  // namespace mpobench::app

@@ -20,11 +20,6 @@
 namespace mpobench::app {
 namespace {
 
-struct IdentifyOptions {
-    std::filesystem::path station_file;
-    bool json = false;
-};
-
 enum class Status { Ok, WrongModel, Unreachable, CalibrationOverdue };
 
 struct Row {
@@ -111,6 +106,8 @@ void print_table(const std::vector<std::vector<std::string>>& table) {
     }
 }
 
+}  // namespace
+
 int run_identify(const IdentifyOptions& options) {
     acquisition::StationConfig station;
     try {
@@ -179,18 +176,6 @@ int run_identify(const IdentifyOptions& options) {
             fmt::print(stderr, "{}: {}\n", row.name, row.problem);
     }
     return code;
-}
-
-}  // namespace
-
-CommandRunner add_identify_command(CLI::App& app) {
-    auto options = std::make_shared<IdentifyOptions>();
-    auto* cmd = app.add_subcommand("identify",
-                                   "Ask every instrument of a station who it is (*IDN?) and "
-                                   "check it against the station file");
-    cmd->add_option("--station", options->station_file, "station file (TOML)")->required();
-    cmd->add_flag("--json", options->json, "one JSON array on stdout instead of the table");
-    return [options] { return run_identify(*options); };
 }
 
 }  // namespace mpobench::app

@@ -21,19 +21,9 @@ using nlohmann::json;
 
 enum class OutputFormat { Text, Json, Csv };
 
-struct QaCommandOptions {
-    QaOptions filter;
-    std::string by;
-    bool json = false;
-    bool csv = false;
-    std::filesystem::path out;     // report
-    std::filesystem::path site;    // report
-    std::filesystem::path limits;  // report: the Elite/Generic marks on the histograms
-
-    OutputFormat format() const {
-        return json ? OutputFormat::Json : csv ? OutputFormat::Csv : OutputFormat::Text;
-    }
-};
+OutputFormat output_format(const QaCommandOptions& options) {
+    return options.json ? OutputFormat::Json : options.csv ? OutputFormat::Csv : OutputFormat::Text;
+}
 
 analysis::Grouping grouping_option(const std::string& text, analysis::Grouping fallback) {
     if (text.empty()) {
@@ -148,6 +138,8 @@ void print_grade_mix(const std::vector<analysis::YieldRow>& rows, const analysis
     }
 }
 
+}  // namespace
+
 int run_yield(const QaCommandOptions& options) {
     return guarded("yield", [&] {
         const auto grouping = grouping_option(options.by, analysis::Grouping::Day);
@@ -159,11 +151,11 @@ int run_yield(const QaCommandOptions& options) {
         const analysis::YieldRow total =
             totals.empty() ? analysis::YieldRow{"all", {}} : totals.front();
         if (grouping == analysis::Grouping::Grade) {
-            print_grade_mix(rows, total, options.format(), options.filter.describe());
+            print_grade_mix(rows, total, output_format(options), options.filter.describe());
             return static_cast<int>(kPassed);
         }
 
-        switch (options.format()) {
+        switch (output_format(options)) {
             case OutputFormat::Json: {
                 json out{{"scope", options.filter.describe()},
                          {"by", options.by.empty() ? "day" : options.by},
@@ -225,6 +217,8 @@ int run_yield(const QaCommandOptions& options) {
 
 // ---- pareto
 
+namespace {
+
 json pareto_rows_json(const std::vector<analysis::ParetoRow>& rows) {
     json out = json::array();
     for (const auto& row : rows) {
@@ -240,6 +234,8 @@ analysis::Pareto make_pareto(const db::QaBuckets& buckets) {
     return analysis::make_pareto(buckets.yield, buckets.causes, buckets.failures);
 }
 
+}  // namespace
+
 int run_pareto(const QaCommandOptions& options) {
     return guarded("pareto", [&] {
         const db::QaFilter filter = options.filter.qa_filter();
@@ -250,7 +246,7 @@ int run_pareto(const QaCommandOptions& options) {
             {{"cause", &pareto.by_cause},
              {"position", &pareto.by_position},
              {"wavelength", &pareto.by_wavelength}}};
-        switch (options.format()) {
+        switch (output_format(options)) {
             case OutputFormat::Json:
                 fmt::print("{}\n",
                            json_text({{"scope", options.filter.describe()},
@@ -302,6 +298,8 @@ int run_pareto(const QaCommandOptions& options) {
 
 // ---- trend
 
+namespace {
+
 std::string rules_text(const std::vector<analysis::SpcRule>& rules) {
     std::vector<std::string> names;
     for (const auto rule : rules) {
@@ -310,13 +308,15 @@ std::string rules_text(const std::vector<analysis::SpcRule>& rules) {
     return fmt::format("{}", fmt::join(names, "; "));
 }
 
+}  // namespace
+
 int run_trend(const QaCommandOptions& options) {
     return guarded("trend", [&] {
         const auto period = period_option(options.by);
         const db::QaFilter filter = options.filter.qa_filter();
         db::Repository repository(existing_database_path(options.filter.db));
         const auto series = analysis::il_trend(repository.il_buckets(filter), period);
-        switch (options.format()) {
+        switch (output_format(options)) {
             case OutputFormat::Json: {
                 json out{{"scope", options.filter.describe()},
                          {"by", period == analysis::Grouping::Week ? "week" : "day"},
@@ -435,59 +435,6 @@ int run_report(const QaCommandOptions& options) {
         }
         return static_cast<int>(kPassed);
     });
-}
-
-void add_format_flags(CLI::App* cmd, QaCommandOptions& options) {
-    auto* json_flag = cmd->add_flag("--json", options.json, "one JSON object on stdout");
-    cmd->add_flag("--csv", options.csv, "CSV on stdout")->excludes(json_flag);
-}
-
-}  // namespace
-
-CommandRunner add_yield_command(CLI::App& app) {
-    auto options = std::make_shared<QaCommandOptions>();
-    auto* cmd = app.add_subcommand(
-        "yield", "Yield of production tests: first-pass and final yield, retests, grade mix");
-    add_qa_options(*cmd, options->filter);
-    cmd->add_option("--by", options->by, "day (default), week, part, station, operator or grade");
-    add_format_flags(cmd, *options);
-    return [options] { return run_yield(*options); };
-}
-
-CommandRunner add_pareto_command(CLI::App& app) {
-    auto options = std::make_shared<QaCommandOptions>();
-    auto* cmd = app.add_subcommand(
-        "pareto", "Failure Pareto: runs by cause, failures by end:fibre and by wavelength");
-    add_qa_options(*cmd, options->filter);
-    add_format_flags(cmd, *options);
-    return [options] { return run_pareto(*options); };
-}
-
-CommandRunner add_trend_command(CLI::App& app) {
-    auto options = std::make_shared<QaCommandOptions>();
-    auto* cmd = app.add_subcommand(
-        "trend", "IL mean, sigma and 97th percentile per wavelength per day or week, SPC rules");
-    add_qa_options(*cmd, options->filter);
-    cmd->add_option("--by", options->by, "day (default) or week");
-    add_format_flags(cmd, *options);
-    return [options] { return run_trend(*options); };
-}
-
-CommandRunner add_report_command(CLI::App& app) {
-    auto options = std::make_shared<QaCommandOptions>();
-    auto* cmd = app.add_subcommand(
-        "report",
-        "QA report: one PDF with yield, grade mix, Pareto, IL histograms and trends, "
-        "plus PNG charts");
-    add_qa_options(*cmd, options->filter);
-    cmd->add_option("--by", options->by, "trend and yield periods: day (default) or week");
-    cmd->add_option("--out", options->out, "directory for report.pdf and the charts")->required();
-    cmd->add_option("--site", options->site,
-                    "site file (default: $MPOBENCH_SITE, ./site.toml, the sample site.toml)");
-    cmd->add_option("--limits", options->limits,
-                    "limit set whose Elite maximum the IL histograms mark (default: the default "
-                    "set)");
-    return [options] { return run_report(*options); };
 }
 
 }  // namespace mpobench::app

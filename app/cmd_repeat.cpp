@@ -15,19 +15,6 @@
 #include "app/test_flow.hpp"
 
 namespace mpobench::app {
-namespace {
-
-struct RepeatOptions {
-    std::filesystem::path station_file;
-    std::string part;
-    std::string serial;
-    int cycles = 0;
-    std::string operator_name;
-    std::filesystem::path db;
-    std::filesystem::path parts;
-    std::filesystem::path limits;
-    bool json = false;
-};
 
 int run_repeat(const RepeatOptions& options) {
     return guarded("repeat", [&] {
@@ -110,26 +97,6 @@ int run_repeat(const RepeatOptions& options) {
         }
         return static_cast<int>(run.pass ? kPassed : kBelowTarget);
     });
-}
-
-}  // namespace
-
-CommandRunner add_repeat_command(CLI::App& app) {
-    auto options = std::make_shared<RepeatOptions>();
-    auto* cmd = app.add_subcommand(
-        "repeat", "Mating-cycle repeatability: N re-mates, IL of every fibre each cycle");
-    cmd->add_option("--station", options->station_file, "station file (TOML)")->required();
-    cmd->add_option("--part", options->part, "part number from the catalogue")->required();
-    cmd->add_option("--serial", options->serial, "serial number of the assembly")->required();
-    cmd->add_option("--cycles", options->cycles, "re-mates")
-        ->required()
-        ->check(CLI::Range(1, 100000));
-    cmd->add_option("--operator", options->operator_name, "operator name (default: $USER)");
-    cmd->add_option("--db", options->db, "database (default: $MPOBENCH_DB or ./mpobench.db)");
-    cmd->add_option("--parts", options->parts, "part catalogue replacing the default");
-    cmd->add_option("--limits", options->limits, "limit set (TOML) replacing the default");
-    cmd->add_flag("--json", options->json, "one JSON object with the statistics");
-    return [options] { return run_repeat(*options); };
 }
 
 }  // namespace mpobench::app

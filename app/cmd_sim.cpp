@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <optional>
 
 #include "acquisition/station.hpp"
 #include "app/commands.hpp"
@@ -15,16 +14,6 @@
 #include "vocabulary/logger.hpp"
 
 namespace mpobench::app {
-namespace {
-
-struct SimOptions {
-    std::filesystem::path dut_file;
-    std::optional<std::uint64_t> random_seed;
-    std::filesystem::path station_out = "sim-station.toml";
-    double time_scale = 1.0;
-    std::string faults;
-    std::filesystem::path run_dir;
-};
 
 int run_sim(const SimOptions& options) {
     const auto log = logger("sim");
@@ -81,31 +70,6 @@ int run_sim(const SimOptions& options) {
     std::filesystem::remove(bench_options.run_dir, ignored);  // only if empty: links are gone
     fmt::print("simulated bench stopped\n");
     return kPassed;
-}
-
-}  // namespace
-
-CommandRunner add_sim_command(CLI::App& app) {
-    auto options = std::make_shared<SimOptions>();
-    auto* cmd = app.add_subcommand("sim",
-                                   "Run the simulated bench until SIGINT/SIGTERM and write a "
-                                   "station file that reaches it");
-    auto* dut =
-        cmd->add_option("--dut", options->dut_file, "DUT file (JSON) of the simulated assembly")
-            ->check(CLI::ExistingFile);
-    auto* random = cmd->add_option("--random", options->random_seed,
-                                   "generate realistic assemblies from this seed");
-    dut->excludes(random);
-    cmd->add_option("--station-out", options->station_out, "station file to write")
-        ->capture_default_str();
-    cmd->add_option("--time-scale", options->time_scale,
-                    "instrument time multiplier: 1 = real timing, 0.01 = 100x faster, 0 = no waits")
-        ->check(CLI::Range(0.0, 100.0))
-        ->capture_default_str();
-    cmd->add_option("--faults", options->faults, "fault injection SPEC (see README)");
-    cmd->add_option("--run-dir", options->run_dir,
-                    "directory for the serial-port links (default: a new temp dir)");
-    return [options] { return run_sim(*options); };
 }
 
 }  // namespace mpobench::app

@@ -11,20 +11,6 @@
 #include "app/test_flow.hpp"
 
 namespace mpobench::app {
-namespace {
-
-struct TestCommandOptions {
-    std::filesystem::path station_file;
-    std::string part;
-    std::string serial;
-    std::string operator_name;
-    std::filesystem::path db;
-    std::filesystem::path parts;
-    std::filesystem::path limits;
-    bool json = false;
-    std::filesystem::path certificate;
-    std::filesystem::path site;
-};
 
 int run_test_command(const TestCommandOptions& options) {
     return guarded("test", [&] {
@@ -79,28 +65,6 @@ int run_test_command(const TestCommandOptions& options) {
         }
         return outcome.exit_code;
     });
-}
-
-}  // namespace
-
-CommandRunner add_test_command(CLI::App& app) {
-    auto options = std::make_shared<TestCommandOptions>();
-    auto* cmd = app.add_subcommand(
-        "test", "Production test of one assembly: IL, RL and polarity of both ends");
-    cmd->add_option("--station", options->station_file, "station file (TOML)")->required();
-    cmd->add_option("--part", options->part, "part number from the catalogue")->required();
-    cmd->add_option("--serial", options->serial, "serial number of the assembly")->required();
-    cmd->add_option("--operator", options->operator_name, "operator name (default: $USER)");
-    cmd->add_option("--db", options->db, "database (default: $MPOBENCH_DB or ./mpobench.db)");
-    cmd->add_option("--parts", options->parts, "part catalogue replacing the default");
-    cmd->add_option("--limits", options->limits, "limit set (TOML) replacing the default");
-    cmd->add_option("--cert", options->certificate,
-                    "write the certificate (PDF) here when the test completes");
-    cmd->add_option("--site", options->site,
-                    "site file for the certificate (default: $MPOBENCH_SITE, ./site.toml, the "
-                    "sample site.toml)");
-    cmd->add_flag("--json", options->json, "print the result as one JSON object and nothing else");
-    return [options] { return run_test_command(*options); };
 }
 
 }  // namespace mpobench::app

@@ -1,28 +1,135 @@
 #pragma once
-// Each mpobench sub-command registers itself on the CLI and returns the
-// exit code (exit_codes.hpp) when run.
+// The mpobench sub-commands: each one's options as the command line gave
+// them, and the function that runs it and returns the exit code
+// (exit_codes.hpp). cli.cpp fills the options; the defaults here are the
+// ones `--help` shows.
 
-#include <CLI/CLI.hpp>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
 
-#include <functional>
+#include "app/qa_options.hpp"
 
 namespace mpobench::app {
 
-using CommandRunner = std::function<int()>;
+struct SimOptions {
+    std::filesystem::path dut_file;
+    std::optional<std::uint64_t> random_seed;
+    std::filesystem::path station_out = "sim-station.toml";
+    double time_scale = 1.0;
+    std::string faults;
+    std::filesystem::path run_dir;
+};
+int run_sim(const SimOptions& options);
 
-CommandRunner add_sim_command(CLI::App& app);
-CommandRunner add_identify_command(CLI::App& app);
-CommandRunner add_reference_command(CLI::App& app);
-CommandRunner add_test_command(CLI::App& app);
-CommandRunner add_repeat_command(CLI::App& app);
-CommandRunner add_history_command(CLI::App& app);
-CommandRunner add_demo_command(CLI::App& app);
-CommandRunner add_cert_command(CLI::App& app);
-CommandRunner add_verify_command(CLI::App& app);
-CommandRunner add_yield_command(CLI::App& app);
-CommandRunner add_pareto_command(CLI::App& app);
-CommandRunner add_trend_command(CLI::App& app);
-CommandRunner add_report_command(CLI::App& app);
-CommandRunner add_export_command(CLI::App& app);
+struct IdentifyOptions {
+    std::filesystem::path station_file;
+    bool json = false;
+};
+int run_identify(const IdentifyOptions& options);
+
+struct ReferenceCommandOptions {
+    std::filesystem::path station_file;
+    std::string operator_name;
+    std::filesystem::path db;
+    std::string mode = "SM";
+    int fibers = 0;
+    std::string launch_cord = "launch cord";
+};
+int run_reference(const ReferenceCommandOptions& options);
+
+struct TestCommandOptions {
+    std::filesystem::path station_file;
+    std::string part;
+    std::string serial;
+    std::string operator_name;
+    std::filesystem::path db;
+    std::filesystem::path parts;
+    std::filesystem::path limits;
+    bool json = false;
+    std::filesystem::path certificate;
+    std::filesystem::path site;
+};
+int run_test_command(const TestCommandOptions& options);
+
+struct RepeatOptions {
+    std::filesystem::path station_file;
+    std::string part;
+    std::string serial;
+    int cycles = 0;
+    std::string operator_name;
+    std::filesystem::path db;
+    std::filesystem::path parts;
+    std::filesystem::path limits;
+    bool json = false;
+};
+int run_repeat(const RepeatOptions& options);
+
+struct HistoryOptions {
+    std::string serial;
+    std::filesystem::path db;
+    bool json = false;
+};
+int run_history(const HistoryOptions& options);
+
+struct DemoOptions {
+    std::filesystem::path dut_file;
+    std::optional<std::uint64_t> random_seed;
+    int count = 0;  // 0: not given (1 with --dut, 10 otherwise)
+    std::string part;
+    std::filesystem::path parts;
+    std::string serial;
+    std::filesystem::path db;
+    std::filesystem::path limits;
+    std::string operator_name = "demo";
+    bool json = false;
+    double time_scale = 0.02;
+    std::filesystem::path certs_dir;
+    std::filesystem::path site;
+};
+int run_demo(DemoOptions options);
+
+struct CertOptions {
+    std::string serial;
+    std::int64_t run_id = 0;
+    std::filesystem::path out;
+    std::filesystem::path site;
+    std::string paper;
+    bool print = false;
+    QaOptions batch;  // --part with --from/--to: one certificate per serial
+};
+int run_cert(const CertOptions& options);
+
+struct VerifyOptions {
+    std::string certificate_or_hash;
+    std::filesystem::path db;
+    bool json = false;
+};
+int run_verify(const VerifyOptions& options);
+
+// yield, pareto, trend and report; each reads the fields it has flags for.
+struct QaCommandOptions {
+    QaOptions filter;
+    std::string by;
+    bool json = false;
+    bool csv = false;
+    std::filesystem::path out;     // report
+    std::filesystem::path site;    // report
+    std::filesystem::path limits;  // report: the Elite/Generic marks on the histograms
+};
+int run_yield(const QaCommandOptions& options);
+int run_pareto(const QaCommandOptions& options);
+int run_trend(const QaCommandOptions& options);
+int run_report(const QaCommandOptions& options);
+
+struct ExportOptions {
+    QaOptions filter;
+    std::string format;
+    std::string table;
+    std::filesystem::path out;
+    bool include_repeatability = false;
+};
+int run_export(const ExportOptions& options);
 
 }  // namespace mpobench::app

@@ -128,13 +128,4 @@ std::string QaOptions::describe() const {
     return fmt::format("{}", fmt::join(parts, ", "));
 }
 
-void add_qa_options(CLI::App& command, QaOptions& options) {
-    command.add_option("--from", options.from_day, "first day, YYYY-MM-DD (local time)");
-    command.add_option("--to", options.to_day, "last day, YYYY-MM-DD, inclusive");
-    command.add_option("--part", options.part, "only this part number");
-    command.add_option("--station", options.station, "only this station");
-    command.add_option("--operator", options.operator_name, "only this operator");
-    command.add_option("--db", options.db, "database (default: $MPOBENCH_DB or ./mpobench.db)");
-}
-
 }  // namespace mpobench::app

@@ -3,9 +3,8 @@
 // --from/--to as local calendar days, --part, --station, --operator, --db.
 // A certificate batch (cert --part) takes --part, --from and --to.
 
-#include <CLI/CLI.hpp>
-
 #include <filesystem>
+#include <optional>
 #include <string>
 
 #include "db/repository.hpp"
@@ -25,8 +24,6 @@ struct QaOptions {
     // "2026-11-01 to 2026-11-24, part MPO12-SM-B-E": the filters in words.
     std::string describe() const;
 };
-
-void add_qa_options(CLI::App& command, QaOptions& options);
 
 // Midnight at the start of a local calendar day (YYYY-MM-DD); nullopt for
 // text that is not a valid date.

@@ -1,0 +1,327 @@
+// The mpobench command line: every sub-command and its options, parsed with
+// CLI11 into the option structs of commands.hpp.
+
+#include "app/cli.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "app/commands.hpp"
+#include "app/exit_codes.hpp"
+#include "app/logging.hpp"
+
+namespace mpobench::app {
+namespace {
+
+// A registered sub-command and what runs it once its options are parsed.
+struct Command {
+    const CLI::App* subcommand;
+    std::function<int()> run;
+};
+
+Command add_sim_command(CLI::App& app) {
+    auto options = std::make_shared<SimOptions>();
+    auto* cmd = app.add_subcommand("sim",
+                                   "Run the simulated bench until SIGINT/SIGTERM and write a "
+                                   "station file that reaches it");
+    auto* dut =
+        cmd->add_option("--dut", options->dut_file, "DUT file (JSON) of the simulated assembly")
+            ->check(CLI::ExistingFile);
+    auto* random = cmd->add_option("--random", options->random_seed,
+                                   "generate realistic assemblies from this seed");
+    dut->excludes(random);
+    cmd->add_option("--station-out", options->station_out, "station file to write")
+        ->capture_default_str();
+    cmd->add_option("--time-scale", options->time_scale,
+                    "instrument time multiplier: 1 = real timing, 0.01 = 100x faster, 0 = no waits")
+        ->check(CLI::Range(0.0, 100.0))
+        ->capture_default_str();
+    cmd->add_option("--faults", options->faults, "fault injection SPEC (see README)");
+    cmd->add_option("--run-dir", options->run_dir,
+                    "directory for the serial-port links (default: a new temp dir)");
+    return {cmd, [options] { return run_sim(*options); }};
+}
+
+Command add_identify_command(CLI::App& app) {
+    auto options = std::make_shared<IdentifyOptions>();
+    auto* cmd = app.add_subcommand("identify",
+                                   "Ask every instrument of a station who it is (*IDN?) and "
+                                   "check it against the station file");
+    cmd->add_option("--station", options->station_file, "station file (TOML)")->required();
+    cmd->add_flag("--json", options->json, "one JSON array on stdout instead of the table");
+    return {cmd, [options] { return run_identify(*options); }};
+}
+
+Command add_reference_command(CLI::App& app) {
+    auto options = std::make_shared<ReferenceCommandOptions>();
+    auto* cmd = app.add_subcommand(
+        "reference", "Take and store a reference: the launch cord straight into the meter");
+    cmd->add_option("--station", options->station_file, "station file (TOML)")->required();
+    cmd->add_option("--operator", options->operator_name, "operator name (default: $USER)");
+    cmd->add_option("--db", options->db, "database (default: $MPOBENCH_DB or ./mpobench.db)");
+    cmd->add_option("--mode", options->mode, "MM (850/1300 nm) or SM (1310/1550 nm)")
+        ->capture_default_str();
+    cmd->add_option("--fibers", options->fibers,
+                    "launch positions to reference (default: all the bench has)");
+    cmd->add_option("--launch-cord", options->launch_cord,
+                    "identifies the reference-grade launch cord")
+        ->capture_default_str();
+    return {cmd, [options] { return run_reference(*options); }};
+}
+
+Command add_test_command(CLI::App& app) {
+    auto options = std::make_shared<TestCommandOptions>();
+    auto* cmd = app.add_subcommand(
+        "test", "Production test of one assembly: IL, RL and polarity of both ends");
+    cmd->add_option("--station", options->station_file, "station file (TOML)")->required();
+    cmd->add_option("--part", options->part, "part number from the catalogue")->required();
+    cmd->add_option("--serial", options->serial, "serial number of the assembly")->required();
+    cmd->add_option("--operator", options->operator_name, "operator name (default: $USER)");
+    cmd->add_option("--db", options->db, "database (default: $MPOBENCH_DB or ./mpobench.db)");
+    cmd->add_option("--parts", options->parts, "part catalogue replacing the default");
+    cmd->add_option("--limits", options->limits, "limit set (TOML) replacing the default");
+    cmd->add_option("--cert", options->certificate,
+                    "write the certificate (PDF) here when the test completes");
+    cmd->add_option("--site", options->site,
+                    "site file for the certificate (default: $MPOBENCH_SITE, ./site.toml, the "
+                    "sample site.toml)");
+    cmd->add_flag("--json", options->json, "print the result as one JSON object and nothing else");
+    return {cmd, [options] { return run_test_command(*options); }};
+}
+
+Command add_repeat_command(CLI::App& app) {
+    auto options = std::make_shared<RepeatOptions>();
+    auto* cmd = app.add_subcommand(
+        "repeat", "Mating-cycle repeatability: N re-mates, IL of every fibre each cycle");
+    cmd->add_option("--station", options->station_file, "station file (TOML)")->required();
+    cmd->add_option("--part", options->part, "part number from the catalogue")->required();
+    cmd->add_option("--serial", options->serial, "serial number of the assembly")->required();
+    cmd->add_option("--cycles", options->cycles, "re-mates")
+        ->required()
+        ->check(CLI::Range(1, 100000));
+    cmd->add_option("--operator", options->operator_name, "operator name (default: $USER)");
+    cmd->add_option("--db", options->db, "database (default: $MPOBENCH_DB or ./mpobench.db)");
+    cmd->add_option("--parts", options->parts, "part catalogue replacing the default");
+    cmd->add_option("--limits", options->limits, "limit set (TOML) replacing the default");
+    cmd->add_flag("--json", options->json, "one JSON object with the statistics");
+    return {cmd, [options] { return run_repeat(*options); }};
+}
+
+Command add_history_command(CLI::App& app) {
+    auto options = std::make_shared<HistoryOptions>();
+    auto* cmd = app.add_subcommand("history", "Every run of one serial number, oldest first");
+    cmd->add_option("serial", options->serial, "serial number")->required();
+    cmd->add_option("--db", options->db, "database (default: $MPOBENCH_DB or ./mpobench.db)");
+    cmd->add_flag("--json", options->json, "one JSON array on stdout");
+    return {cmd, [options] { return run_history(*options); }};
+}
+
+Command add_demo_command(CLI::App& app) {
+    auto options = std::make_shared<DemoOptions>();
+    auto* cmd =
+        app.add_subcommand("demo",
+                           "The whole job on the simulated bench: simulators, reference, test, "
+                           "grade, store");
+    auto* dut =
+        cmd->add_option("--dut", options->dut_file, "DUT file (JSON) of the simulated assembly")
+            ->check(CLI::ExistingFile);
+    auto* random = cmd->add_option("--random", options->random_seed,
+                                   "random assemblies from this seed (default 1)");
+    dut->excludes(random);
+    cmd->add_option("--count", options->count,
+                    "assemblies to test (default: 1 with --dut, 10 otherwise)")
+        ->check(CLI::Range(1, 100000));
+    cmd->add_option("--part", options->part,
+                    "part number (default: a catalogue part matching the DUT, target elite)");
+    cmd->add_option("--parts", options->parts, "part catalogue replacing the default");
+    cmd->add_option("--serial", options->serial, "serial number (a prefix when --count > 1)");
+    cmd->add_option("--db", options->db, "database (default: $MPOBENCH_DB or ./mpobench.db)");
+    cmd->add_option("--limits", options->limits, "limit set (TOML) replacing the default");
+    cmd->add_option("--operator", options->operator_name, "operator name recorded with each run")
+        ->capture_default_str();
+    cmd->add_option("--certs", options->certs_dir,
+                    "write each completed assembly's certificate to DIR/<serial>.pdf");
+    cmd->add_option("--site", options->site,
+                    "site file for the certificates (default: $MPOBENCH_SITE, ./site.toml, the "
+                    "sample site.toml)");
+    cmd->add_flag("--json", options->json,
+                  "one JSON result per assembly (JSON lines), nothing else on stdout");
+    cmd->add_option("--time-scale", options->time_scale,
+                    "instrument time multiplier: 1 = real timing; the default runs 50x faster")
+        ->check(CLI::Range(0.0, 100.0))
+        ->capture_default_str();
+    return {cmd, [options] { return run_demo(*options); }};
+}
+
+Command add_cert_command(CLI::App& app) {
+    auto options = std::make_shared<CertOptions>();
+    auto* cmd = app.add_subcommand(
+        "cert", "Test certificate (PDF) of a serial's latest completed run, or of a batch");
+    cmd->add_option("serial", options->serial, "serial number");
+    cmd->add_option("--run", options->run_id, "this run instead of the latest completed one");
+    cmd->add_option("--out", options->out,
+                    "PDF file (default ./<serial>.pdf); with --part, the directory");
+    cmd->add_option("--site", options->site,
+                    "site file (default: $MPOBENCH_SITE, ./site.toml, the sample site.toml)");
+    cmd->add_option("--paper", options->paper, "A4 or Letter (default: the site file's, A4)");
+    cmd->add_flag("--print", options->print, "also send it to the default printer (lp)");
+    cmd->add_option("--part", options->batch.part,
+                    "batch: the latest completed run of every serial of this part");
+    cmd->add_option("--from", options->batch.from_day, "batch: first day, YYYY-MM-DD");
+    cmd->add_option("--to", options->batch.to_day, "batch: last day, YYYY-MM-DD, inclusive");
+    cmd->add_option("--db", options->batch.db, "database (default: $MPOBENCH_DB or ./mpobench.db)");
+    return {cmd, [options] { return run_cert(*options); }};
+}
+
+Command add_verify_command(CLI::App& app) {
+    auto options = std::make_shared<VerifyOptions>();
+    auto* cmd = app.add_subcommand(
+        "verify", "Does the database hold the exact record of this certificate (or hash)?");
+    cmd->add_option("certificate", options->certificate_or_hash,
+                    "certificate PDF, or the record hash printed on it")
+        ->required();
+    cmd->add_option("--db", options->db, "database (default: $MPOBENCH_DB or ./mpobench.db)");
+    cmd->add_flag("--json", options->json, "one JSON object on stdout");
+    return {cmd, [options] { return run_verify(*options); }};
+}
+
+// The filters of the QA commands (qa_options.hpp).
+void add_qa_options(CLI::App& command, QaOptions& options) {
+    command.add_option("--from", options.from_day, "first day, YYYY-MM-DD (local time)");
+    command.add_option("--to", options.to_day, "last day, YYYY-MM-DD, inclusive");
+    command.add_option("--part", options.part, "only this part number");
+    command.add_option("--station", options.station, "only this station");
+    command.add_option("--operator", options.operator_name, "only this operator");
+    command.add_option("--db", options.db, "database (default: $MPOBENCH_DB or ./mpobench.db)");
+}
+
+void add_format_flags(CLI::App* cmd, QaCommandOptions& options) {
+    auto* json_flag = cmd->add_flag("--json", options.json, "one JSON object on stdout");
+    cmd->add_flag("--csv", options.csv, "CSV on stdout")->excludes(json_flag);
+}
+
+Command add_yield_command(CLI::App& app) {
+    auto options = std::make_shared<QaCommandOptions>();
+    auto* cmd = app.add_subcommand(
+        "yield", "Yield of production tests: first-pass and final yield, retests, grade mix");
+    add_qa_options(*cmd, options->filter);
+    cmd->add_option("--by", options->by, "day (default), week, part, station, operator or grade");
+    add_format_flags(cmd, *options);
+    return {cmd, [options] { return run_yield(*options); }};
+}
+
+Command add_pareto_command(CLI::App& app) {
+    auto options = std::make_shared<QaCommandOptions>();
+    auto* cmd = app.add_subcommand(
+        "pareto", "Failure Pareto: runs by cause, failures by end:fibre and by wavelength");
+    add_qa_options(*cmd, options->filter);
+    add_format_flags(cmd, *options);
+    return {cmd, [options] { return run_pareto(*options); }};
+}
+
+Command add_trend_command(CLI::App& app) {
+    auto options = std::make_shared<QaCommandOptions>();
+    auto* cmd = app.add_subcommand(
+        "trend", "IL mean, sigma and 97th percentile per wavelength per day or week, SPC rules");
+    add_qa_options(*cmd, options->filter);
+    cmd->add_option("--by", options->by, "day (default) or week");
+    add_format_flags(cmd, *options);
+    return {cmd, [options] { return run_trend(*options); }};
+}
+
+Command add_report_command(CLI::App& app) {
+    auto options = std::make_shared<QaCommandOptions>();
+    auto* cmd = app.add_subcommand(
+        "report",
+        "QA report: one PDF with yield, grade mix, Pareto, IL histograms and trends, "
+        "plus PNG charts");
+    add_qa_options(*cmd, options->filter);
+    cmd->add_option("--by", options->by, "trend and yield periods: day (default) or week");
+    cmd->add_option("--out", options->out, "directory for report.pdf and the charts")->required();
+    cmd->add_option("--site", options->site,
+                    "site file (default: $MPOBENCH_SITE, ./site.toml, the sample site.toml)");
+    cmd->add_option("--limits", options->limits,
+                    "limit set whose Elite maximum the IL histograms mark (default: the default "
+                    "set)");
+    return {cmd, [options] { return run_report(*options); }};
+}
+
+Command add_export_command(CLI::App& app) {
+    auto options = std::make_shared<ExportOptions>();
+    auto* cmd = app.add_subcommand(
+        "export", "Runs, measurements and failures as CSV, XLSX (one sheet each) or JSON");
+    cmd->add_option("--format", options->format, "csv, xlsx or json")->required();
+    add_qa_options(*cmd, options->filter);
+    cmd->add_option("--out", options->out,
+                    "file (xlsx, json, csv with --table) or directory (csv); default stdout");
+    cmd->add_option("--table", options->table, "CSV: only runs, measurements or failures");
+    cmd->add_flag("--repeatability", options->include_repeatability,
+                  "include repeatability runs (default: production tests only)");
+    return {cmd, [options] { return run_export(*options); }};
+}
+
+}  // namespace
+
+int run_command_line(int argc, char** argv) {
+    CLI::App app{"mpobench — acceptance test bench for MPO/MTP fibre-optic cable assemblies"};
+    app.set_version_flag("--version", std::string("mpobench ") + MPOBENCH_VERSION);
+    // At most one command; none, or an unknown word, is a usage error below.
+    app.require_subcommand(0, 1);
+
+    LoggingOptions logging;
+    auto* log_level =
+        app.add_option("--log-level", logging.level,
+                       "trace, debug (every SCPI exchange), info, warn, error, off; without "
+                       "it the console shows warnings and errors, the log file info")
+            ->capture_default_str();
+    app.add_option("--log-file", logging.file,
+                   "rotating log file (default: $MPOBENCH_LOG_DIR or ./logs/mpobench.log)");
+
+    // In the order `--help` lists them.
+    const std::vector<Command> commands{
+        add_sim_command(app),    add_identify_command(app), add_reference_command(app),
+        add_test_command(app),   add_repeat_command(app),   add_history_command(app),
+        add_demo_command(app),   add_cert_command(app),     add_verify_command(app),
+        add_yield_command(app),  add_pareto_command(app),   add_trend_command(app),
+        add_report_command(app), add_export_command(app),
+    };
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& error) {
+        // CLI11 uses 0 for --help/--version and its own codes otherwise;
+        // every usage error is exit 2 here (DESIGN.md §6).
+        const int code = app.exit(error);
+        return code == 0 ? kPassed : kBadInput;
+    }
+
+    logging.console_follows_level = log_level->count() > 0;
+    try {
+        setup_logging(logging);
+    } catch (const std::exception& error) {
+        fmt::print(stderr, "mpobench: {}\n", error.what());
+        return kBadInput;
+    }
+
+    if (app.get_subcommands().empty()) {
+        fmt::print(stderr, "mpobench: a command is required\n\n{}", app.help());
+        return kBadInput;
+    }
+    for (const auto* sub : app.get_subcommands()) {
+        for (const auto& command : commands) {
+            if (command.subcommand == sub) {
+                const int code = command.run();
+                spdlog::shutdown();
+                return code;
+            }
+        }
+    }
+    return kBadInput;
+}
+
+}  // namespace mpobench::app
