@@ -13,18 +13,18 @@ FUZZ_SECONDS="${MPOBENCH_FUZZ_SECONDS:-30}"
 # (scripts/fuzz), to find what the fixed sequence does not reach.
 FUZZ_SEED="${MPOBENCH_FUZZ_SEED:-1}"
 
-# Catch2 executables run under the sanitizers. Left out: the reports tests
-# (cairo, pango: a third of this build's compile time again for code whose
-# inputs the other tests already check), and the Python e2e and client
-# tests, which drive the mpobench binary this build does not make.
+# Catch2 executables run under the sanitizers. Left out: the Python e2e and
+# client tests, which drive the mpobench binary this build does not make.
 SANITIZED_TESTS=(unit_tests station_tests replay_tests acquisition_tests analysis_tests db_tests
-  simulator_tests physics_tests meter_sim_tests ssr_sim_tests integration_tests)
+  simulator_tests physics_tests meter_sim_tests ssr_sim_tests integration_tests
+  certificate_tests qa_report_tests export_tests)
 FUZZ_TARGETS=(fuzz_scpi_parse fuzz_resource fuzz_station fuzz_parts fuzz_limits fuzz_dut)
 
 # Every report fatal (the build also has -fno-sanitize-recover=all), leaks included.
 SANITIZER_ENV=(
   ASAN_OPTIONS=detect_leaks=1:detect_stack_use_after_return=1:strict_string_checks=1
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+  LSAN_OPTIONS=suppressions=$MPOBENCH_ROOT/tests/sanitizers/lsan.supp:print_suppressions=0
 )
 
 # Prints "<what>: <seconds> s" for the step that started at `started`.
@@ -49,7 +49,7 @@ sanitize_run_tests() {
   names="$(IFS='|'; echo "${SANITIZED_TESTS[*]}")"
   log "running the Catch2 tests and the fuzz corpora under ASan and UBSan"
   (cd "$SANITIZE_BUILD_DIR" &&
-    env "${SANITIZER_ENV[@]}" ctest --output-on-failure -j2 --timeout 600 \
+    env "${SANITIZER_ENV[@]}" ctest --output-on-failure -j"$TEST_JOBS" --timeout 600 \
       -R "^(${names}):|^fuzz: ")
 }
 
