@@ -34,8 +34,9 @@ log_duration() {
 
 sanitize_configure_and_build() {
   log "configuring the sanitizer and fuzz build in $SANITIZE_BUILD_DIR"
-  # -O1 (test code -O0, tests/CMakeLists.txt): the fuzzers run several times
-  # faster than at -O0; line tables keep file and line in the reports.
+  # -O1 (test code, db/ and reports/ -O0: tests/CMakeLists.txt, CMakeLists.txt):
+  # the fuzzers run several times faster than at -O0; line tables keep file
+  # and line in the reports.
   cmake -S "$MPOBENCH_ROOT" -B "$SANITIZE_BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Debug \
     -DCMAKE_CXX_COMPILER=clang++-14 "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -gline-tables-only" \
     -DMPOBENCH_SANITIZE=ON -DMPOBENCH_FUZZ=ON -DMPOBENCH_WERROR=ON >/dev/null
