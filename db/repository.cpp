@@ -129,13 +129,8 @@ struct Repository::Impl {
         }
         // Before anything is written: a foreign or newer file stays untouched.
         schema::check_compatible(connection);
-        std::string journal_mode;
-        {
-            Query mode(connection, "PRAGMA journal_mode = WAL", "setting WAL journal mode");
-            if (mode.step()) {
-                journal_mode = mode.text(0);
-            }
-        }
+        const auto journal_mode =
+            sqlite::enable_wal(connection, std::chrono::milliseconds(busy_timeout_ms));
         if (journal_mode != "wal") {
             throw DatabaseError(fmt::format(
                 "{}: the database cannot use WAL journal mode (journal mode is '{}'); keep it "

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <stdexcept>
+#include <thread>
 
 #include "vocabulary/logger.hpp"
 
@@ -57,6 +58,30 @@ int Connection::changes() const {
 void Connection::fail(std::string_view what) const {
     throw DatabaseError(fmt::format("{}: {}: {} (SQLite code {})", path_, what, sqlite3_errmsg(db_),
                                     sqlite3_extended_errcode(db_)));
+}
+
+std::string enable_wal(Connection& connection, std::chrono::milliseconds patience) {
+    const auto deadline = std::chrono::steady_clock::now() + patience;
+    while (true) {
+        sqlite3_stmt* raw = nullptr;
+        int code =
+            sqlite3_prepare_v2(connection.handle(), "PRAGMA journal_mode = WAL", -1, &raw, nullptr);
+        const std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> statement(raw,
+                                                                              sqlite3_finalize);
+        if (code == SQLITE_OK) {
+            code = sqlite3_step(raw);
+        }
+        if (code == SQLITE_ROW) {
+            const unsigned char* mode = sqlite3_column_text(raw, 0);
+            return mode != nullptr ? reinterpret_cast<const char*>(mode) : "";
+        }
+        const int primary = code & 0xFF;
+        const bool contended = primary == SQLITE_BUSY || primary == SQLITE_LOCKED;
+        if (!contended || std::chrono::steady_clock::now() >= deadline) {
+            connection.fail("setting WAL journal mode");
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
 }
 
 Statement::Statement(Connection& connection, const std::string& sql, std::string_view what)

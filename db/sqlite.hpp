@@ -5,6 +5,7 @@
 
 #include <sqlite3.h>
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -50,6 +51,13 @@ class Connection {
     sqlite3* db_ = nullptr;
     std::unordered_map<std::string, std::unique_ptr<Statement>> statements_;
 };
+
+// Puts the database in WAL journal mode and returns the mode it is in then.
+// The switch needs an exclusive lock, and SQLite refuses a connection that
+// asks for it while another one switches (SQLITE_BUSY at once, without the
+// busy handler: stations started together on one new file): the switch is
+// retried until `patience` has passed.
+std::string enable_wal(Connection& connection, std::chrono::milliseconds patience);
 
 // A prepared statement. Use through Query, which resets it on scope exit so
 // the cached statement is ready for its next use and holds no read snapshot.

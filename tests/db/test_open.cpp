@@ -304,3 +304,48 @@ TEST_CASE("a second process journals alongside this one, and its unfinished run 
           "process " + std::to_string(child) + " ended without finishing the run");
     CHECK(reopened.run(child_run->id)->measurements.size() == static_cast<std::size_t>(rows));
 }
+
+TEST_CASE("stations that open one new database at the same moment all get it") {
+    // Switching a new file to WAL takes an exclusive lock; SQLite refuses a
+    // second switcher at once rather than making it wait (seen with four
+    // stations started together on one new database).
+    constexpr int stations = 6;
+    constexpr int trials = 20;
+    for (int trial = 0; trial < trials; ++trial) {
+        TempDir dir;
+        const auto path = dir.file("mpobench.db");
+        int start[2];
+        REQUIRE(::pipe(start) == 0);
+        std::vector<pid_t> children;
+        for (int station = 0; station < stations; ++station) {
+            const pid_t child = ::fork();
+            if (child == 0) {
+                ::close(start[1]);
+                char go = 0;
+                // Every child waits here until the parent closes its end.
+                while (::read(start[0], &go, 1) > 0) {
+                }
+                try {
+                    Repository repository(path);
+                    ::_exit(0);
+                } catch (const DatabaseError& error) {
+                    std::fprintf(stderr, "station %d: %s\n", station, error.what());
+                    ::_exit(1);
+                }
+            }
+            REQUIRE(child > 0);
+            children.push_back(child);
+        }
+        ::close(start[0]);
+        ::close(start[1]);
+        for (const pid_t child : children) {
+            int status = 0;
+            REQUIRE(::waitpid(child, &status, 0) == child);
+            INFO("trial " << trial);
+            REQUIRE(WIFEXITED(status));
+            CHECK(WEXITSTATUS(status) == 0);
+        }
+        Repository repository(path);
+        CHECK(repository.history("nobody").empty());
+    }
+}
