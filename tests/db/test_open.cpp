@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <fstream>
 #include <random>
+#include <vector>
 
 #include "db_test_support.hpp"
 
