@@ -15,11 +15,13 @@ table below says why:
 - the RL meter reads nothing during mating cycles (`repeat` measures IL only);
 - IL and RL of a fibre come from the same launch (DESIGN §7), so the source,
   switch and meter faults of the RL readings are those of the IL sweep;
-- `overrange` applies to readings only: meters, in phases where they read.
+- `overrange` applies to readings only: meters, in phases where they read;
+- the tap monitor is identified when the bench opens and read in no phase
+  (the IL of DESIGN §2 has no monitor term), so it has no rows.
 
-The switch and the monitor sit on pseudo-terminals: `disconnect` there is a
-pulled USB-serial cable (the pty closes; a new one appears behind the same
-link). The source, meter and RL meter are on TCP: `reset` is a connection
+The switch sits on a pseudo-terminal: `disconnect` there is a pulled
+USB-serial cable (the pty closes; a new one appears behind the same link).
+The source, meter and RL meter are on TCP: `reset` is a connection
 reset (RST) mid-sweep, `disconnect` an orderly close."""
 
 import json
