@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <vector>
@@ -23,6 +24,11 @@ struct Command {
     const CLI::App* subcommand;
     std::function<int()> run;
 };
+
+// Every command that reads or writes the database takes it the same way.
+void add_db_option(CLI::App& command, std::filesystem::path& db) {
+    command.add_option("--db", db, "database (default: $MPOBENCH_DB or ./mpobench.db)");
+}
 
 Command add_sim_command(CLI::App& app) {
     auto options = std::make_shared<SimOptions>();
@@ -63,7 +69,7 @@ Command add_reference_command(CLI::App& app) {
         "reference", "Take and store a reference: the launch cord straight into the meter");
     cmd->add_option("--station", options->station_file, "station file (TOML)")->required();
     cmd->add_option("--operator", options->operator_name, "operator name (default: $USER)");
-    cmd->add_option("--db", options->db, "database (default: $MPOBENCH_DB or ./mpobench.db)");
+    add_db_option(*cmd, options->db);
     cmd->add_option("--mode", options->mode, "MM (850/1300 nm) or SM (1310/1550 nm)")
         ->capture_default_str();
     cmd->add_option("--fibers", options->fibers,
@@ -82,7 +88,7 @@ Command add_test_command(CLI::App& app) {
     cmd->add_option("--part", options->part, "part number from the catalogue")->required();
     cmd->add_option("--serial", options->serial, "serial number of the assembly")->required();
     cmd->add_option("--operator", options->operator_name, "operator name (default: $USER)");
-    cmd->add_option("--db", options->db, "database (default: $MPOBENCH_DB or ./mpobench.db)");
+    add_db_option(*cmd, options->db);
     cmd->add_option("--parts", options->parts, "part catalogue replacing the default");
     cmd->add_option("--limits", options->limits, "limit set (TOML) replacing the default");
     cmd->add_option("--cert", options->certificate,
@@ -105,7 +111,7 @@ Command add_repeat_command(CLI::App& app) {
         ->required()
         ->check(CLI::Range(1, 100000));
     cmd->add_option("--operator", options->operator_name, "operator name (default: $USER)");
-    cmd->add_option("--db", options->db, "database (default: $MPOBENCH_DB or ./mpobench.db)");
+    add_db_option(*cmd, options->db);
     cmd->add_option("--parts", options->parts, "part catalogue replacing the default");
     cmd->add_option("--limits", options->limits, "limit set (TOML) replacing the default");
     cmd->add_flag("--json", options->json, "one JSON object with the statistics");
@@ -116,7 +122,7 @@ Command add_history_command(CLI::App& app) {
     auto options = std::make_shared<HistoryOptions>();
     auto* cmd = app.add_subcommand("history", "Every run of one serial number, oldest first");
     cmd->add_option("serial", options->serial, "serial number")->required();
-    cmd->add_option("--db", options->db, "database (default: $MPOBENCH_DB or ./mpobench.db)");
+    add_db_option(*cmd, options->db);
     cmd->add_flag("--json", options->json, "one JSON array on stdout");
     return {cmd, [options] { return run_history(*options); }};
 }
@@ -140,7 +146,7 @@ Command add_demo_command(CLI::App& app) {
                     "part number (default: a catalogue part matching the DUT, target elite)");
     cmd->add_option("--parts", options->parts, "part catalogue replacing the default");
     cmd->add_option("--serial", options->serial, "serial number (a prefix when --count > 1)");
-    cmd->add_option("--db", options->db, "database (default: $MPOBENCH_DB or ./mpobench.db)");
+    add_db_option(*cmd, options->db);
     cmd->add_option("--limits", options->limits, "limit set (TOML) replacing the default");
     cmd->add_option("--operator", options->operator_name, "operator name recorded with each run")
         ->capture_default_str();
@@ -174,7 +180,7 @@ Command add_cert_command(CLI::App& app) {
                     "batch: the latest completed run of every serial of this part");
     cmd->add_option("--from", options->batch.from_day, "batch: first day, YYYY-MM-DD");
     cmd->add_option("--to", options->batch.to_day, "batch: last day, YYYY-MM-DD, inclusive");
-    cmd->add_option("--db", options->batch.db, "database (default: $MPOBENCH_DB or ./mpobench.db)");
+    add_db_option(*cmd, options->batch.db);
     return {cmd, [options] { return run_cert(*options); }};
 }
 
@@ -185,7 +191,7 @@ Command add_verify_command(CLI::App& app) {
     cmd->add_option("certificate", options->certificate_or_hash,
                     "certificate PDF, or the record hash printed on it")
         ->required();
-    cmd->add_option("--db", options->db, "database (default: $MPOBENCH_DB or ./mpobench.db)");
+    add_db_option(*cmd, options->db);
     cmd->add_flag("--json", options->json, "one JSON object on stdout");
     return {cmd, [options] { return run_verify(*options); }};
 }
@@ -197,7 +203,7 @@ void add_qa_options(CLI::App& command, QaOptions& options) {
     command.add_option("--part", options.part, "only this part number");
     command.add_option("--station", options.station, "only this station");
     command.add_option("--operator", options.operator_name, "only this operator");
-    command.add_option("--db", options.db, "database (default: $MPOBENCH_DB or ./mpobench.db)");
+    add_db_option(command, options.db);
 }
 
 void add_format_flags(CLI::App* cmd, QaCommandOptions& options) {

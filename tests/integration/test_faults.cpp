@@ -75,7 +75,7 @@ struct FaultRow {
 };
 
 // Timeout-kind rows wait for it twice per instrument and wire (the query,
-// then its one retry): a second would make them the longest tests.
+// then its one retry): at the stations' 1.5 s they were the longest tests.
 constexpr std::chrono::milliseconds kFaultTimeout{600};
 
 // One fault on every instrument over both wires.
