@@ -25,11 +25,11 @@ reports::Site load_site_option(const std::filesystem::path& option) {
     return reports::load_site(std::filesystem::path(MPOBENCH_SOURCE_DIR) / "site.toml");
 }
 
-std::optional<std::int64_t> latest_completed_run(const db::Repository& repository,
+std::optional<std::int64_t> latest_completed_production_run(const db::Repository& repository,
                                                  const std::string& serial) {
     const auto runs = repository.history(serial);  // oldest first
     for (auto run = runs.rbegin(); run != runs.rend(); ++run) {
-        if (run->status == RunStatus::Completed) {
+        if (run->status == RunStatus::Completed && run->kind == RunKind::Production) {
             return run->id;
         }
     }

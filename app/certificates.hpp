@@ -16,8 +16,9 @@ namespace mpobench::app {
 // site.toml of this source tree.
 reports::Site load_site_option(const std::filesystem::path& option);
 
-// The latest completed run of a serial, or nullopt.
-std::optional<std::int64_t> latest_completed_run(const db::Repository& repository,
+// The latest completed production run of a serial (what a certificate of
+// conformance is of), or nullopt.
+std::optional<std::int64_t> latest_completed_production_run(const db::Repository& repository,
                                                  const std::string& serial);
 
 // Renders run `run_id` as stored. Throws UsageError when the run does not

@@ -51,12 +51,12 @@ int run_single_certificate(const CertOptions& options, const CertContext& contex
     const db::Repository& repository = context.repository;
     std::int64_t run_id = options.run_id;
     if (run_id == 0) {
-        const auto latest = latest_completed_run(repository, options.serial);
+        const auto latest = latest_completed_production_run(repository, options.serial);
         if (!latest) {
             throw UsageError(
                 repository.history(options.serial).empty()
                     ? fmt::format("no runs of {} in the database", options.serial)
-                    : fmt::format("{} has no completed run to certify", options.serial));
+                    : fmt::format("{} has no completed production run to certify", options.serial));
         }
         run_id = *latest;
     } else {
@@ -127,7 +127,7 @@ int run_cert(const CertOptions& options) {
                 "certificate is of its latest completed run, or --run ID");
         }
         const reports::Site site = load_site_option(options.site);
-        const db::Repository repository(existing_database_path(options.batch.db));
+        const db::Repository repository = open_database_for_reading(options.batch.db);
         const CertContext context{repository, site, paper_option(options.paper, site),
                                   options.print ? std::optional(find_printer()) : std::nullopt};
         return batch ? run_batch_certificates(options, context)
@@ -165,7 +165,7 @@ int run_verify(const VerifyOptions& options) {
             }
             hash = *found;
         }
-        db::Repository repository(existing_database_path(options.db));
+        db::Repository repository = open_database_for_reading(options.db);
         const auto check = repository.find_record(hash);
         const bool verified = check && check->record_matches;
         if (options.json) {

@@ -43,7 +43,7 @@ int run_export(const ExportOptions& options) {
             throw UsageError("--table picks one CSV table; XLSX and JSON hold all three");
         }
         const db::RunFilter filter = options.filter.run_filter(!options.include_repeatability);
-        db::Repository repository(existing_database_path(options.filter.db));
+        db::Repository repository = open_database_for_reading(options.filter.db);
         reports::ExportCounts counts;
         if (options.out.empty()) {
             if (*format == reports::ExportFormat::Xlsx) {

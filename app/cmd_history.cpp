@@ -13,7 +13,7 @@ namespace mpobench::app {
 
 int run_history(const HistoryOptions& options) {
     return guarded("history", [&] {
-        db::Repository repository(existing_database_path(options.db));
+        db::Repository repository = open_database_for_reading(options.db);
         const auto runs = repository.history(options.serial);
         if (options.json) {
             auto out = nlohmann::json::array();

@@ -144,7 +144,7 @@ int run_yield(const QaCommandOptions& options) {
     return guarded("yield", [&] {
         const auto grouping = grouping_option(options.by, analysis::Grouping::Day);
         const db::QaFilter filter = options.filter.qa_filter();
-        db::Repository repository(existing_database_path(options.filter.db));
+        db::Repository repository = open_database_for_reading(options.filter.db);
         const auto buckets = repository.yield_buckets(filter);
         const auto rows = analysis::group_yield(buckets, grouping);
         const auto totals = analysis::group_yield(buckets, analysis::Grouping::Total);
@@ -239,7 +239,7 @@ analysis::Pareto make_pareto(const db::QaBuckets& buckets) {
 int run_pareto(const QaCommandOptions& options) {
     return guarded("pareto", [&] {
         const db::QaFilter filter = options.filter.qa_filter();
-        db::Repository repository(existing_database_path(options.filter.db));
+        db::Repository repository = open_database_for_reading(options.filter.db);
         const auto pareto =
             make_pareto(repository.qa_buckets(filter, db::Repository::IlBuckets::Skip));
         const std::array<std::pair<const char*, const std::vector<analysis::ParetoRow>*>, 3> tables{
@@ -314,7 +314,7 @@ int run_trend(const QaCommandOptions& options) {
     return guarded("trend", [&] {
         const auto period = period_option(options.by);
         const db::QaFilter filter = options.filter.qa_filter();
-        db::Repository repository(existing_database_path(options.filter.db));
+        db::Repository repository = open_database_for_reading(options.filter.db);
         const auto series = analysis::il_trend(repository.il_buckets(filter), period);
         switch (output_format(options)) {
             case OutputFormat::Json: {
@@ -396,7 +396,7 @@ int run_report(const QaCommandOptions& options) {
         const auto period = period_option(options.by);
         const db::QaFilter filter = options.filter.qa_filter();
         const reports::Site site = load_site_option(options.site);
-        db::Repository repository(existing_database_path(options.filter.db));
+        db::Repository repository = open_database_for_reading(options.filter.db);
         const db::QaBuckets buckets = repository.qa_buckets(filter);
         const auto& yield = buckets.yield;
 

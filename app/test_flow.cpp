@@ -32,6 +32,10 @@ std::filesystem::path existing_database_path(const std::filesystem::path& option
     return path;
 }
 
+db::Repository open_database_for_reading(const std::filesystem::path& option) {
+    return db::Repository::open_read_only(existing_database_path(option));
+}
+
 analysis::LimitSet load_limits(const std::filesystem::path& option) {
     if (option.empty())
         return analysis::default_limit_set();

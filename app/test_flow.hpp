@@ -22,6 +22,10 @@ std::filesystem::path database_path(const std::filesystem::path& option);
 // empty file). Throws db::DatabaseError.
 std::filesystem::path existing_database_path(const std::filesystem::path& option);
 
+// The database of existing_database_path, opened read-only: what every
+// command that only reads records uses, so QA works on a read-only copy.
+db::Repository open_database_for_reading(const std::filesystem::path& option);
+
 // --limits FILE parsed, or the default set. Throws analysis::LimitSetError.
 analysis::LimitSet load_limits(const std::filesystem::path& option);
 

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cmath>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <sstream>
 
@@ -143,6 +144,27 @@ struct Repository::Impl {
         self = this_process(connection.path());
     }
 
+    struct ReadOnly {};
+    Impl(const std::filesystem::path& path, ReadOnly)
+        : connection(path, sqlite::Access::ReadOnly) {
+        if (sqlite3_busy_timeout(connection.handle(), busy_timeout_ms) != SQLITE_OK) {
+            connection.fail("setting the busy timeout");
+        }
+        schema::check_compatible(connection);
+        const int version = schema::stored_version(connection);
+        if (version != schema::current_version()) {
+            throw DatabaseError(fmt::format(
+                "{}: schema version {} is older than this mpobench's ({}) and a read-only "
+                "command does not upgrade it: run a station command (test, reference) on it "
+                "once, or read it with the mpobench that wrote it",
+                connection.path(), version, schema::current_version()));
+        }
+        self = this_process(connection.path());
+        for (const auto& orphan : orphaned_runs()) {
+            ended_owners.emplace(orphan.run_id, orphan.pid);
+        }
+    }
+
     // Version 2 added record hashes and the QA rollups: a file from before
     // gets the hashes of its completed runs and its rollups.
     void fill_derived_data(int from_version) {
@@ -172,36 +194,51 @@ struct Repository::Impl {
 
     // Runs whose owner process has ended (or is another process that reused
     // its pid, or ran before the last boot) become interrupted.
-    void mark_interrupted_runs() {
-        struct Owned {
-            std::int64_t run_id, pid;
-            std::uint64_t start_ticks;
-            std::string boot_id;
-        };
-        std::vector<Owned> orphans;
-        {
-            Query query(connection,
-                        "SELECT id, owner_pid, owner_start_ticks, owner_boot_id FROM runs "
-                        "WHERE status = 'running'",
-                        "finding running runs");
-            while (query.step()) {
-                Owned owned{query.integer(0), query.integer(1),
-                            static_cast<std::uint64_t>(query.integer(2)), query.text(3)};
-                const bool owner_alive = owned.boot_id == self.boot_id &&
-                                         process_start_ticks(owned.pid) == owned.start_ticks;
-                if (!owner_alive) {
-                    orphans.push_back(std::move(owned));
-                }
+    struct Orphan {
+        std::int64_t run_id, pid;
+        std::uint64_t start_ticks;
+        std::string boot_id;
+    };
+    std::vector<Orphan> orphaned_runs() {
+        std::vector<Orphan> orphans;
+        Query query(connection,
+                    "SELECT id, owner_pid, owner_start_ticks, owner_boot_id FROM runs "
+                    "WHERE status = 'running'",
+                    "finding running runs");
+        while (query.step()) {
+            Orphan owned{query.integer(0), query.integer(1),
+                         static_cast<std::uint64_t>(query.integer(2)), query.text(3)};
+            const bool owner_alive = owned.boot_id == self.boot_id &&
+                                     process_start_ticks(owned.pid) == owned.start_ticks;
+            if (!owner_alive) {
+                orphans.push_back(std::move(owned));
             }
         }
+        return orphans;
+    }
+
+    static std::string interrupted_reason(std::int64_t pid) {
+        return fmt::format("process {} ended without finishing the run", pid);
+    }
+
+    // A read-only view shows what mark_interrupted_runs would have written.
+    void show_ended_owner(std::int64_t run_id, RunStatus& status, std::string& reason) const {
+        const auto found = ended_owners.find(run_id);
+        if (status == RunStatus::Running && found != ended_owners.end()) {
+            status = RunStatus::Interrupted;
+            reason = interrupted_reason(found->second);
+        }
+    }
+
+    void mark_interrupted_runs() {
+        const auto orphans = orphaned_runs();
         if (orphans.empty()) {
             return;
         }
         Transaction transaction(connection, Transaction::Kind::Write, "marking interrupted runs");
         RollupChanges changes(connection);
         for (const auto& orphan : orphans) {
-            const std::string reason =
-                fmt::format("process {} ended without finishing the run", orphan.pid);
+            const std::string reason = interrupted_reason(orphan.pid);
             // The owner columns in the condition: the row is changed only if it
             // is still the run judged above.
             Query update(connection,
@@ -442,6 +479,7 @@ WHERE runs.id = ?
             }
             run.status = run_status_from(from, query.text(9));
             run.reason = query.text(10);
+            show_ended_owner(run.id, run.status, run.reason);
             run.reference_id = query.optional_integer(11).value_or(0);
             if (!query.is_null(12)) {
                 run.grade = grade_from(from, "grade", query.text(12));
@@ -804,6 +842,7 @@ WHERE id = ? AND status = 'running'
         const auto from = origin(what);
         while (query.step()) {
             found.push_back(summary_from(from, query));
+            show_ended_owner(found.back().id, found.back().status, found.back().reason);
         }
         return found;
     }
@@ -820,10 +859,23 @@ WHERE id = ? AND status = 'running'
 
     Connection connection;
     ProcessIdentity self;
+    // Read-only: running runs whose process has ended, with that pid.
+    std::map<std::int64_t, std::int64_t> ended_owners;
     // One connection, its cached statements and its transactions serve one
     // caller at a time.
     std::mutex mutex;
 };
+
+Repository::Repository(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {
+    logger("db")->debug("{}: open read-only, schema version {}", impl_->connection.path(),
+                        current_schema_version());
+}
+
+Repository Repository::open_read_only(const std::filesystem::path& path) {
+    return Repository(std::make_unique<Impl>(path, Impl::ReadOnly{}));
+}
+
+Repository::Repository(Repository&&) noexcept = default;
 
 Repository::Repository(const std::filesystem::path& path) : impl_(std::make_unique<Impl>(path)) {
     impl_->mark_interrupted_runs();

@@ -85,9 +85,17 @@ class Repository {
     // failed. One Repository may be shared between threads; each process or
     // thread may also open its own on the same file.
     explicit Repository(const std::filesystem::path& path);
+
+    // For commands that only read (history, QA views, cert, verify,
+    // exports): never writes, so it works on a read-only copy or mount.
+    // Nothing is migrated (a file of an older schema is refused with
+    // DatabaseError) and no run is marked: a running run whose process has
+    // ended reads as interrupted without being changed in the file.
+    static Repository open_read_only(const std::filesystem::path& path);
     ~Repository();
     Repository(const Repository&) = delete;
     Repository& operator=(const Repository&) = delete;
+    Repository(Repository&&) noexcept;
 
     int schema_version() const;
     static int current_schema_version();
@@ -165,6 +173,7 @@ class Repository {
 
   private:
     struct Impl;
+    explicit Repository(std::unique_ptr<Impl> impl);
     std::unique_ptr<Impl> impl_;
 };
 

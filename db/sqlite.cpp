@@ -2,6 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <stdexcept>
 #include <thread>
 
@@ -9,11 +14,18 @@
 
 namespace mpobench::db::sqlite {
 
-Connection::Connection(const std::filesystem::path& path) : path_(path.string()) {
-    // The connection is used under the Repository's own mutex, so SQLite's
-    // per-call locking is not needed.
-    const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
-    const int code = sqlite3_open_v2(path_.c_str(), &db_, flags, nullptr);
+Connection::Connection(const std::filesystem::path& path, Access access) : path_(path.string()) {
+    if (access == Access::ReadOnly) {
+        open_read_only();
+    } else {
+        // The connection is used under the Repository's own mutex, so SQLite's
+        // per-call locking is not needed.
+        open(path_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX);
+    }
+}
+
+void Connection::open(const std::string& name, int flags) {
+    const int code = sqlite3_open_v2(name.c_str(), &db_, flags, nullptr);
     if (code != SQLITE_OK) {
         const std::string message =
             db_ != nullptr ? sqlite3_errmsg(db_) : std::string(sqlite3_errstr(code));
@@ -22,6 +34,69 @@ Connection::Connection(const std::filesystem::path& path) : path_(path.string())
         throw DatabaseError(fmt::format("{}: cannot open the database: {}", path_, message));
     }
     sqlite3_extended_result_codes(db_, 1);
+}
+
+namespace {
+
+// The schema version is the first thing every reader reads: whether this
+// connection can read at all.
+int probe_read(sqlite3* db) {
+    return sqlite3_exec(db, "PRAGMA user_version", nullptr, nullptr, nullptr);
+}
+
+// A file name as an SQLite URI path: the characters URIs reserve escaped.
+std::string uri_path(const std::string& path) {
+    std::string out;
+    for (const unsigned char c : path) {
+        if (c == '%' || c == '?' || c == '#' || c < 0x20 || c >= 0x7F) {
+            out += fmt::format("%{:02X}", c);
+        } else {
+            out += static_cast<char>(c);
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+void Connection::open_read_only() {
+    // SQLite says only "unable to open database file"; the system says why.
+    if (const int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC); fd < 0) {
+        throw DatabaseError(
+            fmt::format("{}: cannot read the database: {}", path_, std::strerror(errno)));
+    } else {
+        ::close(fd);
+    }
+    std::error_code error;
+    open(path_, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX);
+    if (probe_read(db_) == SQLITE_OK) {
+        return;
+    }
+    // A WAL database in a folder this process cannot write (a read-only
+    // copy, a read-only mount): SQLite cannot create the shared-memory file
+    // readers need. With no write-ahead log beside it, the file alone is the
+    // whole database and nobody can be writing it, so it is read as
+    // immutable. A log that is there holds commits the file lacks: reading
+    // without it would show an old record, so that is refused instead.
+    const int first_code = sqlite3_extended_errcode(db_);
+    const std::string first_message = sqlite3_errmsg(db_);
+    sqlite3_close(db_);
+    db_ = nullptr;
+    const std::filesystem::path wal = path_ + "-wal";
+    if (std::filesystem::exists(wal, error) && std::filesystem::file_size(wal, error) > 0) {
+        throw DatabaseError(fmt::format(
+            "{}: cannot read the database: {} (SQLite code {}); its write-ahead log {} holds "
+            "commits not yet in the file, and this folder is not writable: copy the database "
+            "with `sqlite3 {} .backup COPY`, or read it where a station can write",
+            path_, first_message, first_code, wal.string(), path_));
+    }
+    open("file:" + uri_path(path_) + "?immutable=1",
+         SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX);
+    if (probe_read(db_) != SQLITE_OK) {
+        fail("reading the database");
+    }
+    logger("db")->debug("{}: read as an immutable file (no write-ahead log, folder read-only)",
+                        path_);
 }
 
 Connection::~Connection() {

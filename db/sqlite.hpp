@@ -23,9 +23,13 @@ class Statement;
 // One open connection. Prepared statements are cached per SQL text for the
 // connection's lifetime, so the hot path (one INSERT per measurement)
 // never re-parses SQL.
+enum class Access { ReadWrite, ReadOnly };
+
 class Connection {
   public:
-    explicit Connection(const std::filesystem::path& path);
+    // ReadWrite creates the file when it is missing; ReadOnly never writes
+    // (no -wal or -shm is created either, see open_read_only).
+    explicit Connection(const std::filesystem::path& path, Access access = Access::ReadWrite);
     ~Connection();
     Connection(const Connection&) = delete;
     Connection& operator=(const Connection&) = delete;
@@ -47,6 +51,9 @@ class Connection {
     [[noreturn]] void fail(std::string_view what) const;
 
   private:
+    void open(const std::string& name, int flags);
+    void open_read_only();
+
     std::string path_;
     sqlite3* db_ = nullptr;
     std::unordered_map<std::string, std::unique_ptr<Statement>> statements_;

@@ -832,6 +832,12 @@ void check_certifiable(const CertificateInput& input) {
         throw ReportError(fmt::format("no certificate for run {} of {}: the run is {}{}", run.id,
                                       run.serial, to_string(run.status),
                                       run.reason.empty() ? "" : fmt::format(" ({})", run.reason)));
+    // A certificate of conformance is of a production test; a repeatability
+    // run is qualification data (one end, no RL) and certifies nothing.
+    if (run.kind != RunKind::Production)
+        throw ReportError(fmt::format(
+            "no certificate for run {} of {}: it is a repeatability run, not a production test",
+            run.id, run.serial));
     if (!run.grade)
         throw ReportError(fmt::format("no certificate for run {} of {}: the run is not graded",
                                       run.id, run.serial));

@@ -351,3 +351,47 @@ TEST_CASE("stations that open one new database at the same moment all get it") {
         CHECK(repository.history("nobody").empty());
     }
 }
+
+TEST_CASE("a read-only open writes nothing and shows a dead process's run as interrupted") {
+    TempDir dir;
+    const auto path = dir.file("mpobench.db");
+    std::int64_t run_id = 0;
+    {
+        Repository repository(path);
+        run_id = repository.begin_run(new_run("SN-RO", 1'000));
+        repository.append_measurement(run_id, measurement(End::A, 1, 1310, 0, 1'100));
+    }
+    const pid_t pid = dead_pid();
+    {
+        RawDatabase raw(path);
+        REQUIRE(raw.execute("UPDATE runs SET owner_pid = " + std::to_string(pid) +
+                            " WHERE id = " + std::to_string(run_id))
+                    .empty());
+    }
+    const std::string before = read_bytes(path);
+    {
+        const auto reader = Repository::open_read_only(path);
+        const auto run = reader.run(run_id);
+        REQUIRE(run);
+        CHECK(run->status == RunStatus::Interrupted);
+        CHECK(run->reason == "process " + std::to_string(pid) + " ended without finishing the run");
+        CHECK(reader.latest_run("SN-RO")->status == RunStatus::Interrupted);
+        CHECK(reader.history("SN-RO").front().status == RunStatus::Interrupted);
+    }
+    CHECK(read_bytes(path) == before);
+    // The file itself still says running: a station opening it marks it.
+    CHECK(RawDatabase(path).value("SELECT status FROM runs") == "running");
+    CHECK(Repository(path).run(run_id)->status == RunStatus::Interrupted);
+
+    SECTION("a missing file is not created") {
+        const auto missing = dir.file("typo.db");
+        CHECK_THROWS_WITH(Repository::open_read_only(missing),
+                          Contains("typo.db") && Contains("cannot read the database"));
+        CHECK_FALSE(std::filesystem::exists(missing));
+    }
+    SECTION("an older schema is refused, not upgraded") {
+        RawDatabase raw(path);
+        REQUIRE(raw.execute("PRAGMA user_version = 1").empty());
+        CHECK_THROWS_WITH(Repository::open_read_only(path), Contains("older"));
+    }
+}

@@ -270,6 +270,39 @@ class ProductionTest(unittest.TestCase):
                                       document["run_id"])
                 self.assertEqual(cycles[0][0], 20)
 
+    def test_certificate_is_of_the_production_run_never_a_repeatability_run(self):
+        part = part_number(12, "SM", "B", "elite")
+        station = self.station(dut(sigma=0.001))
+        repeat_only = station.run("repeat", "--station", station.sim.station_path, "--part", part,
+                                  "--serial", "SN-QUAL", "--cycles", "3", "--db", station.db,
+                                  "--parts", station.parts, "--json")
+        self.assertEqual(repeat_only.returncode, 0, repeat_only.stderr)
+        code, production, result = station.test(part, serial="SN-CERT")
+        self.assertEqual(code, 0, result.stderr)
+        # The repeatability run comes after the production test: the latest
+        # run of the serial, yet not what a certificate of conformance is of.
+        repeat = station.run("repeat", "--station", station.sim.station_path, "--part", part,
+                             "--serial", "SN-CERT", "--cycles", "3", "--db", station.db, "--parts",
+                             station.parts, "--json")
+        self.assertEqual(repeat.returncode, 0, repeat.stderr)
+        repeat_id = json.loads(repeat.stdout)["run_id"]
+        pdf = os.path.join(station.tmp.name, "SN-CERT.pdf")
+        made = station.run("cert", "SN-CERT", "--db", station.db, "--out", pdf)
+        self.assertEqual(made.returncode, 0, made.stderr)
+        text = subprocess.run(["pdftotext", "-layout", pdf, "-"], check=True, capture_output=True,
+                              text=True).stdout
+        self.assertIn(f"run {production['run_id']}", text.replace("record", "run"))
+        self.assertIn("end B launched", text)
+        named = station.run("cert", "SN-CERT", "--run", str(repeat_id), "--db", station.db, "--out",
+                            os.path.join(station.tmp.name, "repeat.pdf"))
+        self.assertEqual(named.returncode, 2, named.stdout + named.stderr)
+        self.assertIn("repeatability run", named.stderr)
+        self.assertFalse(os.path.exists(os.path.join(station.tmp.name, "repeat.pdf")))
+        only_repeat = station.run("cert", "SN-QUAL", "--db", station.db, "--out",
+                                  os.path.join(station.tmp.name, "qual.pdf"))
+        self.assertEqual(only_repeat.returncode, 2, only_repeat.stdout + only_repeat.stderr)
+        self.assertIn("no completed production run", only_repeat.stderr)
+
     def test_killed_test_is_interrupted_and_the_database_intact(self):
         # Slow enough (a few seconds a test) to be killed half-way.
         station = self.station(dut(), time_scale="0.1")

@@ -241,6 +241,61 @@ class QaCommands(unittest.TestCase):
         # Text that is not UTF-8 is replaced in JSON, not fatal.
         self.mpobench("yield", "--db", self.db, "--part", "\udcff", "--json")
 
+    def unprivileged(self):
+        """The command prefix that drops root (root writes anywhere, so a
+        read-only folder proves nothing to it)."""
+        if os.geteuid() != 0:
+            return []
+        return ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+
+    def read_only_copy(self, name):
+        """A consistent copy of the QA database in a folder nobody may write."""
+        folder = os.path.join(self.dir, name)
+        os.mkdir(folder)
+        copy = os.path.join(folder, "qa.db")
+        with sqlite3.connect(self.db) as source, sqlite3.connect(copy) as target:
+            source.backup(target)
+        target.close()
+        os.chmod(copy, 0o444)
+        os.chmod(folder, 0o555)
+        self.addCleanup(os.chmod, folder, 0o755)
+        return copy
+
+    def as_reader(self, *args, expect=0):
+        os.chmod(self.dir, 0o755)
+        result = subprocess.run(self.unprivileged() + [MPOBENCH, "--log-level", "warn", *args],
+                                capture_output=True, text=True, timeout=120, cwd=self.writable)
+        self.assertEqual(result.returncode, expect, f"{args}\n{result.stdout}\n{result.stderr}")
+        return result
+
+    def test_read_commands_work_on_a_read_only_copy(self):
+        copy = self.read_only_copy("read-only")
+        self.writable = os.path.join(self.dir, "out")
+        os.makedirs(self.writable, exist_ok=True)
+        os.chmod(self.writable, 0o777)
+        self.assertEqual(json.loads(self.as_reader("yield", "--db", copy, "--json").stdout)["total"]["completed"],
+                         4)
+        self.assertEqual(len(json.loads(self.as_reader("history", "QA-2", "--db", copy, "--json").stdout)), 2)
+        self.as_reader("pareto", "--db", copy)
+        self.as_reader("trend", "--db", copy)
+        self.as_reader("export", "--format", "json", "--db", copy, "--out", "runs.json")
+        self.as_reader("cert", "QA-1", "--db", copy, "--out", "QA-1.pdf")
+        verified = self.as_reader("verify", "QA-1.pdf", "--db", copy)
+        self.assertIn("VERIFIED", verified.stdout)
+        # Nothing was created beside the copy: no journal, no shared memory.
+        self.assertEqual(os.listdir(os.path.dirname(copy)), ["qa.db"])
+
+    def test_a_database_that_cannot_be_read_says_so(self):
+        self.writable = self.dir
+        folder = os.path.join(self.dir, "private")
+        os.mkdir(folder)
+        private = os.path.join(folder, "qa.db")
+        shutil.copy(self.db, private)
+        os.chmod(private, 0o000)
+        result = self.as_reader("yield", "--db", private, expect=2)
+        self.assertIn("cannot read the database", result.stderr)
+        self.assertIn("Permission denied", result.stderr)
+
 
 class TestWithCertificate(unittest.TestCase):
     def test_test_writes_its_certificate(self):

@@ -454,6 +454,12 @@ TEST_CASE("a certificate is refused for a run that did not complete") {
         input.record_hash = "not-a-hash";
         CHECK_THROWS_WITH(write_certificate(input, pdf), Catch::Contains("not-a-hash"));
     }
+    SECTION("or for a repeatability run, which certifies nothing") {
+        input.run.status = RunStatus::Completed;
+        input.run.kind = RunKind::Repeatability;
+        CHECK_THROWS_WITH(write_certificate(input, pdf), Catch::Contains("repeatability run"));
+        CHECK_FALSE(std::filesystem::exists(pdf));
+    }
     SECTION("or into a directory that does not exist") {
         input.run.status = RunStatus::Completed;
         CHECK_THROWS_AS(write_certificate(input, dir.file("no-such-dir") / "cert.pdf"),
