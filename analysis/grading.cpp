@@ -65,8 +65,8 @@ class Grader {
             auto& undecided = undecided_[index(grade)];
             if (undecided.empty())
                 undecided = fmt::format(
-                    "{} is beyond the RL module's range (> {:.1f} dB), below "
-                    "the {} minimum of {:.1f} dB",
+                    "{} is beyond the RL module's range (> {:.1f} dB), which cannot tell "
+                    "whether it meets the {} minimum of {:.1f} dB",
                     where, above, to_string(grade), *bound);
         }
     }
