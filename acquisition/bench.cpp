@@ -147,15 +147,10 @@ void Bench::connect() {
                 identity.serial, identity.firmware));
         }
         instrument.prepare();
-        return InstrumentRecord{config.name,
-                                std::string(drivers::to_string(config.role)),
-                                config.model,
-                                config.resource,
-                                identity.vendor,
-                                identity.model,
-                                identity.serial,
-                                identity.firmware,
-                                config.calibration_due.value_or("")};
+        return InstrumentRecord{
+            config.name,     config.role,       config.model,
+            config.resource, identity.vendor,   identity.model,
+            identity.serial, identity.firmware, config.calibration_due.value_or("")};
     };
     std::vector<std::future<InstrumentRecord>> pending;
     pending.reserve(members.size());

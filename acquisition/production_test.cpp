@@ -104,7 +104,7 @@ std::string rl_text(const std::optional<drivers::ReturnLossReading>& reading) {
         case drivers::ReturnLossReading::Status::Ok:
             return fmt::format("{:.1f}", reading->rl_db);
         case drivers::ReturnLossReading::Status::Overrange:
-            return "overrange";
+            return fmt::format("overrange (beyond {:.1f} dB)", reading->range_db);
         case drivers::ReturnLossReading::Status::Underrange:
             return "underrange";
         case drivers::ReturnLossReading::Status::Invalid:
@@ -210,10 +210,18 @@ class Sweeper {
         if (measurement.status == ReadingStatus::Ok) {
             measurement.il_db = reference_.power_dbm(wavelength_nm, fiber) - measurement.power_dbm;
         }
-        // RL beyond the module's range or without a ratio to compute has no
-        // value to record (the run stops below).
+        // RL beyond the module's range is a bound, but only where the same
+        // launch lit its far-end detector: without light at the far end the
+        // missing reflection says nothing of the connector (the run stops
+        // below). Any other reading without a value stops the run too.
+        const bool rl_bound =
+            reading.return_loss &&
+            reading.return_loss->status == drivers::ReturnLossReading::Status::Overrange &&
+            measurement.status == ReadingStatus::Ok;
         if (reading.return_loss && reading.return_loss->ok())
             measurement.rl_db = reading.return_loss->rl_db;
+        else if (rl_bound)
+            measurement.rl_above_db = reading.return_loss->range_db;
         if (log_->should_log(spdlog::level::debug)) {
             log_->debug("{}: {} far {} {:.3f} dBm IL {} RL {}", where_,
                         to_string(measurement.status), measurement.far_position,
@@ -246,11 +254,15 @@ class Sweeper {
                                           where_, meter.role(), meter.resource(), detector.command,
                                           measurement.far_position));
         }
-        if (reading.return_loss && !reading.return_loss->ok()) {
+        if (reading.return_loss && !reading.return_loss->ok() && !rl_bound) {
             const auto* rl = bench_.return_loss_meter();
-            throw TestAborted(fmt::format("{}: {} ({}): '{}' reported {}", where_, rl->role(),
-                                          rl->resource(), reading.return_loss->command,
-                                          rl_text(reading.return_loss)));
+            throw TestAborted(
+                fmt::format("{}: {} ({}): '{}' reported {}{}", where_, rl->role(), rl->resource(),
+                            reading.return_loss->command, rl_text(reading.return_loss),
+                            measurement.status == ReadingStatus::Ok
+                                ? ""
+                                : fmt::format(" but the far end read {}: no light, not an RL bound",
+                                              to_string(measurement.status))));
         }
         // Kept in the record as evidence, then the run stops: no IL is
         // trustworthy against this reference.

@@ -166,10 +166,9 @@ drivers::InstrumentConfig parse_instrument(const std::string& name, const toml::
                                        config.model, fmt::join(keys, ", ")));
     }
     if (model->role != config.role) {
-        throw reader.error(
-            *table.get("model"),
-            fmt::format("{}.model: '{}' is a {}, not a {}", path, config.model,
-                        drivers::to_string(model->role), drivers::to_string(config.role)));
+        throw reader.error(*table.get("model"),
+                           fmt::format("{}.model: '{}' is a {}, not a {}", path, config.model,
+                                       to_string(model->role), to_string(config.role)));
     }
     try {
         (void)drivers::parse_resource(config.resource);

@@ -11,14 +11,15 @@
 //   [grade.<grade>.<mode>]        # <grade>: generic, standard, elite; <mode>: MM, SM
 //   il_typical_db = 0.35          # mean IL over the fibres of one end at one wavelength
 //   il_max_db = 0.75              # each fibre's IL
-//   rl_min_db = 30.0              # each fibre's RL
+//   rl_min_db = 30.0              # optional: each fibre's RL; left out, the grade sets no
+//                                 # RL minimum (a bench without an RL module can grade it)
 //   repeatability_max_db = 0.2    # max - min of a fibre's IL over its matings
 //
 // All six [grade.<grade>.<mode>] tables must be present. Numbers may be
 // written as integers or floats. Checks: every limit > 0, il_typical_db <=
 // il_max_db, a higher grade never looser than a lower one (IL and
-// repeatability limits not larger, RL minimum not smaller), guard band
-// smaller than every il_typical_db.
+// repeatability limits not larger, RL minimum not smaller nor left out
+// where a lower grade has one), guard band smaller than every il_typical_db.
 //
 // The hash of a set is the SHA-256 of its canonical form (canonical_form()):
 // the keys in the order above, grades generic, standard, elite, modes MM, SM,

@@ -1,6 +1,7 @@
 #pragma once
 // Grading a run against a limit set (DESIGN.md §2). Pure functions, no I/O.
 
+#include <stdexcept>
 #include <vector>
 
 #include "analysis/limits.hpp"
@@ -11,6 +12,24 @@ namespace mpobench::analysis {
 // A value equal to a limit meets it; this absorbs the rounding of arithmetic
 // (a mean or a difference that should be exactly 0.35 dB).
 inline constexpr double kLimitTolerance_db = 1e-9;
+
+// A record the grade cannot be decided from: incomplete (a fibre,
+// wavelength or end not measured, an RL the limit set requires missing), or
+// an RL bound below a minimum it would have to meet. The message begins
+// "cannot grade: " and names what is missing; the run is aborted with it,
+// never passed.
+class CannotGrade : public std::runtime_error {
+  public:
+    using std::runtime_error::runtime_error;
+};
+
+// Throws CannotGrade unless a production record holds everything grading
+// needs: a cycle-0 measurement of every fibre x wavelength (the part's, or
+// its mode's defaults) x end, and, where the limit set has an RL minimum for
+// the part's mode (requires_rl), an RL reading or bound for each of them
+// whose far end lit. A repeatability run is not checked (it grades its
+// mating cycles only).
+void check_complete(const RunRecord& run, const LimitSet& limits);
 
 struct GradeResult {
     Grade grade = Grade::Fail;
@@ -29,7 +48,9 @@ struct GradeResult {
 // The highest grade whose limits every measured value meets, on both ends at
 // every wavelength:
 // - cycle-0 measurements: each fibre's IL <= il_max - guard band, the mean IL
-//   of one end at one wavelength <= il_typical - guard band, each RL >= rl_min;
+//   of one end at one wavelength <= il_typical - guard band, each RL >= rl_min
+//   (where the grade has one); an RL bound ("greater than B", beyond the RL
+//   module's range) meets every rl_min <= B;
 // - every fibre with >= 2 matings (all cycles): IL max - min <= repeatability_max;
 // - every measurement (all cycles): continuity (no light or no far position)
 //   and polarity (far position = expected_far_positions) right, and a reading
@@ -40,11 +61,13 @@ struct GradeResult {
 // graded on repeatability, continuity and polarity. Throws
 // std::invalid_argument for a production run without cycle-0 measurements,
 // a run without measurements, a measurement whose fibre is outside 1..N, or
-// an unsupported fibre count.
+// an unsupported fibre count; CannotGrade for a production record that
+// check_complete refuses, or when an RL bound lies below the RL minimum of a
+// grade the record would otherwise reach (the grade is then undecided).
 GradeResult grade_run(const RunRecord& run, const LimitSet& limits);
 
 // grade_run, stored in the run: grade, pass, failures and the limit set's
-// name, version and hash.
+// name, version and hash. Throws as grade_run does, leaving the run as it was.
 void apply_grade(RunRecord& run, const LimitSet& limits);
 
 // Element i: the far-end position that launched fibre i+1 must reach. End A

@@ -4,6 +4,7 @@
 #include <sodium.h>
 
 #include <toml++/toml.h>
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <optional>
@@ -14,17 +15,31 @@ namespace {
 constexpr std::array<Grade, 3> kGrades{Grade::Generic, Grade::Standard, Grade::Elite};
 constexpr std::array<FiberMode, 2> kModes{FiberMode::MM, FiberMode::SM};
 
+// A limit of GradeLimits, read and written through one interface whether it
+// is required or (the RL minimum) optional.
 struct LimitKey {
     std::string_view name;
-    double GradeLimits::*member;
+    double GradeLimits::*member;                 // a required limit, or
+    std::optional<double> GradeLimits::*absent;  // an optional one
     bool higher_is_stricter;  // RL: a higher minimum is stricter; IL and ΔIL: a lower maximum
+
+    std::optional<double> get(const GradeLimits& limits) const {
+        return member ? std::optional<double>(limits.*member) : limits.*absent;
+    }
+    void set(GradeLimits& limits, double value) const {
+        if (member)
+            limits.*member = value;
+        else
+            limits.*absent = value;
+    }
+    bool required() const { return member != nullptr; }
 };
 
 constexpr std::array<LimitKey, 4> kLimitKeys{{
-    {"il_typical_db", &GradeLimits::il_typical_db, false},
-    {"il_max_db", &GradeLimits::il_max_db, false},
-    {"rl_min_db", &GradeLimits::rl_min_db, true},
-    {"repeatability_max_db", &GradeLimits::repeatability_max_db, false},
+    {"il_typical_db", &GradeLimits::il_typical_db, nullptr, false},
+    {"il_max_db", &GradeLimits::il_max_db, nullptr, false},
+    {"rl_min_db", nullptr, &GradeLimits::rl_min_db, true},
+    {"repeatability_max_db", &GradeLimits::repeatability_max_db, nullptr, false},
 }};
 
 std::size_t grade_index(Grade grade) {
@@ -197,12 +212,14 @@ LimitSet parse_limit_set(std::string_view toml_text, const std::string& source_n
             for (std::size_t k = 0; k < kLimitKeys.size(); ++k) {
                 const auto& key = kLimitKeys[k];
                 const auto path = limit_path(grade, mode, key.name);
+                if (!key.required() && !values.get(key.name))
+                    continue;
                 const auto& node = parser.required(values, mode_path, key.name);
                 const double value = parser.number(node, path);
                 if (value <= 0.0)
                     throw parser.error(&node, path,
                                        fmt::format("{} must be greater than 0", value));
-                limits.*key.member = value;
+                key.set(limits, value);
                 nodes[grade_index(grade)][mode_index(mode)][k] = &node;
             }
             if (limits.il_typical_db > limits.il_max_db) {
@@ -223,13 +240,25 @@ LimitSet parse_limit_set(std::string_view toml_text, const std::string& source_n
             const auto& higher = set.limits(kGrades[g], mode);
             for (std::size_t k = 0; k < kLimitKeys.size(); ++k) {
                 const auto& key = kLimitKeys[k];
-                const double low = lower.*key.member;
-                const double high = higher.*key.member;
-                if (key.higher_is_stricter ? high < low : high > low) {
+                const auto low = key.get(lower);
+                const auto high = key.get(higher);
+                if (!low)
+                    continue;  // no limit below: any limit above is stricter
+                if (!high) {
+                    // The values table of the higher grade: where the limit is missing.
+                    throw parser.error(
+                        &parser.table_at(parser.table_at(grades, "grade", to_string(kGrades[g])),
+                                         fmt::format("grade.{}", to_string(kGrades[g])),
+                                         to_string(mode)),
+                        limit_path(kGrades[g], mode, key.name),
+                        fmt::format("missing, but {} = {} (a higher grade may not be looser)",
+                                    limit_path(kGrades[g - 1], mode, key.name), *low));
+                }
+                if (key.higher_is_stricter ? *high < *low : *high > *low) {
                     throw parser.error(
                         nodes[g][mode_index(mode)][k], limit_path(kGrades[g], mode, key.name),
                         fmt::format("{} is looser than {} = {} (a higher grade may not be looser)",
-                                    high, limit_path(kGrades[g - 1], mode, key.name), low));
+                                    *high, limit_path(kGrades[g - 1], mode, key.name), *low));
                 }
             }
         }
@@ -260,11 +289,21 @@ std::string canonical_form(const LimitSet& limit_set) {
         for (const FiberMode mode : kModes) {
             out += fmt::format("\n[grade.{}.{}]\n", to_string(grade), to_string(mode));
             const auto& limits = limit_set.limits(grade, mode);
-            for (const auto& key : kLimitKeys)
-                out += fmt::format("{} = {}\n", key.name, canonical_number(limits.*key.member));
+            // An absent optional limit has no line: a set that gives every
+            // limit keeps the hash it had before limits could be absent.
+            for (const auto& key : kLimitKeys) {
+                if (const auto value = key.get(limits))
+                    out += fmt::format("{} = {}\n", key.name, canonical_number(*value));
+            }
         }
     }
     return out;
+}
+
+bool requires_rl(const LimitSet& limit_set, FiberMode mode) {
+    return std::any_of(kGrades.begin(), kGrades.end(), [&](Grade grade) {
+        return limit_set.limits(grade, mode).rl_min_db.has_value();
+    });
 }
 
 std::string sha256_hex(std::string_view bytes) {

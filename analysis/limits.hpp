@@ -5,6 +5,7 @@
 // Pure functions, no I/O: callers read files and pass the text.
 
 #include <array>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -17,9 +18,11 @@ namespace mpobench::analysis {
 // The limits of one grade for one fibre mode, as written (guard band not
 // subtracted; grading applies it).
 struct GradeLimits {
-    double il_typical_db = 0.0;         // mean IL over the fibres of one end at one wavelength
-    double il_max_db = 0.0;             // each fibre's IL
-    double rl_min_db = 0.0;             // each fibre's RL
+    double il_typical_db = 0.0;  // mean IL over the fibres of one end at one wavelength
+    double il_max_db = 0.0;      // each fibre's IL
+    // Each fibre's RL; absent: the grade sets no RL minimum (a bench
+    // without an RL module can grade such a set).
+    std::optional<double> rl_min_db;
     double repeatability_max_db = 0.0;  // max - min of a fibre's IL over its matings
 
     friend bool operator==(const GradeLimits&, const GradeLimits&) = default;
@@ -48,8 +51,9 @@ struct LimitSet {
 };
 
 // Parses and checks a limit set. Every grade x mode must be present with all
-// four limits; limits must be positive, typical <= max, and a higher grade
-// never looser than a lower one. Throws LimitSetError, e.g.
+// four limits (rl_min_db may be left out: no RL minimum); limits must be
+// positive, typical <= max, and a higher grade never looser than a lower one
+// (nor without an RL minimum a lower one has). Throws LimitSetError, e.g.
 // "limits.toml:7: grade.elite.SM.il_max_db: expected a number".
 LimitSet parse_limit_set(std::string_view toml_text, const std::string& source_name);
 
@@ -57,6 +61,10 @@ LimitSet parse_limit_set(std::string_view toml_text, const std::string& source_n
 // with fixed key order and number formatting, so whitespace, comments and key
 // order of the source do not change it and any value change does.
 std::string canonical_form(const LimitSet& limit_set);
+
+// Whether any grade of the set has an RL minimum for the mode: a record of
+// that mode then needs an RL reading (or bound) for every lit fibre.
+bool requires_rl(const LimitSet& limit_set, FiberMode mode);
 
 // The default set: DESIGN.md §2 table, name "mpobench-default", version "1".
 const LimitSet& default_limit_set();

@@ -103,15 +103,10 @@ std::string iso_week(const std::string& day) {
     return fmt::format("{:04d}-W{:02d}", static_cast<int>(week_year), week);
 }
 
-std::string_view failure_cause(std::string_view failure_what) {
-    if (failure_what == "il" || failure_what == "il_mean") {
-        return "il";
-    }
-    // rl, polarity, continuity and repeatability are causes as they are; a
-    // kind grading does not make (yet) stays visible under its own name
-    // rather than failing the rollup of a finished run. The view then points
-    // into failure_what.
-    return failure_what;
+std::string_view failure_cause(FailureCause failure_what) {
+    // rl, polarity, continuity and repeatability are causes as they are.
+    return failure_what == FailureCause::IlMean ? to_string(FailureCause::Il)
+                                                : to_string(failure_what);
 }
 
 namespace {

@@ -71,7 +71,7 @@ std::vector<YieldRow> group_yield(const std::vector<YieldBucket>& buckets, Group
 
 // Causes as QA names them: il (per fibre or mean), rl, polarity, continuity,
 // repeatability.
-std::string_view failure_cause(std::string_view failure_what);
+std::string_view failure_cause(FailureCause failure_what);
 
 // Failures that kept a completed production run from its target grade
 // (a failure whose grade is at or below the part's target), counted per

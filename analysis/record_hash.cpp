@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <optional>
+#include <stdexcept>
 
 #include "analysis/limits.hpp"
 #include "vocabulary/time_text.hpp"
@@ -55,14 +56,29 @@ std::string optional_value(const std::optional<T>& value) {
     }
 }
 
-std::string_view kind_text(RunKind kind) {
-    return kind == RunKind::Production ? "production" : "repeatability";
-}
-
 }  // namespace
 
-std::string canonical_record(const RunRecord& run) {
-    std::string out = "mpobench-record 1\n";
+bool known_record_hash_version(int version) {
+    return version >= 1 && version <= kRecordHashVersion;
+}
+
+std::string canonical_record(const RunRecord& run, int version) {
+    if (!known_record_hash_version(version)) {
+        throw std::invalid_argument(
+            fmt::format("record hash version {} is unknown to this mpobench (it knows 1..{})",
+                        version, kRecordHashVersion));
+    }
+    if (version == 1) {
+        for (const auto& m : run.measurements) {
+            if (m.rl_above_db) {
+                throw std::invalid_argument(fmt::format(
+                    "run {}: record hash version 1 cannot hold the RL bound of end {} fibre {} "
+                    "{} nm",
+                    run.id, to_string(m.end), m.fiber, m.wavelength_nm));
+            }
+        }
+    }
+    std::string out = fmt::format("mpobench-record {}\n", version);
     const auto line = [&out](std::string_view key, std::string_view value) {
         out += key;
         out += '=';
@@ -70,7 +86,7 @@ std::string canonical_record(const RunRecord& run) {
         out += '\n';
     };
     line("run", fmt::format("{}", run.id));
-    line("kind", kind_text(run.kind));
+    line("kind", to_string(run.kind));
     line("serial", text(run.serial));
     const Part& part = run.part;
     line("part",
@@ -88,17 +104,20 @@ std::string canonical_record(const RunRecord& run) {
     line("reference", fmt::format("{}", run.reference_id));
     for (const auto& instrument : run.instruments) {
         line("instrument",
-             fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}", text(instrument.name), text(instrument.role),
-                         text(instrument.model_key), text(instrument.resource),
-                         text(instrument.vendor), text(instrument.model), text(instrument.serial),
-                         text(instrument.firmware), text(instrument.calibration_due)));
+             fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}", text(instrument.name),
+                         text(to_string(instrument.role)), text(instrument.model_key),
+                         text(instrument.resource), text(instrument.vendor), text(instrument.model),
+                         text(instrument.serial), text(instrument.firmware),
+                         text(instrument.calibration_due)));
     }
     for (const auto& m : run.measurements) {
-        line("measurement",
-             fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}|{}", to_string(m.end), m.fiber,
-                         m.wavelength_nm, m.cycle, to_string(m.status), m.far_position,
-                         number(m.power_dbm), optional_value(m.il_db), optional_value(m.rl_db),
-                         format_utc_ms(m.taken_at)));
+        std::string fields = fmt::format(
+            "{}|{}|{}|{}|{}|{}|{}|{}|{}|{}", to_string(m.end), m.fiber, m.wavelength_nm, m.cycle,
+            to_string(m.status), m.far_position, number(m.power_dbm), optional_value(m.il_db),
+            optional_value(m.rl_db), format_utc_ms(m.taken_at));
+        if (version >= 2)
+            fields += "|" + optional_value(m.rl_above_db);
+        line("measurement", fields);
     }
     for (const auto& map : run.polarity) {
         line("polarity",
@@ -106,7 +125,7 @@ std::string canonical_record(const RunRecord& run) {
     }
     for (const auto& failure : run.failures) {
         line("failure",
-             fmt::format("{}|{}|{}|{}|{}|{}|{}", text(failure.what),
+             fmt::format("{}|{}|{}|{}|{}|{}|{}", text(to_string(failure.what)),
                          failure.end ? to_string(*failure.end) : "-", optional_value(failure.fiber),
                          optional_value(failure.wavelength_nm), optional_value(failure.value),
                          optional_value(failure.limit), to_string(failure.grade)));
@@ -119,8 +138,8 @@ std::string canonical_record(const RunRecord& run) {
     return out;
 }
 
-std::string record_hash(const RunRecord& run) {
-    return sha256_hex(canonical_record(run));
+std::string record_hash(const RunRecord& run, int version) {
+    return sha256_hex(canonical_record(run, version));
 }
 
 }  // namespace mpobench::analysis

@@ -9,6 +9,17 @@
 
 namespace mpobench::analysis {
 
+// The canonical form is versioned: a record keeps the hash of the form it
+// was hashed with, and is re-hashed with that form to be verified, so a
+// record stays verifiable as records grow.
+//   1: the form up to schema version 2 (no RL bounds);
+//   2: form 1 with "mpobench-record 2" on its first line and each
+//      measurement's RL bound (rl_above_db) after its time.
+inline constexpr int kRecordHashVersion = 2;  // the form new records are hashed with
+
+// Whether this build can compute a form (1..kRecordHashVersion).
+bool known_record_hash_version(int version);
+
 // One line per field, in a fixed order: who and what (serial, part with
 // every catalogue field, station, operator, software version), the times
 // (UTC, to the millisecond, as the database keeps them), status and reason,
@@ -17,10 +28,12 @@ namespace mpobench::analysis {
 // separators escaped ('%' '|' CR LF as %25 %7C %0D %0A), so a name holding
 // one cannot make two records read alike. Numbers are written in their
 // shortest round-trip form, so a record read back from the database yields
-// the same text as the record that was stored.
-std::string canonical_record(const RunRecord& run);
+// the same text as the record that was stored. Throws std::invalid_argument
+// for an unknown version, and for form 1 of a record holding an RL bound
+// (form 1 cannot tell it from an RL not measured).
+std::string canonical_record(const RunRecord& run, int version = kRecordHashVersion);
 
-// Lower-case hex SHA-256 of canonical_record(run).
-std::string record_hash(const RunRecord& run);
+// Lower-case hex SHA-256 of canonical_record(run, version).
+std::string record_hash(const RunRecord& run, int version = kRecordHashVersion);
 
 }  // namespace mpobench::analysis

@@ -174,6 +174,7 @@ int run_verify(const VerifyOptions& options) {
                 out["run_id"] = check->run_id;
                 out["serial"] = check->serial;
                 out["record_matches"] = check->record_matches;
+                out["hash_version"] = check->hash_version;
             }
             fmt::print("{}\n", json_text(out));
         } else if (!check) {
@@ -185,8 +186,11 @@ int run_verify(const VerifyOptions& options) {
                 "no longer hash to it\n",
                 check->run_id, check->serial, hash);
         } else {
-            fmt::print("VERIFIED: run {} of {} — {} holds this exact record (sha256 {})\n",
-                       check->run_id, check->serial, database_path(options.db).string(), hash);
+            fmt::print(
+                "VERIFIED: run {} of {} — {} holds this exact record (sha256 {}, record hash "
+                "version {})\n",
+                check->run_id, check->serial, database_path(options.db).string(), hash,
+                check->hash_version);
         }
         return static_cast<int>(verified ? kPassed : kBelowTarget);
     });

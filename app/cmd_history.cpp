@@ -18,19 +18,18 @@ int run_history(const HistoryOptions& options) {
         if (options.json) {
             auto out = nlohmann::json::array();
             for (const auto& run : runs) {
-                out.push_back(
-                    {{"run_id", run.id},
-                     {"serial", run.serial},
-                     {"part", run.part_number},
-                     {"kind", run.kind == RunKind::Production ? "production" : "repeatability"},
-                     {"status", to_string(run.status)},
-                     {"reason", run.reason},
-                     {"grade",
-                      run.grade ? nlohmann::json(to_string(*run.grade)) : nlohmann::json(nullptr)},
-                     {"pass", run.pass},
-                     {"station", run.station},
-                     {"operator", run.operator_name},
-                     {"started_at", iso_utc(run.started_at)}});
+                out.push_back({{"run_id", run.id},
+                               {"serial", run.serial},
+                               {"part", run.part_number},
+                               {"kind", std::string(to_string(run.kind))},
+                               {"status", to_string(run.status)},
+                               {"reason", run.reason},
+                               {"grade", run.grade ? nlohmann::json(to_string(*run.grade))
+                                                   : nlohmann::json(nullptr)},
+                               {"pass", run.pass},
+                               {"station", run.station},
+                               {"operator", run.operator_name},
+                               {"started_at", iso_utc(run.started_at)}});
             }
             fmt::print("{}\n", json_text(out));
             return static_cast<int>(kPassed);
@@ -44,8 +43,7 @@ int run_history(const HistoryOptions& options) {
                    "OPERATOR");
         for (const auto& run : runs) {
             fmt::print("{:<6} {:<24} {:<16} {:<13} {:<12} {:<9} {:<6} {:<12} {}{}\n", run.id,
-                       iso_utc(run.started_at), run.part_number,
-                       run.kind == RunKind::Production ? "production" : "repeatability",
+                       iso_utc(run.started_at), run.part_number, to_string(run.kind),
                        to_string(run.status), run.grade ? to_string(*run.grade) : "-",
                        run.status == RunStatus::Completed ? (run.pass ? "yes" : "no") : "-",
                        run.station, run.operator_name,

@@ -36,9 +36,8 @@ std::string today_iso() {
 }
 
 Row identify_instrument(const drivers::InstrumentConfig& config, const std::string& today) {
-    Row row{
-        config.name, std::string(drivers::to_string(config.role)), config.model, config.resource,
-        {},          config.calibration_due.value_or(""),          Status::Ok,   ""};
+    Row row{config.name, std::string(to_string(config.role)), config.model, config.resource,
+            {},          config.calibration_due.value_or(""), Status::Ok,   ""};
     try {
         auto instrument = drivers::make_instrument(config);
         row.identity = instrument->identify();

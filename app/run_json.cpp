@@ -5,7 +5,7 @@
 
 #include <cmath>
 
-#include "analysis/grading.hpp"
+#include "analysis/verdict.hpp"
 
 namespace mpobench::app {
 
@@ -33,7 +33,7 @@ nlohmann::json run_to_json(const RunRecord& run) {
     out["run_id"] = run.id;
     out["serial"] = run.serial;
     out["part"] = run.part.number;
-    out["kind"] = run.kind == RunKind::Production ? "production" : "repeatability";
+    out["kind"] = std::string(to_string(run.kind));
     out["status"] = to_string(run.status);
     if (!run.reason.empty())
         out["reason"] = run.reason;
@@ -52,26 +52,24 @@ nlohmann::json run_to_json(const RunRecord& run) {
                             {"hash", run.limit_set_hash}};
     }
 
+    const analysis::Verdict verdict = analysis::make_verdict(run);
     nlohmann::json polarity = {{"expected", std::string(to_string(run.part.polarity))}};
-    bool polarity_ok = true;
     for (const auto& map : run.polarity) {
-        const auto expected = analysis::expected_far_positions(run.part, map.launched_end);
-        polarity_ok = polarity_ok && map.far_positions == expected;
         if (map.launched_end == End::A)
             polarity["map"] = map.far_positions;
         else
             polarity["map_end_b"] = map.far_positions;
     }
-    polarity["ok"] = polarity_ok && !run.polarity.empty();
+    polarity["ok"] = verdict.polarity_ok;
     out["polarity"] = polarity;
 
     auto measurements = nlohmann::json::array();
     for (const auto& m : run.measurements) {
         nlohmann::json row = {
-            {"end", std::string(to_string(m.end))},      {"fiber", m.fiber},
-            {"wavelength_nm", m.wavelength_nm},          {"il_db", optional_number(m.il_db)},
-            {"rl_db", optional_number(m.rl_db)},         {"far_position", m.far_position},
-            {"status", std::string(to_string(m.status))}};
+            {"end", std::string(to_string(m.end))}, {"fiber", m.fiber},
+            {"wavelength_nm", m.wavelength_nm},     {"il_db", optional_number(m.il_db)},
+            {"rl_db", optional_number(m.rl_db)},    {"rl_above_db", optional_number(m.rl_above_db)},
+            {"far_position", m.far_position},       {"status", std::string(to_string(m.status))}};
         if (m.cycle != 0)
             row["cycle"] = m.cycle;
         measurements.push_back(std::move(row));
@@ -80,7 +78,8 @@ nlohmann::json run_to_json(const RunRecord& run) {
 
     auto failures = nlohmann::json::array();
     for (const auto& f : run.failures) {
-        nlohmann::json row = {{"what", f.what}, {"grade", std::string(to_string(f.grade))}};
+        nlohmann::json row = {{"what", std::string(to_string(f.what))},
+                              {"grade", std::string(to_string(f.grade))}};
         if (f.end)
             row["end"] = std::string(to_string(*f.end));
         if (f.fiber)

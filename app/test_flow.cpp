@@ -9,6 +9,7 @@
 
 #include "acquisition/parts.hpp"
 #include "analysis/grading.hpp"
+#include "analysis/verdict.hpp"
 #include "app/journal.hpp"
 #include "vocabulary/logger.hpp"
 
@@ -107,7 +108,17 @@ TestOutcome run_test(TestEnvironment& environment, const std::string& serial, co
         throw;
     }
     journal.flush();
-    analysis::apply_grade(run, environment.limits);
+    try {
+        analysis::apply_grade(run, environment.limits);  // checks the record is complete first
+    } catch (const analysis::CannotGrade& incomplete) {
+        run.status = RunStatus::Aborted;
+        run.reason = incomplete.what();
+        run.ended_at = std::chrono::system_clock::now();
+        environment.repository.abort_run(run.id, run.reason);
+        logger("bench")->warn("run {}: aborted: {}", run.id, run.reason);
+        outcome.exit_code = 3;
+        return outcome;
+    }
     run.status = RunStatus::Completed;
     run.ended_at = std::chrono::system_clock::now();
     environment.repository.store_limit_set({0, environment.limits.name, environment.limits.version,
@@ -124,7 +135,7 @@ std::string result_summary(const RunRecord& run) {
         return fmt::format("{:<14} {:<16} ABORTED  {}", run.serial, run.part.number, run.reason);
     }
     double il_max = 0.0;
-    std::optional<double> rl_min;
+    std::optional<double> rl_min, rl_bound_min;  // of the RL values, of the bounds
     for (const auto& m : run.measurements) {
         if (m.cycle != 0)
             continue;
@@ -132,30 +143,27 @@ std::string result_summary(const RunRecord& run) {
             il_max = std::max(il_max, *m.il_db);
         if (m.rl_db)
             rl_min = rl_min ? std::min(*rl_min, *m.rl_db) : *m.rl_db;
+        if (m.rl_above_db)
+            rl_bound_min = rl_bound_min ? std::min(*rl_bound_min, *m.rl_above_db) : *m.rl_above_db;
     }
     std::string text = fmt::format("{:<14} {:<16} {:<4}  {:<8} (target {})  IL max {:.2f} dB",
                                    run.serial, run.part.number, run.pass ? "PASS" : "FAIL",
                                    to_string(*run.grade), to_string(run.part.target), il_max);
     if (rl_min)
         text += fmt::format("  RL min {:.1f} dB", *rl_min);
-    // A value keeps the assembly from its target when it misses the target's
-    // limit: its failure grade (the lowest grade it misses) is at or below it.
-    // The most severe come first; the rest are in --json and the database.
+    else if (rl_bound_min)
+        text += fmt::format("  RL > {:.1f} dB", *rl_bound_min);
+    // The failures that keep the assembly from its target, most severe
+    // first; the rest are in --json and the database.
     if (run.pass)
         return text;
-    std::vector<const Failure*> shown;
-    for (const auto& failure : run.failures) {
-        if (failure.grade <= run.part.target)
-            shown.push_back(&failure);
-    }
-    std::stable_sort(shown.begin(), shown.end(),
-                     [](const Failure* a, const Failure* b) { return a->grade < b->grade; });
+    const auto shown = analysis::make_verdict(run).against_target;
     constexpr std::size_t kShown = 6;
     for (std::size_t i = 0; i < std::min(shown.size(), kShown); ++i) {
-        const Failure& failure = *shown[i];
+        const Failure& failure = shown[i];
         text += fmt::format(
-            "\n    {:<13} end {} fibre {:<3} {:>7}  value {}  limit {}  ({})", failure.what,
-            failure.end ? to_string(*failure.end) : "-",
+            "\n    {:<13} end {} fibre {:<3} {:>7}  value {}  limit {}  ({})",
+            to_string(failure.what), failure.end ? to_string(*failure.end) : "-",
             failure.fiber ? std::to_string(*failure.fiber) : "-",
             failure.wavelength_nm ? fmt::format("{} nm", *failure.wavelength_nm) : "",
             failure.value ? fmt::format("{:.3f}", *failure.value) : "-",

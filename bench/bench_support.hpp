@@ -75,14 +75,14 @@ inline std::vector<Measurement> elite_readings(const Part& part, TimePoint start
 // Source, RL module, switch and meter on the LAN, calibrated.
 inline std::vector<InstrumentRecord> production_bench_instruments() {
     return {
-        {"source", "light_source", "keysight_8165x", "TCPIP0::10.0.0.10::5025::SOCKET", "Keysight",
-         "81657A", "DE51001", "2.1.4", "2027-06-30"},
-        {"rl", "return_loss_meter", "keysight_81610a", "TCPIP0::10.0.0.10::5025::SOCKET",
-         "Keysight", "81610A", "DE52001", "2.1.4", "2027-06-30"},
-        {"switch", "optical_switch", "keysight_n773x", "TCPIP0::10.0.0.11::5025::SOCKET",
-         "Keysight", "N7734A", "MY53001", "1.3.0", "2027-03-31"},
-        {"meter", "power_meter", "keysight_n774x", "TCPIP0::10.0.0.12::5025::SOCKET", "Keysight",
-         "N7745C", "MY54001", "1.4.2", "2027-03-31"},
+        {"source", InstrumentRole::LightSource, "keysight_8165x", "TCPIP0::10.0.0.10::5025::SOCKET",
+         "Keysight", "81657A", "DE51001", "2.1.4", "2027-06-30"},
+        {"rl", InstrumentRole::ReturnLossMeter, "keysight_81610a",
+         "TCPIP0::10.0.0.10::5025::SOCKET", "Keysight", "81610A", "DE52001", "2.1.4", "2027-06-30"},
+        {"switch", InstrumentRole::OpticalSwitch, "keysight_n773x",
+         "TCPIP0::10.0.0.11::5025::SOCKET", "Keysight", "N7734A", "MY53001", "1.3.0", "2027-03-31"},
+        {"meter", InstrumentRole::PowerMeter, "keysight_n774x", "TCPIP0::10.0.0.12::5025::SOCKET",
+         "Keysight", "N7745C", "MY54001", "1.4.2", "2027-03-31"},
     };
 }
 

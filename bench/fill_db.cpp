@@ -107,14 +107,18 @@ std::string station_name(int station) {
 std::vector<InstrumentRecord> station_instruments(int station) {
     const std::string s = std::to_string(station + 1);
     return {
-        {"source", "light_source", "keysight_8165x", "TCPIP0::10.0.0." + s + "0::5025::SOCKET",
-         "Keysight", "81657A", "DE5100" + s, "2.1.4", "2027-06-30"},
-        {"rl", "return_loss_meter", "keysight_81610a", "TCPIP0::10.0.0." + s + "0::5025::SOCKET",
-         "Keysight", "81610A", "DE5200" + s, "2.1.4", "2027-06-30"},
-        {"switch", "optical_switch", "keysight_n773x", "TCPIP0::10.0.0." + s + "1::5025::SOCKET",
-         "Keysight", "N7734A", "MY5300" + s, "1.3.0", "2027-03-31"},
-        {"meter", "power_meter", "keysight_n774x", "TCPIP0::10.0.0." + s + "2::5025::SOCKET",
-         "Keysight", "N7745C", "MY5400" + s, "1.4.2", "2027-03-31"},
+        {"source", InstrumentRole::LightSource, "keysight_8165x",
+         "TCPIP0::10.0.0." + s + "0::5025::SOCKET", "Keysight", "81657A", "DE5100" + s, "2.1.4",
+         "2027-06-30"},
+        {"rl", InstrumentRole::ReturnLossMeter, "keysight_81610a",
+         "TCPIP0::10.0.0." + s + "0::5025::SOCKET", "Keysight", "81610A", "DE5200" + s, "2.1.4",
+         "2027-06-30"},
+        {"switch", InstrumentRole::OpticalSwitch, "keysight_n773x",
+         "TCPIP0::10.0.0." + s + "1::5025::SOCKET", "Keysight", "N7734A", "MY5300" + s, "1.3.0",
+         "2027-03-31"},
+        {"meter", InstrumentRole::PowerMeter, "keysight_n774x",
+         "TCPIP0::10.0.0." + s + "2::5025::SOCKET", "Keysight", "N7745C", "MY5400" + s, "1.4.2",
+         "2027-03-31"},
     };
 }
 

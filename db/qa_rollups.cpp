@@ -11,6 +11,7 @@
 #include <stdexcept>
 #include <unordered_map>
 
+#include "analysis/verdict.hpp"
 #include "db/stored_values.hpp"
 
 namespace mpobench::db::rollups {
@@ -179,11 +180,7 @@ void RollupChanges::count_failures(const Place& place, Grade target, bool pass,
         return;
     }
     std::set<std::string> causes;
-    for (const auto& failure : failures) {
-        // Only a failure at or below the target grade kept the run from it.
-        if (failure.grade > target) {
-            continue;
-        }
+    for (const auto& failure : analysis::failures_against_target(target, failures)) {
         std::string cause(analysis::failure_cause(failure.what));
         ++failures_[{place, cause, failure.end ? std::string(to_string(*failure.end)) : "",
                      failure.fiber.value_or(0), failure.wavelength_nm.value_or(0)}];
@@ -536,7 +533,7 @@ ORDER BY failures.run_id, failures.id
                 run_id = rows.integer(0);
             }
             Failure failure;
-            failure.what = rows.text(1);
+            failure.what = failure_cause_from(origin, rows.text(1));
             if (!rows.is_null(2)) {
                 failure.end = end_from(origin, "failure end", rows.text(2));
             }

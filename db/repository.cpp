@@ -328,7 +328,7 @@ struct Repository::Impl {
                      what);
         insert.bind(station)
             .bind(instrument.name)
-            .bind(instrument.role)
+            .bind(to_string(instrument.role))
             .bind(instrument.model_key)
             .bind(instrument.resource)
             .bind(instrument.vendor)
@@ -344,7 +344,7 @@ struct Repository::Impl {
                      what);
         select.bind(station)
             .bind(instrument.name)
-            .bind(instrument.role)
+            .bind(to_string(instrument.role))
             .bind(instrument.model_key)
             .bind(instrument.resource)
             .bind(instrument.vendor)
@@ -362,8 +362,8 @@ struct Repository::Impl {
     void insert_measurement(std::int64_t run_id, const Measurement& measurement) {
         Query insert(connection,
                      "INSERT INTO measurements (run_id, launched_end, fiber, wavelength_nm, "
-                     "cycle, status, far_position, power_dbm, il_db, rl_db, taken_at) "
-                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                     "cycle, status, far_position, power_dbm, il_db, rl_db, taken_at, "
+                     "rl_above_db) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                      fmt::format("journaling a measurement of run {}", run_id));
         insert.bind(run_id)
             .bind(to_string(measurement.end))
@@ -381,6 +381,7 @@ struct Repository::Impl {
         insert.bind(measurement.il_db)
             .bind(measurement.rl_db)
             .bind(format_time(measurement.taken_at))
+            .bind(measurement.rl_above_db)
             .run();
     }
 
@@ -508,15 +509,15 @@ WHERE run_instruments.run_id = ? ORDER BY run_instruments.position
                         what);
             query.bind(run_id);
             while (query.step()) {
-                run.instruments.push_back({query.text(0), query.text(1), query.text(2),
-                                           query.text(3), query.text(4), query.text(5),
-                                           query.text(6), query.text(7), query.text(8)});
+                run.instruments.push_back(
+                    {query.text(0), role_from(from, query.text(1)), query.text(2), query.text(3),
+                     query.text(4), query.text(5), query.text(6), query.text(7), query.text(8)});
             }
         }
         {
             Query query(connection, R"sql(
 SELECT launched_end, fiber, wavelength_nm, cycle, status, far_position, power_dbm, il_db, rl_db,
-       taken_at
+       taken_at, rl_above_db
 FROM measurements WHERE run_id = ? ORDER BY id
 )sql",
                         what);
@@ -533,6 +534,7 @@ FROM measurements WHERE run_id = ? ORDER BY id
                 measurement.il_db = query.optional_real(7);
                 measurement.rl_db = query.optional_real(8);
                 measurement.taken_at = time_from(from, "measurement time", query.text(9));
+                measurement.rl_above_db = query.optional_real(10);
                 run.measurements.push_back(measurement);
             }
         }
@@ -565,7 +567,7 @@ FROM failures WHERE run_id = ? ORDER BY id
             query.bind(run_id);
             while (query.step()) {
                 Failure failure;
-                failure.what = query.text(0);
+                failure.what = failure_cause_from(from, query.text(0));
                 if (!query.is_null(1)) {
                     failure.end = end_from(from, "failure end", query.text(1));
                 }
@@ -664,7 +666,7 @@ INSERT INTO runs (kind, assembly_id, part_id, station_id, operator, software_ver
 VALUES (?, ?, ?, ?, ?, ?, ?, 'running', '', ?, 0, ?, ?, ?, ?)
 )sql",
                          what);
-            insert.bind(to_text(run.kind))
+            insert.bind(to_string(run.kind))
                 .bind(assembly)
                 .bind(part)
                 .bind(station)
@@ -713,8 +715,8 @@ VALUES (?, ?, ?, ?, ?, ?, ?, 'running', '', ?, 0, ?, ?, ?, ?)
             Query insert(connection,
                          "INSERT INTO failures (run_id, what, launched_end, fiber, wavelength_nm, "
                          "value, limit_value, grade) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                         fmt::format("{}: storing a failure ({})", what, failure.what));
-            insert.bind(run_id).bind(failure.what);
+                         fmt::format("{}: storing a failure ({})", what, to_string(failure.what)));
+            insert.bind(run_id).bind(to_string(failure.what));
             if (failure.end) {
                 insert.bind(to_string(*failure.end));
             } else {
@@ -826,10 +828,15 @@ WHERE id = ? AND status = 'running'
                         connection.path(), run.serial));
     }
 
+    // Hashed with the current canonical form, which the row names.
     void store_record_hash(const RunRecord& stored_run) {
-        Query insert(connection, "INSERT INTO run_hashes (run_id, sha256) VALUES (?, ?)",
+        Query insert(connection,
+                     "INSERT INTO run_hashes (run_id, sha256, version) VALUES (?, ?, ?)",
                      fmt::format("storing the record hash of run {}", stored_run.id));
-        insert.bind(stored_run.id).bind(analysis::record_hash(stored_run)).run();
+        insert.bind(stored_run.id)
+            .bind(analysis::record_hash(stored_run, analysis::kRecordHashVersion))
+            .bind(analysis::kRecordHashVersion)
+            .run();
     }
 
     std::vector<RunSummary> summaries(const std::string& sql, std::string_view what,
@@ -1118,13 +1125,22 @@ std::optional<RecordCheck> Repository::find_record(const std::string& hash) cons
     Transaction snapshot(connection, Transaction::Kind::Read, what);
     RecordCheck check;
     {
-        Query query(connection, "SELECT run_id, sha256 FROM run_hashes WHERE sha256 = ?", what);
+        Query query(connection, "SELECT run_id, sha256, version FROM run_hashes WHERE sha256 = ?",
+                    what);
         query.bind(wanted);
         if (!query.step()) {
             return std::nullopt;
         }
         check.run_id = query.integer(0);
         check.stored_hash = query.text(1);
+        check.hash_version = query.int32(2);
+    }
+    if (!analysis::known_record_hash_version(check.hash_version)) {
+        throw DatabaseError(fmt::format(
+            "{}: {}: run {} was hashed with canonical form {}, which this mpobench does not know "
+            "(it knows 1..{}); upgrade mpobench",
+            connection.path(), what, check.run_id, check.hash_version,
+            analysis::kRecordHashVersion));
     }
     const auto stored_run = impl_->load_run(check.run_id);
     if (!stored_run) {
@@ -1133,7 +1149,17 @@ std::optional<RecordCheck> Repository::find_record(const std::string& hash) cons
     }
     snapshot.commit();
     check.serial = stored_run->serial;
-    check.record_matches = analysis::record_hash(*stored_run) == check.stored_hash;
+    // Re-hashed with the form it was hashed with: a record hashed before the
+    // record grew still verifies. A form that cannot hold the record as it
+    // reads now (form 1 and an RL bound) means the record changed.
+    try {
+        check.record_matches =
+            analysis::record_hash(*stored_run, check.hash_version) == check.stored_hash;
+    } catch (const std::invalid_argument& unrepresentable) {
+        logger("db")->warn("{}: run {}: {}", connection.path(), check.run_id,
+                           unrepresentable.what());
+        check.record_matches = false;
+    }
     if (!check.record_matches) {
         logger("db")->warn("{}: run {} no longer matches its record hash {}", connection.path(),
                            check.run_id, check.stored_hash);
@@ -1232,7 +1258,7 @@ std::vector<RunSummary> Repository::find_runs(const RunFilter& filter) const {
         add("runs.operator = ?", *filter.operator_name);
     }
     if (filter.kind) {
-        add("runs.kind = ?", std::string(to_text(*filter.kind)));
+        add("runs.kind = ?", std::string(to_string(*filter.kind)));
     }
     if (filter.status) {
         add("runs.status = ?", std::string(to_string(*filter.status)));

@@ -62,6 +62,7 @@ struct RecordCheck {
     std::int64_t run_id = 0;
     std::string serial;
     std::string stored_hash;
+    int hash_version = 0;  // the canonical form it was hashed with (analysis/record_hash.hpp)
     // The run as stored now still hashes to stored_hash: nothing changed
     // behind mpobench's back.
     bool record_matches = false;
@@ -147,10 +148,12 @@ class Repository {
     // for filling benchmark databases. Returns the new run ids in order.
     std::vector<std::int64_t> import_runs(const std::vector<RunRecord>& finished_runs);
 
-    // ---- Record hashes (analysis::record_hash), kept for completed runs.
+    // ---- Record hashes (analysis::record_hash), kept for completed runs,
+    // each with the version of the canonical form it was computed over: the
+    // current one for new runs; 1 for hashes stored before schema version 3.
     std::optional<std::string> record_hash(std::int64_t run_id) const;
-    // The run holding that hash, re-hashed as stored now; nullopt when no
-    // run holds it.
+    // The run holding that hash, re-hashed as stored now with the version it
+    // was hashed with; nullopt when no run holds it.
     std::optional<RecordCheck> find_record(const std::string& hash) const;
 
     // ---- QA rollups: kept in the same transaction as every change of a

@@ -34,10 +34,6 @@ inline TimePoint now() {
 
 // ---- Enumerations as stored
 
-inline std::string_view to_text(RunKind kind) {
-    return kind == RunKind::Production ? "production" : "repeatability";
-}
-
 // What was read from which table and column: for messages about bad data.
 struct Origin {
     const std::string& path;
@@ -93,12 +89,27 @@ inline PolarityType polarity_from(const Origin& origin, const std::string& text)
 }
 
 inline RunKind kind_from(const Origin& origin, const std::string& text) {
-    for (const auto kind : {RunKind::Production, RunKind::Repeatability}) {
-        if (text == to_text(kind)) {
-            return kind;
-        }
+    const auto kind = parse_run_kind(text);
+    if (!kind) {
+        bad_value(origin, "run kind", text);
     }
-    bad_value(origin, "run kind", text);
+    return *kind;
+}
+
+inline FailureCause failure_cause_from(const Origin& origin, const std::string& text) {
+    const auto cause = parse_failure_cause(text);
+    if (!cause) {
+        bad_value(origin, "failure cause", text);
+    }
+    return *cause;
+}
+
+inline InstrumentRole role_from(const Origin& origin, const std::string& text) {
+    const auto role = parse_instrument_role(text);
+    if (!role) {
+        bad_value(origin, "instrument role", text);
+    }
+    return *role;
 }
 
 inline RunStatus run_status_from(const Origin& origin, const std::string& text) {

@@ -6,12 +6,12 @@
 #include <string>
 
 #include "drivers/resource.hpp"
+#include "vocabulary/run_record.hpp"
 
 namespace mpobench::drivers {
 
-enum class Role { PowerMeter, LightSource, OpticalSwitch, ReturnLossMeter };
-
-std::string_view to_string(Role role);
+// The roles are the vocabulary's (a run record names them too).
+using Role = InstrumentRole;
 
 struct InstrumentConfig {
     std::string name;  // station-file key, e.g. "meter"

@@ -25,7 +25,10 @@ struct PowerReading {
 struct ReturnLossReading {
     enum class Status { Ok, Overrange, Underrange, Invalid };
     Status status = Status::Ok;
-    double rl_db = 0.0;   // meaningful only for Status::Ok
+    double rl_db = 0.0;  // meaningful only for Status::Ok
+    // Status::Overrange: the upper end of the meter's range, which the
+    // return loss lies beyond (the reflection is below the meter's floor).
+    double range_db = 0.0;
     std::string command;  // the query whose reply this is, for messages
 
     bool ok() const { return status == Status::Ok; }

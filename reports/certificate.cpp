@@ -11,13 +11,12 @@
 #include <ctime>
 #include <fstream>
 #include <iterator>
-#include <map>
 #include <memory>
-#include <set>
 #include <tuple>
 
 #include "analysis/grading.hpp"
 #include "analysis/repeatability.hpp"
+#include "analysis/verdict.hpp"
 #include "reports/cert_codes.hpp"
 #include "reports/cert_flow.hpp"
 #include "reports/cert_polarity.hpp"
@@ -186,16 +185,11 @@ void draw_table_row(cairo_t* cr, double x, double y, double width, double height
 class Certificate {
   public:
     Certificate(const CertificateInput& input, cairo_t* measure, double width)
-        : in_(input), run_(input.run), measure_(measure), width_(width) {
-        for (const auto& failure : run_.failures) {
-            if (failure.grade > run_.part.target)
-                continue;  // misses only a grade above the target: not a failure here
-            if (failure.what == "il_mean" && failure.end && failure.wavelength_nm)
-                failing_means_.emplace(*failure.end, *failure.wavelength_nm);
-            else if (failure.end && failure.fiber && failure.wavelength_nm)
-                failing_rows_[{*failure.end, *failure.fiber, *failure.wavelength_nm}].push_back(
-                    failure.what);
-        }
+        : in_(input),
+          run_(input.run),
+          verdict_(analysis::make_verdict(input.run)),
+          measure_(measure),
+          width_(width) {
         if (input.limits && run_.part.target != Grade::Fail) {
             const auto& grade_limits = input.limits->limits(run_.part.target, run_.part.mode);
             const double guard_band_db = input.limits->guard_band_db;
@@ -214,10 +208,6 @@ class Certificate {
                     fmt::format("cannot read logo {}: {}", input.site.logo_png.string(), reason));
             }
         }
-        // Production measurements; a repeatability run has none, so its first mating.
-        table_cycle_ = run_.measurements.empty() ? 0 : run_.measurements.front().cycle;
-        for (const auto& m : run_.measurements)
-            table_cycle_ = std::min(table_cycle_, m.cycle);
     }
     ~Certificate() {
         if (logo_)
@@ -358,7 +348,7 @@ class Certificate {
         const double barcode_width = barcode.width_modules * module_pt;
 
         const Grade grade = run_.grade.value_or(Grade::Fail);
-        const std::size_t failing = failing_rows_.size() + failing_means_.size();
+        const std::size_t failing = verdict_.failing_values();
         std::string summary;
         if (grade != Grade::Fail && failing == 0)
             summary = fmt::format("Every measured value meets the {} limits.", grade_name(grade));
@@ -497,11 +487,9 @@ class Certificate {
                 draw_table_head(cr, x, y, width, *columns);
             });
             for (const auto& instrument : run_.instruments) {
-                std::string role = instrument.role;
-                std::replace(role.begin(), role.end(), '_', ' ');
                 std::vector<Cell> cells{
                     {instrument.name},
-                    {role},
+                    {std::string(to_string(instrument.role))},
                     {fmt::format("{} {}", instrument.vendor, instrument.model)},
                     {instrument.serial.empty() ? "—" : instrument.serial},
                     {instrument.firmware.empty() ? "—" : instrument.firmware},
@@ -611,14 +599,15 @@ class Certificate {
         return limit ? fmt::format("{:.{}f}", *limit, decimals) : "—";
     }
 
-    static std::string reason_text(const std::vector<std::string>& whats) {
+    static std::string reason_text(const std::vector<FailureCause>& whats) {
         std::vector<std::string> words;
-        for (const auto& what : whats) {
-            const std::string word = what == "il"              ? "IL"
-                                     : what == "rl"            ? "RL"
-                                     : what == "continuity"    ? "no light"
-                                     : what == "repeatability" ? "ΔIL"
-                                                               : what;
+        for (const auto what : whats) {
+            const std::string word = what == FailureCause::Il           ? "IL"
+                                     : what == FailureCause::Rl         ? "RL"
+                                     : what == FailureCause::Continuity ? "no light"
+                                     : what == FailureCause::Repeatability
+                                         ? "ΔIL"
+                                         : std::string(to_string(what));
             if (std::find(words.begin(), words.end(), word) == words.end())
                 words.push_back(word);
         }
@@ -628,7 +617,7 @@ class Certificate {
     void add_measurements(End end) {
         std::vector<const Measurement*> rows;
         for (const auto& m : run_.measurements)
-            if (m.end == end && m.cycle == table_cycle_)
+            if (m.end == end && m.cycle == verdict_.table_cycle)
                 rows.push_back(&m);
         std::stable_sort(rows.begin(), rows.end(), [](const Measurement* a, const Measurement* b) {
             return std::tie(a->fiber, a->wavelength_nm) < std::tie(b->fiber, b->wavelength_nm);
@@ -652,8 +641,9 @@ class Certificate {
         std::string note = fmt::format(
             "{}, launched into end {} and measured at end {}. Far end: the end-{} position the "
             "light reached.",
-            table_cycle_ == 0 ? "Production measurements"
-                              : fmt::format("Measurements of mating cycle {}", table_cycle_),
+            verdict_.table_cycle == 0
+                ? "Production measurements"
+                : fmt::format("Measurements of mating cycle {}", verdict_.table_cycle),
             end_name, other_end, other_end);
         if (il_max_db_)
             note += fmt::format(
@@ -674,13 +664,11 @@ class Certificate {
             draw_table_head(cr, x, y, width, *columns);
         });
 
-        std::map<int, std::pair<double, int>> il_sums;  // wavelength -> sum, count
         for (const Measurement* m : rows) {
-            const auto failing = failing_rows_.find({end, m->fiber, m->wavelength_nm});
-            const auto fails = [&](std::string_view what) {
-                return failing != failing_rows_.end() &&
-                       std::find(failing->second.begin(), failing->second.end(), what) !=
-                           failing->second.end();
+            const auto* failing = verdict_.row_failures(end, m->fiber, m->wavelength_nm);
+            const auto fails = [&](FailureCause what) {
+                return failing &&
+                       std::find(failing->begin(), failing->end(), what) != failing->end();
             };
             std::string il;
             if (m->status == ReadingStatus::NoLight)
@@ -689,25 +677,23 @@ class Certificate {
                 il = il_text(*m->il_db);
             else
                 il = m->status == ReadingStatus::Ok ? "—" : std::string(to_string(m->status));
-            const std::string rl = m->rl_db && std::isfinite(*m->rl_db) ? rl_text(*m->rl_db) : "—";
-            if (m->il_db && std::isfinite(*m->il_db)) {
-                auto& [sum, count] = il_sums[m->wavelength_nm];
-                sum += *m->il_db;
-                ++count;
-            }
+            std::string rl = "—";
+            if (m->rl_db && std::isfinite(*m->rl_db))
+                rl = rl_text(*m->rl_db);
+            else if (m->rl_above_db)
+                rl = "> " + rl_text(*m->rl_above_db);  // beyond the RL module's range
             std::vector<Cell> cells{
                 {std::to_string(m->fiber)},
                 {m->far_position == 0 ? "—" : std::to_string(m->far_position),
-                 fails("polarity") || fails("continuity")},
+                 fails(FailureCause::Polarity) || fails(FailureCause::Continuity)},
                 {std::to_string(m->wavelength_nm)},
-                {il, fails("il") || fails("continuity")},
+                {il, fails(FailureCause::Il) || fails(FailureCause::Continuity)},
                 {limit_text(il_max_db_, 2)},
-                {rl, fails("rl")},
+                {rl, fails(FailureCause::Rl)},
                 {limit_text(rl_min_db_, 1)},
-                failing == failing_rows_.end() ? pass_mark(false, "")
-                                               : pass_mark(true, reason_text(failing->second)),
+                failing ? pass_mark(true, reason_text(*failing)) : pass_mark(false, ""),
             };
-            const std::optional<Colour> fill = failing != failing_rows_.end() ? kFailFill
+            const std::optional<Colour> fill = failing             ? kFailFill
                                                : m->fiber % 2 == 0 ? std::optional<Colour>(kStripe)
                                                                    : std::nullopt;
             add_row(columns, std::move(cells), fill, head);
@@ -721,9 +707,10 @@ class Certificate {
             bool failing;
         };
         std::vector<MeanLine> means;
-        for (const auto& [wavelength_nm, sum_count] : il_sums)
-            means.push_back({wavelength_nm, sum_count.first / sum_count.second,
-                             failing_means_.contains({end, wavelength_nm})});
+        for (const auto& mean : verdict_.means) {
+            if (mean.end == end)
+                means.push_back({mean.wavelength_nm, mean.mean_db, mean.against_target});
+        }
         const std::string typical =
             il_typical_db_ ? fmt::format("typical ≤ {}", limit_text(il_typical_db_, 2)) : "—";
         // The last fibre row goes to the next page with them rather than leave them alone.
@@ -788,10 +775,10 @@ class Certificate {
             draw_table_head(cr, x, y, width, *columns);
         });
         for (const auto& stat : stats) {
-            const auto failing = failing_rows_.find({stat.end, stat.fiber, stat.wavelength_nm});
-            const bool repeat_fails = failing != failing_rows_.end() &&
-                                      std::find(failing->second.begin(), failing->second.end(),
-                                                "repeatability") != failing->second.end();
+            const auto* failing = verdict_.row_failures(stat.end, stat.fiber, stat.wavelength_nm);
+            const bool repeat_fails =
+                failing && std::find(failing->begin(), failing->end(),
+                                     FailureCause::Repeatability) != failing->end();
             std::vector<Cell> cells{
                 {std::string(to_string(stat.end))},
                 {std::to_string(stat.fiber)},
@@ -816,13 +803,11 @@ class Certificate {
 
     const CertificateInput& in_;
     const RunRecord& run_;
+    const analysis::Verdict verdict_;
     cairo_t* measure_;
     double width_;
     cairo_surface_t* logo_ = nullptr;
-    int table_cycle_ = 0;
     std::optional<double> il_max_db_, il_typical_db_, rl_min_db_, repeatability_max_db_;
-    std::map<std::tuple<End, int, int>, std::vector<std::string>> failing_rows_;
-    std::set<std::pair<End, int>> failing_means_;
     std::vector<FlowBlock> blocks_;
 };
 

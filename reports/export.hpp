@@ -7,7 +7,9 @@
 //                 mode, polarity, limit_set, limit_set_version, limit_set_hash,
 //                 record_hash
 //   measurements: run_id, serial, end, fiber, wavelength_nm, cycle, status,
-//                 far_position, power_dbm, il_db, rl_db, taken_at
+//                 far_position, power_dbm, il_db, rl_db, taken_at, rl_above_db
+//                 (an RL beyond the RL module's range: the RL is greater than
+//                 rl_above_db, and rl_db is empty)
 //   failures:     run_id, serial, what, end, fiber, wavelength_nm, value,
 //                 limit, grade
 // Times are UTC ISO-8601 text in CSV and JSON, Excel date-times in XLSX.

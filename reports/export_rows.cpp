@@ -39,9 +39,9 @@ constexpr Column kRunColumns[] = {
     {"record_hash", 20},
 };
 constexpr Column kMeasurementColumns[] = {
-    {"run_id", 8},         {"serial", 18}, {"end", 5},     {"fiber", 6},
-    {"wavelength_nm", 15}, {"cycle", 6},   {"status", 10}, {"far_position", 13},
-    {"power_dbm", 11},     {"il_db", 9},   {"rl_db", 9},   {"taken_at", 24},
+    {"run_id", 8}, {"serial", 18},   {"end", 5},           {"fiber", 6},      {"wavelength_nm", 15},
+    {"cycle", 6},  {"status", 10},   {"far_position", 13}, {"power_dbm", 11}, {"il_db", 9},
+    {"rl_db", 9},  {"taken_at", 24}, {"rl_above_db", 12},
 };
 constexpr Column kFailureColumns[] = {
     {"run_id", 8},         {"serial", 18}, {"what", 13},  {"end", 5},   {"fiber", 6},
@@ -70,17 +70,13 @@ Cell integer(const std::optional<int>& value) {
     return value ? Cell{std::int64_t{*value}} : Cell{};
 }
 
-std::string_view kind_text(RunKind kind) {
-    return kind == RunKind::Production ? "production" : "repeatability";
-}
-
 void run_cells(const RunRecord& run, const std::optional<std::string>& record_hash,
                std::vector<Cell>& cells) {
     cells = {
         run.id,
         text(run.serial),
         text(run.part.number),
-        text(kind_text(run.kind)),
+        text(to_string(run.kind)),
         text(run.station),
         text(run.operator_name),
         run.started_at,
@@ -115,6 +111,7 @@ void measurement_cells(const RunRecord& run, const Measurement& measurement,
         real(measurement.il_db),
         real(measurement.rl_db),
         measurement.taken_at,
+        real(measurement.rl_above_db),
     };
 }
 
@@ -122,7 +119,7 @@ void failure_cells(const RunRecord& run, const Failure& failure, std::vector<Cel
     cells = {
         run.id,
         text(run.serial),
-        text(failure.what),
+        text(to_string(failure.what)),
         failure.end ? text(to_string(*failure.end)) : Cell{},
         integer(failure.fiber),
         integer(failure.wavelength_nm),

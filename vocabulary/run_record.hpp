@@ -61,7 +61,7 @@ struct Part {
 enum class ReadingStatus {
     Ok,         // a value
     NoLight,    // below the meter's floor: broken or misrouted fibre
-    Overrange,  // the instrument reported overrange
+    Overrange,  // a far-end detector reported overrange
     Invalid,    // the instrument reported not-a-number
 };
 
@@ -117,6 +117,10 @@ struct Measurement {
     double power_dbm = 0.0;       // far-end power (meaningful when status is Ok)
     std::optional<double> il_db;  // P_ref - P_dut
     std::optional<double> rl_db;  // return loss at the launched end
+    // RL beyond the RL module's range: a bound, the RL is greater than this
+    // (rl_db is then empty). Kept apart from rl_db so that no bound is ever
+    // taken for a value (averaged, plotted, compared as a reading).
+    std::optional<double> rl_above_db;
     TimePoint taken_at{};
 };
 
@@ -126,9 +130,44 @@ struct PolarityMap {
     std::vector<int> far_positions;
 };
 
+// What a failure is about. The text (to_string) is a contract: the JSON
+// result's "what" and the database's failures.what (DESIGN.md §6). Declared
+// in the order failures are listed.
+enum class FailureCause { Il, IlMean, Rl, Repeatability, Continuity, Polarity };
+
+inline constexpr FailureCause kFailureCauses[] = {
+    FailureCause::Il,         FailureCause::IlMean,  FailureCause::Rl, FailureCause::Repeatability,
+    FailureCause::Continuity, FailureCause::Polarity};
+
+inline std::string_view to_string(FailureCause cause) {
+    switch (cause) {
+        case FailureCause::Il:
+            return "il";
+        case FailureCause::IlMean:
+            return "il_mean";
+        case FailureCause::Rl:
+            return "rl";
+        case FailureCause::Repeatability:
+            return "repeatability";
+        case FailureCause::Continuity:
+            return "continuity";
+        case FailureCause::Polarity:
+            return "polarity";
+    }
+    return "?";
+}
+
+inline std::optional<FailureCause> parse_failure_cause(std::string_view text) {
+    for (const auto cause : kFailureCauses) {
+        if (text == to_string(cause))
+            return cause;
+    }
+    return std::nullopt;
+}
+
 // One value that misses a limit, with the grade whose limit it misses.
 struct Failure {
-    std::string what;  // il, il_mean, rl, repeatability, continuity, polarity
+    FailureCause what = FailureCause::Il;
     std::optional<End> end;
     std::optional<int> fiber;
     std::optional<int> wavelength_nm;
@@ -137,8 +176,38 @@ struct Failure {
     Grade grade = Grade::Fail;
 };
 
+// What an instrument does on the bench. The text is the one records have
+// always stored ("return-loss meter"); the station file spells the same
+// roles with underscores (return_loss_meter), parsed by acquisition.
+enum class InstrumentRole { PowerMeter, LightSource, OpticalSwitch, ReturnLossMeter };
+
+inline std::string_view to_string(InstrumentRole role) {
+    switch (role) {
+        case InstrumentRole::PowerMeter:
+            return "power meter";
+        case InstrumentRole::LightSource:
+            return "light source";
+        case InstrumentRole::OpticalSwitch:
+            return "optical switch";
+        case InstrumentRole::ReturnLossMeter:
+            return "return-loss meter";
+    }
+    return "unknown role";
+}
+
+inline std::optional<InstrumentRole> parse_instrument_role(std::string_view text) {
+    for (const auto role : {InstrumentRole::PowerMeter, InstrumentRole::LightSource,
+                            InstrumentRole::OpticalSwitch, InstrumentRole::ReturnLossMeter}) {
+        if (text == to_string(role))
+            return role;
+    }
+    return std::nullopt;
+}
+
 struct InstrumentRecord {
-    std::string name, role, model_key, resource;
+    std::string name;
+    InstrumentRole role = InstrumentRole::PowerMeter;
+    std::string model_key, resource;
     std::string vendor, model, serial, firmware;
     std::string calibration_due;  // ISO date or empty
 };
@@ -160,6 +229,19 @@ inline std::string_view to_string(RunStatus status) {
 }
 
 enum class RunKind { Production, Repeatability };
+
+// The text is a contract (JSON "kind", the database's runs.kind).
+inline std::string_view to_string(RunKind kind) {
+    return kind == RunKind::Production ? "production" : "repeatability";
+}
+
+inline std::optional<RunKind> parse_run_kind(std::string_view text) {
+    for (const auto kind : {RunKind::Production, RunKind::Repeatability}) {
+        if (text == to_string(kind))
+            return kind;
+    }
+    return std::nullopt;
+}
 
 struct RunRecord {
     std::int64_t id = 0;  // set by db

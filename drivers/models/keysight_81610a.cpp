@@ -126,6 +126,7 @@ ReturnLossReading Keysight81610a::read_rl_db() {
     switch (number.kind) {
         case ScpiNumber::Kind::PositiveOverrange:
             reading.status = ReturnLossReading::Status::Overrange;
+            reading.range_db = rl_range_db;
             break;
         case ScpiNumber::Kind::NegativeOverrange:
             reading.status = ReturnLossReading::Status::Underrange;
@@ -136,6 +137,7 @@ ReturnLossReading Keysight81610a::read_rl_db() {
         case ScpiNumber::Kind::Value:
             if (number.value > sentinel_threshold) {
                 reading.status = ReturnLossReading::Status::Overrange;
+                reading.range_db = rl_range_db;
             } else if (number.value < -sentinel_threshold) {
                 reading.status = ReturnLossReading::Status::Underrange;
             } else if (number.value < 0.0) {

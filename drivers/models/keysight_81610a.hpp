@@ -22,6 +22,9 @@ class Keysight81610a final : public ScpiDriver<ReturnLossMeter, Keysight81610a> 
     static constexpr std::chrono::milliseconds min_averaging_time{200};
     static constexpr std::chrono::milliseconds high_rl_averaging_time{1000};
     static constexpr double high_rl_threshold_db = 50.0;
+    // The module's return-loss range (81610A data sheet: up to 75 dB); an
+    // overrange reading means an RL beyond it.
+    static constexpr double rl_range_db = 75.0;
 
     // What :SENS<n>:CHAN1:RET:CAL:VAL? reports about the user calibration.
     struct CalibrationValues {
@@ -47,8 +50,8 @@ class Keysight81610a final : public ScpiDriver<ReturnLossMeter, Keysight81610a> 
     void start_measurement() override;
     // The window started last; waits up to the averaging time plus the
     // configured timeout. 9.9E37 (and any value above 1E20) -> Overrange
-    // (beyond the module's range), -9.9E37 -> Underrange, 9.91E37 (no light)
-    // and negative values -> Invalid.
+    // (beyond the module's range: range_db = rl_range_db), -9.9E37 -> Underrange, 9.91E37 (no
+    // light) and negative values -> Invalid.
     ReturnLossReading read_rl_db() override;
 
     CalibrationValues calibration_values();

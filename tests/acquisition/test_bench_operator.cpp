@@ -49,7 +49,7 @@ TEST_CASE("the bench connects to every simulated instrument", "[bench]") {
         CHECK(records[i].name == config.name);
         CHECK(records[i].model_key == config.model);
         CHECK(records[i].resource == config.resource);
-        CHECK(records[i].role == drivers::to_string(config.role));
+        CHECK(records[i].role == config.role);
         CHECK(records[i].calibration_due == config.calibration_due.value_or(""));
         CHECK_FALSE(records[i].vendor.empty());
         CHECK_FALSE(records[i].serial.empty());

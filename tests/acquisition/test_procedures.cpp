@@ -2,6 +2,7 @@
 // bench, driven by the simulated operator: what they measure against what
 // the DUT files say, how they stop, and the order they work in.
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cmath>
@@ -391,6 +392,59 @@ TEST_CASE("a negative IL means a suspect reference and stops the run", "[product
     REQUIRE(last.il_db);
     CHECK(*last.il_db < -0.05);
     CHECK(run.measurements.size() == 10);  // 12 down to 3 at 1550 nm
+}
+
+TEST_CASE("RL beyond the RL module's range is a bound where the far end lit", "[production]") {
+    // APC connectors at 79 dB: beyond the simulated 81610A's 75 dB range.
+    auto dut = steady_dut("elite_sm_12f_b.json");
+    for (auto* end : {&dut.end_a, &dut.end_b}) {
+        for (auto& [wavelength_nm, values] : end->rl_db)
+            std::fill(values.begin(), values.end(), 79.0);
+    }
+    SimStation sim(dut);
+    Session session(sim.station);
+    RunRecord run = production_run(catalogue_part("MPO12-SM-B-E"), "SN-BOUND");
+    RecordingSink sink;
+    run_production_test(session.bench, *session.op, session.reference, run, sink);
+    REQUIRE(run.measurements.size() == 48);
+    for (const auto& m : run.measurements) {
+        INFO("end " << to_string(m.end) << " fibre " << m.fiber << " at " << m.wavelength_nm);
+        CHECK(m.status == ReadingStatus::Ok);
+        CHECK(m.il_db);
+        CHECK_FALSE(m.rl_db);
+        CHECK(m.rl_above_db == 75.0);
+    }
+    CHECK(sink.seen.back().rl_above_db == 75.0);
+}
+
+TEST_CASE("an RL overrange where the far end saw no light aborts: no light, not a bound",
+          "[production]") {
+    // Every RL reading overrange; end A fibre 7 of this assembly reaches nothing.
+    SimStation sim(steady_dut("broken_fibre_sm_12f_b.json"), 0.0,
+                   "rl:overrange@1+/:FETC1:CHAN1:RET?");
+    Session session(sim.station);
+    RunRecord run = production_run(catalogue_part("MPO12-SM-B-E"), "SN-DARK");
+    RecordingSink sink;
+    try {
+        run_production_test(session.bench, *session.op, session.reference, run, sink);
+        FAIL("a dark fibre's RL overrange was taken for a bound");
+    } catch (const TestAborted& aborted) {
+        const std::string reason = aborted.what();
+        CHECK_THAT(reason, Contains("fibre 7"));
+        CHECK_THAT(reason, Contains("rl ("));
+        CHECK_THAT(reason, Contains(":FETC1:CHAN1:RET?"));
+        CHECK_THAT(reason, Contains("overrange (beyond 75.0 dB) but the far end read no_light: "
+                                    "no light, not an RL bound"));
+    }
+    // The lit fibres before it are bounds; the dark one is in the record as evidence.
+    REQUIRE_FALSE(run.measurements.empty());
+    const Measurement& dark = run.measurements.back();
+    CHECK(dark.fiber == 7);
+    CHECK(dark.status == ReadingStatus::NoLight);
+    CHECK_FALSE(dark.rl_db);
+    CHECK_FALSE(dark.rl_above_db);
+    for (std::size_t i = 0; i + 1 < run.measurements.size(); ++i)
+        CHECK(run.measurements[i].rl_above_db == 75.0);
 }
 
 TEST_CASE("an instrument fault aborts with its context and keeps the measurements",

@@ -73,6 +73,29 @@ void add_cycle(RunRecord& run, End end, int fiber, int wavelength_nm, int cycle,
     run.measurements.push_back(m);
 }
 
+InstrumentRecord instrument(const std::string& name, InstrumentRole role) {
+    InstrumentRecord record;
+    record.name = name;
+    record.role = role;
+    return record;
+}
+
+// The default set without any RL minimum.
+const LimitSet& limits_without_rl() {
+    static const LimitSet set = [] {
+        std::string text(default_limit_set_toml());
+        for (auto at = text.find("rl_min_db"); at != std::string::npos;
+             at = text.find("rl_min_db", at)) {
+            if (at > 0 && text[at - 1] == '\n')
+                text.erase(at, text.find('\n', at) + 1 - at);
+            else
+                ++at;
+        }
+        return parse_limit_set(text, "no-rl.toml");
+    }();
+    return set;
+}
+
 const GradeLimits& design(Grade grade, FiberMode mode) {
     return default_limit_set().limits(grade, mode);
 }
@@ -107,7 +130,7 @@ TEST_CASE("per-fibre IL max: equal meets, 1e-6 above misses, every grade and mod
             CHECK(above.grade < grade);
             REQUIRE(above.failures.size() == 1);
             const auto& failure = above.failures.front();
-            CHECK(failure.what == "il");
+            CHECK(failure.what == FailureCause::Il);
             CHECK(failure.end == End::B);
             CHECK(failure.fiber == 7);
             CHECK(failure.wavelength_nm == wavelength_of(mode));
@@ -136,7 +159,7 @@ TEST_CASE("mean IL limit: equal meets, 1e-6 above misses, every grade and mode",
             // come too.)
             std::vector<Failure> means;
             for (const auto& failure : above.failures) {
-                if (failure.what == "il_mean")
+                if (failure.what == FailureCause::IlMean)
                     means.push_back(failure);
             }
             REQUIRE(means.size() == 4);
@@ -152,7 +175,7 @@ TEST_CASE("mean IL limit: equal meets, 1e-6 above misses, every grade and mode",
 TEST_CASE("RL min: equal meets, 1e-6 below misses, every grade and mode", "[grading]") {
     for (const FiberMode mode : kModes) {
         for (const Grade grade : kGrades) {
-            const double limit = design(grade, mode).rl_min_db;
+            const double limit = *design(grade, mode).rl_min_db;
             INFO(to_string(mode) << " " << to_string(grade) << " rl_min " << limit);
             auto run = make_run(make_part(12, mode), 0.05, 80.0);
             find(run, End::A, 1, wavelength_of(mode)).rl_db = limit;
@@ -161,7 +184,7 @@ TEST_CASE("RL min: equal meets, 1e-6 below misses, every grade and mode", "[grad
             const auto below = grade_run(run, default_limit_set());
             CHECK(below.grade < grade);
             REQUIRE(below.failures.size() == 1);
-            CHECK(below.failures.front().what == "rl");
+            CHECK(below.failures.front().what == FailureCause::Rl);
             CHECK(below.failures.front().fiber == 1);
             CHECK(below.failures.front().value == limit - 1e-6);
             CHECK(below.failures.front().grade <= grade);
@@ -184,7 +207,7 @@ TEST_CASE("repeatability: equal range meets, 1e-6 more misses, every grade and m
             CHECK(above.grade < grade);
             REQUIRE(above.failures.size() == 1);
             const auto& failure = above.failures.front();
-            CHECK(failure.what == "repeatability");
+            CHECK(failure.what == FailureCause::Repeatability);
             CHECK(failure.end == End::A);
             CHECK(failure.fiber == 4);
             CHECK(failure.wavelength_nm == wavelength);
@@ -214,7 +237,7 @@ TEST_CASE("the examples of the failure listing", "[grading]") {
         CHECK(all.grade == Grade::Standard);
         REQUIRE(all.failures.size() == 4);
         const auto& failure = all.failures.front();
-        CHECK(failure.what == "il_mean");
+        CHECK(failure.what == FailureCause::IlMean);
         CHECK(failure.end == End::A);
         CHECK(failure.wavelength_nm == 1310);
         CHECK(failure.value == Approx(0.31));
@@ -228,7 +251,7 @@ TEST_CASE("the examples of the failure listing", "[grading]") {
         CHECK(result.grade == Grade::Fail);
         CHECK_FALSE(result.pass);
         REQUIRE(result.failures.size() == 1);
-        CHECK(result.failures[0].what == "il");
+        CHECK(result.failures[0].what == FailureCause::Il);
         CHECK(result.failures[0].value == 0.80);
         CHECK(result.failures[0].limit == 0.75);
         CHECK(result.failures[0].grade == Grade::Generic);
@@ -259,14 +282,14 @@ TEST_CASE("mean limit and per-fibre limit are separate checks", "[grading]") {
     const auto a = grade_run(mean_only, default_limit_set());
     CHECK(a.grade == Grade::Standard);
     for (const auto& failure : a.failures)
-        CHECK(failure.what == "il_mean");
+        CHECK(failure.what == FailureCause::IlMean);
     // One fibre over Elite's max, the mean low: only that fibre is listed.
     auto fibre_only = make_run(make_part(12, FiberMode::MM), 0.01, 40.0);
     find(fibre_only, End::A, 5, 850).il_db = 0.4;
     const auto b = grade_run(fibre_only, default_limit_set());
     CHECK(b.grade == Grade::Standard);
     REQUIRE(b.failures.size() == 1);
-    CHECK(b.failures[0].what == "il");
+    CHECK(b.failures[0].what == FailureCause::Il);
     // The mean is over one end at one wavelength, not the whole run: one
     // high group is enough.
     auto one_group = make_run(make_part(12, FiberMode::MM), 0.01, 40.0);
@@ -277,7 +300,7 @@ TEST_CASE("mean limit and per-fibre limit are separate checks", "[grading]") {
     const auto c = grade_run(one_group, default_limit_set());
     CHECK(c.grade == Grade::Standard);
     REQUIRE(c.failures.size() == 1);
-    CHECK(c.failures[0].what == "il_mean");
+    CHECK(c.failures[0].what == FailureCause::IlMean);
     CHECK(c.failures[0].end == End::B);
     CHECK(c.failures[0].wavelength_nm == 1300);
     CHECK(c.failures[0].value == Approx(0.2));
@@ -292,7 +315,7 @@ TEST_CASE("only cycle 0 counts for IL, RL and mean limits", "[grading]") {
     add_cycle(run, End::A, 2, 1310, 1, 0.9);  // way over max, but only ΔIL counts
     const auto result = grade_run(run, default_limit_set());
     REQUIRE(result.failures.size() == 1);
-    CHECK(result.failures[0].what == "repeatability");
+    CHECK(result.failures[0].what == FailureCause::Repeatability);
     CHECK(result.failures[0].fiber == 2);
     CHECK(result.failures[0].value == Approx(0.85));
     CHECK(result.failures[0].limit == 0.20);
@@ -372,7 +395,7 @@ TEST_CASE("continuity failures fail the assembly", "[grading]") {
     CHECK_FALSE(result.pass);
     REQUIRE(result.failures.size() == 1);
     const auto& failure = result.failures[0];
-    CHECK(failure.what == "continuity");
+    CHECK(failure.what == FailureCause::Continuity);
     CHECK(failure.end == End::B);
     CHECK(failure.fiber == 5);
     CHECK(failure.wavelength_nm == 1550);
@@ -397,7 +420,7 @@ TEST_CASE("continuity lost at a re-mate is listed once", "[grading]") {
     const auto result = grade_run(run, default_limit_set());
     CHECK(result.grade == Grade::Fail);
     REQUIRE(result.failures.size() == 1);
-    CHECK(result.failures[0].what == "continuity");
+    CHECK(result.failures[0].what == FailureCause::Continuity);
 }
 
 TEST_CASE("polarity failures name measured and expected positions", "[grading]") {
@@ -409,7 +432,7 @@ TEST_CASE("polarity failures name measured and expected positions", "[grading]")
     CHECK(result.grade == Grade::Fail);
     CHECK_FALSE(result.pass);
     REQUIRE(result.failures.size() == 2);
-    CHECK(result.failures[0].what == "polarity");
+    CHECK(result.failures[0].what == FailureCause::Polarity);
     CHECK(result.failures[0].end == End::A);
     CHECK(result.failures[0].fiber == 1);
     CHECK(result.failures[0].wavelength_nm == 850);
@@ -431,7 +454,7 @@ TEST_CASE("readings without a value fail with no value", "[grading]") {
         const auto result = grade_run(run, default_limit_set());
         CHECK(result.grade == Grade::Fail);
         REQUIRE(result.failures.size() == 1);
-        CHECK(result.failures[0].what == "il");
+        CHECK(result.failures[0].what == FailureCause::Il);
         CHECK(result.failures[0].fiber == 2);
         CHECK_FALSE(result.failures[0].value.has_value());
         CHECK_FALSE(result.failures[0].limit.has_value());
@@ -442,7 +465,7 @@ TEST_CASE("readings without a value fail with no value", "[grading]") {
         m.il_db.reset();
         const auto result = grade_run(run, default_limit_set());
         REQUIRE(result.failures.size() == 1);
-        CHECK(result.failures[0].what == "il");
+        CHECK(result.failures[0].what == FailureCause::Il);
     }
     SECTION("a bad status behind a good IL is the RL reading's") {
         auto& m = find(run, End::B, 4, 1550);
@@ -451,24 +474,27 @@ TEST_CASE("readings without a value fail with no value", "[grading]") {
         const auto result = grade_run(run, default_limit_set());
         CHECK(result.grade == Grade::Fail);
         REQUIRE(result.failures.size() == 1);
-        CHECK(result.failures[0].what == "rl");
+        CHECK(result.failures[0].what == FailureCause::Rl);
         CHECK(result.failures[0].fiber == 4);
         CHECK_FALSE(result.failures[0].value.has_value());
     }
     SECTION("RL missing where the others of its end and wavelength have one") {
         find(run, End::B, 4, 1550).rl_db.reset();
-        const auto result = grade_run(run, default_limit_set());
+        // The limit set has RL minimums: the record is incomplete.
+        CHECK_THROWS_AS(grade_run(run, default_limit_set()), CannotGrade);
+        // Without them, a missing RL among measured ones is still wrong.
+        const auto result = grade_run(run, limits_without_rl());
         CHECK(result.grade == Grade::Fail);
         REQUIRE(result.failures.size() == 1);
-        CHECK(result.failures[0].what == "rl");
+        CHECK(result.failures[0].what == FailureCause::Rl);
     }
     SECTION("not-a-number values") {
         find(run, End::A, 1, 1550).il_db = std::numeric_limits<double>::quiet_NaN();
         find(run, End::A, 2, 1550).rl_db = std::numeric_limits<double>::infinity();
         const auto result = grade_run(run, default_limit_set());
         REQUIRE(result.failures.size() == 2);
-        CHECK(result.failures[0].what == "il");
-        CHECK(result.failures[1].what == "rl");
+        CHECK(result.failures[0].what == FailureCause::Il);
+        CHECK(result.failures[1].what == FailureCause::Rl);
     }
     SECTION("overrange at a re-mate") {
         add_cycle(run, End::A, 2, 1310, 1, 0.0);
@@ -477,17 +503,139 @@ TEST_CASE("readings without a value fail with no value", "[grading]") {
         const auto result = grade_run(run, default_limit_set());
         CHECK(result.grade == Grade::Fail);
         REQUIRE(result.failures.size() == 1);
-        CHECK(result.failures[0].what == "il");
+        CHECK(result.failures[0].what == FailureCause::Il);
     }
 }
 
-TEST_CASE("a station without RL grades IL alone", "[grading]") {
+TEST_CASE("a station without RL grades IL alone under a limit set without RL minimums",
+          "[grading]") {
     auto run = make_run(make_part(12, FiberMode::SM), 0.05, 70.0);
     for (auto& m : run.measurements)
         m.rl_db.reset();
-    const auto result = grade_run(run, default_limit_set());
+    const auto result = grade_run(run, limits_without_rl());
     CHECK(result.grade == Grade::Elite);
     CHECK(result.failures.empty());
+}
+
+TEST_CASE("a record without the RL its limit set requires cannot be graded", "[grading]") {
+    auto run = make_run(make_part(12, FiberMode::SM), 0.05, 70.0);
+    for (auto& m : run.measurements)
+        m.rl_db.reset();
+    SECTION("a bench without an RL module") {
+        run.instruments = {instrument("meter", InstrumentRole::PowerMeter)};
+        CHECK_THROWS_WITH(
+            grade_run(run, default_limit_set()),
+            "cannot grade: no RL at end A fibre 1 1310 nm, end A fibre 2 1310 nm, end A fibre 3 "
+            "1310 nm and 45 more (bench has no RL module; limit set mpobench-default 1 has RL "
+            "minimums for SM)");
+    }
+    SECTION("an RL module that gave no reading") {
+        run.instruments = {instrument("rl", InstrumentRole::ReturnLossMeter),
+                           instrument("meter", InstrumentRole::PowerMeter)};
+        CHECK_THROWS_WITH(grade_run(run, default_limit_set()),
+                          Catch::StartsWith("cannot grade: no RL at end A fibre 1 1310 nm") &&
+                              Catch::Contains("(no reading from the RL module;"));
+    }
+    // Only lit fibres need one: a dark fibre fails on continuity whatever its RL.
+    SECTION("every lit fibre has one") {
+        run = make_run(make_part(12, FiberMode::SM), 0.05, 70.0);
+        auto& dark = find(run, End::B, 5, 1550);
+        dark.status = ReadingStatus::NoLight;
+        dark.far_position = 0;
+        dark.il_db.reset();
+        dark.rl_db.reset();
+        CHECK(grade_run(run, default_limit_set()).grade == Grade::Fail);
+    }
+}
+
+TEST_CASE("a production record missing a fibre, a wavelength or an end cannot be graded",
+          "[grading]") {
+    const auto without = [](RunRecord run, auto drop) {
+        std::erase_if(run.measurements, drop);
+        return run;
+    };
+    const auto run = make_run(make_part(12, FiberMode::SM), 0.05, 70.0);
+    CHECK_THROWS_WITH(
+        grade_run(without(run, [](const Measurement& m) { return m.end == End::B; }),
+                  default_limit_set()),
+        "cannot grade: no measurement at end B fibre 1 1310 nm, end B fibre 2 1310 nm, end B "
+        "fibre 3 1310 nm and 21 more (of 12 fibres x 1310/1550 nm x ends A and B, every one "
+        "needed)");
+    CHECK_THROWS_WITH(grade_run(without(run,
+                                        [](const Measurement& m) {
+                                            return m.end == End::A && m.wavelength_nm == 1550;
+                                        }),
+                                default_limit_set()),
+                      Catch::StartsWith("cannot grade: no measurement at end A fibre 1 1550 nm") &&
+                          Catch::Contains("and 9 more"));
+    CHECK_THROWS_WITH(grade_run(without(run,
+                                        [](const Measurement& m) {
+                                            return m.end == End::A && m.fiber == 7 &&
+                                                   m.wavelength_nm == 1310;
+                                        }),
+                                default_limit_set()),
+                      Catch::StartsWith("cannot grade: no measurement at end A fibre 7 1310 nm ("));
+    // A re-mate does not stand in for the production measurement.
+    auto remated = without(run, [](const Measurement& m) {
+        return m.end == End::A && m.fiber == 7 && m.wavelength_nm == 1310;
+    });
+    Measurement cycle = find(remated, End::A, 6, 1310);
+    cycle.fiber = 7;
+    cycle.cycle = 1;
+    remated.measurements.push_back(cycle);
+    CHECK_THROWS_AS(grade_run(remated, default_limit_set()), CannotGrade);
+    // The part's own wavelengths are the ones needed.
+    auto one_wavelength =
+        without(run, [](const Measurement& m) { return m.wavelength_nm == 1550; });
+    CHECK_THROWS_AS(grade_run(one_wavelength, default_limit_set()), CannotGrade);
+    one_wavelength.part.wavelengths_nm = {1310};
+    CHECK(grade_run(one_wavelength, default_limit_set()).grade == Grade::Elite);
+}
+
+TEST_CASE("an RL bound meets every minimum at or below it", "[grading][bound]") {
+    // SM minimums: Generic 60, Standard and Elite 65 dB.
+    auto run = make_run(make_part(12, FiberMode::SM), 0.05, 70.0);
+    for (auto& m : run.measurements) {
+        m.rl_db.reset();
+        m.rl_above_db = 75.0;
+    }
+    SECTION("every reading a bound above every minimum: Elite") {
+        const auto result = grade_run(run, default_limit_set());
+        CHECK(result.grade == Grade::Elite);
+        CHECK(result.pass);
+        CHECK(result.failures.empty());
+    }
+    SECTION("a bound equal to the minimum meets it") {
+        find(run, End::B, 3, 1550).rl_above_db = 65.0;
+        CHECK(grade_run(run, default_limit_set()).grade == Grade::Elite);
+    }
+    SECTION("a bound below a minimum the record would otherwise meet cannot be decided") {
+        find(run, End::B, 3, 1550).rl_above_db = 62.0;
+        CHECK_THROWS_WITH(
+            grade_run(run, default_limit_set()),
+            "cannot grade: RL at end B fibre 3 1550 nm is beyond the RL module's "
+            "range (> 62.0 dB), which cannot tell whether it meets the standard minimum "
+            "of 65.0 dB");
+        RunRecord copy = run;
+        CHECK_THROWS_AS(apply_grade(copy, default_limit_set()), CannotGrade);
+        CHECK_FALSE(copy.grade);
+    }
+    SECTION("a grade other values deny is decided whatever the bound says of it") {
+        find(run, End::B, 3, 1550).rl_above_db = 62.0;  // leaves Standard and Elite open
+        find(run, End::A, 1, 1310).il_db = 0.70;        // above the Elite max: Standard still open
+        CHECK_THROWS_AS(grade_run(run, default_limit_set()), CannotGrade);
+        find(run, End::A, 2, 1310).il_db = 0.80;  // above every max: Fail, bound or not
+        const auto result = grade_run(run, default_limit_set());
+        CHECK(result.grade == Grade::Fail);
+        CHECK_FALSE(result.pass);
+    }
+    SECTION("a bound is not a value") {
+        find(run, End::A, 4, 1310).rl_above_db = std::numeric_limits<double>::quiet_NaN();
+        const auto result = grade_run(run, default_limit_set());
+        CHECK(result.grade == Grade::Fail);
+        REQUIRE(result.failures.size() == 1);
+        CHECK(result.failures[0].what == FailureCause::Rl);
+    }
 }
 
 TEST_CASE("pass is grade at or above the target, for every pair", "[grading]") {
@@ -535,17 +683,17 @@ TEST_CASE("failures are listed by end, wavelength, fibre, what", "[grading]") {
         End end;
         std::optional<int> fiber;
         int wavelength_nm;
-        std::string what;
+        FailureCause what;
         Grade grade;
     };
     const std::vector<Expected> expected{
-        {End::A, 1, 1550, "repeatability", Grade::Standard},
-        {End::A, 3, 1550, "rl", Grade::Generic},
-        {End::A, 3, 1550, "polarity", Grade::Generic},
-        {End::A, 11, 1550, "il", Grade::Generic},
-        {End::B, 2, 1310, "il", Grade::Elite},
-        {End::B, 2, 1310, "rl", Grade::Standard},
-        {End::B, std::nullopt, 1550, "il_mean", Grade::Elite},
+        {End::A, 1, 1550, FailureCause::Repeatability, Grade::Standard},
+        {End::A, 3, 1550, FailureCause::Rl, Grade::Generic},
+        {End::A, 3, 1550, FailureCause::Polarity, Grade::Generic},
+        {End::A, 11, 1550, FailureCause::Il, Grade::Generic},
+        {End::B, 2, 1310, FailureCause::Il, Grade::Elite},
+        {End::B, 2, 1310, FailureCause::Rl, Grade::Standard},
+        {End::B, std::nullopt, 1550, FailureCause::IlMean, Grade::Elite},
     };
     REQUIRE(result.failures.size() == expected.size());
     for (std::size_t i = 0; i < expected.size(); ++i) {
@@ -571,7 +719,7 @@ TEST_CASE("apply_grade stores the result and the limit set's identity", "[gradin
     CHECK(run.grade == Grade::Standard);
     CHECK_FALSE(run.pass);
     REQUIRE(run.failures.size() == 1);
-    CHECK(run.failures[0].what == "il");
+    CHECK(run.failures[0].what == FailureCause::Il);
     CHECK(run.limit_set_name == "mpobench-default");
     CHECK(run.limit_set_version == "1");
     CHECK(run.limit_set_hash == default_limit_set().hash);
@@ -607,7 +755,7 @@ TEST_CASE("a repeatability run is graded on its cycles alone", "[grading]") {
     result = grade_run(run, default_limit_set());
     CHECK(result.grade == Grade::Generic);  // 0.15 dB: beyond 0.10, within Generic's 0.20
     REQUIRE(result.failures.size() == 1);
-    CHECK(result.failures[0].what == "repeatability");
+    CHECK(result.failures[0].what == FailureCause::Repeatability);
     CHECK(result.failures[0].fiber == 4);
     CHECK(result.failures[0].value == Approx(0.15));
 }

@@ -36,7 +36,7 @@ std::string section_of(const Row& row) {
 std::vector<std::pair<std::string, double>> values_of(const Row& row) {
     return {{"il_typical_db", row.limits.il_typical_db},
             {"il_max_db", row.limits.il_max_db},
-            {"rl_min_db", row.limits.rl_min_db},
+            {"rl_min_db", *row.limits.rl_min_db},
             {"repeatability_max_db", row.limits.repeatability_max_db}};
 }
 
@@ -257,10 +257,10 @@ TEST_CASE("limit set errors name source, line and key", "[limits]") {
         std::string no_sm = limits_text();
         no_sm = no_sm.substr(0, no_sm.find("\n[grade.elite.SM]")) + "\n";
         CHECK_THAT(error_of(no_sm), Catch::Contains("grade.elite.SM: missing (required)"));
-        const auto no_key = limits_text("grade.standard.MM", "rl_min_db", "");
+        const auto no_key = limits_text("grade.standard.MM", "il_max_db", "");
         CHECK(error_of(no_key) ==
               "limits.toml:" + std::to_string(line_of(no_key, "[grade.standard.MM]")) +
-                  ": grade.standard.MM.rl_min_db: missing (required)");
+                  ": grade.standard.MM.il_max_db: missing (required)");
         CHECK_THAT(error_of("name = \"x\"\nversion = \"1\"\n"),
                    Catch::Contains("grade: missing (required)"));
         CHECK_THAT(error_of(limits_text("", "name", "")),
@@ -342,6 +342,52 @@ TEST_CASE("limit set errors name source, line and key", "[limits]") {
               "limits.toml:" + std::to_string(line_of(key, "il_maximum_db", "[grade.elite.SM]")) +
                   ": grade.elite.SM.il_maximum_db: unknown key (allowed: il_typical_db, "
                   "il_max_db, rl_min_db, repeatability_max_db)");
+    }
+}
+
+namespace {
+
+// The test set without the RL minimum of the given grades in the given mode.
+std::string without_rl(FiberMode mode, std::initializer_list<Grade> grades) {
+    std::string text = limits_text();
+    for (const Grade grade : grades) {
+        const auto section =
+            "[grade." + std::string(to_string(grade)) + "." + std::string(to_string(mode)) + "]\n";
+        const auto at = text.find("rl_min_db", text.find(section));
+        text.erase(at, text.find('\n', at) + 1 - at);
+    }
+    return text;
+}
+
+}  // namespace
+
+TEST_CASE("an RL minimum may be left out, never by a grade above one that has it", "[limits]") {
+    SECTION("no RL minimum in a mode: that mode requires no RL") {
+        const auto set = parse_limit_set(
+            without_rl(FiberMode::SM, {Grade::Generic, Grade::Standard, Grade::Elite}), "l.toml");
+        for (const Grade grade : {Grade::Generic, Grade::Standard, Grade::Elite})
+            CHECK_FALSE(set.limits(grade, FiberMode::SM).rl_min_db);
+        CHECK_FALSE(requires_rl(set, FiberMode::SM));
+        CHECK(requires_rl(set, FiberMode::MM));
+        CHECK(requires_rl(default_limit_set(), FiberMode::SM));
+        // The canonical form has no line for it and reads back the same.
+        const auto canonical = canonical_form(set);
+        CHECK(parse_limit_set(canonical, "c.toml").table == set.table);
+        CHECK(canonical.find("rl_min_db = 60.0") == std::string::npos);
+        CHECK(canonical.find("rl_min_db = 35.0") != std::string::npos);
+    }
+    SECTION("only the highest grade sets one") {
+        const auto set =
+            parse_limit_set(without_rl(FiberMode::MM, {Grade::Generic, Grade::Standard}), "l.toml");
+        CHECK(set.limits(Grade::Elite, FiberMode::MM).rl_min_db == 35.0);
+        CHECK(requires_rl(set, FiberMode::MM));
+    }
+    SECTION("a grade without one above a grade with one is looser") {
+        const auto text = without_rl(FiberMode::SM, {Grade::Elite});
+        CHECK(error_of(text) ==
+              "limits.toml:" + std::to_string(line_of(text, "[grade.elite.SM]")) +
+                  ": grade.elite.SM.rl_min_db: missing, but grade.standard.SM.rl_min_db = 65 (a "
+                  "higher grade may not be looser)");
     }
 }
 

@@ -329,13 +329,12 @@ TEST_CASE("iso_week follows ISO 8601 week-years", "[qa][week]") {
 }
 
 TEST_CASE("failures are named by cause", "[qa][pareto]") {
-    CHECK(failure_cause("il") == "il");
-    CHECK(failure_cause("il_mean") == "il");
-    CHECK(failure_cause("rl") == "rl");
-    CHECK(failure_cause("polarity") == "polarity");
-    CHECK(failure_cause("continuity") == "continuity");
-    CHECK(failure_cause("repeatability") == "repeatability");
-    CHECK(failure_cause("dust") == "dust");
+    CHECK(failure_cause(FailureCause::Il) == "il");
+    CHECK(failure_cause(FailureCause::IlMean) == "il");
+    CHECK(failure_cause(FailureCause::Rl) == "rl");
+    CHECK(failure_cause(FailureCause::Polarity) == "polarity");
+    CHECK(failure_cause(FailureCause::Continuity) == "continuity");
+    CHECK(failure_cause(FailureCause::Repeatability) == "repeatability");
 }
 
 TEST_CASE("pareto counts, shares and order", "[qa][pareto]") {

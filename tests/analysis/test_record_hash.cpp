@@ -27,8 +27,9 @@ RunRecord graded_run() {
     run.ended_at = kStarted + 95s;
     run.status = RunStatus::Completed;
     run.reference_id = 7;
-    run.instruments = {{"meter", "power_meter", "keysight_n774x", "TCPIP0::10.0.0.2::5025::SOCKET",
-                        "Keysight", "N7745C", "MY5678", "4.5", "2027-03-01"}};
+    run.instruments = {{"meter", InstrumentRole::PowerMeter, "keysight_n774x",
+                        "TCPIP0::10.0.0.2::5025::SOCKET", "Keysight", "N7745C", "MY5678", "4.5",
+                        "2027-03-01"}};
     Measurement first;
     first.end = End::A;
     first.fiber = 1;
@@ -49,7 +50,7 @@ RunRecord graded_run() {
     run.measurements = {first, dark};
     run.polarity = {{End::A, {12, 0}}};
     Failure failure;
-    failure.what = "continuity";
+    failure.what = FailureCause::Continuity;
     failure.end = End::A;
     failure.fiber = 2;
     failure.wavelength_nm = 1310;
@@ -67,17 +68,18 @@ RunRecord graded_run() {
 
 TEST_CASE("the canonical record holds every field in a fixed form", "[record_hash]") {
     const std::string text = canonical_record(graded_run());
-    CHECK(text.rfind("mpobench-record 1\nrun=42\nkind=production\nserial=SN-0001\n", 0) == 0);
+    CHECK(text.rfind("mpobench-record 2\nrun=42\nkind=production\nserial=SN-0001\n", 0) == 0);
     for (const std::string line : {
              "part=MTP12-SM-B-3M|MTP 12F SM APC type B, 3 m|12|SM|B|standard|3|1310,1550|2\n",
              "station=bench-1\noperator=ada\nsoftware=0.1.0-test\n",
              "started=2026-11-24T21:48:16.123Z\nended=2026-11-24T21:49:51.123Z\n",
              "status=completed\nreason=\nreference=7\n",
-             "instrument=meter|power_meter|keysight_n774x|TCPIP0::10.0.0.2::5025::SOCKET|"
+             "instrument=meter|power meter|keysight_n774x|TCPIP0::10.0.0.2::5025::SOCKET|"
              "Keysight|N7745C|MY5678|4.5|2027-03-01\n",
-             "measurement=A|1|1310|0|ok|12|-3.25|0.1|65.5|2026-11-24T21:48:17.123Z\n",
+             // The RL bound last: none here.
+             "measurement=A|1|1310|0|ok|12|-3.25|0.1|65.5|2026-11-24T21:48:17.123Z|-\n",
              // No light: power NaN and no IL/RL, each written as '-'.
-             "measurement=A|2|1310|0|no_light|0|-|-|-|2026-11-24T21:48:18.123Z\n",
+             "measurement=A|2|1310|0|no_light|0|-|-|-|2026-11-24T21:48:18.123Z|-\n",
              "polarity=A|12,0\n",
              "failure=continuity|A|2|1310|-|-|generic\n",
              "grade=fail\npass=0\nmating_cycles_run=0\nlimit_set=default|1|abc123\n",
@@ -93,12 +95,48 @@ TEST_CASE("the canonical record holds every field in a fixed form", "[record_has
     CHECK(record_hash(graded_run()) == hash);
 }
 
+TEST_CASE("version 1 is the form records were hashed with before RL bounds", "[record_hash]") {
+    // The hash mpobench computed for this record before the canonical form
+    // had versions (the form then, built from the commit before, run over
+    // this record, then sha256sum): a hash stored then still verifies.
+    CHECK(record_hash(graded_run(), 1) ==
+          "19eb7a3ef3cbd762d6f088abdcfac006895e0fdea4610b096191993a7b74e776");
+    const std::string text = canonical_record(graded_run(), 1);
+    CHECK(text.rfind("mpobench-record 1\n", 0) == 0);
+    CHECK(text.find("measurement=A|1|1310|0|ok|12|-3.25|0.1|65.5|2026-11-24T21:48:17.123Z\n") !=
+          std::string::npos);
+    CHECK(record_hash(graded_run(), 1) != record_hash(graded_run(), 2));
+    CHECK(record_hash(graded_run()) == record_hash(graded_run(), kRecordHashVersion));
+}
+
+TEST_CASE("version 2 holds RL bounds; version 1 cannot", "[record_hash]") {
+    RunRecord run = graded_run();
+    run.measurements[0].rl_db.reset();
+    run.measurements[0].rl_above_db = 75.0;
+    CHECK(canonical_record(run).find(
+              "measurement=A|1|1310|0|ok|12|-3.25|0.1|-|2026-11-24T21:48:17.123Z|75\n") !=
+          std::string::npos);
+    // A bound is not a value: the same number as a reading reads otherwise.
+    RunRecord as_value = graded_run();
+    as_value.measurements[0].rl_db = 75.0;
+    CHECK(record_hash(run) != record_hash(as_value));
+    CHECK_THROWS_WITH(
+        canonical_record(run, 1),
+        Catch::Contains("version 1 cannot hold the RL bound of end A fibre 1 1310 nm"));
+    CHECK_THROWS_WITH(canonical_record(run, 3), Catch::Contains("version 3 is unknown"));
+    CHECK_THROWS_AS(record_hash(run, 0), std::invalid_argument);
+    CHECK(known_record_hash_version(1));
+    CHECK(known_record_hash_version(2));
+    CHECK_FALSE(known_record_hash_version(3));
+}
+
 TEST_CASE("any change to the record changes its hash", "[record_hash]") {
     const std::string original = record_hash(graded_run());
     const std::vector<std::pair<std::string, std::function<void(RunRecord&)>>> changes{
         {"serial", [](RunRecord& run) { run.serial = "SN-0002"; }},
         {"IL", [](RunRecord& run) { run.measurements[0].il_db = 0.1000000001; }},
         {"RL", [](RunRecord& run) { run.measurements[0].rl_db = 65.4; }},
+        {"RL bound", [](RunRecord& run) { run.measurements[1].rl_above_db = 75.0; }},
         {"power", [](RunRecord& run) { run.measurements[0].power_dbm = -3.26; }},
         {"power measured", [](RunRecord& run) { run.measurements[1].power_dbm = -60.0; }},
         {"far position", [](RunRecord& run) { run.measurements[0].far_position = 11; }},

@@ -87,6 +87,7 @@ inline void require_same_measurement(const Measurement& stored, const Measuremen
     }
     CHECK(stored.il_db == expected.il_db);
     CHECK(stored.rl_db == expected.rl_db);
+    CHECK(stored.rl_above_db == expected.rl_above_db);
     CHECK(stored.taken_at == expected.taken_at);
 }
 

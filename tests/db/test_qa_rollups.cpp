@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <map>
 
 #include "analysis/record_hash.hpp"
 #include "db_test_support.hpp"
@@ -91,7 +92,7 @@ Measurement reading(End end, int fiber, int wavelength_nm, double il_db, std::in
     return m;
 }
 
-Failure failure(const std::string& what, std::optional<End> end, std::optional<int> fiber,
+Failure failure(FailureCause what, std::optional<End> end, std::optional<int> fiber,
                 std::optional<int> wavelength_nm, Grade grade) {
     Failure f;
     f.what = what;
@@ -150,10 +151,11 @@ std::vector<RunRecord> scenario() {
         const std::int64_t t = utc_ms(2, 9, 10);
         run.measurements = {reading(End::A, 3, 1310, 0.40, t + 1),
                             reading(End::B, 5, 1550, 0.105, t + 2)};
-        runs.push_back(completed(run, Grade::Standard, false,
-                                 {failure("il", End::A, 3, 1310, Grade::Elite),
-                                  failure("il_mean", End::A, std::nullopt, 1310, Grade::Elite),
-                                  failure("rl", End::B, 5, 1550, Grade::Elite)}));
+        runs.push_back(
+            completed(run, Grade::Standard, false,
+                      {failure(FailureCause::Il, End::A, 3, 1310, Grade::Elite),
+                       failure(FailureCause::IlMean, End::A, std::nullopt, 1310, Grade::Elite),
+                       failure(FailureCause::Rl, End::B, 5, 1550, Grade::Elite)}));
     }
     {
         RunRecord run = planned("SN-3", "bench-1", "ada", utc_ms(2, 9, 20));
@@ -167,8 +169,9 @@ std::vector<RunRecord> scenario() {
         run.measurements = {measurement(End::A, 1, 1310, 1, utc_ms(2, 9, 31)),
                             measurement(End::A, 1, 1310, 2, utc_ms(2, 9, 32))};
         run.mating_cycles_run = 2;
-        runs.push_back(completed(run, Grade::Fail, false,
-                                 {failure("repeatability", End::A, 1, 1310, Grade::Generic)}));
+        runs.push_back(
+            completed(run, Grade::Fail, false,
+                      {failure(FailureCause::Repeatability, End::A, 1, 1310, Grade::Generic)}));
     }
     // Day 2 (local): SN-2 retested and passing on bench-2 by bob.
     {
@@ -180,9 +183,10 @@ std::vector<RunRecord> scenario() {
         // 23:30 UTC on day 1 is 00:30 on day 2 in Central European time.
         RunRecord run = planned("SN-5", "bench-1", "ada", utc_ms(2, 23, 30));
         run.measurements = {reading(End::B, 2, 1550, 0.5, utc_ms(2, 23, 31))};
-        runs.push_back(completed(run, Grade::Fail, false,
-                                 {failure("continuity", End::A, 7, std::nullopt, Grade::Generic),
-                                  failure("il", End::B, 2, 1550, Grade::Standard)}));
+        runs.push_back(
+            completed(run, Grade::Fail, false,
+                      {failure(FailureCause::Continuity, End::A, 7, std::nullopt, Grade::Generic),
+                       failure(FailureCause::Il, End::B, 2, 1550, Grade::Standard)}));
     }
     // Day 2, bench-2, bob, the MM part (target Standard).
     runs.push_back(stopped(planned_mm("SN-6", "bench-2", "bob", utc_ms(3, 9, 0)),
@@ -191,15 +195,15 @@ std::vector<RunRecord> scenario() {
         // An Elite miss does not keep a Standard part from its target.
         RunRecord run = planned_mm("SN-7", "bench-2", "bob", utc_ms(3, 9, 10));
         run.measurements = {reading(End::A, 1, 850, 0.101, utc_ms(3, 9, 11))};
-        runs.push_back(
-            completed(run, Grade::Standard, true, {failure("il", End::A, 1, 850, Grade::Elite)}));
+        runs.push_back(completed(run, Grade::Standard, true,
+                                 {failure(FailureCause::Il, End::A, 1, 850, Grade::Elite)}));
     }
     {
         RunRecord run = planned_mm("SN-8", "bench-2", "bob", utc_ms(3, 9, 20));
         run.measurements = {reading(End::A, 2, 850, 0.9, utc_ms(3, 9, 21))};
         runs.push_back(completed(run, Grade::Generic, false,
-                                 {failure("il", End::A, 2, 850, Grade::Standard),
-                                  failure("rl", End::A, 2, 850, Grade::Elite)}));
+                                 {failure(FailureCause::Il, End::A, 2, 850, Grade::Standard),
+                                  failure(FailureCause::Rl, End::A, 2, 850, Grade::Elite)}));
     }
     return runs;
 }
@@ -560,8 +564,9 @@ TEST_CASE("importing runs out of time order keeps first and final tests right") 
     // The retest (day 2) comes in before the first test (day 1).
     const auto later =
         completed(planned("SN-X", "bench-2", "bob", utc_ms(3, 10, 0)), Grade::Elite, true, {});
-    const auto earlier = completed(planned("SN-X", "bench-1", "ada", utc_ms(2, 10, 0)), Grade::Fail,
-                                   false, {failure("polarity", End::A, 1, 1310, Grade::Generic)});
+    const auto earlier =
+        completed(planned("SN-X", "bench-1", "ada", utc_ms(2, 10, 0)), Grade::Fail, false,
+                  {failure(FailureCause::Polarity, End::A, 1, 1310, Grade::Generic)});
     Repository repository(path);
     repository.store_limit_set(default_limits());
     repository.import_runs({later});
@@ -673,6 +678,124 @@ TEST_CASE("a record changed behind mpobench's back no longer matches its hash") 
     CHECK(repository.find_record(*repository.record_hash(run_ids[1]))->record_matches);
 }
 
+TEST_CASE("records hashed with form 1 still verify in a current database, and tampering shows") {
+    CentralEuropeanTime local_time;
+    TempDir dir;
+    const auto path = dir.file("mpobench.db");
+    const auto records = scenario();
+    const auto run_ids = play_live(path, records);
+    // What mpobench wrote before hashes had versions: schema version 2, each
+    // completed run's hash of canonical form 1.
+    std::map<std::int64_t, std::string> v1_hashes;
+    {
+        Repository repository(path);
+        for (const auto run_id : run_ids) {
+            if (repository.record_hash(run_id)) {
+                v1_hashes[run_id] = analysis::record_hash(*repository.run(run_id), 1);
+            }
+        }
+    }
+    REQUIRE(v1_hashes.size() >= 2);
+    {
+        RawDatabase raw(path);
+        std::vector<std::string> statements{
+            "ALTER TABLE measurements DROP COLUMN rl_above_db",
+            "DROP TABLE run_hashes",
+            // As schema version 2 created it.
+            "CREATE TABLE run_hashes (run_id INTEGER PRIMARY KEY REFERENCES runs(id), "
+            "sha256 TEXT NOT NULL UNIQUE CHECK (length(sha256) = 64)) STRICT",
+        };
+        for (const auto& [run_id, hash] : v1_hashes) {
+            statements.push_back("INSERT INTO run_hashes (run_id, sha256) VALUES (" +
+                                 std::to_string(run_id) + ", '" + hash + "')");
+        }
+        statements.push_back(
+            "CREATE TRIGGER run_hashes_never_change BEFORE UPDATE ON run_hashes "
+            "BEGIN SELECT RAISE(ABORT, 'a record hash never changes'); END");
+        statements.push_back(
+            "CREATE TRIGGER run_hashes_never_deleted BEFORE DELETE ON run_hashes "
+            "BEGIN SELECT RAISE(ABORT, 'a record hash is never deleted'); END");
+        statements.push_back("PRAGMA user_version = 2");
+        for (const auto& sql : statements) {
+            INFO(sql);
+            REQUIRE(raw.execute(sql).empty());
+        }
+    }
+    std::int64_t v2_run = 0;
+    std::string v2_hash;
+    {
+        Repository repository(path);  // migrates to the current schema
+        REQUIRE(repository.schema_version() == Repository::current_schema_version());
+        for (const auto& [run_id, hash] : v1_hashes) {
+            INFO("run " << run_id);
+            CHECK(repository.record_hash(run_id) == hash);
+            const auto check = repository.find_record(hash);
+            REQUIRE(check);
+            CHECK(check->run_id == run_id);
+            CHECK(check->hash_version == 1);
+            CHECK(check->record_matches);
+            // Form 2 of the same record is another hash: re-hashing with the
+            // current form would have called the record altered.
+            CHECK(analysis::record_hash(*repository.run(run_id)) != hash);
+        }
+        // A run completed now is hashed with the current form, and an RL
+        // bound is part of it.
+        RunRecord run = planned("SN-NEW", "bench-1", "ada", utc_ms(4, 9, 0));
+        Measurement bound = reading(End::A, 1, 1310, 0.101, utc_ms(4, 9, 0) + 1);
+        bound.rl_db.reset();
+        bound.rl_above_db = 75.0;
+        run.measurements = {bound};
+        run.id = repository.begin_run(run);
+        repository.complete_run(completed(run, Grade::Elite, true, {}));
+        v2_run = run.id;
+        v2_hash = *repository.record_hash(v2_run);
+        const auto check = repository.find_record(v2_hash);
+        REQUIRE(check);
+        CHECK(check->hash_version == analysis::kRecordHashVersion);
+        CHECK(check->record_matches);
+    }
+    const std::int64_t v1_run = v1_hashes.begin()->first;
+    {
+        RawDatabase raw(path);
+        REQUIRE(raw.execute("DROP TRIGGER measurements_never_change").empty());
+        for (const auto run_id : {v1_run, v2_run}) {
+            REQUIRE(raw.execute("UPDATE measurements SET il_db = il_db + 0.001 WHERE id = "
+                                "(SELECT min(id) FROM measurements WHERE run_id = " +
+                                std::to_string(run_id) + ")")
+                        .empty());
+        }
+    }
+    Repository repository(path);
+    CHECK_FALSE(repository.find_record(v1_hashes.at(v1_run))->record_matches);
+    CHECK_FALSE(repository.find_record(v2_hash)->record_matches);
+    // The others are untouched and still verify, each with its own form.
+    for (const auto& [run_id, hash] : v1_hashes) {
+        if (run_id != v1_run) {
+            CHECK(repository.find_record(hash)->record_matches);
+        }
+    }
+}
+
+TEST_CASE("a hash of a form this mpobench does not know is an error, not 'altered'") {
+    CentralEuropeanTime local_time;
+    TempDir dir;
+    const auto path = dir.file("mpobench.db");
+    const auto run_ids = play_live(path, scenario());
+    std::string hash;
+    {
+        Repository repository(path);
+        hash = *repository.record_hash(run_ids[0]);
+    }
+    {
+        RawDatabase raw(path);
+        REQUIRE(raw.execute("DROP TRIGGER run_hashes_never_change").empty());
+        REQUIRE(raw.execute("UPDATE run_hashes SET version = 99").empty());
+    }
+    Repository repository(path);
+    CHECK_THROWS_WITH(repository.find_record(hash),
+                      Contains("canonical form 99, which this mpobench does not know"));
+}
+
 TEST_CASE("stored references never change") {
     TempDir dir;
     const auto path = dir.file("mpobench.db");
@@ -714,13 +837,14 @@ TEST_CASE("a version 1 database gets record hashes and rollups when opened") {
         }
     }
     {
-        // Version 2 only added objects to version 1: without them (and with
-        // version 1 in the header) the file is what version 1 wrote.
+        // Versions 2 and 3 only added objects and columns to version 1:
+        // without them (and with version 1 in the header) the file is what
+        // version 1 wrote.
         RawDatabase raw(path);
         for (const char* sql :
-             {"DROP TABLE run_hashes", "DROP TABLE qa_yield", "DROP TABLE qa_causes",
-              "DROP TABLE qa_failures", "DROP TABLE qa_il",
-              "DROP TRIGGER optical_references_never_change",
+             {"ALTER TABLE measurements DROP COLUMN rl_above_db", "DROP TABLE run_hashes",
+              "DROP TABLE qa_yield", "DROP TABLE qa_causes", "DROP TABLE qa_failures",
+              "DROP TABLE qa_il", "DROP TRIGGER optical_references_never_change",
               "DROP TRIGGER optical_references_never_deleted",
               "DROP TRIGGER reference_points_never_change",
               "DROP TRIGGER reference_points_never_deleted", "PRAGMA user_version = 1"}) {
@@ -730,10 +854,14 @@ TEST_CASE("a version 1 database gets record hashes and rollups when opened") {
     }
     Repository migrated(path);
     CHECK(migrated.schema_version() == Repository::current_schema_version());
-    CHECK(Repository::current_schema_version() == 2);
+    CHECK(Repository::current_schema_version() == 3);
+    // Hashed now, with the current form, as a run completed now would be.
     for (std::size_t i = 0; i < run_ids.size(); ++i) {
         INFO("run " << run_ids[i]);
         CHECK(migrated.record_hash(run_ids[i]) == hashes[i]);
+        if (hashes[i]) {
+            CHECK(migrated.find_record(*hashes[i])->hash_version == analysis::kRecordHashVersion);
+        }
     }
     require_same_buckets(all_buckets(migrated), before);
     CHECK(migrated.integrity_ok());

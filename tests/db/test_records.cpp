@@ -50,12 +50,12 @@ RunRecord graded_run(Repository& repository, const std::string& serial, std::int
     run.polarity = {{End::A, {12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1}},
                     {End::B, {12, 11, 10, 9, 8, 0, 6, 5, 4, 3, 2, 1}}};
     Failure continuity;
-    continuity.what = "continuity";
+    continuity.what = FailureCause::Continuity;
     continuity.end = End::B;
     continuity.fiber = 7;
     continuity.grade = Grade::Generic;
     Failure mean;
-    mean.what = "il_mean";
+    mean.what = FailureCause::IlMean;
     mean.end = End::A;
     mean.wavelength_nm = 1310;
     mean.value = 0.27;
@@ -157,6 +157,39 @@ TEST_CASE("a completed run reads back field for field") {
     require_same_run(*stored, expected);
     CHECK_FALSE(repository.run(expected.id + 100));
     CHECK(repository.integrity_ok());
+}
+
+TEST_CASE("an RL bound is stored apart from the RL values, never as one") {
+    TempDir dir;
+    const auto path = dir.file("mpobench.db");
+    std::int64_t run_id = 0;
+    {
+        Repository repository(path);
+        RunRecord run = new_run("SN-BOUND", 1'000'000);
+        run_id = repository.begin_run(run);
+        Measurement bound = measurement(End::A, 1, 1310, 0, 1'000'001);
+        bound.rl_db.reset();
+        bound.rl_above_db = 75.0;
+        repository.append_measurement(run_id, bound);
+        repository.append_measurement(run_id, measurement(End::A, 2, 1310, 0, 1'000'002));
+        const auto stored = repository.run(run_id);
+        REQUIRE(stored);
+        REQUIRE(stored->measurements.size() == 2);
+        require_same_measurement(stored->measurements[0], bound);
+        CHECK_FALSE(stored->measurements[1].rl_above_db);
+    }
+    RawDatabase raw(path);
+    // No statistic over rl_db can take the bound in.
+    CHECK(raw.value("SELECT count(rl_db) FROM measurements") == "1");
+    CHECK(raw.value("SELECT avg(rl_db) FROM measurements") == "65.7");
+    CHECK(raw.value("SELECT rl_above_db FROM measurements WHERE fiber = 1") == "75.0");
+    // A reading is a value or a bound, never both.
+    CHECK_THAT(raw.execute("INSERT INTO measurements (run_id, launched_end, fiber, wavelength_nm, "
+                           "cycle, status, far_position, rl_db, rl_above_db, taken_at) VALUES (" +
+                           std::to_string(run_id) +
+                           ", 'A', 3, 1310, 0, 'ok', 10, 66.0, 75.0, "
+                           "'2026-01-01T00:00:00.000Z')"),
+               Contains("CHECK constraint failed"));
 }
 
 TEST_CASE("times are stored as UTC ISO-8601 text with milliseconds") {
@@ -294,11 +327,13 @@ TEST_CASE("complete_run stores grade, failures, polarity and limit set together"
         CHECK_THROWS_WITH(repository.complete_run(run), Contains("it is completed, not running"));
     }
     SECTION("none of it when one part fails") {
-        Failure bogus;
-        bogus.what = "colour";
-        run.failures.push_back(bogus);
+        // The failures are stored before it; a far position no detector has fails.
+        const int good_far_position = run.polarity.back().far_positions.front();
+        run.polarity.back().far_positions.front() = -1;
         CHECK_THROWS_WITH(repository.complete_run(run),
-                          Contains(path.string()) && Contains("storing a failure (colour)") &&
+                          Contains(path.string()) &&
+                              Contains("storing the polarity map of end " +
+                                       std::string(to_string(run.polarity.back().launched_end))) &&
                               Contains("CHECK constraint failed"));
         const auto stored = repository.run(run.id);
         REQUIRE(stored);
@@ -310,7 +345,7 @@ TEST_CASE("complete_run stores grade, failures, polarity and limit set together"
         CHECK_FALSE(stored->ended_at);
         // The journal is untouched and the run can still be completed.
         CHECK(stored->measurements.size() == run.measurements.size());
-        run.failures.pop_back();
+        run.polarity.back().far_positions.front() = good_far_position;
         repository.complete_run(run);
         CHECK(repository.run(run.id)->status == RunStatus::Completed);
     }

@@ -10,6 +10,14 @@ graded, no record hash; then clears the faults and checks that the same
 command works again at once. A new fault kind is one entry in KINDS, a new
 phase or role one entry in PHASES.
 
+One fault is no fault of the run: the RL meter's overrange is an RL beyond
+its range, a bound (DESIGN §8) where the same launch lit its far-end
+detector, as it does here. That row (BOUNDS) checks the run completes,
+graded, with the bound stored in place of an RL value. The overrange that
+aborts is the power meter's: its row in the RL readings shows a far-end
+detector's overrange aborts even while the RL meter reads (ONLY keeps the
+meter's other faults, the IL sweep's, out of that phase).
+
 Where a role takes no part in a phase the pair is absent from PHASES, and the
 table below says why:
 - the RL meter reads nothing during mating cycles (`repeat` measures IL only);
@@ -67,6 +75,7 @@ PHASES = {
     }, 6),
     "RL": ("test", {
         "rl": (":FETC1:CHAN1:RET?", 7),
+        "meter": (":FETC:POW:ALL?", 7),
     }, 6),
     "mating cycles": ("repeat", {
         "meter": (":FETC:POW:ALL?", 30),
@@ -76,6 +85,12 @@ PHASES = {
 }
 # The commands whose replies are readings: only these can be out of range.
 READINGS = {":FETC:POW:ALL?", ":FETC1:CHAN1:RET?"}
+# (phase, role): the only kinds that phase tries on that role.
+ONLY = {("RL", "meter"): {"overrange"}}
+# (phase, role, kind): rows whose run completes with an RL bound.
+BOUNDS = {("RL", "rl", "overrange")}
+# The RL meter's range: an overrange is an RL beyond it.
+RL_RANGE_DB = 75.0
 
 # kind: (rule, words one of which the reason must contain). '+' rules last
 # until cleared: the instrument keeps failing, so the driver's one retry of
@@ -101,7 +116,9 @@ def rows(phase):
         for kind, (rule, words) in KINDS.items():
             if kind == "overrange" and target not in READINGS:
                 continue
-            yield role, kind, rule.format(role=role, n=occurrence, command=target), words
+            if kind not in ONLY.get((phase, role), {kind}):
+                continue
+            yield role, kind, rule.format(role=role, n=occurrence, command=target), words, occurrence
 
 
 def scpi_quote(text):
@@ -186,6 +203,21 @@ class FaultCampaign(unittest.TestCase):
         self.assertEqual(stored, len(document["measurements"]))
         self.assertGreaterEqual(stored, measured_before)
 
+    def expect_bound(self, occurrence, result, document):
+        """The run completed and graded; the faulted RL reading is a bound, the others values."""
+        self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+        self.assertEqual((document["status"], document["grade"], document["pass"]), ("completed", "elite", True))
+        bounds = [i for i, m in enumerate(document["measurements"]) if m["rl_above_db"] is not None]
+        # The occurrence-th RL reading since arming is the occurrence-th launch of the run.
+        self.assertEqual(bounds, [occurrence - 1], document["measurements"])
+        bound = document["measurements"][occurrence - 1]
+        self.assertEqual((bound["rl_db"], bound["rl_above_db"], bound["status"]), (None, RL_RANGE_DB, "ok"))
+        self.assertIsNotNone(bound["il_db"])  # the far end lit on that launch
+        run_id = document["run_id"]
+        self.assertEqual(self.rows_sql("SELECT COUNT(*) FROM measurements WHERE run_id = ? AND rl_db IS NULL "
+                                       "AND rl_above_db = ?", run_id, RL_RANGE_DB)[0][0], 1)
+        self.assertEqual(self.rows_sql("SELECT COUNT(*) FROM run_hashes WHERE run_id = ?", run_id)[0][0], 1)
+
     def expect_works(self, command, references_before):
         result, document = self.run_phase(command)
         self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
@@ -199,7 +231,7 @@ class FaultCampaign(unittest.TestCase):
         self.arm("")
         self.expect_works("reference", 0)
         count = 0
-        for role, kind, spec, words in rows(phase):
+        for role, kind, spec, words, occurrence in rows(phase):
             with self.subTest(phase=phase, role=role, kind=kind, spec=spec):
                 references = self.rows_sql("SELECT COUNT(*) FROM optical_references")[0][0]
                 self.arm(spec)
@@ -207,7 +239,10 @@ class FaultCampaign(unittest.TestCase):
                 self.arm("")
                 if kind == "slow":
                     time.sleep(SLOW_S)  # the late reply arrives; a serial line is busy until then
-                self.expect_aborted(phase, role, words, result, document, references)
+                if (phase, role, kind) in BOUNDS:
+                    self.expect_bound(occurrence, result, document)
+                else:
+                    self.expect_aborted(phase, role, words, result, document, references)
                 # The same bench, nothing restarted: the next run works.
                 self.expect_works(command, references)
                 count += 1

@@ -33,6 +33,15 @@ length_m = 3.0
 """
 
 
+# DESIGN §2's limits without RL minimums: IL and repeatability alone.
+NO_RL_LIMITS = "name = \"no-rl\"\nversion = \"1\"\n" + "".join(
+    f"[grade.{grade}.{mode}]\nil_typical_db = {typical}\nil_max_db = {maximum}\nrepeatability_max_db = {repeat}\n"
+    for grade, mode, typical, maximum, repeat in (
+        ("generic", "MM", 0.35, 0.75, 0.20), ("generic", "SM", 0.50, 0.75, 0.20),
+        ("standard", "MM", 0.25, 0.60, 0.10), ("standard", "SM", 0.35, 0.75, 0.10),
+        ("elite", "MM", 0.10, 0.35, 0.10), ("elite", "SM", 0.25, 0.35, 0.10)))
+
+
 def part_number(fibers, mode, polarity, grade):
     return f"T{fibers}-{mode}-{polarity}-{grade}"
 
@@ -302,6 +311,71 @@ class ProductionTest(unittest.TestCase):
                                   os.path.join(station.tmp.name, "qual.pdf"))
         self.assertEqual(only_repeat.returncode, 2, only_repeat.stdout + only_repeat.stderr)
         self.assertIn("no completed production run", only_repeat.stderr)
+
+    def test_rl_beyond_the_meter_range_is_a_bound(self):
+        # APC connectors at 78-80 dB: beyond the 81610A's 75 dB, every RL
+        # reading is overrange. Each is a bound, and the best assemblies grade Elite.
+        station = self.station(dut(rl=lambda fiber, wavelength: 78.0 + fiber % 3))
+        cert = os.path.join(station.tmp.name, "SN-BOUND.pdf")
+        result = station.run("test", "--station", station.sim.station_path, "--part",
+                             part_number(12, "SM", "B", "elite"), "--serial", "SN-BOUND", "--db", station.db,
+                             "--parts", station.parts, "--cert", cert, "--json")
+        self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+        document = json.loads(result.stdout)
+        self.assertEqual((document["status"], document["grade"], document["pass"]), ("completed", "elite", True))
+        self.assertEqual(document["failures"], [])
+        self.check_record(station, document, 12, "SM")
+        for m in document["measurements"]:
+            self.assertIsNone(m["rl_db"])
+            self.assertEqual(m["rl_above_db"], 75.0)
+        # Stored apart from the values: no RL value to average, a bound per reading.
+        self.assertEqual(station.rows("SELECT COUNT(rl_db), COUNT(rl_above_db), MIN(rl_above_db) FROM measurements "
+                                      "WHERE run_id = ?", document["run_id"]), [(0, 48, 75.0)])
+        text = subprocess.run(["pdftotext", "-layout", cert, "-"], check=True, capture_output=True,
+                              text=True).stdout
+        self.assertEqual(text.count("> 75.0"), 48, text)
+        # The export says the same.
+        exported = station.run("export", "--format", "csv", "--table", "measurements", "--db", station.db)
+        self.assertEqual(exported.returncode, 0, exported.stderr)
+        lines = exported.stdout.splitlines()
+        header = lines[0].split(",")
+        for line in lines[1:]:
+            cells = dict(zip(header, line.split(",")))
+            self.assertEqual((cells["rl_db"], cells["rl_above_db"]), ("", "75"), line)
+        # The record hash covers the bounds: the certificate verifies.
+        verified = station.run("verify", cert, "--db", station.db)
+        self.assertEqual(verified.returncode, 0, verified.stdout + verified.stderr)
+        self.assertIn("VERIFIED", verified.stdout)
+
+    def test_a_bench_without_rl_module_cannot_grade_rl_minimums(self):
+        station = self.station(dut())
+        with open(station.sim.station_path) as f:
+            text = f.read()
+        no_rl = os.path.join(station.tmp.name, "no-rl.toml")
+        with open(no_rl, "w") as f:
+            f.write(re.sub(r"\[instruments\.rl\][^\[]*", "", text))
+        part = part_number(12, "SM", "B", "elite")
+        # The default limits have RL minimums: the record cannot be graded.
+        code, document, result = station.test(part, station=no_rl)
+        self.assertEqual(code, 3, result.stdout + result.stderr)
+        self.assertEqual(document["status"], "aborted")
+        self.assertIsNone(document["grade"])
+        self.assertFalse(document["pass"])
+        self.assertTrue(document["reason"].startswith("cannot grade: no RL at end A fibre "), document["reason"])
+        self.assertIn("(bench has no RL module", document["reason"])
+        self.assertEqual(station.rows("SELECT status, reason, grade FROM runs WHERE id = ?", document["run_id"]),
+                         [("aborted", document["reason"], None)])
+        self.assertEqual(station.rows("SELECT COUNT(*) FROM run_hashes")[0][0], 0)
+        # A limit set without RL minimums grades the same bench on IL alone.
+        limits = os.path.join(station.tmp.name, "no-rl-limits.toml")
+        with open(limits, "w") as f:
+            f.write(NO_RL_LIMITS)
+        result = station.run("test", "--station", no_rl, "--part", part, "--serial", "SN-NO-RL", "--db", station.db,
+                             "--parts", station.parts, "--limits", limits, "--json")
+        self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+        document = json.loads(result.stdout)
+        self.assertEqual((document["grade"], document["pass"]), ("elite", True))
+        self.assertTrue(all(m["rl_db"] is None and m["rl_above_db"] is None for m in document["measurements"]))
 
     def test_killed_test_is_interrupted_and_the_database_intact(self):
         # Slow enough (a few seconds a test) to be killed half-way.

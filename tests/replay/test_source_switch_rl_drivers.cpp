@@ -357,7 +357,10 @@ TEST_CASE("81610A: overrange, NaN and other sentinels become statuses", "[replay
     for (const Status expected : {Status::Overrange, Status::Invalid, Status::Underrange,
                                   Status::Overrange, Status::Invalid}) {
         meter->start_measurement();
-        CHECK(meter->read_rl_db().status == expected);
+        const ReturnLossReading reading = meter->read_rl_db();
+        CHECK(reading.status == expected);
+        // An overrange is a bound: the RL lies beyond the module's range.
+        CHECK(reading.range_db == (expected == Status::Overrange ? 75.0 : 0.0));
     }
     CHECK_CONSUMED(script);
 }

@@ -68,12 +68,13 @@ RunRecord completed_run(const std::string& serial, int fibers, FiberMode mode,
     run.status = RunStatus::Completed;
     run.reference_id = 7;
     run.instruments = {
-        {"source", "light_source", "keysight_8165x", "TCPIP0::127.0.0.1::5025::SOCKET", "Keysight",
-         "81657A", "DE41A01234", "V5.25", "2027-03-01"},
-        {"switch", "optical_switch", "keysight_n773x", "TCPIP0::127.0.0.1::5026::SOCKET",
-         "Keysight", "N7734A", "MY55010203", "1.30", "2027-01-15"},
-        {"meter", "power_meter", "keysight_n774x", "ASRL/dev/ttyUSB0::INSTR", "Keysight", "N7745C",
-         "MY56789012", "1.42", ""},
+        {"source", InstrumentRole::LightSource, "keysight_8165x", "TCPIP0::127.0.0.1::5025::SOCKET",
+         "Keysight", "81657A", "DE41A01234", "V5.25", "2027-03-01"},
+        {"switch", InstrumentRole::OpticalSwitch, "keysight_n773x",
+         "TCPIP0::127.0.0.1::5026::SOCKET", "Keysight", "N7734A", "MY55010203", "1.30",
+         "2027-01-15"},
+        {"meter", InstrumentRole::PowerMeter, "keysight_n774x", "ASRL/dev/ttyUSB0::INSTR",
+         "Keysight", "N7745C", "MY56789012", "1.42", ""},
     };
     const double rl_db = mode == FiberMode::SM ? 67.0 : 42.0;
     const double base_il_db = mode == FiberMode::SM ? 0.12 : 0.05;
@@ -292,6 +293,29 @@ TEST_CASE("a 12-fibre SM certificate shows the failing fibre, both ends and the 
     CHECK(std::regex_search(
         text, std::regex(R"(3\s+—\s+1310\s+no light\s+0\.35\s+—\s+65\.0\s+✗ no light)")));
     CHECK_THAT(text, Catch::Contains("differs from polarity type B"));
+}
+
+TEST_CASE("an RL beyond the RL module's range shows as a bound that meets the minimum") {
+    TempDir dir;
+    RunRecord run = completed_run("SN-2611-0075", 12, FiberMode::SM, PolarityType::B);
+    for (const int wavelength_nm : {1310, 1550}) {
+        Measurement& m = find_measurement(run, End::A, 4, wavelength_nm);
+        m.rl_db.reset();
+        m.rl_above_db = 75.0;
+    }
+    const CertificateInput input = graded_input(std::move(run));
+    REQUIRE(input.run.pass);
+    const auto pdf = dir.file("cert-bound.pdf");
+    write_certificate(input, pdf);
+    require_complete_text(input, pdf);
+    const std::string text = pdf_text(pdf);
+    // Fibre 4 of end A (far end 9): IL, its max, the bound, the RL minimum, a pass mark.
+    for (const char* wavelength : {"1310", "1550"}) {
+        INFO(wavelength);
+        CHECK(std::regex_search(
+            text, std::regex(fmt::format(R"(4\s+9\s+{}\s+[\d.]+\s+0\.35\s+> 75\.0\s+65\.0\s+✓)",
+                                         wavelength))));
+    }
 }
 
 TEST_CASE("a 32-fibre MM certificate runs over several numbered pages") {

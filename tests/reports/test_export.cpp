@@ -47,8 +47,8 @@ const std::vector<std::string> kRunColumns = {
     "pass",           "fibers",     "mode",   "polarity", "limit_set", "limit_set_version",
     "limit_set_hash", "record_hash"};
 const std::vector<std::string> kMeasurementColumns = {
-    "run_id", "serial",       "end",       "fiber", "wavelength_nm", "cycle",
-    "status", "far_position", "power_dbm", "il_db", "rl_db",         "taken_at"};
+    "run_id",       "serial",    "end",   "fiber", "wavelength_nm", "cycle",      "status",
+    "far_position", "power_dbm", "il_db", "rl_db", "taken_at",      "rl_above_db"};
 const std::vector<std::string> kFailureColumns = {
     "run_id", "serial", "what", "end", "fiber", "wavelength_nm", "value", "limit", "grade"};
 
@@ -62,10 +62,10 @@ const std::string kAbortReason = "operator abort: \"dirty\" ferrule, end B";
 // Not 0.3: a number that only its shortest round-trip form keeps.
 const double kUnroundIl_db = 0.1 + 0.2;
 
-Failure failure(std::string what, std::optional<End> end, std::optional<int> fiber,
+Failure failure(FailureCause what, std::optional<End> end, std::optional<int> fiber,
                 std::optional<int> wavelength_nm, std::optional<double> value,
                 std::optional<double> limit, Grade grade) {
-    return {std::move(what), end, fiber, wavelength_nm, value, limit, grade};
+    return {what, end, fiber, wavelength_nm, value, limit, grade};
 }
 
 void complete(Repository& repository, RunRecord& run, Grade grade, bool pass,
@@ -110,11 +110,12 @@ class ExportDatabase {
                                measurement(End::B, 7, 1310, 0, failed_ms + 20)};
         failed.measurements[0].il_db = 0.41;
         failed.id = repository_.begin_run(failed);
-        complete(repository_, failed, Grade::Fail, false,
-                 {failure("il", End::A, 3, 1550, 0.41, 0.35, Grade::Elite),
-                  failure("il_mean", End::A, std::nullopt, 1310, 0.27, 0.25, Grade::Standard),
-                  failure("continuity", End::B, 7, std::nullopt, std::nullopt, std::nullopt,
-                          Grade::Generic)});
+        complete(
+            repository_, failed, Grade::Fail, false,
+            {failure(FailureCause::Il, End::A, 3, 1550, 0.41, 0.35, Grade::Elite),
+             failure(FailureCause::IlMean, End::A, std::nullopt, 1310, 0.27, 0.25, Grade::Standard),
+             failure(FailureCause::Continuity, End::B, 7, std::nullopt, std::nullopt, std::nullopt,
+                     Grade::Generic)});
         ids.push_back(failed.id);
 
         const std::int64_t aborted_ms = kDayOne_ms + 2 * kHour_ms;
@@ -142,11 +143,15 @@ class ExportDatabase {
         no_light.power_dbm = std::nan("");
         no_light.il_db.reset();
         no_light.rl_db.reset();
-        dark.measurements = {measurement(End::A, 4, 1310, 0, dark_ms + 10), no_light};
+        // RL beyond the meter's range: a bound, exported apart from rl_db.
+        Measurement bound = measurement(End::A, 4, 1310, 0, dark_ms + 10);
+        bound.rl_db.reset();
+        bound.rl_above_db = 75.0;
+        dark.measurements = {bound, no_light};
         dark.id = repository_.begin_run(dark);
         complete(repository_, dark, Grade::Fail, false,
-                 {failure("continuity", End::A, 5, std::nullopt, std::nullopt, std::nullopt,
-                          Grade::Generic)});
+                 {failure(FailureCause::Continuity, End::A, 5, std::nullopt, std::nullopt,
+                          std::nullopt, Grade::Generic)});
         ids.push_back(dark.id);
     }
 
@@ -220,13 +225,14 @@ Tables expected_tables(const Repository& repository, const RunFilter& filter) {
                 real(m.il_db),
                 real(m.rl_db),
                 m.taken_at,
+                real(m.rl_above_db),
             });
         }
         for (const auto& f : run->failures) {
             tables.failures.push_back({
                 run->id,
                 text(run->serial),
-                text(f.what),
+                text(to_string(f.what)),
                 f.end ? text(to_string(*f.end)) : Value{},
                 integer(f.fiber),
                 integer(f.wavelength_nm),
@@ -550,7 +556,7 @@ TEST_CASE("CSV into a directory reads back value for value") {
             "record_hash\n"));
         CHECK(measurements.starts_with(
             "run_id,serial,end,fiber,wavelength_nm,cycle,status,far_position,power_dbm,il_db,"
-            "rl_db,taken_at\n"));
+            "rl_db,taken_at,rl_above_db\n"));
         CHECK(
             failures.starts_with("run_id,serial,what,end,fiber,wavelength_nm,value,limit,grade\n"));
     }

@@ -53,10 +53,10 @@ inline RunRecord new_run(const std::string& serial, TimePoint started_at) {
     run.software_version = "0.1.0-test";
     run.started_at = started_at;
     run.instruments = {
-        {"source", "light_source", "keysight_8165x", "TCPIP0::127.0.0.1::5025::SOCKET", "Keysight",
-         "81657A", "DE1234", "1.2.3", "2027-03-01"},
-        {"meter", "power_meter", "keysight_n774x", "ASRL/dev/ttyUSB0::INSTR", "Keysight", "N7745C",
-         "MY5678", "4.5", ""},
+        {"source", InstrumentRole::LightSource, "keysight_8165x", "TCPIP0::127.0.0.1::5025::SOCKET",
+         "Keysight", "81657A", "DE1234", "1.2.3", "2027-03-01"},
+        {"meter", InstrumentRole::PowerMeter, "keysight_n774x", "ASRL/dev/ttyUSB0::INSTR",
+         "Keysight", "N7745C", "MY5678", "4.5", ""},
     };
     return run;
 }
