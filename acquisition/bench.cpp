@@ -69,6 +69,10 @@ struct Bench::Impl {
     std::unique_ptr<drivers::PowerMeter> monitor;
     std::vector<InstrumentRecord> records;  // filled by connect()
 
+    const StopRequest* stop = nullptr;
+    bool connected = false;
+    bool laser_may_be_on = false;
+
     // The light path as last set (see the header).
     std::optional<int> wavelength_nm;
     bool source_settling = false;
@@ -131,6 +135,7 @@ Bench::~Bench() = default;
 
 void Bench::connect() {
     Impl& impl = *impl_;
+    impl.connected = true;  // from here on instruments may hold state to undo
     const auto members = impl.members();
     const std::string file = station_file_name(impl.station);
     // One task per instrument: each has its own transport, so a slow or
@@ -182,6 +187,7 @@ void Bench::connect() {
     impl.records = std::move(records);
     impl.wavelength_nm.reset();
     impl.launch_port = 0;
+    impl.laser_may_be_on = false;  // prepare() leaves every source dark
     for (const auto& record : impl.records) {
         logger("bench")->info("{}: {} {} serial {} firmware {} on {}", record.name, record.vendor,
                               record.model, record.serial, record.firmware, record.resource);
@@ -200,6 +206,30 @@ void Bench::check_calibration(const std::string& today_iso) const {
         throw Refused(fmt::format("calibration overdue on {} (today is {}): {}",
                                   impl_->station.name, today_iso, fmt::join(overdue, "; ")));
     }
+}
+
+void Bench::set_stop_request(const StopRequest* stop) {
+    impl_->stop = stop;
+}
+
+void Bench::check_stop() const {
+    throw_if_stopped(impl_->stop);
+}
+
+void Bench::laser_off() {
+    Impl& impl = *impl_;
+    if (!impl.connected || !impl.laser_may_be_on)
+        return;
+    // The next selection sends the wavelength again, which lights the laser.
+    impl.wavelength_nm.reset();
+    impl.source_settling = false;
+    impl.source->set_output(false);
+    impl.laser_may_be_on = false;
+    logger("bench")->debug("source: laser off");
+}
+
+bool Bench::laser_may_be_on() const {
+    return impl_->laser_may_be_on;
 }
 
 const StationConfig& Bench::station() const {
@@ -227,6 +257,7 @@ drivers::PowerMeter& Bench::meter() {
 }
 
 void Bench::check_error_queues(std::string_view after) {
+    check_stop();
     for (const auto& member : impl_->members())
         member.instrument->check_errors(after);
 }
@@ -241,6 +272,7 @@ drivers::PowerMeter* Bench::monitor() {
 
 void Bench::apply_timing(FiberMode mode) {
     Impl& impl = *impl_;
+    check_stop();
     if (impl.meter->averaging_time() != impl.timing.meter_averaging)
         impl.meter->set_averaging_time(impl.timing.meter_averaging);
     if (impl.return_loss) {
@@ -253,11 +285,13 @@ void Bench::apply_timing(FiberMode mode) {
 
 void Bench::select_wavelength_nm(int wavelength_nm) {
     Impl& impl = *impl_;
+    check_stop();
     if (impl.wavelength_nm == wavelength_nm)
         return;
     // Unknown until every instrument has taken the new wavelength.
     impl.wavelength_nm.reset();
     const auto nm = static_cast<double>(wavelength_nm);
+    impl.laser_may_be_on = true;
     impl.source->select_wavelength_nm(nm);
     impl.source_settling = true;
     // The meters take their calibration wavelength while the laser settles.
@@ -269,6 +303,7 @@ void Bench::select_wavelength_nm(int wavelength_nm) {
 
 void Bench::wait_until_source_stable() {
     Impl& impl = *impl_;
+    check_stop();
     if (!impl.source_settling)
         return;
     impl.source->wait_stable();
@@ -291,6 +326,7 @@ std::vector<int> Bench::wavelength_order(const std::vector<int>& wanted) const {
 
 void Bench::route_launch(int port) {
     Impl& impl = *impl_;
+    check_stop();
     if (impl.launch_port == port)
         return;
     impl.launch_port = 0;
@@ -305,6 +341,7 @@ int Bench::launch_port() const {
 LaunchReading Bench::read_launch(bool with_return_loss) {
     Impl& impl = *impl_;
     drivers::ReturnLossMeter* return_loss = with_return_loss ? impl.return_loss.get() : nullptr;
+    check_stop();
     impl.meter->start_measurement();
     if (return_loss)
         return_loss->start_measurement();

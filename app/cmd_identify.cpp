@@ -8,11 +8,14 @@
 #include <chrono>
 #include <future>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "acquisition/station.hpp"
+#include "acquisition/station_lock.hpp"
 #include "app/commands.hpp"
 #include "app/exit_codes.hpp"
 #include "app/run_json.hpp"
+#include "app/station_session.hpp"
 #include "drivers/errors.hpp"
 #include "drivers/registry.hpp"
 #include "vocabulary/logger.hpp"
@@ -29,11 +32,6 @@ struct Row {
     Status status = Status::Ok;
     std::string problem;
 };
-
-std::string today_iso() {
-    const auto today = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
-    return fmt::format("{:%F}", std::chrono::sys_days(today));
-}
 
 Row identify_instrument(const drivers::InstrumentConfig& config, const std::string& today) {
     Row row{
@@ -112,6 +110,21 @@ int run_identify(const IdentifyOptions& options) {
     acquisition::StationConfig station;
     try {
         station = acquisition::load_station(options.station_file);
+    } catch (const acquisition::StationFileError& error) {
+        fmt::print(stderr, "mpobench identify: {}\n", error.what());
+        return kBadInput;
+    }
+    // A bench in the middle of a procedure is not disturbed: busy, exit 4.
+    // Held while asking, so no procedure starts half-way through.
+    std::optional<acquisition::StationLock> lock;
+    try {
+        acquisition::BenchHolder holder;
+        holder.procedure = "identify";
+        holder.operator_name = operator_or_user("");
+        lock.emplace(station, holder);
+    } catch (const acquisition::StationBusy& busy) {
+        fmt::print(stderr, "mpobench identify: {}\n", busy.what());
+        return kRefused;
     } catch (const acquisition::StationFileError& error) {
         fmt::print(stderr, "mpobench identify: {}\n", error.what());
         return kBadInput;
