@@ -180,18 +180,16 @@ std::filesystem::path bench_lock_directory() {
 }
 
 std::string busy_message(const std::string& station_name, const BenchHolder& holder) {
-    std::string what;
     const std::string who = holder.serial.empty()
                                 ? holder.operator_name
                                 : fmt::format("{}, {}", holder.operator_name, holder.serial);
-    if (holder.procedure == "test" || holder.procedure == "repeat") {
-        const std::string kind = holder.procedure == "test" ? "run" : "repeatability run";
-        what = holder.run_id > 0 ? fmt::format("{} {} ({})", kind, holder.run_id, who)
-                                 : fmt::format("{} starting ({})", kind, who);
-    } else {
-        // A reference, identify, demo: no run of an assembly.
-        what = fmt::format("{} ({})", holder.procedure, who);
-    }
+    // A run once it has begun; before that (and for a reference, identify)
+    // the procedure.
+    const std::string what =
+        holder.run_id > 0
+            ? fmt::format("{} {} ({})", holder.procedure == "repeat" ? "repeatability run" : "run",
+                          holder.run_id, who)
+            : fmt::format("{} ({})", holder.procedure, who);
     std::string where = fmt::format("pid {}", holder.pid);
     if (holder.station != station_name)
         where += fmt::format(", station {} on the same instruments", holder.station);

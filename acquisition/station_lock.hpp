@@ -61,9 +61,9 @@ std::string resource_lock_key(const std::string& resource);
 // Throws StationFileError when the chosen directory cannot be used.
 std::filesystem::path bench_lock_directory();
 
-// "station NAME busy: run 17 (ana, SN1) since 14:02"; the clause after
-// "busy:" says what the holder is doing (a reference, identify, a test
-// that has not begun its run yet).
+// "station NAME busy: run 17 (ana, SN1) since 14:02 (pid 4242)": the run
+// once it has begun ("repeatability run" for a repeat), otherwise the
+// procedure ("reference (ana)", "test (ana, SN1)" before its run begins).
 std::string busy_message(const std::string& station_name, const BenchHolder& holder);
 
 class StationLock {

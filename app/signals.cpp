@@ -4,6 +4,7 @@
 #include <signal.h>
 
 #include <atomic>
+#include <cerrno>
 #include <cstring>
 #include <stdexcept>
 
@@ -30,9 +31,10 @@ SignalStop::SignalStop() {
     struct sigaction action {};
     action.sa_handler = note_stop_signal;
     sigemptyset(&action.sa_mask);
-    // No SA_RESTART: a blocking call returns EINTR and its caller looks at
-    // the flag. SA_RESETHAND: the second signal finds the default action.
-    action.sa_flags = SA_RESETHAND;
+    // SA_RESTART: reads and writes the flag has nothing to say to go on as
+    // if there had been no signal (the waits that must notice it poll in
+    // slices). SA_RESETHAND: the second signal finds the default action.
+    action.sa_flags = SA_RESTART | SA_RESETHAND;
     if (::sigaction(SIGINT, &action, &previous_int) != 0 ||
         ::sigaction(SIGTERM, &action, &previous_term) != 0) {
         throw std::runtime_error(

@@ -11,6 +11,7 @@ import json
 import os
 import re
 import resource
+import select
 import signal
 import socket
 import sqlite3
@@ -241,6 +242,39 @@ class Signals(unittest.TestCase):
         # Every measurement taken before the signal is in the record.
         self.assertGreaterEqual(bench.rows("SELECT COUNT(*) FROM measurements")[0][0], 3)
 
+    def test_a_signal_at_an_operator_prompt_aborts_the_run(self):
+        # A person at the console: the prompt waits for Enter, and Ctrl-C
+        # there ends the run like anywhere else.
+        bench = Bench(self, time_scale="0.01")
+        bench.reference()
+        console = os.path.join(bench.tmp.name, "console-station.toml")
+        with open(bench.station) as f:
+            text = f.read()
+        text, replaced = re.subn(r'kind = "simulated"\nresource = ".*"\n', 'kind = "console"\n', text)
+        self.assertEqual(replaced, 1)
+        with open(console, "w") as f:
+            f.write(text)
+        process = bench.start(*bench.test_args("SN-PROMPT", station=console), stdin=subprocess.PIPE)
+        prompts = b""
+        deadline = time.monotonic() + 30
+        while b"press Enter" not in prompts:
+            self.assertLess(time.monotonic(), deadline, prompts)
+            self.assertIsNone(process.poll(), prompts)
+            ready, _, _ = select.select([process.stderr], [], [], 0.1)
+            if ready:
+                prompts += os.read(process.stderr.fileno(), 4096)
+        self.assertIn(b"Connect END A of SN-PROMPT", prompts)
+        sent = time.monotonic()
+        process.send_signal(signal.SIGINT)
+        out, _ = process.communicate(timeout=30)
+        elapsed = time.monotonic() - sent
+        self.assertEqual(process.returncode, 3)
+        self.assertLess(elapsed, 1.0, f"SIGINT at the prompt took {elapsed:.2f} s")
+        _, status, reason, _ = bench.run_row("SN-PROMPT")
+        self.assertEqual((status, reason), ("aborted", "operator abort (SIGINT)"))
+        self.assertEqual(json.loads(out)["reason"], "operator abort (SIGINT)")
+        self.assertFalse(bench.laser_lit(), "the laser is off after the signal")
+
     def test_sigint_mid_sweep_aborts_the_run_within_a_second(self):
         self.signal_mid_sweep(signal.SIGINT, "SIGINT")
 
@@ -323,6 +357,11 @@ class Lifecycle(unittest.TestCase):
         self.assertEqual(status, "aborted", err)
         self.assertIn("storage fault", reason)
         self.assertIsNone(grade)
+        # Stopped at the measurement after the failed write, not at the end of the sweep.
+        journaled = bench.rows(f"SELECT COUNT(*) FROM measurements JOIN runs ON runs.id = run_id "
+                               f"WHERE {OF_SERIAL}", "SN-FULL")[0][0]
+        self.assertLess(len(document["measurements"]), 2 * 2 * 12)
+        self.assertLessEqual(journaled, len(document["measurements"]))
         self.assertFalse(bench.laser_lit(), "off after the storage fault")
         # With room again the bench and the database work on.
         after = bench.run(*bench.test_args("SN-ROOM"))
