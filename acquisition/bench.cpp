@@ -70,8 +70,7 @@ struct Bench::Impl {
     std::vector<InstrumentRecord> records;  // filled by connect()
 
     const StopRequest* stop = nullptr;
-    bool connected = false;
-    bool laser_may_be_on = false;
+    bool laser_may_be_on = false;  // selected since connect() or the last laser_off()
 
     // The light path as last set (see the header).
     std::optional<int> wavelength_nm;
@@ -135,7 +134,6 @@ Bench::~Bench() = default;
 
 void Bench::connect() {
     Impl& impl = *impl_;
-    impl.connected = true;  // from here on instruments may hold state to undo
     const auto members = impl.members();
     const std::string file = station_file_name(impl.station);
     // One task per instrument: each has its own transport, so a slow or
@@ -218,7 +216,7 @@ void Bench::check_stop() const {
 
 void Bench::laser_off() {
     Impl& impl = *impl_;
-    if (!impl.connected || !impl.laser_may_be_on)
+    if (!impl.laser_may_be_on)
         return;
     // The next selection sends the wavelength again, which lights the laser.
     impl.wavelength_nm.reset();
@@ -226,10 +224,6 @@ void Bench::laser_off() {
     impl.source->set_output(false);
     impl.laser_may_be_on = false;
     logger("bench")->debug("source: laser off");
-}
-
-bool Bench::laser_may_be_on() const {
-    return impl_->laser_may_be_on;
 }
 
 const StationConfig& Bench::station() const {

@@ -73,8 +73,6 @@ class Bench {
     // turns it off here. Does nothing before connect() or when no laser was
     // lit since. Not stopped by the stop request. Throws drivers::InstrumentError.
     void laser_off();
-    // Whether a laser may be lit (selected since connect or the last laser_off).
-    bool laser_may_be_on() const;
 
     const StationConfig& station() const;
     const BenchTiming& timing() const;

@@ -167,7 +167,6 @@ TEST_CASE("the bench stops at the next operation once asked, and connects with t
     bench.set_stop_request(&stop);
     bench.connect();
     CHECK_FALSE(laser_lit(sim.station));
-    CHECK_FALSE(bench.laser_may_be_on());
 
     bench.select_wavelength_nm(1310);
     CHECK(laser_lit(sim.station));
