@@ -69,6 +69,9 @@ struct Bench::Impl {
     std::unique_ptr<drivers::PowerMeter> monitor;
     std::vector<InstrumentRecord> records;  // filled by connect()
 
+    const StopRequest* stop = nullptr;
+    bool laser_may_be_on = false;  // selected since connect() or the last laser_off()
+
     // The light path as last set (see the header).
     std::optional<int> wavelength_nm;
     bool source_settling = false;
@@ -177,6 +180,7 @@ void Bench::connect() {
     impl.records = std::move(records);
     impl.wavelength_nm.reset();
     impl.launch_port = 0;
+    impl.laser_may_be_on = false;  // prepare() leaves every source dark
     for (const auto& record : impl.records) {
         logger("bench")->info("{}: {} {} serial {} firmware {} on {}", record.name, record.vendor,
                               record.model, record.serial, record.firmware, record.resource);
@@ -195,6 +199,26 @@ void Bench::check_calibration(const std::string& today_iso) const {
         throw Refused(fmt::format("calibration overdue on {} (today is {}): {}",
                                   impl_->station.name, today_iso, fmt::join(overdue, "; ")));
     }
+}
+
+void Bench::set_stop_request(const StopRequest* stop) {
+    impl_->stop = stop;
+}
+
+void Bench::check_stop() const {
+    throw_if_stopped(impl_->stop);
+}
+
+void Bench::laser_off() {
+    Impl& impl = *impl_;
+    if (!impl.laser_may_be_on)
+        return;
+    // The next selection sends the wavelength again, which lights the laser.
+    impl.wavelength_nm.reset();
+    impl.source_settling = false;
+    impl.source->set_output(false);
+    impl.laser_may_be_on = false;
+    logger("bench")->debug("source: laser off");
 }
 
 const StationConfig& Bench::station() const {
@@ -222,6 +246,7 @@ drivers::PowerMeter& Bench::meter() {
 }
 
 void Bench::check_error_queues(std::string_view after) {
+    check_stop();
     for (const auto& member : impl_->members())
         member.instrument->check_errors(after);
 }
@@ -236,6 +261,7 @@ drivers::PowerMeter* Bench::monitor() {
 
 void Bench::apply_timing(FiberMode mode) {
     Impl& impl = *impl_;
+    check_stop();
     if (impl.meter->averaging_time() != impl.timing.meter_averaging)
         impl.meter->set_averaging_time(impl.timing.meter_averaging);
     if (impl.return_loss) {
@@ -248,11 +274,13 @@ void Bench::apply_timing(FiberMode mode) {
 
 void Bench::select_wavelength_nm(int wavelength_nm) {
     Impl& impl = *impl_;
+    check_stop();
     if (impl.wavelength_nm == wavelength_nm)
         return;
     // Unknown until every instrument has taken the new wavelength.
     impl.wavelength_nm.reset();
     const auto nm = static_cast<double>(wavelength_nm);
+    impl.laser_may_be_on = true;
     impl.source->select_wavelength_nm(nm);
     impl.source_settling = true;
     // The meters take their calibration wavelength while the laser settles.
@@ -264,6 +292,7 @@ void Bench::select_wavelength_nm(int wavelength_nm) {
 
 void Bench::wait_until_source_stable() {
     Impl& impl = *impl_;
+    check_stop();
     if (!impl.source_settling)
         return;
     impl.source->wait_stable();
@@ -286,6 +315,7 @@ std::vector<int> Bench::wavelength_order(const std::vector<int>& wanted) const {
 
 void Bench::route_launch(int port) {
     Impl& impl = *impl_;
+    check_stop();
     if (impl.launch_port == port)
         return;
     impl.launch_port = 0;
@@ -300,6 +330,7 @@ int Bench::launch_port() const {
 LaunchReading Bench::read_launch(bool with_return_loss) {
     Impl& impl = *impl_;
     drivers::ReturnLossMeter* return_loss = with_return_loss ? impl.return_loss.get() : nullptr;
+    check_stop();
     impl.meter->start_measurement();
     if (return_loss)
         return_loss->start_measurement();

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "acquisition/station.hpp"
+#include "acquisition/stop.hpp"
 #include "drivers/roles.hpp"
 #include "vocabulary/run_record.hpp"
 
@@ -59,6 +60,20 @@ class Bench {
     // Throws Refused naming each instrument whose calibration_due < today (YYYY-MM-DD).
     void check_calibration(const std::string& today_iso) const;
 
+    // --- stopping and the laser ---
+    // The request every light-path operation below looks at first: once it
+    // asks to stop, they throw Stopped instead of touching an instrument.
+    // Null (the default): nothing stops the bench from outside.
+    void set_stop_request(const StopRequest* stop);
+    // Throws Stopped when the stop request asks to stop.
+    void check_stop() const;
+    // Turns the source's laser off: connect() leaves it off (the drivers
+    // prepare sources dark), select_wavelength_nm() turns it on when a
+    // measurement needs light, and every procedure's end, abort or signal
+    // turns it off here. Does nothing before connect() or when no laser was
+    // lit since. Not stopped by the stop request. Throws drivers::InstrumentError.
+    void laser_off();
+
     const StationConfig& station() const;
     const BenchTiming& timing() const;
     std::vector<InstrumentRecord> instruments() const;  // after connect()
@@ -78,8 +93,8 @@ class Bench {
     // meter_averaging, the return-loss meter's PC or APC time. Unchanged
     // settings are not sent again.
     void apply_timing(FiberMode mode);
-    // Selects the source laser and sets the far-end meter and the
-    // return-loss meter to it; returns while the laser settles.
+    // Selects the source laser (turning it on) and sets the far-end meter
+    // and the return-loss meter to it; returns while the laser settles.
     void select_wavelength_nm(int wavelength_nm);
     // Waits (*OPC?) until the source has settled after the last change;
     // returns at once when nothing changed.

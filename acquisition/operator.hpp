@@ -8,6 +8,7 @@
 #include <string>
 
 #include "acquisition/station.hpp"
+#include "acquisition/stop.hpp"
 
 namespace mpobench::acquisition {
 
@@ -39,17 +40,26 @@ class Operator {
 // Prompts on the terminal (stdin/stderr): a person presses Enter when done.
 // `context` names what the step applies to (the serial number, or the launch
 // cord for the reference). Any line confirms a step (a barcode scanner types
-// like a keyboard); "abort" or the end of input throws OperatorAbort.
-std::unique_ptr<Operator> make_console_operator(std::string operator_name);
-// The same on other streams (a web page's channel, tests).
+// like a keyboard); "abort" or the end of input throws OperatorAbort. While
+// it waits for a line it looks at `stop` (may be null) every 50 ms and
+// throws Stopped when it asks to stop: a prompt never outlives a signal.
+std::unique_ptr<Operator> make_console_operator(std::string operator_name,
+                                                const StopRequest* stop = nullptr);
+// The same on other streams (a web page's channel, tests); `stop` is looked
+// at before each prompt and once its line arrives.
 std::unique_ptr<Operator> make_console_operator(std::string operator_name, std::istream& input,
-                                                std::ostream& prompts);
+                                                std::ostream& prompts,
+                                                const StopRequest* stop = nullptr);
 // Drives the simulator's operator channel named in the station file:
-// `:CONNect REFerence|A|B`, `:REMate`, `:DISConnect`, then `*OPC?` within
-// the configured timeout and `SYST:ERR?`.
+// `:CONNect REFerence|A|B`, `:REMate`, `:DISConnect`, then waits within the
+// configured timeout — `*OPC?` without a stop request; with one, `*OPC`
+// and `*ESR?` every 50 ms, looking at `stop` in between (IEEE 488.2's
+// non-blocking wait) — and `SYST:ERR?`.
 std::unique_ptr<Operator> make_simulated_operator(const OperatorConfig& config,
-                                                  std::string operator_name);
+                                                  std::string operator_name,
+                                                  const StopRequest* stop = nullptr);
 // The one the station file asks for.
-std::unique_ptr<Operator> make_operator(const StationConfig& station, std::string operator_name);
+std::unique_ptr<Operator> make_operator(const StationConfig& station, std::string operator_name,
+                                        const StopRequest* stop = nullptr);
 
 }  // namespace mpobench::acquisition

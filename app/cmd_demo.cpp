@@ -14,6 +14,7 @@
 #include "app/guarded.hpp"
 #include "app/progress.hpp"
 #include "app/run_json.hpp"
+#include "app/signals.hpp"
 #include "app/station_session.hpp"
 #include "app/test_flow.hpp"
 #include "drivers/registry.hpp"
@@ -145,9 +146,10 @@ int run_demo(DemoOptions options) {
                     : fmt::format("{:g}x faster than real time", 1.0 / options.time_scale),
                 options.time_scale);
         }
-        StationSession session(station, options.operator_name);
-        const Reference reference = take_and_store_reference(
-            session, repository, mode, reference_fibers, "demo launch cord", !options.json);
+        SignalStop stop;
+        RunLifecycle lifecycle({station, "demo", options.operator_name, "", &stop}, repository);
+        const Reference reference = take_and_store_reference(lifecycle, mode, reference_fibers,
+                                                             "demo launch cord", !options.json);
         if (!options.json)
             fmt::print("{}\n", reference_summary(reference));
 
@@ -165,11 +167,10 @@ int run_demo(DemoOptions options) {
                     ? options.serial
                     : fmt::format("{}{:04}", options.serial.empty() ? "DEMO-" : options.serial,
                                   index);
-            TestEnvironment environment{session.bench, *session.op, repository, limits, reference};
+            TestEnvironment environment{lifecycle, limits, reference};
             TerminalProgress progress(fmt::format("{}/{} {}", index, options.count, serial),
                                       !options.json);
-            const auto outcome =
-                run_test(environment, serial, part, session.operator_name, progress.callback());
+            const auto outcome = run_test(environment, serial, part, progress.callback());
             progress.clear();
             summary.add(outcome.run);
             worst_exit = outcome.exit_code == kAborted || worst_exit == kAborted

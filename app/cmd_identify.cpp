@@ -10,9 +10,12 @@
 #include <nlohmann/json.hpp>
 
 #include "acquisition/station.hpp"
+#include "acquisition/station_lock.hpp"
 #include "app/commands.hpp"
 #include "app/exit_codes.hpp"
+#include "app/guarded.hpp"
 #include "app/run_json.hpp"
+#include "app/station_session.hpp"
 #include "drivers/errors.hpp"
 #include "drivers/registry.hpp"
 #include "vocabulary/logger.hpp"
@@ -29,11 +32,6 @@ struct Row {
     Status status = Status::Ok;
     std::string problem;
 };
-
-std::string today_iso() {
-    const auto today = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
-    return fmt::format("{:%F}", std::chrono::sys_days(today));
-}
 
 Row identify_instrument(const drivers::InstrumentConfig& config, const std::string& today) {
     Row row{config.name, std::string(to_string(config.role)), config.model, config.resource,
@@ -105,16 +103,15 @@ void print_table(const std::vector<std::vector<std::string>>& table) {
     }
 }
 
-}  // namespace
-
-int run_identify(const IdentifyOptions& options) {
-    acquisition::StationConfig station;
-    try {
-        station = acquisition::load_station(options.station_file);
-    } catch (const acquisition::StationFileError& error) {
-        fmt::print(stderr, "mpobench identify: {}\n", error.what());
-        return kBadInput;
-    }
+int identify_station(const IdentifyOptions& options) {
+    const auto station = acquisition::load_station(options.station_file);
+    // A bench in the middle of a procedure is not disturbed: busy, exit 4
+    // (acquisition::StationBusy). Held while asking, so no procedure
+    // starts half-way through.
+    acquisition::BenchHolder holder;
+    holder.procedure = "identify";
+    holder.operator_name = operator_or_user("");
+    const acquisition::StationLock lock(station, holder);
     const auto today = today_iso();
     // Instruments answer independently; ask them all at once so an
     // unreachable one costs its timeout once, not once per row.
@@ -175,6 +172,12 @@ int run_identify(const IdentifyOptions& options) {
             fmt::print(stderr, "{}: {}\n", row.name, row.problem);
     }
     return code;
+}
+
+}  // namespace
+
+int run_identify(const IdentifyOptions& options) {
+    return guarded("identify", [&] { return identify_station(options); });
 }
 
 }  // namespace mpobench::app

@@ -4,6 +4,7 @@
 
 #include "app/commands.hpp"
 #include "app/guarded.hpp"
+#include "app/signals.hpp"
 #include "app/station_session.hpp"
 #include "app/test_flow.hpp"
 
@@ -17,12 +18,16 @@ int run_reference(const ReferenceCommandOptions& options) {
                        options.mode);
             return static_cast<int>(kBadInput);
         }
-        StationSession session(acquisition::load_station(options.station_file),
-                               operator_or_user(options.operator_name));
+        auto station = acquisition::load_station(options.station_file);
+        // A database path that cannot be opened is bad input, found before
+        // any instrument is touched.
         db::Repository repository(database_path(options.db));
-        const Reference reference =
-            take_and_store_reference(session, repository, *mode, options.fibers,
-                                     options.launch_cord, /*show_progress=*/true);
+        SignalStop stop;
+        RunLifecycle lifecycle(
+            {std::move(station), "reference", operator_or_user(options.operator_name), "", &stop},
+            repository);
+        const Reference reference = take_and_store_reference(
+            lifecycle, *mode, options.fibers, options.launch_cord, /*show_progress=*/true);
         fmt::print("{}\n", reference_summary(reference));
         return static_cast<int>(kPassed);
     });

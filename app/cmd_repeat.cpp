@@ -8,9 +8,9 @@
 #include "analysis/repeatability.hpp"
 #include "app/commands.hpp"
 #include "app/guarded.hpp"
-#include "app/journal.hpp"
 #include "app/progress.hpp"
 #include "app/run_json.hpp"
+#include "app/signals.hpp"
 #include "app/station_session.hpp"
 #include "app/test_flow.hpp"
 
@@ -23,48 +23,36 @@ int run_repeat(const RepeatOptions& options) {
         const auto limits = load_limits(options.limits);
         db::Repository repository(database_path(options.db));
         const Reference reference = usable_reference(repository, station, part);
-        StationSession session(station, operator_or_user(options.operator_name));
+        SignalStop stop;
+        RunLifecycle lifecycle(
+            {station, "repeat", operator_or_user(options.operator_name), options.serial, &stop},
+            repository);
 
-        RunRecord run;
-        run.kind = RunKind::Repeatability;
-        run.serial = options.serial;
-        run.part = part;
-        run.station = station.name;
-        run.operator_name = session.operator_name;
-        run.software_version = MPOBENCH_VERSION;
-        run.started_at = std::chrono::system_clock::now();
-        run.reference_id = reference.id;
-        run.instruments = session.bench.instruments();
-        run.id = repository.begin_run(run);
-        {
-            BackgroundJournal journal(repository, run.id);
-            TerminalProgress progress(options.serial, !options.json);
-            try {
-                acquisition::run_repeatability(session.bench, *session.op, reference, run,
+        RunRecord request;
+        request.kind = RunKind::Repeatability;
+        request.serial = options.serial;
+        request.part = part;
+        request.reference_id = reference.id;
+        TerminalProgress progress(options.serial, !options.json);
+        const RunRecord run = lifecycle.run(
+            std::move(request),
+            [&](RunRecord& record, acquisition::MeasurementSink& journal) {
+                acquisition::run_repeatability(lifecycle.bench(), lifecycle.op(), reference, record,
                                                options.cycles, journal, progress.callback());
-            } catch (const acquisition::TestAborted& aborted) {
-                journal.flush();
-                run.status = RunStatus::Aborted;
-                run.reason = aborted.what();
-                run.ended_at = std::chrono::system_clock::now();
-                repository.abort_run(run.id, run.reason);
-                // The record as far as it went: every measurement taken is evidence.
-                if (options.json)
-                    fmt::print("{}\n", json_text(run_to_json(run)));
-                fmt::print(stderr, "mpobench repeat: aborted: {}\n", run.reason);
-                return static_cast<int>(kAborted);
-            } catch (const acquisition::Refused& refused) {
-                journal.flush();
-                repository.abort_run(run.id, refused.what());
-                throw;
-            }
-            journal.flush();
+            },
+            [&](RunRecord& record) {
+                analysis::apply_grade(record, limits);
+                repository.store_limit_set(
+                    {0, limits.name, limits.version, limits.hash, limits.body});
+            });
+        progress.clear();
+        if (run.status != RunStatus::Completed) {
+            // The record as far as it went: every measurement taken is evidence.
+            if (options.json)
+                fmt::print("{}\n", json_text(run_to_json(run)));
+            fmt::print(stderr, "mpobench repeat: aborted: {}\n", run.reason);
+            return run_exit_code(run);
         }
-        analysis::apply_grade(run, limits);
-        run.status = RunStatus::Completed;
-        run.ended_at = std::chrono::system_clock::now();
-        repository.store_limit_set({0, limits.name, limits.version, limits.hash, limits.body});
-        repository.complete_run(run);
 
         auto stats = analysis::repeatability_stats(run.measurements);
         if (options.json) {
@@ -95,7 +83,7 @@ int run_repeat(const RepeatOptions& options) {
                            s.fiber, s.wavelength_nm, s.mean_il_db, s.range_db, s.sigma_db);
             }
         }
-        return static_cast<int>(run.pass ? kPassed : kBelowTarget);
+        return run_exit_code(run);
     });
 }
 

@@ -9,13 +9,15 @@
 #include "acquisition/station.hpp"
 #include "app/commands.hpp"
 #include "app/exit_codes.hpp"
+#include "app/guarded.hpp"
 #include "fixtures/sim/faults.hpp"
 #include "fixtures/sim_bench.hpp"
 #include "vocabulary/logger.hpp"
 
 namespace mpobench::app {
+namespace {
 
-int run_sim(const SimOptions& options) {
+int run_simulated_bench(const SimOptions& options) {
     const auto log = logger("sim");
     if (options.dut_file.empty() == !options.random_seed) {
         fmt::print(stderr, "mpobench sim: give exactly one of --dut FILE or --random SEED\n");
@@ -70,6 +72,14 @@ int run_sim(const SimOptions& options) {
     std::filesystem::remove(bench_options.run_dir, ignored);  // only if empty: links are gone
     fmt::print("simulated bench stopped\n");
     return kPassed;
+}
+
+}  // namespace
+
+int run_sim(const SimOptions& options) {
+    // A station file that cannot be written (a missing directory) is bad
+    // input like any other: exit 2 with its reason, the simulators stopped.
+    return guarded("sim", [&] { return run_simulated_bench(options); });
 }
 
 }  // namespace mpobench::app

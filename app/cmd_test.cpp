@@ -7,6 +7,7 @@
 #include "app/guarded.hpp"
 #include "app/progress.hpp"
 #include "app/run_json.hpp"
+#include "app/signals.hpp"
 #include "app/station_session.hpp"
 #include "app/test_flow.hpp"
 
@@ -25,11 +26,13 @@ int run_test_command(const TestCommandOptions& options) {
         db::Repository repository(database_path(options.db));
         const Reference reference = usable_reference(repository, station, part);
 
-        StationSession session(station, operator_or_user(options.operator_name));
-        TestEnvironment environment{session.bench, *session.op, repository, limits, reference};
+        SignalStop stop;
+        RunLifecycle lifecycle(
+            {station, "test", operator_or_user(options.operator_name), options.serial, &stop},
+            repository);
+        TestEnvironment environment{lifecycle, limits, reference};
         TerminalProgress progress(options.serial, !options.json);
-        const auto outcome =
-            run_test(environment, options.serial, part, session.operator_name, progress.callback());
+        const auto outcome = run_test(environment, options.serial, part, progress.callback());
         progress.clear();
         // The result is stored and shown whatever becomes of the certificate;
         // a certificate that cannot be written is reported after it (exit 2).

@@ -1,6 +1,11 @@
 #pragma once
 // Every command reports failures the same way: one clear line on stderr
-// and the exit code DESIGN.md §6 gives the kind of failure.
+// and the exit code DESIGN.md §6 gives the kind of failure. Every
+// std::exception has one (never an abort and its 134): a database that
+// cannot be opened before anything starts is bad input (2); one that fails
+// once the procedure runs is a storage fault (StorageFault, 3); a stop
+// request, an abort and anything unforeseen are 3; a busy bench is
+// refused (4).
 
 #include <fmt/format.h>
 
@@ -13,8 +18,10 @@
 #include "acquisition/parts.hpp"
 #include "acquisition/procedures.hpp"
 #include "acquisition/station.hpp"
+#include "acquisition/stop.hpp"
 #include "analysis/limits.hpp"
 #include "app/exit_codes.hpp"
+#include "app/run_lifecycle.hpp"
 #include "db/repository.hpp"
 #include "drivers/errors.hpp"
 #include "fixtures/dut.hpp"
@@ -64,9 +71,17 @@ int guarded(std::string_view command, Body body) {
         return fail(kAborted, error.what());
     } catch (const acquisition::OperatorAbort& error) {
         return fail(kAborted, error.what());
+    } catch (const acquisition::Stopped& error) {
+        return fail(kAborted, error.what());
+    } catch (const StorageFault& error) {
+        return fail(kAborted, error.what());
     } catch (const drivers::InstrumentError& error) {
         return fail(error.kind() == drivers::ErrorKind::Configuration ? kBadInput : kAborted,
                     error.what());
+    } catch (const std::exception& error) {
+        // Nothing above: an unforeseen failure ends the command like a
+        // fault, with what it said.
+        return fail(kAborted, error.what());
     }
 }
 

@@ -19,6 +19,8 @@ BackgroundJournal::~BackgroundJournal() {
 void BackgroundJournal::on_measurement(const Measurement& measurement) {
     {
         std::lock_guard lock(mutex_);
+        if (failure_)
+            std::rethrow_exception(failure_);
         queue_.push_back(measurement);
     }
     changed_.notify_all();
@@ -48,7 +50,9 @@ void BackgroundJournal::write_loop() {
                 repository_.append_measurement(run_id_, batch.front());
             else
                 repository_.append_measurements(run_id_, batch);
-        } catch (const db::DatabaseError&) {
+        } catch (const std::exception&) {
+            // A database error, or anything else the write threw: kept for
+            // the measuring thread (this thread has no one to tell).
             lock.lock();
             failure_ = std::current_exception();
             writing_ = false;

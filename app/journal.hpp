@@ -2,7 +2,10 @@
 // Journals measurements into the database from a writer thread, so a
 // commit (an fsync with synchronous=FULL) never waits on the measurement
 // path. flush() before the run's final transaction makes every measurement
-// taken so far durable.
+// taken so far durable. A write that fails (disk full, database error)
+// stops the journal: the next measurement handed to it throws that error,
+// so the run aborts at once with the database's message instead of
+// measuring on unrecorded until the end of the sweep.
 
 #include <condition_variable>
 #include <cstdint>
@@ -21,6 +24,8 @@ class BackgroundJournal final : public acquisition::MeasurementSink {
     BackgroundJournal(db::Repository& repository, std::int64_t run_id);
     ~BackgroundJournal() override;  // flushes
 
+    // Queues the measurement; throws the write failure (db::DatabaseError)
+    // once one happened.
     void on_measurement(const Measurement& measurement) override;
     // Waits until every queued measurement is committed; rethrows a write failure.
     void flush();

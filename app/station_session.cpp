@@ -24,29 +24,22 @@ std::string today_iso() {
     return fmt::format("{:%F}", std::chrono::sys_days(today));
 }
 
-StationSession::StationSession(acquisition::StationConfig station_config, std::string name)
-    : station(std::move(station_config)), operator_name(std::move(name)), bench(station) {
-    bench.connect();
-    bench.check_calibration(today_iso());
-    op = acquisition::make_operator(station, operator_name);
-}
-
-Reference take_and_store_reference(StationSession& session, db::Repository& repository,
-                                   FiberMode mode, int fibers, const std::string& launch_cord,
-                                   bool show_progress) {
+Reference take_and_store_reference(RunLifecycle& lifecycle, FiberMode mode, int fibers,
+                                   const std::string& launch_cord, bool show_progress) {
+    acquisition::Bench& bench = lifecycle.bench();
     acquisition::ReferenceOptions options;
     options.mode = mode;
-    options.fibers = fibers > 0 ? fibers
-                                : std::min(session.bench.meter().channel_count(),
-                                           session.bench.launch_switch().port_count());
+    options.fibers =
+        fibers > 0 ? fibers
+                   : std::min(bench.meter().channel_count(), bench.launch_switch().port_count());
     options.wavelengths_nm = default_wavelengths_nm(mode);
     options.launch_cord = launch_cord;
-    options.operator_name = session.operator_name;
+    options.operator_name = lifecycle.operator_name();
     TerminalProgress progress("reference", show_progress);
-    Reference reference =
-        acquisition::take_reference(session.bench, *session.op, options, progress.callback());
+    Reference reference = lifecycle.reference([&] {
+        return acquisition::take_reference(bench, lifecycle.op(), options, progress.callback());
+    });
     progress.clear();
-    reference.id = repository.save_reference(reference);
     return reference;
 }
 

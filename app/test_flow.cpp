@@ -10,7 +10,6 @@
 #include "acquisition/parts.hpp"
 #include "analysis/grading.hpp"
 #include "analysis/verdict.hpp"
-#include "app/journal.hpp"
 #include "vocabulary/logger.hpp"
 
 namespace mpobench::app {
@@ -71,62 +70,32 @@ Reference usable_reference(const db::Repository& repository,
 }
 
 TestOutcome run_test(TestEnvironment& environment, const std::string& serial, const Part& part,
-                     const std::string& operator_name,
                      const acquisition::ProgressCallback& progress) {
-    TestOutcome outcome;
-    RunRecord& run = outcome.run;
+    RunRecord run;
     run.kind = RunKind::Production;
     run.serial = serial;
     run.part = part;
-    run.station = environment.bench.station().name;
-    run.operator_name = operator_name;
-    run.software_version = MPOBENCH_VERSION;
-    run.started_at = std::chrono::system_clock::now();
     run.reference_id = environment.reference.id;
-    run.instruments = environment.bench.instruments();
-    run.id = environment.repository.begin_run(run);
-    logger("bench")->info("run {}: testing {} ({})", run.id, serial, part.number);
-
-    BackgroundJournal journal(environment.repository, run.id);
-    try {
-        acquisition::run_production_test(environment.bench, environment.op, environment.reference,
-                                         run, journal, progress);
-    } catch (const acquisition::TestAborted& aborted) {
-        journal.flush();
-        run.status = RunStatus::Aborted;
-        run.reason = aborted.what();
-        run.ended_at = std::chrono::system_clock::now();
-        environment.repository.abort_run(run.id, run.reason);
-        logger("bench")->warn("run {}: aborted: {}", run.id, run.reason);
-        outcome.exit_code = 3;
-        return outcome;
-    } catch (const acquisition::Refused& refused) {
-        // Checked before the run began, so only a reference that changed in
-        // between gets here: the run is closed with the reason, then refused.
-        journal.flush();
-        environment.repository.abort_run(run.id, refused.what());
-        throw;
-    }
-    journal.flush();
-    try {
-        analysis::apply_grade(run, environment.limits);  // checks the record is complete first
-    } catch (const analysis::CannotGrade& incomplete) {
-        run.status = RunStatus::Aborted;
-        run.reason = incomplete.what();
-        run.ended_at = std::chrono::system_clock::now();
-        environment.repository.abort_run(run.id, run.reason);
-        logger("bench")->warn("run {}: aborted: {}", run.id, run.reason);
-        outcome.exit_code = 3;
-        return outcome;
-    }
-    run.status = RunStatus::Completed;
-    run.ended_at = std::chrono::system_clock::now();
-    environment.repository.store_limit_set({0, environment.limits.name, environment.limits.version,
-                                            environment.limits.hash, environment.limits.body});
-    environment.repository.complete_run(run);
-    logger("bench")->info("run {}: {} grade {} ({})", run.id, serial, to_string(*run.grade),
-                          run.pass ? "pass" : "below target");
-    outcome.exit_code = run.pass ? 0 : 1;
+    RunLifecycle& lifecycle = environment.lifecycle;
+    const auto measure = [&](RunRecord& record, acquisition::MeasurementSink& journal) {
+        acquisition::run_production_test(lifecycle.bench(), lifecycle.op(), environment.reference,
+                                         record, journal, progress);
+    };
+    const auto grade = [&](RunRecord& record) {
+        // A record missing a fibre, a wavelength, an end or a required RL is
+        // never graded: the run ends aborted with what is missing.
+        try {
+            analysis::apply_grade(record, environment.limits);
+        } catch (const analysis::CannotGrade& incomplete) {
+            throw acquisition::TestAborted(incomplete.what());
+        }
+        lifecycle.repository().store_limit_set({0, environment.limits.name,
+                                                environment.limits.version, environment.limits.hash,
+                                                environment.limits.body});
+    };
+    TestOutcome outcome;
+    outcome.run = lifecycle.run(std::move(run), measure, grade);
+    outcome.exit_code = run_exit_code(outcome.run);
     return outcome;
 }
 

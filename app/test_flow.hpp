@@ -10,6 +10,7 @@
 #include "acquisition/operator.hpp"
 #include "acquisition/procedures.hpp"
 #include "analysis/limits.hpp"
+#include "app/run_lifecycle.hpp"
 #include "db/repository.hpp"
 
 namespace mpobench::app {
@@ -39,9 +40,7 @@ Reference usable_reference(const db::Repository& repository,
                            const acquisition::StationConfig& station, const Part& part);
 
 struct TestEnvironment {
-    acquisition::Bench& bench;
-    acquisition::Operator& op;
-    db::Repository& repository;
+    RunLifecycle& lifecycle;  // the bench, its operator, the database
     const analysis::LimitSet& limits;
     const Reference& reference;
 };
@@ -51,10 +50,10 @@ struct TestOutcome {
     int exit_code = 0;  // 0 pass, 1 below target / polarity / continuity, 3 aborted
 };
 
-// Begins the run in the database, measures (journaling each measurement),
-// grades and commits; an abort is stored with its reason.
+// One production run inside the lifecycle: begun in the database,
+// measured (each measurement journaled), graded and committed; an abort of
+// any kind is stored with its reason (RunLifecycle::run).
 TestOutcome run_test(TestEnvironment& environment, const std::string& serial, const Part& part,
-                     const std::string& operator_name,
                      const acquisition::ProgressCallback& progress);
 
 // "SN123  MPO12-SM-B-E  PASS  elite (target elite)  IL max 0.21 dB  RL min 62.3 dB",

@@ -298,22 +298,22 @@ CaseResult run_case(const std::filesystem::path& dut_file, double time_scale, bo
     simulated.start();
     db::Repository repository(directory / fmt::format("bench-{}f.db", part->fibers));
     const auto connect_start = SteadyClock::now();
-    app::StationSession session(simulated.station(), "bench");
+    app::RunLifecycle lifecycle({simulated.station(), "test", "bench", "", nullptr}, repository);
     const Seconds connect = SteadyClock::now() - connect_start;
-    const Reference reference = app::take_and_store_reference(
-        session, repository, part->mode, part->fibers, "bench launch cord", false);
+    const Reference reference = app::take_and_store_reference(lifecycle, part->mode, part->fibers,
+                                                              "bench launch cord", false);
     const auto& limits = analysis::default_limit_set();
 
-    const TimingModel model = timing_model(session.bench.timing(), part->mode);
+    const TimingModel model = timing_model(lifecycle.bench().timing(), part->mode);
     const Floor floor = production_floor(model, *part);
     print_floor(floor);
     result.floor = floor.total() * time_scale;
 
-    app::TestEnvironment environment{session.bench, *session.op, repository, limits, reference};
+    app::TestEnvironment environment{lifecycle, limits, reference};
     const std::string serial = fmt::format("BENCH-{}F", part->fibers);
     const auto called = std::chrono::system_clock::now();
     const auto start = SteadyClock::now();
-    const auto outcome = app::run_test(environment, serial, *part, session.operator_name, {});
+    const auto outcome = app::run_test(environment, serial, *part, {});
     result.production = SteadyClock::now() - start;
     const auto returned = std::chrono::system_clock::now();
     const auto expected_readings =
@@ -339,7 +339,7 @@ CaseResult run_case(const std::filesystem::path& dut_file, double time_scale, bo
 
     if (naive) {
         const auto naive_start = SteadyClock::now();
-        const auto readings = naive_sweep(session.bench, *session.op, *part, serial);
+        const auto readings = naive_sweep(lifecycle.bench(), lifecycle.op(), *part, serial);
         result.naive = SteadyClock::now() - naive_start;
         std::cout << fmt::format("\nnaive sweep: wall {:.3f} s, ratio to the floor {:.4f}\n",
                                  result.naive.count(), result.naive / result.floor);

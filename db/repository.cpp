@@ -1069,12 +1069,33 @@ void Repository::complete_run(const RunRecord& graded_run) {
 void Repository::abort_run(std::int64_t run_id, const std::string& reason) {
     std::lock_guard lock(impl_->mutex);
     auto& connection = impl_->connection;
-    Transaction transaction(connection, Transaction::Kind::Write,
-                            fmt::format("aborting run {}", run_id));
-    RollupChanges changes(connection);
-    impl_->stop(run_id, RunStatus::Aborted, reason, now(), changes);
-    changes.flush();
-    transaction.commit();
+    const auto abort = [&] {
+        Transaction transaction(connection, Transaction::Kind::Write,
+                                fmt::format("aborting run {}", run_id));
+        RollupChanges changes(connection);
+        impl_->stop(run_id, RunStatus::Aborted, reason, now(), changes);
+        changes.flush();
+        transaction.commit();
+    };
+    try {
+        abort();
+    } catch (const DatabaseError& first) {
+        // A full disk (or file size limit) stops the write-ahead log from
+        // growing, often just as a run aborts for that very reason. A
+        // checkpoint lets the next transaction write the log again from its
+        // start, in space the file already has: the abort, a few pages, is
+        // tried once more there.
+        try {
+            connection.execute("PRAGMA wal_checkpoint(RESTART)",
+                               fmt::format("checkpointing to abort run {}", run_id));
+            abort();
+        } catch (const DatabaseError& second) {
+            throw DatabaseError(
+                fmt::format("{} (again after a checkpoint: {})", first.what(), second.what()));
+        }
+        logger("db")->warn("{}: run {}: the abort was stored after a checkpoint ({})",
+                           connection.path(), run_id, first.what());
+    }
     logger("db")->info("{}: run {} aborted: {}", connection.path(), run_id, reason);
 }
 

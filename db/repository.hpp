@@ -132,7 +132,9 @@ class Repository {
     // store_limit_set), mating_cycles_run, ended_at (now when unset) and
     // status completed. Nothing is stored if any part fails.
     void complete_run(const RunRecord& graded_run);
-    // Status aborted, the reason, ended_at now. Only a running run.
+    // Status aborted, the reason, ended_at now. Only a running run. When
+    // the write fails (a full disk), once more after a checkpoint, which
+    // lets the write-ahead log restart in the space it already has.
     void abort_run(std::int64_t run_id, const std::string& reason);
 
     std::optional<RunRecord> run(std::int64_t run_id) const;

@@ -234,6 +234,17 @@ double Keysight8165x::wavelength_nm() {
 }
 
 void Keysight8165x::set_output(bool on) {
+    if (!on && !active_module_ && !modules_.empty()) {
+        // No laser known to be selected (a selection failed half-way):
+        // every module goes dark, as prepare() leaves them.
+        std::string command;
+        for (const Module& module : modules_) {
+            command = fmt::format(":SOUR{}:POW:STAT 0", module.slot);
+            session_->write(command);
+        }
+        session_->check_errors(command);
+        return;
+    }
     const Module& module = active_module(on ? "output on" : "output off");
     const std::string command = fmt::format(":SOUR{}:POW:STAT {}", module.slot, on ? 1 : 0);
     session_->write(command);
