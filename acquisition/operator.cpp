@@ -94,7 +94,9 @@ class SimulatedOperator final : public Operator {
         const std::string command = command_for(step);
         session_->connect();
         session_->write(command);
-        session_->wait_complete(config_.timeout);
+        // The timeout is how long a step may take: one that runs over is not
+        // asked to wait again.
+        session_->wait_complete(config_.timeout, drivers::Retry::No);
         session_->check_errors(command);
         // The machine's steps are routine (a qualification run has thousands).
         logger("bench")->debug("simulated operator {}: {} ({}) done", name_, to_string(step),

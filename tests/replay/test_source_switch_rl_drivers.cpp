@@ -155,7 +155,7 @@ TEST_CASE("8165x: before prepare() the lasers are unknown", "[replay][source]") 
     CHECK(script->remaining().find("*IDN?") != std::string::npos);
 }
 
-TEST_CASE("8165x: a garbled reply is a protocol error", "[replay][source]") {
+TEST_CASE("8165x: a reply garbled every time is a protocol error", "[replay][source]") {
     auto [script, source] = rig<Keysight8165x>(source_config(), {"keysight_8165x_garbled.txt"});
     const auto error =
         expect_error([&, &source = source] { source->prepare(); }, ErrorKind::Protocol);
@@ -165,7 +165,7 @@ TEST_CASE("8165x: a garbled reply is a protocol error", "[replay][source]") {
     CHECK_CONSUMED(script);
 }
 
-TEST_CASE("8165x: a silent query is asked once more, then times out", "[replay][source]") {
+TEST_CASE("8165x: a silent query is asked again three times, then times out", "[replay][source]") {
     auto [script, source] = rig<Keysight8165x>(
         source_config(), {"keysight_8165x_prepare.txt", "keysight_8165x_silent.txt"});
     source->prepare();
@@ -176,14 +176,13 @@ TEST_CASE("8165x: a silent query is asked once more, then times out", "[replay][
     CHECK_CONSUMED(script);
 }
 
-TEST_CASE("8165x: commands and error-queue reads are never repeated", "[replay][source]") {
+TEST_CASE("8165x: a command is sent once; a lost error-queue reply is checked with *ESR?",
+          "[replay][source]") {
     auto [script, source] = rig<Keysight8165x>(
         source_config(), {"keysight_8165x_prepare.txt", "keysight_8165x_silent_command.txt"});
     source->prepare();
     source->select_wavelength_nm(1310.0);
-    const auto error =
-        expect_error([&, &source = source] { source->set_output(false); }, ErrorKind::Timeout);
-    CHECK(error.context().command == "SYST:ERR?");
+    source->set_output(false);
     CHECK_CONSUMED(script);
 }
 
@@ -272,7 +271,7 @@ TEST_CASE("N773x: a garbled route reply is a protocol error", "[replay][switch]"
     CHECK_CONSUMED(script);
 }
 
-TEST_CASE("N773x: a silent route query is asked once more", "[replay][switch]") {
+TEST_CASE("N773x: a silent route query is asked again", "[replay][switch]") {
     auto [script, optical_switch] = rig<KeysightN773x>(
         switch_config(), {"keysight_n773x_prepare.txt", "keysight_n773x_silent_query.txt"});
     optical_switch->identify();
@@ -283,14 +282,12 @@ TEST_CASE("N773x: a silent route query is asked once more", "[replay][switch]") 
     CHECK_CONSUMED(script);
 }
 
-TEST_CASE("N773x: a silent move is not sent again", "[replay][switch]") {
+TEST_CASE("N773x: a move whose reply was lost is sent again and read back", "[replay][switch]") {
     auto [script, optical_switch] = rig<KeysightN773x>(
         switch_config(), {"keysight_n773x_prepare.txt", "keysight_n773x_silent_move.txt"});
     optical_switch->identify();
     optical_switch->prepare();
-    const auto error = expect_error(
-        [&, &optical_switch = optical_switch] { optical_switch->route(7); }, ErrorKind::Timeout);
-    CHECK(error.context().command == ":ROUT1:CHAN1 A,7;*OPC?;:ROUT1:CHAN1?");
+    optical_switch->route(7);
     CHECK_CONSUMED(script);
 }
 
