@@ -61,6 +61,11 @@ class Bench {
 
     const StationConfig& station() const;
     const BenchTiming& timing() const;
+    // The retries of idempotent queries (after lost or garbled replies)
+    // since the last call, or since the bench was built; the budget they
+    // spend from (station retry_budget) starts whole again. Called once at
+    // the end of each run, it is that run's count.
+    int take_retries();
     std::vector<InstrumentRecord> instruments() const;  // after connect()
 
     drivers::LightSource& source();
