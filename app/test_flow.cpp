@@ -91,7 +91,8 @@ TestOutcome run_test(TestEnvironment& environment, const std::string& serial, co
         run.status = RunStatus::Aborted;
         run.reason = aborted.what();
         run.ended_at = std::chrono::system_clock::now();
-        environment.repository.abort_run(run.id, run.reason);
+        run.retries = environment.bench.take_retries();
+        environment.repository.abort_run(run.id, run.reason, run.retries);
         logger("bench")->warn("run {}: aborted: {}", run.id, run.reason);
         outcome.exit_code = 3;
         return outcome;
@@ -103,6 +104,7 @@ TestOutcome run_test(TestEnvironment& environment, const std::string& serial, co
         throw;
     }
     journal.flush();
+    run.retries = environment.bench.take_retries();
     analysis::apply_grade(run, environment.limits);
     run.status = RunStatus::Completed;
     run.ended_at = std::chrono::system_clock::now();

@@ -300,10 +300,19 @@ CREATE TABLE qa_il (
 ) STRICT, WITHOUT ROWID;
 )sql";
 
+// The retries a run spent on transient instrument faults (lost or garbled
+// replies asked again): a station health signal, summed in the yield
+// rollup. Runs and rollups from before count none.
+constexpr const char* schema_retries = R"sql(
+ALTER TABLE runs ADD COLUMN retries INTEGER NOT NULL DEFAULT 0 CHECK (retries >= 0);
+ALTER TABLE qa_yield ADD COLUMN retries INTEGER NOT NULL DEFAULT 0;
+)sql";
+
 // In order; each takes the database to its version from the one before.
 constexpr std::array migrations{
     Migration{1, "records: stations, instruments, parts, limit sets, references, runs", schema_v1},
     Migration{2, "record hashes, immutable references, QA rollups", schema_v2},
+    Migration{3, "retries of transient instrument faults per run", schema_retries},
 };
 
 std::int64_t pragma_integer(sqlite::Connection& connection, const std::string& sql,
