@@ -436,7 +436,7 @@ ErrorEntry ScpiSession::read_error_entry(std::string_view query_form, bool& lost
                                parse_error_entry);
         } catch (const InstrumentError& error) {
             // The read took an entry off the queue whether or not its reply
-            // arrived intact: retried only where *ESR? can tell afterwards.
+            // arrived intact: retried only where the status byte can tell afterwards.
             if (!options_.resync_with_marker || !may_retry(error, Retry::Idempotent, attempt))
                 throw;
             lost = true;
@@ -453,20 +453,24 @@ std::vector<ErrorEntry> ScpiSession::drain_errors(std::string_view query_form) {
         if (!entry.is_error()) {
             if (lost && errors.empty()) {
                 // IEEE 488.2: every queued error also sets one of the event
-                // status bits 2..5 until *ESR? reads (and clears) them. An
-                // error the bench knew of ended its run, so a bit set now is
-                // the entry the lost reply carried.
-                constexpr long long kErrorBits = 0x3C;
+                // status bits 2..5, and with those enabled (*ESE) the status
+                // byte's bit 5 summarises them. *STB? reads without clearing,
+                // so this check is itself safe to ask again. An error the
+                // bench knew of ended its run (and *CLS starts each one), so
+                // a bit set now is the entry the lost reply carried.
+                constexpr long long kErrorEvents = 0x3C;
+                constexpr long long kEventSummary = 0x20;
+                const auto check = fmt::format("*ESE {};*STB?", kErrorEvents);
                 const long long status =
-                    ask("*ESR?", options_.timeout, Retry::No, false, parse_integer);
-                if ((status & kErrorBits) != 0) {
+                    ask(check, options_.timeout, Retry::Idempotent, false, parse_integer);
+                if ((status & kEventSummary) != 0) {
                     throw InstrumentError(
                         ErrorKind::Device, context(query_form, std::to_string(status)),
-                        fmt::format("a reply to {} was lost and *ESR? = {} shows the "
-                                    "instrument had queued an error: what it was is unknown",
-                                    query_form, status));
+                        fmt::format("a reply to {} was lost and '{}' = {} shows the instrument "
+                                    "had queued an error: what it was is unknown",
+                                    query_form, check, status));
                 }
-                log_->info("{} *ESR? = {}: the lost {} reply carried no error", log_prefix(),
+                log_->info("{} {} = {}: the lost {} reply carried no error", log_prefix(), check,
                            status, query_form);
             }
             return errors;

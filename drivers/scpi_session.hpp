@@ -144,8 +144,8 @@ class ScpiSession {
     // an entry off the queue, so a lost reply may have taken one with it:
     // a read is retried only where the event status register can tell
     // afterwards (resync_with_marker models): when the queue then reads
-    // empty, *ESR? must show no error bit, or the lost entry is reported
-    // (Device).
+    // empty, `*ESE 60;*STB?` must show no error event (status byte bit 5),
+    // or the lost entry is reported (Device).
     std::vector<ErrorEntry> drain_errors(std::string_view query_form = "SYST:ERR?");
     // drain_errors(), then throws InstrumentError(Device) naming `after_command`
     // if anything was queued.

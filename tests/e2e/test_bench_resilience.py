@@ -160,7 +160,8 @@ class TransientFaults(unittest.TestCase):
                                  document["reason"])
         bench.arm("")
         print(f"{len(completed)} of {self.TESTS} completed; retries per run: "
-              f"{[d['retries'] for d in completed + aborted]}", file=sys.stderr)
+              f"{[d['retries'] for d in completed + aborted]}; aborted: {[d['reason'] for d in aborted]}",
+              file=sys.stderr)
         self.assertGreaterEqual(len(completed), 6, [d.get("reason") for d in aborted])
 
         # Each retry was counted in its run's record and logged.

@@ -176,7 +176,7 @@ TEST_CASE("8165x: a silent query is asked again three times, then times out", "[
     CHECK_CONSUMED(script);
 }
 
-TEST_CASE("8165x: a command is sent once; a lost error-queue reply is checked with *ESR?",
+TEST_CASE("8165x: a command is sent once; a lost error-queue reply is checked with *STB?",
           "[replay][source]") {
     auto [script, source] = rig<Keysight8165x>(
         source_config(), {"keysight_8165x_prepare.txt", "keysight_8165x_silent_command.txt"});

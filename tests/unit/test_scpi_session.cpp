@@ -574,9 +574,10 @@ TEST_CASE("non-idempotent commands are never retried", "[session][retry]") {
     CHECK(replay.script->all_consumed());
 }
 
-TEST_CASE("a lost error-queue reply is retried, then *ESR? tells whether it held an error",
-          "[session][retry]") {
-    SECTION("no error bit: the lost reply said no error") {
+TEST_CASE(
+    "a lost error-queue reply is retried, then the status byte tells whether it held an error",
+    "[session][retry]") {
+    SECTION("no error event: the lost reply said no error") {
         Budgeted replay(R"(
 > SYST:ERR?
 <hex 8A F3 C1
@@ -584,15 +585,16 @@ TEST_CASE("a lost error-queue reply is retried, then *ESR? tells whether it held
 < 100
 > SYST:ERR?
 < +0,"No error"
-> *ESR?
-< 1
+# error events enabled, the status byte read (not cleared): bit 5 clear
+> *ESE 60;*STB?
+< 0
 )",
                         50);
         CHECK(replay.session.drain_errors().empty());
         CHECK(replay.budget->used() == 1);
         CHECK(replay.script->all_consumed());
     }
-    SECTION("an error bit: the lost reply carried an error, reported") {
+    SECTION("an error event: the lost reply carried an error, reported") {
         Budgeted replay(R"(
 > SYST:ERR?
 <silent
@@ -600,13 +602,18 @@ TEST_CASE("a lost error-queue reply is retried, then *ESR? tells whether it held
 < 100
 > SYST:ERR?
 < +0,"No error"
-> *ESR?
-< 16
+# the check is asked again too: it clears nothing
+> *ESE 60;*STB?
+<silent
+> *ESE 101;*ESE?
+< 101
+> *ESE 60;*STB?
+< 32
 )",
                         50);
         const auto error = instrument_error([&] { replay.session.check_errors(":SENS1:POW:WAV"); });
         CHECK(error.kind() == ErrorKind::Device);
-        CHECK_THAT(error.what(), Contains("lost") && Contains("*ESR? = 16"));
+        CHECK_THAT(error.what(), Contains("lost") && Contains("'*ESE 60;*STB?' = 32"));
         CHECK(replay.script->all_consumed());
     }
     SECTION("models without *ESE cannot tell: not retried") {
