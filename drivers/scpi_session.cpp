@@ -27,6 +27,18 @@ double elapsed_ms_fine(Clock::time_point start) {
     return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
 }
 
+// IEEE 488.2 response data outside blocks are 7-bit ASCII text: the first
+// byte that is not (a garbled reply), or nullopt.
+std::optional<unsigned char> non_text_byte(std::string_view reply) {
+    const auto bad = std::find_if(reply.begin(), reply.end(), [](char c) {
+        const auto byte = static_cast<unsigned char>(c);
+        return (byte < 0x20 && c != '\t' && c != '\r') || byte >= 0x7F;
+    });
+    if (bad == reply.end())
+        return std::nullopt;
+    return static_cast<unsigned char>(*bad);
+}
+
 }  // namespace
 
 // The connection: what every session on one resource shares.
@@ -238,15 +250,10 @@ std::string ScpiSession::exchange(std::string_view command, std::chrono::millise
         }
     } else {
         log_->debug("{} < {} ({:.1f} ms)", log_prefix(), printable(reply), elapsed_ms_fine(start));
-        // IEEE 488.2 response data outside blocks are 7-bit ASCII.
-        const auto bad = std::find_if(reply.begin(), reply.end(), [](char c) {
-            const auto byte = static_cast<unsigned char>(c);
-            return (byte < 0x20 && c != '\t' && c != '\r') || byte >= 0x7F;
-        });
-        if (bad != reply.end()) {
-            throw InstrumentError(ErrorKind::Protocol, context(command, reply, last_elapsed_),
-                                  fmt::format("garbled reply: byte 0x{:02X} is not ASCII text",
-                                              static_cast<unsigned char>(*bad)));
+        if (const auto bad = non_text_byte(reply)) {
+            throw InstrumentError(
+                ErrorKind::Protocol, context(command, reply, last_elapsed_),
+                fmt::format("garbled reply: byte 0x{:02X} is not ASCII text", *bad));
         }
     }
     return reply;
@@ -261,7 +268,7 @@ void ScpiSession::send(std::string_view command, Clock::time_point start,
             // for the answer to this command.
             port.transport->discard_input();
             port.pending.clear();
-            resynchronise(start + timeout);
+            resynchronise(command, start, timeout);
             port.stale_input = false;
         }
         log_->debug("{} > {}", log_prefix(), command);
@@ -271,11 +278,13 @@ void ScpiSession::send(std::string_view command, Clock::time_point start,
     }
 }
 
-void ScpiSession::resynchronise(Clock::time_point deadline) {
+void ScpiSession::resynchronise(std::string_view next_command, Clock::time_point start,
+                                std::chrono::milliseconds timeout) {
     if (!options_.resync_with_marker) {
         return;
     }
     Port& port = *port_;
+    const auto deadline = start + timeout;
     // Markers stay clear of the small integers that ordinary replies carry.
     port.resync_marker =
         port.resync_marker < 100 || port.resync_marker >= 254 ? 100 : port.resync_marker + 1;
@@ -284,6 +293,7 @@ void ScpiSession::resynchronise(Clock::time_point deadline) {
     log_->debug("{} > {} (resynchronising after a failed exchange)", log_prefix(), command);
     port.transport->write(command + options_.write_terminator, deadline);
     std::array<char, 4096> buffer;
+    std::optional<std::string> garbled;  // a discarded line that was no text
     while (true) {
         const auto end = port.pending.find(options_.read_terminator);
         if (end != std::string::npos) {
@@ -293,9 +303,23 @@ void ScpiSession::resynchronise(Clock::time_point deadline) {
                 return;
             }
             log_->info("{} discarded a late reply: {}", log_prefix(), printable(line));
+            if (non_text_byte(line))
+                garbled = std::move(line);
             continue;
         }
-        port.pending.append(buffer.data(), port.transport->read_some(buffer, deadline));
+        try {
+            port.pending.append(buffer.data(), port.transport->read_some(buffer, deadline));
+        } catch (const TransportError& error) {
+            if (error.kind() != ErrorKind::Timeout || !garbled)
+                throw;
+            // The marker's own reply came back garbled: the line garbles,
+            // it is not silent.
+            throw InstrumentError(
+                ErrorKind::Protocol, context(next_command, std::move(garbled), elapsed_ms(start)),
+                fmt::format("garbled reply: the resynchronising marker ('{}') never came back "
+                            "as text",
+                            command));
+        }
     }
 }
 

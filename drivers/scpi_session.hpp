@@ -179,7 +179,10 @@ class ScpiSession {
     template <typename Parser>
     auto parse_reply(std::string_view command, const std::string& reply, Parser parse) const;
     std::string log_prefix() const;
-    void resynchronise(Transport::Clock::time_point deadline);
+    // Before `next_command` (sent at `start`): a fresh *ESE marker, lines
+    // discarded until it comes back, within `timeout`.
+    void resynchronise(std::string_view next_command, Transport::Clock::time_point start,
+                       std::chrono::milliseconds timeout);
 
     std::shared_ptr<Port> port_;
     SessionOptions options_;
