@@ -52,9 +52,9 @@ class Bench {
     Bench& operator=(const Bench&) = delete;
 
     // Connects, asks *IDN? of each instrument, checks the model, prepares it
-    // (all instruments at once: they sit on independent transports), then
-    // sets the meter's averaging time. Throws BenchConfigurationError,
-    // drivers::InstrumentError.
+    // (all instruments at once; modules that share one resource take turns
+    // on its one connection), then sets the meter's averaging time. Throws
+    // BenchConfigurationError, drivers::InstrumentError.
     void connect();
     // Throws Refused naming each instrument whose calibration_due < today (YYYY-MM-DD).
     void check_calibration(const std::string& today_iso) const;
