@@ -46,11 +46,11 @@ const drivers::InstrumentConfig* find_instrument(const StationConfig& station, c
 // role, is the station file's mistake.
 template <typename Driver, typename Factory>
 std::unique_ptr<Driver> build(const StationConfig& station, const drivers::InstrumentConfig* config,
-                              Factory factory) {
+                              drivers::SessionPool& pool, Factory factory) {
     if (!config)
         return nullptr;
     try {
-        return factory(*config);
+        return factory(*config, &pool);
     } catch (const drivers::InstrumentError& error) {
         throw BenchConfigurationError(fmt::format(
             "{}: instruments.{}: {}", station_file_name(station), config->name, error.what()));
@@ -62,6 +62,8 @@ std::unique_ptr<Driver> build(const StationConfig& station, const drivers::Instr
 struct Bench::Impl {
     StationConfig station;
     BenchTiming timing;
+    // Every session spends its retries from this (station retry_budget).
+    std::shared_ptr<drivers::RetryBudget> retry_budget;
     std::unique_ptr<drivers::LightSource> source;
     std::unique_ptr<drivers::OpticalSwitch> launch_switch;
     std::unique_ptr<drivers::PowerMeter> meter;
@@ -107,15 +109,19 @@ Bench::Bench(StationConfig station, BenchTiming timing) : impl_(std::make_unique
     impl.station = std::move(station);
     impl.timing = timing;
     const StationConfig& s = impl.station;
-    impl.source = build<drivers::LightSource>(s, find_instrument(s, kSource, true),
+    impl.retry_budget = std::make_shared<drivers::RetryBudget>(s.retry_budget);
+    // Instruments that name one resource (modules of one mainframe) share
+    // its connection: one session per resource, exchanges serialised.
+    drivers::SessionPool pool(impl.retry_budget);
+    impl.source = build<drivers::LightSource>(s, find_instrument(s, kSource, true), pool,
                                               drivers::make_light_source);
-    impl.launch_switch = build<drivers::OpticalSwitch>(s, find_instrument(s, kSwitch, true),
+    impl.launch_switch = build<drivers::OpticalSwitch>(s, find_instrument(s, kSwitch, true), pool,
                                                        drivers::make_optical_switch);
-    impl.meter =
-        build<drivers::PowerMeter>(s, find_instrument(s, kMeter, true), drivers::make_power_meter);
+    impl.meter = build<drivers::PowerMeter>(s, find_instrument(s, kMeter, true), pool,
+                                            drivers::make_power_meter);
     impl.return_loss = build<drivers::ReturnLossMeter>(s, find_instrument(s, kReturnLoss, false),
-                                                       drivers::make_return_loss_meter);
-    impl.monitor = build<drivers::PowerMeter>(s, find_instrument(s, kMonitor, false),
+                                                       pool, drivers::make_return_loss_meter);
+    impl.monitor = build<drivers::PowerMeter>(s, find_instrument(s, kMonitor, false), pool,
                                               drivers::make_power_meter);
     for (const auto& config : s.instruments) {
         const bool used = config.name == kSource || config.name == kSwitch ||
@@ -136,8 +142,9 @@ void Bench::connect() {
     Impl& impl = *impl_;
     const auto members = impl.members();
     const std::string file = station_file_name(impl.station);
-    // One task per instrument: each has its own transport, so a slow or
-    // unreachable one costs its own time once, not the sum.
+    // One task per instrument: a slow or unreachable one costs its own
+    // time once, not the sum. Modules sharing a connection take turns on
+    // it (each prepare() holds it whole).
     const auto bring_up = [&file](const Impl::Member& member) {
         const auto& config = *member.config;
         drivers::Instrument& instrument = *member.instrument;
@@ -219,6 +226,12 @@ void Bench::laser_off() {
     impl.source->set_output(false);
     impl.laser_may_be_on = false;
     logger("bench")->debug("source: laser off");
+}
+
+int Bench::take_retries() {
+    const int used = impl_->retry_budget->used();
+    impl_->retry_budget->reset();
+    return used;
 }
 
 const StationConfig& Bench::station() const {

@@ -53,9 +53,9 @@ class Bench {
     Bench& operator=(const Bench&) = delete;
 
     // Connects, asks *IDN? of each instrument, checks the model, prepares it
-    // (all instruments at once: they sit on independent transports), then
-    // sets the meter's averaging time. Throws BenchConfigurationError,
-    // drivers::InstrumentError.
+    // (all instruments at once; modules that share one resource take turns
+    // on its one connection), then sets the meter's averaging time. Throws
+    // BenchConfigurationError, drivers::InstrumentError.
     void connect();
     // Throws Refused naming each instrument whose calibration_due < today (YYYY-MM-DD).
     void check_calibration(const std::string& today_iso) const;
@@ -76,6 +76,11 @@ class Bench {
 
     const StationConfig& station() const;
     const BenchTiming& timing() const;
+    // The retries of idempotent queries (after lost or garbled replies)
+    // since the last call, or since the bench was built; the budget they
+    // spend from (station retry_budget) starts whole again. Called once at
+    // the end of each run, it is that run's count.
+    int take_retries();
     std::vector<InstrumentRecord> instruments() const;  // after connect()
 
     drivers::LightSource& source();

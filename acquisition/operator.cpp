@@ -194,10 +194,12 @@ class SimulatedOperator final : public Operator {
         throw_if_stopped(stop_);
         session_->connect();
         session_->write(command);
+        // The timeout is how long a step may take: one that runs over is not
+        // asked to wait again.
         if (stop_)
             wait_complete_or_stop(command);
         else
-            session_->wait_complete(config_.timeout);
+            session_->wait_complete(config_.timeout, drivers::Retry::No);
         session_->check_errors(command);
         // The machine's steps are routine (a qualification run has thousands).
         logger("bench")->debug("simulated operator {}: {} ({}) done", name_, to_string(step),
@@ -213,7 +215,8 @@ class SimulatedOperator final : public Operator {
         session_->write("*OPC");
         const auto deadline = std::chrono::steady_clock::now() + config_.timeout;
         while (true) {
-            const long long status = session_->query_integer("*ESR?");
+            // Reading clears the register: a lost reply is not asked again.
+            const long long status = session_->query_integer("*ESR?", drivers::Retry::No);
             if ((status & kOperationComplete) != 0)
                 return;
             throw_if_stopped(stop_);

@@ -329,7 +329,7 @@ StationConfig parse_station(std::string_view toml_text, const std::filesystem::p
 
     if (const auto* table = root["station"].as_table()) {
         TableReader reader(*table, "station", source_name,
-                           {"name", "mated_pairs", "reference_max_age_min"});
+                           {"name", "mated_pairs", "reference_max_age_min", "retry_budget"});
         if (auto v = reader.string("name"))
             station.name = *v;
         if (auto v = reader.integer("mated_pairs", 1, 8))
@@ -337,6 +337,8 @@ StationConfig parse_station(std::string_view toml_text, const std::filesystem::p
         if (auto v = reader.integer("reference_max_age_min", 1, 7 * 24 * 60)) {
             station.reference_max_age_min = static_cast<int>(*v);
         }
+        if (auto v = reader.integer("retry_budget", 0, 100000))
+            station.retry_budget = static_cast<int>(*v);
     }
 
     const auto* instruments = root["instruments"].as_table();
@@ -395,9 +397,10 @@ StationConfig load_station(const std::filesystem::path& path) {
 std::string format_station(const StationConfig& station) {
     const drivers::InstrumentConfig defaults;
     std::string out;
-    out +=
-        fmt::format("[station]\nname = {}\nmated_pairs = {}\nreference_max_age_min = {}\n",
-                    toml_quote(station.name), station.mated_pairs, station.reference_max_age_min);
+    out += fmt::format(
+        "[station]\nname = {}\nmated_pairs = {}\nreference_max_age_min = {}\nretry_budget = {}\n",
+        toml_quote(station.name), station.mated_pairs, station.reference_max_age_min,
+        station.retry_budget);
     const auto& op = station.operator_channel;
     out += fmt::format("\n[operator]\nkind = \"{}\"\n",
                        op.kind == OperatorConfig::Kind::Simulated ? "simulated" : "console");

@@ -27,6 +27,9 @@ struct StationConfig {
     std::string name = "station";
     int mated_pairs = 1;              // mated pairs contained in the measured IL
     int reference_max_age_min = 240;  // a reference older than this refuses a test
+    // Retries of idempotent queries after transient faults (lost or garbled
+    // replies) one run may spend across all its instruments.
+    int retry_budget = 50;
     std::vector<drivers::InstrumentConfig> instruments;  // in file order
     OperatorConfig operator_channel;
     std::filesystem::path source_path;  // where it was loaded from, for messages

@@ -74,7 +74,15 @@ YieldCounts& YieldCounts::operator+=(const YieldCounts& other) {
     for (std::size_t g = 0; g < grades.size(); ++g) {
         grades[g] += other.grades[g];
     }
+    retries += other.retries;
     return *this;
+}
+
+std::optional<double> YieldCounts::retries_per_run() const {
+    const std::int64_t runs = completed + aborted + interrupted;
+    if (runs == 0)
+        return std::nullopt;
+    return static_cast<double>(retries) / static_cast<double>(runs);
 }
 
 std::optional<Grouping> parse_grouping(std::string_view text) {

@@ -37,8 +37,13 @@ struct YieldCounts {
     // run: a retest moves the serial's final outcome to the retest's bucket.
     std::int64_t final_tested = 0, final_passed = 0;
     std::array<std::int64_t, 4> grades{};  // completed runs by grade, index = Grade
+    // Queries asked again after transient instrument faults, over every
+    // finished run (completed, aborted, interrupted): station health.
+    std::int64_t retries = 0;
 
     std::int64_t retests() const { return completed - first_tested; }
+    // retries / finished runs; nullopt without runs.
+    std::optional<double> retries_per_run() const;
     std::optional<double> first_pass_yield() const;  // first_passed / first_tested
     std::optional<double> final_yield() const;       // final_passed / final_tested
     std::optional<double> run_yield() const;         // passed / completed

@@ -50,6 +50,11 @@ Command add_sim_command(CLI::App& app) {
     cmd->add_option("--faults", options->faults, "fault injection SPEC (see README)");
     cmd->add_option("--run-dir", options->run_dir,
                     "directory for the serial-port links (default: a new temp dir)");
+    cmd->add_option("--layout", options->layout,
+                    "separate: one resource per instrument; mainframe: source and RL modules in "
+                    "one 8164B on one TCP endpoint; mainframe-serial: that mainframe on a pty")
+        ->check(CLI::IsMember({"separate", "mainframe", "mainframe-serial"}))
+        ->capture_default_str();
     return {cmd, [options] { return run_sim(*options); }};
 }
 

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <functional>
 #include <future>
 #include <nlohmann/json.hpp>
 
@@ -33,11 +34,12 @@ struct Row {
     std::string problem;
 };
 
-Row identify_instrument(const drivers::InstrumentConfig& config, const std::string& today) {
+Row identify_instrument(const drivers::InstrumentConfig& config, drivers::SessionPool& pool,
+                        const std::string& today) {
     Row row{config.name, std::string(to_string(config.role)), config.model, config.resource,
             {},          config.calibration_due.value_or(""), Status::Ok,   ""};
     try {
-        auto instrument = drivers::make_instrument(config);
+        auto instrument = drivers::make_instrument(config, &pool);
         row.identity = instrument->identify();
         if (!instrument->accepts(row.identity)) {
             row.status = Status::WrongModel;
@@ -114,11 +116,13 @@ int identify_station(const IdentifyOptions& options) {
     const acquisition::StationLock lock(station, holder);
     const auto today = today_iso();
     // Instruments answer independently; ask them all at once so an
-    // unreachable one costs its timeout once, not once per row.
+    // unreachable one costs its timeout once, not once per row. Modules of
+    // one mainframe share its connection and take turns on it.
+    drivers::SessionPool pool;
     std::vector<std::future<Row>> pending;
     for (const auto& config : station.instruments) {
-        pending.push_back(
-            std::async(std::launch::async, identify_instrument, std::cref(config), today));
+        pending.push_back(std::async(std::launch::async, identify_instrument, std::cref(config),
+                                     std::ref(pool), today));
     }
     if (station.operator_channel.kind == acquisition::OperatorConfig::Kind::Simulated) {
         pending.push_back(std::async(std::launch::async, identify_operator_channel,

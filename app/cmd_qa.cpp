@@ -92,7 +92,9 @@ json yield_json(const analysis::YieldRow& row) {
              {{"elite", c.grades[3]},
               {"standard", c.grades[2]},
               {"generic", c.grades[1]},
-              {"fail", c.grades[0]}}}};
+              {"fail", c.grades[0]}}},
+            {"retries", c.retries},
+            {"retries_per_run", optional_number(c.retries_per_run())}};
 }
 
 // The grade mix: runs per grade and their share of the completed runs (a
@@ -171,15 +173,15 @@ int run_yield(const QaCommandOptions& options) {
                 fmt::print(
                     "group,completed,passed,first_tested,first_passed,first_pass_yield,"
                     "final_tested,final_passed,final_yield,retests,aborted,interrupted,elite,"
-                    "standard,generic,fail\n");
+                    "standard,generic,fail,retries,retries_per_run\n");
                 for (const auto& row : rows) {
                     const auto& c = row.counts;
-                    fmt::print("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
+                    fmt::print("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
                                csv_field(row.group), c.completed, c.passed, c.first_tested,
                                c.first_passed, optional_csv(c.first_pass_yield()), c.final_tested,
                                c.final_passed, optional_csv(c.final_yield()), c.retests(),
                                c.aborted, c.interrupted, c.grades[3], c.grades[2], c.grades[1],
-                               c.grades[0]);
+                               c.grades[0], c.retries, optional_csv(c.retries_per_run()));
                 }
                 break;
             }
@@ -187,18 +189,20 @@ int run_yield(const QaCommandOptions& options) {
                 fmt::print("Yield of production tests: {}\n\n", options.filter.describe());
                 const auto line = [](const analysis::YieldRow& row) {
                     const auto& c = row.counts;
+                    const auto per_run = c.retries_per_run();
                     fmt::print(
                         "{:<22} {:>9} {:>7} {:>10} {:>8} {:>7} {:>7} {:>7} {:>6} {:>8} "
-                        "{:>7} {:>5}\n",
+                        "{:>7} {:>5} {:>11}\n",
                         row.group, c.completed, c.passed, percent(c.first_pass_yield()),
                         percent(c.final_yield()), c.retests(), c.aborted, c.interrupted,
-                        c.grades[3], c.grades[2], c.grades[1], c.grades[0]);
+                        c.grades[3], c.grades[2], c.grades[1], c.grades[0],
+                        per_run ? fmt::format("{:.1f}", *per_run) : std::string("-"));
                 };
                 fmt::print(
                     "{:<22} {:>9} {:>7} {:>10} {:>8} {:>7} {:>7} {:>7} {:>6} {:>8} {:>7} "
-                    "{:>5}\n",
+                    "{:>5} {:>11}\n",
                     "GROUP", "COMPLETED", "PASSED", "FIRST-PASS", "FINAL", "RETESTS", "ABORTED",
-                    "INTERR.", "ELITE", "STANDARD", "GENERIC", "FAIL");
+                    "INTERR.", "ELITE", "STANDARD", "GENERIC", "FAIL", "RETRIES/RUN");
                 for (const auto& row : rows) {
                     line(row);
                 }

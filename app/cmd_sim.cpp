@@ -27,6 +27,12 @@ int run_simulated_bench(const SimOptions& options) {
     bench_options.time_scale = options.time_scale;
     bench_options.random_seed = options.random_seed;
     bench_options.faults = options.faults;
+    try {
+        bench_options.layout = fixtures::parse_sim_layout(options.layout);
+    } catch (const std::invalid_argument& error) {
+        fmt::print(stderr, "mpobench sim: --layout: {}\n", error.what());
+        return kBadInput;
+    }
     bench_options.run_dir = options.run_dir.empty() ? std::filesystem::temp_directory_path() /
                                                           fmt::format("mpobench-sim-{}", ::getpid())
                                                     : options.run_dir;
@@ -54,8 +60,8 @@ int run_simulated_bench(const SimOptions& options) {
     const auto station = bench.station();
     acquisition::save_station(station, options.station_out);
 
-    fmt::print("simulated bench running (time scale {}{})\n", options.time_scale,
-               options.time_scale == 1.0 ? ", real instrument timing" : "");
+    fmt::print("simulated bench running (time scale {}{}, {} layout)\n", options.time_scale,
+               options.time_scale == 1.0 ? ", real instrument timing" : "", options.layout);
     for (const auto& instrument : station.instruments) {
         fmt::print("  {:<8} {:<16} {}\n", instrument.name, instrument.model, instrument.resource);
     }

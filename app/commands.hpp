@@ -20,6 +20,7 @@ struct SimOptions {
     double time_scale = 1.0;
     std::string faults;
     std::filesystem::path run_dir;
+    std::string layout = "separate";  // separate | mainframe | mainframe-serial
 };
 int run_sim(const SimOptions& options);
 

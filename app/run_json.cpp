@@ -42,6 +42,7 @@ nlohmann::json run_to_json(const RunRecord& run) {
     out["pass"] = run.pass;
     out["station"] = run.station;
     out["operator"] = run.operator_name;
+    out["retries"] = run.retries;
     out["started_at"] = iso_utc(run.started_at);
     if (run.ended_at)
         out["ended_at"] = iso_utc(*run.ended_at);

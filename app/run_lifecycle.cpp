@@ -5,6 +5,7 @@
 #include <exception>
 #include <optional>
 
+#include "analysis/grading.hpp"
 #include "app/exit_codes.hpp"
 #include "app/journal.hpp"
 #include "app/station_session.hpp"
@@ -29,10 +30,12 @@ acquisition::BenchHolder holder_of(const ProcedureRequest& request) {
 // saw — aborted by the destructor.
 class OpenRun {
   public:
-    OpenRun(db::Repository& repository, RunRecord& run, std::function<std::string()> laser_off)
+    OpenRun(db::Repository& repository, RunRecord& run, std::function<std::string()> laser_off,
+            std::function<int()> take_retries)
         : repository_(repository),
           run_(run),
           laser_off_(std::move(laser_off)),
+          take_retries_(std::move(take_retries)),
           journal_(std::make_unique<BackgroundJournal>(repository, run.id)) {}
 
     // run() ends every run it catches the exception of; what reaches here
@@ -53,6 +56,7 @@ class OpenRun {
         if (const auto failure = laser_off_(); !failure.empty())
             logger("bench")->error("run {}: {}", run_.id, failure);
         grade(run_);
+        run_.retries = take_retries_();
         run_.status = RunStatus::Completed;
         run_.ended_at = std::chrono::system_clock::now();
         repository_.complete_run(run_);
@@ -72,6 +76,7 @@ class OpenRun {
         run_.ended_at = std::chrono::system_clock::now();
         if (const auto failure = laser_off_(); !failure.empty())
             logger("bench")->error("run {}: {}", run_.id, failure);
+        run_.retries = take_retries_();
         try {
             journal_->flush();
         } catch (const std::exception& error) {
@@ -79,7 +84,7 @@ class OpenRun {
         }
         journal_.reset();  // the writer thread stops before the last transaction
         try {
-            repository_.abort_run(run_.id, reason);
+            repository_.abort_run(run_.id, reason, run_.retries);
         } catch (const std::exception& error) {
             logger("db")->error("run {}: the abort could not be stored ({}): {}", run_.id, reason,
                                 error.what());
@@ -92,6 +97,7 @@ class OpenRun {
     db::Repository& repository_;
     RunRecord& run_;
     std::function<std::string()> laser_off_;
+    std::function<int()> take_retries_;
     std::unique_ptr<BackgroundJournal> journal_;
     bool ended_ = false;
 };
@@ -150,7 +156,11 @@ RunRecord RunLifecycle::run(RunRecord run, const Measure& measure, const Grade& 
     logger("bench")->info("run {}: {} of {} ({})", run.id, request_.procedure, run.serial,
                           run.part.number);
 
-    OpenRun open(repository_, run, [this] { return laser_off(); });
+    // The retries counted from here on are this run's (its record shows
+    // them, and the per-run budget starts full).
+    bench_.take_retries();
+    OpenRun open(
+        repository_, run, [this] { return laser_off(); }, [this] { return bench_.take_retries(); });
     // Each way out: an abort the run records and returns, or one it records
     // and passes on (another exit code than 3).
     try {
@@ -166,6 +176,10 @@ RunRecord RunLifecycle::run(RunRecord run, const Measure& measure, const Grade& 
         open.abort(error.what());
     } catch (const db::DatabaseError& error) {
         open.abort(fmt::format("storage fault: {}", error.what()));
+    } catch (const analysis::CannotGrade& error) {
+        // A record missing a fibre, a wavelength, an end or a required RL
+        // is never graded: the run ends aborted with what is missing.
+        open.abort(error.what());
     } catch (const acquisition::Refused& error) {
         open.abort(error.what());
         throw;

@@ -82,13 +82,7 @@ TestOutcome run_test(TestEnvironment& environment, const std::string& serial, co
                                          record, journal, progress);
     };
     const auto grade = [&](RunRecord& record) {
-        // A record missing a fibre, a wavelength, an end or a required RL is
-        // never graded: the run ends aborted with what is missing.
-        try {
-            analysis::apply_grade(record, environment.limits);
-        } catch (const analysis::CannotGrade& incomplete) {
-            throw acquisition::TestAborted(incomplete.what());
-        }
+        analysis::apply_grade(record, environment.limits);
         lifecycle.repository().store_limit_set({0, environment.limits.name,
                                                 environment.limits.version, environment.limits.hash,
                                                 environment.limits.body});

@@ -214,6 +214,7 @@ void RollupChanges::run_completed(const RunRecord& stored_run) {
         order = {query.text(1), stored_run.id};
     }
     count_completed(place, stored_run.grade, stored_run.pass);
+    yield_[place].retries += stored_run.retries;
     count_failures(place, stored_run.part.target, stored_run.pass, stored_run.failures);
     for (const auto& measurement : stored_run.measurements) {
         if (counts_toward_il(measurement)) {
@@ -267,8 +268,8 @@ void RollupChanges::run_completed(const RunRecord& stored_run) {
 void RollupChanges::run_stopped(std::int64_t run_id, RunStatus status) {
     const std::string what = fmt::format("counting run {} in the QA rollups", run_id);
     Query query(connection_,
-                "SELECT runs.kind, parts.number, stations.name, runs.operator, runs.started_at "
-                "FROM runs JOIN parts ON parts.id = runs.part_id "
+                "SELECT runs.kind, parts.number, stations.name, runs.operator, runs.started_at, "
+                "runs.retries FROM runs JOIN parts ON parts.id = runs.part_id "
                 "JOIN stations ON stations.id = runs.station_id WHERE runs.id = ?",
                 what);
     query.bind(run_id);
@@ -282,6 +283,7 @@ void RollupChanges::run_stopped(std::int64_t run_id, RunStatus status) {
     const Place place{local_day(time_from(origin, "started_at", query.text(4))), query.text(1),
                       query.text(2), query.text(3)};
     auto& counts = yield_[place];
+    counts.retries += query.integer(5);
     if (status == RunStatus::Aborted) {
         ++counts.aborted;
     } else if (status == RunStatus::Interrupted) {
@@ -306,8 +308,8 @@ void RollupChanges::flush_yield() {
         Query upsert(connection_, R"sql(
 INSERT INTO qa_yield (day, part_number, station, operator, completed, passed, aborted, interrupted,
                       first_tested, first_passed, final_tested, final_passed, grade_fail,
-                      grade_generic, grade_standard, grade_elite)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                      grade_generic, grade_standard, grade_elite, retries)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (day, part_number, station, operator) DO UPDATE SET
     completed = completed + excluded.completed, passed = passed + excluded.passed,
     aborted = aborted + excluded.aborted, interrupted = interrupted + excluded.interrupted,
@@ -318,7 +320,8 @@ ON CONFLICT (day, part_number, station, operator) DO UPDATE SET
     grade_fail = grade_fail + excluded.grade_fail,
     grade_generic = grade_generic + excluded.grade_generic,
     grade_standard = grade_standard + excluded.grade_standard,
-    grade_elite = grade_elite + excluded.grade_elite
+    grade_elite = grade_elite + excluded.grade_elite,
+    retries = retries + excluded.retries
 )sql",
                      "updating the yield rollup of " + place.day);
         upsert.bind(place.day)
@@ -336,6 +339,7 @@ ON CONFLICT (day, part_number, station, operator) DO UPDATE SET
         for (const auto runs : counts.grades) {
             upsert.bind(runs);
         }
+        upsert.bind(counts.retries);
         upsert.run();
     }
     yield_.clear();
@@ -473,7 +477,8 @@ WITH completed AS (
                AS from_last
     FROM runs WHERE kind = 'production' AND status = 'completed')
 SELECT runs.id, runs.started_at, parts.number, stations.name, runs.operator, runs.status,
-       runs.grade, runs.pass, parts.target_grade, completed.from_first, completed.from_last
+       runs.grade, runs.pass, parts.target_grade, completed.from_first, completed.from_last,
+       runs.retries
 FROM runs
 JOIN parts ON parts.id = runs.part_id
 JOIN stations ON stations.id = runs.station_id
@@ -488,6 +493,7 @@ WHERE runs.kind = 'production' AND runs.status <> 'running'
                               runs.text(2), runs.text(3), runs.text(4)})
                      .first;
             const RunStatus status = run_status_from(origin, runs.text(5));
+            changes.yield_[place].retries += runs.integer(11);
             if (status != RunStatus::Completed) {
                 auto& counts = changes.yield_[place];
                 (status == RunStatus::Aborted ? counts.aborted : counts.interrupted) += 1;
@@ -587,7 +593,7 @@ std::vector<analysis::YieldBucket> yield_buckets(Connection& connection, const Q
     return read_buckets<analysis::YieldBucket>(
         connection, filter, "qa_yield",
         "completed, passed, aborted, interrupted, first_tested, first_passed, final_tested, "
-        "final_passed, grade_fail, grade_generic, grade_standard, grade_elite",
+        "final_passed, grade_fail, grade_generic, grade_standard, grade_elite, retries",
         "", "reading the yield rollups", [](const Query& row, analysis::YieldBucket& bucket) {
             auto& counts = bucket.counts;
             counts.completed = row.integer(4);
@@ -601,6 +607,7 @@ std::vector<analysis::YieldBucket> yield_buckets(Connection& connection, const Q
             for (std::size_t grade = 0; grade < counts.grades.size(); ++grade) {
                 counts.grades[grade] = row.integer(12 + static_cast<int>(grade));
             }
+            counts.retries = row.integer(16);
         });
 }
 

@@ -93,7 +93,8 @@ ProcessIdentity this_process(const std::string& database_path) {
 
 constexpr const char* summary_columns = R"sql(
 SELECT runs.id, assemblies.serial, parts.number, stations.name, runs.operator, runs.kind,
-       runs.status, runs.reason, runs.grade, runs.pass, runs.started_at, runs.ended_at
+       runs.status, runs.reason, runs.grade, runs.pass, runs.started_at, runs.ended_at,
+       runs.retries
 FROM runs
 JOIN assemblies ON assemblies.id = runs.assembly_id
 JOIN parts ON parts.id = runs.part_id
@@ -118,6 +119,7 @@ RunSummary summary_from(const Origin& origin, const Query& row) {
     if (!row.is_null(11)) {
         summary.ended_at = time_from(origin, "ended_at", row.text(11));
     }
+    summary.retries = row.int32(12);
     return summary;
 }
 
@@ -455,7 +457,8 @@ SELECT runs.id, runs.kind, assemblies.serial, runs.station_id, stations.name, ru
        runs.reference_id, runs.grade, runs.pass, runs.mating_cycles_run,
        limit_sets.name, limit_sets.version, limit_sets.hash,
        parts.number, parts.description, parts.fibers, parts.mode, parts.polarity,
-       parts.target_grade, parts.length_m, parts.wavelengths_nm, parts.mating_cycles
+       parts.target_grade, parts.length_m, parts.wavelengths_nm, parts.mating_cycles,
+       runs.retries
 FROM runs
 JOIN assemblies ON assemblies.id = runs.assembly_id
 JOIN stations ON stations.id = runs.station_id
@@ -487,6 +490,7 @@ WHERE runs.id = ?
             }
             run.pass = query.integer(13) != 0;
             run.mating_cycles_run = query.int32(14);
+            run.retries = query.int32(27);
             run.limit_set_name = query.text(15);
             run.limit_set_version = query.text(16);
             run.limit_set_hash = query.text(17);
@@ -662,8 +666,8 @@ FROM failures WHERE run_id = ? ORDER BY id
             Query insert(connection, R"sql(
 INSERT INTO runs (kind, assembly_id, part_id, station_id, operator, software_version, started_at,
                   status, reason, reference_id, pass, mating_cycles_run, owner_pid,
-                  owner_start_ticks, owner_boot_id)
-VALUES (?, ?, ?, ?, ?, ?, ?, 'running', '', ?, 0, ?, ?, ?, ?)
+                  owner_start_ticks, owner_boot_id, retries)
+VALUES (?, ?, ?, ?, ?, ?, ?, 'running', '', ?, 0, ?, ?, ?, ?, ?)
 )sql",
                          what);
             insert.bind(to_string(run.kind))
@@ -682,6 +686,7 @@ VALUES (?, ?, ?, ?, ?, ?, ?, 'running', '', ?, 0, ?, ?, ?, ?)
                 .bind(self.pid)
                 .bind(static_cast<std::int64_t>(self.start_ticks))
                 .bind(self.boot_id)
+                .bind(run.retries)
                 .run();
         }
         const std::int64_t run_id = connection.last_insert_id();
@@ -753,7 +758,7 @@ VALUES (?, ?, ?, ?, ?, ?, ?, 'running', '', ?, 0, ?, ?, ?, ?)
         {
             Query update(connection, R"sql(
 UPDATE runs SET status = 'completed', ended_at = ?, reason = ?, grade = ?, pass = ?,
-                limit_set_id = ?, mating_cycles_run = ?
+                limit_set_id = ?, mating_cycles_run = ?, retries = ?
 WHERE id = ? AND status = 'running'
 )sql",
                          what);
@@ -766,6 +771,7 @@ WHERE id = ? AND status = 'running'
             update.bind(graded_run.pass ? 1 : 0)
                 .bind(limit_set)
                 .bind(graded_run.mating_cycles_run)
+                .bind(graded_run.retries)
                 .bind(run_id)
                 .run();
         }
@@ -782,11 +788,11 @@ WHERE id = ? AND status = 'running'
     // A running run becomes aborted, or interrupted (imports only: a live
     // process marks other processes' runs in mark_interrupted_runs).
     void stop(std::int64_t run_id, RunStatus status, const std::string& reason,
-              std::optional<TimePoint> ended_at, RollupChanges& changes) {
+              std::optional<TimePoint> ended_at, int retries, RollupChanges& changes) {
         const std::string action = status == RunStatus::Aborted ? "abort" : "interrupt";
         require_running(run_id, action);
         Query update(connection,
-                     "UPDATE runs SET status = ?, reason = ?, ended_at = ? "
+                     "UPDATE runs SET status = ?, reason = ?, ended_at = ?, retries = ? "
                      "WHERE id = ? AND status = 'running'",
                      fmt::format("{}ing run {}", action, run_id));
         update.bind(to_string(status)).bind(reason);
@@ -795,7 +801,7 @@ WHERE id = ? AND status = 'running'
         } else {
             update.bind_null();
         }
-        update.bind(run_id).run();
+        update.bind(retries).bind(run_id).run();
         changes.run_stopped(run_id, status);
     }
 
@@ -810,13 +816,15 @@ WHERE id = ? AND status = 'running'
             }
             case RunStatus::Aborted: {
                 const std::int64_t run_id = insert_run(run, Journal::Measurements);
-                stop(run_id, RunStatus::Aborted, run.reason, run.ended_at.value_or(now()), changes);
+                stop(run_id, RunStatus::Aborted, run.reason, run.ended_at.value_or(now()),
+                     run.retries, changes);
                 return run_id;
             }
             case RunStatus::Interrupted: {
                 // As mark_interrupted_runs leaves it: ended_at only when the record has one.
                 const std::int64_t run_id = insert_run(run, Journal::Measurements);
-                stop(run_id, RunStatus::Interrupted, run.reason, run.ended_at, changes);
+                stop(run_id, RunStatus::Interrupted, run.reason, run.ended_at, run.retries,
+                     changes);
                 return run_id;
             }
             case RunStatus::Running:
@@ -1066,14 +1074,14 @@ void Repository::complete_run(const RunRecord& graded_run) {
                        graded_run.pass ? "pass" : "not passed");
 }
 
-void Repository::abort_run(std::int64_t run_id, const std::string& reason) {
+void Repository::abort_run(std::int64_t run_id, const std::string& reason, int retries) {
     std::lock_guard lock(impl_->mutex);
     auto& connection = impl_->connection;
     const auto abort = [&] {
         Transaction transaction(connection, Transaction::Kind::Write,
                                 fmt::format("aborting run {}", run_id));
         RollupChanges changes(connection);
-        impl_->stop(run_id, RunStatus::Aborted, reason, now(), changes);
+        impl_->stop(run_id, RunStatus::Aborted, reason, now(), retries, changes);
         changes.flush();
         transaction.commit();
     };

@@ -37,6 +37,7 @@ struct RunSummary {
     bool pass = false;
     TimePoint started_at{};
     std::optional<TimePoint> ended_at;
+    int retries = 0;  // transient instrument faults ridden through
 };
 
 // Which runs find_runs returns; an empty field does not filter.
@@ -132,10 +133,11 @@ class Repository {
     // store_limit_set), mating_cycles_run, ended_at (now when unset) and
     // status completed. Nothing is stored if any part fails.
     void complete_run(const RunRecord& graded_run);
-    // Status aborted, the reason, ended_at now. Only a running run. When
-    // the write fails (a full disk), once more after a checkpoint, which
-    // lets the write-ahead log restart in the space it already has.
-    void abort_run(std::int64_t run_id, const std::string& reason);
+    // Status aborted, the reason, the retries the run spent, ended_at now.
+    // Only a running run. When the write fails (a full disk), once more
+    // after a checkpoint, which lets the write-ahead log restart in the
+    // space it already has.
+    void abort_run(std::int64_t run_id, const std::string& reason, int retries = 0);
 
     std::optional<RunRecord> run(std::int64_t run_id) const;
     std::vector<RunSummary> history(const std::string& serial) const;  // oldest first

@@ -300,7 +300,7 @@ CREATE TABLE qa_il (
 ) STRICT, WITHOUT ROWID;
 )sql";
 
-// RL bounds and versioned record hashes. An RL beyond the RL module's range
+// RL bounds, versioned record hashes and retries. An RL beyond the RL module's range
 // is kept apart from every RL value (rl_db stays NULL): no bound is ever
 // averaged into a statistic. Every hash names the canonical form it was
 // computed over (analysis/record_hash.hpp); the hashes stored before this
@@ -309,13 +309,18 @@ constexpr const char* schema_v3 = R"sql(
 ALTER TABLE measurements ADD COLUMN rl_above_db REAL
     CHECK (rl_above_db IS NULL OR rl_db IS NULL);
 ALTER TABLE run_hashes ADD COLUMN version INTEGER NOT NULL DEFAULT 1 CHECK (version >= 1);
+-- The retries a run spent on transient instrument faults (lost or garbled
+-- replies asked again): a station health signal, summed in the yield
+-- rollup. Runs and rollups from before count none.
+ALTER TABLE runs ADD COLUMN retries INTEGER NOT NULL DEFAULT 0 CHECK (retries >= 0);
+ALTER TABLE qa_yield ADD COLUMN retries INTEGER NOT NULL DEFAULT 0;
 )sql";
 
 // In order; each takes the database to its version from the one before.
 constexpr std::array migrations{
     Migration{1, "records: stations, instruments, parts, limit sets, references, runs", schema_v1},
     Migration{2, "record hashes, immutable references, QA rollups", schema_v2},
-    Migration{3, "RL bounds, versioned record hashes", schema_v3},
+    Migration{3, "RL bounds, versioned record hashes, retries per run", schema_v3},
 };
 
 std::int64_t pragma_integer(sqlite::Connection& connection, const std::string& sql,

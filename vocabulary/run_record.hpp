@@ -260,6 +260,9 @@ struct RunRecord {
     std::vector<Measurement> measurements;
     std::vector<PolarityMap> polarity;  // one per launched end
     int mating_cycles_run = 0;
+    // Queries asked again after a transient instrument fault (a lost or
+    // garbled reply): station health, not part of the measured record.
+    int retries = 0;
 
     // Filled by grading.
     std::optional<Grade> grade;

@@ -54,6 +54,8 @@ bool Keysight81610a::accepts_identity(const Identity& identity) {
 }
 
 void Keysight81610a::prepare() {
+    // The mainframe may hold other modules driven over this connection.
+    const auto held = session_->hold();
     const Identity identity = lightwave_mainframe::clear_and_identify(*session_, model_key);
     slot_.reset();
     for (const auto& installed : lightwave_mainframe::installed_modules(*session_, identity)) {
@@ -87,6 +89,7 @@ int Keysight81610a::module_slot(std::string_view what) {
 void Keysight81610a::set_wavelength_nm(double wavelength_nm) {
     const int slot = module_slot("set wavelength");
     const std::string command = fmt::format(":SENS{}:CHAN1:POW:WAV {:g}NM", slot, wavelength_nm);
+    const auto held = session_->hold();
     session_->write(command);
     session_->check_errors(command);
 }
@@ -99,6 +102,7 @@ void Keysight81610a::set_averaging_time(std::chrono::microseconds atime) {
                               fmt::format("a return loss reading needs at least {} ms averaging",
                                           min_averaging_time.count()));
     }
+    const auto held = session_->hold();
     session_->write(command);
     session_->check_errors(command);
     averaging_time_ = atime;
@@ -114,13 +118,8 @@ ReturnLossReading Keysight81610a::read_rl_db() {
     const std::string command = fmt::format(":FETC{}:CHAN1:RET?", slot);
     const auto timeout =
         std::chrono::ceil<std::chrono::milliseconds>(averaging_time_) + config_.timeout;
-    const std::string reply = session_->query(command, timeout);
-    ScpiNumber number;
-    try {
-        number = parse_number(reply);
-    } catch (const std::invalid_argument& error) {
-        throw InstrumentError(ErrorKind::Protocol, session_->context(command, reply), error.what());
-    }
+    // FETCh answers the window INIT started, as often as asked: retried.
+    const ScpiNumber number = session_->query_number(command, timeout, Retry::Idempotent);
     ReturnLossReading reading;
     reading.command = command;
     switch (number.kind) {
@@ -150,8 +149,8 @@ ReturnLossReading Keysight81610a::read_rl_db() {
             break;
     }
     if (!reading.ok()) {
-        logger("drivers")->debug("{}: return loss reading '{}' is not a value", config_.name,
-                                 reply);
+        logger("drivers")->debug("{}: return loss reading of '{}' is not a value", config_.name,
+                                 command);
     }
     return reading;
 }

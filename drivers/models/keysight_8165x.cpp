@@ -126,6 +126,9 @@ bool Keysight8165x::accepts_identity(const Identity& identity) {
 }
 
 void Keysight8165x::prepare() {
+    // The mainframe may hold other modules driven over this connection:
+    // their commands must not fall between ours and the error check.
+    const auto held = session_->hold();
     const Identity identity = lightwave_mainframe::clear_and_identify(*session_, model_key);
 
     std::vector<Module> found;
@@ -198,6 +201,7 @@ void Keysight8165x::select_wavelength_nm(double wavelength_nm) {
                                           fmt::join(available, ", ")));
     }
     const Module& target = modules_[selection->module];
+    const auto held = session_->hold();
     std::string last_command;
     for (const Module& module : modules_) {
         if (module.slot == target.slot)
@@ -247,6 +251,7 @@ void Keysight8165x::set_output(bool on) {
     }
     const Module& module = active_module(on ? "output on" : "output off");
     const std::string command = fmt::format(":SOUR{}:POW:STAT {}", module.slot, on ? 1 : 0);
+    const auto held = session_->hold();
     session_->write(command);
     session_->check_errors(command);
 }
@@ -256,16 +261,11 @@ void Keysight8165x::wait_stable() {
 }
 
 double Keysight8165x::query_wavelength_nm(const std::string& command) {
-    const std::string reply = session_->query(command);
-    double metres = 0.0;
-    try {
-        metres = parse_value(reply);
-    } catch (const std::invalid_argument& error) {
-        throw InstrumentError(ErrorKind::Protocol, session_->context(command, reply), error.what());
-    }
+    const double metres = session_->query_value(command);
     // A source module reports its wavelength in metres: 1 nm .. 10 um.
     if (!(metres > 1e-9 && metres < 1e-5)) {
-        throw InstrumentError(ErrorKind::Protocol, session_->context(command, reply),
+        throw InstrumentError(ErrorKind::Protocol,
+                              session_->context(command, fmt::format("{}", metres)),
                               "is not a wavelength in metres");
     }
     return metres_to_nm(metres);

@@ -120,8 +120,9 @@ void KeysightN773x::route(int port) {
         throw InstrumentError(ErrorKind::Configuration, session_->context(command),
                               fmt::format("port {} is outside 1..{}", port, ports));
     }
-    // A move is a command: never sent twice on a timeout.
-    const std::string reply = session_->query(command, Retry::No);
+    // Moving to the port the switch may already be at changes nothing: a
+    // move whose reply was lost or garbled is sent again (and read back).
+    const std::string reply = session_->query(command, Retry::Idempotent);
     const auto semicolon = reply.find(';');
     if (semicolon == std::string::npos || reply.substr(0, semicolon) != "1") {
         throw InstrumentError(ErrorKind::Protocol, session_->context(command, reply),

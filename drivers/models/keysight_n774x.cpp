@@ -222,7 +222,7 @@ void KeysightN774x::start_measurement() {
 std::vector<PowerReading> KeysightN774x::read_all_dbm() {
     const auto& known = ports();
     const std::string query = ":FETC:POW:ALL?";
-    const std::string payload = session_->query_block(query, window_timeout(), Retry::Once);
+    const std::string payload = session_->query_block(query, window_timeout(), Retry::Idempotent);
     std::vector<float> watts;
     try {
         watts = decode_float32_le(payload);

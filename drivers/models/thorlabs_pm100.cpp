@@ -209,12 +209,7 @@ std::chrono::milliseconds ThorlabsPm100::window_timeout() const {
 }
 
 PowerReading ThorlabsPm100::query_reading(const std::string& query, Retry retry) {
-    const std::string reply = session_->query(query, window_timeout(), retry);
-    try {
-        return reading_from_watts(parse_number(reply), query);
-    } catch (const std::invalid_argument& error) {
-        throw InstrumentError(ErrorKind::Protocol, session_->context(query, reply), error.what());
-    }
+    return reading_from_watts(session_->query_number(query, window_timeout(), retry), query);
 }
 
 void ThorlabsPm100::start_measurement() {
@@ -223,7 +218,7 @@ void ThorlabsPm100::start_measurement() {
 
 std::vector<PowerReading> ThorlabsPm100::read_all_dbm() {
     // FETCh? returns the last result again if asked twice: safe to retry.
-    return {query_reading("FETC?", Retry::Once)};
+    return {query_reading("FETC?", Retry::Idempotent)};
 }
 
 PowerReading ThorlabsPm100::read_dbm(int channel) {

@@ -282,6 +282,42 @@ TEST_CASE("abort_run stores the reason and the end time, and an aborted run is f
     CHECK_THROWS_WITH(repository.abort_run(run_id + 50, "none"), Contains("no such run"));
 }
 
+TEST_CASE("a run's retries are stored, read back and summed in the yield rollup") {
+    TempDir dir;
+    const auto path = dir.file("mpobench.db");
+    Repository repository(path);
+    RunRecord completed = graded_run(repository, "SN-RETRY", 1'795'000'000'000);
+    completed.retries = 4;
+    repository.complete_run(completed);
+    const auto aborted = repository.begin_run(new_run("SN-RETRY", 1'795'000'100'000));
+    repository.abort_run(aborted, "meter: ':FETC:POW:ALL?' timed out (still after 3 retries)", 7);
+    const auto quiet = repository.begin_run(new_run("SN-QUIET", 1'795'000'200'000));
+    repository.abort_run(quiet, "operator abort");
+
+    CHECK(repository.run(completed.id)->retries == 4);
+    CHECK(repository.run(aborted)->retries == 7);
+    CHECK(repository.run(quiet)->retries == 0);
+    const auto history = repository.history("SN-RETRY");
+    REQUIRE(history.size() == 2);
+    CHECK(history[0].retries == 4);
+    CHECK(history[1].retries == 7);
+
+    const auto total = [&] {
+        analysis::YieldCounts counts;
+        for (const auto& bucket : repository.yield_buckets({}))
+            counts += bucket.counts;
+        return counts;
+    };
+    CHECK(total().retries == 11);
+    CHECK(total().retries_per_run() == Approx(11.0 / 3.0));
+    repository.rebuild_qa_rollups();  // the rollups rebuilt from the runs say the same
+    CHECK(total().retries == 11);
+    // A finished run's count never changes.
+    RawDatabase raw(path);
+    CHECK_THAT(raw.execute("UPDATE runs SET retries = 0 WHERE id = " + std::to_string(aborted)),
+               Contains("a finished run never changes"));
+}
+
 TEST_CASE("append_measurements commits a batch in order, all or nothing") {
     TempDir dir;
     Repository repository(dir.file("mpobench.db"));

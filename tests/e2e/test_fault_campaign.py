@@ -93,9 +93,9 @@ BOUNDS = {("RL", "rl", "overrange")}
 RL_RANGE_DB = 75.0
 
 # kind: (rule, words one of which the reason must contain). '+' rules last
-# until cleared: the instrument keeps failing, so the driver's one retry of
-# an idempotent query cannot hide the fault (a single lost reply it does hide,
-# by design; tests/integration covers that).
+# until cleared: the instrument keeps failing, so the driver's three retries
+# of an idempotent query cannot hide the fault (a single lost reply they do
+# hide, by design; tests/integration and test_bench_resilience cover that).
 KINDS = {
     "timeout": ("{role}:timeout@{n}+/{command}", ("timed out",)),
     "garble": ("{role}:garble@{n}+/{command}", ("reply '\\x", "garbled", "expected")),

@@ -74,8 +74,9 @@ struct FaultRow {
     bool configure_step;  // the fault shows on a configuration step, not on *IDN?
 };
 
-// Timeout-kind rows wait for it twice per instrument and wire (the query,
-// then its one retry): at the stations' 1.5 s they were the longest tests.
+// Timeout-kind rows wait for it four times per instrument and wire (the
+// query, then its three retries): at the stations' 1.5 s they were the
+// longest tests.
 constexpr std::chrono::milliseconds kFaultTimeout{600};
 
 // One fault on every instrument over both wires.
@@ -152,9 +153,9 @@ TEST_CASE("fault: a reset connection (TCP RST) is Disconnected, then reconnect")
 TEST_CASE("fault: replies slower than the timeout are a Timeout, then recovery") {
     run_fault_row({"slow=120s@1+", ErrorKind::Timeout, false});  // 1.2 s wall: twice the timeout
 }
-TEST_CASE("fault: one reply later than the retry is a Timeout, then recovery") {
-    // 2.5 s wall: past the query's timeout and its retry's (2 x 0.6 s).
-    run_fault_row({"slow=250s@1", ErrorKind::Timeout, false});
+TEST_CASE("fault: one reply later than the retries is a Timeout, then recovery") {
+    // 3.2 s wall: well past the query's timeout and its retries' (4 x 0.6 s).
+    run_fault_row({"slow=320s@1", ErrorKind::Timeout, false});
 }
 TEST_CASE("fault: an error-queue entry is a typed device error") {
     run_fault_row({"error=-222@1", ErrorKind::Device, true});

@@ -179,3 +179,42 @@ TEST_CASE("faults reach the instrument they name", "[simbench][faults]") {
     CHECK_THAT(tcp_query(resource, "SYST:ERR?"), Catch::StartsWith("-222,"));
     CHECK_THAT(tcp_query(resource, "SYST:ERR?"), Catch::StartsWith("0,"));
 }
+
+TEST_CASE("the mainframe layout serves source and RL modules on one endpoint, by slot",
+          "[simbench][mainframe]") {
+    TempDir run_dir;
+    SimBenchOptions options;
+    options.dut = load_dut(kDataDir / "elite_sm_12f_b.json");
+    options.time_scale = 0.01;
+    options.run_dir = run_dir.path();
+    options.layout = SimLayout::Mainframe;
+    options.faults = "rl:error=-222@1";  // a module's rule applies to the mainframe's line
+    SimBench bench(options);
+    bench.start();
+    const auto station = bench.station();
+    REQUIRE(station.instruments.size() == 5);
+    CHECK(station.instruments[0].name == "source");
+    CHECK(station.instruments[1].name == "rl");
+    const auto& resource = station.find("source")->resource;
+    CHECK(station.find("rl")->resource == resource);
+    CHECK(station.find("meter")->resource != resource);
+
+    CHECK_THAT(tcp_query(resource, "SYST:ERR?"), Catch::StartsWith("-222,"));
+    CHECK_THAT(tcp_query(resource, "*IDN?"), Catch::StartsWith("Keysight Technologies,8164B,"));
+    // Slot 0 (the 8164B's back slot) and slot 4 are empty.
+    CHECK(tcp_query(resource, "*OPT?") == ",81650MM,81654A,81610A,");
+    // Each module answers in its own slot.
+    CHECK(tcp_query(resource, ":SOUR1:WAV? MAX") == "+1.30000000E-006");
+    CHECK(tcp_query(resource, ":SOUR2:WAV? MIN") == "+1.31000000E-006");
+    CHECK(tcp_query(resource, ":SENS3:CHAN1:POW:WAV 1550NM;:SENS3:CHAN1:POW:WAV?") ==
+          "+1.55000000E-006");
+    CHECK(tcp_query(resource, ":SENS3:CHAN1:RET:CAL:VAL?").find(',') != std::string::npos);
+    // One error queue for the frame: an empty slot, a slot beyond the frame.
+    CHECK(tcp_query(resource, ":SOUR4:WAV?;:SENS3:CHAN1:POW:ATIM?;:SYST:ERR?") ==
+          "+1.00000000E+000;-241,\"Hardware missing\"");
+    CHECK_THAT(tcp_query(resource, ":SENS9:CHAN1:POW:ATIM?;:SYST:ERR?"),
+               Catch::StartsWith("-114,"));
+    CHECK(tcp_query(resource, "SYST:ERR?") == "+0,\"No error\"");
+    CHECK(parse_sim_layout("mainframe-serial") == SimLayout::MainframeSerial);
+    CHECK_THROWS_WITH(parse_sim_layout("rack"), Catch::Contains("separate, mainframe"));
+}

@@ -202,7 +202,7 @@ TEST_CASE("N774x reports garbled and short replies as protocol errors", "[replay
     check_consumed(*script);
 }
 
-TEST_CASE("N774x times out after one retry of FETCh and none of READ", "[replay][n774x]") {
+TEST_CASE("N774x times out after three retries of FETCh and none of READ", "[replay][n774x]") {
     auto [script, meter] = keysight("keysight_n774x_timeout.txt", 4);
     const auto fetch = instrument_error([&, &meter = meter] { meter->read_all_dbm(); });
     CHECK(fetch.kind() == ErrorKind::Timeout);
@@ -341,7 +341,7 @@ TEST_CASE("PM100 reports garbled replies as protocol errors", "[replay][pm100]")
     check_consumed(*script);
 }
 
-TEST_CASE("PM100 times out after one retry of FETCh and none of MEASure", "[replay][pm100]") {
+TEST_CASE("PM100 times out after three retries of FETCh and none of MEASure", "[replay][pm100]") {
     auto [script, meter] = thorlabs("thorlabs_pm100_timeout.txt");
     CHECK(instrument_error([&, &meter = meter] { meter->read_all_dbm(); }).kind() ==
           ErrorKind::Timeout);
