@@ -700,6 +700,8 @@ TEST_CASE("records hashed with form 1 still verify in a current database, and ta
         RawDatabase raw(path);
         std::vector<std::string> statements{
             "ALTER TABLE measurements DROP COLUMN rl_above_db",
+            "ALTER TABLE runs DROP COLUMN retries",
+            "ALTER TABLE qa_yield DROP COLUMN retries",
             "DROP TABLE run_hashes",
             // As schema version 2 created it.
             "CREATE TABLE run_hashes (run_id INTEGER PRIMARY KEY REFERENCES runs(id), "
