@@ -26,7 +26,7 @@ reports::Site load_site_option(const std::filesystem::path& option) {
 }
 
 std::optional<std::int64_t> latest_completed_production_run(const db::Repository& repository,
-                                                 const std::string& serial) {
+                                                            const std::string& serial) {
     const auto runs = repository.history(serial);  // oldest first
     for (auto run = runs.rbegin(); run != runs.rend(); ++run) {
         if (run->status == RunStatus::Completed && run->kind == RunKind::Production) {

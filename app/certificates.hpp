@@ -19,7 +19,7 @@ reports::Site load_site_option(const std::filesystem::path& option);
 // The latest completed production run of a serial (what a certificate of
 // conformance is of), or nullopt.
 std::optional<std::int64_t> latest_completed_production_run(const db::Repository& repository,
-                                                 const std::string& serial);
+                                                            const std::string& serial);
 
 // Renders run `run_id` as stored. Throws UsageError when the run does not
 // exist or is not completed (there is nothing to certify).

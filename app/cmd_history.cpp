@@ -18,20 +18,19 @@ int run_history(const HistoryOptions& options) {
         if (options.json) {
             auto out = nlohmann::json::array();
             for (const auto& run : runs) {
-                out.push_back(
-                    {{"run_id", run.id},
-                     {"serial", run.serial},
-                     {"part", run.part_number},
-                     {"kind", std::string(to_string(run.kind))},
-                     {"status", to_string(run.status)},
-                     {"reason", run.reason},
-                     {"grade",
-                      run.grade ? nlohmann::json(to_string(*run.grade)) : nlohmann::json(nullptr)},
-                     {"pass", run.pass},
-                     {"station", run.station},
-                     {"operator", run.operator_name},
-                     {"retries", run.retries},
-                     {"started_at", iso_utc(run.started_at)}});
+                out.push_back({{"run_id", run.id},
+                               {"serial", run.serial},
+                               {"part", run.part_number},
+                               {"kind", std::string(to_string(run.kind))},
+                               {"status", to_string(run.status)},
+                               {"reason", run.reason},
+                               {"grade", run.grade ? nlohmann::json(to_string(*run.grade))
+                                                   : nlohmann::json(nullptr)},
+                               {"pass", run.pass},
+                               {"station", run.station},
+                               {"operator", run.operator_name},
+                               {"retries", run.retries},
+                               {"started_at", iso_utc(run.started_at)}});
             }
             fmt::print("{}\n", json_text(out));
             return static_cast<int>(kPassed);
@@ -45,8 +44,7 @@ int run_history(const HistoryOptions& options) {
                    "OPERATOR");
         for (const auto& run : runs) {
             fmt::print("{:<6} {:<24} {:<16} {:<13} {:<12} {:<9} {:<6} {:<7} {:<12} {}{}\n", run.id,
-                       iso_utc(run.started_at), run.part_number,
-                       to_string(run.kind),
+                       iso_utc(run.started_at), run.part_number, to_string(run.kind),
                        to_string(run.status), run.grade ? to_string(*run.grade) : "-",
                        run.status == RunStatus::Completed ? (run.pass ? "yes" : "no") : "-",
                        run.retries, run.station, run.operator_name,

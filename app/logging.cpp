@@ -24,8 +24,8 @@ spdlog::sink_ptr log_file_sink(const std::filesystem::path& option) {
     const auto open = [&](const std::filesystem::path& file) {
         if (file.has_parent_path())
             std::filesystem::create_directories(file.parent_path());
-        auto sink =
-            std::make_shared<spdlog::sinks::rotating_file_sink_mt>(file.string(), kFileBytes, kFiles);
+        auto sink = std::make_shared<spdlog::sinks::rotating_file_sink_mt>(file.string(),
+                                                                           kFileBytes, kFiles);
         sink->set_pattern("%Y-%m-%dT%H:%M:%S.%f %L [%n] [pid %P] %v");
         return sink;
     };

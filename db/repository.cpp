@@ -147,8 +147,7 @@ struct Repository::Impl {
     }
 
     struct ReadOnly {};
-    Impl(const std::filesystem::path& path, ReadOnly)
-        : connection(path, sqlite::Access::ReadOnly) {
+    Impl(const std::filesystem::path& path, ReadOnly) : connection(path, sqlite::Access::ReadOnly) {
         if (sqlite3_busy_timeout(connection.handle(), busy_timeout_ms) != SQLITE_OK) {
             connection.fail("setting the busy timeout");
         }

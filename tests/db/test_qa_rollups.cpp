@@ -845,7 +845,7 @@ TEST_CASE("a version 1 database gets record hashes and rollups when opened") {
         RawDatabase raw(path);
         for (const char* sql :
              {"ALTER TABLE measurements DROP COLUMN rl_above_db",  // version 3
-              "ALTER TABLE runs DROP COLUMN retries",             // version 3
+              "ALTER TABLE runs DROP COLUMN retries",              // version 3
               "DROP TABLE run_hashes", "DROP TABLE qa_yield", "DROP TABLE qa_causes",
               "DROP TABLE qa_failures", "DROP TABLE qa_il",
               "DROP TRIGGER optical_references_never_change",
