@@ -14,9 +14,10 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <map>
 #include <set>
 #include <stdexcept>
+
+#include <nlohmann/json.hpp>
 
 #include "drivers/resource.hpp"
 #include "vocabulary/logger.hpp"
@@ -60,31 +61,17 @@ std::string lock_file_name(const std::string& key) {
     return fmt::format("{}-{:08x}.lock", readable, hash);
 }
 
-// One line per field; control characters in a value become spaces.
-std::string clean(std::string text) {
-    std::replace_if(
-        text.begin(), text.end(), [](unsigned char c) { return std::iscntrl(c) != 0; }, ' ');
-    return text;
-}
-
+// The holder as one JSON object: a reader of the lock file (a person, the
+// refused caller) gets every field back whatever characters it holds.
 std::string holder_text(const BenchHolder& holder) {
     const auto since_s =
         std::chrono::duration_cast<std::chrono::seconds>(holder.since.time_since_epoch()).count();
-    return fmt::format(
-        "station={}\nprocedure={}\nrun_id={}\noperator={}\nserial={}\nsince={}\npid={}\n",
-        clean(holder.station), clean(holder.procedure), holder.run_id, clean(holder.operator_name),
-        clean(holder.serial), since_s, holder.pid);
-}
-
-std::optional<long long> whole_number(const std::string& text) {
-    if (text.empty())
-        return std::nullopt;
-    char* end = nullptr;
-    errno = 0;
-    const long long value = std::strtoll(text.c_str(), &end, 10);
-    if (errno != 0 || *end != '\0')
-        return std::nullopt;
-    return value;
+    const nlohmann::json fields = {{"station", holder.station}, {"procedure", holder.procedure},
+                                   {"run_id", holder.run_id},   {"operator", holder.operator_name},
+                                   {"serial", holder.serial},   {"since", since_s},
+                                   {"pid", holder.pid}};
+    // Invalid UTF-8 is replaced, not thrown: a name is shown, never refused here.
+    return fields.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 // What a lock file says; nullopt when it is empty or half written.
@@ -99,28 +86,31 @@ std::optional<BenchHolder> read_holder(int fd) {
         text.append(chunk, static_cast<std::size_t>(got));
         offset += got;
     }
-    std::map<std::string, std::string> fields;
-    std::size_t start = 0;
-    while (start < text.size()) {
-        const auto end = text.find('\n', start);
-        if (end == std::string::npos)
-            break;  // a line without its newline: still being written
-        const std::string line = text.substr(start, end - start);
-        if (const auto equals = line.find('='); equals != std::string::npos)
-            fields[line.substr(0, equals)] = line.substr(equals + 1);
-        start = end + 1;
-    }
-    const auto pid = whole_number(fields["pid"]);
-    const auto since = whole_number(fields["since"]);
-    const auto run_id = whole_number(fields["run_id"]);
+    const auto fields = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+    if (!fields.is_object())
+        return std::nullopt;
+    const auto whole = [&](const char* key) -> std::optional<long long> {
+        const auto found = fields.find(key);
+        if (found == fields.end() || !found->is_number_integer())
+            return std::nullopt;
+        return found->get<long long>();
+    };
+    const auto text_of = [&](const char* key) {
+        const auto found = fields.find(key);
+        return found != fields.end() && found->is_string() ? found->get<std::string>()
+                                                           : std::string();
+    };
+    const auto pid = whole("pid");
+    const auto since = whole("since");
+    const auto run_id = whole("run_id");
     if (!pid || !since || !run_id)
         return std::nullopt;
     BenchHolder holder;
-    holder.station = fields["station"];
-    holder.procedure = fields["procedure"];
+    holder.station = text_of("station");
+    holder.procedure = text_of("procedure");
     holder.run_id = *run_id;
-    holder.operator_name = fields["operator"];
-    holder.serial = fields["serial"];
+    holder.operator_name = text_of("operator");
+    holder.serial = text_of("serial");
     holder.since = std::chrono::system_clock::time_point(std::chrono::seconds(*since));
     holder.pid = *pid;
     return holder;

@@ -38,6 +38,9 @@ void Connection::open(const std::string& name, int flags) {
 
 namespace {
 
+// As long as a station's Repository waits for a lock (repository.cpp).
+constexpr std::chrono::milliseconds kReadOnlyBusyTimeout{10'000};
+
 // The schema version is the first thing every reader reads: whether this
 // connection can read at all.
 int probe_read(sqlite3* db) {
@@ -69,8 +72,17 @@ void Connection::open_read_only() {
     }
     std::error_code error;
     open(path_, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX);
+    // A station writing the file may hold it for a moment (a checkpoint):
+    // the probe waits for it as every reader does, rather than failing.
+    sqlite3_busy_timeout(db_, static_cast<int>(kReadOnlyBusyTimeout.count()));
     if (probe_read(db_) == SQLITE_OK) {
         return;
+    }
+    // Only a file SQLite cannot open for reading as it is (no shared memory
+    // can be made beside it) is read another way; anything else is an error.
+    const int primary = sqlite3_extended_errcode(db_) & 0xFF;
+    if (primary != SQLITE_CANTOPEN && primary != SQLITE_READONLY) {
+        close_and_throw("reading the database");
     }
     // A WAL database in a folder this process cannot write (a read-only
     // copy, a read-only mount): SQLite cannot create the shared-memory file
@@ -93,7 +105,7 @@ void Connection::open_read_only() {
     open("file:" + uri_path(path_) + "?immutable=1",
          SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX);
     if (probe_read(db_) != SQLITE_OK) {
-        fail("reading the database");
+        close_and_throw("reading the database");
     }
     logger("db")->debug("{}: read as an immutable file (no write-ahead log, folder read-only)",
                         path_);
@@ -128,6 +140,14 @@ std::int64_t Connection::last_insert_id() const {
 
 int Connection::changes() const {
     return sqlite3_changes(db_);
+}
+
+void Connection::close_and_throw(std::string_view what) {
+    const std::string message = fmt::format("{}: {}: {} (SQLite code {})", path_, what,
+                                            sqlite3_errmsg(db_), sqlite3_extended_errcode(db_));
+    sqlite3_close(db_);
+    db_ = nullptr;
+    throw DatabaseError(message);
 }
 
 void Connection::fail(std::string_view what) const {

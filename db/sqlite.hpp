@@ -53,6 +53,8 @@ class Connection {
   private:
     void open(const std::string& name, int flags);
     void open_read_only();
+    // For a failure while the constructor runs (the destructor will not).
+    [[noreturn]] void close_and_throw(std::string_view what);
 
     std::string path_;
     sqlite3* db_ = nullptr;

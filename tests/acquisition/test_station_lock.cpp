@@ -138,6 +138,29 @@ TEST_CASE("a second holder of any instrument of a bench is refused, naming the f
                        StartsWith("station line-1 busy: reference (bo) since"));
         }
     }
+    SECTION("a holder's text comes back whole, whatever characters it holds") {
+        holder.serial = "SN \"7\"\nB=2";
+        first->update(holder);
+        try {
+            StationLock second(line_1, test_holder("SN-2"), dir.path());
+            FAIL("two holders of one bench");
+        } catch (const StationBusy& busy) {
+            REQUIRE(busy.holder());
+            CHECK(busy.holder()->serial == "SN \"7\"\nB=2");
+            CHECK(busy.holder()->run_id == 17);
+        }
+    }
+    SECTION("a lock file that is not a holder's record names no holder") {
+        for (const auto& file : first->files()) {
+            std::ofstream(file, std::ios::trunc) << "{\"pid\": ";
+        }
+        try {
+            StationLock second(line_1, test_holder("SN-2"), dir.path());
+            FAIL("two holders of one bench");
+        } catch (const StationBusy& busy) {
+            CHECK_FALSE(busy.holder());
+        }
+    }
     SECTION("released with its holder, and its files gone") {
         const auto files = first->files();
         REQUIRE(files.size() == 2);

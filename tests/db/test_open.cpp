@@ -6,7 +6,9 @@
 
 #include <cstdio>
 #include <fstream>
+#include <memory>
 #include <random>
+#include <thread>
 #include <vector>
 
 #include "db_test_support.hpp"
@@ -394,4 +396,22 @@ TEST_CASE("a read-only open writes nothing and shows a dead process's run as int
         REQUIRE(raw.execute("PRAGMA user_version = 1").empty());
         CHECK_THROWS_WITH(Repository::open_read_only(path), Contains("older"));
     }
+}
+
+TEST_CASE("a read-only open waits for a station holding the file, as every reader does") {
+    TempDir dir;
+    const auto path = dir.file("mpobench.db");
+    { Repository created(path); }
+    // Exclusive locking mode keeps every other connection out until it closes,
+    // the way a station's checkpoint or recovery briefly does.
+    auto holder = std::make_unique<RawDatabase>(path);
+    REQUIRE(holder->execute("PRAGMA locking_mode = EXCLUSIVE").empty());
+    REQUIRE(holder->execute("BEGIN IMMEDIATE; DELETE FROM limit_sets; COMMIT").empty());
+    std::thread release([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        holder.reset();
+    });
+    const auto reader = Repository::open_read_only(path);
+    release.join();
+    CHECK(reader.schema_version() == Repository::current_schema_version());
 }
