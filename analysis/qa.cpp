@@ -384,4 +384,67 @@ std::vector<TrendSeries> il_trend(const std::vector<IlBucket>& buckets, Grouping
     return result;
 }
 
+// ---- RL
+
+namespace {
+
+void keep_lowest(std::optional<double>& lowest, std::optional<double> candidate) {
+    if (candidate && (!lowest || *candidate < *lowest)) {
+        lowest = candidate;
+    }
+}
+
+}  // namespace
+
+void RlStats::add_value(double rl_db) {
+    ++values;
+    keep_lowest(worst_db, rl_db);
+}
+
+void RlStats::add_bound(double rl_above_db) {
+    ++above_range;
+    keep_lowest(lowest_bound_db, rl_above_db);
+}
+
+std::optional<double> RlStats::censored_share() const {
+    if (readings() == 0) {
+        return std::nullopt;
+    }
+    return static_cast<double>(above_range) / static_cast<double>(readings());
+}
+
+RlStats& RlStats::operator+=(const RlStats& other) {
+    values += other.values;
+    above_range += other.above_range;
+    keep_lowest(worst_db, other.worst_db);
+    keep_lowest(lowest_bound_db, other.lowest_bound_db);
+    return *this;
+}
+
+std::vector<RlSeries> rl_trend(const std::vector<RlBucket>& buckets, Grouping grouping) {
+    if (grouping != Grouping::Day && grouping != Grouping::Week) {
+        throw std::invalid_argument(fmt::format(
+            "rl_trend: grouping {} is not a period (day or week)", static_cast<int>(grouping)));
+    }
+    std::map<int, std::map<std::string, RlStats>> periods_by_wavelength;
+    for (const auto& bucket : buckets) {
+        if (bucket.stats.readings() == 0) {
+            continue;
+        }
+        const auto period = grouping == Grouping::Day ? bucket.key.day : iso_week(bucket.key.day);
+        periods_by_wavelength[bucket.wavelength_nm][period] += bucket.stats;
+    }
+    std::vector<RlSeries> result;
+    for (const auto& [wavelength_nm, periods] : periods_by_wavelength) {
+        RlSeries series;
+        series.wavelength_nm = wavelength_nm;
+        for (const auto& [period, stats] : periods) {
+            series.points.push_back({period, stats});
+            series.total += stats;
+        }
+        result.push_back(std::move(series));
+    }
+    return result;
+}
+
 }  // namespace mpobench::analysis

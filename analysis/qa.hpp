@@ -182,4 +182,43 @@ struct TrendSeries {
 // One series per wavelength (ascending). grouping: Day or Week.
 std::vector<TrendSeries> il_trend(const std::vector<IlBucket>& buckets, Grouping grouping);
 
+// ---- RL: values and bounds
+
+// RL readings (production cycle, status ok) of one bucket and wavelength. A
+// reading beyond the RL meter's range is a bound ("> 75.0 dB"): a censored
+// value, counted apart and never averaged. The worst (lowest) RL is a plain
+// order statistic that no bound can change, so it is the RL figure QA gets.
+struct RlStats {
+    std::int64_t values = 0;       // readings with an RL value
+    std::int64_t above_range = 0;  // bounds: better than the meter can read
+    std::optional<double> worst_db;         // lowest RL value; none when every reading is a bound
+    std::optional<double> lowest_bound_db;  // the lowest bound (the meter's range)
+
+    void add_value(double rl_db);
+    void add_bound(double rl_above_db);
+    std::int64_t readings() const { return values + above_range; }
+    // above_range / readings; nullopt without readings.
+    std::optional<double> censored_share() const;
+    RlStats& operator+=(const RlStats& other);
+};
+
+struct RlBucket {
+    BucketKey key;
+    int wavelength_nm = 0;
+    RlStats stats;
+};
+
+struct RlPoint {
+    std::string period;  // day or ISO week
+    RlStats stats;
+};
+struct RlSeries {
+    int wavelength_nm = 0;
+    std::vector<RlPoint> points;  // time order
+    RlStats total;
+};
+
+// One series per wavelength (ascending). grouping: Day or Week.
+std::vector<RlSeries> rl_trend(const std::vector<RlBucket>& buckets, Grouping grouping);
+
 }  // namespace mpobench::analysis

@@ -312,6 +312,19 @@ std::string rules_text(const std::vector<analysis::SpcRule>& rules) {
     return fmt::format("{}", fmt::join(names, "; "));
 }
 
+// RL values and bounds: a bound is never averaged, only counted.
+json rl_json(const analysis::RlStats& stats) {
+    return {{"measured", stats.values},
+            {"above_range", stats.above_range},
+            {"censored_share", optional_number(stats.censored_share())},
+            {"worst_db", optional_number(stats.worst_db)},
+            {"lowest_bound_db", optional_number(stats.lowest_bound_db)}};
+}
+
+std::string rl_text(std::optional<double> value_db) {
+    return value_db ? fmt::format("{:.1f}", *value_db) : "-";
+}
+
 }  // namespace
 
 int run_trend(const QaCommandOptions& options) {
@@ -319,7 +332,9 @@ int run_trend(const QaCommandOptions& options) {
         const auto period = period_option(options.by);
         const db::QaFilter filter = options.filter.qa_filter();
         db::Repository repository = open_database_for_reading(options.filter.db);
-        const auto series = analysis::il_trend(repository.il_buckets(filter), period);
+        const db::QaBuckets buckets = repository.qa_buckets(filter);
+        const auto series = analysis::il_trend(buckets.il, period);
+        const auto rl_series = analysis::rl_trend(buckets.rl, period);
         switch (output_format(options)) {
             case OutputFormat::Json: {
                 json out{{"scope", options.filter.describe()},
@@ -345,6 +360,19 @@ int run_trend(const QaCommandOptions& options) {
                                              {"ucl_db", s.ucl_db},
                                              {"lcl_db", s.lcl_db},
                                              {"points", points}});
+                }
+                out["rl"] = json::array();
+                for (const auto& s : rl_series) {
+                    json points = json::array();
+                    for (const auto& p : s.points) {
+                        json point = rl_json(p.stats);
+                        point["period"] = p.period;
+                        points.push_back(std::move(point));
+                    }
+                    json total = rl_json(s.total);
+                    total["wavelength_nm"] = s.wavelength_nm;
+                    total["points"] = points;
+                    out["rl"].push_back(total);
                 }
                 fmt::print("{}\n", json_text(out));
                 break;
@@ -385,6 +413,23 @@ int run_trend(const QaCommandOptions& options) {
                         fmt::print("{:<12} {:>8} {:>9.3f} {:>9.3f} {:>9.2f} {:>9.3f}  {}\n",
                                    p.period, p.count, p.mean_db, p.sigma_db, p.p97_db, p.max_db,
                                    p.rules.empty() ? "in control" : rules_text(p.rules));
+                    }
+                }
+                for (const auto& s : rl_series) {
+                    fmt::print("\n{} nm RL: worst {} dB; {}\n", s.wavelength_nm,
+                               rl_text(s.total.worst_db),
+                               s.total.above_range == 0
+                                   ? fmt::format("all {} readings measured", s.total.readings())
+                                   : fmt::format("{} of {} readings beyond the RL meter's range "
+                                                 "(> {} dB: counted apart, never averaged)",
+                                                 s.total.above_range, s.total.readings(),
+                                                 rl_text(s.total.lowest_bound_db)));
+                    fmt::print("{:<12} {:>8} {:>8} {:>12} {:>9}\n", "PERIOD", "READINGS",
+                               "MEASURED", "ABOVE RANGE", "WORST dB");
+                    for (const auto& p : s.points) {
+                        fmt::print("{:<12} {:>8} {:>8} {:>12} {:>9}\n", p.period,
+                                   p.stats.readings(), p.stats.values, p.stats.above_range,
+                                   rl_text(p.stats.worst_db));
                     }
                 }
                 break;

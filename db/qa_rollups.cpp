@@ -28,6 +28,12 @@ bool counts_toward_il(const Measurement& measurement) {
            measurement.il_db.has_value();
 }
 
+// The readings an RL bucket takes (the rebuild's SELECT says the same in SQL).
+bool counts_toward_rl(const Measurement& measurement) {
+    return measurement.cycle == 0 && measurement.status == ReadingStatus::Ok &&
+           (measurement.rl_db.has_value() || measurement.rl_above_db.has_value());
+}
+
 // ---- Bucket filters: conditions on the rollup tables' key columns, with
 // their values in bind order.
 
@@ -195,6 +201,15 @@ void RollupChanges::count_il(const Place& place, int wavelength_nm, double il_db
     il_[{place, wavelength_nm}].add(il_db);
 }
 
+void RollupChanges::count_rl(const Place& place, const Measurement& measurement) {
+    auto& stats = rl_[{place, measurement.wavelength_nm}];
+    if (measurement.rl_db) {
+        stats.add_value(*measurement.rl_db);
+    } else if (measurement.rl_above_db) {
+        stats.add_bound(*measurement.rl_above_db);
+    }
+}
+
 void RollupChanges::run_completed(const RunRecord& stored_run) {
     if (stored_run.kind != RunKind::Production) {
         return;
@@ -219,6 +234,9 @@ void RollupChanges::run_completed(const RunRecord& stored_run) {
     for (const auto& measurement : stored_run.measurements) {
         if (counts_toward_il(measurement)) {
             count_il(place, measurement.wavelength_nm, *measurement.il_db);
+        }
+        if (counts_toward_rl(measurement)) {
+            count_rl(place, measurement);
         }
     }
 
@@ -301,6 +319,7 @@ void RollupChanges::flush() {
     flush_causes();
     flush_failures();
     flush_il();
+    flush_rl();
 }
 
 void RollupChanges::flush_yield() {
@@ -446,10 +465,59 @@ ON CONFLICT (day, part_number, station, operator, wavelength_nm) DO UPDATE SET
     il_.clear();
 }
 
+void RollupChanges::flush_rl() {
+    for (const auto& [key, stats] : rl_) {
+        const auto& [place, wavelength_nm] = key;
+        const std::string what =
+            fmt::format("updating the RL rollup of {} at {} nm", place.day, wavelength_nm);
+        // min() of SQL gives NULL beside a NULL: merge in C++ like the IL rollup.
+        analysis::RlStats merged;
+        {
+            Query stored_row(connection_,
+                             "SELECT measured, above_range, worst_db, lowest_bound_db FROM qa_rl "
+                             "WHERE day = ? AND part_number = ? AND station = ? AND operator = ? "
+                             "AND wavelength_nm = ?",
+                             what);
+            stored_row.bind(place.day)
+                .bind(place.part_number)
+                .bind(place.station)
+                .bind(place.operator_name)
+                .bind(wavelength_nm);
+            if (stored_row.step()) {
+                merged.values = stored_row.integer(0);
+                merged.above_range = stored_row.integer(1);
+                merged.worst_db = stored_row.optional_real(2);
+                merged.lowest_bound_db = stored_row.optional_real(3);
+            }
+        }
+        merged += stats;
+        Query upsert(connection_, R"sql(
+INSERT INTO qa_rl (day, part_number, station, operator, wavelength_nm, measured, above_range,
+                   worst_db, lowest_bound_db)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (day, part_number, station, operator, wavelength_nm) DO UPDATE SET
+    measured = excluded.measured, above_range = excluded.above_range,
+    worst_db = excluded.worst_db, lowest_bound_db = excluded.lowest_bound_db
+)sql",
+                     what);
+        upsert.bind(place.day)
+            .bind(place.part_number)
+            .bind(place.station)
+            .bind(place.operator_name)
+            .bind(wavelength_nm)
+            .bind(merged.values)
+            .bind(merged.above_range)
+            .bind(merged.worst_db)
+            .bind(merged.lowest_bound_db)
+            .run();
+    }
+    rl_.clear();
+}
+
 // ---- Rebuilding from the records
 
 void rebuild_rollups(Connection& connection) {
-    for (const char* table : {"qa_yield", "qa_causes", "qa_failures", "qa_il"}) {
+    for (const char* table : {"qa_yield", "qa_causes", "qa_failures", "qa_il", "qa_rl"}) {
         connection.execute(fmt::format("DELETE FROM {}", table).c_str(),
                            fmt::format("clearing the QA rollup {}", table));
     }
@@ -584,6 +652,25 @@ ORDER BY failures.run_id, failures.id
             stats->add(readings.real(2));
         }
     }
+    {
+        // counts_toward_rl() in SQL.
+        Query readings(connection,
+                       "SELECT run_id, wavelength_nm, rl_db, rl_above_db FROM measurements "
+                       "WHERE cycle = 0 AND status = 'ok' "
+                       "AND (rl_db IS NOT NULL OR rl_above_db IS NOT NULL)",
+                       what);
+        while (readings.step()) {
+            const auto found = completed.find(readings.integer(0));
+            if (found == completed.end()) {
+                continue;
+            }
+            Measurement measurement;
+            measurement.wavelength_nm = readings.int32(1);
+            measurement.rl_db = readings.optional_real(2);
+            measurement.rl_above_db = readings.optional_real(3);
+            changes.count_rl(*found->second.place, measurement);
+        }
+    }
     changes.flush();
 }
 
@@ -653,6 +740,19 @@ std::vector<analysis::IlBucket> il_buckets(Connection& connection, const QaFilte
             bucket.max_db = row.real(9);
             bucket.histogram =
                 decode_histogram(connection, row.blob(10), bucket.key, bucket.wavelength_nm);
+        });
+}
+
+std::vector<analysis::RlBucket> rl_buckets(Connection& connection, const QaFilter& filter) {
+    return read_buckets<analysis::RlBucket>(
+        connection, filter, "qa_rl", "wavelength_nm, measured, above_range, worst_db, lowest_bound_db",
+        ", wavelength_nm", "reading the RL rollups",
+        [](const Query& row, analysis::RlBucket& bucket) {
+            bucket.wavelength_nm = row.int32(4);
+            bucket.stats.values = row.integer(5);
+            bucket.stats.above_range = row.integer(6);
+            bucket.stats.worst_db = row.optional_real(7);
+            bucket.stats.lowest_bound_db = row.optional_real(8);
         });
 }
 

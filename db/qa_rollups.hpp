@@ -11,7 +11,9 @@
 //   (by started_at, then id), which moves when a later run completes;
 // - failures: those of a completed run that did not pass, with a grade at or
 //   below the part's target grade (the ones that kept it from its target);
-// - IL: the cycle-0 readings with status ok and an IL value, of completed runs.
+// - IL: the cycle-0 readings with status ok and an IL value, of completed runs;
+// - RL: the cycle-0 readings with status ok and an RL value or an RL bound,
+//   of completed runs, values and bounds counted apart.
 // The day is the local calendar day (this process's time zone) of started_at.
 
 #include <cstdint>
@@ -78,17 +80,20 @@ class RollupChanges {
     void count_failures(const Place& place, Grade target, bool pass,
                         const std::vector<Failure>& failures);
     void count_il(const Place& place, int wavelength_nm, double il_db);
+    void count_rl(const Place& place, const Measurement& measurement);
 
     void flush_yield();
     void flush_causes();
     void flush_failures();
     void flush_il();
+    void flush_rl();
 
     sqlite::Connection& connection_;
     std::map<Place, analysis::YieldCounts> yield_;
     std::map<std::pair<Place, std::string>, std::int64_t> cause_runs_;
     std::map<FailureKey, std::int64_t> failures_;
     std::map<std::pair<Place, int>, IlStats> il_;
+    std::map<std::pair<Place, int>, analysis::RlStats> rl_;
 };
 
 // Deletes every rollup row and recomputes them from the records, in the
@@ -104,5 +109,6 @@ std::vector<analysis::CauseBucket> cause_buckets(sqlite::Connection& connection,
 std::vector<analysis::FailureBucket> failure_buckets(sqlite::Connection& connection,
                                                      const QaFilter& filter);
 std::vector<analysis::IlBucket> il_buckets(sqlite::Connection& connection, const QaFilter& filter);
+std::vector<analysis::RlBucket> rl_buckets(sqlite::Connection& connection, const QaFilter& filter);
 
 }  // namespace mpobench::db::rollups

@@ -167,9 +167,15 @@ struct Repository::Impl {
     }
 
     // Version 2 added record hashes and the QA rollups: a file from before
-    // gets the hashes of its completed runs and its rollups.
+    // gets the hashes of its completed runs and its rollups. Version 4 added
+    // the RL rollup: a file from before gets its rollups rebuilt.
     void fill_derived_data(int from_version) {
+        if (from_version >= 4) {
+            return;
+        }
         if (from_version >= 2) {
+            logger("db")->info("{}: rebuilding the QA rollups", connection.path());
+            rollups::rebuild_rollups(connection);
             return;
         }
         std::vector<std::int64_t> unhashed;
@@ -1205,9 +1211,11 @@ QaBuckets Repository::qa_buckets(const QaFilter& filter, IlBuckets il) const {
         QaBuckets buckets{rollups::yield_buckets(impl_->connection, filter),
                           rollups::cause_buckets(impl_->connection, filter),
                           rollups::failure_buckets(impl_->connection, filter),
+                          {},
                           {}};
         if (il == IlBuckets::Read) {
             buckets.il = rollups::il_buckets(impl_->connection, filter);
+            buckets.rl = rollups::rl_buckets(impl_->connection, filter);
         }
         return buckets;
     });
@@ -1227,6 +1235,11 @@ std::vector<analysis::FailureBucket> Repository::failure_buckets(const QaFilter&
 std::vector<analysis::IlBucket> Repository::il_buckets(const QaFilter& filter) const {
     return impl_->read_snapshot("reading IL buckets",
                                 [&] { return rollups::il_buckets(impl_->connection, filter); });
+}
+
+std::vector<analysis::RlBucket> Repository::rl_buckets(const QaFilter& filter) const {
+    return impl_->read_snapshot("reading RL buckets",
+                                [&] { return rollups::rl_buckets(impl_->connection, filter); });
 }
 
 void Repository::rebuild_qa_rollups() {

@@ -76,6 +76,7 @@ struct QaBuckets {
     std::vector<analysis::CauseBucket> causes;
     std::vector<analysis::FailureBucket> failures;
     std::vector<analysis::IlBucket> il;
+    std::vector<analysis::RlBucket> rl;
 };
 
 class Repository {
@@ -164,13 +165,14 @@ class Repository {
     // production run's status, one bucket per local day x part x station x
     // operator (analysis/qa.hpp).
     std::vector<analysis::YieldBucket> yield_buckets(const QaFilter& filter) const;
-    // Yield, cause and failure buckets, and the IL buckets unless skipped
-    // (the Pareto needs none: they are the largest to read).
+    // Yield, cause and failure buckets, and the IL and RL buckets unless
+    // skipped (the Pareto needs none: they are the largest to read).
     enum class IlBuckets { Read, Skip };
     QaBuckets qa_buckets(const QaFilter& filter, IlBuckets il = IlBuckets::Read) const;
     std::vector<analysis::CauseBucket> cause_buckets(const QaFilter& filter) const;
     std::vector<analysis::FailureBucket> failure_buckets(const QaFilter& filter) const;
     std::vector<analysis::IlBucket> il_buckets(const QaFilter& filter) const;
+    std::vector<analysis::RlBucket> rl_buckets(const QaFilter& filter) const;
     // Recomputes every rollup from the records (after a migration, or to
     // check the incremental ones).
     void rebuild_qa_rollups();

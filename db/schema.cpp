@@ -316,11 +316,33 @@ ALTER TABLE runs ADD COLUMN retries INTEGER NOT NULL DEFAULT 0 CHECK (retries >=
 ALTER TABLE qa_yield ADD COLUMN retries INTEGER NOT NULL DEFAULT 0;
 )sql";
 
+// The RL rollup: RL values and RL bounds of production readings kept apart,
+// a bound being a censored reading that no statistic may average. Filled
+// from the records after the SQL (db/qa_rollups.hpp).
+constexpr const char* schema_v4 = R"sql(
+CREATE TABLE qa_rl (
+    day             TEXT NOT NULL,
+    part_number     TEXT NOT NULL,
+    station         TEXT NOT NULL,
+    operator        TEXT NOT NULL,
+    wavelength_nm   INTEGER NOT NULL,
+    measured        INTEGER NOT NULL CHECK (measured >= 0),
+    above_range     INTEGER NOT NULL CHECK (above_range >= 0),
+    worst_db        REAL,
+    lowest_bound_db REAL,
+    CHECK (measured + above_range > 0),
+    CHECK ((measured = 0) = (worst_db IS NULL)),
+    CHECK ((above_range = 0) = (lowest_bound_db IS NULL)),
+    PRIMARY KEY (day, part_number, station, operator, wavelength_nm)
+) STRICT, WITHOUT ROWID;
+)sql";
+
 // In order; each takes the database to its version from the one before.
 constexpr std::array migrations{
     Migration{1, "records: stations, instruments, parts, limit sets, references, runs", schema_v1},
     Migration{2, "record hashes, immutable references, QA rollups", schema_v2},
     Migration{3, "RL bounds, versioned record hashes, retries per run", schema_v3},
+    Migration{4, "RL rollup: values and bounds apart", schema_v4},
 };
 
 std::int64_t pragma_integer(sqlite::Connection& connection, const std::string& sql,
