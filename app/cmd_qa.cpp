@@ -416,8 +416,10 @@ int run_trend(const QaCommandOptions& options) {
                     }
                 }
                 for (const auto& s : rl_series) {
-                    fmt::print("\n{} nm RL: worst {} dB; {}\n", s.wavelength_nm,
-                               rl_text(s.total.worst_db),
+                    fmt::print("\n{} nm RL: {}; {}\n", s.wavelength_nm,
+                               s.total.worst_db
+                                   ? fmt::format("worst {:.1f} dB", *s.total.worst_db)
+                                   : std::string("no reading within the meter's range"),
                                s.total.above_range == 0
                                    ? fmt::format("all {} readings measured", s.total.readings())
                                    : fmt::format("{} of {} readings beyond the RL meter's range "

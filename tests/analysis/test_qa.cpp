@@ -494,6 +494,81 @@ TEST_CASE("IL trend needs a period grouping", "[qa][trend]") {
     }
 }
 
+TEST_CASE("RL statistics keep bounds apart from values", "[qa][trend][rl]") {
+    RlStats stats;
+    CHECK(stats.readings() == 0);
+    CHECK_FALSE(stats.censored_share().has_value());  // unknown, not 0 %
+    stats.add_value(68.2);
+    stats.add_value(66.9);
+    stats.add_bound(75.0);
+    stats.add_bound(74.5);
+    CHECK(stats.values == 2);
+    CHECK(stats.above_range == 2);
+    CHECK(stats.readings() == 4);
+    // A bound never becomes the worst RL, however low the meter's range.
+    CHECK(stats.worst_db == 66.9);
+    CHECK(stats.lowest_bound_db == 74.5);
+    CHECK(*stats.censored_share() == Approx(0.5));
+
+    RlStats only_bounds;
+    only_bounds.add_bound(75.0);
+    CHECK_FALSE(only_bounds.worst_db.has_value());
+    CHECK(*only_bounds.censored_share() == 1.0);
+
+    stats += only_bounds;
+    CHECK(stats.values == 2);
+    CHECK(stats.above_range == 3);
+    CHECK(stats.worst_db == 66.9);
+    CHECK(stats.lowest_bound_db == 74.5);
+}
+
+TEST_CASE("RL trend per wavelength and period", "[qa][trend][rl]") {
+    const auto bucket = [](std::string day, int wavelength_nm, std::vector<double> values_db,
+                           std::vector<double> bounds_db, std::string station = "bench-1") {
+        RlBucket b;
+        b.key = key(std::move(day), "P1", std::move(station));
+        b.wavelength_nm = wavelength_nm;
+        for (const double v : values_db) {
+            b.stats.add_value(v);
+        }
+        for (const double v : bounds_db) {
+            b.stats.add_bound(v);
+        }
+        return b;
+    };
+    const std::vector<RlBucket> buckets{
+        bucket("2026-11-24", 1310, {70.0}, {75.0}),
+        bucket("2026-11-23", 1310, {66.0, 71.0}, {}, "bench-1"),
+        bucket("2026-11-23", 1310, {}, {75.0, 75.0}, "bench-2"),
+        bucket("2026-11-23", 1550, {}, {}),  // nothing read: no series
+    };
+    SECTION("by day") {
+        const auto series = rl_trend(buckets, Grouping::Day);
+        REQUIRE(series.size() == 1);
+        CHECK(series[0].wavelength_nm == 1310);
+        REQUIRE(series[0].points.size() == 2);
+        const auto& first = series[0].points[0];
+        CHECK(first.period == "2026-11-23");
+        CHECK(first.stats.values == 2);
+        CHECK(first.stats.above_range == 2);
+        CHECK(first.stats.worst_db == 66.0);
+        CHECK(series[0].points[1].period == "2026-11-24");
+        CHECK(series[0].total.readings() == 6);
+        CHECK(*series[0].total.censored_share() == Approx(0.5));
+        CHECK(series[0].total.worst_db == 66.0);
+    }
+    SECTION("by week") {
+        const auto series = rl_trend(buckets, Grouping::Week);
+        REQUIRE(series.size() == 1);
+        REQUIRE(series[0].points.size() == 1);
+        CHECK(series[0].points[0].period == "2026-W48");
+        CHECK(series[0].points[0].stats.readings() == 6);
+    }
+    SECTION("only periods group") {
+        CHECK_THROWS_AS(rl_trend(buckets, Grouping::Station), std::invalid_argument);
+    }
+}
+
 TEST_CASE("SPC rule names", "[qa][trend]") {
     CHECK(to_string(SpcRule::BeyondThreeSigma) == "rule1: beyond 3 sigma");
     CHECK(to_string(SpcRule::TwoOfThreeBeyondTwo) == "rule2: 2 of 3 beyond 2 sigma");

@@ -18,6 +18,7 @@ using mpobench::analysis::CauseBucket;
 using mpobench::analysis::FailureBucket;
 using mpobench::analysis::IlBucket;
 using mpobench::analysis::IlHistogram;
+using mpobench::analysis::RlBucket;
 using mpobench::analysis::YieldBucket;
 using mpobench::analysis::YieldCounts;
 using mpobench::db::DatabaseError;
@@ -137,7 +138,10 @@ std::vector<RunRecord> scenario() {
                             reading(End::A, 2, 1310, 0.102, t + 2),
                             reading(End::B, 1, 1550, 0.101, t + 3),
                             measurement(End::A, 1, 1310, 1, t + 4)};  // a mating cycle: not counted
-        Measurement dark = measurement(End::B, 7, 1550, 0, t + 5);    // no light: not counted
+        // RL better than the meter reads: a bound, counted apart from values.
+        run.measurements[2].rl_db.reset();
+        run.measurements[2].rl_above_db = 75.0;
+        Measurement dark = measurement(End::B, 7, 1550, 0, t + 5);  // no light: not counted
         dark.status = ReadingStatus::NoLight;
         dark.far_position = 0;
         dark.power_dbm = std::nan("");
@@ -204,6 +208,21 @@ std::vector<RunRecord> scenario() {
         runs.push_back(completed(run, Grade::Generic, false,
                                  {failure(FailureCause::Il, End::A, 2, 850, Grade::Standard),
                                   failure(FailureCause::Rl, End::A, 2, 850, Grade::Elite)}));
+    }
+    return runs;
+}
+
+// The history as a schema before version 3 could hold it: no RL bounds (an
+// RL overrange aborted the run then).
+std::vector<RunRecord> scenario_without_rl_bounds() {
+    auto runs = scenario();
+    for (auto& run : runs) {
+        for (auto& m : run.measurements) {
+            if (m.rl_above_db) {
+                m.rl_above_db.reset();
+                m.rl_db = 66.0;
+            }
+        }
     }
     return runs;
 }
@@ -299,11 +318,13 @@ struct AllBuckets {
     std::vector<CauseBucket> causes;
     std::vector<FailureBucket> failures;
     std::vector<IlBucket> il;
+    std::vector<RlBucket> rl;
 };
 
 AllBuckets all_buckets(const Repository& repository, const QaFilter& filter = {}) {
     return {repository.yield_buckets(filter), repository.cause_buckets(filter),
-            repository.failure_buckets(filter), repository.il_buckets(filter)};
+            repository.failure_buckets(filter), repository.il_buckets(filter),
+            repository.rl_buckets(filter)};
 }
 
 void require_same_buckets(const AllBuckets& a, const AllBuckets& b) {
@@ -342,6 +363,16 @@ void require_same_buckets(const AllBuckets& a, const AllBuckets& b) {
         CHECK(a.il[i].min_db == b.il[i].min_db);
         CHECK(a.il[i].max_db == b.il[i].max_db);
         CHECK(a.il[i].histogram.encode() == b.il[i].histogram.encode());
+    }
+    REQUIRE(a.rl.size() == b.rl.size());
+    for (std::size_t i = 0; i < a.rl.size(); ++i) {
+        INFO("RL bucket " << i);
+        require_same_key(a.rl[i].key, b.rl[i].key);
+        CHECK(a.rl[i].wavelength_nm == b.rl[i].wavelength_nm);
+        CHECK(a.rl[i].stats.values == b.rl[i].stats.values);
+        CHECK(a.rl[i].stats.above_range == b.rl[i].stats.above_range);
+        CHECK(a.rl[i].stats.worst_db == b.rl[i].stats.worst_db);
+        CHECK(a.rl[i].stats.lowest_bound_db == b.rl[i].stats.lowest_bound_db);
     }
 }
 
@@ -444,6 +475,32 @@ TEST_CASE("rollups count the hand-counted history bucket by bucket") {
     check_il(3, day2, sm_part, "bench-2", 1310, {0.101});
     check_il(4, day2, mm_part, "bench-2", 850, {0.101, 0.9});
     CHECK(il[0].histogram.bin(histogram_bin(0.40)) == 1);
+
+    // RL of the same readings (sample_run: 65.5 dB + 0.1 dB per fibre), SN-1's
+    // end B fibre 1 at 1550 nm a bound: beside the values, never among them.
+    const auto rl = repository.rl_buckets({});
+    REQUIRE(rl.size() == 5);
+    const auto check_rl = [&](std::size_t i, const std::string& day, const std::string& part,
+                              const std::string& station, int wavelength_nm, std::int64_t values,
+                              std::int64_t above_range, std::optional<double> worst_db,
+                              std::optional<double> lowest_bound_db) {
+        INFO("RL bucket " << i);
+        const auto& bucket = rl[i];
+        CHECK(bucket.key.day == day);
+        CHECK(bucket.key.part_number == part);
+        CHECK(bucket.key.station == station);
+        CHECK(bucket.wavelength_nm == wavelength_nm);
+        CHECK(bucket.stats.values == values);
+        CHECK(bucket.stats.above_range == above_range);
+        CHECK(bucket.stats.worst_db == worst_db);
+        CHECK(bucket.stats.lowest_bound_db == lowest_bound_db);
+    };
+    check_rl(0, day1, sm_part, "bench-1", 1310, 3, 0, 65.5 + 0.1, std::nullopt);
+    check_rl(1, day1, sm_part, "bench-1", 1550, 1, 1, 65.5 + 0.5, 75.0);  // SN-2's fibre 5
+    check_rl(2, day2, sm_part, "bench-1", 1550, 1, 0, 65.5 + 0.2, std::nullopt);
+    check_rl(3, day2, sm_part, "bench-2", 1310, 1, 0, 65.5 + 0.1, std::nullopt);
+    check_rl(4, day2, mm_part, "bench-2", 850, 2, 0, 65.5 + 0.1, std::nullopt);
+    CHECK(*rl[1].stats.censored_share() == Approx(0.5));
 }
 
 TEST_CASE("bucket filters select days, part, station and operator") {
@@ -682,8 +739,7 @@ TEST_CASE("records hashed with form 1 still verify in a current database, and ta
     CentralEuropeanTime local_time;
     TempDir dir;
     const auto path = dir.file("mpobench.db");
-    const auto records = scenario();
-    const auto run_ids = play_live(path, records);
+    const auto run_ids = play_live(path, scenario_without_rl_bounds());
     // What mpobench wrote before hashes had versions: schema version 2, each
     // completed run's hash of canonical form 1.
     std::map<std::int64_t, std::string> v1_hashes;
@@ -699,6 +755,7 @@ TEST_CASE("records hashed with form 1 still verify in a current database, and ta
     {
         RawDatabase raw(path);
         std::vector<std::string> statements{
+            "DROP TABLE qa_rl",
             "ALTER TABLE measurements DROP COLUMN rl_above_db",
             "ALTER TABLE runs DROP COLUMN retries",
             "ALTER TABLE qa_yield DROP COLUMN retries",
@@ -828,7 +885,7 @@ TEST_CASE("a version 1 database gets record hashes and rollups when opened") {
     CentralEuropeanTime local_time;
     TempDir dir;
     const auto path = dir.file("mpobench.db");
-    const auto run_ids = play_live(path, scenario());
+    const auto run_ids = play_live(path, scenario_without_rl_bounds());
     AllBuckets before;
     std::vector<std::optional<std::string>> hashes;
     {
@@ -839,12 +896,13 @@ TEST_CASE("a version 1 database gets record hashes and rollups when opened") {
         }
     }
     {
-        // Versions 2 and 3 only added objects and columns to version 1:
+        // Versions 2 to 4 only added objects and columns to version 1:
         // without them (and with version 1 in the header) the file is what
         // version 1 wrote.
         RawDatabase raw(path);
         for (const char* sql :
-             {"ALTER TABLE measurements DROP COLUMN rl_above_db",  // version 3
+             {"DROP TABLE qa_rl",                                  // version 4
+              "ALTER TABLE measurements DROP COLUMN rl_above_db",  // version 3
               "ALTER TABLE runs DROP COLUMN retries",              // version 3
               "DROP TABLE run_hashes", "DROP TABLE qa_yield", "DROP TABLE qa_causes",
               "DROP TABLE qa_failures", "DROP TABLE qa_il",
@@ -858,7 +916,7 @@ TEST_CASE("a version 1 database gets record hashes and rollups when opened") {
     }
     Repository migrated(path);
     CHECK(migrated.schema_version() == Repository::current_schema_version());
-    CHECK(Repository::current_schema_version() == 3);
+    CHECK(Repository::current_schema_version() == 4);
     // Hashed now, with the current form, as a run completed now would be.
     for (std::size_t i = 0; i < run_ids.size(); ++i) {
         INFO("run " << run_ids[i]);
@@ -868,6 +926,31 @@ TEST_CASE("a version 1 database gets record hashes and rollups when opened") {
         }
     }
     require_same_buckets(all_buckets(migrated), before);
+    CHECK(migrated.integrity_ok());
+}
+
+TEST_CASE("a version 3 database gets its RL rollup, bounds apart, when opened") {
+    CentralEuropeanTime local_time;
+    TempDir dir;
+    const auto path = dir.file("mpobench.db");
+    play_live(path, scenario());
+    AllBuckets before;
+    {
+        Repository repository(path);
+        before = all_buckets(repository);
+    }
+    REQUIRE(before.rl.size() == 5);
+    {
+        RawDatabase raw(path);
+        for (const char* sql : {"DROP TABLE qa_rl", "PRAGMA user_version = 3"}) {
+            INFO(sql);
+            REQUIRE(raw.execute(sql).empty());
+        }
+    }
+    Repository migrated(path);
+    CHECK(migrated.schema_version() == 4);
+    require_same_buckets(all_buckets(migrated), before);
+    CHECK(migrated.rl_buckets({})[1].stats.above_range == 1);
     CHECK(migrated.integrity_ok());
 }
 
