@@ -6,6 +6,7 @@
 #include <array>
 #include <cmath>
 #include <map>
+#include <set>
 #include <stdexcept>
 #include <tuple>
 #include <utility>
@@ -22,7 +23,8 @@ auto sort_key(const Failure& failure) {
     return std::make_tuple(failure.end, failure.wavelength_nm, failure.fiber, failure.what);
 }
 
-Failure located(FailureCause what, End end, std::optional<int> fiber, int wavelength_nm) {
+Failure located(FailureCause what, End end, std::optional<int> fiber,
+                std::optional<int> wavelength_nm) {
     Failure failure;
     failure.what = what;
     failure.end = end;
@@ -255,21 +257,20 @@ GradeResult grade_run(const RunRecord& run, const LimitSet& limits) {
     };
     std::map<std::pair<End, int>, EndWavelength> per_end_wavelength;
 
+    // A dark fibre or a miswired end is one fault however many readings
+    // show it: listed once, not once per wavelength and mating.
+    std::map<std::pair<End, int>, std::set<int>> wavelengths_of_fiber, dark_wavelengths_of_fiber;
+    std::set<End> miswired_ends;
     for (const auto& m : run.measurements) {
         const auto here = [&](FailureCause what, std::optional<int> fiber) {
             return located(what, m.end, fiber, m.wavelength_nm);
         };
+        wavelengths_of_fiber[{m.end, m.fiber}].insert(m.wavelength_nm);
         if (m.status == ReadingStatus::NoLight || m.far_position == 0) {
-            grader.deny_all(here(FailureCause::Continuity, m.fiber));
-        } else {
-            const int want =
-                expected[m.end == End::A ? 0 : 1][static_cast<std::size_t>(m.fiber - 1)];
-            if (m.far_position != want) {
-                auto failure = here(FailureCause::Polarity, m.fiber);
-                failure.value = m.far_position;
-                failure.limit = want;
-                grader.deny_all(std::move(failure));
-            }
+            dark_wavelengths_of_fiber[{m.end, m.fiber}].insert(m.wavelength_nm);
+        } else if (m.far_position !=
+                   expected[m.end == End::A ? 0 : 1][static_cast<std::size_t>(m.fiber - 1)]) {
+            miswired_ends.insert(m.end);
         }
         const bool il_valid = finite(m.il_db);
         if (m.status != ReadingStatus::NoLight && !il_valid)
@@ -303,6 +304,18 @@ GradeResult grade_run(const RunRecord& run, const LimitSet& limits) {
                 grader.deny_all(here(FailureCause::Rl, m.fiber));
         }
     }
+
+    for (const auto& [end_fiber, dark] : dark_wavelengths_of_fiber) {
+        const auto& [end, fiber] = end_fiber;
+        if (dark == wavelengths_of_fiber[end_fiber]) {
+            grader.deny_all(located(FailureCause::Continuity, end, fiber, std::nullopt));
+        } else {
+            for (const int wavelength_nm : dark)
+                grader.deny_all(located(FailureCause::Continuity, end, fiber, wavelength_nm));
+        }
+    }
+    for (const End end : miswired_ends)
+        grader.deny_all(located(FailureCause::Polarity, end, std::nullopt, std::nullopt));
 
     // Where RL was measured on an end at a wavelength, every lit fibre there needs one.
     for (const auto& m : run.measurements) {

@@ -39,9 +39,12 @@ struct GradeResult {
     // by end, wavelength, fibre (il_mean, which has none, first), then what in
     // the order il, il_mean, rl, repeatability, continuity, polarity.
     // Continuity, polarity and readings without a value carry grade Generic
-    // (they deny every grade) and no limit, except polarity: value = measured
-    // far position, limit = expected one. The run's grade is always one below
-    // the lowest failure grade (Elite when there is none).
+    // (they deny every grade) and neither value nor limit. A fault is listed
+    // once: polarity once per launched end (no fibre, no wavelength: the
+    // run's polarity map says how it is wired), continuity once per dark
+    // fibre and end (no wavelength when it is dark at every wavelength, else
+    // once per dark wavelength). The run's grade is always one below the
+    // lowest failure grade (Elite when there is none).
     std::vector<Failure> failures;
 };
 

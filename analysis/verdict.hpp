@@ -7,7 +7,9 @@
 
 #include <cstddef>
 #include <map>
+#include <optional>
 #include <set>
+#include <string>
 #include <tuple>
 #include <utility>
 #include <vector>
@@ -49,6 +51,19 @@ struct Verdict {
     // Rows and mean lines that miss the target's limits.
     std::size_t failing_values() const;
 };
+
+// The standard polarity type (A, B or C of TIA-568.3) whose map of a launch
+// from map.launched_end this is, if it is one: a miswired assembly's map is
+// often another type's, which says what was built.
+std::optional<PolarityType> polarity_type_of(const PolarityMap& map, int fibers);
+
+// A failure in words, as the console, the certificate and the JSON result
+// ("text") give it: where, what was measured, and the limit of which grade
+// it misses, e.g.
+//   "end A fibre 3 1310 nm: IL 0.92 dB > standard max 0.75 dB"
+//   "end A fibre 7: no light"
+//   "end A polarity: measured type A (map 1,2,...,12), expected B"
+std::string describe_failure(const Failure& failure, const RunRecord& run);
 
 // The verdict of a run as graded (grade, pass, failures filled by
 // apply_grade); a run without grading has no failures against its target.

@@ -56,10 +56,17 @@ nlohmann::json run_to_json(const RunRecord& run) {
     const analysis::Verdict verdict = analysis::make_verdict(run);
     nlohmann::json polarity = {{"expected", std::string(to_string(run.part.polarity))}};
     for (const auto& map : run.polarity) {
-        if (map.launched_end == End::A)
+        // The standard type the map is, null when it is none: what was built.
+        const auto measured = analysis::polarity_type_of(map, run.part.fibers);
+        const nlohmann::json measured_type =
+            measured ? nlohmann::json(std::string(to_string(*measured))) : nlohmann::json();
+        if (map.launched_end == End::A) {
             polarity["map"] = map.far_positions;
-        else
+            polarity["measured"] = measured_type;
+        } else {
             polarity["map_end_b"] = map.far_positions;
+            polarity["measured_end_b"] = measured_type;
+        }
     }
     polarity["ok"] = verdict.polarity_ok;
     out["polarity"] = polarity;
@@ -89,6 +96,7 @@ nlohmann::json run_to_json(const RunRecord& run) {
             row["wavelength_nm"] = *f.wavelength_nm;
         row["value"] = optional_number(f.value);
         row["limit"] = optional_number(f.limit);
+        row["text"] = analysis::describe_failure(f, run);
         failures.push_back(std::move(row));
     }
     out["failures"] = std::move(failures);

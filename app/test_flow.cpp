@@ -123,14 +123,7 @@ std::string result_summary(const RunRecord& run) {
     const auto shown = analysis::make_verdict(run).against_target;
     constexpr std::size_t kShown = 6;
     for (std::size_t i = 0; i < std::min(shown.size(), kShown); ++i) {
-        const Failure& failure = shown[i];
-        text += fmt::format(
-            "\n    {:<13} end {} fibre {:<3} {:>7}  value {}  limit {}  ({})",
-            to_string(failure.what), failure.end ? to_string(*failure.end) : "-",
-            failure.fiber ? std::to_string(*failure.fiber) : "-",
-            failure.wavelength_nm ? fmt::format("{} nm", *failure.wavelength_nm) : "",
-            failure.value ? fmt::format("{:.3f}", *failure.value) : "-",
-            failure.limit ? fmt::format("{:.3f}", *failure.limit) : "-", to_string(failure.grade));
+        text += fmt::format("\n    {}", analysis::describe_failure(shown[i], run));
     }
     if (shown.size() > kShown) {
         text += fmt::format("\n    ... and {} more (mpobench test --json, or the database)",

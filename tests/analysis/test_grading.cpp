@@ -423,26 +423,51 @@ TEST_CASE("continuity lost at a re-mate is listed once", "[grading]") {
     CHECK(result.failures[0].what == FailureCause::Continuity);
 }
 
-TEST_CASE("polarity failures name measured and expected positions", "[grading]") {
-    // Type B 12F: end A fibre 1 must reach 12; a Type A build reaches 1.
+TEST_CASE("a miswired end is one polarity failure, not one per reading", "[grading][polarity]") {
+    // Type B 12F: end A fibre 1 must reach 12.
     auto run = make_run(make_part(12, FiberMode::MM, PolarityType::B, Grade::Generic), 0.05, 40.0);
-    find(run, End::A, 1, 850).far_position = 1;
-    find(run, End::B, 3, 1300).far_position = 9;
+    SECTION("two fibres crossed at one wavelength each") {
+        find(run, End::A, 1, 850).far_position = 1;
+        find(run, End::B, 3, 1300).far_position = 9;
+    }
+    SECTION("a Type A assembly where Type B was ordered: every reading wrong") {
+        for (auto& m : run.measurements)
+            m.far_position = m.fiber;  // Type A maps straight through, from either end
+    }
     const auto result = grade_run(run, default_limit_set());
     CHECK(result.grade == Grade::Fail);
     CHECK_FALSE(result.pass);
     REQUIRE(result.failures.size() == 2);
-    CHECK(result.failures[0].what == FailureCause::Polarity);
+    for (std::size_t i = 0; i < 2; ++i) {
+        INFO("failure " << i);
+        const auto& failure = result.failures[i];
+        CHECK(failure.what == FailureCause::Polarity);
+        CHECK(failure.end == (i == 0 ? End::A : End::B));
+        CHECK_FALSE(failure.fiber.has_value());
+        CHECK_FALSE(failure.wavelength_nm.has_value());
+        CHECK_FALSE(failure.value.has_value());
+        CHECK_FALSE(failure.limit.has_value());
+        CHECK(failure.grade == Grade::Generic);
+    }
+}
+
+TEST_CASE("a fibre dark at every wavelength is one continuity failure", "[grading]") {
+    auto run = make_run(make_part(12, FiberMode::SM), 0.05, 70.0);
+    for (auto& m : run.measurements) {
+        if (m.end == End::A && m.fiber == 7) {
+            m.status = ReadingStatus::NoLight;
+            m.far_position = 0;
+            m.il_db.reset();
+            m.rl_db.reset();
+        }
+    }
+    const auto result = grade_run(run, default_limit_set());
+    CHECK(result.grade == Grade::Fail);
+    REQUIRE(result.failures.size() == 1);
+    CHECK(result.failures[0].what == FailureCause::Continuity);
     CHECK(result.failures[0].end == End::A);
-    CHECK(result.failures[0].fiber == 1);
-    CHECK(result.failures[0].wavelength_nm == 850);
-    CHECK(result.failures[0].value == 1.0);
-    CHECK(result.failures[0].limit == 12.0);
-    CHECK(result.failures[0].grade == Grade::Generic);
-    CHECK(result.failures[1].end == End::B);
-    CHECK(result.failures[1].fiber == 3);
-    CHECK(result.failures[1].value == 9.0);
-    CHECK(result.failures[1].limit == 10.0);
+    CHECK(result.failures[0].fiber == 7);
+    CHECK_FALSE(result.failures[0].wavelength_nm.has_value());
 }
 
 TEST_CASE("readings without a value fail with no value", "[grading]") {
@@ -682,14 +707,15 @@ TEST_CASE("failures are listed by end, wavelength, fibre, what", "[grading]") {
     struct Expected {
         End end;
         std::optional<int> fiber;
-        int wavelength_nm;
+        std::optional<int> wavelength_nm;
         FailureCause what;
         Grade grade;
     };
+    // Polarity is the end's (no fibre, no wavelength): first of end A.
     const std::vector<Expected> expected{
+        {End::A, std::nullopt, std::nullopt, FailureCause::Polarity, Grade::Generic},
         {End::A, 1, 1550, FailureCause::Repeatability, Grade::Standard},
         {End::A, 3, 1550, FailureCause::Rl, Grade::Generic},
-        {End::A, 3, 1550, FailureCause::Polarity, Grade::Generic},
         {End::A, 11, 1550, FailureCause::Il, Grade::Generic},
         {End::B, 2, 1310, FailureCause::Il, Grade::Elite},
         {End::B, 2, 1310, FailureCause::Rl, Grade::Standard},
@@ -704,8 +730,8 @@ TEST_CASE("failures are listed by end, wavelength, fibre, what", "[grading]") {
         CHECK(result.failures[i].what == expected[i].what);
         CHECK(result.failures[i].grade == expected[i].grade);
     }
-    CHECK(result.failures[1].value == 59.0);
-    CHECK(result.failures[1].limit == 60.0);
+    CHECK(result.failures[2].value == 59.0);
+    CHECK(result.failures[2].limit == 60.0);
     CHECK(result.failures[5].value == 62.0);
     CHECK(result.failures[5].limit == 65.0);
     CHECK(result.failures[6].value == Approx(0.3));

@@ -113,3 +113,85 @@ TEST_CASE("a repeatability run's verdict lists its first mating", "[verdict]") {
     REQUIRE(verdict.means.size() == 1);
     CHECK(verdict.means[0].mean_db == Approx(0.5));
 }
+
+TEST_CASE("a fault listed once is crossed on every row that shows it", "[verdict][polarity]") {
+    SECTION("a dark fibre: its rows at every wavelength") {
+        auto run =
+            graded({failure(FailureCause::Continuity, End::A, 7, std::nullopt, Grade::Generic)},
+                   Grade::Fail);
+        run.measurements[6].far_position = 0;
+        const Verdict verdict = make_verdict(run);
+        const auto* row = verdict.row_failures(End::A, 7, 1310);
+        REQUIRE(row);
+        CHECK(*row == std::vector<FailureCause>{FailureCause::Continuity});
+        CHECK(verdict.failing_values() == 1);
+    }
+    SECTION("a miswired end: the rows whose far position is wrong") {
+        auto run = graded(
+            {failure(FailureCause::Polarity, End::A, std::nullopt, std::nullopt, Grade::Generic)},
+            Grade::Fail);
+        std::swap(run.measurements[0].far_position, run.measurements[1].far_position);
+        run.polarity[0].far_positions = {11, 12, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1};
+        const Verdict verdict = make_verdict(run);
+        CHECK(verdict.row_failures(End::A, 1, 1310));
+        CHECK(verdict.row_failures(End::A, 2, 1310));
+        CHECK_FALSE(verdict.row_failures(End::A, 3, 1310));
+        CHECK(verdict.failing_values() == 2);
+        CHECK_FALSE(verdict.polarity_ok);
+    }
+}
+
+TEST_CASE("the standard type a measured map is", "[verdict][polarity]") {
+    Part part;
+    part.fibers = 12;
+    for (const PolarityType type : {PolarityType::A, PolarityType::B, PolarityType::C}) {
+        part.polarity = type;
+        for (const End end : {End::A, End::B}) {
+            INFO(to_string(type) << " from end " << to_string(end));
+            CHECK(polarity_type_of({end, expected_far_positions(part, end)}, 12) == type);
+        }
+    }
+    CHECK_FALSE(polarity_type_of({End::A, {2, 1, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}}, 12));
+    CHECK_FALSE(polarity_type_of({End::A, {1, 2, 3}}, 12));  // not the part's fibre count
+    CHECK_FALSE(polarity_type_of({End::A, std::vector<int>(13, 1)}, 13));
+}
+
+TEST_CASE("failures in words say where, what and which grade's limit", "[verdict]") {
+    auto run = graded({}, Grade::Fail);
+    auto with = [](Failure f, std::optional<double> value, std::optional<double> limit) {
+        f.value = value;
+        f.limit = limit;
+        return f;
+    };
+    CHECK(describe_failure(
+              with(failure(FailureCause::Il, End::A, 3, 1310, Grade::Standard), 0.92, 0.75), run) ==
+          "end A fibre 3 1310 nm: IL 0.92 dB > standard max 0.75 dB");
+    CHECK(describe_failure(
+              with(failure(FailureCause::IlMean, End::B, std::nullopt, 1550, Grade::Elite), 0.3,
+                   0.25),
+              run) == "end B 1550 nm: mean IL 0.30 dB > elite typical 0.25 dB");
+    CHECK(describe_failure(
+              with(failure(FailureCause::Rl, End::A, 5, 1550, Grade::Generic), 59.04, 60.0), run) ==
+          "end A fibre 5 1550 nm: RL 59.0 dB < generic min 60.0 dB");
+    CHECK(describe_failure(failure(FailureCause::Rl, End::A, 5, 1550, Grade::Generic), run) ==
+          "end A fibre 5 1550 nm: no valid RL reading");
+    CHECK(
+        describe_failure(
+            with(failure(FailureCause::Repeatability, End::A, 1, 1310, Grade::Standard), 0.15, 0.1),
+            run) == "end A fibre 1 1310 nm: IL range over matings 0.15 dB > standard max 0.10 dB");
+    CHECK(describe_failure(
+              failure(FailureCause::Continuity, End::A, 7, std::nullopt, Grade::Generic), run) ==
+          "end A fibre 7: no light");
+
+    const auto polarity =
+        failure(FailureCause::Polarity, End::A, std::nullopt, std::nullopt, Grade::Generic);
+    run.polarity[0].far_positions = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
+    CHECK(describe_failure(polarity, run) ==
+          "end A polarity: measured type A (map 1,2,3,4,5,6,7,8,9,10,11,12), expected B");
+    run.polarity[0].far_positions = {12, 11, 10, 9, 8, 0, 6, 5, 4, 3, 1, 2};
+    CHECK(describe_failure(polarity, run) ==
+          "end A polarity: measured no standard type (map 12,11,10,9,8,-,6,5,4,3,1,2), "
+          "expected B");
+    run.polarity.clear();
+    CHECK(describe_failure(polarity, run) == "end A polarity: not the map type B expects");
+}

@@ -196,9 +196,11 @@ class ProductionTest(unittest.TestCase):
         broken = type_map("B", 12)
         broken[6] = 0
         _, document = self.expect(dut(map=broken), part_number(12, "SM", "B", "elite"), "fail", False, 1)
+        # One failure per dark fibre and end, not one per wavelength: type B
+        # takes end A fibre 7 to end B position 6.
         continuity = [f for f in document["failures"] if f["what"] == "continuity"]
-        self.assertTrue(continuity, document["failures"])
-        self.assertIn(7, {f["fiber"] for f in continuity if f["end"] == "A"})
+        self.assertEqual([(f["end"], f["fiber"], f.get("wavelength_nm"), f["text"]) for f in continuity],
+                         [("A", 7, None, "end A fibre 7: no light"), ("B", 6, None, "end B fibre 6: no light")])
 
     def test_each_polarity_type(self):
         for polarity in "ABC":
@@ -209,9 +211,25 @@ class ProductionTest(unittest.TestCase):
                 self.assertTrue(document["polarity"]["ok"])
 
     def test_miswired_assembly_fails_polarity(self):
-        _, document = self.expect(dut(polarity="A"), part_number(12, "SM", "B", "elite"), "fail", False, 1)
+        station, document = self.expect(dut(polarity="A"), part_number(12, "SM", "B", "elite"), "fail", False, 1)
         self.assertFalse(document["polarity"]["ok"])
-        self.assertTrue(any(f["what"] == "polarity" for f in document["failures"]))
+        self.assertEqual((document["polarity"]["measured"], document["polarity"]["measured_end_b"]), ("A", "A"))
+        # Once per end, saying what was built: not 48 lines, one per reading.
+        straight = ",".join(str(p) for p in range(1, 13))
+        self.assertEqual([(f["what"], f["end"], f["text"]) for f in document["failures"]],
+                         [("polarity", end, f"end {end} polarity: measured type A (map {straight}), expected B")
+                          for end in "AB"])
+        # The console says the same, and the Pareto counts the cause once.
+        result = station.run("test", "--station", station.sim.station_path, "--part",
+                             part_number(12, "SM", "B", "elite"), "--serial", "SN-MISWIRED-2", "--db", station.db,
+                             "--parts", station.parts)
+        self.assertEqual(result.returncode, 1, result.stdout + result.stderr)
+        self.assertEqual(result.stdout.count("polarity: measured type A"), 2, result.stdout)
+        pareto = station.run("pareto", "--db", station.db, "--json")
+        self.assertEqual(pareto.returncode, 0, pareto.stderr)
+        by_cause = json.loads(pareto.stdout)["by_cause"]
+        self.assertEqual([(row["item"], row["count"]) for row in by_cause], [("polarity", 2)])
+        self.assertEqual(json.loads(pareto.stdout)["by_position"], [])
 
     def test_negative_loss_means_a_suspect_reference(self):
         station = self.station(dut(il=one_fibre(-0.09, 2, 0.10)))
@@ -342,6 +360,18 @@ class ProductionTest(unittest.TestCase):
         for line in lines[1:]:
             cells = dict(zip(header, line.split(",")))
             self.assertEqual((cells["rl_db"], cells["rl_above_db"]), ("", "75"), line)
+        # QA counts the bounds as censored, beside the values, never averaged in.
+        trend = station.run("trend", "--db", station.db, "--json")
+        self.assertEqual(trend.returncode, 0, trend.stdout + trend.stderr)
+        rl = {s["wavelength_nm"]: s for s in json.loads(trend.stdout)["rl"]}
+        self.assertEqual(sorted(rl), [1310, 1550])
+        for series in rl.values():
+            self.assertEqual((series["measured"], series["above_range"], series["censored_share"]), (0, 24, 1.0))
+            self.assertIsNone(series["worst_db"])
+            self.assertEqual(series["lowest_bound_db"], 75.0)
+        text = station.run("trend", "--db", station.db)
+        self.assertEqual(text.returncode, 0, text.stdout + text.stderr)
+        self.assertIn("1310 nm RL: no reading within the meter's range; 24 of 24 readings beyond the RL meter's range (> 75.0 dB", text.stdout)
         # The record hash covers the bounds: the certificate verifies.
         verified = station.run("verify", cert, "--db", station.db)
         self.assertEqual(verified.returncode, 0, verified.stdout + verified.stderr)
