@@ -254,6 +254,20 @@ class SimulatedOperator final : public Operator {
 
 }  // namespace
 
+bool mates_cord(OperatorStep step, CordConfig::Role role) {
+    switch (step) {
+        case OperatorStep::ConnectReference:
+        case OperatorStep::ConnectEndA:
+        case OperatorStep::ConnectEndB:
+            return true;
+        case OperatorStep::Remate:
+            return role == CordConfig::Role::Launch;
+        case OperatorStep::Disconnect:
+            return false;
+    }
+    return false;
+}
+
 std::string_view to_string(OperatorStep step) {
     switch (step) {
         case OperatorStep::ConnectReference:

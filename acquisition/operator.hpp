@@ -22,6 +22,13 @@ enum class OperatorStep {
 
 std::string_view to_string(OperatorStep step);
 
+// Whether a step mates a connector of a cord of this role — what wears it:
+// connecting the reference (the launch cord into the meter, through a
+// receive cord if there is one), connecting either end of the assembly
+// (its ends on the launch and the receive cord), and a re-mate (the launch
+// side). Disconnecting mates nothing.
+bool mates_cord(OperatorStep step, CordConfig::Role role);
+
 // The operator said no (typed "abort", closed the input): exit 3.
 class OperatorAbort : public std::runtime_error {
   public:

@@ -65,7 +65,8 @@ Reference take_reference(Bench& bench, Operator& op, const ReferenceOptions& opt
                          const ProgressCallback& progress = {});
 
 // Throws Refused unless the reference can serve this part now: same mode,
-// no older than the station allows, a point for every fibre at every
+// taken with the launch cord the station file names (if it names one), no
+// older than the station allows, a point for every fibre at every
 // wavelength. The app asks before a run begins; the procedures ask again.
 void check_reference(const Reference& reference, const Part& part, const StationConfig& station,
                      TimePoint now);

@@ -331,6 +331,13 @@ void check_reference(const Reference& reference, const Part& part, const Station
             "reference",
             to_string(reference.mode), part.number, to_string(part.mode), to_string(part.mode)));
     }
+    // A new launch cord measures otherwise than the one the reference saw.
+    if (const auto* cord = station.launch_cord(); cord && reference.launch_cord != cord->id) {
+        throw Refused(
+            fmt::format("the reference was taken with launch cord {} and station {} "
+                        "launches through {}: take a new reference",
+                        reference.launch_cord, station.name, cord->id));
+    }
     const auto age = std::chrono::duration_cast<std::chrono::minutes>(now - reference.taken_at);
     if (age.count() > station.reference_max_age_min) {
         throw Refused(

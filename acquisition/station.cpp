@@ -304,6 +304,43 @@ std::string_view flow_key(drivers::FlowControl flow) {
     return "none";
 }
 
+CordConfig parse_cord(const toml::table& table, const std::filesystem::path& source_name,
+                      const std::vector<CordConfig>& earlier) {
+    const std::string path = fmt::format("cords[{}]", earlier.size());
+    TableReader reader(table, path, source_name, {"id", "role", "mating_limit", "warn_matings"});
+    CordConfig cord;
+    cord.id = reader.required_string("id");
+    if (cord.id.empty() || cord.id.size() > 64 ||
+        !std::all_of(cord.id.begin(), cord.id.end(),
+                     [](unsigned char c) { return c > 0x20 && c < 0x7f; })) {
+        throw reader.error(*table.get("id"),
+                           fmt::format("{}.id: '{}' is not a cord label (1 to 64 printable ASCII "
+                                       "characters, no spaces)",
+                                       path, cord.id));
+    }
+    cord.role = parse_choice<CordConfig::Role>(
+        reader, table, reader.string("role").value_or("launch"), path + ".role",
+        {{"launch", CordConfig::Role::Launch}, {"receive", CordConfig::Role::Receive}});
+    const auto limit = reader.integer("mating_limit", 1, 10'000'000);
+    if (!limit) {
+        throw StationFileError(fmt::format("{}:{}: {}.mating_limit: missing (required)",
+                                           source_name.string(), table.source().begin.line, path));
+    }
+    cord.mating_limit = static_cast<int>(*limit);
+    cord.warn_matings = static_cast<int>(reader.integer("warn_matings", 0, cord.mating_limit - 1)
+                                             .value_or(cord.mating_limit * 9 / 10));
+    for (const auto& other : earlier) {
+        if (other.id == cord.id)
+            throw reader.error(table, fmt::format("{}.id: '{}' is named twice", path, cord.id));
+        if (other.role == CordConfig::Role::Launch && cord.role == CordConfig::Role::Launch) {
+            throw reader.error(table, fmt::format("{}: a second launch cord ('{}' and '{}'): a "
+                                                  "bench launches through one",
+                                                  path, other.id, cord.id));
+        }
+    }
+    return cord;
+}
+
 }  // namespace
 
 const drivers::InstrumentConfig* StationConfig::find(std::string_view wanted) const {
@@ -325,7 +362,8 @@ StationConfig parse_station(std::string_view toml_text, const std::filesystem::p
     }
     StationConfig station;
     station.source_path = source_name;
-    TableReader top(root, "station file", source_name, {"station", "instruments", "operator"});
+    TableReader top(root, "station file", source_name,
+                    {"station", "instruments", "operator", "cords"});
 
     if (const auto* table = root["station"].as_table()) {
         TableReader reader(*table, "station", source_name,
@@ -382,6 +420,13 @@ StationConfig parse_station(std::string_view toml_text, const std::filesystem::p
             station.operator_channel.timeout = std::chrono::milliseconds(*v);
         }
     }
+    if (const auto* node = root.get("cords")) {
+        const auto* cords = node->as_array();
+        if (!cords || !cords->is_array_of_tables())
+            throw top.error(*node, "cords: expected [[cords]] tables");
+        for (const auto& element : *cords)
+            station.cords.push_back(parse_cord(*element.as_table(), source_name, station.cords));
+    }
     return station;
 }
 
@@ -392,6 +437,18 @@ StationConfig load_station(const std::filesystem::path& path) {
     std::ostringstream text;
     text << in.rdbuf();
     return parse_station(text.str(), path);
+}
+
+std::string_view to_string(CordConfig::Role role) {
+    return role == CordConfig::Role::Launch ? "launch" : "receive";
+}
+
+const CordConfig* StationConfig::launch_cord() const {
+    for (const auto& cord : cords) {
+        if (cord.role == CordConfig::Role::Launch)
+            return &cord;
+    }
+    return nullptr;
 }
 
 std::string format_station(const StationConfig& station) {
@@ -436,6 +493,11 @@ std::string format_station(const StationConfig& station) {
         if (instrument.read_terminator != defaults.read_terminator) {
             out += fmt::format("read_terminator = {}\n", toml_quote(instrument.read_terminator));
         }
+    }
+    for (const auto& cord : station.cords) {
+        out += fmt::format(
+            "\n[[cords]]\nid = {}\nrole = \"{}\"\nmating_limit = {}\nwarn_matings = {}\n",
+            toml_quote(cord.id), to_string(cord.role), cord.mating_limit, cord.warn_matings);
     }
     return out;
 }

@@ -23,6 +23,22 @@ struct OperatorConfig {
     std::chrono::milliseconds timeout{30000};
 };
 
+// A patch cord in the measurement path. Its connectors wear with every plug
+// the bench asks for; past its mating limit it no longer measures like the
+// cord the reference was taken with.
+struct CordConfig {
+    enum class Role {
+        Launch,   // source side: the reference plugs it into the meter, the DUT into it
+        Receive,  // meter side: the DUT's far end plugs into it
+    };
+    std::string id;  // as labelled on the cord
+    Role role = Role::Launch;
+    int mating_limit = 0;  // tests refused (exit 4) from this many matings on
+    int warn_matings = 0;  // warned from this many (default: 90 % of the limit)
+};
+
+std::string_view to_string(CordConfig::Role role);  // "launch", "receive"
+
 struct StationConfig {
     std::string name = "station";
     int mated_pairs = 1;              // mated pairs contained in the measured IL
@@ -32,9 +48,11 @@ struct StationConfig {
     int retry_budget = 50;
     std::vector<drivers::InstrumentConfig> instruments;  // in file order
     OperatorConfig operator_channel;
+    std::vector<CordConfig> cords;      // [[cords]], in file order; at most one launch cord
     std::filesystem::path source_path;  // where it was loaded from, for messages
 
     const drivers::InstrumentConfig* find(std::string_view name) const;
+    const CordConfig* launch_cord() const;  // nullptr: none named
 };
 
 // Throws StationFileError naming the file, the key and the line.

@@ -80,8 +80,8 @@ Command add_reference_command(CLI::App& app) {
     cmd->add_option("--fibers", options->fibers,
                     "launch positions to reference (default: all the bench has)");
     cmd->add_option("--launch-cord", options->launch_cord,
-                    "identifies the reference-grade launch cord")
-        ->capture_default_str();
+                    "identifies the reference-grade launch cord (default: the station file's "
+                    "[[cords]] launch cord)");
     return {cmd, [options] { return run_reference(*options); }};
 }
 
@@ -130,6 +130,35 @@ Command add_history_command(CLI::App& app) {
     add_db_option(*cmd, options->db);
     cmd->add_flag("--json", options->json, "one JSON array on stdout");
     return {cmd, [options] { return run_history(*options); }};
+}
+
+Command add_cord_command(CLI::App& app) {
+    auto* cmd = app.add_subcommand("cord", "Launch and receive cords: wear, re-qualification");
+    cmd->require_subcommand(1);
+
+    auto list = std::make_shared<CordListOptions>();
+    auto* list_cmd = cmd->add_subcommand("list", "Every cord of the station file and its matings");
+    list_cmd->add_option("--station", list->station_file, "station file (TOML)")->required();
+    add_db_option(*list_cmd, list->db);
+    list_cmd->add_flag("--json", list->json, "one JSON array on stdout");
+
+    auto requalify = std::make_shared<CordRequalifyOptions>();
+    auto* requalify_cmd = cmd->add_subcommand(
+        "requalify", "Start a cord's mating count again after it was inspected and re-measured");
+    requalify_cmd->add_option("cord", requalify->cord_id, "cord id (station file [[cords]])")
+        ->required();
+    requalify_cmd->add_option("--station", requalify->station_file, "station file (TOML)")
+        ->required();
+    add_db_option(*requalify_cmd, requalify->db);
+    requalify_cmd->add_option("--operator", requalify->operator_name, "who re-qualified it")
+        ->required();
+    requalify_cmd
+        ->add_option("--reason", requalify->reason,
+                     "what was done (\"cleaned, inspected, IL 0.08 dB vs master\")")
+        ->required();
+    return {cmd, [=] {
+                return list_cmd->parsed() ? run_cord_list(*list) : run_cord_requalify(*requalify);
+            }};
 }
 
 Command add_demo_command(CLI::App& app) {
@@ -297,9 +326,9 @@ int run_command_line(int argc, char** argv) {
     const std::vector<Command> commands{
         add_sim_command(app),    add_identify_command(app), add_reference_command(app),
         add_test_command(app),   add_repeat_command(app),   add_history_command(app),
-        add_demo_command(app),   add_cert_command(app),     add_verify_command(app),
-        add_yield_command(app),  add_pareto_command(app),   add_trend_command(app),
-        add_report_command(app), add_export_command(app),
+        add_cord_command(app),   add_demo_command(app),     add_cert_command(app),
+        add_verify_command(app), add_yield_command(app),    add_pareto_command(app),
+        add_trend_command(app),  add_report_command(app),   add_export_command(app),
     };
 
     try {

@@ -148,8 +148,9 @@ int run_demo(DemoOptions options) {
         }
         SignalStop stop;
         RunLifecycle lifecycle({station, "demo", options.operator_name, "", &stop}, repository);
-        const Reference reference = take_and_store_reference(lifecycle, mode, reference_fibers,
-                                                             "demo launch cord", !options.json);
+        const auto* cord = station.launch_cord();
+        const Reference reference = take_and_store_reference(
+            lifecycle, mode, reference_fibers, cord ? cord->id : "demo launch cord", !options.json);
         if (!options.json)
             fmt::print("{}\n", reference_summary(reference));
 

@@ -19,6 +19,17 @@ int run_reference(const ReferenceCommandOptions& options) {
             return static_cast<int>(kBadInput);
         }
         auto station = acquisition::load_station(options.station_file);
+        // The station file names its launch cord: the reference is of that one.
+        const auto* cord = station.launch_cord();
+        if (cord && !options.launch_cord.empty() && options.launch_cord != cord->id) {
+            fmt::print(stderr,
+                       "mpobench reference: --launch-cord {}: the station file {} names launch "
+                       "cord {}\n",
+                       options.launch_cord, station.source_path.string(), cord->id);
+            return static_cast<int>(kBadInput);
+        }
+        const std::string launch_cord =
+            cord ? cord->id : (options.launch_cord.empty() ? "launch cord" : options.launch_cord);
         // A database path that cannot be opened is bad input, found before
         // any instrument is touched.
         db::Repository repository(database_path(options.db));
@@ -26,8 +37,8 @@ int run_reference(const ReferenceCommandOptions& options) {
         RunLifecycle lifecycle(
             {std::move(station), "reference", operator_or_user(options.operator_name), "", &stop},
             repository);
-        const Reference reference = take_and_store_reference(
-            lifecycle, *mode, options.fibers, options.launch_cord, /*show_progress=*/true);
+        const Reference reference = take_and_store_reference(lifecycle, *mode, options.fibers,
+                                                             launch_cord, /*show_progress=*/true);
         fmt::print("{}\n", reference_summary(reference));
         return static_cast<int>(kPassed);
     });

@@ -36,7 +36,7 @@ struct ReferenceCommandOptions {
     std::filesystem::path db;
     std::string mode = "SM";
     int fibers = 0;
-    std::string launch_cord = "launch cord";
+    std::string launch_cord;  // empty: the station file's launch cord
 };
 int run_reference(const ReferenceCommandOptions& options);
 
@@ -73,6 +73,22 @@ struct HistoryOptions {
     bool json = false;
 };
 int run_history(const HistoryOptions& options);
+
+struct CordListOptions {
+    std::filesystem::path station_file;
+    std::filesystem::path db;
+    bool json = false;
+};
+int run_cord_list(const CordListOptions& options);
+
+struct CordRequalifyOptions {
+    std::string cord_id;
+    std::filesystem::path station_file;
+    std::filesystem::path db;
+    std::string operator_name;
+    std::string reason;
+};
+int run_cord_requalify(const CordRequalifyOptions& options);
 
 struct DemoOptions {
     std::filesystem::path dut_file;

@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "analysis/grading.hpp"
+#include "app/cord_wear.hpp"
 #include "app/exit_codes.hpp"
 #include "app/journal.hpp"
 #include "app/station_session.hpp"
@@ -110,11 +111,14 @@ RunLifecycle::RunLifecycle(ProcedureRequest request, db::Repository& repository)
       lock_(request_.station, holder_of(request_)),
       bench_(request_.station) {
     acquisition::throw_if_stopped(request_.stop);
+    check_cord_wear(request_.station, repository_);
     bench_.set_stop_request(request_.stop);
     // A source a killed process left shining goes dark in its prepare().
     bench_.connect();
     bench_.check_calibration(today_iso());
-    op_ = acquisition::make_operator(bench_.station(), request_.operator_name, request_.stop);
+    op_ = counting_cord_matings(
+        acquisition::make_operator(bench_.station(), request_.operator_name, request_.stop),
+        bench_.station(), repository_);
 }
 
 RunLifecycle::~RunLifecycle() {
@@ -211,6 +215,11 @@ Reference RunLifecycle::reference(const std::function<Reference()>& take) {
     if (const auto failure = laser_off(); !failure.empty())
         logger("bench")->error("reference: {}", failure);
     try {
+        // The launch cord's wear as the reference found it (its plug into
+        // the meter counted).
+        if (const auto* cord = bench_.station().launch_cord();
+            cord && cord->id == taken->launch_cord)
+            taken->launch_cord_matings = repository_.cord_wear(cord->id).matings;
         taken->id = repository_.save_reference(*taken);
     } catch (const db::DatabaseError& error) {
         throw StorageFault(fmt::format("the reference could not be stored: {}", error.what()));

@@ -423,7 +423,7 @@ struct Repository::Impl {
         {
             Query query(connection,
                         "SELECT optical_references.id, stations.name, operator, taken_at, "
-                        "launch_cord, mode, fibers FROM optical_references "
+                        "launch_cord, mode, fibers, launch_cord_matings FROM optical_references "
                         "JOIN stations ON stations.id = optical_references.station_id "
                         "WHERE optical_references.id = ?",
                         what);
@@ -438,6 +438,7 @@ struct Repository::Impl {
             reference.launch_cord = query.text(4);
             reference.mode = mode_from(from, query.text(5));
             reference.fibers = query.int32(6);
+            reference.launch_cord_matings = query.optional_integer(7);
         }
         Query points(connection,
                      "SELECT fiber, wavelength_nm, power_dbm, drift_db FROM reference_points "
@@ -979,7 +980,7 @@ std::int64_t Repository::save_reference(const Reference& reference) {
     {
         Query insert(connection,
                      "INSERT INTO optical_references (station_id, operator, taken_at, "
-                     "launch_cord, mode, fibers) VALUES (?, ?, ?, ?, ?, ?)",
+                     "launch_cord, mode, fibers, launch_cord_matings) VALUES (?, ?, ?, ?, ?, ?, ?)",
                      what);
         insert.bind(station)
             .bind(reference.operator_name)
@@ -987,6 +988,7 @@ std::int64_t Repository::save_reference(const Reference& reference) {
             .bind(reference.launch_cord)
             .bind(to_string(reference.mode))
             .bind(reference.fibers)
+            .bind(reference.launch_cord_matings)
             .run();
     }
     const std::int64_t id = connection.last_insert_id();
@@ -1310,6 +1312,97 @@ std::vector<RunSummary> Repository::find_runs(const RunFilter& filter) const {
     }
     sql += "ORDER BY runs.started_at, runs.id";
     return impl_->summaries(sql, "finding runs", parameters);
+}
+
+CordWear Repository::cord_wear(const std::string& cord_id) const {
+    const std::string what = fmt::format("reading the wear of cord {}", cord_id);
+    return impl_->read_snapshot(what, [&] {
+        CordWear wear;
+        wear.cord_id = cord_id;
+        Query query(impl_->connection,
+                    "SELECT matings, total_matings, since FROM cords WHERE cord_id = ?", what);
+        query.bind(cord_id);
+        if (query.step()) {
+            wear.matings = query.integer(0);
+            wear.total_matings = query.integer(1);
+            wear.since = time_from(impl_->origin(what), "since", query.text(2));
+        }
+        return wear;
+    });
+}
+
+void Repository::add_cord_matings(const std::vector<std::string>& cord_ids) {
+    if (cord_ids.empty())
+        return;
+    std::lock_guard lock(impl_->mutex);
+    auto& connection = impl_->connection;
+    const std::string what = fmt::format("counting a mating of {}", fmt::join(cord_ids, ", "));
+    Transaction transaction(connection, Transaction::Kind::Write, what);
+    const std::string now = format_time(std::chrono::system_clock::now());
+    for (const auto& cord_id : cord_ids) {
+        Query upsert(
+            connection,
+            "INSERT INTO cords (cord_id, matings, total_matings, since) VALUES (?, 1, 1, ?) "
+            "ON CONFLICT (cord_id) DO UPDATE SET matings = matings + 1, "
+            "total_matings = total_matings + 1",
+            what);
+        upsert.bind(cord_id).bind(now).run();
+    }
+    transaction.commit();
+}
+
+void Repository::requalify_cord(const std::string& cord_id, const std::string& operator_name,
+                                const std::string& reason) {
+    std::lock_guard lock(impl_->mutex);
+    auto& connection = impl_->connection;
+    const std::string what = fmt::format("re-qualifying cord {}", cord_id);
+    Transaction transaction(connection, Transaction::Kind::Write, what);
+    std::int64_t matings = 0;
+    {
+        Query query(connection, "SELECT matings FROM cords WHERE cord_id = ?", what);
+        query.bind(cord_id);
+        if (!query.step()) {
+            throw DatabaseError(fmt::format("{}: {}: the bench has never mated cord {}",
+                                            connection.path(), what, cord_id));
+        }
+        matings = query.integer(0);
+    }
+    const std::string now = format_time(std::chrono::system_clock::now());
+    Query(connection,
+          "INSERT INTO cord_requalifications (cord_id, at, operator, reason, matings_before) "
+          "VALUES (?, ?, ?, ?, ?)",
+          what)
+        .bind(cord_id)
+        .bind(now)
+        .bind(operator_name)
+        .bind(reason)
+        .bind(matings)
+        .run();
+    Query(connection, "UPDATE cords SET matings = 0, since = ? WHERE cord_id = ?", what)
+        .bind(now)
+        .bind(cord_id)
+        .run();
+    transaction.commit();
+    logger("db")->info("{}: cord {} re-qualified by {} after {} matings: {}", connection.path(),
+                       cord_id, operator_name, matings, reason);
+}
+
+std::vector<CordRequalification> Repository::cord_requalifications(
+    const std::string& cord_id) const {
+    const std::string what = fmt::format("reading the re-qualifications of cord {}", cord_id);
+    return impl_->read_snapshot(what, [&] {
+        std::vector<CordRequalification> events;
+        Query query(impl_->connection,
+                    "SELECT at, operator, reason, matings_before FROM cord_requalifications "
+                    "WHERE cord_id = ? ORDER BY at, id",
+                    what);
+        query.bind(cord_id);
+        while (query.step()) {
+            events.push_back({time_from(impl_->origin(what), "at", query.text(0)), query.text(1),
+                              query.text(2), query.integer(3)});
+        }
+        return events;
+    });
 }
 
 bool Repository::integrity_ok() const {

@@ -71,6 +71,20 @@ struct RecordCheck {
 
 // Every rollup of a filter, read in one snapshot: the numbers of a report
 // agree with each other while stations commit.
+struct CordWear {
+    std::string cord_id;
+    std::int64_t matings = 0;        // since first use or the last re-qualification
+    std::int64_t total_matings = 0;  // since first use
+    std::optional<TimePoint> since;  // first use or last re-qualification; nullopt: never used
+};
+
+struct CordRequalification {
+    TimePoint at{};
+    std::string operator_name;
+    std::string reason;
+    std::int64_t matings_before = 0;
+};
+
 struct QaBuckets {
     std::vector<analysis::YieldBucket> yield;
     std::vector<analysis::CauseBucket> causes;
@@ -152,6 +166,19 @@ class Repository {
     // hashes and QA rollups. For moving history in from another system and
     // for filling benchmark databases. Returns the new run ids in order.
     std::vector<std::int64_t> import_runs(const std::vector<RunRecord>& finished_runs);
+
+    // ---- Cord wear: matings of each cord in the measurement path, counted
+    // as the bench asks for them (acquisition::mates_cord), across stations.
+    CordWear cord_wear(const std::string& cord_id) const;  // a cord never used: zero, no since
+    // One mating more on each cord, in one transaction (durable on return);
+    // a cord mated the first time gets its record, counting from now.
+    void add_cord_matings(const std::vector<std::string>& cord_ids);
+    // Starts the count of a cord again (inspected, cleaned, re-measured
+    // against a master: fit to measure again), keeping who, why and the
+    // count it had. Throws DatabaseError for a cord never used.
+    void requalify_cord(const std::string& cord_id, const std::string& operator_name,
+                        const std::string& reason);
+    std::vector<CordRequalification> cord_requalifications(const std::string& cord_id) const;
 
     // ---- Record hashes (analysis::record_hash), kept for completed runs,
     // each with the version of the canonical form it was computed over: the

@@ -337,12 +337,36 @@ CREATE TABLE qa_rl (
 ) STRICT, WITHOUT ROWID;
 )sql";
 
+// Cord wear: every cord in the measurement path (a launch cord, a receive
+// cord) and the matings the bench asked for on it since it was first used
+// or last re-qualified, with each re-qualification kept; a reference records
+// its launch cord's count when it was taken.
+constexpr const char* schema_v5 = R"sql(
+CREATE TABLE cords (
+    cord_id       TEXT PRIMARY KEY CHECK (length(cord_id) > 0),
+    matings       INTEGER NOT NULL DEFAULT 0 CHECK (matings >= 0),
+    total_matings INTEGER NOT NULL DEFAULT 0 CHECK (total_matings >= matings),
+    since         TEXT NOT NULL
+) STRICT;
+CREATE TABLE cord_requalifications (
+    id             INTEGER PRIMARY KEY,
+    cord_id        TEXT NOT NULL REFERENCES cords(cord_id),
+    at             TEXT NOT NULL,
+    operator       TEXT NOT NULL CHECK (length(operator) > 0),
+    reason         TEXT NOT NULL CHECK (length(reason) > 0),
+    matings_before INTEGER NOT NULL CHECK (matings_before >= 0)
+) STRICT;
+ALTER TABLE optical_references ADD COLUMN launch_cord_matings INTEGER
+    CHECK (launch_cord_matings IS NULL OR launch_cord_matings >= 0);
+)sql";
+
 // In order; each takes the database to its version from the one before.
 constexpr std::array migrations{
     Migration{1, "records: stations, instruments, parts, limit sets, references, runs", schema_v1},
     Migration{2, "record hashes, immutable references, QA rollups", schema_v2},
     Migration{3, "RL bounds, versioned record hashes, retries per run", schema_v3},
     Migration{4, "RL rollup: values and bounds apart", schema_v4},
+    Migration{5, "cord wear: matings per cord, re-qualifications", schema_v5},
 };
 
 std::int64_t pragma_integer(sqlite::Connection& connection, const std::string& sql,

@@ -93,6 +93,10 @@ struct Reference {
     std::string operator_name;
     TimePoint taken_at{};
     std::string launch_cord;  // identifies the reference-grade cord used
+    // Its matings since it was qualified when the reference was taken
+    // (nullopt: the station names no launch cord, or a reference from before
+    // cords were counted).
+    std::optional<std::int64_t> launch_cord_matings;
     FiberMode mode = FiberMode::SM;
     int fibers = 0;  // launch positions referenced
     std::vector<ReferencePoint> points;

@@ -243,3 +243,18 @@ TEST_CASE("a console station gets the console operator", "[operator]") {
     CHECK(op->name() == "ana");
     CHECK(to_string(OperatorStep::ConnectEndB) == "connect end B");
 }
+
+TEST_CASE("which steps mate which cords", "[operator][cords]") {
+    using Role = CordConfig::Role;
+    for (const auto step :
+         {OperatorStep::ConnectReference, OperatorStep::ConnectEndA, OperatorStep::ConnectEndB}) {
+        INFO(to_string(step));
+        CHECK(mates_cord(step, Role::Launch));
+        CHECK(mates_cord(step, Role::Receive));
+    }
+    // A re-mate unplugs the launch side only; disconnecting mates nothing.
+    CHECK(mates_cord(OperatorStep::Remate, Role::Launch));
+    CHECK_FALSE(mates_cord(OperatorStep::Remate, Role::Receive));
+    CHECK_FALSE(mates_cord(OperatorStep::Disconnect, Role::Launch));
+    CHECK_FALSE(mates_cord(OperatorStep::Disconnect, Role::Receive));
+}

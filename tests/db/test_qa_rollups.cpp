@@ -755,6 +755,9 @@ TEST_CASE("records hashed with form 1 still verify in a current database, and ta
     {
         RawDatabase raw(path);
         std::vector<std::string> statements{
+            "DROP TABLE cord_requalifications",
+            "DROP TABLE cords",
+            "ALTER TABLE optical_references DROP COLUMN launch_cord_matings",
             "DROP TABLE qa_rl",
             "ALTER TABLE measurements DROP COLUMN rl_above_db",
             "ALTER TABLE runs DROP COLUMN retries",
@@ -896,14 +899,16 @@ TEST_CASE("a version 1 database gets record hashes and rollups when opened") {
         }
     }
     {
-        // Versions 2 to 4 only added objects and columns to version 1:
+        // Versions 2 to 5 only added objects and columns to version 1:
         // without them (and with version 1 in the header) the file is what
         // version 1 wrote.
         RawDatabase raw(path);
         for (const char* sql :
-             {"DROP TABLE qa_rl",                                  // version 4
-              "ALTER TABLE measurements DROP COLUMN rl_above_db",  // version 3
-              "ALTER TABLE runs DROP COLUMN retries",              // version 3
+             {"DROP TABLE cord_requalifications", "DROP TABLE cords",
+              "ALTER TABLE optical_references DROP COLUMN launch_cord_matings",  // version 5
+              "DROP TABLE qa_rl",                                                // version 4
+              "ALTER TABLE measurements DROP COLUMN rl_above_db",                // version 3
+              "ALTER TABLE runs DROP COLUMN retries",                            // version 3
               "DROP TABLE run_hashes", "DROP TABLE qa_yield", "DROP TABLE qa_causes",
               "DROP TABLE qa_failures", "DROP TABLE qa_il",
               "DROP TRIGGER optical_references_never_change",
@@ -916,7 +921,7 @@ TEST_CASE("a version 1 database gets record hashes and rollups when opened") {
     }
     Repository migrated(path);
     CHECK(migrated.schema_version() == Repository::current_schema_version());
-    CHECK(Repository::current_schema_version() == 4);
+    CHECK(Repository::current_schema_version() == 5);
     // Hashed now, with the current form, as a run completed now would be.
     for (std::size_t i = 0; i < run_ids.size(); ++i) {
         INFO("run " << run_ids[i]);
@@ -942,13 +947,15 @@ TEST_CASE("a version 3 database gets its RL rollup, bounds apart, when opened") 
     REQUIRE(before.rl.size() == 5);
     {
         RawDatabase raw(path);
-        for (const char* sql : {"DROP TABLE qa_rl", "PRAGMA user_version = 3"}) {
+        for (const char* sql : {"DROP TABLE cord_requalifications", "DROP TABLE cords",
+                                "ALTER TABLE optical_references DROP COLUMN launch_cord_matings",
+                                "DROP TABLE qa_rl", "PRAGMA user_version = 3"}) {
             INFO(sql);
             REQUIRE(raw.execute(sql).empty());
         }
     }
     Repository migrated(path);
-    CHECK(migrated.schema_version() == 4);
+    CHECK(migrated.schema_version() == Repository::current_schema_version());
     require_same_buckets(all_buckets(migrated), before);
     CHECK(migrated.rl_buckets({})[1].stats.above_range == 1);
     CHECK(migrated.integrity_ok());

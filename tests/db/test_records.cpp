@@ -217,6 +217,7 @@ TEST_CASE("a reference reads back with its points, and the latest one per statio
     first.points = {{1, 850, -2.5, 0.003}, {2, 850, -2.75, -0.002}, {1, 1300, -2.9, 0.0}};
     const auto first_id = repository.save_reference(first);
     Reference second = first;
+    second.launch_cord_matings = 412;
     second.taken_at = at_ms(1'795'000'600'000);
     second.points = {{1, 850, -2.6, 0.001}};
     const auto second_id = repository.save_reference(second);
@@ -245,6 +246,8 @@ TEST_CASE("a reference reads back with its points, and the latest one per statio
     REQUIRE(latest);
     CHECK(latest->id == second_id);
     CHECK(latest->points.size() == 1);
+    CHECK(latest->launch_cord_matings == 412);
+    CHECK_FALSE(stored->launch_cord_matings.has_value());
     CHECK_FALSE(repository.latest_reference("bench-9"));
     CHECK_FALSE(repository.reference(second_id + 100));
 
@@ -252,6 +255,51 @@ TEST_CASE("a reference reads back with its points, and the latest one per statio
     duplicate_point.points.push_back(first.points.front());
     CHECK_THROWS_WITH(repository.save_reference(duplicate_point),
                       Contains("point fibre 1 at 850 nm") && Contains("UNIQUE"));
+}
+
+TEST_CASE("cord matings are counted per cord and start again when it is re-qualified") {
+    TempDir dir;
+    const auto path = dir.file("mpobench.db");
+    Repository repository(path);
+    const auto unused = repository.cord_wear("LC-1");
+    CHECK(unused.cord_id == "LC-1");
+    CHECK(unused.matings == 0);
+    CHECK(unused.total_matings == 0);
+    CHECK_FALSE(unused.since.has_value());
+
+    const auto before = std::chrono::system_clock::now() - std::chrono::seconds(1);
+    repository.add_cord_matings({"LC-1", "RC-1"});
+    repository.add_cord_matings({"LC-1"});
+    repository.add_cord_matings({});  // a step that mates nothing
+    auto launch = repository.cord_wear("LC-1");
+    CHECK(launch.matings == 2);
+    CHECK(launch.total_matings == 2);
+    REQUIRE(launch.since);
+    CHECK(*launch.since >= before);
+    CHECK(repository.cord_wear("RC-1").matings == 1);
+
+    repository.requalify_cord("LC-1", "qa-bob", "cleaned and inspected");
+    launch = repository.cord_wear("LC-1");
+    CHECK(launch.matings == 0);
+    CHECK(launch.total_matings == 2);  // the cord's life goes on
+    const auto events = repository.cord_requalifications("LC-1");
+    REQUIRE(events.size() == 1);
+    CHECK(events[0].operator_name == "qa-bob");
+    CHECK(events[0].reason == "cleaned and inspected");
+    CHECK(events[0].matings_before == 2);
+    repository.add_cord_matings({"LC-1"});
+    CHECK(repository.cord_wear("LC-1").matings == 1);
+    CHECK(repository.cord_wear("LC-1").total_matings == 3);
+
+    // A cord the bench never mated has nothing to re-qualify; an empty
+    // reason is refused by the schema.
+    CHECK_THROWS_WITH(repository.requalify_cord("LC-9", "qa-bob", "x"),
+                      Contains(path.string()) && Contains("never mated cord LC-9"));
+    CHECK_THROWS_AS(repository.requalify_cord("LC-1", "qa-bob", ""), DatabaseError);
+    CHECK(repository.cord_requalifications("LC-1").size() == 1);
+
+    // Another connection (another station on the same file) sees the count.
+    CHECK(Repository::open_read_only(path).cord_wear("LC-1").matings == 1);
 }
 
 TEST_CASE("abort_run stores the reason and the end time, and an aborted run is final") {

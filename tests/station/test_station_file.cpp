@@ -164,6 +164,53 @@ TEST_CASE("malformed station files name file, line and key") {
     CHECK_THAT(error_of(kMinimal + "[stations]\n"), Catch::Contains("stations: unknown key"));
 }
 
+TEST_CASE("cords: a launch and receive cords with mating limits") {
+    const auto station = acquisition::load_station(std::string(MPOBENCH_SOURCE_DIR) +
+                                                   "/fixtures/stations/real-bench-example.toml");
+    REQUIRE(station.cords.size() == 2);
+    CHECK(station.cords[0].id == "LC-0042");
+    CHECK(station.cords[0].role == acquisition::CordConfig::Role::Launch);
+    CHECK(station.cords[0].mating_limit == 1000);
+    CHECK(station.cords[0].warn_matings == 900);
+    CHECK(station.cords[1].role == acquisition::CordConfig::Role::Receive);
+    CHECK(station.cords[1].warn_matings == 900);  // default: 90 % of the limit
+    REQUIRE(station.launch_cord());
+    CHECK(station.launch_cord()->id == "LC-0042");
+    CHECK_FALSE(parse_station(kMinimal, "ok.toml").launch_cord());
+
+    // format_station writes them back.
+    const auto again = parse_station(acquisition::format_station(station), "again.toml");
+    REQUIRE(again.cords.size() == 2);
+    CHECK(again.cords[1].id == "RC-0107");
+    CHECK(again.cords[1].role == acquisition::CordConfig::Role::Receive);
+    CHECK(again.cords[1].mating_limit == 1000);
+    CHECK(again.cords[1].warn_matings == 900);
+}
+
+TEST_CASE("malformed cords are refused naming the cord") {
+    const std::string cord = "\n[[cords]]\nid = \"LC-1\"\nmating_limit = 500\n";
+    CHECK_THAT(error_of(kMinimal + "\n[[cords]]\nmating_limit = 500\n"),
+               Catch::Contains("cords[0].id: missing"));
+    CHECK_THAT(error_of(kMinimal + "\n[[cords]]\nid = \"LC 1\"\nmating_limit = 500\n"),
+               Catch::Contains("cords[0].id: 'LC 1' is not a cord label"));
+    CHECK_THAT(error_of(kMinimal + "\n[[cords]]\nid = \"LC-1\"\n"),
+               Catch::Contains("cords[0].mating_limit: missing"));
+    CHECK_THAT(error_of(kMinimal + "\n[[cords]]\nid = \"LC-1\"\nmating_limit = 0\n"),
+               Catch::Contains("cords[0].mating_limit: 0 is outside"));
+    CHECK_THAT(error_of(kMinimal + cord + "warn_matings = 500\n"),
+               Catch::Contains("cords[0].warn_matings: 500 is outside 0..499"));
+    CHECK_THAT(error_of(kMinimal + cord + "role = \"patch\"\n"),
+               Catch::Contains("cords[0].role: 'patch' is not one of launch, receive"));
+    CHECK_THAT(error_of(kMinimal + cord + "colour = \"yellow\"\n"),
+               Catch::Contains("cords[0].colour: unknown key"));
+    CHECK_THAT(error_of(kMinimal + cord + cord),
+               Catch::Contains("cords[1].id: 'LC-1' is named twice"));
+    CHECK_THAT(error_of(kMinimal + cord + "\n[[cords]]\nid = \"LC-2\"\nmating_limit = 5\n"),
+               Catch::Contains("a second launch cord ('LC-1' and 'LC-2')"));
+    CHECK_THAT(error_of("cords = 3\n" + kMinimal),
+               Catch::Contains("cords: expected [[cords]] tables"));
+}
+
 TEST_CASE("a missing station file is a clear error") {
     CHECK_THROWS_WITH(acquisition::load_station("/nonexistent/station.toml"),
                       Catch::Contains("/nonexistent/station.toml: cannot open"));
