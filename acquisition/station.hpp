@@ -21,6 +21,9 @@ struct OperatorConfig {
     Kind kind = Kind::Console;
     std::string resource;  // for Simulated: VISA resource of the operator channel
     std::chrono::milliseconds timeout{30000};
+    // [operator] name: who is recorded when no --operator is given and the
+    // station does not require one (the simulated bench names its operator).
+    std::string name;
 };
 
 struct StationConfig {
@@ -30,11 +33,18 @@ struct StationConfig {
     // Retries of idempotent queries after transient faults (lost or garbled
     // replies) one run may spend across all its instruments.
     int retry_budget = 50;
+    // [station] require_operator: every run must name its operator
+    // (--operator). Unset: required when a person at the console does the
+    // steps, not when the simulated operator does (requires_operator()).
+    std::optional<bool> require_operator;
     std::vector<drivers::InstrumentConfig> instruments;  // in file order
     OperatorConfig operator_channel;
     std::filesystem::path source_path;  // where it was loaded from, for messages
 
     const drivers::InstrumentConfig* find(std::string_view name) const;
+    bool requires_operator() const {
+        return require_operator.value_or(operator_channel.kind == OperatorConfig::Kind::Console);
+    }
 };
 
 // Throws StationFileError naming the file, the key and the line.

@@ -73,7 +73,9 @@ Command add_reference_command(CLI::App& app) {
     auto* cmd = app.add_subcommand(
         "reference", "Take and store a reference: the launch cord straight into the meter");
     cmd->add_option("--station", options->station_file, "station file (TOML)")->required();
-    cmd->add_option("--operator", options->operator_name, "operator name (default: $USER)");
+    cmd->add_option("--operator", options->operator_name,
+                    "who tests: required when the station says so ([station] require_operator, the "
+                    "default for a console operator)");
     add_db_option(*cmd, options->db);
     cmd->add_option("--mode", options->mode, "MM (850/1300 nm) or SM (1310/1550 nm)")
         ->capture_default_str();
@@ -92,7 +94,9 @@ Command add_test_command(CLI::App& app) {
     cmd->add_option("--station", options->station_file, "station file (TOML)")->required();
     cmd->add_option("--part", options->part, "part number from the catalogue")->required();
     cmd->add_option("--serial", options->serial, "serial number of the assembly")->required();
-    cmd->add_option("--operator", options->operator_name, "operator name (default: $USER)");
+    cmd->add_option("--operator", options->operator_name,
+                    "who tests: required when the station says so ([station] require_operator, the "
+                    "default for a console operator)");
     add_db_option(*cmd, options->db);
     cmd->add_option("--parts", options->parts, "part catalogue replacing the default");
     cmd->add_option("--limits", options->limits, "limit set (TOML) replacing the default");
@@ -115,10 +119,15 @@ Command add_repeat_command(CLI::App& app) {
     cmd->add_option("--cycles", options->cycles, "re-mates")
         ->required()
         ->check(CLI::Range(1, 100000));
-    cmd->add_option("--operator", options->operator_name, "operator name (default: $USER)");
+    cmd->add_option("--operator", options->operator_name,
+                    "who tests: required when the station says so ([station] require_operator, the "
+                    "default for a console operator)");
     add_db_option(*cmd, options->db);
     cmd->add_option("--parts", options->parts, "part catalogue replacing the default");
     cmd->add_option("--limits", options->limits, "limit set (TOML) replacing the default");
+    cmd->add_option("--site", options->site,
+                    "site file whose serial_pattern serials must match (default: $MPOBENCH_SITE, "
+                    "./site.toml, the sample site.toml)");
     cmd->add_flag("--json", options->json, "one JSON object with the statistics");
     return {cmd, [options] { return run_repeat(*options); }};
 }

@@ -8,6 +8,7 @@
 #include <cctype>
 #include <map>
 
+#include "analysis/identifiers.hpp"
 #include "app/certificates.hpp"
 #include "app/commands.hpp"
 #include "app/guarded.hpp"
@@ -110,8 +111,13 @@ int run_batch_certificates(const CertOptions& options, const CertContext& contex
 
 }  // namespace
 
-int run_cert(const CertOptions& options) {
+int run_cert(const CertOptions& given) {
     return guarded("cert", [&] {
+        // A serial is cleaned like every serial (not held to the site's
+        // serial_pattern: older records stay certifiable).
+        CertOptions options = given;
+        if (!options.serial.empty())
+            options.serial = analysis::validate_serial(options.serial);
         const bool batch = !options.batch.part.empty();
         if (batch == !options.serial.empty()) {
             throw UsageError(

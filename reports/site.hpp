@@ -9,6 +9,9 @@
 //   [certificate]
 //   paper = "A4"                 # or "Letter"
 //   statement = "..."            # optional sentence under the result
+//   [production]
+//   serial_pattern = "SN[0-9]{4,8}"  # optional: the shape of a serial (ECMAScript
+//                                    # regular expression, matching the whole serial)
 //
 // Unknown keys are errors (a typo must not silently drop the address).
 
@@ -37,6 +40,9 @@ struct Site {
     std::filesystem::path logo_png;  // absolute, or empty: no logo
     Paper paper = Paper::A4;
     std::string statement;  // optional text printed under the result
+    // Serials that do not match it (as a whole) are refused by every command
+    // that records a run (analysis::validate_serial); empty: any serial.
+    std::string serial_pattern;
 };
 
 // Reads and checks a site file; the logo must exist and be a PNG.

@@ -45,9 +45,13 @@ class QaCommands(unittest.TestCase):
         for name, assembly in assemblies.items():
             with open(os.path.join(cls.dir, f"{name}.json"), "w") as f:
                 json.dump(assembly, f)
-        history = [("QA-1", "elite"), ("QA-2", "high_mean"), ("QA-2", "elite"), ("QA-3", "broken")]
-        for serial, assembly in history:
-            result = run("demo", "--dut", os.path.join(cls.dir, f"{assembly}.json"), "--serial", serial, "--part", PART, "--db", cls.db,
+        # As a scanner and a hurried hand type them: the retest of QA-2 with
+        # the scanner's CR (a retest of QA-2 all the same), QA-3's part in
+        # lower case (the catalogue's part all the same).
+        history = [("QA-1", "elite", PART), ("QA-2", "high_mean", PART), ("QA-2\r", "elite", PART),
+                   ("QA-3", "broken", PART.lower())]
+        for serial, assembly, part in history:
+            result = run("demo", "--dut", os.path.join(cls.dir, f"{assembly}.json"), "--serial", serial, "--part", part, "--db", cls.db,
                          "--certs", cls.certs, "--time-scale", "0.005", "--json")
             if result.returncode not in (0, 1):
                 raise RuntimeError(f"demo {serial}: exit {result.returncode}\n{result.stderr}")
@@ -241,6 +245,71 @@ class QaCommands(unittest.TestCase):
         # Text that is not UTF-8 is replaced in JSON, not fatal.
         self.mpobench("yield", "--db", self.db, "--part", "\udcff", "--json")
 
+    def test_serials_and_part_numbers_as_scanners_type_them(self):
+        # The CR of the retest was trimmed: QA-2 has both runs, under one
+        # serial, and a scanned "QA-2\r\n" finds them too.
+        self.assertEqual(self.rows("SELECT serial FROM assemblies ORDER BY serial"),
+                         [("QA-1",), ("QA-2",), ("QA-3",)])
+        self.assertEqual(len(json.loads(self.mpobench("history", "QA-2\r\n", "--db", self.db, "--json").stdout)), 2)
+        self.assertEqual(self.rows("SELECT DISTINCT parts.number FROM runs JOIN parts ON parts.id = part_id"),
+                         [(PART,)])
+        # What a Code128 barcode cannot carry is refused by name, before any
+        # instrument is touched (the example station's are not there).
+        example = os.path.join(SOURCE, "fixtures", "stations", "real-bench-example.toml")
+        for serial, named in (("SNé1", "U+00E9 'é'"), ("SN 1", "U+0020"), ("SN\t1", "U+0009"), ("", "empty")):
+            with self.subTest(serial=serial):
+                refused = self.mpobench("test", "--station", example, "--part", PART, "--serial", serial,
+                                        "--operator", "Ann", "--db", self.db, expect=2)
+                self.assertIn(named, refused.stderr)
+                if serial:  # cert without a serial is a batch without --part
+                    self.assertIn(named, self.mpobench("history", serial, "--db", self.db, expect=2).stderr)
+                    self.assertIn(named, self.mpobench("cert", serial, "--db", self.db, expect=2).stderr)
+        # A part number that is not in the catalogue; a near miss is named.
+        typo = self.mpobench("test", "--station", example, "--part", "MPO12-SM-B-X", "--serial", "SN1",
+                             "--operator", "Ann", "--db", self.db, expect=2)
+        self.assertIn("did you mean MPO12-SM-B-E?", typo.stderr)
+        far = self.mpobench("test", "--station", example, "--part", "NOPE", "--serial", "SN1",
+                            "--operator", "Ann", "--db", self.db, expect=2)
+        self.assertIn("part 'NOPE' is not in", far.stderr)
+        self.assertNotIn("did you mean", far.stderr)
+        # The site's serial_pattern refuses serials of another shape, in test,
+        # repeat and demo alike; history still finds what an older pattern let in.
+        site = os.path.join(self.dir, "pattern-site.toml")
+        with open(site, "w") as f:
+            f.write('[company]\nname = "X"\n[production]\nserial_pattern = "SN[0-9]{4}"\n')
+        for command in (("test", "--station", example, "--part", PART, "--operator", "Ann"),
+                        ("repeat", "--station", example, "--part", PART, "--cycles", "2", "--operator", "Ann"),
+                        ("demo", "--dut", os.path.join(self.dir, "elite.json"))):
+            with self.subTest(command=command[0]):
+                wrong = self.mpobench(*command, "--serial", "QA-9", "--site", site, "--db", self.db, expect=2)
+                self.assertIn("does not match the site's serial_pattern 'SN[0-9]{4}'", wrong.stderr)
+        self.assertEqual(len(json.loads(self.mpobench("history", "QA-1", "--db", self.db, "--json").stdout)), 1)
+        self.assertEqual(self.rows("SELECT COUNT(*) FROM runs")[0][0], 4)
+
+    def test_a_console_station_requires_a_named_operator(self):
+        example = os.path.join(SOURCE, "fixtures", "stations", "real-bench-example.toml")
+        fresh = os.path.join(self.dir, "operators.db")
+        test = ("test", "--station", example, "--part", PART, "--serial", "SN1", "--db", fresh)
+        env = dict(os.environ, USER="someone")  # never the recorded name
+        for command in (test, ("reference", "--station", example, "--mode", "SM", "--db", fresh)):
+            with self.subTest(command=command[0]):
+                refused = self.mpobench(*command, env=env, expect=2)
+                self.assertIn("requires the operator's name: give --operator NAME", refused.stderr)
+        # Names are cleaned and checked like serials (but may be any printable text).
+        self.assertIn("U+001B", self.mpobench(*test, "--operator", "Ann\x1b[2J", expect=2).stderr)
+        self.assertIn("operator name is empty", self.mpobench(*test, "--operator", " \r", expect=2).stderr)
+        # A good name passes, and the test goes on to the bench's own checks
+        # (this database has no reference for the station: refused, exit 4).
+        named = self.mpobench(*test, "--operator", " José Núñez\r", expect=4)
+        self.assertIn("has no reference yet", named.stderr)
+        # A station may waive the requirement and name whoever it records.
+        relaxed = os.path.join(self.dir, "relaxed.toml")
+        with open(example) as f, open(relaxed, "w") as out:
+            out.write(f.read().replace('[operator]\n', '[operator]\nname = "line 2"\n')
+                      .replace('[station]\n', '[station]\nrequire_operator = false\n'))
+        self.assertIn("has no reference yet",
+                      self.mpobench("test", *test[1:2], relaxed, *test[3:], expect=4).stderr)
+
     def unprivileged(self):
         """The command prefix that drops root (root writes anywhere, so a
         read-only folder proves nothing to it)."""
@@ -312,6 +381,8 @@ class TestWithCertificate(unittest.TestCase):
                              "--db", db, "--cert", cert, "--json")
                 self.assertEqual(result.returncode, 0, result.stderr)
                 self.assertEqual(json.loads(result.stdout)["certificate"], cert)
+                # No --operator on the simulated bench: its station file names the operator.
+                self.assertEqual(json.loads(result.stdout)["operator"], "simulated operator")
                 text = subprocess.run(["pdftotext", cert, "-"], check=True, capture_output=True,
                                       text=True).stdout
                 self.assertIn("SN-CERT", text)

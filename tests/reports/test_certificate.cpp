@@ -582,6 +582,16 @@ TEST_CASE("the site file names company, address, logo and paper") {
         CHECK_THROWS_AS(load_site(site_file), SiteError);
         CHECK_THROWS_WITH(load_site(dir.file("absent.toml")), Catch::Contains("absent.toml"));
     }
+    SECTION("a serial pattern, and one that is not a regular expression") {
+        write_text(site_file, company + "[production]\nserial_pattern = \"SN[0-9]{4}\"\n");
+        CHECK(load_site(site_file).serial_pattern == "SN[0-9]{4}");
+        write_text(site_file, company + "[production]\nserial_pattern = \"SN[0-9\"\n");
+        CHECK_THROWS_WITH(load_site(site_file), Catch::Contains(site_file.string() + ":5:") &&
+                                                    Catch::Contains("production.serial_pattern") &&
+                                                    Catch::Contains("not a regular expression"));
+        write_text(site_file, company + "[production]\nserial = \"SN\"\n");
+        CHECK_THROWS_WITH(load_site(site_file), Catch::Contains("production.serial"));
+    }
     SECTION("paper names") {
         CHECK(parse_paper("A4") == Paper::A4);
         CHECK(parse_paper("Letter") == Paper::Letter);
