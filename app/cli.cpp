@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
+#include <cctype>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -24,6 +25,23 @@ struct Command {
     const CLI::App* subcommand;
     std::function<int()> run;
 };
+
+// Words of a fixed set are taken in any case (`--mode sm`, `--by Week`):
+// these turn the value into the case the command compares against, before
+// its own check names what is allowed.
+CLI::Validator in_case(bool upper) {
+    return CLI::Validator(
+        [upper](std::string& value) {
+            for (char& c : value) {
+                const auto byte = static_cast<unsigned char>(c);
+                c = static_cast<char>(upper ? std::toupper(byte) : std::tolower(byte));
+            }
+            return std::string();
+        },
+        "", upper ? "upper case" : "lower case");
+}
+const CLI::Validator kLowerCase = in_case(false);
+const CLI::Validator kUpperCase = in_case(true);
 
 // Every command that reads or writes the database takes it the same way.
 void add_db_option(CLI::App& command, std::filesystem::path& db) {
@@ -53,6 +71,7 @@ Command add_sim_command(CLI::App& app) {
     cmd->add_option("--layout", options->layout,
                     "separate: one resource per instrument; mainframe: source and RL modules in "
                     "one 8164B on one TCP endpoint; mainframe-serial: that mainframe on a pty")
+        ->transform(kLowerCase)
         ->check(CLI::IsMember({"separate", "mainframe", "mainframe-serial"}))
         ->capture_default_str();
     return {cmd, [options] { return run_sim(*options); }};
@@ -77,7 +96,8 @@ Command add_reference_command(CLI::App& app) {
                     "who tests: required when the station says so ([station] require_operator, the "
                     "default for a console operator)");
     add_db_option(*cmd, options->db);
-    cmd->add_option("--mode", options->mode, "MM (850/1300 nm) or SM (1310/1550 nm)")
+    cmd->add_option("--mode", options->mode, "MM (850/1300 nm) or SM (1310/1550 nm), any case")
+        ->transform(kUpperCase)
         ->capture_default_str();
     cmd->add_option("--fibers", options->fibers,
                     "launch positions to reference (default: all the bench has)");
@@ -230,7 +250,8 @@ Command add_yield_command(CLI::App& app) {
     auto* cmd = app.add_subcommand(
         "yield", "Yield of production tests: first-pass and final yield, retests, grade mix");
     add_qa_options(*cmd, options->filter);
-    cmd->add_option("--by", options->by, "day (default), week, part, station, operator or grade");
+    cmd->add_option("--by", options->by, "day (default), week, part, station, operator or grade")
+        ->transform(kLowerCase);
     add_format_flags(cmd, *options);
     return {cmd, [options] { return run_yield(*options); }};
 }
@@ -249,7 +270,7 @@ Command add_trend_command(CLI::App& app) {
     auto* cmd = app.add_subcommand(
         "trend", "IL mean, sigma and 97th percentile per wavelength per day or week, SPC rules");
     add_qa_options(*cmd, options->filter);
-    cmd->add_option("--by", options->by, "day (default) or week");
+    cmd->add_option("--by", options->by, "day (default) or week")->transform(kLowerCase);
     add_format_flags(cmd, *options);
     return {cmd, [options] { return run_trend(*options); }};
 }
@@ -261,7 +282,8 @@ Command add_report_command(CLI::App& app) {
         "QA report: one PDF with yield, grade mix, Pareto, IL histograms and trends, "
         "plus PNG charts");
     add_qa_options(*cmd, options->filter);
-    cmd->add_option("--by", options->by, "trend and yield periods: day (default) or week");
+    cmd->add_option("--by", options->by, "trend and yield periods: day (default) or week")
+        ->transform(kLowerCase);
     cmd->add_option("--out", options->out, "directory for report.pdf and the charts")->required();
     cmd->add_option("--site", options->site,
                     "site file (default: $MPOBENCH_SITE, ./site.toml, the sample site.toml)");
@@ -275,11 +297,14 @@ Command add_export_command(CLI::App& app) {
     auto options = std::make_shared<ExportOptions>();
     auto* cmd = app.add_subcommand(
         "export", "Runs, measurements and failures as CSV, XLSX (one sheet each) or JSON");
-    cmd->add_option("--format", options->format, "csv, xlsx or json")->required();
+    cmd->add_option("--format", options->format, "csv, xlsx or json")
+        ->required()
+        ->transform(kLowerCase);
     add_qa_options(*cmd, options->filter);
     cmd->add_option("--out", options->out,
                     "file (xlsx, json, csv with --table) or directory (csv); default stdout");
-    cmd->add_option("--table", options->table, "CSV: only runs, measurements or failures");
+    cmd->add_option("--table", options->table, "CSV: only runs, measurements or failures")
+        ->transform(kLowerCase);
     cmd->add_flag("--repeatability", options->include_repeatability,
                   "include repeatability runs (default: production tests only)");
     return {cmd, [options] { return run_export(*options); }};
@@ -292,6 +317,11 @@ int run_command_line(int argc, char** argv) {
     app.set_version_flag("--version", std::string("mpobench ") + MPOBENCH_VERSION);
     // At most one command; none, or an unknown word, is a usage error below.
     app.require_subcommand(0, 1);
+    // Global options are taken after the command too (`mpobench test ...
+    // --log-level debug`): a sub-command hands the options it does not know
+    // to this level (sub-commands inherit it from here, so before they are
+    // added). One a level does not know either is still a usage error.
+    app.fallthrough();
 
     LoggingOptions logging;
     auto* log_level =

@@ -6,6 +6,7 @@
 #include <toml++/toml.h>
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <fstream>
 #include <initializer_list>
 #include <sstream>
@@ -15,9 +16,12 @@
 namespace mpobench::reports {
 
 std::optional<Paper> parse_paper(std::string_view text) {
-    if (text == "A4" || text == "a4")
+    std::string lower(text);
+    std::transform(lower.begin(), lower.end(), lower.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (lower == "a4")
         return Paper::A4;
-    if (text == "Letter" || text == "letter")
+    if (lower == "letter")
         return Paper::Letter;
     return std::nullopt;
 }

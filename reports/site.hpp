@@ -25,7 +25,7 @@
 namespace mpobench::reports {
 
 enum class Paper { A4, Letter };
-std::optional<Paper> parse_paper(std::string_view text);  // "A4"/"a4", "Letter"/"letter"
+std::optional<Paper> parse_paper(std::string_view text);  // "A4", "Letter", in any case
 std::string_view to_string(Paper paper);
 
 // A malformed site file; the message names the file, line and key.

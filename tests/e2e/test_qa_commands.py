@@ -119,6 +119,10 @@ class QaCommands(unittest.TestCase):
             self.assertEqual(point["count"], count)
             self.assertAlmostEqual(point["mean_db"], mean, places=9)
             self.assertGreaterEqual(point["p97_db"], point["mean_db"])
+        # One day is one period: no control limits, so nothing is "in control".
+        trend_text = self.mpobench("trend", "--db", self.db).stdout
+        self.assertNotIn("in control", trend_text)
+        self.assertIn("too few periods to judge", trend_text)
 
     def test_certificates_and_verify(self):
         # demo --certs wrote one per completed run; the retest's replaced the first.
@@ -190,10 +194,14 @@ class QaCommands(unittest.TestCase):
         self.mpobench("cert", "QA-1", "--db", self.db, "--out", out, "--print", env=env)
         with open(printed) as f:
             self.assertIn(out, f.read())
-        no_lp = self.mpobench("cert", "QA-1", "--db", self.db, "--out", out, "--print",
+        # Without lp the certificate is written all the same, and the
+        # message says where (README).
+        unprinted = os.path.join(self.dir, "not-printed.pdf")
+        no_lp = self.mpobench("cert", "QA-1", "--db", self.db, "--out", unprinted, "--print",
                               env=dict(os.environ, PATH=os.path.join(self.dir, "empty")), expect=2)
-        self.assertIn("lp", no_lp.stderr)
-        self.assertTrue(os.path.exists(out))
+        self.assertIn("no `lp`", no_lp.stderr)
+        self.assertIn(f"written, not printed: {unprinted}", no_lp.stderr)
+        self.assertIn("QA-1", self.pdf_text(unprinted))
 
     def test_report_and_exports(self):
         report = os.path.join(self.dir, "report")
@@ -202,6 +210,9 @@ class QaCommands(unittest.TestCase):
         self.assertTrue(any(name.endswith(".png") for name in files))
         text = self.pdf_text(files[0])
         self.assertIn("1310", text)
+        self.assertIn("over 1 period ·", text)
+        self.assertNotIn("1 periods", text)
+        self.assertIn("too few periods to judge", text)
 
         exported = os.path.join(self.dir, "export.json")
         self.mpobench("export", "--format", "json", "--db", self.db, "--out", exported)
@@ -309,6 +320,29 @@ class QaCommands(unittest.TestCase):
                       .replace('[station]\n', '[station]\nrequire_operator = false\n'))
         self.assertIn("has no reference yet",
                       self.mpobench("test", *test[1:2], relaxed, *test[3:], expect=4).stderr)
+
+    def test_global_options_after_the_command_and_words_in_any_case(self):
+        log = os.path.join(self.dir, "after.log")
+        after = subprocess.run([MPOBENCH, "history", "QA-1", "--db", self.db, "--json", "--log-level", "info",
+                                "--log-file", log], capture_output=True, text=True, timeout=60)
+        self.assertEqual(after.returncode, 0, after.stderr)
+        self.assertEqual(len(json.loads(after.stdout)), 1)
+        self.assertTrue(os.path.exists(log))
+        self.mpobench("history", "QA-1", "--db", self.db, "--log-levl", "info", expect=2)
+        # Fixed words in any case: --mode sm goes on to the next check (the operator).
+        example = os.path.join(SOURCE, "fixtures", "stations", "real-bench-example.toml")
+        mode = self.mpobench("reference", "--station", example, "--mode", "sm", "--db",
+                             os.path.join(self.dir, "modes.db"), expect=2)
+        self.assertIn("--operator", mode.stderr)
+        self.assertNotIn("--mode", mode.stderr)
+        self.assertIn("--mode must be MM or SM, not 'XM'",
+                      self.mpobench("reference", "--station", example, "--mode", "xm", expect=2).stderr)
+        self.assertEqual(json.loads(self.mpobench("yield", "--db", self.db, "--by", "Grade", "--json").stdout)["by"],
+                         "grade")
+        self.assertIn("wavelength_nm", self.mpobench("trend", "--db", self.db, "--by", "DAY", "--csv").stdout)
+        self.mpobench("export", "--format", "JSON", "--db", self.db)
+        self.mpobench("cert", "QA-1", "--db", self.db, "--out", os.path.join(self.dir, "letter.pdf"),
+                      "--paper", "LETTER")
 
     def unprivileged(self):
         """The command prefix that drops root (root writes anywhere, so a
