@@ -270,6 +270,10 @@ class Signals(unittest.TestCase):
         bench.reference()
         console = bench.console_station()
         process = bench.start(*bench.test_args("SN-PROMPT", station=console), stdin=subprocess.PIPE)
+        # Two Enters already in the pipe before any prompt: drained, not
+        # taken as answers (the prompt below still waits).
+        process.stdin.write("\n\n")
+        process.stdin.flush()
         prompts = b""
         deadline = time.monotonic() + 30
         while b"press Enter" not in prompts:
@@ -279,6 +283,10 @@ class Signals(unittest.TestCase):
             if ready:
                 prompts += os.read(process.stderr.fileno(), 4096)
         self.assertIn(b"Connect END A of SN-PROMPT", prompts)
+        self.assertIn(b"(ignored what was typed before this prompt)\nConnect END A", prompts)
+        time.sleep(0.5)
+        self.assertIsNone(process.poll())
+        self.assertEqual(bench.rows("SELECT COUNT(*) FROM measurements")[0][0], 0, "nothing answered the prompt")
         sent = time.monotonic()
         process.send_signal(signal.SIGINT)
         out, _ = process.communicate(timeout=30)
