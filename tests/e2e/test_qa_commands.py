@@ -320,6 +320,16 @@ class QaCommands(unittest.TestCase):
                       .replace('[station]\n', '[station]\nrequire_operator = false\n'))
         self.assertIn("has no reference yet",
                       self.mpobench("test", *test[1:2], relaxed, *test[3:], expect=4).stderr)
+        # Waived but naming nobody: refused too; a name that is no name is a
+        # station-file error.
+        for name_line, expected in (("", "does not require an operator but names none"),
+                                    ('name = "line\\u0007two"\n', "operator.name: operator name")):
+            with open(example) as f, open(relaxed, "w") as out:
+                out.write(f.read().replace('[operator]\n', '[operator]\n' + name_line)
+                          .replace('[station]\n', '[station]\nrequire_operator = false\n'))
+            with self.subTest(name_line=name_line):
+                refused = self.mpobench("test", *test[1:2], relaxed, *test[3:], expect=2)
+                self.assertIn(expected, refused.stderr)
 
     def test_global_options_after_the_command_and_words_in_any_case(self):
         log = os.path.join(self.dir, "after.log")
