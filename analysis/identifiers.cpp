@@ -89,6 +89,20 @@ std::optional<std::string> first_refused(std::string_view text, Allowed allowed)
     return std::nullopt;
 }
 
+// The identifier as a message quotes it: ASCII control characters (an
+// escape sequence would act on the terminal that shows the message) as \xNN.
+std::string quoted(std::string_view text) {
+    std::string out;
+    for (const char c : text) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (byte < 0x20 || byte == 0x7f)
+            out += fmt::format("\\x{:02X}", byte);
+        else
+            out += c;
+    }
+    return out;
+}
+
 std::size_t utf8_length(std::string_view text) {
     return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
         return (static_cast<unsigned char>(c) & 0xc0) != 0x80;
@@ -130,7 +144,7 @@ std::string validate_serial(std::string_view raw, std::string_view pattern) {
         throw IdentifierError(fmt::format(
             "serial number '{}': {} cannot be in a serial (printable ASCII without spaces, "
             "what a Code128 barcode carries)",
-            serial, *refused));
+            quoted(serial), *refused));
     }
     if (serial.size() > kMaxSerialLength) {
         throw IdentifierError(fmt::format("serial number '{}' is {} characters long (at most {})",
@@ -149,7 +163,7 @@ std::string validate_operator_name(std::string_view raw) {
         throw IdentifierError("the operator name is empty");
     if (const auto refused = first_refused(name, [](char32_t c) { return !is_control(c); })) {
         throw IdentifierError(
-            fmt::format("operator name '{}': {} cannot be in a name", name, *refused));
+            fmt::format("operator name '{}': {} cannot be in a name", quoted(name), *refused));
     }
     if (utf8_length(name) > kMaxOperatorNameLength) {
         throw IdentifierError(fmt::format("operator name '{}' is {} characters long (at most {})",

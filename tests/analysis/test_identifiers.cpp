@@ -23,6 +23,8 @@ TEST_CASE("what Code128 cannot carry is refused, naming the character") {
     CHECK_THROWS_WITH(validate_serial("SN\xe2\x82\xac"), Contains("U+20AC '€'"));
     CHECK_THROWS_WITH(validate_serial("SN 7006"), Contains("U+0020 (a space)"));
     CHECK_THROWS_WITH(validate_serial("SN\t7006"), Contains("U+0009 (a control character)"));
+    // A control character is quoted, never sent to the terminal as it is.
+    CHECK_THROWS_WITH(validate_serial("SN\x1b[2J"), Contains("'SN\\x1B[2J'") && !Contains("\x1b"));
     CHECK_THROWS_WITH(validate_serial("SN\r7006"), Contains("U+000D"));
     CHECK_THROWS_WITH(validate_serial("SN\xe9"), Contains("byte 0xE9") && Contains("not UTF-8"));
     CHECK_THROWS_WITH(validate_serial("SN\xc3"), Contains("byte 0xC3"));
@@ -59,7 +61,8 @@ TEST_CASE("operator names are trimmed, may be any printable text, never a contro
     CHECK(validate_operator_name("José Núñez") == "José Núñez");
     CHECK_THROWS_WITH(validate_operator_name(""), Contains("operator name is empty"));
     CHECK_THROWS_WITH(validate_operator_name("\t"), Contains("operator name is empty"));
-    CHECK_THROWS_WITH(validate_operator_name("Ann\x1b[31mLee"), Contains("U+001B"));
+    CHECK_THROWS_WITH(validate_operator_name("Ann\x1b[31mLee"),
+                      Contains("U+001B") && Contains("'Ann\\x1B[31mLee'"));
     CHECK_THROWS_WITH(validate_operator_name("Ann\xc2\x85Lee"), Contains("U+0085"));
     CHECK_THROWS_WITH(validate_operator_name("Ann\xffLee"), Contains("byte 0xFF"));
     CHECK(validate_operator_name(std::string(kMaxOperatorNameLength, 'a')).size() == 64);
