@@ -54,6 +54,17 @@ std::string trimmed(const std::string& line) {
     return std::string(first, first < last ? last : first);
 }
 
+// An answer shown back to the operator: control characters (an arrow key's
+// escape sequence) as \xNN rather than acting on the terminal.
+std::string shown(const std::string& answer) {
+    std::string out;
+    for (const char c : answer) {
+        const auto byte = static_cast<unsigned char>(c);
+        out += byte < 0x20 || byte == 0x7f ? fmt::format("\\x{:02X}", byte) : std::string(1, c);
+    }
+    return out;
+}
+
 std::string trimmed_lower(const std::string& line) {
     const auto first = std::find_if_not(line.begin(), line.end(),
                                         [](unsigned char c) { return std::isspace(c) != 0; });
@@ -247,9 +258,9 @@ class ConsoleOperator final : public Operator {
             if (answer.empty() || answer == context)
                 break;
             logger("bench")->warn("operator {}: scanned '{}' at {} of {}: does not match", name_,
-                                  answer, to_string(step), context);
+                                  shown(answer), to_string(step), context);
             prompt = fmt::format("'{}' does not match {}: scan {} or press Enter (or type abort): ",
-                                 answer, context, context);
+                                 shown(answer), context, context);
         }
         logger("bench")->info("operator {}: {} ({}) done", name_, to_string(step), context);
     }

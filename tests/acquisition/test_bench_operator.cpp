@@ -240,14 +240,16 @@ TEST_CASE("the console operator prompts and waits for a line", "[operator]") {
 TEST_CASE("a scan at a prompt must be the assembly under test", "[operator]") {
     // A scanner's CR LF, another assembly's serial, a misread label, then
     // the right one.
-    std::istringstream input("SN123\r\nSN124\r\nSN12\n SN123 \n\n");
+    std::istringstream input("SN123\r\nSN124\r\nSN12\x1b[A\n SN123 \n\n");
     std::ostringstream prompts;
     auto op = make_console_operator("ana", input, prompts);
     op->perform(OperatorStep::ConnectEndA, "SN123");
     CHECK_THAT(prompts.str(), !Contains("does not match"));
     op->perform(OperatorStep::ConnectEndB, "SN123");
     CHECK_THAT(prompts.str(), Contains("'SN124' does not match SN123: scan SN123 or press Enter"));
-    CHECK_THAT(prompts.str(), Contains("'SN12' does not match SN123"));
+    // An arrow key's escape sequence is shown, not sent to the terminal.
+    CHECK_THAT(prompts.str(), Contains("'SN12\\x1B[A' does not match SN123"));
+    CHECK_THAT(prompts.str(), !Contains("\x1b"));
     // Enter alone still confirms.
     op->perform(OperatorStep::Disconnect, "SN123");
     CHECK_THROWS_AS(op->perform(OperatorStep::Remate, "SN123"), OperatorAbort);
