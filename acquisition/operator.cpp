@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 #include <poll.h>
+#include <sys/ioctl.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -43,6 +45,26 @@ std::string instruction(OperatorStep step, const std::string& subject) {
     return std::string(to_string(step));
 }
 
+// The answer as typed or scanned, without the whitespace and control
+// characters around it (a scanner's CR, a stray space).
+std::string trimmed(const std::string& line) {
+    const auto kept = [](unsigned char c) { return c > 0x20 && c != 0x7f; };
+    const auto first = std::find_if(line.begin(), line.end(), kept);
+    const auto last = std::find_if(line.rbegin(), line.rend(), kept).base();
+    return std::string(first, first < last ? last : first);
+}
+
+// An answer shown back to the operator: control characters (an arrow key's
+// escape sequence) as \xNN rather than acting on the terminal.
+std::string shown(const std::string& answer) {
+    std::string out;
+    for (const char c : answer) {
+        const auto byte = static_cast<unsigned char>(c);
+        out += byte < 0x20 || byte == 0x7f ? fmt::format("\\x{:02X}", byte) : std::string(1, c);
+    }
+    return out;
+}
+
 std::string trimmed_lower(const std::string& line) {
     const auto first = std::find_if_not(line.begin(), line.end(),
                                         [](unsigned char c) { return std::isspace(c) != 0; });
@@ -64,6 +86,9 @@ class LineInput {
     virtual ~LineInput() = default;
     // The next line without its newline; nullopt at the end of input.
     virtual std::optional<std::string> next_line() = 0;
+    // Throws away what was typed before now (before a prompt is shown) and
+    // returns how many bytes that was.
+    virtual std::size_t discard_typed_ahead() = 0;
 };
 
 class StreamInput final : public LineInput {
@@ -75,6 +100,9 @@ class StreamInput final : public LineInput {
             return std::nullopt;
         return line;
     }
+    // A stream is a program's channel (a web page, a test), not a keyboard:
+    // its lines are answers sent after the prompt, and nothing is dropped.
+    std::size_t discard_typed_ahead() override { return 0; }
 
   private:
     std::istream& input_;
@@ -125,6 +153,53 @@ class TerminalInput final : public LineInput {
         }
     }
 
+    // A terminal: the line discipline's input queue is flushed
+    // (tcflush(TCIFLUSH)) — keys pressed while the bench measured, a
+    // second Enter, a double scan. A pipe or file: what can be read
+    // without waiting is read and dropped, so an answer must come after
+    // its prompt here too (a program driving mpobench waits for the prompt
+    // like a person); the end of input found doing so is kept, and the
+    // prompt then ends the run as a closed input does. Lines read earlier
+    // but not yet used (two typed at once) are dropped in both cases.
+    std::size_t discard_typed_ahead() override {
+        std::size_t dropped = buffer_.size();
+        buffer_.clear();
+        if (at_end_)
+            return dropped;
+        if (::isatty(STDIN_FILENO) == 1) {
+            int queued = 0;
+            if (::ioctl(STDIN_FILENO, FIONREAD, &queued) == 0 && queued > 0)
+                dropped += static_cast<std::size_t>(queued);
+            if (::tcflush(STDIN_FILENO, TCIFLUSH) != 0) {
+                logger("bench")->warn("cannot discard the input typed before a prompt: {}",
+                                      std::strerror(errno));
+            }
+            return dropped;
+        }
+        // A writer that never stops (`yes`) must not hold the prompt back:
+        // at most this much is drained per prompt.
+        constexpr std::size_t kMaxDrainedBytes = 1 << 20;
+        while (dropped < kMaxDrainedBytes) {
+            pollfd input{STDIN_FILENO, POLLIN, 0};
+            const int ready = ::poll(&input, 1, 0);
+            if (ready < 0 && errno == EINTR)
+                continue;
+            if (ready <= 0)
+                break;
+            char chunk[4096];
+            const ssize_t got = ::read(STDIN_FILENO, chunk, sizeof chunk);
+            if (got < 0 && (errno == EINTR || errno == EAGAIN))
+                continue;
+            if (got <= 0) {
+                // End of input (or an error the prompt's own read reports).
+                at_end_ = got == 0;
+                break;
+            }
+            dropped += static_cast<std::size_t>(got);
+        }
+        return dropped;
+    }
+
   private:
     const StopRequest* stop_;
     std::string buffer_;
@@ -140,29 +215,52 @@ class ConsoleOperator final : public Operator {
           prompts_(prompts),
           stop_(stop) {}
 
+    // The answer to a step's prompt is read only after the prompt is shown:
+    // whatever was typed before it is dropped first (typed-ahead input must
+    // not confirm a step nobody has seen). An empty line (Enter) confirms;
+    // so does a scan of the step's subject — the assembly's serial, or the
+    // launch cord for the reference — and any other text is a wrong scan
+    // (another assembly in hand, a label misread): the prompt says so and
+    // asks again. "abort" or the end of input stops the run.
     void perform(OperatorStep step, const std::string& context) override {
         throw_if_stopped(stop_);
-        prompts_ << instruction(step, context)
-                 << ", then press Enter (or type abort): " << std::flush;
-        std::optional<std::string> line;
-        try {
-            line = input_->next_line();
-        } catch (const Stopped&) {
-            prompts_ << '\n';
-            throw;
-        }
-        if (!line) {
-            prompts_ << '\n';
+        std::string prompt = instruction(step, context) + ", then scan " +
+                             (step == OperatorStep::ConnectReference ? "its label" : "its serial") +
+                             " or press Enter (or type abort): ";
+        while (true) {
+            if (const std::size_t dropped = input_->discard_typed_ahead(); dropped > 0) {
+                prompts_ << "(ignored what was typed before this prompt)\n";
+                logger("bench")->info(
+                    "operator {}: {} byte(s) typed before the prompt for {} "
+                    "ignored",
+                    name_, dropped, to_string(step));
+            }
+            prompts_ << prompt << std::flush;
+            std::optional<std::string> line;
+            try {
+                line = input_->next_line();
+            } catch (const Stopped&) {
+                prompts_ << '\n';
+                throw;
+            }
+            if (!line) {
+                prompts_ << '\n';
+                throw_if_stopped(stop_);
+                throw OperatorAbort(
+                    fmt::format("operator input closed while waiting for: {}", to_string(step)));
+            }
             throw_if_stopped(stop_);
-            throw OperatorAbort(
-                fmt::format("operator input closed while waiting for: {}", to_string(step)));
-        }
-        throw_if_stopped(stop_);
-        // A barcode scanner types its code and Enter: any line confirms the
-        // step, except the word that stops the run.
-        if (trimmed_lower(*line) == "abort") {
-            throw OperatorAbort(
-                fmt::format("{} aborted the run at: {} ({})", name_, to_string(step), context));
+            if (trimmed_lower(*line) == "abort") {
+                throw OperatorAbort(
+                    fmt::format("{} aborted the run at: {} ({})", name_, to_string(step), context));
+            }
+            const std::string answer = trimmed(*line);
+            if (answer.empty() || answer == context)
+                break;
+            logger("bench")->warn("operator {}: scanned '{}' at {} of {}: does not match", name_,
+                                  shown(answer), to_string(step), context);
+            prompt = fmt::format("'{}' does not match {}: scan {} or press Enter (or type abort): ",
+                                 shown(answer), context, context);
         }
         logger("bench")->info("operator {}: {} ({}) done", name_, to_string(step), context);
     }

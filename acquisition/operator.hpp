@@ -46,8 +46,11 @@ class Operator {
 
 // Prompts on the terminal (stdin/stderr): a person presses Enter when done.
 // `context` names what the step applies to (the serial number, or the launch
-// cord for the reference). Any line confirms a step (a barcode scanner types
-// like a keyboard); "abort" or the end of input throws OperatorAbort. While
+// cord for the reference). Input typed before a prompt appears is discarded
+// (tcflush on a terminal; on a pipe, what is readable at once); then Enter
+// confirms the step, and so does a scan of `context` (a barcode scanner types
+// like a keyboard); other text is a wrong scan and the prompt asks again;
+// "abort" or the end of input throws OperatorAbort. While
 // it waits for a line it looks at `stop` (may be null) every 50 ms and
 // throws Stopped when it asks to stop: a prompt never outlives a signal.
 std::unique_ptr<Operator> make_console_operator(std::string operator_name,

@@ -197,9 +197,17 @@ Part parse_part(const toml::table& table, std::size_t index, const std::filesyst
 
 }  // namespace
 
+bool same_part_number(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return std::tolower(static_cast<unsigned char>(x)) ==
+                      std::tolower(static_cast<unsigned char>(y));
+           });
+}
+
 const Part* PartCatalogue::find(std::string_view number) const {
-    const auto found = std::find_if(parts.begin(), parts.end(),
-                                    [&](const Part& part) { return part.number == number; });
+    const auto found = std::find_if(parts.begin(), parts.end(), [&](const Part& part) {
+        return same_part_number(part.number, number);
+    });
     return found == parts.end() ? nullptr : &*found;
 }
 
@@ -242,7 +250,9 @@ PartCatalogue parse_part_catalogue(std::string_view toml_text,
 
     PartCatalogue catalogue;
     catalogue.source_path = source_name;
-    std::map<std::string, std::uint32_t> first_line;  // part number -> line of its table
+    // Part numbers are looked up ignoring case: two that differ only in case
+    // are the same number.
+    std::map<std::string, std::uint32_t> first_line;  // lower-case number -> line of its table
     for (std::size_t i = 0; i < array->size(); ++i) {
         const auto& element = *array->get(i);
         const auto* table = element.as_table();
@@ -253,7 +263,10 @@ PartCatalogue parse_part_catalogue(std::string_view toml_text,
         }
         Part part = parse_part(*table, i, source_name);
         const auto line = table->source().begin.line;
-        if (const auto [where, inserted] = first_line.emplace(part.number, line); !inserted) {
+        std::string key = part.number;
+        std::transform(key.begin(), key.end(), key.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        if (const auto [where, inserted] = first_line.emplace(key, line); !inserted) {
             throw PartCatalogueError(
                 fmt::format("{}:{}: part[{}].number: '{}' is already defined at line {}",
                             source_name.string(), line, i + 1, part.number, where->second));

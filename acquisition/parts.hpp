@@ -20,10 +20,14 @@ struct PartCatalogue {
     std::vector<Part> parts;
     std::filesystem::path source_path;
 
+    // The part of this number, ignoring case ("mpo12-sm-b-e" finds MPO12-SM-B-E).
     const Part* find(std::string_view number) const;
     // The first part of this shape with this target grade (demo --dut).
     const Part* match(int fibers, FiberMode mode, PolarityType polarity, Grade target) const;
 };
+
+// Part numbers equal ignoring ASCII case.
+bool same_part_number(std::string_view a, std::string_view b);
 
 // Messages name the file, the line and the key; duplicate numbers are errors.
 PartCatalogue parse_part_catalogue(std::string_view toml_text,

@@ -83,6 +83,15 @@ class TableReader {
         return *value;
     }
 
+    std::optional<bool> boolean(std::string_view key) const {
+        const auto* node = table_.get(key);
+        if (!node)
+            return std::nullopt;
+        if (auto value = node->value_exact<bool>())
+            return *value;
+        throw error(*node, fmt::format("{}.{}: expected true or false", path_, key));
+    }
+
     // A date either as a TOML date or as an ISO "YYYY-MM-DD" string.
     std::optional<std::string> date(std::string_view key) const {
         const auto* node = table_.get(key);
@@ -366,8 +375,9 @@ StationConfig parse_station(std::string_view toml_text, const std::filesystem::p
                     {"station", "instruments", "operator", "cords"});
 
     if (const auto* table = root["station"].as_table()) {
-        TableReader reader(*table, "station", source_name,
-                           {"name", "mated_pairs", "reference_max_age_min", "retry_budget"});
+        TableReader reader(
+            *table, "station", source_name,
+            {"name", "mated_pairs", "reference_max_age_min", "retry_budget", "require_operator"});
         if (auto v = reader.string("name"))
             station.name = *v;
         if (auto v = reader.integer("mated_pairs", 1, 8))
@@ -377,6 +387,7 @@ StationConfig parse_station(std::string_view toml_text, const std::filesystem::p
         }
         if (auto v = reader.integer("retry_budget", 0, 100000))
             station.retry_budget = static_cast<int>(*v);
+        station.require_operator = reader.boolean("require_operator");
     }
 
     const auto* instruments = root["instruments"].as_table();
@@ -401,7 +412,8 @@ StationConfig parse_station(std::string_view toml_text, const std::filesystem::p
     }
 
     if (const auto* table = root["operator"].as_table()) {
-        TableReader reader(*table, "operator", source_name, {"kind", "resource", "timeout_ms"});
+        TableReader reader(*table, "operator", source_name,
+                           {"kind", "resource", "timeout_ms", "name"});
         const auto kind = reader.string("kind").value_or("console");
         station.operator_channel.kind =
             parse_choice<OperatorConfig::Kind>(reader, *table, kind, "operator.kind",
@@ -419,6 +431,7 @@ StationConfig parse_station(std::string_view toml_text, const std::filesystem::p
         if (auto v = reader.integer("timeout_ms", 1, 3600000)) {
             station.operator_channel.timeout = std::chrono::milliseconds(*v);
         }
+        station.operator_channel.name = reader.string("name").value_or(std::string{});
     }
     if (const auto* node = root.get("cords")) {
         const auto* cords = node->as_array();
@@ -458,12 +471,16 @@ std::string format_station(const StationConfig& station) {
         "[station]\nname = {}\nmated_pairs = {}\nreference_max_age_min = {}\nretry_budget = {}\n",
         toml_quote(station.name), station.mated_pairs, station.reference_max_age_min,
         station.retry_budget);
+    if (station.require_operator)
+        out += fmt::format("require_operator = {}\n", *station.require_operator);
     const auto& op = station.operator_channel;
     out += fmt::format("\n[operator]\nkind = \"{}\"\n",
                        op.kind == OperatorConfig::Kind::Simulated ? "simulated" : "console");
     if (op.kind == OperatorConfig::Kind::Simulated)
         out += fmt::format("resource = {}\n", toml_quote(op.resource));
     out += fmt::format("timeout_ms = {}\n", op.timeout.count());
+    if (!op.name.empty())
+        out += fmt::format("name = {}\n", toml_quote(op.name));
 
     for (const auto& instrument : station.instruments) {
         out += fmt::format("\n[instruments.{}]\nrole = \"{}\"\nmodel = {}\nresource = {}\n",

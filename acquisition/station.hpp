@@ -21,6 +21,9 @@ struct OperatorConfig {
     Kind kind = Kind::Console;
     std::string resource;  // for Simulated: VISA resource of the operator channel
     std::chrono::milliseconds timeout{30000};
+    // [operator] name: who is recorded when no --operator is given and the
+    // station does not require one (the simulated bench names its operator).
+    std::string name;
 };
 
 // A patch cord in the measurement path. Its connectors wear with every plug
@@ -46,6 +49,10 @@ struct StationConfig {
     // Retries of idempotent queries after transient faults (lost or garbled
     // replies) one run may spend across all its instruments.
     int retry_budget = 50;
+    // [station] require_operator: every run must name its operator
+    // (--operator). Unset: required when a person at the console does the
+    // steps, not when the simulated operator does (requires_operator()).
+    std::optional<bool> require_operator;
     std::vector<drivers::InstrumentConfig> instruments;  // in file order
     OperatorConfig operator_channel;
     std::vector<CordConfig> cords;      // [[cords]], in file order; at most one launch cord
@@ -53,6 +60,9 @@ struct StationConfig {
 
     const drivers::InstrumentConfig* find(std::string_view name) const;
     const CordConfig* launch_cord() const;  // nullptr: none named
+    bool requires_operator() const {
+        return require_operator.value_or(operator_channel.kind == OperatorConfig::Kind::Console);
+    }
 };
 
 // Throws StationFileError naming the file, the key and the line.

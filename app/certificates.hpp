@@ -35,9 +35,10 @@ void check_certificate_destination(const std::filesystem::path& out);
 // "<serial>.pdf" with characters a file system may not take replaced by '_'.
 std::string certificate_file_name(const std::string& serial);
 
-// The `lp` command on PATH. Throws UsageError when the machine has none (no
-// CUPS client): checked before anything is written.
-std::filesystem::path find_printer();
+// The `lp` command on PATH; nullopt when the machine has none (no CUPS
+// client): `cert --print` then writes the PDF all the same, says where, and
+// exits 2.
+std::optional<std::filesystem::path> find_printer();
 
 // Sends a PDF to the default printer with `lp` (from find_printer).
 // Throws reports::ReportError when lp fails.

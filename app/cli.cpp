@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
+#include <cctype>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -24,6 +25,23 @@ struct Command {
     const CLI::App* subcommand;
     std::function<int()> run;
 };
+
+// Words of a fixed set are taken in any case (`--mode sm`, `--by Week`):
+// these turn the value into the case the command compares against, before
+// its own check names what is allowed.
+CLI::Validator in_case(bool upper) {
+    return CLI::Validator(
+        [upper](std::string& value) {
+            for (char& c : value) {
+                const auto byte = static_cast<unsigned char>(c);
+                c = static_cast<char>(upper ? std::toupper(byte) : std::tolower(byte));
+            }
+            return std::string();
+        },
+        "", upper ? "upper case" : "lower case");
+}
+const CLI::Validator kLowerCase = in_case(false);
+const CLI::Validator kUpperCase = in_case(true);
 
 // Every command that reads or writes the database takes it the same way.
 void add_db_option(CLI::App& command, std::filesystem::path& db) {
@@ -53,6 +71,7 @@ Command add_sim_command(CLI::App& app) {
     cmd->add_option("--layout", options->layout,
                     "separate: one resource per instrument; mainframe: source and RL modules in "
                     "one 8164B on one TCP endpoint; mainframe-serial: that mainframe on a pty")
+        ->transform(kLowerCase)
         ->check(CLI::IsMember({"separate", "mainframe", "mainframe-serial"}))
         ->capture_default_str();
     return {cmd, [options] { return run_sim(*options); }};
@@ -73,9 +92,12 @@ Command add_reference_command(CLI::App& app) {
     auto* cmd = app.add_subcommand(
         "reference", "Take and store a reference: the launch cord straight into the meter");
     cmd->add_option("--station", options->station_file, "station file (TOML)")->required();
-    cmd->add_option("--operator", options->operator_name, "operator name (default: $USER)");
+    cmd->add_option("--operator", options->operator_name,
+                    "who tests: required when the station says so ([station] require_operator, the "
+                    "default for a console operator)");
     add_db_option(*cmd, options->db);
-    cmd->add_option("--mode", options->mode, "MM (850/1300 nm) or SM (1310/1550 nm)")
+    cmd->add_option("--mode", options->mode, "MM (850/1300 nm) or SM (1310/1550 nm), any case")
+        ->transform(kUpperCase)
         ->capture_default_str();
     cmd->add_option("--fibers", options->fibers,
                     "launch positions to reference (default: all the bench has)");
@@ -92,7 +114,9 @@ Command add_test_command(CLI::App& app) {
     cmd->add_option("--station", options->station_file, "station file (TOML)")->required();
     cmd->add_option("--part", options->part, "part number from the catalogue")->required();
     cmd->add_option("--serial", options->serial, "serial number of the assembly")->required();
-    cmd->add_option("--operator", options->operator_name, "operator name (default: $USER)");
+    cmd->add_option("--operator", options->operator_name,
+                    "who tests: required when the station says so ([station] require_operator, the "
+                    "default for a console operator)");
     add_db_option(*cmd, options->db);
     cmd->add_option("--parts", options->parts, "part catalogue replacing the default");
     cmd->add_option("--limits", options->limits, "limit set (TOML) replacing the default");
@@ -115,10 +139,15 @@ Command add_repeat_command(CLI::App& app) {
     cmd->add_option("--cycles", options->cycles, "re-mates")
         ->required()
         ->check(CLI::Range(1, 100000));
-    cmd->add_option("--operator", options->operator_name, "operator name (default: $USER)");
+    cmd->add_option("--operator", options->operator_name,
+                    "who tests: required when the station says so ([station] require_operator, the "
+                    "default for a console operator)");
     add_db_option(*cmd, options->db);
     cmd->add_option("--parts", options->parts, "part catalogue replacing the default");
     cmd->add_option("--limits", options->limits, "limit set (TOML) replacing the default");
+    cmd->add_option("--site", options->site,
+                    "site file whose serial_pattern serials must match (default: $MPOBENCH_SITE, "
+                    "./site.toml, the sample site.toml)");
     cmd->add_flag("--json", options->json, "one JSON object with the statistics");
     return {cmd, [options] { return run_repeat(*options); }};
 }
@@ -250,7 +279,8 @@ Command add_yield_command(CLI::App& app) {
     auto* cmd = app.add_subcommand(
         "yield", "Yield of production tests: first-pass and final yield, retests, grade mix");
     add_qa_options(*cmd, options->filter);
-    cmd->add_option("--by", options->by, "day (default), week, part, station, operator or grade");
+    cmd->add_option("--by", options->by, "day (default), week, part, station, operator or grade")
+        ->transform(kLowerCase);
     add_format_flags(cmd, *options);
     return {cmd, [options] { return run_yield(*options); }};
 }
@@ -269,7 +299,7 @@ Command add_trend_command(CLI::App& app) {
     auto* cmd = app.add_subcommand(
         "trend", "IL mean, sigma and 97th percentile per wavelength per day or week, SPC rules");
     add_qa_options(*cmd, options->filter);
-    cmd->add_option("--by", options->by, "day (default) or week");
+    cmd->add_option("--by", options->by, "day (default) or week")->transform(kLowerCase);
     add_format_flags(cmd, *options);
     return {cmd, [options] { return run_trend(*options); }};
 }
@@ -281,7 +311,8 @@ Command add_report_command(CLI::App& app) {
         "QA report: one PDF with yield, grade mix, Pareto, IL histograms and trends, "
         "plus PNG charts");
     add_qa_options(*cmd, options->filter);
-    cmd->add_option("--by", options->by, "trend and yield periods: day (default) or week");
+    cmd->add_option("--by", options->by, "trend and yield periods: day (default) or week")
+        ->transform(kLowerCase);
     cmd->add_option("--out", options->out, "directory for report.pdf and the charts")->required();
     cmd->add_option("--site", options->site,
                     "site file (default: $MPOBENCH_SITE, ./site.toml, the sample site.toml)");
@@ -295,11 +326,14 @@ Command add_export_command(CLI::App& app) {
     auto options = std::make_shared<ExportOptions>();
     auto* cmd = app.add_subcommand(
         "export", "Runs, measurements and failures as CSV, XLSX (one sheet each) or JSON");
-    cmd->add_option("--format", options->format, "csv, xlsx or json")->required();
+    cmd->add_option("--format", options->format, "csv, xlsx or json")
+        ->required()
+        ->transform(kLowerCase);
     add_qa_options(*cmd, options->filter);
     cmd->add_option("--out", options->out,
                     "file (xlsx, json, csv with --table) or directory (csv); default stdout");
-    cmd->add_option("--table", options->table, "CSV: only runs, measurements or failures");
+    cmd->add_option("--table", options->table, "CSV: only runs, measurements or failures")
+        ->transform(kLowerCase);
     cmd->add_flag("--repeatability", options->include_repeatability,
                   "include repeatability runs (default: production tests only)");
     return {cmd, [options] { return run_export(*options); }};
@@ -312,6 +346,11 @@ int run_command_line(int argc, char** argv) {
     app.set_version_flag("--version", std::string("mpobench ") + MPOBENCH_VERSION);
     // At most one command; none, or an unknown word, is a usage error below.
     app.require_subcommand(0, 1);
+    // Global options are taken after the command too (`mpobench test ...
+    // --log-level debug`): a sub-command hands the options it does not know
+    // to this level (sub-commands inherit it from here, so before they are
+    // added). One a level does not know either is still a usage error.
+    app.fallthrough();
 
     LoggingOptions logging;
     auto* log_level =

@@ -2,12 +2,16 @@
 // `mpobench verify`: does the database hold the record a certificate shows?
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <nlohmann/json.hpp>
 
 #include <cctype>
 #include <map>
+#include <string>
+#include <vector>
 
+#include "analysis/identifiers.hpp"
 #include "app/certificates.hpp"
 #include "app/commands.hpp"
 #include "app/guarded.hpp"
@@ -35,7 +39,10 @@ struct CertContext {
     const db::Repository& repository;
     const reports::Site& site;
     reports::Paper paper;
-    std::optional<std::filesystem::path> printer;  // lp, when --print
+    bool print = false;                            // --print
+    std::optional<std::filesystem::path> printer;  // lp, when --print and there is one
+    // Written but not printed (--print on a machine without lp).
+    std::vector<std::string>* unprinted;
 };
 
 void write_and_print(const CertContext& context, std::int64_t run_id,
@@ -44,6 +51,8 @@ void write_and_print(const CertContext& context, std::int64_t run_id,
     fmt::print("{}\n", out.string());
     if (context.printer) {
         print_certificate(*context.printer, out);
+    } else if (context.print) {
+        context.unprinted->push_back(out.string());
     }
 }
 
@@ -110,8 +119,13 @@ int run_batch_certificates(const CertOptions& options, const CertContext& contex
 
 }  // namespace
 
-int run_cert(const CertOptions& options) {
+int run_cert(const CertOptions& given) {
     return guarded("cert", [&] {
+        // A serial is cleaned like every serial (not held to the site's
+        // serial_pattern: older records stay certifiable).
+        CertOptions options = given;
+        if (!options.serial.empty())
+            options.serial = analysis::validate_serial(options.serial);
         const bool batch = !options.batch.part.empty();
         if (batch == !options.serial.empty()) {
             throw UsageError(
@@ -128,10 +142,24 @@ int run_cert(const CertOptions& options) {
         }
         const reports::Site site = load_site_option(options.site);
         const db::Repository repository = open_database_for_reading(options.batch.db);
-        const CertContext context{repository, site, paper_option(options.paper, site),
-                                  options.print ? std::optional(find_printer()) : std::nullopt};
-        return batch ? run_batch_certificates(options, context)
-                     : run_single_certificate(options, context);
+        std::vector<std::string> unprinted;
+        const CertContext context{repository,
+                                  site,
+                                  paper_option(options.paper, site),
+                                  options.print,
+                                  options.print ? find_printer() : std::nullopt,
+                                  &unprinted};
+        const int code = batch ? run_batch_certificates(options, context)
+                               : run_single_certificate(options, context);
+        if (!unprinted.empty()) {
+            fmt::print(stderr,
+                       "mpobench cert: cannot print: this machine has no `lp` on PATH (install "
+                       "the CUPS client, package cups-client, and set up a printer); written, "
+                       "not printed: {}\n",
+                       fmt::join(unprinted, ", "));
+            return static_cast<int>(kBadInput);
+        }
+        return code;
     });
 }
 

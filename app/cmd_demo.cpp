@@ -9,6 +9,7 @@
 #include <random>
 
 #include "acquisition/parts.hpp"
+#include "analysis/identifiers.hpp"
 #include "app/certificates.hpp"
 #include "app/commands.hpp"
 #include "app/guarded.hpp"
@@ -82,12 +83,11 @@ int run_demo(DemoOptions options) {
             const Part* part = options.part.empty()
                                    ? catalogue.match(sim.dut->fibers, sim.dut->mode,
                                                      sim.dut->polarity, Grade::Elite)
-                                   : catalogue.find(options.part);
+                                   : &find_in_catalogue(catalogue, options.part);
             if (!part) {
-                fmt::print(stderr, "mpobench demo: no part in {} for a {}F {} type-{} assembly{}\n",
+                fmt::print(stderr, "mpobench demo: no part in {} for a {}F {} type-{} assembly\n",
                            catalogue.source_path.string(), sim.dut->fibers,
-                           to_string(sim.dut->mode), to_string(sim.dut->polarity),
-                           options.part.empty() ? "" : " named " + options.part);
+                           to_string(sim.dut->mode), to_string(sim.dut->polarity));
                 return static_cast<int>(kBadInput);
             }
             candidates.push_back(part);
@@ -98,13 +98,7 @@ int run_demo(DemoOptions options) {
             if (options.count == 0)
                 options.count = 10;
             if (!options.part.empty()) {
-                const Part* part = catalogue.find(options.part);
-                if (!part) {
-                    fmt::print(stderr, "mpobench demo: part '{}' is not in {}\n", options.part,
-                               catalogue.source_path.string());
-                    return static_cast<int>(kBadInput);
-                }
-                candidates.push_back(part);
+                candidates.push_back(&find_in_catalogue(catalogue, options.part));
             } else {
                 // A single-mode line: every SM part the simulated bench can hold.
                 for (const auto& part : catalogue.parts) {
@@ -120,10 +114,28 @@ int run_demo(DemoOptions options) {
 
         const auto limits = load_limits(options.limits);
         // Read the site file before any test: a bad one is a usage error now,
-        // not after the first assembly.
+        // not after the first assembly. Its serial_pattern holds for the demo's
+        // serials too: they are recorded like any other.
+        const reports::Site site_file = load_site_option(options.site);
+        const auto serial_for = [&](int index) {
+            return analysis::validate_serial(
+                !options.serial.empty() && options.count == 1
+                    ? options.serial
+                    : fmt::format("{}{:04}",
+                                  options.serial.empty()
+                                      ? "DEMO-"
+                                      : analysis::trim_identifier(options.serial),
+                                  index),
+                site_file.serial_pattern);
+        };
+        (void)serial_for(1);
+        (void)serial_for(options.count);
+        // The person who watches the demo; "demo" by default, recorded with
+        // each run like any operator's name.
+        const std::string operator_name = analysis::validate_operator_name(options.operator_name);
         std::optional<reports::Site> site;
         if (!options.certs_dir.empty()) {
-            site = load_site_option(options.site);
+            site = site_file;
             std::error_code error;
             std::filesystem::create_directories(options.certs_dir, error);
             if (error) {
@@ -147,7 +159,7 @@ int run_demo(DemoOptions options) {
                 options.time_scale);
         }
         SignalStop stop;
-        RunLifecycle lifecycle({station, "demo", options.operator_name, "", &stop}, repository);
+        RunLifecycle lifecycle({station, "demo", operator_name, "", &stop}, repository);
         const auto* cord = station.launch_cord();
         const Reference reference = take_and_store_reference(
             lifecycle, mode, reference_fibers, cord ? cord->id : "demo launch cord", !options.json);
@@ -163,11 +175,7 @@ int run_demo(DemoOptions options) {
                 0, candidates.size() - 1)(pick)];
             if (sim.random_seed)
                 pick_up_next_assembly(station, part);
-            const std::string serial =
-                !options.serial.empty() && options.count == 1
-                    ? options.serial
-                    : fmt::format("{}{:04}", options.serial.empty() ? "DEMO-" : options.serial,
-                                  index);
+            const std::string serial = serial_for(index);
             TestEnvironment environment{lifecycle, limits, reference};
             TerminalProgress progress(fmt::format("{}/{} {}", index, options.count, serial),
                                       !options.json);

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "analysis/identifiers.hpp"
 #include "app/commands.hpp"
 #include "app/guarded.hpp"
 #include "app/run_json.hpp"
@@ -13,8 +14,11 @@ namespace mpobench::app {
 
 int run_history(const HistoryOptions& options) {
     return guarded("history", [&] {
+        // Cleaned like every serial, but not held to the site's serial_pattern:
+        // a record made under an older pattern must stay findable.
+        const std::string serial = analysis::validate_serial(options.serial);
         db::Repository repository = open_database_for_reading(options.db);
-        const auto runs = repository.history(options.serial);
+        const auto runs = repository.history(serial);
         if (options.json) {
             auto out = nlohmann::json::array();
             for (const auto& run : runs) {
@@ -36,7 +40,7 @@ int run_history(const HistoryOptions& options) {
             return static_cast<int>(kPassed);
         }
         if (runs.empty()) {
-            fmt::print("no runs of {} in {}\n", options.serial, database_path(options.db).string());
+            fmt::print("no runs of {} in {}\n", serial, database_path(options.db).string());
             return static_cast<int>(kPassed);
         }
         fmt::print("{:<6} {:<24} {:<16} {:<13} {:<12} {:<9} {:<6} {:<7} {:<12} {}\n", "RUN",

@@ -112,7 +112,7 @@ int identify_station(const IdentifyOptions& options) {
     // starts half-way through.
     acquisition::BenchHolder holder;
     holder.procedure = "identify";
-    holder.operator_name = operator_or_user("");
+    holder.operator_name = login_name();
     const acquisition::StationLock lock(station, holder);
     const auto today = today_iso();
     // Instruments answer independently; ask them all at once so an

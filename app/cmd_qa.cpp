@@ -409,10 +409,14 @@ int run_trend(const QaCommandOptions& options) {
                     }
                     fmt::print("{:<12} {:>8} {:>9} {:>9} {:>9} {:>9}  {}\n", "PERIOD", "READINGS",
                                "MEAN dB", "SIGMA dB", "P97 dB", "MAX dB", "SPC");
+                    // Without control limits (one period) nothing is in or out of control.
+                    const bool judged = s.points.size() >= 2;
                     for (const auto& p : s.points) {
                         fmt::print("{:<12} {:>8} {:>9.3f} {:>9.3f} {:>9.2f} {:>9.3f}  {}\n",
                                    p.period, p.count, p.mean_db, p.sigma_db, p.p97_db, p.max_db,
-                                   p.rules.empty() ? "in control" : rules_text(p.rules));
+                                   !judged           ? "too few periods to judge"
+                                   : p.rules.empty() ? "in control"
+                                                     : rules_text(p.rules));
                     }
                 }
                 for (const auto& s : rl_series) {

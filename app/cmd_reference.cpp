@@ -30,13 +30,13 @@ int run_reference(const ReferenceCommandOptions& options) {
         }
         const std::string launch_cord =
             cord ? cord->id : (options.launch_cord.empty() ? "launch cord" : options.launch_cord);
+        std::string operator_name = resolve_operator(options.operator_name, station);
         // A database path that cannot be opened is bad input, found before
         // any instrument is touched.
         db::Repository repository(database_path(options.db));
         SignalStop stop;
         RunLifecycle lifecycle(
-            {std::move(station), "reference", operator_or_user(options.operator_name), "", &stop},
-            repository);
+            {std::move(station), "reference", std::move(operator_name), "", &stop}, repository);
         const Reference reference = take_and_store_reference(lifecycle, *mode, options.fibers,
                                                              launch_cord, /*show_progress=*/true);
         fmt::print("{}\n", reference_summary(reference));

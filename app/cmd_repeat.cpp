@@ -5,7 +5,9 @@
 #include <algorithm>
 
 #include "analysis/grading.hpp"
+#include "analysis/identifiers.hpp"
 #include "analysis/repeatability.hpp"
+#include "app/certificates.hpp"
 #include "app/commands.hpp"
 #include "app/guarded.hpp"
 #include "app/progress.hpp"
@@ -21,19 +23,20 @@ int run_repeat(const RepeatOptions& options) {
         const auto station = acquisition::load_station(options.station_file);
         const Part part = find_part(options.parts, options.part);
         const auto limits = load_limits(options.limits);
+        const std::string serial = analysis::validate_serial(
+            options.serial, load_site_option(options.site).serial_pattern);
+        const std::string operator_name = resolve_operator(options.operator_name, station);
         db::Repository repository(database_path(options.db));
         const Reference reference = usable_reference(repository, station, part);
         SignalStop stop;
-        RunLifecycle lifecycle(
-            {station, "repeat", operator_or_user(options.operator_name), options.serial, &stop},
-            repository);
+        RunLifecycle lifecycle({station, "repeat", operator_name, serial, &stop}, repository);
 
         RunRecord request;
         request.kind = RunKind::Repeatability;
-        request.serial = options.serial;
+        request.serial = serial;
         request.part = part;
         request.reference_id = reference.id;
-        TerminalProgress progress(options.serial, !options.json);
+        TerminalProgress progress(serial, !options.json);
         const RunRecord run = lifecycle.run(
             std::move(request),
             [&](RunRecord& record, acquisition::MeasurementSink& journal) {

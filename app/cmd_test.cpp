@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "analysis/identifiers.hpp"
 #include "app/certificates.hpp"
 #include "app/commands.hpp"
 #include "app/guarded.hpp"
@@ -18,21 +19,25 @@ int run_test_command(const TestCommandOptions& options) {
         const auto station = acquisition::load_station(options.station_file);
         const Part part = find_part(options.parts, options.part);
         const auto limits = load_limits(options.limits);
+        // The site file is read for its serial_pattern whether or not a
+        // certificate is asked for.
+        const reports::Site site_file = load_site_option(options.site);
+        const std::string serial =
+            analysis::validate_serial(options.serial, site_file.serial_pattern);
         std::optional<reports::Site> site;
         if (!options.certificate.empty()) {
-            site = load_site_option(options.site);
+            site = site_file;
             check_certificate_destination(options.certificate);
         }
+        const std::string operator_name = resolve_operator(options.operator_name, station);
         db::Repository repository(database_path(options.db));
         const Reference reference = usable_reference(repository, station, part);
 
         SignalStop stop;
-        RunLifecycle lifecycle(
-            {station, "test", operator_or_user(options.operator_name), options.serial, &stop},
-            repository);
+        RunLifecycle lifecycle({station, "test", operator_name, serial, &stop}, repository);
         TestEnvironment environment{lifecycle, limits, reference};
-        TerminalProgress progress(options.serial, !options.json);
-        const auto outcome = run_test(environment, options.serial, part, progress.callback());
+        TerminalProgress progress(serial, !options.json);
+        const auto outcome = run_test(environment, serial, part, progress.callback());
         progress.clear();
         // The result is stored and shown whatever becomes of the certificate;
         // a certificate that cannot be written is reported after it (exit 2).

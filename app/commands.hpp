@@ -63,6 +63,7 @@ struct RepeatOptions {
     std::filesystem::path db;
     std::filesystem::path parts;
     std::filesystem::path limits;
+    std::filesystem::path site;  // for its serial_pattern
     bool json = false;
 };
 int run_repeat(const RepeatOptions& options);

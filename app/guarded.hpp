@@ -19,6 +19,7 @@
 #include "acquisition/procedures.hpp"
 #include "acquisition/station.hpp"
 #include "acquisition/stop.hpp"
+#include "analysis/identifiers.hpp"
 #include "analysis/limits.hpp"
 #include "app/exit_codes.hpp"
 #include "app/run_lifecycle.hpp"
@@ -56,6 +57,8 @@ int guarded(std::string_view command, Body body) {
     } catch (const acquisition::BenchConfigurationError& error) {
         return fail(kBadInput, error.what());
     } catch (const db::DatabaseError& error) {
+        return fail(kBadInput, error.what());
+    } catch (const analysis::IdentifierError& error) {
         return fail(kBadInput, error.what());
     } catch (const UsageError& error) {
         return fail(kBadInput, error.what());

@@ -6,12 +6,14 @@
 #include <cmath>
 
 #include "analysis/verdict.hpp"
+#include "vocabulary/time_text.hpp"
 
 namespace mpobench::app {
 
 std::string iso_utc(TimePoint time) {
-    const auto ms = std::chrono::floor<std::chrono::milliseconds>(time);
-    return fmt::format("{:%Y-%m-%dT%H:%M:%S}Z", ms);
+    // With its milliseconds, as the record keeps it (fmt's %S of a
+    // time_point dropped them).
+    return format_utc_ms(time);
 }
 
 namespace {

@@ -8,15 +8,38 @@
 #include <cstdlib>
 
 #include "acquisition/procedures.hpp"
+#include "analysis/identifiers.hpp"
+#include "app/guarded.hpp"
 #include "app/progress.hpp"
 
 namespace mpobench::app {
 
-std::string operator_or_user(const std::string& option) {
-    if (!option.empty())
-        return option;
+std::string login_name() {
     const char* user = std::getenv("USER");
-    return user && *user ? user : "operator";
+    return user && *user ? user : "unknown";
+}
+
+std::string resolve_operator(const std::string& option, const acquisition::StationConfig& station) {
+    if (!option.empty())
+        return analysis::validate_operator_name(option);
+    if (station.requires_operator()) {
+        throw UsageError(fmt::format(
+            "station {} requires the operator's name: give --operator NAME (the person at the "
+            "bench; [station] require_operator in {})",
+            station.name, station.source_path.string()));
+    }
+    if (!station.operator_channel.name.empty()) {
+        try {
+            return analysis::validate_operator_name(station.operator_channel.name);
+        } catch (const analysis::IdentifierError& bad) {
+            throw acquisition::StationFileError(
+                fmt::format("{}: operator.name: {}", station.source_path.string(), bad.what()));
+        }
+    }
+    throw UsageError(fmt::format(
+        "station {} does not require an operator but names none: give --operator NAME, or "
+        "[operator] name in {}",
+        station.name, station.source_path.string()));
 }
 
 std::string today_iso() {

@@ -10,8 +10,16 @@
 
 namespace mpobench::app {
 
-// $USER when no --operator is given.
-std::string operator_or_user(const std::string& option);
+// Who is recorded as the operator of a run: --operator NAME (validated like
+// a serial: trimmed, printable; analysis::validate_operator_name), else —
+// when the station does not require one ([station] require_operator, on by
+// default for a console operator) — the station file's [operator] name, else
+// (the simulated bench's station file names its operator "simulated
+// operator"). Throws UsageError (exit 2) when there is no name: never $USER
+// or a made-up one.
+std::string resolve_operator(const std::string& option, const acquisition::StationConfig& station);
+// The login of this process ($USER): who holds the bench lock, not who tested.
+std::string login_name();
 std::string today_iso();
 
 // Takes a reference of `fibers` launch positions (0: all the bench has)

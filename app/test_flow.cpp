@@ -9,6 +9,7 @@
 
 #include "acquisition/parts.hpp"
 #include "analysis/grading.hpp"
+#include "analysis/identifiers.hpp"
 #include "analysis/verdict.hpp"
 #include "vocabulary/logger.hpp"
 
@@ -47,15 +48,24 @@ analysis::LimitSet load_limits(const std::filesystem::path& option) {
     return analysis::parse_limit_set(text.str(), option.string());
 }
 
+const Part& find_in_catalogue(const acquisition::PartCatalogue& catalogue,
+                              const std::string& number) {
+    const std::string wanted = analysis::trim_identifier(number);
+    if (const Part* part = catalogue.find(wanted))
+        return *part;
+    std::vector<std::string> numbers;
+    for (const auto& part : catalogue.parts)
+        numbers.push_back(part.number);
+    const auto suggestion = analysis::closest_identifier(wanted, numbers);
+    throw acquisition::PartCatalogueError(
+        fmt::format("part '{}' is not in {}{}", wanted, catalogue.source_path.string(),
+                    suggestion ? fmt::format(" (did you mean {}?)", *suggestion) : ""));
+}
+
 Part find_part(const std::filesystem::path& parts_option, const std::string& number) {
     const auto catalogue = acquisition::load_part_catalogue(
         parts_option.empty() ? acquisition::default_part_catalogue_path() : parts_option);
-    const Part* part = catalogue.find(number);
-    if (!part) {
-        throw acquisition::PartCatalogueError(
-            fmt::format("part '{}' is not in {}", number, catalogue.source_path.string()));
-    }
-    return *part;
+    return find_in_catalogue(catalogue, number);
 }
 
 Reference usable_reference(const db::Repository& repository,

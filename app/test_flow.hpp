@@ -8,6 +8,7 @@
 
 #include "acquisition/bench.hpp"
 #include "acquisition/operator.hpp"
+#include "acquisition/parts.hpp"
 #include "acquisition/procedures.hpp"
 #include "analysis/limits.hpp"
 #include "app/run_lifecycle.hpp"
@@ -30,8 +31,12 @@ db::Repository open_database_for_reading(const std::filesystem::path& option);
 // --limits FILE parsed, or the default set. Throws analysis::LimitSetError.
 analysis::LimitSet load_limits(const std::filesystem::path& option);
 
-// `number` from the --parts catalogue, or the default one. Throws
-// acquisition::PartCatalogueError naming the catalogue when it is not there.
+// `number` (trimmed, any case) in the catalogue. Throws
+// acquisition::PartCatalogueError naming the catalogue, and the closest
+// number when it looks like a typo ("did you mean MPO12-SM-B-E?").
+const Part& find_in_catalogue(const acquisition::PartCatalogue& catalogue,
+                              const std::string& number);
+// The same in the --parts catalogue, or the default one.
 Part find_part(const std::filesystem::path& parts_option, const std::string& number);
 
 // The station's latest reference, checked for this part (acquisition::check_reference).

@@ -47,6 +47,42 @@ std::string grade_name(Grade grade) {
     return name;
 }
 
+// The limit a failure missed, in words: "fibre 3 end A 1310 nm IL 0.92 dB >
+// 0.75 dB (Generic max)". A failure names the lowest grade whose limit it
+// misses, and that grade's limit.
+std::string failure_text(const Failure& failure, PolarityType expected) {
+    std::string where;
+    if (failure.fiber)
+        where += fmt::format("fibre {} ", *failure.fiber);
+    if (failure.end)
+        where += fmt::format("end {} ", to_string(*failure.end));
+    if (failure.wavelength_nm)
+        where += fmt::format("{} nm ", *failure.wavelength_nm);
+    const std::string grade = grade_name(failure.grade);
+    const auto compared = [&](std::string_view what, std::string_view op, std::string_view kind,
+                              int decimals) {
+        if (!failure.value || !failure.limit)
+            return fmt::format("{}{} ({} {})", where, what, grade, kind);
+        return fmt::format("{}{} {:.{}f} dB {} {:.{}f} dB ({} {})", where, what, *failure.value,
+                           decimals, op, *failure.limit, decimals, grade, kind);
+    };
+    switch (failure.what) {
+        case FailureCause::Il:
+            return compared("IL", ">", "max", 2);
+        case FailureCause::IlMean:
+            return compared("mean IL", ">", "typical", 2);
+        case FailureCause::Rl:
+            return compared("RL", "<", "min", 1);
+        case FailureCause::Repeatability:
+            return compared("repeatability ΔIL", ">", "repeatability max", 2);
+        case FailureCause::Continuity:
+            return where + "no light (continuity)";
+        case FailureCause::Polarity:
+            return fmt::format("{}polarity is not type {}", where, to_string(expected));
+    }
+    return where + std::string(to_string(failure.what));
+}
+
 std::string upper(std::string text) {
     for (char& c : text)
         c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
@@ -245,8 +281,8 @@ class Certificate {
         const double footer_y = page_height - kMargin_pt - kFooter_pt + 8;
         stroke_line(cr, kMargin_pt, footer_y, right, footer_y, kRule, 0.5);
         draw_text(cr, kMargin_pt, footer_y + 4, 0,
-                  fmt::format("Test certificate {} · run {} · record SHA-256 {}…", run_.serial,
-                              run_.id, in_.record_hash.substr(0, 16)),
+                  fmt::format("Test certificate {} · record {} · SHA-256 {}…", run_.serial, run_.id,
+                              in_.record_hash.substr(0, 16)),
                   small());
         draw_text(cr, right, footer_y + 4, 0, fmt::format("Page {} of {}", page + 1, pages),
                   {.size_pt = kSmall_pt, .bold = true, .colour = kInk, .align = Align::Right});
@@ -310,32 +346,33 @@ class Certificate {
             name_height + 2 +
             (address.empty() ? 0 : text_height(measure_, address, address_style, company_width));
         const double height = std::max({kLogoHeight_pt, text_block, 46.0}) + 12;
-        add(height, [this, address, name_style, address_style, title_style, height, name_height,
-                     company_width, logo_scale,
-                     logo_width](cairo_t* cr, double x, double y, double width) {
-            double text_left = x;
-            if (logo_) {
-                cairo_save(cr);
-                cairo_translate(cr, x, y);
-                cairo_scale(cr, logo_scale, logo_scale);
-                cairo_set_source_surface(cr, logo_, 0, 0);
-                cairo_paint(cr);
-                cairo_restore(cr);
-                text_left = x + logo_width + 12;
-            }
-            draw_text(cr, text_left, y + 2, company_width, in_.site.company_name, name_style);
-            if (!address.empty())
-                draw_text(cr, text_left, y + 4 + name_height, company_width, address,
-                          address_style);
+        add(height,
+            [this, address, name_style, address_style, title_style, height, name_height,
+             company_width, logo_scale, logo_width](cairo_t* cr, double x, double y, double width) {
+                double text_left = x;
+                if (logo_) {
+                    cairo_save(cr);
+                    cairo_translate(cr, x, y);
+                    cairo_scale(cr, logo_scale, logo_scale);
+                    cairo_set_source_surface(cr, logo_, 0, 0);
+                    cairo_paint(cr);
+                    cairo_restore(cr);
+                    text_left = x + logo_width + 12;
+                }
+                draw_text(cr, text_left, y + 2, company_width, in_.site.company_name, name_style);
+                if (!address.empty())
+                    draw_text(cr, text_left, y + 4 + name_height, company_width, address,
+                              address_style);
 
-            const double right = x + width;
-            draw_text(cr, right, y, 0, kDocumentTitle, title_style);
-            draw_text(cr, right, y + 25, 0, "MPO/MTP fibre-optic cable assembly",
-                      {.size_pt = 8, .colour = kMuted, .align = Align::Right});
-            draw_text(cr, right, y + 36, 0, fmt::format("Serial {} · run {}", run_.serial, run_.id),
-                      {.size_pt = 8, .colour = kMuted, .align = Align::Right});
-            stroke_line(cr, x, y + height - 4, right, y + height - 4, kNavy, 1.4);
-        });
+                const double right = x + width;
+                draw_text(cr, right, y, 0, kDocumentTitle, title_style);
+                draw_text(cr, right, y + 25, 0, "MPO/MTP fibre-optic cable assembly",
+                          {.size_pt = 8, .colour = kMuted, .align = Align::Right});
+                draw_text(cr, right, y + 36, 0,
+                          fmt::format("Serial {} · record {}", run_.serial, run_.id),
+                          {.size_pt = 8, .colour = kMuted, .align = Align::Right});
+                stroke_line(cr, x, y + height - 4, right, y + height - 4, kNavy, 1.4);
+            });
         space(10);
     }
 
@@ -356,6 +393,15 @@ class Certificate {
             summary = fmt::format("{} {} the {} limits (✗ in the tables).", failing,
                                   failing == 1 ? "value misses" : "values miss",
                                   grade_name(run_.part.target));
+        // What made it FAIL, in words, under the panel: the most severe
+        // failure against the target.
+        std::string reason;
+        if (!run_.pass && !verdict_.against_target.empty()) {
+            const std::size_t more = verdict_.against_target.size() - 1;
+            reason = fmt::format("FAIL: {}{}",
+                                 failure_text(verdict_.against_target.front(), run_.part.polarity),
+                                 more == 0 ? std::string() : fmt::format(" (and {} more)", more));
+        }
 
         add(kPanel_pt + 4, [this, barcode, module_pt, barcode_width, grade, summary](
                                cairo_t* cr, double x, double y, double width) {
@@ -386,6 +432,10 @@ class Certificate {
                        .colour = kInk,
                        .align = Align::Centre});
         });
+        if (!reason.empty()) {
+            space(6);
+            add_note(reason);
+        }
         if (!in_.site.statement.empty()) {
             space(6);
             add_note(in_.site.statement);
@@ -516,13 +566,14 @@ class Certificate {
             draw_text(cr, left, y + 29, 0, "Limit set SHA-256", small());
             draw_text(cr, left, y + 38, text_width,
                       run_.limit_set_hash.empty() ? "—" : run_.limit_set_hash, hash_style);
-            draw_text(cr, left, y + 56, text_width,
-                      fmt::format("Run {} of serial {}, as stored in the test database. The record "
-                                  "hash identifies this exact record: any change to a measurement, "
-                                  "a limit or the grade changes it. The QR code holds the serial, "
-                                  "the run and the record hash.",
-                                  run_.id, run_.serial),
-                      small());
+            draw_text(
+                cr, left, y + 56, text_width,
+                fmt::format("Record {} of serial {}, as stored in the test database. The record "
+                            "hash identifies this exact record: any change to a measurement, "
+                            "a limit or the grade changes it. The QR code holds the serial, "
+                            "the run and the record hash.",
+                            run_.id, run_.serial),
+                small());
         });
         space(12);
     }

@@ -582,9 +582,13 @@ std::vector<Page> lay_out_pages(const QaReportInput& input, const Charts& charts
                               [](const auto& point) { return !point.rules.empty(); }));
             const double y = draw_section_heading(
                 cr, fmt::format("IL at {} nm", series.wavelength_nm),
-                fmt::format("{} readings over {} periods · {} · {} period(s) break a rule",
-                            series.histogram.count(), series.points.size(), limits_text(series),
-                            flagged));
+                fmt::format("{} readings over {} {} · {} · {}", series.histogram.count(),
+                            series.points.size(), series.points.size() == 1 ? "period" : "periods",
+                            limits_text(series),
+                            // One period has no control limits: nothing to judge.
+                            series.points.size() < 2 ? std::string("too few periods to judge")
+                            : flagged == 1           ? std::string("1 period breaks a rule")
+                                           : fmt::format("{} periods break a rule", flagged)));
             const double row_height = (bottom - y - kGap_pt) / 2.0;
             charts.histograms[i].draw(cr, Box{kContent.x, y, kContent.width, row_height});
             charts.controls[i].draw(

@@ -6,16 +6,22 @@
 #include <toml++/toml.h>
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <fstream>
 #include <initializer_list>
 #include <sstream>
 
+#include "analysis/identifiers.hpp"
+
 namespace mpobench::reports {
 
 std::optional<Paper> parse_paper(std::string_view text) {
-    if (text == "A4" || text == "a4")
+    std::string lower(text);
+    std::transform(lower.begin(), lower.end(), lower.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (lower == "a4")
         return Paper::A4;
-    if (text == "Letter" || text == "letter")
+    if (lower == "letter")
         return Paper::Letter;
     return std::nullopt;
 }
@@ -147,7 +153,7 @@ Site load_site(const std::filesystem::path& file) {
     }
 
     const SiteReader reader(file);
-    reader.only_keys(root, "", {"company", "certificate"});
+    reader.only_keys(root, "", {"company", "certificate", "production"});
     Site site;
 
     const toml::table& company = *reader.table(root, "company", true);
@@ -172,6 +178,19 @@ Site load_site(const std::filesystem::path& file) {
         }
         site.statement =
             reader.text(*certificate, "statement", "certificate.statement").value_or(std::string{});
+    }
+    if (const toml::table* production = reader.table(root, "production", false)) {
+        reader.only_keys(*production, "production", {"serial_pattern"});
+        if (const auto pattern =
+                reader.text(*production, "serial_pattern", "production.serial_pattern")) {
+            try {
+                analysis::check_serial_pattern(*pattern);
+            } catch (const analysis::IdentifierError& bad) {
+                throw reader.error(production->get("serial_pattern"), "production.serial_pattern",
+                                   bad.what());
+            }
+            site.serial_pattern = *pattern;
+        }
     }
     return site;
 }

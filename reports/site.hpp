@@ -9,6 +9,9 @@
 //   [certificate]
 //   paper = "A4"                 # or "Letter"
 //   statement = "..."            # optional sentence under the result
+//   [production]
+//   serial_pattern = "SN[0-9]{4,8}"  # optional: the shape of a serial (ECMAScript
+//                                    # regular expression, matching the whole serial)
 //
 // Unknown keys are errors (a typo must not silently drop the address).
 
@@ -22,7 +25,7 @@
 namespace mpobench::reports {
 
 enum class Paper { A4, Letter };
-std::optional<Paper> parse_paper(std::string_view text);  // "A4"/"a4", "Letter"/"letter"
+std::optional<Paper> parse_paper(std::string_view text);  // "A4", "Letter", in any case
 std::string_view to_string(Paper paper);
 
 // A malformed site file; the message names the file, line and key.
@@ -37,6 +40,9 @@ struct Site {
     std::filesystem::path logo_png;  // absolute, or empty: no logo
     Paper paper = Paper::A4;
     std::string statement;  // optional text printed under the result
+    // Serials that do not match it (as a whole) are refused by every command
+    // that records a run (analysis::validate_serial); empty: any serial.
+    std::string serial_pattern;
 };
 
 // Reads and checks a site file; the logo must exist and be a PNG.

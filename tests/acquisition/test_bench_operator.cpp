@@ -218,7 +218,8 @@ TEST_CASE("the console operator prompts and waits for a line", "[operator]") {
 
     op->perform(OperatorStep::ConnectEndA, "SN123");
     CHECK_THAT(prompts.str(), Contains("Connect END A of SN123 to the launch cord and END B to the "
-                                       "meter, then press Enter (or type abort)"));
+                                       "meter, then scan its serial or press Enter (or type "
+                                       "abort)"));
     // A barcode scanner's line confirms like Enter.
     op->perform(OperatorStep::ConnectEndB, "SN123");
     CHECK_THAT(prompts.str(), Contains("connect END B to the launch cord and END A to the meter"));
@@ -234,6 +235,24 @@ TEST_CASE("the console operator prompts and waits for a line", "[operator]") {
                       Contains("operator input closed"));
     CHECK_THAT(prompts.str(),
                Contains("Connect the launch cord (LC-REF-1) straight into the meter"));
+}
+
+TEST_CASE("a scan at a prompt must be the assembly under test", "[operator]") {
+    // A scanner's CR LF, another assembly's serial, a misread label, then
+    // the right one.
+    std::istringstream input("SN123\r\nSN124\r\nSN12\x1b[A\n SN123 \n\n");
+    std::ostringstream prompts;
+    auto op = make_console_operator("ana", input, prompts);
+    op->perform(OperatorStep::ConnectEndA, "SN123");
+    CHECK_THAT(prompts.str(), !Contains("does not match"));
+    op->perform(OperatorStep::ConnectEndB, "SN123");
+    CHECK_THAT(prompts.str(), Contains("'SN124' does not match SN123: scan SN123 or press Enter"));
+    // An arrow key's escape sequence is shown, not sent to the terminal.
+    CHECK_THAT(prompts.str(), Contains("'SN12\\x1B[A' does not match SN123"));
+    CHECK_THAT(prompts.str(), !Contains("\x1b"));
+    // Enter alone still confirms.
+    op->perform(OperatorStep::Disconnect, "SN123");
+    CHECK_THROWS_AS(op->perform(OperatorStep::Remate, "SN123"), OperatorAbort);
 }
 
 TEST_CASE("a console station gets the console operator", "[operator]") {

@@ -218,6 +218,26 @@ TEST_CASE("every malformed part catalogue names file, line and key", "[parts]") 
         CHECK_THAT(message, Contains("bad.toml:9: part[2].number: 'MPO12-SM-B-E' is already "
                                      "defined at line 1"));
     }
+    SECTION("the same number in another case: numbers are looked up ignoring case") {
+        std::string lower = kGoodPart;
+        lower.replace(lower.find("MPO12-SM-B-E"), 12, "mpo12-sm-b-e");
+        CHECK_THAT(error_of(kGoodPart + "\n" + lower),
+                   Contains("bad.toml:9: part[2].number: 'mpo12-sm-b-e' is already defined at "
+                            "line 1"));
+    }
+}
+
+TEST_CASE("part numbers are found in any case, as the catalogue spells them", "[parts]") {
+    const auto catalogue = parse_part_catalogue(kGoodPart, "parts.toml");
+    for (const char* typed : {"MPO12-SM-B-E", "mpo12-sm-b-e", "Mpo12-Sm-b-E"}) {
+        const Part* part = catalogue.find(typed);
+        REQUIRE(part);
+        CHECK(part->number == "MPO12-SM-B-E");
+    }
+    CHECK_FALSE(catalogue.find("MPO12-SM-B-"));
+    CHECK_FALSE(catalogue.find("MPO12-SM-B-E "));
+    CHECK(same_part_number("abc-1", "ABC-1"));
+    CHECK_FALSE(same_part_number("abc-1", "abc-2"));
 }
 
 TEST_CASE("a catalogue file that cannot be read is named", "[parts]") {

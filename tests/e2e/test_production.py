@@ -138,6 +138,10 @@ class ProductionTest(unittest.TestCase):
         history = json.loads(station.run("history", document["serial"], "--db", station.db, "--json").stdout)
         self.assertEqual(history[-1]["run_id"], document["run_id"])
         self.assertEqual(history[-1]["grade"], document["grade"])
+        # Times keep their milliseconds, as README shows them.
+        stamp = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+        for when in (document["started_at"], document["ended_at"], history[-1]["started_at"]):
+            self.assertRegex(when, stamp)
 
     def expect(self, assembly, part, grade, passed, exit_code, mode="SM", fibers=12):
         station = self.station(assembly, mode)

@@ -45,9 +45,13 @@ class QaCommands(unittest.TestCase):
         for name, assembly in assemblies.items():
             with open(os.path.join(cls.dir, f"{name}.json"), "w") as f:
                 json.dump(assembly, f)
-        history = [("QA-1", "elite"), ("QA-2", "high_mean"), ("QA-2", "elite"), ("QA-3", "broken")]
-        for serial, assembly in history:
-            result = run("demo", "--dut", os.path.join(cls.dir, f"{assembly}.json"), "--serial", serial, "--part", PART, "--db", cls.db,
+        # As a scanner and a hurried hand type them: the retest of QA-2 with
+        # the scanner's CR (a retest of QA-2 all the same), QA-3's part in
+        # lower case (the catalogue's part all the same).
+        history = [("QA-1", "elite", PART), ("QA-2", "high_mean", PART), ("QA-2\r", "elite", PART),
+                   ("QA-3", "broken", PART.lower())]
+        for serial, assembly, part in history:
+            result = run("demo", "--dut", os.path.join(cls.dir, f"{assembly}.json"), "--serial", serial, "--part", part, "--db", cls.db,
                          "--certs", cls.certs, "--time-scale", "0.005", "--json")
             if result.returncode not in (0, 1):
                 raise RuntimeError(f"demo {serial}: exit {result.returncode}\n{result.stderr}")
@@ -115,6 +119,10 @@ class QaCommands(unittest.TestCase):
             self.assertEqual(point["count"], count)
             self.assertAlmostEqual(point["mean_db"], mean, places=9)
             self.assertGreaterEqual(point["p97_db"], point["mean_db"])
+        # One day is one period: no control limits, so nothing is "in control".
+        trend_text = self.mpobench("trend", "--db", self.db).stdout
+        self.assertNotIn("in control", trend_text)
+        self.assertIn("too few periods to judge", trend_text)
 
     def test_certificates_and_verify(self):
         # demo --certs wrote one per completed run; the retest's replaced the first.
@@ -186,10 +194,14 @@ class QaCommands(unittest.TestCase):
         self.mpobench("cert", "QA-1", "--db", self.db, "--out", out, "--print", env=env)
         with open(printed) as f:
             self.assertIn(out, f.read())
-        no_lp = self.mpobench("cert", "QA-1", "--db", self.db, "--out", out, "--print",
+        # Without lp the certificate is written all the same, and the
+        # message says where (README).
+        unprinted = os.path.join(self.dir, "not-printed.pdf")
+        no_lp = self.mpobench("cert", "QA-1", "--db", self.db, "--out", unprinted, "--print",
                               env=dict(os.environ, PATH=os.path.join(self.dir, "empty")), expect=2)
-        self.assertIn("lp", no_lp.stderr)
-        self.assertTrue(os.path.exists(out))
+        self.assertIn("no `lp`", no_lp.stderr)
+        self.assertIn(f"written, not printed: {unprinted}", no_lp.stderr)
+        self.assertIn("QA-1", self.pdf_text(unprinted))
 
     def test_report_and_exports(self):
         report = os.path.join(self.dir, "report")
@@ -198,6 +210,9 @@ class QaCommands(unittest.TestCase):
         self.assertTrue(any(name.endswith(".png") for name in files))
         text = self.pdf_text(files[0])
         self.assertIn("1310", text)
+        self.assertIn("over 1 period ·", text)
+        self.assertNotIn("1 periods", text)
+        self.assertIn("too few periods to judge", text)
 
         exported = os.path.join(self.dir, "export.json")
         self.mpobench("export", "--format", "json", "--db", self.db, "--out", exported)
@@ -240,6 +255,104 @@ class QaCommands(unittest.TestCase):
         self.assertFalse(os.path.exists(missing))
         # Text that is not UTF-8 is replaced in JSON, not fatal.
         self.mpobench("yield", "--db", self.db, "--part", "\udcff", "--json")
+
+    def test_serials_and_part_numbers_as_scanners_type_them(self):
+        # The CR of the retest was trimmed: QA-2 has both runs, under one
+        # serial, and a scanned "QA-2\r\n" finds them too.
+        self.assertEqual(self.rows("SELECT serial FROM assemblies ORDER BY serial"),
+                         [("QA-1",), ("QA-2",), ("QA-3",)])
+        self.assertEqual(len(json.loads(self.mpobench("history", "QA-2\r\n", "--db", self.db, "--json").stdout)), 2)
+        self.assertEqual(self.rows("SELECT DISTINCT parts.number FROM runs JOIN parts ON parts.id = part_id"),
+                         [(PART,)])
+        # What a Code128 barcode cannot carry is refused by name, before any
+        # instrument is touched (the example station's are not there).
+        example = os.path.join(SOURCE, "fixtures", "stations", "real-bench-example.toml")
+        for serial, named in (("SNé1", "U+00E9 'é'"), ("SN 1", "U+0020"), ("SN\t1", "U+0009"), ("", "empty")):
+            with self.subTest(serial=serial):
+                refused = self.mpobench("test", "--station", example, "--part", PART, "--serial", serial,
+                                        "--operator", "Ann", "--db", self.db, expect=2)
+                self.assertIn(named, refused.stderr)
+                if serial:  # cert without a serial is a batch without --part
+                    self.assertIn(named, self.mpobench("history", serial, "--db", self.db, expect=2).stderr)
+                    self.assertIn(named, self.mpobench("cert", serial, "--db", self.db, expect=2).stderr)
+        # A part number that is not in the catalogue; a near miss is named.
+        typo = self.mpobench("test", "--station", example, "--part", "MPO12-SM-B-X", "--serial", "SN1",
+                             "--operator", "Ann", "--db", self.db, expect=2)
+        self.assertIn("did you mean MPO12-SM-B-E?", typo.stderr)
+        far = self.mpobench("test", "--station", example, "--part", "NOPE", "--serial", "SN1",
+                            "--operator", "Ann", "--db", self.db, expect=2)
+        self.assertIn("part 'NOPE' is not in", far.stderr)
+        self.assertNotIn("did you mean", far.stderr)
+        # The site's serial_pattern refuses serials of another shape, in test,
+        # repeat and demo alike; history still finds what an older pattern let in.
+        site = os.path.join(self.dir, "pattern-site.toml")
+        with open(site, "w") as f:
+            f.write('[company]\nname = "X"\n[production]\nserial_pattern = "SN[0-9]{4}"\n')
+        for command in (("test", "--station", example, "--part", PART, "--operator", "Ann"),
+                        ("repeat", "--station", example, "--part", PART, "--cycles", "2", "--operator", "Ann"),
+                        ("demo", "--dut", os.path.join(self.dir, "elite.json"))):
+            with self.subTest(command=command[0]):
+                wrong = self.mpobench(*command, "--serial", "QA-9", "--site", site, "--db", self.db, expect=2)
+                self.assertIn("does not match the site's serial_pattern 'SN[0-9]{4}'", wrong.stderr)
+        self.assertEqual(len(json.loads(self.mpobench("history", "QA-1", "--db", self.db, "--json").stdout)), 1)
+        self.assertEqual(self.rows("SELECT COUNT(*) FROM runs")[0][0], 4)
+
+    def test_a_console_station_requires_a_named_operator(self):
+        example = os.path.join(SOURCE, "fixtures", "stations", "real-bench-example.toml")
+        fresh = os.path.join(self.dir, "operators.db")
+        test = ("test", "--station", example, "--part", PART, "--serial", "SN1", "--db", fresh)
+        env = dict(os.environ, USER="someone")  # never the recorded name
+        for command in (test, ("reference", "--station", example, "--mode", "SM", "--db", fresh)):
+            with self.subTest(command=command[0]):
+                refused = self.mpobench(*command, env=env, expect=2)
+                self.assertIn("requires the operator's name: give --operator NAME", refused.stderr)
+        # Names are cleaned and checked like serials (but may be any printable text).
+        self.assertIn("U+001B", self.mpobench(*test, "--operator", "Ann\x1b[2J", expect=2).stderr)
+        self.assertIn("operator name is empty", self.mpobench(*test, "--operator", " \r", expect=2).stderr)
+        # A good name passes, and the test goes on to the bench's own checks
+        # (this database has no reference for the station: refused, exit 4).
+        named = self.mpobench(*test, "--operator", " José Núñez\r", expect=4)
+        self.assertIn("has no reference yet", named.stderr)
+        # A station may waive the requirement and name whoever it records.
+        relaxed = os.path.join(self.dir, "relaxed.toml")
+        with open(example) as f, open(relaxed, "w") as out:
+            out.write(f.read().replace('[operator]\n', '[operator]\nname = "line 2"\n')
+                      .replace('[station]\n', '[station]\nrequire_operator = false\n'))
+        self.assertIn("has no reference yet",
+                      self.mpobench("test", *test[1:2], relaxed, *test[3:], expect=4).stderr)
+        # Waived but naming nobody: refused too; a name that is no name is a
+        # station-file error.
+        for name_line, expected in (("", "does not require an operator but names none"),
+                                    ('name = "line\\u0007two"\n', "operator.name: operator name")):
+            with open(example) as f, open(relaxed, "w") as out:
+                out.write(f.read().replace('[operator]\n', '[operator]\n' + name_line)
+                          .replace('[station]\n', '[station]\nrequire_operator = false\n'))
+            with self.subTest(name_line=name_line):
+                refused = self.mpobench("test", *test[1:2], relaxed, *test[3:], expect=2)
+                self.assertIn(expected, refused.stderr)
+
+    def test_global_options_after_the_command_and_words_in_any_case(self):
+        log = os.path.join(self.dir, "after.log")
+        after = subprocess.run([MPOBENCH, "history", "QA-1", "--db", self.db, "--json", "--log-level", "info",
+                                "--log-file", log], capture_output=True, text=True, timeout=60)
+        self.assertEqual(after.returncode, 0, after.stderr)
+        self.assertEqual(len(json.loads(after.stdout)), 1)
+        self.assertTrue(os.path.exists(log))
+        self.mpobench("history", "QA-1", "--db", self.db, "--log-levl", "info", expect=2)
+        # Fixed words in any case: --mode sm goes on to the next check (the operator).
+        example = os.path.join(SOURCE, "fixtures", "stations", "real-bench-example.toml")
+        mode = self.mpobench("reference", "--station", example, "--mode", "sm", "--db",
+                             os.path.join(self.dir, "modes.db"), expect=2)
+        self.assertIn("--operator", mode.stderr)
+        self.assertNotIn("--mode", mode.stderr)
+        self.assertIn("--mode must be MM or SM, not 'XM'",
+                      self.mpobench("reference", "--station", example, "--mode", "xm", expect=2).stderr)
+        self.assertEqual(json.loads(self.mpobench("yield", "--db", self.db, "--by", "Grade", "--json").stdout)["by"],
+                         "grade")
+        self.assertIn("wavelength_nm", self.mpobench("trend", "--db", self.db, "--by", "DAY", "--csv").stdout)
+        self.mpobench("export", "--format", "JSON", "--db", self.db)
+        self.mpobench("cert", "QA-1", "--db", self.db, "--out", os.path.join(self.dir, "letter.pdf"),
+                      "--paper", "LETTER")
 
     def unprivileged(self):
         """The command prefix that drops root (root writes anywhere, so a
@@ -312,6 +425,8 @@ class TestWithCertificate(unittest.TestCase):
                              "--db", db, "--cert", cert, "--json")
                 self.assertEqual(result.returncode, 0, result.stderr)
                 self.assertEqual(json.loads(result.stdout)["certificate"], cert)
+                # No --operator on the simulated bench: its station file names the operator.
+                self.assertEqual(json.loads(result.stdout)["operator"], "simulated operator")
                 text = subprocess.run(["pdftotext", cert, "-"], check=True, capture_output=True,
                                       text=True).stdout
                 self.assertIn("SN-CERT", text)

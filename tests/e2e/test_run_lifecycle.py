@@ -109,6 +109,27 @@ class Bench:
         self.case.assertTrue(all(state in ("+0", "+1") for state in states), states)
         return "+1" in states
 
+    def console_station(self):
+        """This bench's station file with a person at the console instead of
+        the simulated operator (whose channel the test can still drive, as
+        the person's hands)."""
+        console = os.path.join(self.tmp.name, "console-station.toml")
+        with open(self.station) as f:
+            text = f.read()
+        text, replaced = re.subn(r'kind = "simulated"\nresource = ".*"\n', 'kind = "console"\n', text)
+        self.case.assertEqual(replaced, 1)
+        with open(console, "w") as f:
+            f.write(text)
+        return console
+
+    def hands(self, command):
+        """Does a physical step through the simulated operator's channel."""
+        host, port = self.sim.station["operator"]["resource"].split("::")[1:3]
+        with socket.create_connection((host, int(port)), timeout=30) as connection:
+            reader = connection.makefile("r")
+            connection.sendall(command.encode() + b";*OPC?\n")
+            self.case.assertEqual(reader.readline().strip(), "1")
+
     def run_row(self, serial):
         rows = self.rows(f"SELECT runs.id, status, reason, grade FROM runs WHERE {OF_SERIAL}", serial)
         self.case.assertEqual(len(rows), 1, rows)
@@ -247,14 +268,12 @@ class Signals(unittest.TestCase):
         # there ends the run like anywhere else.
         bench = Bench(self, time_scale="0.01")
         bench.reference()
-        console = os.path.join(bench.tmp.name, "console-station.toml")
-        with open(bench.station) as f:
-            text = f.read()
-        text, replaced = re.subn(r'kind = "simulated"\nresource = ".*"\n', 'kind = "console"\n', text)
-        self.assertEqual(replaced, 1)
-        with open(console, "w") as f:
-            f.write(text)
+        console = bench.console_station()
         process = bench.start(*bench.test_args("SN-PROMPT", station=console), stdin=subprocess.PIPE)
+        # Two Enters already in the pipe before any prompt: drained, not
+        # taken as answers (the prompt below still waits).
+        process.stdin.write("\n\n")
+        process.stdin.flush()
         prompts = b""
         deadline = time.monotonic() + 30
         while b"press Enter" not in prompts:
@@ -264,6 +283,10 @@ class Signals(unittest.TestCase):
             if ready:
                 prompts += os.read(process.stderr.fileno(), 4096)
         self.assertIn(b"Connect END A of SN-PROMPT", prompts)
+        self.assertIn(b"(ignored what was typed before this prompt)\nConnect END A", prompts)
+        time.sleep(0.5)
+        self.assertIsNone(process.poll())
+        self.assertEqual(bench.rows("SELECT COUNT(*) FROM measurements")[0][0], 0, "nothing answered the prompt")
         sent = time.monotonic()
         process.send_signal(signal.SIGINT)
         out, _ = process.communicate(timeout=30)
@@ -280,6 +303,64 @@ class Signals(unittest.TestCase):
 
     def test_sigterm_mid_sweep_aborts_the_run_within_a_second(self):
         self.signal_mid_sweep(signal.SIGTERM, "SIGTERM")
+
+
+class ConsolePrompts(unittest.TestCase):
+    """A technician at the console, driven through a pseudo-terminal the way
+    tmux would: keys typed ahead never answer a prompt nobody has seen, and a
+    scan at the flip prompt must be the assembly under test."""
+
+    def read_until(self, master, process, needle, output, timeout=60):
+        deadline = time.monotonic() + timeout
+        while needle not in output:
+            self.assertLess(time.monotonic(), deadline, f"no {needle!r} in:\n{output.decode(errors='replace')}")
+            self.assertIsNone(process.poll(), output)
+            ready, _, _ = select.select([master], [], [], 0.1)
+            if ready:
+                output += os.read(master, 4096)
+        return output
+
+    def test_typed_ahead_enter_does_not_answer_the_flip_prompt(self):
+        bench = Bench(self, time_scale="0.1")
+        bench.reference()
+        console = bench.console_station()
+        master, slave = os.openpty()
+        self.addCleanup(os.close, master)
+        process = subprocess.Popen(bench.command(*bench.test_args("SN-PTY", station=console)), stdin=slave,
+                                   stdout=subprocess.PIPE, stderr=slave, text=True, env=bench.env)
+        os.close(slave)
+        self.addCleanup(lambda: process.poll() is None and process.kill())
+        output = self.read_until(master, process, b"scan its serial or press Enter", b"")
+        self.assertIn(b"Connect END A of SN-PTY", output)
+        bench.hands(":CONNect A")
+        os.write(master, b"\r")  # Enter: end A is connected
+        # While end A is measured, a second Enter (and a stray scan) is typed.
+        bench.wait_for_measurements("SN-PTY", 1, process)
+        while select.select([master], [], [], 0)[0]:
+            output += os.read(master, 4096)
+        self.assertNotIn(b"Flip SN-PTY", output, "typed while end A is measured, before the flip prompt")
+        os.write(master, b"\rSN-PTY\r")
+        output = self.read_until(master, process, b"Flip SN-PTY", output)
+        self.assertIn(b"(ignored what was typed before this prompt)\r\nFlip SN-PTY", output)
+        output = self.read_until(master, process, b"or press Enter", output[output.index(b"Flip SN-PTY"):])
+        # The flip prompt waits: nothing typed before it answered it.
+        time.sleep(1.5)
+        self.assertIsNone(process.poll())
+        run_id = bench.run_row("SN-PTY")[0]
+        counts = dict(bench.rows("SELECT launched_end, COUNT(*) FROM measurements WHERE run_id = ? "
+                                 "GROUP BY launched_end", run_id))
+        self.assertEqual(counts, {"A": 24}, "end B must not be measured before the flip is confirmed")
+        # The technician flips it, scans the wrong assembly, then the right one.
+        bench.hands(":CONNect B")
+        os.write(master, b"SN-OTHER\r")
+        output = self.read_until(master, process, b"'SN-OTHER' does not match SN-PTY", output)
+        self.assertIsNone(process.poll())
+        os.write(master, b"SN-PTY\r")
+        out, _ = process.communicate(timeout=60)
+        self.assertEqual(process.returncode, 0, out)
+        document = json.loads(out)
+        self.assertEqual((document["status"], document["grade"]), ("completed", "elite"))
+        self.assertEqual(len(document["measurements"]), 48)
 
 
 class Laser(unittest.TestCase):

@@ -295,6 +295,32 @@ TEST_CASE("a 12-fibre SM certificate shows the failing fibre, both ends and the 
     CHECK_THAT(text, Catch::Contains("differs from polarity type B"));
 }
 
+TEST_CASE("a FAIL certificate says which limit made it fail, and names the record") {
+    TempDir dir;
+    // 12F SM, target Standard: end A fibre 3 at 1310 nm misses even the
+    // Generic maximum (0.75 dB), end B fibre 5 only the Elite one.
+    RunRecord run = completed_run("SN-2611-0092", 12, FiberMode::SM, PolarityType::B);
+    run.part.target = Grade::Standard;
+    run.id = 11;
+    find_measurement(run, End::A, 3, 1310).il_db = 0.92;
+    find_measurement(run, End::B, 5, 1550).il_db = 0.40;
+    const CertificateInput input = graded_input(std::move(run));
+    REQUIRE_FALSE(input.run.pass);
+    const auto pdf = dir.file("fail.pdf");
+    write_certificate(input, pdf);
+    const std::string text = pdf_text(pdf);
+    CHECK(std::regex_search(
+        text, std::regex(R"(FAIL: fibre 3 end A 1310 nm IL 0\.92 dB > 0\.75 dB \(Generic max\))")));
+    CHECK_THAT(text, !Catch::Contains("and 1 more"));  // end B fibre 5 meets Standard
+    CHECK_THAT(text, Catch::Contains("record 11"));
+    CHECK_THAT(text, !Catch::Contains("run 11"));
+
+    // A pass says nothing of the kind.
+    const auto passing = dir.file("pass.pdf");
+    write_certificate(passing_32f_mm(), passing);
+    CHECK_THAT(pdf_text(passing), !Catch::Contains("FAIL:"));
+}
+
 TEST_CASE("an RL beyond the RL module's range shows as a bound that meets the minimum") {
     TempDir dir;
     RunRecord run = completed_run("SN-2611-0075", 12, FiberMode::SM, PolarityType::B);
@@ -581,6 +607,16 @@ TEST_CASE("the site file names company, address, logo and paper") {
         write_text(site_file, "[company\nname = ");
         CHECK_THROWS_AS(load_site(site_file), SiteError);
         CHECK_THROWS_WITH(load_site(dir.file("absent.toml")), Catch::Contains("absent.toml"));
+    }
+    SECTION("a serial pattern, and one that is not a regular expression") {
+        write_text(site_file, company + "[production]\nserial_pattern = \"SN[0-9]{4}\"\n");
+        CHECK(load_site(site_file).serial_pattern == "SN[0-9]{4}");
+        write_text(site_file, company + "[production]\nserial_pattern = \"SN[0-9\"\n");
+        CHECK_THROWS_WITH(load_site(site_file), Catch::Contains(site_file.string() + ":5:") &&
+                                                    Catch::Contains("production.serial_pattern") &&
+                                                    Catch::Contains("not a regular expression"));
+        write_text(site_file, company + "[production]\nserial = \"SN\"\n");
+        CHECK_THROWS_WITH(load_site(site_file), Catch::Contains("production.serial"));
     }
     SECTION("paper names") {
         CHECK(parse_paper("A4") == Paper::A4);

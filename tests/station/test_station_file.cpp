@@ -85,6 +85,42 @@ TEST_CASE("format_station round-trips") {
     }
     CHECK(again.operator_channel.resource == "TCPIP0::127.0.0.1::6000::SOCKET");
     CHECK(again.name == station.name);
+    CHECK_FALSE(again.require_operator);
+    CHECK(again.operator_channel.name.empty());
+
+    station.require_operator = true;
+    station.operator_channel.name = "Ann \"A\" Lee";
+    const auto named = parse_station(acquisition::format_station(station), "again.toml");
+    CHECK(named.require_operator == true);
+    CHECK(named.operator_channel.name == "Ann \"A\" Lee");
+}
+
+TEST_CASE("an operator is required at the console by default, not of the simulated operator") {
+    const auto console = parse_station(kMinimal, "min.toml");
+    CHECK(console.requires_operator());
+    CHECK(console.operator_channel.name.empty());
+    const auto simulated = parse_station(
+        kMinimal +
+            "[operator]\nkind = \"simulated\"\nresource = \"TCPIP0::127.0.0.1::6000::SOCKET\"\n"
+            "name = \"robot arm 2\"\n",
+        "sim.toml");
+    CHECK_FALSE(simulated.requires_operator());
+    CHECK(simulated.operator_channel.name == "robot arm 2");
+    const auto relaxed = parse_station(kMinimal +
+                                           "[station]\nrequire_operator = false\n"
+                                           "[operator]\nname = \"line 2 shared login\"\n",
+                                       "relaxed.toml");
+    CHECK_FALSE(relaxed.requires_operator());
+    const auto strict =
+        parse_station(kMinimal +
+                          "[station]\nrequire_operator = true\n[operator]\nkind = \"simulated\"\n"
+                          "resource = \"TCPIP0::127.0.0.1::6000::SOCKET\"\n",
+                      "strict.toml");
+    CHECK(strict.requires_operator());
+    CHECK_THAT(error_of(kMinimal + "[station]\nrequire_operator = \"yes\"\n"),
+               Catch::Contains("station.require_operator: expected true or false"));
+    CHECK_THAT(error_of(kMinimal + "[operator]\nname = 7\n"),
+               Catch::Contains("operator.name: expected a string"));
 }
 
 // Found by tests/fuzz/fuzz_station: format_station dropped connect_timeout_ms.
