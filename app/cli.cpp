@@ -125,8 +125,27 @@ Command add_test_command(CLI::App& app) {
     cmd->add_option("--site", options->site,
                     "site file for the certificate (default: $MPOBENCH_SITE, ./site.toml, the "
                     "sample site.toml)");
+    cmd->add_option("--retest-reason", options->retest_reason,
+                    "why a serial whose last test failed is tested again: one of the site file's "
+                    "[production] retest_reasons (asked on the terminal when not given)");
     cmd->add_flag("--json", options->json, "print the result as one JSON object and nothing else");
     return {cmd, [options] { return run_test_command(*options); }};
+}
+
+Command add_hold_command(CLI::App& app) {
+    auto* cmd = app.add_subcommand("hold", "Serials on QA hold (the site's retest policy)");
+    cmd->require_subcommand(1);
+    auto options = std::make_shared<HoldReleaseOptions>();
+    auto* release = cmd->add_subcommand(
+        "release", "Let a serial held for its attempts be tested again, recording who and why");
+    release->add_option("serial", options->serial, "serial number")->required();
+    release->add_option("--by", options->released_by, "the QA engineer releasing it")->required();
+    release->add_option("--reason", options->reason, "why it may be tested again")->required();
+    add_db_option(*release, options->db);
+    release->add_option("--site", options->site,
+                        "site file with the retest policy (default: $MPOBENCH_SITE, ./site.toml, "
+                        "the sample site.toml)");
+    return {cmd, [options] { return run_hold_release(*options); }};
 }
 
 Command add_repeat_command(CLI::App& app) {
@@ -274,6 +293,15 @@ void add_format_flags(CLI::App* cmd, QaCommandOptions& options) {
     cmd->add_flag("--csv", options.csv, "CSV on stdout")->excludes(json_flag);
 }
 
+Command add_retests_command(CLI::App& app) {
+    auto options = std::make_shared<QaCommandOptions>();
+    auto* cmd = app.add_subcommand(
+        "retests", "Attempts per serial: retested serials, reasons, test-until-pass flagged");
+    add_qa_options(*cmd, options->filter);
+    cmd->add_flag("--json", options->json, "one JSON object on stdout");
+    return {cmd, [options] { return run_retests(*options); }};
+}
+
 Command add_yield_command(CLI::App& app) {
     auto options = std::make_shared<QaCommandOptions>();
     auto* cmd = app.add_subcommand(
@@ -365,9 +393,10 @@ int run_command_line(int argc, char** argv) {
     const std::vector<Command> commands{
         add_sim_command(app),    add_identify_command(app), add_reference_command(app),
         add_test_command(app),   add_repeat_command(app),   add_history_command(app),
-        add_cord_command(app),   add_demo_command(app),     add_cert_command(app),
-        add_verify_command(app), add_yield_command(app),    add_pareto_command(app),
-        add_trend_command(app),  add_report_command(app),   add_export_command(app),
+        add_cord_command(app),   add_hold_command(app),     add_demo_command(app),
+        add_cert_command(app),   add_verify_command(app),   add_yield_command(app),
+        add_pareto_command(app), add_trend_command(app),    add_retests_command(app),
+        add_report_command(app), add_export_command(app),
     };
 
     try {

@@ -179,7 +179,7 @@ int run_demo(DemoOptions options) {
             TestEnvironment environment{lifecycle, limits, reference};
             TerminalProgress progress(fmt::format("{}/{} {}", index, options.count, serial),
                                       !options.json);
-            const auto outcome = run_test(environment, serial, part, progress.callback());
+            const auto outcome = run_test(environment, serial, part, "", progress.callback());
             progress.clear();
             summary.add(outcome.run);
             worst_exit = outcome.exit_code == kAborted || worst_exit == kAborted

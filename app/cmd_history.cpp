@@ -4,7 +4,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <vector>
+
 #include "analysis/identifiers.hpp"
+#include "analysis/retest.hpp"
 #include "app/commands.hpp"
 #include "app/guarded.hpp"
 #include "app/run_json.hpp"
@@ -19,6 +25,21 @@ int run_history(const HistoryOptions& options) {
         const std::string serial = analysis::validate_serial(options.serial);
         db::Repository repository = open_database_for_reading(options.db);
         const auto runs = repository.history(serial);
+        // The retest policy's attempts, numbered in time order.
+        std::map<std::int64_t, int> attempt_number;
+        std::vector<bool> outcomes;
+        for (const auto& run : runs) {
+            if (run.attempt) {
+                attempt_number[run.id] = static_cast<int>(attempt_number.size()) + 1;
+                outcomes.push_back(run.status == RunStatus::Completed && run.pass);
+            }
+        }
+        const auto attempt_of = [&](std::int64_t run_id) -> std::optional<int> {
+            const auto found = attempt_number.find(run_id);
+            return found == attempt_number.end() ? std::nullopt : std::optional(found->second);
+        };
+        const bool test_until_pass = analysis::is_test_until_pass(outcomes);
+        const auto releases = repository.serial_releases(serial);
         if (options.json) {
             auto out = nlohmann::json::array();
             for (const auto& run : runs) {
@@ -34,6 +55,12 @@ int run_history(const HistoryOptions& options) {
                                {"station", run.station},
                                {"operator", run.operator_name},
                                {"retries", run.retries},
+                               {"attempt", attempt_of(run.id) ? nlohmann::json(*attempt_of(run.id))
+                                                              : nlohmann::json(nullptr)},
+                               {"retest_reason", run.retest_reason.empty()
+                                                     ? nlohmann::json(nullptr)
+                                                     : nlohmann::json(run.retest_reason)},
+                               {"test_until_pass", test_until_pass},
                                {"started_at", iso_utc(run.started_at)}});
             }
             fmt::print("{}\n", json_text(out));
@@ -43,16 +70,27 @@ int run_history(const HistoryOptions& options) {
             fmt::print("no runs of {} in {}\n", serial, database_path(options.db).string());
             return static_cast<int>(kPassed);
         }
-        fmt::print("{:<6} {:<24} {:<16} {:<13} {:<12} {:<9} {:<6} {:<7} {:<12} {}\n", "RUN",
-                   "STARTED (UTC)", "PART", "KIND", "STATUS", "GRADE", "PASS", "RETRIES", "STATION",
-                   "OPERATOR");
+        fmt::print("{:<6} {:<24} {:<16} {:<13} {:<7} {:<12} {:<9} {:<6} {:<7} {:<12} {}\n", "RUN",
+                   "STARTED (UTC)", "PART", "KIND", "ATTEMPT", "STATUS", "GRADE", "PASS", "RETRIES",
+                   "STATION", "OPERATOR");
         for (const auto& run : runs) {
-            fmt::print("{:<6} {:<24} {:<16} {:<13} {:<12} {:<9} {:<6} {:<7} {:<12} {}{}\n", run.id,
-                       iso_utc(run.started_at), run.part_number, to_string(run.kind),
-                       to_string(run.status), run.grade ? to_string(*run.grade) : "-",
+            const auto attempt = attempt_of(run.id);
+            fmt::print("{:<6} {:<24} {:<16} {:<13} {:<7} {:<12} {:<9} {:<6} {:<7} {:<12} {}{}{}\n",
+                       run.id, iso_utc(run.started_at), run.part_number, to_string(run.kind),
+                       attempt ? std::to_string(*attempt) : "-", to_string(run.status),
+                       run.grade ? to_string(*run.grade) : "-",
                        run.status == RunStatus::Completed ? (run.pass ? "yes" : "no") : "-",
                        run.retries, run.station, run.operator_name,
+                       run.retest_reason.empty() ? "" : "  retest: " + run.retest_reason,
                        run.reason.empty() ? "" : "  (" + run.reason + ")");
+        }
+        for (const auto& release : releases) {
+            fmt::print("released from QA hold {} by {} after {} attempts: {}\n",
+                       iso_utc(release.at), release.released_by, release.attempts, release.reason);
+        }
+        if (test_until_pass) {
+            fmt::print("test-until-pass: passed only after {} failed attempts\n",
+                       std::find(outcomes.begin(), outcomes.end(), true) - outcomes.begin());
         }
         return static_cast<int>(kPassed);
     });

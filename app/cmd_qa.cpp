@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "analysis/qa.hpp"
+#include "analysis/retest.hpp"
 #include "app/certificates.hpp"
 #include "app/commands.hpp"
 #include "app/guarded.hpp"
@@ -487,6 +488,55 @@ int run_report(const QaCommandOptions& options) {
         const auto files = reports::write_qa_report(input, options.out);
         for (const auto& file : files) {
             fmt::print("{}\n", file.string());
+        }
+        return static_cast<int>(kPassed);
+    });
+}
+
+int run_retests(const QaCommandOptions& options) {
+    return guarded("retests", [&] {
+        db::Repository repository = open_database_for_reading(options.filter.db);
+        std::vector<analysis::AttemptRecord> attempts;
+        for (const auto& run : repository.find_runs(options.filter.run_filter(true))) {
+            if (run.attempt) {
+                attempts.push_back({run.serial, run.part_number,
+                                    run.status == RunStatus::Completed && run.pass,
+                                    run.retest_reason});
+            }
+        }
+        const auto summary = analysis::summarise_retests(attempts);
+        if (options.json) {
+            json serials = json::array();
+            for (const auto& s : summary.retested_serials) {
+                serials.push_back({{"serial", s.serial},
+                                   {"part", s.part_number},
+                                   {"attempts", s.attempts},
+                                   {"failed", s.failed},
+                                   {"passed", s.passed},
+                                   {"test_until_pass", s.test_until_pass},
+                                   {"retest_reasons", s.retest_reasons}});
+            }
+            fmt::print("{}\n", json_text({{"scope", options.filter.describe()},
+                                          {"serials", summary.serials},
+                                          {"retested", summary.retested},
+                                          {"test_until_pass", summary.test_until_pass},
+                                          {"retested_serials", serials}}));
+            return static_cast<int>(kPassed);
+        }
+        fmt::print("Retests of production tests: {}\n", options.filter.describe());
+        fmt::print(
+            "{} serials tested, {} more than once, {} test-until-pass (passed only after "
+            "two or more failed attempts)\n",
+            summary.serials, summary.retested, summary.test_until_pass);
+        if (summary.retested_serials.empty())
+            return static_cast<int>(kPassed);
+        fmt::print("\n{:<20} {:<16} {:>8} {:>6} {:<6} {}\n", "SERIAL", "PART", "ATTEMPTS", "FAILED",
+                   "PASSED", "RETEST REASONS");
+        for (const auto& s : summary.retested_serials) {
+            fmt::print("{:<20} {:<16} {:>8} {:>6} {:<6} {}{}\n", s.serial, s.part_number,
+                       s.attempts, s.failed, s.passed ? "yes" : "no",
+                       fmt::join(s.retest_reasons, ", "),
+                       s.test_until_pass ? "  TEST-UNTIL-PASS" : "");
         }
         return static_cast<int>(kPassed);
     });

@@ -32,12 +32,16 @@ int run_test_command(const TestCommandOptions& options) {
         const std::string operator_name = resolve_operator(options.operator_name, station);
         db::Repository repository(database_path(options.db));
         const Reference reference = usable_reference(repository, station, part);
+        const std::string retest_reason =
+            retest_reason_for(repository, site_file.retest, serial, options.retest_reason,
+                              terminal_retest_question(station));
 
         SignalStop stop;
         RunLifecycle lifecycle({station, "test", operator_name, serial, &stop}, repository);
         TestEnvironment environment{lifecycle, limits, reference};
         TerminalProgress progress(serial, !options.json);
-        const auto outcome = run_test(environment, serial, part, progress.callback());
+        const auto outcome =
+            run_test(environment, serial, part, retest_reason, progress.callback());
         progress.clear();
         // The result is stored and shown whatever becomes of the certificate;
         // a certificate that cannot be written is reported after it (exit 2).

@@ -51,8 +51,18 @@ struct TestCommandOptions {
     bool json = false;
     std::filesystem::path certificate;
     std::filesystem::path site;
+    std::string retest_reason;  // a reason code of the site's retest policy
 };
 int run_test_command(const TestCommandOptions& options);
+
+struct HoldReleaseOptions {
+    std::string serial;
+    std::string released_by;
+    std::string reason;
+    std::filesystem::path db;
+    std::filesystem::path site;
+};
+int run_hold_release(const HoldReleaseOptions& options);
 
 struct RepeatOptions {
     std::filesystem::path station_file;
@@ -139,6 +149,7 @@ struct QaCommandOptions {
 int run_yield(const QaCommandOptions& options);
 int run_pareto(const QaCommandOptions& options);
 int run_trend(const QaCommandOptions& options);
+int run_retests(const QaCommandOptions& options);
 int run_report(const QaCommandOptions& options);
 
 struct ExportOptions {

@@ -2,15 +2,19 @@
 
 #include <fmt/format.h>
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 
 #include "acquisition/parts.hpp"
 #include "analysis/grading.hpp"
 #include "analysis/identifiers.hpp"
 #include "analysis/verdict.hpp"
+#include "app/guarded.hpp"
 #include "vocabulary/logger.hpp"
 
 namespace mpobench::app {
@@ -79,11 +83,71 @@ Reference usable_reference(const db::Repository& repository,
     return *reference;
 }
 
+std::string retest_reason_for(const db::Repository& repository,
+                              const analysis::RetestPolicy& policy, const std::string& serial,
+                              const std::string& given, const AskRetestReason& ask) {
+    const auto attempts = repository.serial_attempts(serial);
+    const auto verdict = analysis::retest_verdict(policy, attempts);
+    if (verdict == analysis::RetestVerdict::Held) {
+        throw acquisition::Refused(fmt::format(
+            "{} is on QA hold: {} attempts without a pass (the site allows {}), the last run "
+            "{}: a QA engineer releases it with mpobench hold release {} --by NAME --reason TEXT",
+            serial, attempts.attempts, policy.attempts_before_hold, *attempts.last_run_id, serial));
+    }
+    const auto checked = [&](const std::string& typed) {
+        const auto code = analysis::match_reason_code(policy, typed);
+        if (!code) {
+            throw UsageError(
+                fmt::format("--retest-reason {}: not one of the site's retest "
+                            "reasons ({})",
+                            typed, fmt::join(policy.reason_codes, ", ")));
+        }
+        return *code;
+    };
+    if (verdict != analysis::RetestVerdict::RetestAfterFail || policy.reason_codes.empty())
+        return given.empty() ? std::string() : checked(given);
+    if (!given.empty())
+        return checked(given);
+    const std::string question = fmt::format(
+        "{} failed its last test (run {}); attempt {} of {}. Why is it tested "
+        "again? ({})",
+        serial, *attempts.last_run_id, attempts.attempts + 1,
+        policy.attempts_before_hold > 0 ? std::to_string(policy.attempts_before_hold)
+                                        : std::string("any"),
+        fmt::join(policy.reason_codes, ", "));
+    if (ask) {
+        // A person may mistype: asked until a code or no answer comes.
+        for (auto answer = ask(question); answer; answer = ask(question)) {
+            if (const auto code = analysis::match_reason_code(policy, *answer))
+                return *code;
+            fmt::print(stderr, "'{}' is not one of {}\n", *answer,
+                       fmt::join(policy.reason_codes, ", "));
+        }
+    }
+    throw UsageError(fmt::format("{}: give --retest-reason", question));
+}
+
+AskRetestReason terminal_retest_question(const acquisition::StationConfig& station) {
+    if (station.operator_channel.kind != acquisition::OperatorConfig::Kind::Console ||
+        !::isatty(STDIN_FILENO)) {
+        return {};
+    }
+    return [](const std::string& question) -> std::optional<std::string> {
+        fmt::print(stderr, "{}\n> ", question);
+        std::string line;
+        if (!std::getline(std::cin, line))
+            return std::nullopt;
+        return analysis::trim_identifier(line);
+    };
+}
+
 TestOutcome run_test(TestEnvironment& environment, const std::string& serial, const Part& part,
+                     const std::string& retest_reason,
                      const acquisition::ProgressCallback& progress) {
     RunRecord run;
     run.kind = RunKind::Production;
     run.serial = serial;
+    run.retest_reason = retest_reason;
     run.part = part;
     run.reference_id = environment.reference.id;
     RunLifecycle& lifecycle = environment.lifecycle;

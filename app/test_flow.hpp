@@ -3,6 +3,7 @@
 // same wrapper for `mpobench test` and for every assembly of `demo`.
 
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -11,6 +12,7 @@
 #include "acquisition/parts.hpp"
 #include "acquisition/procedures.hpp"
 #include "analysis/limits.hpp"
+#include "analysis/retest.hpp"
 #include "app/run_lifecycle.hpp"
 #include "db/repository.hpp"
 
@@ -44,6 +46,22 @@ Part find_part(const std::filesystem::path& parts_option, const std::string& num
 Reference usable_reference(const db::Repository& repository,
                            const acquisition::StationConfig& station, const Part& part);
 
+// The site's retest policy applied to a test of `serial` about to begin.
+// Throws acquisition::Refused (exit 4) for a serial on QA hold (its attempts
+// used up without a pass). A retest after a failure needs a reason code of
+// the policy (when it has any): `given`, or — when that is empty and `ask`
+// is set — the answer to `ask(question)` (nullopt: no answer); returns the
+// code as the policy spells it, or empty when none is needed. A missing or
+// unknown code throws UsageError (exit 2) listing the codes.
+using AskRetestReason = std::function<std::optional<std::string>(const std::string& question)>;
+std::string retest_reason_for(const db::Repository& repository,
+                              const analysis::RetestPolicy& policy, const std::string& serial,
+                              const std::string& given, const AskRetestReason& ask);
+
+// The retest reason asked on the terminal (stdin, stderr) when the station's
+// operator is a person at this terminal; empty otherwise (no one to ask).
+AskRetestReason terminal_retest_question(const acquisition::StationConfig& station);
+
 struct TestEnvironment {
     RunLifecycle& lifecycle;  // the bench, its operator, the database
     const analysis::LimitSet& limits;
@@ -58,7 +76,9 @@ struct TestOutcome {
 // One production run inside the lifecycle: begun in the database,
 // measured (each measurement journaled), graded and committed; an abort of
 // any kind is stored with its reason (RunLifecycle::run).
+// `retest_reason`: retest_reason_for's answer, recorded with the run.
 TestOutcome run_test(TestEnvironment& environment, const std::string& serial, const Part& part,
+                     const std::string& retest_reason,
                      const acquisition::ProgressCallback& progress);
 
 // "SN123  MPO12-SM-B-E  PASS  elite (target elite)  IL max 0.21 dB  RL min 62.3 dB",

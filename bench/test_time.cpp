@@ -313,7 +313,7 @@ CaseResult run_case(const std::filesystem::path& dut_file, double time_scale, bo
     const std::string serial = fmt::format("BENCH-{}F", part->fibers);
     const auto called = std::chrono::system_clock::now();
     const auto start = SteadyClock::now();
-    const auto outcome = app::run_test(environment, serial, *part, {});
+    const auto outcome = app::run_test(environment, serial, *part, "", {});
     result.production = SteadyClock::now() - start;
     const auto returned = std::chrono::system_clock::now();
     const auto expected_readings =

@@ -94,7 +94,13 @@ ProcessIdentity this_process(const std::string& database_path) {
 constexpr const char* summary_columns = R"sql(
 SELECT runs.id, assemblies.serial, parts.number, stations.name, runs.operator, runs.kind,
        runs.status, runs.reason, runs.grade, runs.pass, runs.started_at, runs.ended_at,
-       runs.retries
+       runs.retries, runs.retest_reason,
+       CASE WHEN runs.kind != 'production' THEN 0
+            WHEN runs.status = 'completed' THEN 1
+            WHEN runs.status = 'interrupted' OR
+                 (runs.status = 'aborted' AND runs.reason LIKE '%operator abort%')
+            THEN EXISTS (SELECT 1 FROM measurements WHERE measurements.run_id = runs.id)
+            ELSE 0 END
 FROM runs
 JOIN assemblies ON assemblies.id = runs.assembly_id
 JOIN parts ON parts.id = runs.part_id
@@ -120,6 +126,8 @@ RunSummary summary_from(const Origin& origin, const Query& row) {
         summary.ended_at = time_from(origin, "ended_at", row.text(11));
     }
     summary.retries = row.int32(12);
+    summary.retest_reason = row.is_null(13) ? std::string() : row.text(13);
+    summary.attempt = row.integer(14) != 0;
     return summary;
 }
 
@@ -464,7 +472,7 @@ SELECT runs.id, runs.kind, assemblies.serial, runs.station_id, stations.name, ru
        limit_sets.name, limit_sets.version, limit_sets.hash,
        parts.number, parts.description, parts.fibers, parts.mode, parts.polarity,
        parts.target_grade, parts.length_m, parts.wavelengths_nm, parts.mating_cycles,
-       runs.retries
+       runs.retries, runs.retest_reason
 FROM runs
 JOIN assemblies ON assemblies.id = runs.assembly_id
 JOIN stations ON stations.id = runs.station_id
@@ -497,6 +505,7 @@ WHERE runs.id = ?
             run.pass = query.integer(13) != 0;
             run.mating_cycles_run = query.int32(14);
             run.retries = query.int32(27);
+            run.retest_reason = query.is_null(28) ? std::string() : query.text(28);
             run.limit_set_name = query.text(15);
             run.limit_set_version = query.text(16);
             run.limit_set_hash = query.text(17);
@@ -672,8 +681,8 @@ FROM failures WHERE run_id = ? ORDER BY id
             Query insert(connection, R"sql(
 INSERT INTO runs (kind, assembly_id, part_id, station_id, operator, software_version, started_at,
                   status, reason, reference_id, pass, mating_cycles_run, owner_pid,
-                  owner_start_ticks, owner_boot_id, retries)
-VALUES (?, ?, ?, ?, ?, ?, ?, 'running', '', ?, 0, ?, ?, ?, ?, ?)
+                  owner_start_ticks, owner_boot_id, retries, retest_reason)
+VALUES (?, ?, ?, ?, ?, ?, ?, 'running', '', ?, 0, ?, ?, ?, ?, ?, ?)
 )sql",
                          what);
             insert.bind(to_string(run.kind))
@@ -693,6 +702,8 @@ VALUES (?, ?, ?, ?, ?, ?, ?, 'running', '', ?, 0, ?, ?, ?, ?, ?)
                 .bind(static_cast<std::int64_t>(self.start_ticks))
                 .bind(self.boot_id)
                 .bind(run.retries)
+                .bind(run.retest_reason.empty() ? std::nullopt
+                                                : std::optional<std::string>(run.retest_reason))
                 .run();
         }
         const std::int64_t run_id = connection.last_insert_id();
@@ -1402,6 +1413,72 @@ std::vector<CordRequalification> Repository::cord_requalifications(
                               query.text(2), query.integer(3)});
         }
         return events;
+    });
+}
+
+analysis::SerialAttempts Repository::serial_attempts(const std::string& serial) const {
+    const std::string what = fmt::format("counting the attempts of {}", serial);
+    return impl_->read_snapshot(what, [&] {
+        std::optional<std::string> released_at;
+        {
+            Query query(impl_->connection, "SELECT max(at) FROM serial_releases WHERE serial = ?",
+                        what);
+            query.bind(serial);
+            if (query.step() && !query.is_null(0))
+                released_at = query.text(0);
+        }
+        analysis::SerialAttempts attempts;
+        for (const auto& run :
+             impl_->summaries(std::string(summary_columns) + "WHERE assemblies.serial = ? "
+                                                             "ORDER BY runs.started_at, runs.id",
+                              what, {serial})) {
+            if (!run.attempt)
+                continue;
+            ++attempts.attempts_ever;
+            if (!released_at || format_time(run.started_at) > *released_at)
+                ++attempts.attempts;
+            attempts.last_run_id = run.id;
+            attempts.last_passed = run.status == RunStatus::Completed && run.pass;
+        }
+        return attempts;
+    });
+}
+
+void Repository::release_serial(const std::string& serial, const std::string& released_by,
+                                const std::string& reason, int attempts) {
+    std::lock_guard lock(impl_->mutex);
+    auto& connection = impl_->connection;
+    const std::string what = fmt::format("releasing {} from its QA hold", serial);
+    Transaction transaction(connection, Transaction::Kind::Write, what);
+    Query(connection,
+          "INSERT INTO serial_releases (serial, at, released_by, reason, attempts) "
+          "VALUES (?, ?, ?, ?, ?)",
+          what)
+        .bind(serial)
+        .bind(format_time(std::chrono::system_clock::now()))
+        .bind(released_by)
+        .bind(reason)
+        .bind(attempts)
+        .run();
+    transaction.commit();
+    logger("db")->info("{}: {} released by {} after {} attempts: {}", connection.path(), serial,
+                       released_by, attempts, reason);
+}
+
+std::vector<SerialRelease> Repository::serial_releases(const std::string& serial) const {
+    const std::string what = fmt::format("reading the QA releases of {}", serial);
+    return impl_->read_snapshot(what, [&] {
+        std::vector<SerialRelease> releases;
+        Query query(impl_->connection,
+                    "SELECT at, released_by, reason, attempts FROM serial_releases "
+                    "WHERE serial = ? ORDER BY at, id",
+                    what);
+        query.bind(serial);
+        while (query.step()) {
+            releases.push_back({time_from(impl_->origin(what), "at", query.text(0)), query.text(1),
+                                query.text(2), query.int32(3)});
+        }
+        return releases;
     });
 }
 

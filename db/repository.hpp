@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "analysis/qa.hpp"
+#include "analysis/retest.hpp"
 #include "vocabulary/run_record.hpp"
 
 namespace mpobench::db {
@@ -37,7 +38,19 @@ struct RunSummary {
     bool pass = false;
     TimePoint started_at{};
     std::optional<TimePoint> ended_at;
-    int retries = 0;  // transient instrument faults ridden through
+    int retries = 0;            // transient instrument faults ridden through
+    std::string retest_reason;  // RunRecord::retest_reason
+    // An attempt of the retest policy (analysis::SerialAttempts): a
+    // production run completed, or aborted by the operator or interrupted
+    // after measurements were taken.
+    bool attempt = false;
+};
+
+struct SerialRelease {
+    TimePoint at{};
+    std::string released_by;
+    std::string reason;
+    int attempts = 0;  // the attempts it had when released
 };
 
 // Which runs find_runs returns; an empty field does not filter.
@@ -166,6 +179,13 @@ class Repository {
     // hashes and QA rollups. For moving history in from another system and
     // for filling benchmark databases. Returns the new run ids in order.
     std::vector<std::int64_t> import_runs(const std::vector<RunRecord>& finished_runs);
+
+    // ---- Retest policy: a serial's attempts (analysis::SerialAttempts) and
+    // its QA releases, from which its attempts count again.
+    analysis::SerialAttempts serial_attempts(const std::string& serial) const;
+    void release_serial(const std::string& serial, const std::string& released_by,
+                        const std::string& reason, int attempts);
+    std::vector<SerialRelease> serial_releases(const std::string& serial) const;
 
     // ---- Cord wear: matings of each cord in the measurement path, counted
     // as the bench asks for them (acquisition::mates_cord), across stations.

@@ -360,6 +360,23 @@ ALTER TABLE optical_references ADD COLUMN launch_cord_matings INTEGER
     CHECK (launch_cord_matings IS NULL OR launch_cord_matings >= 0);
 )sql";
 
+// The retest policy: the reason code a retest after a failure gave, kept
+// with the run, and each QA release of a serial held for its attempts (who,
+// why, how many attempts it had); attempts count again from a release.
+constexpr const char* schema_v6 = R"sql(
+ALTER TABLE runs ADD COLUMN retest_reason TEXT
+    CHECK (retest_reason IS NULL OR length(retest_reason) > 0);
+CREATE TABLE serial_releases (
+    id          INTEGER PRIMARY KEY,
+    serial      TEXT NOT NULL CHECK (length(serial) > 0),
+    at          TEXT NOT NULL,
+    released_by TEXT NOT NULL CHECK (length(released_by) > 0),
+    reason      TEXT NOT NULL CHECK (length(reason) > 0),
+    attempts    INTEGER NOT NULL CHECK (attempts >= 0)
+) STRICT;
+CREATE INDEX serial_releases_by_serial ON serial_releases (serial, at);
+)sql";
+
 // In order; each takes the database to its version from the one before.
 constexpr std::array migrations{
     Migration{1, "records: stations, instruments, parts, limit sets, references, runs", schema_v1},
@@ -367,6 +384,7 @@ constexpr std::array migrations{
     Migration{3, "RL bounds, versioned record hashes, retries per run", schema_v3},
     Migration{4, "RL rollup: values and bounds apart", schema_v4},
     Migration{5, "cord wear: matings per cord, re-qualifications", schema_v5},
+    Migration{6, "retest reasons, QA releases of held serials", schema_v6},
 };
 
 std::int64_t pragma_integer(sqlite::Connection& connection, const std::string& sql,

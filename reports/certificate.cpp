@@ -47,42 +47,6 @@ std::string grade_name(Grade grade) {
     return name;
 }
 
-// The limit a failure missed, in words: "fibre 3 end A 1310 nm IL 0.92 dB >
-// 0.75 dB (Generic max)". A failure names the lowest grade whose limit it
-// misses, and that grade's limit.
-std::string failure_text(const Failure& failure, PolarityType expected) {
-    std::string where;
-    if (failure.fiber)
-        where += fmt::format("fibre {} ", *failure.fiber);
-    if (failure.end)
-        where += fmt::format("end {} ", to_string(*failure.end));
-    if (failure.wavelength_nm)
-        where += fmt::format("{} nm ", *failure.wavelength_nm);
-    const std::string grade = grade_name(failure.grade);
-    const auto compared = [&](std::string_view what, std::string_view op, std::string_view kind,
-                              int decimals) {
-        if (!failure.value || !failure.limit)
-            return fmt::format("{}{} ({} {})", where, what, grade, kind);
-        return fmt::format("{}{} {:.{}f} dB {} {:.{}f} dB ({} {})", where, what, *failure.value,
-                           decimals, op, *failure.limit, decimals, grade, kind);
-    };
-    switch (failure.what) {
-        case FailureCause::Il:
-            return compared("IL", ">", "max", 2);
-        case FailureCause::IlMean:
-            return compared("mean IL", ">", "typical", 2);
-        case FailureCause::Rl:
-            return compared("RL", "<", "min", 1);
-        case FailureCause::Repeatability:
-            return compared("repeatability ΔIL", ">", "repeatability max", 2);
-        case FailureCause::Continuity:
-            return where + "no light (continuity)";
-        case FailureCause::Polarity:
-            return fmt::format("{}polarity is not type {}", where, to_string(expected));
-    }
-    return where + std::string(to_string(failure.what));
-}
-
 std::string upper(std::string text) {
     for (char& c : text)
         c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
@@ -399,7 +363,7 @@ class Certificate {
         if (!run_.pass && !verdict_.against_target.empty()) {
             const std::size_t more = verdict_.against_target.size() - 1;
             reason = fmt::format("FAIL: {}{}",
-                                 failure_text(verdict_.against_target.front(), run_.part.polarity),
+                                 analysis::describe_failure(verdict_.against_target.front(), run_),
                                  more == 0 ? std::string() : fmt::format(" (and {} more)", more));
         }
 

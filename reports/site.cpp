@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "analysis/identifiers.hpp"
+#include "analysis/retest.hpp"
 
 namespace mpobench::reports {
 
@@ -180,7 +181,27 @@ Site load_site(const std::filesystem::path& file) {
             reader.text(*certificate, "statement", "certificate.statement").value_or(std::string{});
     }
     if (const toml::table* production = reader.table(root, "production", false)) {
-        reader.only_keys(*production, "production", {"serial_pattern"});
+        reader.only_keys(*production, "production",
+                         {"serial_pattern", "attempts_before_hold", "retest_reasons"});
+        if (const toml::node* node = production->get("attempts_before_hold")) {
+            const auto attempts = node->value_exact<std::int64_t>();
+            if (!attempts || *attempts < 0 || *attempts > 1000) {
+                throw reader.error(node, "production.attempts_before_hold",
+                                   "expected a whole number of attempts, 0 to 1000 (0: no hold)");
+            }
+            site.retest.attempts_before_hold = static_cast<int>(*attempts);
+        }
+        site.retest.reason_codes =
+            reader.lines(*production, "retest_reasons", "production.retest_reasons");
+        analysis::RetestPolicy earlier;  // the codes before each one, to find repeats
+        for (const auto& code : site.retest.reason_codes) {
+            if (code.find_first_not_of(" \t") == std::string::npos ||
+                analysis::match_reason_code(earlier, code)) {
+                throw reader.error(production->get("retest_reasons"), "production.retest_reasons",
+                                   fmt::format("'{}' is empty or named twice", code));
+            }
+            earlier.reason_codes.push_back(code);
+        }
         if (const auto pattern =
                 reader.text(*production, "serial_pattern", "production.serial_pattern")) {
             try {

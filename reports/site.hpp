@@ -12,6 +12,9 @@
 //   [production]
 //   serial_pattern = "SN[0-9]{4,8}"  # optional: the shape of a serial (ECMAScript
 //                                    # regular expression, matching the whole serial)
+//   attempts_before_hold = 3         # optional: attempts of a serial before a QA hold
+//   retest_reasons = ["re-cleaned", "re-terminated", "re-inspected"]
+//                                    # optional: what a retest after a failure must give
 //
 // Unknown keys are errors (a typo must not silently drop the address).
 
@@ -21,6 +24,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "analysis/retest.hpp"
 
 namespace mpobench::reports {
 
@@ -43,6 +48,7 @@ struct Site {
     // Serials that do not match it (as a whole) are refused by every command
     // that records a run (analysis::validate_serial); empty: any serial.
     std::string serial_pattern;
+    analysis::RetestPolicy retest;
 };
 
 // Reads and checks a site file; the logo must exist and be a PNG.

@@ -267,6 +267,10 @@ struct RunRecord {
     // Queries asked again after a transient instrument fault (a lost or
     // garbled reply): station health, not part of the measured record.
     int retries = 0;
+    // Why a serial whose last attempt failed is tested again (a reason code
+    // of the site's retest policy); empty for a first test or a retest after
+    // a pass. Kept with the run, outside the record hash.
+    std::string retest_reason;
 
     // Filled by grading.
     std::optional<Grade> grade;

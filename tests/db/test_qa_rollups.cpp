@@ -227,6 +227,25 @@ std::vector<RunRecord> scenario_without_rl_bounds() {
     return runs;
 }
 
+// What takes a current database back to the schema `version` wrote (the
+// migrations after it only added objects and columns), newest first.
+std::vector<std::string> undo_migrations_after(int version) {
+    const std::vector<std::pair<int, std::vector<std::string>>> undo{
+        {6, {"DROP TABLE serial_releases", "ALTER TABLE runs DROP COLUMN retest_reason"}},
+        {5,
+         {"DROP TABLE cord_requalifications", "DROP TABLE cords",
+          "ALTER TABLE optical_references DROP COLUMN launch_cord_matings"}},
+        {4, {"DROP TABLE qa_rl"}},
+    };
+    REQUIRE(undo.front().first == Repository::current_schema_version());
+    std::vector<std::string> statements;
+    for (const auto& [migration, sql] : undo) {
+        if (migration > version)
+            statements.insert(statements.end(), sql.begin(), sql.end());
+    }
+    return statements;
+}
+
 // Plays records as stations do: begin, journal, then complete or abort.
 // Runs to be interrupted are left running; their owner is then made a
 // process of an earlier boot, and the next open marks them interrupted.
@@ -754,19 +773,18 @@ TEST_CASE("records hashed with form 1 still verify in a current database, and ta
     REQUIRE(v1_hashes.size() >= 2);
     {
         RawDatabase raw(path);
-        std::vector<std::string> statements{
-            "DROP TABLE cord_requalifications",
-            "DROP TABLE cords",
-            "ALTER TABLE optical_references DROP COLUMN launch_cord_matings",
-            "DROP TABLE qa_rl",
-            "ALTER TABLE measurements DROP COLUMN rl_above_db",
-            "ALTER TABLE runs DROP COLUMN retries",
-            "ALTER TABLE qa_yield DROP COLUMN retries",
-            "DROP TABLE run_hashes",
-            // As schema version 2 created it.
-            "CREATE TABLE run_hashes (run_id INTEGER PRIMARY KEY REFERENCES runs(id), "
-            "sha256 TEXT NOT NULL UNIQUE CHECK (length(sha256) = 64)) STRICT",
-        };
+        std::vector<std::string> statements = undo_migrations_after(3);
+        statements.insert(
+            statements.end(),
+            {
+                "ALTER TABLE measurements DROP COLUMN rl_above_db",
+                "ALTER TABLE runs DROP COLUMN retries",
+                "ALTER TABLE qa_yield DROP COLUMN retries",
+                "DROP TABLE run_hashes",
+                // As schema version 2 created it.
+                "CREATE TABLE run_hashes (run_id INTEGER PRIMARY KEY REFERENCES runs(id), "
+                "sha256 TEXT NOT NULL UNIQUE CHECK (length(sha256) = 64)) STRICT",
+            });
         for (const auto& [run_id, hash] : v1_hashes) {
             statements.push_back("INSERT INTO run_hashes (run_id, sha256) VALUES (" +
                                  std::to_string(run_id) + ", '" + hash + "')");
@@ -899,29 +917,28 @@ TEST_CASE("a version 1 database gets record hashes and rollups when opened") {
         }
     }
     {
-        // Versions 2 to 5 only added objects and columns to version 1:
+        // Versions 2 and later only added objects and columns to version 1:
         // without them (and with version 1 in the header) the file is what
         // version 1 wrote.
         RawDatabase raw(path);
-        for (const char* sql :
-             {"DROP TABLE cord_requalifications", "DROP TABLE cords",
-              "ALTER TABLE optical_references DROP COLUMN launch_cord_matings",  // version 5
-              "DROP TABLE qa_rl",                                                // version 4
-              "ALTER TABLE measurements DROP COLUMN rl_above_db",                // version 3
-              "ALTER TABLE runs DROP COLUMN retries",                            // version 3
-              "DROP TABLE run_hashes", "DROP TABLE qa_yield", "DROP TABLE qa_causes",
-              "DROP TABLE qa_failures", "DROP TABLE qa_il",
-              "DROP TRIGGER optical_references_never_change",
-              "DROP TRIGGER optical_references_never_deleted",
-              "DROP TRIGGER reference_points_never_change",
-              "DROP TRIGGER reference_points_never_deleted", "PRAGMA user_version = 1"}) {
+        auto statements = undo_migrations_after(3);
+        statements.insert(
+            statements.end(),
+            {"ALTER TABLE measurements DROP COLUMN rl_above_db",  // version 3
+             "ALTER TABLE runs DROP COLUMN retries",              // version 3
+             "DROP TABLE run_hashes", "DROP TABLE qa_yield", "DROP TABLE qa_causes",
+             "DROP TABLE qa_failures", "DROP TABLE qa_il",
+             "DROP TRIGGER optical_references_never_change",
+             "DROP TRIGGER optical_references_never_deleted",
+             "DROP TRIGGER reference_points_never_change",
+             "DROP TRIGGER reference_points_never_deleted", "PRAGMA user_version = 1"});
+        for (const auto& sql : statements) {
             INFO(sql);
             REQUIRE(raw.execute(sql).empty());
         }
     }
     Repository migrated(path);
     CHECK(migrated.schema_version() == Repository::current_schema_version());
-    CHECK(Repository::current_schema_version() == 5);
     // Hashed now, with the current form, as a run completed now would be.
     for (std::size_t i = 0; i < run_ids.size(); ++i) {
         INFO("run " << run_ids[i]);
@@ -947,9 +964,9 @@ TEST_CASE("a version 3 database gets its RL rollup, bounds apart, when opened") 
     REQUIRE(before.rl.size() == 5);
     {
         RawDatabase raw(path);
-        for (const char* sql : {"DROP TABLE cord_requalifications", "DROP TABLE cords",
-                                "ALTER TABLE optical_references DROP COLUMN launch_cord_matings",
-                                "DROP TABLE qa_rl", "PRAGMA user_version = 3"}) {
+        auto statements = undo_migrations_after(3);
+        statements.push_back("PRAGMA user_version = 3");
+        for (const auto& sql : statements) {
             INFO(sql);
             REQUIRE(raw.execute(sql).empty());
         }
@@ -992,4 +1009,89 @@ TEST_CASE("a damaged IL histogram is a database error naming the bucket") {
     CHECK(repository.run(run.id)->status == RunStatus::Running);
     CHECK(repository.run(run.id)->measurements.empty());
     CHECK_FALSE(repository.record_hash(run.id));
+}
+
+TEST_CASE(
+    "a serial's attempts: completed runs, and operator aborts or interruptions after "
+    "measurements; counted again from a QA release") {
+    CentralEuropeanTime local_time;
+    TempDir dir;
+    const auto path = dir.file("mpobench.db");
+    const auto at = [](int minute) { return utc_ms(2, 9, minute); };
+    std::vector<RunRecord> runs;
+    {
+        RunRecord run = planned("SN-R", "bench-1", "ada", at(0));
+        run.measurements = {reading(End::A, 1, 1310, 0.9, at(0) + 1)};
+        runs.push_back(completed(run, Grade::Fail, false,
+                                 {failure(FailureCause::Il, End::A, 1, 1310, Grade::Generic)}));
+    }
+    {
+        // Aborted on a red fibre: an attempt, with its retest reason kept.
+        RunRecord run = planned("SN-R", "bench-1", "ada", at(10));
+        run.retest_reason = "re-cleaned";
+        run.measurements = {reading(End::A, 1, 1310, 0.9, at(10) + 1)};
+        runs.push_back(stopped(run, RunStatus::Aborted,
+                               "connect end B of SN-R: operator abort: ada aborted the run"));
+    }
+    // Stopped before any reading: not an attempt.
+    runs.push_back(stopped(planned("SN-R", "bench-1", "ada", at(20)), RunStatus::Aborted,
+                           "operator abort (SIGINT)"));
+    {
+        // The bench's fault, not the assembly's: not an attempt.
+        RunRecord run = planned("SN-R", "bench-1", "ada", at(30));
+        run.measurements = {reading(End::A, 1, 1310, 0.1, at(30) + 1)};
+        runs.push_back(stopped(run, RunStatus::Aborted, "power meter timeout"));
+    }
+    {
+        // Killed with readings taken: an attempt.
+        RunRecord run = planned("SN-R", "bench-1", "ada", at(40));
+        run.measurements = {reading(End::A, 1, 1310, 0.9, at(40) + 1)};
+        runs.push_back(stopped(run, RunStatus::Interrupted, "process ended"));
+    }
+    const auto ids = play_live(path, runs);
+
+    Repository repository(path);
+    auto attempts = repository.serial_attempts("SN-R");
+    CHECK(attempts.attempts == 3);
+    CHECK(attempts.attempts_ever == 3);
+    CHECK(attempts.last_run_id == ids[4]);
+    CHECK_FALSE(attempts.last_passed);
+    const auto history = repository.history("SN-R");
+    REQUIRE(history.size() == 5);
+    const std::vector<bool> counted{true, true, false, false, true};
+    for (std::size_t i = 0; i < history.size(); ++i) {
+        INFO("run " << i);
+        CHECK(history[i].attempt == counted[i]);
+    }
+    CHECK(history[1].retest_reason == "re-cleaned");
+    CHECK(history[0].retest_reason.empty());
+    CHECK(repository.run(ids[1])->retest_reason == "re-cleaned");
+
+    repository.release_serial("SN-R", "qa-bob", "re-terminated, inspected", attempts.attempts);
+    attempts = repository.serial_attempts("SN-R");
+    CHECK(attempts.attempts == 0);
+    CHECK(attempts.attempts_ever == 3);
+    CHECK(attempts.last_run_id == ids[4]);
+    const auto releases = repository.serial_releases("SN-R");
+    REQUIRE(releases.size() == 1);
+    CHECK(releases[0].released_by == "qa-bob");
+    CHECK(releases[0].reason == "re-terminated, inspected");
+    CHECK(releases[0].attempts == 3);
+    CHECK_THROWS_AS(repository.release_serial("SN-R", "qa-bob", "", 0), DatabaseError);
+
+    // An attempt after the release counts again; a pass ends the story.
+    const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count() +
+                        1000;
+    RunRecord after = planned("SN-R", "bench-1", "ada", now_ms);
+    after.retest_reason = "re-terminated";
+    after.measurements = {reading(End::A, 1, 1310, 0.1, now_ms + 1)};
+    play_live(path, {completed(after, Grade::Elite, true, {})});
+    attempts = Repository(path).serial_attempts("SN-R");
+    CHECK(attempts.attempts == 1);
+    CHECK(attempts.attempts_ever == 4);
+    CHECK(attempts.last_passed);
+
+    CHECK_FALSE(repository.serial_attempts("SN-NEVER").last_run_id.has_value());
 }

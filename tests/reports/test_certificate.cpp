@@ -310,7 +310,7 @@ TEST_CASE("a FAIL certificate says which limit made it fail, and names the recor
     write_certificate(input, pdf);
     const std::string text = pdf_text(pdf);
     CHECK(std::regex_search(
-        text, std::regex(R"(FAIL: fibre 3 end A 1310 nm IL 0\.92 dB > 0\.75 dB \(Generic max\))")));
+        text, std::regex(R"(FAIL: end A fibre 3 1310 nm: IL 0\.92 dB > generic max 0\.75 dB)")));
     CHECK_THAT(text, !Catch::Contains("and 1 more"));  // end B fibre 5 meets Standard
     CHECK_THAT(text, Catch::Contains("record 11"));
     CHECK_THAT(text, !Catch::Contains("run 11"));
@@ -617,6 +617,32 @@ TEST_CASE("the site file names company, address, logo and paper") {
                                                     Catch::Contains("not a regular expression"));
         write_text(site_file, company + "[production]\nserial = \"SN\"\n");
         CHECK_THROWS_WITH(load_site(site_file), Catch::Contains("production.serial"));
+    }
+    SECTION("a retest policy, and ones that make no sense") {
+        write_text(site_file, company +
+                                  "[production]\nattempts_before_hold = 3\n"
+                                  "retest_reasons = [\"re-cleaned\", \"re-terminated\"]\n");
+        const auto policy = load_site(site_file).retest;
+        CHECK(policy.attempts_before_hold == 3);
+        CHECK(policy.reason_codes == std::vector<std::string>{"re-cleaned", "re-terminated"});
+        write_text(site_file, company);
+        CHECK(load_site(site_file).retest.attempts_before_hold == 0);  // no hold unless asked
+        CHECK(load_site(site_file).retest.reason_codes.empty());
+        for (const char* bad : {"-1", "1.5", "\"3\"", "1001"}) {
+            INFO(bad);
+            write_text(site_file, company + "[production]\nattempts_before_hold = " + bad + "\n");
+            CHECK_THROWS_WITH(load_site(site_file),
+                              Catch::Contains("production.attempts_before_hold"));
+        }
+        write_text(site_file,
+                   company + "[production]\nretest_reasons = [\"re-cleaned\", \"RE-CLEANED\"]\n");
+        CHECK_THROWS_WITH(load_site(site_file),
+                          Catch::Contains("production.retest_reasons") &&
+                              Catch::Contains("'RE-CLEANED' is empty or named twice"));
+        write_text(site_file, company + "[production]\nretest_reasons = [\" \"]\n");
+        CHECK_THROWS_WITH(load_site(site_file), Catch::Contains("production.retest_reasons"));
+        write_text(site_file, company + "[production]\nretest_reasons = \"re-cleaned\"\n");
+        CHECK_THROWS_WITH(load_site(site_file), Catch::Contains("array of strings"));
     }
     SECTION("paper names") {
         CHECK(parse_paper("A4") == Paper::A4);
