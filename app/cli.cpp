@@ -12,6 +12,7 @@
 #include <memory>
 #include <vector>
 
+#include "app/build_info.hpp"
 #include "app/commands.hpp"
 #include "app/exit_codes.hpp"
 #include "app/logging.hpp"
@@ -280,7 +281,7 @@ Command add_export_command(CLI::App& app) {
 
 int run_command_line(int argc, char** argv) {
     CLI::App app{"mpobench — acceptance test bench for MPO/MTP fibre-optic cable assemblies"};
-    app.set_version_flag("--version", std::string("mpobench ") + MPOBENCH_VERSION);
+    app.set_version_flag("--version", version_text());
     // At most one command; none, or an unknown word, is a usage error below.
     app.require_subcommand(0, 1);
 
