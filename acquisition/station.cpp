@@ -325,7 +325,8 @@ StationConfig parse_station(std::string_view toml_text, const std::filesystem::p
     }
     StationConfig station;
     station.source_path = source_name;
-    TableReader top(root, "station file", source_name, {"station", "instruments", "operator"});
+    TableReader top(root, "station file", source_name,
+                    {"station", "instruments", "operator", "label"});
 
     if (const auto* table = root["station"].as_table()) {
         TableReader reader(*table, "station", source_name,
@@ -382,6 +383,19 @@ StationConfig parse_station(std::string_view toml_text, const std::filesystem::p
             station.operator_channel.timeout = std::chrono::milliseconds(*v);
         }
     }
+    if (const auto* node = root.get("label")) {
+        const auto* table = node->as_table();
+        if (!table)
+            throw top.error(*node, "label: expected a table ([label])");
+        TableReader reader(*table, "label", source_name, {"printer"});
+        const auto printer = reader.required_string("printer");
+        try {
+            station.label_printer = parse_label_destination(printer);
+        } catch (const std::invalid_argument& bad) {
+            throw reader.error(*table->get("printer"),
+                               fmt::format("label.printer: {}", bad.what()));
+        }
+    }
     return station;
 }
 
@@ -407,6 +421,8 @@ std::string format_station(const StationConfig& station) {
     if (op.kind == OperatorConfig::Kind::Simulated)
         out += fmt::format("resource = {}\n", toml_quote(op.resource));
     out += fmt::format("timeout_ms = {}\n", op.timeout.count());
+    if (station.label_printer)
+        out += fmt::format("\n[label]\nprinter = {}\n", toml_quote(station.label_printer->text));
 
     for (const auto& instrument : station.instruments) {
         out += fmt::format("\n[instruments.{}]\nrole = \"{}\"\nmodel = {}\nresource = {}\n",

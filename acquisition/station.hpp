@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "acquisition/label_printer.hpp"
 #include "drivers/instrument_config.hpp"
 
 namespace mpobench::acquisition {
@@ -32,6 +33,9 @@ struct StationConfig {
     int retry_budget = 50;
     std::vector<drivers::InstrumentConfig> instruments;  // in file order
     OperatorConfig operator_channel;
+    // [label] printer: where the bag label of each passing assembly goes;
+    // none, no label is printed.
+    std::optional<LabelDestination> label_printer;
     std::filesystem::path source_path;  // where it was loaded from, for messages
 
     const drivers::InstrumentConfig* find(std::string_view name) const;

@@ -202,6 +202,22 @@ Command add_verify_command(CLI::App& app) {
     return {cmd, [options] { return run_verify(*options); }};
 }
 
+Command add_label_command(CLI::App& app) {
+    auto options = std::make_shared<LabelOptions>();
+    auto* cmd = app.add_subcommand(
+        "label", "Print the bag label (ZPL) of a serial's latest passing run again, and record it");
+    cmd->add_option("serial", options->serial, "serial number")->required();
+    cmd->add_option("--run", options->run_id, "this run instead of the latest completed one");
+    cmd->add_option("--to", options->to,
+                    "tcp://HOST[:PORT] (raw, port 9100 by default), file:PATH or lp:QUEUE");
+    cmd->add_option("--station", options->station_file,
+                    "station file whose [label] printer to use when --to is not given");
+    cmd->add_option("--operator", options->operator_name, "who reprints it (default: $USER)");
+    add_db_option(*cmd, options->db);
+    cmd->add_flag("--json", options->json, "one JSON object on stdout");
+    return {cmd, [options] { return run_label(*options); }};
+}
+
 // The filters of the QA commands (qa_options.hpp).
 void add_qa_options(CLI::App& command, QaOptions& options) {
     command.add_option("--from", options.from_day, "first day, YYYY-MM-DD (local time)");
@@ -300,7 +316,7 @@ int run_command_line(int argc, char** argv) {
         add_test_command(app),   add_repeat_command(app),   add_history_command(app),
         add_demo_command(app),   add_cert_command(app),     add_verify_command(app),
         add_yield_command(app),  add_pareto_command(app),   add_trend_command(app),
-        add_report_command(app), add_export_command(app),
+        add_report_command(app), add_export_command(app),   add_label_command(app),
     };
 
     try {

@@ -58,6 +58,19 @@ struct QaFilter {
     std::optional<std::string> part_number, station, operator_name;
 };
 
+// One bag label sent (or an attempt that failed) for a completed, passing
+// production run.
+struct LabelPrint {
+    std::int64_t id = 0;
+    std::int64_t run_id = 0;
+    TimePoint printed_at{};     // now when unset
+    std::string destination;    // as configured: tcp://host:9100, file:PATH, lp:QUEUE
+    bool reprint = false;       // an earlier label of this run had been printed
+    std::string operator_name;  // who printed it
+    std::string command;        // "test" (at the end of the test) or "label" (mpobench label)
+    std::optional<std::string> error;  // why it was not printed; nullopt: sent
+};
+
 // What the database says of a record hash (mpobench verify).
 struct RecordCheck {
     std::int64_t run_id = 0;
@@ -152,6 +165,14 @@ class Repository {
     // hashes and QA rollups. For moving history in from another system and
     // for filling benchmark databases. Returns the new run ids in order.
     std::vector<std::int64_t> import_runs(const std::vector<RunRecord>& finished_runs);
+
+    // ---- Bag labels. Only of a completed, passing production run (else
+    // DatabaseError); append-only.
+    std::int64_t record_label_print(const LabelPrint& print);  // returns its id
+    // Has a label of this run been sent before (a new one is a reprint)?
+    bool label_printed(std::int64_t run_id) const;
+    // Every label print of every run of a serial, oldest first.
+    std::vector<LabelPrint> label_prints(const std::string& serial) const;
 
     // ---- Record hashes (analysis::record_hash), kept for completed runs,
     // each with the version of the canonical form it was computed over: the
