@@ -91,7 +91,13 @@ void send_to_lp(const acquisition::LabelDestination& destination, std::string_vi
     } catch (const UsageError& error) {
         throw LabelDeliveryError(fmt::format("{}: {}", destination.text, error.what()));
     }
-    std::string name = (std::filesystem::temp_directory_path() / "mpobench-label-XXXXXX").string();
+    std::error_code no_temp;
+    const auto temp = std::filesystem::temp_directory_path(no_temp);
+    if (no_temp) {
+        throw LabelDeliveryError(fmt::format("{}: no temporary directory for the label file: {}",
+                                             destination.text, no_temp.message()));
+    }
+    std::string name = (temp / "mpobench-label-XXXXXX").string();
     Descriptor fd(::mkstemp(name.data()));
     if (fd.get() < 0) {
         throw LabelDeliveryError(fmt::format("{}: cannot create a temporary file: {}",
