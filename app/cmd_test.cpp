@@ -61,8 +61,11 @@ int run_test_command(const TestCommandOptions& options) {
                                         lifecycle.operator_name(), "test");
                 label_error = label->error;
             } catch (const db::DatabaseError& error) {
-                label_error =
-                    fmt::format("the label print could not be recorded: {}", error.what());
+                // Sent or not, the attempt is not on record: say so before a reprint.
+                label_error = fmt::format(
+                    "the label print could not be recorded (it may have printed; look at the "
+                    "printer before printing it again): {}",
+                    error.what());
             } catch (const reports::ReportError& error) {
                 label_error = error.what();
             }

@@ -201,6 +201,24 @@ class Labels(unittest.TestCase):
             "SELECT error, reprint FROM label_prints WHERE run_id = ? ORDER BY id", document["run_id"])],
             [(False, 0), (False, 0), (True, 0)])
 
+    def test_a_label_that_cannot_be_recorded_keeps_the_pass(self):
+        # A storage fault on label_prints alone, planted as another tool would.
+        with sqlite3.connect(self.db) as connection:
+            connection.execute("CREATE TRIGGER refuse_labels BEFORE INSERT ON label_prints "
+                               "BEGIN SELECT RAISE(ABORT, 'planted storage fault'); END")
+        before = len(self.printer.labels)
+        document, result = self.production_test(
+            self.station_with_printer(f"tcp://127.0.0.1:{self.printer.port}"), "SN-LBL-NOREC")
+        self.assertTrue(document["pass"])
+        self.assertFalse(document["label"]["printed"])
+        self.assertIn("could not be recorded", document["label"]["error"])
+        self.assertIn("it may have printed", result.stderr)
+        self.assertIn("planted storage fault", result.stderr)
+        # It did print; the run is stored and passed.
+        self.assertIn("SN-LBL-NOREC", [data for _, data in zpl_fields(self.printer.wait_for(before + 1))])
+        self.assertEqual(self.rows("SELECT status, pass FROM runs WHERE id = ?", document["run_id"]),
+                         [("completed", 1)])
+
     def test_file_and_lp_destinations(self):
         document, _ = self.production_test(self.sim.station_path, "SN-LBL-FILE")
         self.assertNotIn("label", document)  # no [label] printer: no label
