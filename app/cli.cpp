@@ -238,7 +238,11 @@ Command add_yield_command(CLI::App& app) {
     auto* cmd = app.add_subcommand(
         "yield", "Yield of production tests: first-pass and final yield, retests, grade mix");
     add_qa_options(*cmd, options->filter);
-    cmd->add_option("--by", options->by, "day (default), week, part, station, operator or grade");
+    cmd->add_option("--by", options->by,
+                    "day (default), week, part, station, operator, grade, or shift (the site "
+                    "file's [[shift]] tables in its time zone)");
+    cmd->add_option("--site", options->site,
+                    "site file with the shifts (default: $MPOBENCH_SITE, ./site.toml, the sample)");
     add_format_flags(cmd, *options);
     return {cmd, [options] { return run_yield(*options); }};
 }
@@ -248,6 +252,10 @@ Command add_pareto_command(CLI::App& app) {
     auto* cmd = app.add_subcommand(
         "pareto", "Failure Pareto: runs by cause, failures by end:fibre and by wavelength");
     add_qa_options(*cmd, options->filter);
+    cmd->add_option("--by", options->by,
+                    "shift: one Pareto per shift of the site file (in its time zone)");
+    cmd->add_option("--site", options->site,
+                    "site file with the shifts (default: $MPOBENCH_SITE, ./site.toml, the sample)");
     add_format_flags(cmd, *options);
     return {cmd, [options] { return run_pareto(*options); }};
 }

@@ -1285,6 +1285,13 @@ QaBuckets Repository::qa_buckets(const QaFilter& filter, IlBuckets il) const {
     });
 }
 
+QaBuckets Repository::regrouped_qa_buckets(
+    const QaFilter& filter, const std::function<std::string(TimePoint)>& period_of) const {
+    return impl_->read_snapshot("counting production runs by period", [&] {
+        return rollups::regrouped_buckets(impl_->connection, filter, period_of);
+    });
+}
+
 std::vector<analysis::CauseBucket> Repository::cause_buckets(const QaFilter& filter) const {
     return impl_->read_snapshot("reading cause buckets",
                                 [&] { return rollups::cause_buckets(impl_->connection, filter); });

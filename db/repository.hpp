@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -190,6 +191,13 @@ class Repository {
     // skipped (the Pareto needs none: they are the largest to read).
     enum class IlBuckets { Read, Skip };
     QaBuckets qa_buckets(const QaFilter& filter, IlBuckets il = IlBuckets::Read) const;
+    // Yield, cause and failure buckets counted from the records as the
+    // rollups count them, each run in the bucket period_of(started_at) names
+    // instead of its local day: periods the rollups do not keep (the site's
+    // shifts). The filter's part, station and operator apply, its days do
+    // not. Reads every production run: for QA views, not for a station.
+    QaBuckets regrouped_qa_buckets(const QaFilter& filter,
+                                   const std::function<std::string(TimePoint)>& period_of) const;
     std::vector<analysis::CauseBucket> cause_buckets(const QaFilter& filter) const;
     std::vector<analysis::FailureBucket> failure_buckets(const QaFilter& filter) const;
     std::vector<analysis::IlBucket> il_buckets(const QaFilter& filter) const;

@@ -9,6 +9,11 @@
 //   [certificate]
 //   paper = "A4"                 # or "Letter"
 //   statement = "..."            # optional sentence under the result
+//   [site]
+//   time_zone = "Europe/London"  # IANA zone for local times; optional (UTC)
+//   [[shift]]                    # optional, any number: yield/pareto --by shift
+//   name = "night"
+//   start = "22:00"              # local; runs until the next shift's start
 //
 // Unknown keys are errors (a typo must not silently drop the address).
 
@@ -18,6 +23,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "analysis/shifts.hpp"
 
 namespace mpobench::reports {
 
@@ -37,6 +44,8 @@ struct Site {
     std::filesystem::path logo_png;  // absolute, or empty: no logo
     Paper paper = Paper::A4;
     std::string statement;  // optional text printed under the result
+    std::string time_zone;  // IANA name, checked against the system zoneinfo; empty: UTC
+    std::vector<analysis::Shift> shifts;  // empty: none defined
 };
 
 // Reads and checks a site file; the logo must exist and be a PNG.
