@@ -178,6 +178,14 @@ void print_grade_mix(const std::vector<analysis::YieldRow>& rows, const analysis
 int run_yield(const QaCommandOptions& options) {
     return guarded("yield", [&] {
         const bool by_shift = options.by == "shift";
+        if (!by_shift && !options.by.empty()) {
+            const auto grouping = analysis::parse_grouping(options.by);
+            if (!grouping || *grouping == analysis::Grouping::Total) {
+                throw UsageError(fmt::format(
+                    "--by '{}': expected day, week, part, station, operator, grade or shift",
+                    options.by));
+            }
+        }
         // Shift rows are keyed like days ("2026-12-06 night"): grouped as days.
         const auto grouping = by_shift ? analysis::Grouping::Day
                                        : grouping_option(options.by, analysis::Grouping::Day);

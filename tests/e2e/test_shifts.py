@@ -147,6 +147,7 @@ class Shifts(unittest.TestCase):
                                                            "--db", self.db, expect=2).stderr)
         self.assertIn("a Pareto goes by shift", self.mpobench("pareto", "--by", "day", "--db", self.db,
                                                               expect=2).stderr)
+        self.assertIn("grade or shift", self.mpobench("yield", "--by", "shifts", "--db", self.db, expect=2).stderr)
         bad_zone = os.path.join(self.dir, "bad-zone.toml")
         with open(bad_zone, "w") as f:
             f.write('[company]\nname = "Shift Test Ltd."\n[site]\ntime_zone = "Europe/Atlantis"\n')
