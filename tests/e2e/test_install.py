@@ -156,7 +156,8 @@ class Install(unittest.TestCase):
         self.assertIn("Package: mpobench", fields)
         self.assertIn(f"Version: {project_version()}", fields)
         # Shared libraries found by dpkg-shlibdeps, and the certificate's fonts.
-        for dependency in ("libserialport0", "libsqlite3-0", "libcairo2", "libqrencode4", "fonts-dejavu-core"):
+        for dependency in ("libserialport0", "libsqlite3-0", "libcairo2", "libqrencode4", "libdate-tz3",
+                           "fonts-dejavu-core", "tzdata"):
             self.assertIn(dependency, fields)
         files = subprocess.run(["dpkg-deb", "-c", deb], check=True, capture_output=True, text=True).stdout
         for path in ("./usr/bin/mpobench", "./usr/share/mpobench/site.toml", "./usr/share/mpobench/fixtures/parts.toml",
