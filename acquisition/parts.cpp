@@ -1,5 +1,7 @@
 #include "acquisition/parts.hpp"
 
+#include "acquisition/data_files.hpp"
+
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -11,10 +13,6 @@
 #include <map>
 #include <set>
 #include <sstream>
-
-#ifndef MPOBENCH_SOURCE_DIR
-#error "MPOBENCH_SOURCE_DIR must be defined by the build"
-#endif
 
 namespace mpobench::acquisition {
 
@@ -287,7 +285,14 @@ PartCatalogue load_part_catalogue(const std::filesystem::path& path) {
 }
 
 std::filesystem::path default_part_catalogue_path() {
-    return std::filesystem::path(MPOBENCH_SOURCE_DIR) / "fixtures" / "parts.toml";
+    const auto directory = data_directory();
+    if (!directory) {
+        throw PartCatalogueError(
+            fmt::format("no default part catalogue: mpobench's data directory is missing ({}); "
+                        "give --parts FILE or reinstall",
+                        data_directory_search_text()));
+    }
+    return *directory / "fixtures" / "parts.toml";
 }
 
 }  // namespace mpobench::acquisition

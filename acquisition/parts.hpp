@@ -33,7 +33,8 @@ bool same_part_number(std::string_view a, std::string_view b);
 PartCatalogue parse_part_catalogue(std::string_view toml_text,
                                    const std::filesystem::path& source_name);
 PartCatalogue load_part_catalogue(const std::filesystem::path& path);
-// fixtures/parts.toml of this source tree: 8/12/16/24/32 fibres x MM/SM x A/B/C.
+// fixtures/parts.toml of the data directory (data_files.hpp): 8/12/16/24/32
+// fibres x MM/SM x A/B/C. Throws PartCatalogueError when there is none.
 std::filesystem::path default_part_catalogue_path();
 
 }  // namespace mpobench::acquisition

@@ -372,7 +372,7 @@ StationConfig parse_station(std::string_view toml_text, const std::filesystem::p
     StationConfig station;
     station.source_path = source_name;
     TableReader top(root, "station file", source_name,
-                    {"station", "instruments", "operator", "cords"});
+                    {"station", "instruments", "operator", "cords", "label"});
 
     if (const auto* table = root["station"].as_table()) {
         TableReader reader(
@@ -440,6 +440,19 @@ StationConfig parse_station(std::string_view toml_text, const std::filesystem::p
         for (const auto& element : *cords)
             station.cords.push_back(parse_cord(*element.as_table(), source_name, station.cords));
     }
+    if (const auto* node = root.get("label")) {
+        const auto* table = node->as_table();
+        if (!table)
+            throw top.error(*node, "label: expected a table ([label])");
+        TableReader reader(*table, "label", source_name, {"printer"});
+        const auto printer = reader.required_string("printer");
+        try {
+            station.label_printer = parse_label_destination(printer);
+        } catch (const std::invalid_argument& bad) {
+            throw reader.error(*table->get("printer"),
+                               fmt::format("label.printer: {}", bad.what()));
+        }
+    }
     return station;
 }
 
@@ -481,6 +494,8 @@ std::string format_station(const StationConfig& station) {
     out += fmt::format("timeout_ms = {}\n", op.timeout.count());
     if (!op.name.empty())
         out += fmt::format("name = {}\n", toml_quote(op.name));
+    if (station.label_printer)
+        out += fmt::format("\n[label]\nprinter = {}\n", toml_quote(station.label_printer->text));
 
     for (const auto& instrument : station.instruments) {
         out += fmt::format("\n[instruments.{}]\nrole = \"{}\"\nmodel = {}\nresource = {}\n",

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "acquisition/label_printer.hpp"
 #include "drivers/instrument_config.hpp"
 
 namespace mpobench::acquisition {
@@ -56,6 +57,9 @@ struct StationConfig {
     std::vector<drivers::InstrumentConfig> instruments;  // in file order
     OperatorConfig operator_channel;
     std::vector<CordConfig> cords;      // [[cords]], in file order; at most one launch cord
+    // [label] printer: where the bag label of each passing assembly goes;
+    // none, no label is printed.
+    std::optional<LabelDestination> label_printer;
     std::filesystem::path source_path;  // where it was loaded from, for messages
 
     const drivers::InstrumentConfig* find(std::string_view name) const;

@@ -6,6 +6,7 @@
 
 #include <cstdlib>
 
+#include "acquisition/data_files.hpp"
 #include "analysis/limits.hpp"
 #include "app/guarded.hpp"
 #include "vocabulary/logger.hpp"
@@ -22,7 +23,14 @@ reports::Site load_site_option(const std::filesystem::path& option) {
     if (std::filesystem::exists("site.toml")) {
         return reports::load_site("site.toml");
     }
-    return reports::load_site(std::filesystem::path(MPOBENCH_SOURCE_DIR) / "site.toml");
+    const auto directory = acquisition::data_directory();
+    if (!directory) {
+        throw reports::SiteError(fmt::format(
+            "no site file: give --site FILE, set MPOBENCH_SITE or put a site.toml in the current "
+            "directory (mpobench's data directory with the sample one is missing: {})",
+            acquisition::data_directory_search_text()));
+    }
+    return reports::load_site(*directory / "site.toml");
 }
 
 std::optional<std::int64_t> latest_completed_production_run(const db::Repository& repository,

@@ -13,7 +13,7 @@
 namespace mpobench::app {
 
 // --site FILE, else $MPOBENCH_SITE, else ./site.toml, else the sample
-// site.toml of this source tree.
+// site.toml of the data directory (acquisition/data_files.hpp).
 reports::Site load_site_option(const std::filesystem::path& option);
 
 // The latest completed production run of a serial (what a certificate of

@@ -13,6 +13,7 @@
 #include <memory>
 #include <vector>
 
+#include "app/build_info.hpp"
 #include "app/commands.hpp"
 #include "app/exit_codes.hpp"
 #include "app/logging.hpp"
@@ -278,6 +279,22 @@ Command add_verify_command(CLI::App& app) {
     return {cmd, [options] { return run_verify(*options); }};
 }
 
+Command add_label_command(CLI::App& app) {
+    auto options = std::make_shared<LabelOptions>();
+    auto* cmd = app.add_subcommand(
+        "label", "Print the bag label (ZPL) of a serial's latest passing run again, and record it");
+    cmd->add_option("serial", options->serial, "serial number")->required();
+    cmd->add_option("--run", options->run_id, "this run instead of the latest completed one");
+    cmd->add_option("--to", options->to,
+                    "tcp://HOST[:PORT] (raw, port 9100 by default), file:PATH or lp:QUEUE");
+    cmd->add_option("--station", options->station_file,
+                    "station file whose [label] printer to use when --to is not given");
+    cmd->add_option("--operator", options->operator_name, "who reprints it (default: $USER)");
+    add_db_option(*cmd, options->db);
+    cmd->add_flag("--json", options->json, "one JSON object on stdout");
+    return {cmd, [options] { return run_label(*options); }};
+}
+
 // The filters of the QA commands (qa_options.hpp).
 void add_qa_options(CLI::App& command, QaOptions& options) {
     command.add_option("--from", options.from_day, "first day, YYYY-MM-DD (local time)");
@@ -307,8 +324,12 @@ Command add_yield_command(CLI::App& app) {
     auto* cmd = app.add_subcommand(
         "yield", "Yield of production tests: first-pass and final yield, retests, grade mix");
     add_qa_options(*cmd, options->filter);
-    cmd->add_option("--by", options->by, "day (default), week, part, station, operator or grade")
+    cmd->add_option("--by", options->by,
+                    "day (default), week, part, station, operator, grade, or shift (the site "
+                    "file's [[shift]] tables in its time zone)")
         ->transform(kLowerCase);
+    cmd->add_option("--site", options->site,
+                    "site file with the shifts (default: $MPOBENCH_SITE, ./site.toml, the sample)");
     add_format_flags(cmd, *options);
     return {cmd, [options] { return run_yield(*options); }};
 }
@@ -318,6 +339,10 @@ Command add_pareto_command(CLI::App& app) {
     auto* cmd = app.add_subcommand(
         "pareto", "Failure Pareto: runs by cause, failures by end:fibre and by wavelength");
     add_qa_options(*cmd, options->filter);
+    cmd->add_option("--by", options->by,
+                    "shift: one Pareto per shift of the site file (in its time zone)");
+    cmd->add_option("--site", options->site,
+                    "site file with the shifts (default: $MPOBENCH_SITE, ./site.toml, the sample)");
     add_format_flags(cmd, *options);
     return {cmd, [options] { return run_pareto(*options); }};
 }
@@ -371,7 +396,7 @@ Command add_export_command(CLI::App& app) {
 
 int run_command_line(int argc, char** argv) {
     CLI::App app{"mpobench — acceptance test bench for MPO/MTP fibre-optic cable assemblies"};
-    app.set_version_flag("--version", std::string("mpobench ") + MPOBENCH_VERSION);
+    app.set_version_flag("--version", version_text());
     // At most one command; none, or an unknown word, is a usage error below.
     app.require_subcommand(0, 1);
     // Global options are taken after the command too (`mpobench test ...
@@ -396,7 +421,7 @@ int run_command_line(int argc, char** argv) {
         add_cord_command(app),   add_hold_command(app),     add_demo_command(app),
         add_cert_command(app),   add_verify_command(app),   add_yield_command(app),
         add_pareto_command(app), add_trend_command(app),    add_retests_command(app),
-        add_report_command(app), add_export_command(app),
+        add_report_command(app), add_export_command(app),   add_label_command(app),
     };
 
     try {

@@ -40,9 +40,23 @@ int run_history(const HistoryOptions& options) {
         };
         const bool test_until_pass = analysis::is_test_until_pass(outcomes);
         const auto releases = repository.serial_releases(serial);
+        const auto labels = repository.label_prints(serial);
         if (options.json) {
             auto out = nlohmann::json::array();
             for (const auto& run : runs) {
+                auto run_labels = nlohmann::json::array();
+                for (const auto& label : labels) {
+                    if (label.run_id != run.id)
+                        continue;
+                    run_labels.push_back({{"printed_at", iso_utc(label.printed_at)},
+                                          {"destination", label.destination},
+                                          {"reprint", label.reprint},
+                                          {"operator", label.operator_name},
+                                          {"command", label.command},
+                                          {"printed", !label.error},
+                                          {"error", label.error ? nlohmann::json(*label.error)
+                                                                : nlohmann::json(nullptr)}});
+                }
                 out.push_back({{"run_id", run.id},
                                {"serial", run.serial},
                                {"part", run.part_number},
@@ -61,7 +75,8 @@ int run_history(const HistoryOptions& options) {
                                                      ? nlohmann::json(nullptr)
                                                      : nlohmann::json(run.retest_reason)},
                                {"test_until_pass", test_until_pass},
-                               {"started_at", iso_utc(run.started_at)}});
+                               {"started_at", iso_utc(run.started_at)},
+                               {"labels", run_labels}});
             }
             fmt::print("{}\n", json_text(out));
             return static_cast<int>(kPassed);
@@ -91,6 +106,17 @@ int run_history(const HistoryOptions& options) {
         if (test_until_pass) {
             fmt::print("test-until-pass: passed only after {} failed attempts\n",
                        std::find(outcomes.begin(), outcomes.end(), true) - outcomes.begin());
+        }
+        if (!labels.empty()) {
+            fmt::print("\n{:<6} {:<24} {:<9} {:<8} {:<12} {}\n", "RUN", "LABEL AT (UTC)", "PRINTED",
+                       "FROM", "OPERATOR", "DESTINATION");
+            for (const auto& label : labels) {
+                fmt::print("{:<6} {:<24} {:<9} {:<8} {:<12} {}{}\n", label.run_id,
+                           iso_utc(label.printed_at),
+                           label.error ? "FAILED" : (label.reprint ? "reprint" : "yes"),
+                           label.command, label.operator_name, label.destination,
+                           label.error ? "  (" + *label.error + ")" : "");
+            }
         }
         return static_cast<int>(kPassed);
     });

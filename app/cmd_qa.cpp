@@ -5,8 +5,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include <map>
+
 #include "analysis/qa.hpp"
 #include "analysis/retest.hpp"
+#include "analysis/shifts.hpp"
 #include "app/certificates.hpp"
 #include "app/commands.hpp"
 #include "app/guarded.hpp"
@@ -14,6 +17,7 @@
 #include "app/run_json.hpp"
 #include "app/test_flow.hpp"
 #include "reports/qa_report.hpp"
+#include "reports/site_clock.hpp"
 
 namespace mpobench::app {
 namespace {
@@ -44,6 +48,35 @@ analysis::Grouping period_option(const std::string& text) {
         throw UsageError(fmt::format("--by '{}': trends go by day or week", text));
     }
     return grouping;
+}
+
+// --by shift: the site file's shifts in its time zone, counted from the
+// records (db regrouped_qa_buckets), each bucket's day replaced by the shift
+// key "2026-12-06 night"; --from/--to select shifts by the day they began.
+db::QaBuckets shift_buckets(const QaCommandOptions& options, const db::Repository& repository) {
+    const reports::Site site = load_site_option(options.site);
+    if (site.shifts.empty()) {
+        throw UsageError(
+            "--by shift: the site file has no [[shift]] tables (name, start) to group by");
+    }
+    const reports::SiteClock clock(site.time_zone);
+    const auto period_of = [&](TimePoint time) {
+        const auto local = clock.local(time);
+        return analysis::shift_of(local.day, local.minute_of_day, site.shifts).key();
+    };
+    db::QaFilter filter = options.filter.qa_filter();
+    const auto from_day = filter.from_day, to_day = filter.to_day;
+    filter.from_day.reset();
+    filter.to_day.reset();
+    auto buckets = repository.regrouped_qa_buckets(filter, period_of);
+    const auto outside = [&](const analysis::BucketKey& key) {
+        const std::string day = key.day.substr(0, 10);
+        return (from_day && day < *from_day) || (to_day && day > *to_day);
+    };
+    std::erase_if(buckets.yield, [&](const auto& bucket) { return outside(bucket.key); });
+    std::erase_if(buckets.causes, [&](const auto& bucket) { return outside(bucket.key); });
+    std::erase_if(buckets.failures, [&](const auto& bucket) { return outside(bucket.key); });
+    return buckets;
 }
 
 std::string percent(std::optional<double> fraction) {
@@ -145,10 +178,22 @@ void print_grade_mix(const std::vector<analysis::YieldRow>& rows, const analysis
 
 int run_yield(const QaCommandOptions& options) {
     return guarded("yield", [&] {
-        const auto grouping = grouping_option(options.by, analysis::Grouping::Day);
+        const bool by_shift = options.by == "shift";
+        if (!by_shift && !options.by.empty()) {
+            const auto grouping = analysis::parse_grouping(options.by);
+            if (!grouping || *grouping == analysis::Grouping::Total) {
+                throw UsageError(fmt::format(
+                    "--by '{}': expected day, week, part, station, operator, grade or shift",
+                    options.by));
+            }
+        }
+        // Shift rows are keyed like days ("2026-12-06 night"): grouped as days.
+        const auto grouping = by_shift ? analysis::Grouping::Day
+                                       : grouping_option(options.by, analysis::Grouping::Day);
         const db::QaFilter filter = options.filter.qa_filter();
         db::Repository repository = open_database_for_reading(options.filter.db);
-        const auto buckets = repository.yield_buckets(filter);
+        const auto buckets =
+            by_shift ? shift_buckets(options, repository).yield : repository.yield_buckets(filter);
         const auto rows = analysis::group_yield(buckets, grouping);
         const auto totals = analysis::group_yield(buckets, analysis::Grouping::Total);
         const analysis::YieldRow total =
@@ -239,12 +284,79 @@ analysis::Pareto make_pareto(const db::QaBuckets& buckets) {
     return analysis::make_pareto(buckets.yield, buckets.causes, buckets.failures);
 }
 
+// One Pareto per shift, the shifts in order (day, then name).
+void print_shift_paretos(const db::QaBuckets& buckets, const QaCommandOptions& options) {
+    std::map<std::string, db::QaBuckets> shifts;
+    for (const auto& bucket : buckets.yield)
+        shifts[bucket.key.day].yield.push_back(bucket);
+    for (const auto& bucket : buckets.causes)
+        shifts[bucket.key.day].causes.push_back(bucket);
+    for (const auto& bucket : buckets.failures)
+        shifts[bucket.key.day].failures.push_back(bucket);
+    switch (output_format(options)) {
+        case OutputFormat::Json: {
+            json out{
+                {"scope", options.filter.describe()}, {"by", "shift"}, {"shifts", json::array()}};
+            for (const auto& [shift, part] : shifts) {
+                const auto pareto = make_pareto(part);
+                out["shifts"].push_back(
+                    {{"shift", shift},
+                     {"completed_runs", pareto.completed_runs},
+                     {"failed_runs", pareto.failed_runs},
+                     {"by_cause", pareto_rows_json(pareto.by_cause)},
+                     {"by_position", pareto_rows_json(pareto.by_position)},
+                     {"by_wavelength", pareto_rows_json(pareto.by_wavelength)}});
+            }
+            fmt::print("{}\n", json_text(out));
+            break;
+        }
+        case OutputFormat::Csv:
+            fmt::print("shift,table,item,count,share,cumulative\n");
+            for (const auto& [shift, part] : shifts) {
+                const auto pareto = make_pareto(part);
+                for (const auto& [name, rows] : {std::pair{"cause", &pareto.by_cause},
+                                                 std::pair{"position", &pareto.by_position},
+                                                 std::pair{"wavelength", &pareto.by_wavelength}}) {
+                    for (const auto& row : *rows) {
+                        fmt::print("{},{},{},{},{},{}\n", csv_field(shift), name,
+                                   csv_field(row.item), row.count, row.share, row.cumulative);
+                    }
+                }
+            }
+            break;
+        case OutputFormat::Text:
+            fmt::print("Failure Pareto of production tests by shift: {}\n",
+                       options.filter.describe());
+            for (const auto& [shift, part] : shifts) {
+                const auto pareto = make_pareto(part);
+                fmt::print("\n{}: {} of {} completed runs below their target grade\n", shift,
+                           pareto.failed_runs, pareto.completed_runs);
+                for (const auto& row : pareto.by_cause) {
+                    fmt::print("  {:<26} {:>8} {:>8} {:>11}\n", row.item, row.count,
+                               percent(row.share), percent(row.cumulative));
+                }
+            }
+            if (shifts.empty()) {
+                fmt::print("(no production runs match)\n");
+            }
+            break;
+    }
+}
+
 }  // namespace
 
 int run_pareto(const QaCommandOptions& options) {
     return guarded("pareto", [&] {
+        if (!options.by.empty() && options.by != "shift") {
+            throw UsageError(
+                fmt::format("--by '{}': a Pareto goes by shift or not at all", options.by));
+        }
         const db::QaFilter filter = options.filter.qa_filter();
         db::Repository repository = open_database_for_reading(options.filter.db);
+        if (options.by == "shift") {
+            print_shift_paretos(shift_buckets(options, repository), options);
+            return static_cast<int>(kPassed);
+        }
         const auto pareto =
             make_pareto(repository.qa_buckets(filter, db::Repository::IlBuckets::Skip));
         const std::array<std::pair<const char*, const std::vector<analysis::ParetoRow>*>, 3> tables{

@@ -6,6 +6,7 @@
 #include "app/certificates.hpp"
 #include "app/commands.hpp"
 #include "app/guarded.hpp"
+#include "app/labels.hpp"
 #include "app/progress.hpp"
 #include "app/run_json.hpp"
 #include "app/signals.hpp"
@@ -56,10 +57,39 @@ int run_test_command(const TestCommandOptions& options) {
             }
         }
         const bool certified = certify && !certificate_error;
+        // The bag label of a passing assembly. A label that does not come out
+        // never changes the verdict: the run is stored and passed (exit 0),
+        // the label failure is reported on its own, and `mpobench label`
+        // prints it again.
+        std::optional<LabelOutcome> label;
+        std::optional<std::string> label_error;
+        if (station.label_printer && outcome.run.status == RunStatus::Completed &&
+            outcome.run.pass) {
+            try {
+                label = print_run_label(repository, outcome.run.id, *station.label_printer,
+                                        lifecycle.operator_name(), "test");
+                label_error = label->error;
+            } catch (const db::DatabaseError& error) {
+                // Sent or not, the attempt is not on record: say so before a reprint.
+                label_error = fmt::format(
+                    "the label print could not be recorded (it may have printed; look at the "
+                    "printer before printing it again): {}",
+                    error.what());
+            } catch (const reports::ReportError& error) {
+                label_error = error.what();
+            }
+        }
         if (options.json) {
             auto result = run_to_json(outcome.run);
             if (certified) {
                 result["certificate"] = options.certificate.string();
+            }
+            if (station.label_printer && outcome.run.pass) {
+                result["label"] = {{"destination", station.label_printer->text},
+                                   {"printed", !label_error},
+                                   {"reprint", label && label->reprint}};
+                if (label_error)
+                    result["label"]["error"] = *label_error;
             }
             fmt::print("{}\n", json_text(result));
         } else {
@@ -67,6 +97,18 @@ int run_test_command(const TestCommandOptions& options) {
             if (certified) {
                 fmt::print("certificate: {}\n", options.certificate.string());
             }
+            if (label && !label_error) {
+                fmt::print("label: printed to {}\n", label->destination);
+            }
+        }
+        if (label_error) {
+            fmt::print(stderr,
+                       "mpobench test: WARNING: {} passed and run {} is stored, but its bag label "
+                       "was not printed: {}\n  print it again with: mpobench label {} --station "
+                       "{}{}\n",
+                       outcome.run.serial, outcome.run.id, *label_error, outcome.run.serial,
+                       options.station_file.string(),
+                       options.db.empty() ? "" : " --db " + options.db.string());
         }
         if (certificate_error) {
             fmt::print(stderr,

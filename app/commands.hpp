@@ -129,6 +129,18 @@ struct CertOptions {
 };
 int run_cert(const CertOptions& options);
 
+// mpobench label SN: reprint the bag label (README "Labels and installation").
+struct LabelOptions {
+    std::string serial;
+    std::int64_t run_id = 0;  // 0: the latest completed production run
+    std::string to;           // destination; else the station file's [label] printer
+    std::filesystem::path station_file;
+    std::string operator_name;
+    std::filesystem::path db;
+    bool json = false;
+};
+int run_label(const LabelOptions& options);
+
 struct VerifyOptions {
     std::string certificate_or_hash;
     std::filesystem::path db;

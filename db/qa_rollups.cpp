@@ -7,6 +7,7 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <functional>
 #include <set>
 #include <stdexcept>
 #include <unordered_map>
@@ -516,14 +517,14 @@ ON CONFLICT (day, part_number, station, operator, wavelength_nm) DO UPDATE SET
 
 // ---- Rebuilding from the records
 
-void rebuild_rollups(Connection& connection) {
-    for (const char* table : {"qa_yield", "qa_causes", "qa_failures", "qa_il", "qa_rl"}) {
-        connection.execute(fmt::format("DELETE FROM {}", table).c_str(),
-                           fmt::format("clearing the QA rollup {}", table));
-    }
-    RollupChanges changes(connection);
+// Every production run's contribution from the records, each run in the
+// bucket of period_of(started_at): the rebuild (local days) and the
+// regrouped views (shifts) count the same way. Readings (IL, RL) only when
+// asked for: the regrouped views have no use for them.
+void collect_from_records(Connection& connection, RollupChanges& changes,
+                          const std::function<std::string(TimePoint)>& period_of,
+                          bool with_readings, const std::string& what) {
     using Place = RollupChanges::Place;
-    const std::string what = "rebuilding the QA rollups";
     const Origin origin{connection.path(), what};
 
     // Completed runs, for their failures and IL readings.
@@ -557,7 +558,7 @@ WHERE runs.kind = 'production' AND runs.status <> 'running'
         while (runs.step()) {
             const Place& place =
                 *places
-                     .insert({local_day(time_from(origin, "started_at", runs.text(1))),
+                     .insert({period_of(time_from(origin, "started_at", runs.text(1))),
                               runs.text(2), runs.text(3), runs.text(4)})
                      .first;
             const RunStatus status = run_status_from(origin, runs.text(5));
@@ -622,6 +623,9 @@ ORDER BY failures.run_id, failures.id
         }
         count_run();
     }
+    if (!with_readings) {
+        return;
+    }
     {
         // counts_toward_il() in SQL. Readings mostly come run by run: keep
         // the last bucket found.
@@ -671,7 +675,57 @@ ORDER BY failures.run_id, failures.id
             changes.count_rl(*found->second.place, measurement);
         }
     }
+}
+
+void rebuild_rollups(Connection& connection) {
+    for (const char* table : {"qa_yield", "qa_causes", "qa_failures", "qa_il", "qa_rl"}) {
+        connection.execute(fmt::format("DELETE FROM {}", table).c_str(),
+                           fmt::format("clearing the QA rollup {}", table));
+    }
+    RollupChanges changes(connection);
+    collect_from_records(connection, changes, local_day, true, "rebuilding the QA rollups");
     changes.flush();
+}
+
+QaBuckets regrouped_buckets(Connection& connection, const QaFilter& filter,
+                            const std::function<std::string(TimePoint)>& period_of) {
+    RollupChanges changes(connection);
+    collect_from_records(connection, changes, period_of, false,
+                         "counting production runs by period");
+    const auto wanted = [&filter](const RollupChanges::Place& place) {
+        return (!filter.part_number || place.part_number == *filter.part_number) &&
+               (!filter.station || place.station == *filter.station) &&
+               (!filter.operator_name || place.operator_name == *filter.operator_name);
+    };
+    const auto key = [](const RollupChanges::Place& place) {
+        return analysis::BucketKey{place.day, place.part_number, place.station,
+                                   place.operator_name};
+    };
+    QaBuckets buckets;
+    for (const auto& [place, counts] : changes.yield_) {
+        if (wanted(place))
+            buckets.yield.push_back({key(place), counts});
+    }
+    for (const auto& [place_cause, runs] : changes.cause_runs_) {
+        if (wanted(place_cause.first))
+            buckets.causes.push_back({key(place_cause.first), place_cause.second, runs});
+    }
+    for (const auto& [failure, count] : changes.failures_) {
+        if (!wanted(failure.place))
+            continue;
+        analysis::FailureBucket bucket;
+        bucket.key = key(failure.place);
+        bucket.cause = failure.cause;
+        if (failure.end == "A")
+            bucket.end = End::A;
+        else if (failure.end == "B")
+            bucket.end = End::B;
+        bucket.fiber = failure.fiber;
+        bucket.wavelength_nm = failure.wavelength_nm;
+        bucket.failures = count;
+        buckets.failures.push_back(std::move(bucket));
+    }
+    return buckets;
 }
 
 // ---- Queries
@@ -745,9 +799,9 @@ std::vector<analysis::IlBucket> il_buckets(Connection& connection, const QaFilte
 
 std::vector<analysis::RlBucket> rl_buckets(Connection& connection, const QaFilter& filter) {
     return read_buckets<analysis::RlBucket>(
-        connection, filter, "qa_rl", "wavelength_nm, measured, above_range, worst_db, lowest_bound_db",
-        ", wavelength_nm", "reading the RL rollups",
-        [](const Query& row, analysis::RlBucket& bucket) {
+        connection, filter, "qa_rl",
+        "wavelength_nm, measured, above_range, worst_db, lowest_bound_db", ", wavelength_nm",
+        "reading the RL rollups", [](const Query& row, analysis::RlBucket& bucket) {
             bucket.wavelength_nm = row.int32(4);
             bucket.stats.values = row.integer(5);
             bucket.stats.above_range = row.integer(6);

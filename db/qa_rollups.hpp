@@ -17,6 +17,7 @@
 // The day is the local calendar day (this process's time zone) of started_at.
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <tuple>
@@ -44,7 +45,11 @@ class RollupChanges {
     void flush();
 
   private:
-    friend void rebuild_rollups(sqlite::Connection& connection);
+    friend void collect_from_records(sqlite::Connection& connection, RollupChanges& changes,
+                                     const std::function<std::string(TimePoint)>& period_of,
+                                     bool with_readings, const std::string& what);
+    friend QaBuckets regrouped_buckets(sqlite::Connection& connection, const QaFilter& filter,
+                                       const std::function<std::string(TimePoint)>& period_of);
 
     // A bucket's key, ordered as the tables' primary keys.
     struct Place {
@@ -99,6 +104,13 @@ class RollupChanges {
 // Deletes every rollup row and recomputes them from the records, in the
 // caller's write transaction.
 void rebuild_rollups(sqlite::Connection& connection);
+
+// Yield, cause and failure buckets counted from the records as the rollups
+// count them, each run in the bucket of period_of(started_at) instead of its
+// local day (shifts of the site's time zone). The filter's part, station and
+// operator apply; its days do not (they are the caller's periods).
+QaBuckets regrouped_buckets(sqlite::Connection& connection, const QaFilter& filter,
+                            const std::function<std::string(TimePoint)>& period_of);
 
 // The bucket queries: a range scan by day. Buckets are sorted by day, part
 // number, station, operator (then cause, end, fibre, wavelength).

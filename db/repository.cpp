@@ -1150,6 +1150,70 @@ std::vector<std::int64_t> Repository::import_runs(const std::vector<RunRecord>& 
     return run_ids;
 }
 
+std::int64_t Repository::record_label_print(const LabelPrint& print) {
+    std::lock_guard lock(impl_->mutex);
+    auto& connection = impl_->connection;
+    const std::string what = fmt::format("recording a label print of run {}", print.run_id);
+    if (print.command != "test" && print.command != "label") {
+        throw DatabaseError(
+            fmt::format("{}: {}: unknown command '{}'", connection.path(), what, print.command));
+    }
+    Transaction transaction(connection, Transaction::Kind::Write, what);
+    Query insert(connection,
+                 "INSERT INTO label_prints (run_id, printed_at, destination, reprint, operator, "
+                 "command, error) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                 what);
+    insert.bind(print.run_id)
+        .bind(format_time(print.printed_at == TimePoint{} ? now() : print.printed_at))
+        .bind(print.destination)
+        .bind(print.reprint ? 1 : 0)
+        .bind(print.operator_name)
+        .bind(print.command)
+        .bind(print.error)
+        .run();
+    const std::int64_t id = connection.last_insert_id();
+    transaction.commit();
+    logger("db")->info("{}: label print {} of run {} to {}{}", connection.path(), id, print.run_id,
+                       print.destination, print.error ? " failed: " + *print.error : "");
+    return id;
+}
+
+bool Repository::label_printed(std::int64_t run_id) const {
+    std::lock_guard lock(impl_->mutex);
+    Query query(impl_->connection,
+                "SELECT 1 FROM label_prints WHERE run_id = ? AND error IS NULL LIMIT 1",
+                fmt::format("reading the label prints of run {}", run_id));
+    query.bind(run_id);
+    return query.step();
+}
+
+std::vector<LabelPrint> Repository::label_prints(const std::string& serial) const {
+    std::lock_guard lock(impl_->mutex);
+    const std::string what = "reading the label prints of " + serial;
+    Query query(impl_->connection,
+                "SELECT label_prints.id, run_id, printed_at, destination, reprint, "
+                "label_prints.operator, command, error FROM label_prints "
+                "JOIN runs ON runs.id = run_id JOIN assemblies ON assemblies.id = assembly_id "
+                "WHERE assemblies.serial = ? ORDER BY printed_at, label_prints.id",
+                what);
+    query.bind(serial);
+    const Origin from = impl_->origin(what);
+    std::vector<LabelPrint> prints;
+    while (query.step()) {
+        LabelPrint print;
+        print.id = query.integer(0);
+        print.run_id = query.integer(1);
+        print.printed_at = time_from(from, "label_prints.printed_at", query.text(2));
+        print.destination = query.text(3);
+        print.reprint = query.integer(4) != 0;
+        print.operator_name = query.text(5);
+        print.command = query.text(6);
+        print.error = query.optional_text(7);
+        prints.push_back(std::move(print));
+    }
+    return prints;
+}
+
 std::optional<std::string> Repository::record_hash(std::int64_t run_id) const {
     std::lock_guard lock(impl_->mutex);
     Query query(impl_->connection, "SELECT sha256 FROM run_hashes WHERE run_id = ?",
@@ -1231,6 +1295,13 @@ QaBuckets Repository::qa_buckets(const QaFilter& filter, IlBuckets il) const {
             buckets.rl = rollups::rl_buckets(impl_->connection, filter);
         }
         return buckets;
+    });
+}
+
+QaBuckets Repository::regrouped_qa_buckets(
+    const QaFilter& filter, const std::function<std::string(TimePoint)>& period_of) const {
+    return impl_->read_snapshot("counting production runs by period", [&] {
+        return rollups::regrouped_buckets(impl_->connection, filter, period_of);
     });
 }
 

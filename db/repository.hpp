@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -69,6 +70,19 @@ struct RunFilter {
 struct QaFilter {
     std::optional<std::string> from_day, to_day;
     std::optional<std::string> part_number, station, operator_name;
+};
+
+// One bag label sent (or an attempt that failed) for a completed, passing
+// production run.
+struct LabelPrint {
+    std::int64_t id = 0;
+    std::int64_t run_id = 0;
+    TimePoint printed_at{};     // now when unset
+    std::string destination;    // as configured: tcp://host:9100, file:PATH, lp:QUEUE
+    bool reprint = false;       // an earlier label of this run had been printed
+    std::string operator_name;  // who printed it
+    std::string command;        // "test" (at the end of the test) or "label" (mpobench label)
+    std::optional<std::string> error;  // why it was not printed; nullopt: sent
 };
 
 // What the database says of a record hash (mpobench verify).
@@ -199,6 +213,13 @@ class Repository {
     void requalify_cord(const std::string& cord_id, const std::string& operator_name,
                         const std::string& reason);
     std::vector<CordRequalification> cord_requalifications(const std::string& cord_id) const;
+    // ---- Bag labels. Only of a completed, passing production run (else
+    // DatabaseError); append-only.
+    std::int64_t record_label_print(const LabelPrint& print);  // returns its id
+    // Has a label of this run been sent before (a new one is a reprint)?
+    bool label_printed(std::int64_t run_id) const;
+    // Every label print of every run of a serial, oldest first.
+    std::vector<LabelPrint> label_prints(const std::string& serial) const;
 
     // ---- Record hashes (analysis::record_hash), kept for completed runs,
     // each with the version of the canonical form it was computed over: the
@@ -216,6 +237,13 @@ class Repository {
     // skipped (the Pareto needs none: they are the largest to read).
     enum class IlBuckets { Read, Skip };
     QaBuckets qa_buckets(const QaFilter& filter, IlBuckets il = IlBuckets::Read) const;
+    // Yield, cause and failure buckets counted from the records as the
+    // rollups count them, each run in the bucket period_of(started_at) names
+    // instead of its local day: periods the rollups do not keep (the site's
+    // shifts). The filter's part, station and operator apply, its days do
+    // not. Reads every production run: for QA views, not for a station.
+    QaBuckets regrouped_qa_buckets(const QaFilter& filter,
+                                   const std::function<std::string(TimePoint)>& period_of) const;
     std::vector<analysis::CauseBucket> cause_buckets(const QaFilter& filter) const;
     std::vector<analysis::FailureBucket> failure_buckets(const QaFilter& filter) const;
     std::vector<analysis::IlBucket> il_buckets(const QaFilter& filter) const;

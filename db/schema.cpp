@@ -377,6 +377,33 @@ CREATE TABLE serial_releases (
 CREATE INDEX serial_releases_by_serial ON serial_releases (serial, at);
 )sql";
 
+// Bag labels (issue 12, item 9): every print and reprint of a run's label,
+// and every attempt that failed (error set), so QA sees how many labels of
+// one assembly are out there. Only a completed, passing production run has a
+// label; rows are never changed or deleted. Not part of the run's record
+// (nor of its hash): a label is printed after the record is final.
+constexpr const char* schema_v7 = R"sql(
+CREATE TABLE label_prints (
+    id          INTEGER PRIMARY KEY,
+    run_id      INTEGER NOT NULL REFERENCES runs(id),
+    printed_at  TEXT NOT NULL,
+    destination TEXT NOT NULL CHECK (destination <> ''),
+    reprint     INTEGER NOT NULL CHECK (reprint IN (0, 1)),
+    operator    TEXT NOT NULL,
+    command     TEXT NOT NULL CHECK (command IN ('test', 'label')),
+    error       TEXT CHECK (error IS NULL OR error <> '')
+) STRICT;
+CREATE INDEX label_prints_by_run ON label_prints (run_id, printed_at);
+CREATE TRIGGER label_prints_only_of_passing_runs BEFORE INSERT ON label_prints
+WHEN NOT EXISTS (SELECT 1 FROM runs WHERE id = NEW.run_id AND kind = 'production'
+                 AND status = 'completed' AND pass = 1)
+BEGIN SELECT RAISE(ABORT, 'a label is only for a completed, passing production run'); END;
+CREATE TRIGGER label_prints_never_change BEFORE UPDATE ON label_prints
+BEGIN SELECT RAISE(ABORT, 'a label print is never changed'); END;
+CREATE TRIGGER label_prints_never_deleted BEFORE DELETE ON label_prints
+BEGIN SELECT RAISE(ABORT, 'a label print is never deleted'); END;
+)sql";
+
 // In order; each takes the database to its version from the one before.
 constexpr std::array migrations{
     Migration{1, "records: stations, instruments, parts, limit sets, references, runs", schema_v1},
@@ -385,6 +412,7 @@ constexpr std::array migrations{
     Migration{4, "RL rollup: values and bounds apart", schema_v4},
     Migration{5, "cord wear: matings per cord, re-qualifications", schema_v5},
     Migration{6, "retest reasons, QA releases of held serials", schema_v6},
+    Migration{7, "bag label prints and reprints", schema_v7},
 };
 
 std::int64_t pragma_integer(sqlite::Connection& connection, const std::string& sql,

@@ -22,6 +22,7 @@
 #include "reports/cert_polarity.hpp"
 #include "reports/cert_style.hpp"
 #include "reports/drawing.hpp"
+#include "reports/site_clock.hpp"
 #include "vocabulary/logger.hpp"
 
 namespace mpobench::reports {
@@ -57,13 +58,6 @@ bool is_sha256_hex(std::string_view text) {
     return text.size() == 64 && std::all_of(text.begin(), text.end(), [](char c) {
                return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
            });
-}
-
-// UTC, as the record keeps it: the same certificate whatever the time zone
-// of the machine that renders it.
-std::string utc_time_text(TimePoint time) {
-    const std::string iso = format_utc_ms(time);  // 2026-11-24T21:48:16.123Z
-    return iso.substr(0, 10) + " " + iso.substr(11, 8) + " UTC";
 }
 
 std::string age_text(std::chrono::system_clock::duration age) {
@@ -452,14 +446,18 @@ class Certificate {
             {"Length", fmt::format("{} m", part.length_m)},
         };
 
+        // The site's local time with its offset ([site] time_zone; UTC
+        // without one), from the UTC record: the same certificate for a given
+        // site file whatever the time zone of the machine that renders it.
+        const SiteClock clock(in_.site.time_zone);
         std::vector<Field> test{
-            {"Tested", utc_time_text(run_.started_at)},
+            {"Tested", clock.text(run_.started_at)},
             {"Station", run_.station},
             {"Operator", run_.operator_name},
             {"Software", fmt::format("mpobench {}", run_.software_version)},
         };
         if (in_.reference) {
-            test.emplace_back("Reference taken", utc_time_text(in_.reference->taken_at));
+            test.emplace_back("Reference taken", clock.text(in_.reference->taken_at));
             test.emplace_back("Reference age",
                               fmt::format("{} at test start",
                                           age_text(run_.started_at - in_.reference->taken_at)));

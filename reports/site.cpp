@@ -1,5 +1,7 @@
 #include "reports/site.hpp"
 
+#include "reports/site_clock.hpp"
+
 #include <cairo.h>
 #include <fmt/format.h>
 
@@ -154,7 +156,7 @@ Site load_site(const std::filesystem::path& file) {
     }
 
     const SiteReader reader(file);
-    reader.only_keys(root, "", {"company", "certificate", "production"});
+    reader.only_keys(root, "", {"company", "certificate", "production", "site", "shift"});
     Site site;
 
     const toml::table& company = *reader.table(root, "company", true);
@@ -212,6 +214,41 @@ Site load_site(const std::filesystem::path& file) {
             }
             site.serial_pattern = *pattern;
         }
+    }
+
+    if (const toml::table* local = reader.table(root, "site", false)) {
+        reader.only_keys(*local, "site", {"time_zone"});
+        if (const auto zone = reader.text(*local, "time_zone", "site.time_zone")) {
+            try {
+                const SiteClock check(*zone);
+            } catch (const SiteError& bad) {
+                throw reader.error(local->get("time_zone"), "site.time_zone", bad.what());
+            }
+            site.time_zone = *zone;
+        }
+    }
+    if (const toml::node* node = root.get("shift")) {
+        const auto* array = node->as_array();
+        if (!array || !array->is_array_of_tables())
+            throw reader.error(node, "shift", "expected [[shift]] tables");
+        for (std::size_t i = 0; i < array->size(); ++i) {
+            const toml::table& table = *array->get(i)->as_table();
+            const std::string path = fmt::format("shift[{}]", i + 1);
+            reader.only_keys(table, path, {"name", "start"});
+            const auto name = reader.text(table, "name", path + ".name");
+            if (!name)
+                throw reader.error(&table, path + ".name", "missing (required)");
+            const auto start = reader.text(table, "start", path + ".start");
+            if (!start)
+                throw reader.error(&table, path + ".start", "missing (required)");
+            const auto minutes = analysis::parse_clock_minutes(*start);
+            if (!minutes)
+                throw reader.error(table.get("start"), path + ".start",
+                                   fmt::format("'{}' is not a local time HH:MM", *start));
+            site.shifts.push_back({*name, *minutes});
+        }
+        if (const auto error = analysis::shift_list_error(site.shifts))
+            throw reader.error(node, "shift", *error);
     }
     return site;
 }

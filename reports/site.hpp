@@ -15,6 +15,11 @@
 //   attempts_before_hold = 3         # optional: attempts of a serial before a QA hold
 //   retest_reasons = ["re-cleaned", "re-terminated", "re-inspected"]
 //                                    # optional: what a retest after a failure must give
+//   [site]
+//   time_zone = "Europe/London"  # IANA zone for local times; optional (UTC)
+//   [[shift]]                    # optional, any number: yield/pareto --by shift
+//   name = "night"
+//   start = "22:00"              # local; runs until the next shift's start
 //
 // Unknown keys are errors (a typo must not silently drop the address).
 
@@ -26,6 +31,7 @@
 #include <vector>
 
 #include "analysis/retest.hpp"
+#include "analysis/shifts.hpp"
 
 namespace mpobench::reports {
 
@@ -49,6 +55,8 @@ struct Site {
     // that records a run (analysis::validate_serial); empty: any serial.
     std::string serial_pattern;
     analysis::RetestPolicy retest;
+    std::string time_zone;  // IANA name, checked against the system zoneinfo; empty: UTC
+    std::vector<analysis::Shift> shifts;  // empty: none defined
 };
 
 // Reads and checks a site file; the logo must exist and be a PNG.

@@ -17,7 +17,7 @@ FUZZ_SEED="${MPOBENCH_FUZZ_SEED:-1}"
 # client tests, which drive the mpobench binary this build does not make.
 SANITIZED_TESTS=(unit_tests station_tests replay_tests acquisition_tests analysis_tests db_tests
   simulator_tests physics_tests meter_sim_tests ssr_sim_tests integration_tests
-  certificate_tests qa_report_tests export_tests)
+  certificate_tests qa_report_tests export_tests label_tests site_time_tests)
 FUZZ_TARGETS=(fuzz_scpi_parse fuzz_resource fuzz_station fuzz_parts fuzz_limits fuzz_dut)
 
 # Every report fatal (the build also has -fno-sanitize-recover=all), leaks included.

@@ -10,6 +10,7 @@
 #include <map>
 
 #include "analysis/record_hash.hpp"
+#include "analysis/shifts.hpp"
 #include "db_test_support.hpp"
 
 using namespace db_test;
@@ -231,6 +232,7 @@ std::vector<RunRecord> scenario_without_rl_bounds() {
 // migrations after it only added objects and columns), newest first.
 std::vector<std::string> undo_migrations_after(int version) {
     const std::vector<std::pair<int, std::vector<std::string>>> undo{
+        {7, {"DROP TABLE label_prints"}},
         {6, {"DROP TABLE serial_releases", "ALTER TABLE runs DROP COLUMN retest_reason"}},
         {5,
          {"DROP TABLE cord_requalifications", "DROP TABLE cords",
@@ -1094,4 +1096,63 @@ TEST_CASE(
     CHECK(attempts.last_passed);
 
     CHECK_FALSE(repository.serial_attempts("SN-NEVER").last_run_id.has_value());
+}
+
+// yield/pareto --by shift: the same counting as the rollups, each run in the
+// period a function of its start time names — here shifts of UTC, the night
+// shift 22:00-06:00 crossing midnight.
+TEST_CASE("regrouped buckets put each run in its period and count first and final tests alike",
+          "[shift]") {
+    TempDir dir;
+    Repository repository(dir.file("mpobench.db"));
+    repository.store_limit_set(default_limits());
+    const std::vector<mpobench::analysis::Shift> shifts{{"day", 6 * 60}, {"night", 22 * 60}};
+    const auto shift_key = [&](TimePoint time) {
+        using namespace std::chrono;
+        const auto day = floor<days>(time);
+        const int minute = static_cast<int>(duration_cast<minutes>(time - day).count());
+        return mpobench::analysis::shift_of(year_month_day{day}, minute, shifts).key();
+    };
+    // SN-N fails at 23:30 and passes its retest at 01:30: one night shift.
+    repository.import_runs(
+        {completed(
+             planned("SN-N", "bench-1", "ada", utc_ms(2, 23, 30)), Grade::Fail, false,
+             {failure(FailureCause::Polarity, End::A, std::nullopt, std::nullopt, Grade::Generic)}),
+         completed(planned("SN-N", "bench-1", "ada", utc_ms(3, 1, 30)), Grade::Elite, true, {}),
+         stopped(planned("SN-S", "bench-1", "ada", utc_ms(3, 2, 0)), RunStatus::Aborted,
+                 "operator abort"),
+         completed(planned("SN-D", "bench-2", "bob", utc_ms(3, 9, 0)), Grade::Elite, true, {})});
+
+    const auto buckets = repository.regrouped_qa_buckets({}, shift_key);
+    std::map<std::string, YieldCounts> by_shift;
+    for (const auto& bucket : buckets.yield)
+        by_shift[bucket.key.day] += bucket.counts;
+    REQUIRE(by_shift.size() == 2);
+    require_same_counts(by_shift.at("2026-03-02 night"),
+                        counts(2, 1, 1, 0, 1, 0, 1, 1, {1, 0, 0, 1}));
+    require_same_counts(by_shift.at("2026-03-03 day"),
+                        counts(1, 1, 0, 0, 1, 1, 1, 1, {0, 0, 0, 1}));
+    REQUIRE(buckets.causes.size() == 1);
+    CHECK(buckets.causes[0].key.day == "2026-03-02 night");
+    CHECK(buckets.causes[0].cause == "polarity");
+    CHECK(buckets.causes[0].runs == 1);
+    REQUIRE(buckets.failures.size() == 1);
+    CHECK(buckets.failures[0].key.day == "2026-03-02 night");
+
+    // Together they are the rollups' totals.
+    YieldCounts regrouped, rolled_up;
+    for (const auto& [shift, c] : by_shift)
+        regrouped += c;
+    for (const auto& bucket : repository.yield_buckets({}))
+        rolled_up += bucket.counts;
+    require_same_counts(regrouped, rolled_up);
+
+    // Part, station and operator filter; days are the caller's.
+    QaFilter bench_2;
+    bench_2.station = "bench-2";
+    bench_2.from_day = "2030-01-01";
+    const auto only_bench_2 = repository.regrouped_qa_buckets(bench_2, shift_key);
+    REQUIRE(only_bench_2.yield.size() == 1);
+    CHECK(only_bench_2.yield[0].key.day == "2026-03-03 day");
+    CHECK(only_bench_2.causes.empty());
 }

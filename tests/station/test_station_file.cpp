@@ -251,3 +251,60 @@ TEST_CASE("a missing station file is a clear error") {
     CHECK_THROWS_WITH(acquisition::load_station("/nonexistent/station.toml"),
                       Catch::Contains("/nonexistent/station.toml: cannot open"));
 }
+
+TEST_CASE("[label] printer names where the bag labels go, and survives format_station", "[label]") {
+    using Kind = acquisition::LabelDestination::Kind;
+    CHECK_FALSE(parse_station(kMinimal, "min.toml").label_printer.has_value());
+
+    const auto tcp =
+        parse_station(kMinimal + "[label]\nprinter = \"tcp://zebra-7.line2:9101\"\n", "label.toml");
+    REQUIRE(tcp.label_printer);
+    CHECK(tcp.label_printer->kind == Kind::Tcp);
+    CHECK(tcp.label_printer->host == "zebra-7.line2");
+    CHECK(tcp.label_printer->port == 9101);
+    CHECK(tcp.label_printer->text == "tcp://zebra-7.line2:9101");
+    const auto again = parse_station(acquisition::format_station(tcp), "again.toml");
+    REQUIRE(again.label_printer);
+    CHECK(again.label_printer->text == "tcp://zebra-7.line2:9101");
+
+    const auto defaults = acquisition::parse_label_destination("tcp://192.0.2.7");
+    CHECK((defaults.host == "192.0.2.7" && defaults.port == 9100));
+    const auto v6 = acquisition::parse_label_destination("tcp://[::1]:9105");
+    CHECK((v6.host == "::1" && v6.port == 9105));
+    const auto file = acquisition::parse_label_destination("file:/var/spool/labels/bay3.zpl");
+    CHECK((file.kind == Kind::File && file.file == "/var/spool/labels/bay3.zpl"));
+    const auto lp = acquisition::parse_label_destination("lp:zebra_bay3");
+    CHECK((lp.kind == Kind::Lp && lp.queue == "zebra_bay3"));
+}
+
+TEST_CASE("a bad label printer is refused naming file, line and what is allowed", "[label]") {
+    CHECK_THAT(error_of(kMinimal + "[label]\nprinter = \"http://zebra:9100\"\n"),
+               Catch::Contains("bad.toml:7") && Catch::Contains("label.printer") &&
+                   Catch::Contains("unknown kind of destination") &&
+                   Catch::Contains("tcp://HOST[:PORT], file:PATH or lp:QUEUE"));
+    CHECK_THAT(error_of(kMinimal + "[label]\nprinter = \"tcp://zebra:70000\"\n"),
+               Catch::Contains("port '70000' is not a number in 1..65535"));
+    CHECK_THAT(error_of(kMinimal + "[label]\nprinter = \"tcp://zebra:\"\n"),
+               Catch::Contains("the port is missing"));
+    CHECK_THAT(error_of(kMinimal + "[label]\nprinter = \"tcp://:9100\"\n"),
+               Catch::Contains("the host is missing"));
+    CHECK_THAT(error_of(kMinimal + "[label]\nprinter = \"tcp://[::1:9100\"\n"),
+               Catch::Contains("closing ]"));
+    CHECK_THAT(error_of(kMinimal + "[label]\nprinter = \"tcp://ze bra\"\n"),
+               Catch::Contains("cannot"));
+    CHECK_THAT(error_of(kMinimal + "[label]\nprinter = \"file:\"\n"),
+               Catch::Contains("the file name is missing"));
+    CHECK_THAT(error_of(kMinimal + "[label]\nprinter = \"lp:\"\n"),
+               Catch::Contains("the queue name is missing"));
+    CHECK_THAT(error_of(kMinimal + "[label]\nprinter = \"lp:-o\"\n"),
+               Catch::Contains("does not start with '-'"));
+    CHECK_THAT(error_of(kMinimal + "[label]\nprinter = 9100\n"),
+               Catch::Contains("label.printer: expected a string"));
+    CHECK_THAT(error_of(kMinimal + "[label]\nqueue = \"x\"\n"),
+               Catch::Contains("label.queue: unknown key"));
+    CHECK_THAT(error_of(kMinimal + "[label]\n"), Catch::Contains("label.printer: missing"));
+    CHECK_THAT(error_of(kMinimal + "label = \"tcp://x\"\n"),
+               Catch::Contains("instruments.meter.label: unknown key"));
+    CHECK_THAT(error_of("label = \"tcp://x\"\n" + kMinimal),
+               Catch::Contains("label: expected a table"));
+}
