@@ -362,6 +362,52 @@ class ConsolePrompts(unittest.TestCase):
         self.assertEqual((document["status"], document["grade"]), ("completed", "elite"))
         self.assertEqual(len(document["measurements"]), 48)
 
+    def test_a_retest_after_an_abort_asks_its_reason_on_the_terminal(self):
+        # Aborting at the flip prompt after end A was measured is an attempt:
+        # the next test of the serial asks why it is tested again.
+        bench = Bench(self, time_scale="0.01")
+        bench.reference()
+        console = bench.console_station()
+        site = os.path.join(bench.tmp.name, "site.toml")
+        with open(site, "w") as f:
+            f.write('[company]\nname = "X"\naddress = ["a"]\n[production]\n'
+                    'retest_reasons = ["re-cleaned", "re-inspected"]\n')
+
+        def start():
+            master, slave = os.openpty()
+            self.addCleanup(os.close, master)
+            process = subprocess.Popen(bench.command(*bench.test_args("SN-ASK", station=console), "--site", site),
+                                       stdin=slave, stdout=subprocess.PIPE, stderr=slave, text=True, env=bench.env)
+            os.close(slave)
+            self.addCleanup(lambda: process.poll() is None and process.kill())
+            return master, process
+
+        master, process = start()
+        self.read_until(master, process, b"scan its serial or press Enter", b"")
+        bench.hands(":CONNect A")
+        os.write(master, b"\r")
+        self.read_until(master, process, b"Flip SN-ASK", b"")
+        os.write(master, b"abort\r")
+        process.communicate(timeout=60)
+        self.assertEqual(process.returncode, 3)
+
+        master, process = start()
+        output = self.read_until(master, process, b"Why is it tested again? (re-cleaned, re-inspected)", b"")
+        self.assertIn(b"SN-ASK failed its last test", output)
+        os.write(master, b"wiped it\r")
+        output = self.read_until(master, process, b"'wiped it' is not one of re-cleaned, re-inspected", output)
+        os.write(master, b"Re-Cleaned\r")
+        self.read_until(master, process, b"scan its serial or press Enter", b"")
+        bench.hands(":CONNect A")
+        os.write(master, b"\r")
+        self.read_until(master, process, b"Flip SN-ASK", b"")
+        bench.hands(":CONNect B")
+        os.write(master, b"\r")
+        out, _ = process.communicate(timeout=60)
+        self.assertEqual(process.returncode, 0, out)
+        self.assertEqual(bench.rows("SELECT status, retest_reason FROM runs ORDER BY id"),
+                         [("aborted", None), ("completed", "re-cleaned")])
+
 
 class Laser(unittest.TestCase):
     def test_laser_off_after_every_procedure_and_abort(self):
