@@ -133,6 +133,42 @@ Command add_test_command(CLI::App& app) {
     return {cmd, [options] { return run_test_command(*options); }};
 }
 
+Command add_golden_command(CLI::App& app) {
+    auto* cmd =
+        app.add_subcommand("golden", "Golden assemblies: known results to check stations by");
+    cmd->require_subcommand(1);
+    auto add = std::make_shared<GoldenAddOptions>();
+    auto* add_cmd = cmd->add_subcommand(
+        "add", "Make a tested assembly golden: its readings become the known values");
+    add_cmd->add_option("serial", add->serial, "serial number")->required();
+    add_cmd->add_option("--run", add->run_id,
+                        "the completed production run to take (default: the latest)");
+    add_cmd->add_option("--by", add->added_by, "the QA engineer who qualified it")->required();
+    add_db_option(*add_cmd, add->db);
+    auto bias = std::make_shared<GoldenBiasOptions>();
+    auto* bias_cmd =
+        cmd->add_subcommand("bias", "Every station's golden checks: the IL bias they reveal");
+    add_db_option(*bias_cmd, bias->db);
+    bias_cmd->add_flag("--json", bias->json, "one JSON object on stdout");
+    return {cmd, [=] { return add_cmd->parsed() ? run_golden_add(*add) : run_golden_bias(*bias); }};
+}
+
+Command add_check_command(CLI::App& app) {
+    auto options = std::make_shared<CheckOptions>();
+    auto* cmd = app.add_subcommand(
+        "check", "Measure a golden assembly and compare with its known values (station check)");
+    cmd->add_option("--golden", options->golden, "serial of the golden assembly")->required();
+    cmd->add_option("--station", options->station_file, "station file (TOML)")->required();
+    cmd->add_option("--operator", options->operator_name, "who checks");
+    add_db_option(*cmd, options->db);
+    cmd->add_option("--parts", options->parts, "part catalogue replacing the default");
+    cmd->add_option("--site", options->site,
+                    "site file with the tolerance (default: $MPOBENCH_SITE, ./site.toml, the "
+                    "sample)");
+    cmd->add_flag("--json", options->json, "one JSON object on stdout");
+    return {cmd, [options] { return run_check(*options); }};
+}
+
 Command add_hold_command(CLI::App& app) {
     auto* cmd = app.add_subcommand("hold", "Serials on QA hold (the site's retest policy)");
     cmd->require_subcommand(1);
@@ -418,10 +454,11 @@ int run_command_line(int argc, char** argv) {
     const std::vector<Command> commands{
         add_sim_command(app),    add_identify_command(app), add_reference_command(app),
         add_test_command(app),   add_repeat_command(app),   add_history_command(app),
-        add_cord_command(app),   add_hold_command(app),     add_demo_command(app),
-        add_cert_command(app),   add_verify_command(app),   add_yield_command(app),
-        add_pareto_command(app), add_trend_command(app),    add_retests_command(app),
-        add_report_command(app), add_export_command(app),   add_label_command(app),
+        add_cord_command(app),   add_hold_command(app),     add_golden_command(app),
+        add_check_command(app),  add_demo_command(app),     add_cert_command(app),
+        add_verify_command(app), add_yield_command(app),    add_pareto_command(app),
+        add_trend_command(app),  add_retests_command(app),  add_report_command(app),
+        add_export_command(app), add_label_command(app),
     };
 
     try {

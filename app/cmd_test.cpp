@@ -5,6 +5,7 @@
 #include "analysis/identifiers.hpp"
 #include "app/certificates.hpp"
 #include "app/commands.hpp"
+#include "app/golden_rule.hpp"
 #include "app/guarded.hpp"
 #include "app/labels.hpp"
 #include "app/progress.hpp"
@@ -33,6 +34,7 @@ int run_test_command(const TestCommandOptions& options) {
         const std::string operator_name = resolve_operator(options.operator_name, station);
         db::Repository repository(database_path(options.db));
         const Reference reference = usable_reference(repository, station, part);
+        require_golden_check(repository, site_file, station.name);
         const std::string retest_reason =
             retest_reason_for(repository, site_file.retest, serial, options.retest_reason,
                               terminal_retest_question(station));

@@ -55,6 +55,31 @@ struct TestCommandOptions {
 };
 int run_test_command(const TestCommandOptions& options);
 
+struct GoldenAddOptions {
+    std::string serial;
+    std::int64_t run_id = 0;  // 0: the serial's latest completed production run
+    std::string added_by;
+    std::filesystem::path db;
+};
+int run_golden_add(const GoldenAddOptions& options);
+
+struct GoldenBiasOptions {
+    std::filesystem::path db;
+    bool json = false;
+};
+int run_golden_bias(const GoldenBiasOptions& options);
+
+struct CheckOptions {
+    std::string golden;
+    std::filesystem::path station_file;
+    std::string operator_name;
+    std::filesystem::path db;
+    std::filesystem::path parts;
+    std::filesystem::path site;
+    bool json = false;
+};
+int run_check(const CheckOptions& options);
+
 struct HoldReleaseOptions {
     std::string serial;
     std::string released_by;

@@ -227,6 +227,19 @@ Reference RunLifecycle::reference(const std::function<Reference()>& take) {
     return *taken;
 }
 
+void RunLifecycle::measure_without_run(const std::function<void()>& measure) {
+    acquisition::throw_if_stopped(request_.stop);
+    try {
+        measure();
+    } catch (const std::exception&) {
+        if (const auto failure = laser_off(); !failure.empty())
+            logger("bench")->error("{}: {}", request_.procedure, failure);
+        throw;
+    }
+    if (const auto failure = laser_off(); !failure.empty())
+        logger("bench")->error("{}: {}", request_.procedure, failure);
+}
+
 int run_exit_code(const RunRecord& run) {
     if (run.status != RunStatus::Completed)
         return kAborted;

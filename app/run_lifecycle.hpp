@@ -89,6 +89,10 @@ class RunLifecycle {
     // after the laser is off; a store that fails is a StorageFault.
     Reference reference(const std::function<Reference()>& take);
 
+    // A measurement that makes no run (a golden check): `measure` inside the
+    // lock, the laser off after it whatever way it ends; what it throws goes on.
+    void measure_without_run(const std::function<void()>& measure);
+
   private:
     void update_holder(std::int64_t run_id, const std::string& serial);
     // Turns the laser off; the failure, if any, as text (empty: it is off).

@@ -1553,6 +1553,177 @@ std::vector<SerialRelease> Repository::serial_releases(const std::string& serial
     });
 }
 
+void Repository::add_golden(const GoldenAssembly& golden) {
+    std::lock_guard lock(impl_->mutex);
+    auto& connection = impl_->connection;
+    const std::string what = fmt::format("making {} a golden assembly", golden.serial);
+    Transaction transaction(connection, Transaction::Kind::Write, what);
+    Query(connection,
+          "INSERT INTO golden_assemblies (serial, part_number, source_run_id, added_at, added_by) "
+          "VALUES (?, ?, ?, ?, ?)",
+          what)
+        .bind(golden.serial)
+        .bind(golden.part_number)
+        .bind(golden.source_run_id)
+        .bind(format_time(golden.added_at))
+        .bind(golden.added_by)
+        .run();
+    for (const auto& value : golden.values) {
+        Query(connection,
+              "INSERT INTO golden_values (serial, launched_end, fiber, wavelength_nm, il_db) "
+              "VALUES (?, ?, ?, ?, ?)",
+              what)
+            .bind(golden.serial)
+            .bind(to_string(value.end))
+            .bind(value.fiber)
+            .bind(value.wavelength_nm)
+            .bind(value.il_db)
+            .run();
+    }
+    transaction.commit();
+}
+
+std::optional<GoldenAssembly> Repository::golden(const std::string& serial) const {
+    const std::string what = fmt::format("reading golden assembly {}", serial);
+    return impl_->read_snapshot(what, [&]() -> std::optional<GoldenAssembly> {
+        const auto from = impl_->origin(what);
+        GoldenAssembly golden;
+        {
+            Query query(impl_->connection,
+                        "SELECT serial, part_number, source_run_id, added_at, added_by "
+                        "FROM golden_assemblies WHERE serial = ?",
+                        what);
+            query.bind(serial);
+            if (!query.step())
+                return std::nullopt;
+            golden.serial = query.text(0);
+            golden.part_number = query.text(1);
+            golden.source_run_id = query.integer(2);
+            golden.added_at = time_from(from, "added_at", query.text(3));
+            golden.added_by = query.text(4);
+        }
+        Query values(impl_->connection,
+                     "SELECT launched_end, fiber, wavelength_nm, il_db FROM golden_values "
+                     "WHERE serial = ? ORDER BY launched_end, wavelength_nm, fiber",
+                     what);
+        values.bind(serial);
+        while (values.step()) {
+            golden.values.push_back({end_from(from, "launched_end", values.text(0)),
+                                     values.int32(1), values.int32(2), values.real(3)});
+        }
+        return golden;
+    });
+}
+
+std::int64_t Repository::save_golden_check(const GoldenCheck& check) {
+    std::lock_guard lock(impl_->mutex);
+    auto& connection = impl_->connection;
+    const std::string what = fmt::format("saving a golden check of station {}", check.station);
+    Transaction transaction(connection, Transaction::Kind::Write, what);
+    const auto& c = check.comparison;
+    Query insert(connection, R"sql(
+INSERT INTO golden_checks (station, serial, at, operator, reference_id, pass, il_tolerance_db,
+                           compared, worst_deviation_db, worst_where, missing)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+)sql",
+                 what);
+    insert.bind(check.station)
+        .bind(check.serial)
+        .bind(format_time(check.at))
+        .bind(check.operator_name);
+    if (check.reference_id == 0)
+        insert.bind_null();
+    else
+        insert.bind(check.reference_id);
+    insert.bind(c.pass ? 1 : 0)
+        .bind(check.il_tolerance_db)
+        .bind(c.compared)
+        .bind(c.worst_deviation_db)
+        .bind(c.worst_where)
+        .bind(c.missing)
+        .run();
+    const std::int64_t id = connection.last_insert_id();
+    for (const auto& bias : c.bias) {
+        Query(connection,
+              "INSERT INTO golden_check_bias (check_id, wavelength_nm, mean_bias_db, readings) "
+              "VALUES (?, ?, ?, ?)",
+              what)
+            .bind(id)
+            .bind(bias.wavelength_nm)
+            .bind(bias.mean_bias_db)
+            .bind(bias.readings)
+            .run();
+    }
+    transaction.commit();
+    return id;
+}
+
+namespace {
+
+std::vector<GoldenCheck> read_golden_checks(Connection& connection, const std::string& where,
+                                            const std::vector<std::string>& parameters,
+                                            const std::string& what) {
+    const Origin from{connection.path(), what};
+    std::vector<GoldenCheck> checks;
+    {
+        Query query(connection,
+                    "SELECT id, station, serial, at, operator, reference_id, pass, "
+                    "il_tolerance_db, compared, worst_deviation_db, worst_where, missing "
+                    "FROM golden_checks " +
+                        where,
+                    what);
+        for (const auto& parameter : parameters)
+            query.bind(parameter);
+        while (query.step()) {
+            GoldenCheck check;
+            check.id = query.integer(0);
+            check.station = query.text(1);
+            check.serial = query.text(2);
+            check.at = time_from(from, "at", query.text(3));
+            check.operator_name = query.text(4);
+            check.reference_id = query.optional_integer(5).value_or(0);
+            check.comparison.pass = query.integer(6) != 0;
+            check.il_tolerance_db = query.real(7);
+            check.comparison.compared = query.int32(8);
+            check.comparison.worst_deviation_db = query.real(9);
+            check.comparison.worst_where = query.text(10);
+            if (!query.is_null(11))
+                check.comparison.missing = query.text(11);
+            checks.push_back(std::move(check));
+        }
+    }
+    for (auto& check : checks) {
+        Query bias(connection,
+                   "SELECT wavelength_nm, mean_bias_db, readings FROM golden_check_bias "
+                   "WHERE check_id = ? ORDER BY wavelength_nm",
+                   what);
+        bias.bind(check.id);
+        while (bias.step())
+            check.comparison.bias.push_back({bias.int32(0), bias.real(1), bias.int32(2)});
+    }
+    return checks;
+}
+
+}  // namespace
+
+std::optional<GoldenCheck> Repository::latest_golden_check(const std::string& station) const {
+    const std::string what = fmt::format("reading the golden checks of station {}", station);
+    return impl_->read_snapshot(what, [&]() -> std::optional<GoldenCheck> {
+        auto checks = read_golden_checks(impl_->connection,
+                                         "WHERE station = ? ORDER BY at DESC, id DESC LIMIT 1",
+                                         {station}, what);
+        if (checks.empty())
+            return std::nullopt;
+        return std::move(checks.front());
+    });
+}
+
+std::vector<GoldenCheck> Repository::golden_checks() const {
+    const std::string what = "reading the golden checks";
+    return impl_->read_snapshot(
+        what, [&] { return read_golden_checks(impl_->connection, "ORDER BY at, id", {}, what); });
+}
+
 bool Repository::integrity_ok() const {
     std::lock_guard lock(impl_->mutex);
     Query query(impl_->connection, "PRAGMA integrity_check", "checking integrity");

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "analysis/golden.hpp"
 #include "analysis/qa.hpp"
 #include "analysis/retest.hpp"
 #include "vocabulary/run_record.hpp"
@@ -112,6 +113,27 @@ struct CordRequalification {
     std::int64_t matings_before = 0;
 };
 
+struct GoldenAssembly {
+    std::string serial;
+    std::string part_number;
+    std::int64_t source_run_id = 0;
+    TimePoint added_at{};
+    std::string added_by;
+    std::vector<analysis::GoldenValue> values;
+};
+
+// One check of a station against a golden assembly, as stored.
+struct GoldenCheck {
+    std::int64_t id = 0;  // set by db
+    std::string station;
+    std::string serial;
+    TimePoint at{};
+    std::string operator_name;
+    std::int64_t reference_id = 0;
+    double il_tolerance_db = 0.0;
+    analysis::GoldenComparison comparison;
+};
+
 struct QaBuckets {
     std::vector<analysis::YieldBucket> yield;
     std::vector<analysis::CauseBucket> causes;
@@ -200,6 +222,16 @@ class Repository {
     void release_serial(const std::string& serial, const std::string& released_by,
                         const std::string& reason, int attempts);
     std::vector<SerialRelease> serial_releases(const std::string& serial) const;
+
+    // ---- Golden assemblies. add_golden keeps the known values once (a
+    // serial is golden once: DatabaseError when it already is).
+    void add_golden(const GoldenAssembly& golden);
+    std::optional<GoldenAssembly> golden(const std::string& serial) const;
+    std::int64_t save_golden_check(const GoldenCheck& check);  // returns its id
+    // The station's latest check (passed or not), if any.
+    std::optional<GoldenCheck> latest_golden_check(const std::string& station) const;
+    // Every check, oldest first (QA: the bias per station over time).
+    std::vector<GoldenCheck> golden_checks() const;
 
     // ---- Cord wear: matings of each cord in the measurement path, counted
     // as the bench asks for them (acquisition::mates_cord), across stations.

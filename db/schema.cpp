@@ -404,6 +404,54 @@ CREATE TRIGGER label_prints_never_deleted BEFORE DELETE ON label_prints
 BEGIN SELECT RAISE(ABORT, 'a label print is never deleted'); END;
 )sql";
 
+// Golden assemblies: the known IL of each reading of a reference assembly
+// (copied from the completed run chosen as its baseline), and every check of
+// a station against one — stored whole when the check ends, like a
+// reference, with its verdict and the bias it found per wavelength.
+constexpr const char* schema_v8 = R"sql(
+CREATE TABLE golden_assemblies (
+    serial        TEXT PRIMARY KEY CHECK (length(serial) > 0),
+    part_number   TEXT NOT NULL,
+    source_run_id INTEGER NOT NULL REFERENCES runs(id),
+    added_at      TEXT NOT NULL,
+    added_by      TEXT NOT NULL CHECK (length(added_by) > 0)
+) STRICT;
+CREATE TABLE golden_values (
+    serial        TEXT NOT NULL REFERENCES golden_assemblies(serial),
+    launched_end  TEXT NOT NULL CHECK (launched_end IN ('A', 'B')),
+    fiber         INTEGER NOT NULL CHECK (fiber >= 1),
+    wavelength_nm INTEGER NOT NULL,
+    il_db         REAL NOT NULL,
+    PRIMARY KEY (serial, launched_end, fiber, wavelength_nm)
+) STRICT, WITHOUT ROWID;
+CREATE TABLE golden_checks (
+    id                 INTEGER PRIMARY KEY,
+    station            TEXT NOT NULL,
+    serial             TEXT NOT NULL REFERENCES golden_assemblies(serial),
+    at                 TEXT NOT NULL,
+    operator           TEXT NOT NULL,
+    reference_id       INTEGER REFERENCES optical_references(id),
+    pass               INTEGER NOT NULL CHECK (pass IN (0, 1)),
+    il_tolerance_db    REAL NOT NULL CHECK (il_tolerance_db > 0),
+    compared           INTEGER NOT NULL CHECK (compared >= 0),
+    worst_deviation_db REAL NOT NULL,
+    worst_where        TEXT NOT NULL,
+    missing            TEXT
+) STRICT;
+CREATE INDEX golden_checks_by_station ON golden_checks (station, at);
+CREATE TABLE golden_check_bias (
+    check_id      INTEGER NOT NULL REFERENCES golden_checks(id),
+    wavelength_nm INTEGER NOT NULL,
+    mean_bias_db  REAL NOT NULL,
+    readings      INTEGER NOT NULL CHECK (readings > 0),
+    PRIMARY KEY (check_id, wavelength_nm)
+) STRICT, WITHOUT ROWID;
+CREATE TRIGGER golden_checks_never_change BEFORE UPDATE ON golden_checks
+BEGIN SELECT RAISE(ABORT, 'a golden check never changes'); END;
+CREATE TRIGGER golden_values_never_change BEFORE UPDATE ON golden_values
+BEGIN SELECT RAISE(ABORT, 'a golden assembly''s known values never change'); END;
+)sql";
+
 // In order; each takes the database to its version from the one before.
 constexpr std::array migrations{
     Migration{1, "records: stations, instruments, parts, limit sets, references, runs", schema_v1},
@@ -413,6 +461,7 @@ constexpr std::array migrations{
     Migration{5, "cord wear: matings per cord, re-qualifications", schema_v5},
     Migration{6, "retest reasons, QA releases of held serials", schema_v6},
     Migration{7, "bag label prints and reprints", schema_v7},
+    Migration{8, "golden assemblies and station checks against them", schema_v8},
 };
 
 std::int64_t pragma_integer(sqlite::Connection& connection, const std::string& sql,

@@ -156,7 +156,7 @@ Site load_site(const std::filesystem::path& file) {
     }
 
     const SiteReader reader(file);
-    reader.only_keys(root, "", {"company", "certificate", "production", "site", "shift"});
+    reader.only_keys(root, "", {"company", "certificate", "production", "site", "shift", "golden"});
     Site site;
 
     const toml::table& company = *reader.table(root, "company", true);
@@ -249,6 +249,28 @@ Site load_site(const std::filesystem::path& file) {
         }
         if (const auto error = analysis::shift_list_error(site.shifts))
             throw reader.error(node, "shift", *error);
+    }
+    if (const toml::table* golden = reader.table(root, "golden", false)) {
+        reader.only_keys(*golden, "golden", {"il_tolerance_db", "required"});
+        if (const toml::node* node = golden->get("il_tolerance_db")) {
+            const auto tolerance = node->value<double>();
+            if (!tolerance || !(*tolerance > 0.0 && *tolerance <= 1.0)) {
+                throw reader.error(node, "golden.il_tolerance_db",
+                                   "expected a tolerance in dB, above 0 and at most 1");
+            }
+            site.golden.il_tolerance_db = *tolerance;
+        }
+        if (const auto every = reader.text(*golden, "required", "golden.required")) {
+            if (*every == "shift")
+                site.golden.required = analysis::GoldenPolicy::Every::Shift;
+            else if (*every == "day")
+                site.golden.required = analysis::GoldenPolicy::Every::Day;
+            else if (*every == "none")
+                site.golden.required = analysis::GoldenPolicy::Every::None;
+            else
+                throw reader.error(golden->get("required"), "golden.required",
+                                   fmt::format("'{}' is not one of shift, day, none", *every));
+        }
     }
     return site;
 }

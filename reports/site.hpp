@@ -30,6 +30,7 @@
 #include <string_view>
 #include <vector>
 
+#include "analysis/golden.hpp"
 #include "analysis/retest.hpp"
 #include "analysis/shifts.hpp"
 
@@ -55,6 +56,8 @@ struct Site {
     // that records a run (analysis::validate_serial); empty: any serial.
     std::string serial_pattern;
     analysis::RetestPolicy retest;
+    // [golden] il_tolerance_db, required = "shift" | "day" | "none".
+    analysis::GoldenPolicy golden;
     std::string time_zone;  // IANA name, checked against the system zoneinfo; empty: UTC
     std::vector<analysis::Shift> shifts;  // empty: none defined
 };

@@ -23,6 +23,8 @@ using mpobench::analysis::RlBucket;
 using mpobench::analysis::YieldBucket;
 using mpobench::analysis::YieldCounts;
 using mpobench::db::DatabaseError;
+using mpobench::db::GoldenAssembly;
+using mpobench::db::GoldenCheck;
 using mpobench::db::QaFilter;
 using mpobench::db::Repository;
 
@@ -232,6 +234,9 @@ std::vector<RunRecord> scenario_without_rl_bounds() {
 // migrations after it only added objects and columns), newest first.
 std::vector<std::string> undo_migrations_after(int version) {
     const std::vector<std::pair<int, std::vector<std::string>>> undo{
+        {8,
+         {"DROP TABLE golden_check_bias", "DROP TABLE golden_checks", "DROP TABLE golden_values",
+          "DROP TABLE golden_assemblies"}},
         {7, {"DROP TABLE label_prints"}},
         {6, {"DROP TABLE serial_releases", "ALTER TABLE runs DROP COLUMN retest_reason"}},
         {5,
@@ -1155,4 +1160,71 @@ TEST_CASE("regrouped buckets put each run in its period and count first and fina
     REQUIRE(only_bench_2.yield.size() == 1);
     CHECK(only_bench_2.yield[0].key.day == "2026-03-03 day");
     CHECK(only_bench_2.causes.empty());
+}
+
+TEST_CASE("golden assemblies keep their known values, and every check its verdict and bias",
+          "[golden]") {
+    CentralEuropeanTime local_time;
+    TempDir dir;
+    const auto path = dir.file("mpobench.db");
+    const auto ids = play_live(path, scenario());
+    Repository repository(path);
+    const auto source = repository.run(ids[0]);  // SN-1, passed
+    REQUIRE(source);
+    GoldenAssembly golden;
+    golden.serial = "SN-1";
+    golden.part_number = source->part.number;
+    golden.source_run_id = source->id;
+    golden.added_at = at_ms(utc_ms(4, 9, 0));
+    golden.added_by = "qa-bob";
+    golden.values = analysis::golden_values_of(*source);
+    REQUIRE(golden.values.size() == 3);
+    repository.add_golden(golden);
+    CHECK_THROWS_AS(repository.add_golden(golden), DatabaseError);  // golden once
+    CHECK_FALSE(repository.golden("SN-2"));
+    const auto stored = repository.golden("SN-1");
+    REQUIRE(stored);
+    CHECK(stored->part_number == golden.part_number);
+    CHECK(stored->source_run_id == source->id);
+    CHECK(stored->added_by == "qa-bob");
+    REQUIRE(stored->values.size() == 3);
+    CHECK(stored->values[0].end == End::A);
+    CHECK(stored->values[0].il_db == 0.101);
+
+    CHECK_FALSE(repository.latest_golden_check("bench-1"));
+    GoldenCheck check;
+    check.station = "bench-1";
+    check.serial = "SN-1";
+    check.at = at_ms(utc_ms(5, 6, 0));
+    check.operator_name = "ada";
+    check.il_tolerance_db = 0.05;
+    check.comparison.pass = true;
+    check.comparison.compared = 3;
+    check.comparison.worst_deviation_db = 0.02;
+    check.comparison.worst_where = "end A fibre 1 1310 nm";
+    check.comparison.bias = {{1310, 0.015, 2}, {1550, -0.01, 1}};
+    const auto first = repository.save_golden_check(check);
+    check.at = at_ms(utc_ms(5, 14, 0));
+    check.comparison.pass = false;
+    check.comparison.missing = "end B fibre 1 1550 nm: no IL reading";
+    check.comparison.bias = {{1310, 0.2, 2}};
+    const auto second = repository.save_golden_check(check);
+    CHECK(second > first);
+    const auto latest = repository.latest_golden_check("bench-1");
+    REQUIRE(latest);
+    CHECK(latest->id == second);
+    CHECK_FALSE(latest->comparison.pass);
+    CHECK(latest->comparison.missing == "end B fibre 1 1550 nm: no IL reading");
+    CHECK_FALSE(repository.latest_golden_check("bench-2"));
+    const auto all = repository.golden_checks();
+    REQUIRE(all.size() == 2);
+    CHECK(all[0].comparison.pass);
+    REQUIRE(all[0].comparison.bias.size() == 2);
+    CHECK(all[0].comparison.bias[1].wavelength_nm == 1550);
+    CHECK(all[0].comparison.bias[1].mean_bias_db == -0.01);
+    CHECK(all[0].comparison.bias[1].readings == 1);
+    CHECK(all[0].il_tolerance_db == 0.05);
+    // A check of an assembly that is not golden is refused by the schema.
+    check.serial = "SN-2";
+    CHECK_THROWS_AS(repository.save_golden_check(check), DatabaseError);
 }

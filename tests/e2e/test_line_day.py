@@ -125,6 +125,86 @@ class RetestPolicy(unittest.TestCase):
         self.assertIn("TEST-UNTIL-PASS", station.run("retests", "--db", station.db).stdout)
 
 
+GOLDEN_SITE = """
+[company]
+name = "Example Optical Assemblies Ltd."
+address = ["Unit 4, Fibre Park"]
+
+[golden]
+il_tolerance_db = {tolerance}
+required = "day"
+"""
+
+
+class GoldenAssembly(unittest.TestCase):
+    def test_a_station_checked_against_a_golden_assembly_before_it_tests(self):
+        test_production.MPOBENCH = MPOBENCH
+        station = Station(self, dut(), "SM")
+        self.addCleanup(station.close)
+        station.reference()
+        part = part_number(12, "SM", "B", "elite")
+        site = os.path.join(station.tmp.name, "site.toml")
+
+        def write_site(tolerance):
+            with open(site, "w") as f:
+                f.write(GOLDEN_SITE.format(tolerance=tolerance))
+
+        def test(serial):
+            return station.run("test", "--station", station.sim.station_path, "--part", part, "--serial", serial,
+                               "--db", station.db, "--parts", station.parts, "--operator", "ana", "--site", site)
+
+        def check(*extra):
+            return station.run("check", "--golden", "SN-G1", "--station", station.sim.station_path, "--db",
+                               station.db, "--parts", station.parts, "--operator", "ana", "--site", site, *extra)
+
+        # The golden assembly is a tested one whose readings QA takes as known.
+        code, _, result = station.test(part, serial="SN-G1")
+        self.assertEqual(code, 0, result.stderr)
+        added = station.run("golden", "add", "SN-G1", "--by", "qa-bob", "--db", station.db)
+        self.assertEqual(added.returncode, 0, added.stdout + added.stderr)
+        self.assertIn("48 known IL values", added.stdout)
+        for args in (["SN-G1"], ["SN-NOPE"]):  # golden once; a serial never tested
+            result = station.run("golden", "add", *args, "--by", "qa-bob", "--db", station.db)
+            self.assertEqual(result.returncode, 2, result.stdout + result.stderr)
+
+        # The site asks for a passing check every day: none yet, so no test.
+        write_site(0.05)
+        refused = test("SN-G2")
+        self.assertEqual(refused.returncode, 4, refused.stdout + refused.stderr)
+        self.assertIn("has no passing golden check this day", refused.stderr)
+        not_golden = station.run("check", "--golden", "SN-G2", "--station", station.sim.station_path, "--db",
+                                 station.db, "--operator", "ana", "--site", site)
+        self.assertEqual(not_golden.returncode, 2, not_golden.stderr)
+        self.assertIn("SN-G2 is not a golden assembly", not_golden.stderr)
+        passed = check("--json")
+        self.assertEqual(passed.returncode, 0, passed.stdout + passed.stderr)
+        document = json.loads(passed.stdout)
+        self.assertEqual((document["pass"], document["compared"], document["missing"]), (True, 48, None))
+        self.assertLessEqual(document["worst_deviation_db"], 0.05)
+        self.assertEqual([b["wavelength_nm"] for b in document["bias"]], [1310, 1550])
+        self.assertEqual(test("SN-G2").returncode, 0)
+
+        # A check that fails (a tolerance no bench meets) stops testing again.
+        write_site(0.0001)
+        failed = check()
+        self.assertEqual(failed.returncode, 1, failed.stdout + failed.stderr)
+        self.assertIn("FAIL", failed.stdout)
+        refused = test("SN-G3")
+        self.assertEqual(refused.returncode, 4, refused.stdout + refused.stderr)
+        self.assertIn("with SN-G1, failed", refused.stderr)
+
+        # QA sees every check and the bias per station.
+        bias = station.run("golden", "bias", "--db", station.db, "--json")
+        self.assertEqual(bias.returncode, 0, bias.stderr)
+        report = json.loads(bias.stdout)
+        self.assertEqual([c["pass"] for c in report["checks"]], [True, False])
+        self.assertEqual([(s["station"], s["wavelength_nm"], s["checks"]) for s in report["stations"]],
+                         [("simulated", 1310, 2), ("simulated", 1550, 2)])
+        self.assertEqual(station.rows("SELECT COUNT(*) FROM golden_checks"), [(2,)])
+        # Checks make no runs: the yield is of assemblies only.
+        self.assertEqual(station.rows("SELECT COUNT(*) FROM runs"), [(2,)])
+
+
 class CordWear(unittest.TestCase):
     def test_cords_wear_warn_and_refuse_until_requalified(self):
         test_production.MPOBENCH = MPOBENCH

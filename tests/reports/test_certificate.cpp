@@ -644,6 +644,22 @@ TEST_CASE("the site file names company, address, logo and paper") {
         write_text(site_file, company + "[production]\nretest_reasons = \"re-cleaned\"\n");
         CHECK_THROWS_WITH(load_site(site_file), Catch::Contains("array of strings"));
     }
+    SECTION("a golden check rule, and ones that make no sense") {
+        write_text(site_file, company + "[golden]\nil_tolerance_db = 0.04\nrequired = \"shift\"\n");
+        const auto golden = load_site(site_file).golden;
+        CHECK(golden.il_tolerance_db == 0.04);
+        CHECK(golden.required == mpobench::analysis::GoldenPolicy::Every::Shift);
+        write_text(site_file, company);
+        CHECK(load_site(site_file).golden.required ==
+              mpobench::analysis::GoldenPolicy::Every::None);
+        for (const char* bad :
+             {"il_tolerance_db = 0", "il_tolerance_db = -0.1", "il_tolerance_db = 2.0",
+              "il_tolerance_db = \"0.05\"", "required = \"week\"", "tolerance = 0.05"}) {
+            INFO(bad);
+            write_text(site_file, company + "[golden]\n" + bad + "\n");
+            CHECK_THROWS_WITH(load_site(site_file), Catch::Contains("golden."));
+        }
+    }
     SECTION("paper names") {
         CHECK(parse_paper("A4") == Paper::A4);
         CHECK(parse_paper("Letter") == Paper::Letter);
