@@ -327,6 +327,9 @@ Command add_label_command(CLI::App& app) {
                     "station file whose [label] printer to use when --to is not given");
     cmd->add_option("--operator", options->operator_name, "who reprints it (default: $USER)");
     add_db_option(*cmd, options->db);
+    cmd->add_option("--site", options->site,
+                    "site file whose time zone dates the label (default: $MPOBENCH_SITE, "
+                    "./site.toml, the sample)");
     cmd->add_flag("--json", options->json, "one JSON object on stdout");
     return {cmd, [options] { return run_label(*options); }};
 }

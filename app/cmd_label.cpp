@@ -82,7 +82,8 @@ int run_label(const LabelOptions& options) {
             options.operator_name.empty() ? login_name()
                                           : analysis::validate_operator_name(options.operator_name);
         const auto outcome =
-            print_run_label(repository, run_id, destination, operator_name, "label");
+            print_run_label(repository, run_id, destination, operator_name, "label",
+                            reports::SiteClock(load_site_option(options.site).time_zone));
         if (options.json) {
             nlohmann::json out{{"run_id", outcome.run_id},
                                {"serial", run->serial},

@@ -69,7 +69,8 @@ int run_test_command(const TestCommandOptions& options) {
             outcome.run.pass) {
             try {
                 label = print_run_label(repository, outcome.run.id, *station.label_printer,
-                                        lifecycle.operator_name(), "test");
+                                        lifecycle.operator_name(), "test",
+                                        reports::SiteClock(site_file.time_zone));
                 label_error = label->error;
             } catch (const db::DatabaseError& error) {
                 // Sent or not, the attempt is not on record: say so before a reprint.

@@ -162,6 +162,7 @@ struct LabelOptions {
     std::filesystem::path station_file;
     std::string operator_name;
     std::filesystem::path db;
+    std::filesystem::path site;  // its time zone dates the label
     bool json = false;
 };
 int run_label(const LabelOptions& options);

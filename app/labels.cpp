@@ -152,13 +152,14 @@ void send_label(const acquisition::LabelDestination& destination, std::string_vi
 
 LabelOutcome print_run_label(db::Repository& repository, std::int64_t run_id,
                              const acquisition::LabelDestination& destination,
-                             const std::string& operator_name, const std::string& command) {
+                             const std::string& operator_name, const std::string& command,
+                             const reports::SiteClock& clock) {
     const auto run = repository.run(run_id);
     if (!run)
         throw reports::ReportError(fmt::format("there is no run {} in the database", run_id));
     const auto hash = repository.record_hash(run_id);
     // Refuses a run that did not pass before anything is sent or recorded.
-    reports::BagLabel label = reports::bag_label_of(*run, hash.value_or(""));
+    reports::BagLabel label = reports::bag_label_of(*run, hash.value_or(""), clock);
     LabelOutcome outcome;
     outcome.run_id = run_id;
     outcome.destination = destination.text;

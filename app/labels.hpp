@@ -11,6 +11,7 @@
 
 #include "acquisition/label_printer.hpp"
 #include "db/repository.hpp"
+#include "reports/site_clock.hpp"
 
 namespace mpobench::app {
 
@@ -42,8 +43,10 @@ struct LabelOutcome {
 // reprint when one was printed before, sent and the attempt recorded
 // whatever its outcome. Throws db::DatabaseError when the attempt cannot be
 // recorded.
+// The label's date is the local day of `clock` (the site file's time zone).
 LabelOutcome print_run_label(db::Repository& repository, std::int64_t run_id,
                              const acquisition::LabelDestination& destination,
-                             const std::string& operator_name, const std::string& command);
+                             const std::string& operator_name, const std::string& command,
+                             const reports::SiteClock& clock);
 
 }  // namespace mpobench::app

@@ -50,7 +50,8 @@ std::string grade_word(Grade grade) {
 
 }  // namespace
 
-BagLabel bag_label_of(const RunRecord& run, const std::string& record_hash) {
+BagLabel bag_label_of(const RunRecord& run, const std::string& record_hash,
+                      const SiteClock& clock) {
     if (run.kind != RunKind::Production || run.status != RunStatus::Completed || !run.grade) {
         throw ReportError(fmt::format(
             "run {} of {} is not a completed production test: no bag label", run.id, run.serial));
@@ -68,11 +69,7 @@ BagLabel bag_label_of(const RunRecord& run, const std::string& record_hash) {
     label.part_number = run.part.number;
     label.part_description = run.part.description;
     label.grade = *run.grade;
-    const auto ended = run.ended_at ? *run.ended_at : run.started_at;
-    const std::chrono::year_month_day day{std::chrono::floor<std::chrono::days>(ended)};
-    label.tested_on =
-        fmt::format("{:04}-{:02}-{:02}", static_cast<int>(day.year()),
-                    static_cast<unsigned>(day.month()), static_cast<unsigned>(day.day()));
+    label.tested_on = clock.day_text(run.ended_at ? *run.ended_at : run.started_at);
     label.record_reference = qr_payload(run, record_hash);
     return label;
 }

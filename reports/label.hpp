@@ -11,6 +11,7 @@
 
 #include <string>
 
+#include "reports/site_clock.hpp"
 #include "vocabulary/run_record.hpp"
 
 namespace mpobench::reports {
@@ -20,14 +21,15 @@ struct BagLabel {
     std::string part_number;
     std::string part_description;  // optional, printed small under the part number
     Grade grade = Grade::Fail;
-    std::string tested_on;         // YYYY-MM-DD (UTC), the day the run ended
+    std::string tested_on;         // YYYY-MM-DD, the site's local day the run ended
     std::string record_reference;  // what the QR code holds: qr_payload(run, record hash)
     bool reprint = false;          // prints "REPRINT" so a second bag label is told apart
 };
 
 // The label of a completed, passing production run and its record hash.
 // Throws ReportError for any other run or an empty hash.
-BagLabel bag_label_of(const RunRecord& run, const std::string& record_hash);
+// The date is the local day of the site clock (UTC without a time zone).
+BagLabel bag_label_of(const RunRecord& run, const std::string& record_hash, const SiteClock& clock);
 
 // One ^XA ... ^XZ label. Text fields go through ^FH (hex escapes for ^, ~,
 // _ and control characters), so no text can inject a ZPL command. Throws

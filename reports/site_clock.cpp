@@ -51,13 +51,17 @@ LocalTime SiteClock::local(TimePoint utc) const {
     return result;
 }
 
+std::string SiteClock::day_text(TimePoint utc) const {
+    const auto d = local(utc).day;
+    return fmt::format("{:04}-{:02}-{:02}", static_cast<int>(d.year()),
+                       static_cast<unsigned>(d.month()), static_cast<unsigned>(d.day()));
+}
+
 std::string SiteClock::text(TimePoint utc) const {
     const LocalTime local_time = local(utc);
-    const auto& d = local_time.day;
-    const std::string wall = fmt::format(
-        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}", static_cast<int>(d.year()),
-        static_cast<unsigned>(d.month()), static_cast<unsigned>(d.day()),
-        local_time.minute_of_day / 60, local_time.minute_of_day % 60, local_time.second_of_minute);
+    const std::string wall =
+        fmt::format("{} {:02}:{:02}:{:02}", day_text(utc), local_time.minute_of_day / 60,
+                    local_time.minute_of_day % 60, local_time.second_of_minute);
     if (!zone_)
         return wall + " UTC";
     return fmt::format("{} {} {}", wall, offset_text(local_time.offset), local_time.abbreviation);

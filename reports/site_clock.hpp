@@ -32,6 +32,8 @@ class SiteClock {
     LocalTime local(TimePoint utc) const;
     // "2026-07-07 11:03:41 +01:00 BST"; "2026-07-07 10:03:41 UTC" without a zone.
     std::string text(TimePoint utc) const;
+    // The local day: "2026-07-07".
+    std::string day_text(TimePoint utc) const;
     const std::string& zone_name() const { return name_; }
 
   private:

@@ -24,6 +24,7 @@ using mpobench::testing::at_ms;
 
 constexpr std::int64_t kEnd_ms = 1'794'959'999'999;  // 2026-11-17T23:59:59.999Z
 const std::string kHash(64, 'a');
+const mpobench::reports::SiteClock kUtc{""};
 
 RunRecord passing_run() {
     RunRecord run;
@@ -91,7 +92,7 @@ std::vector<std::string> printed_texts(const std::vector<Field>& fields) {
 
 TEST_CASE("the bag label carries serial, part, grade, date, Code128 and the record QR", "[label]") {
     const auto run = passing_run();
-    const std::string zpl = bag_label_zpl(bag_label_of(run, kHash));
+    const std::string zpl = bag_label_zpl(bag_label_of(run, kHash, kUtc));
 
     CHECK(zpl.rfind("^XA\n", 0) == 0);
     CHECK(zpl.size() > 4);
@@ -108,6 +109,9 @@ TEST_CASE("the bag label carries serial, part, grade, date, Code128 and the reco
     CHECK(has("MTP 12F SM APC type B, Elite"));
     CHECK(has("ELITE"));
     CHECK(has("2026-11-17"));  // the UTC day the run ended, its last millisecond
+    // In the site's zone the label carries the local day: 2026-11-18 in Berlin.
+    const auto local = bag_label_of(run, kHash, mpobench::reports::SiteClock("Europe/Berlin"));
+    CHECK(local.tested_on == "2026-11-18");
     CHECK_FALSE(has("REPRINT"));
 
     const Field& barcode = field_with(fields, "^BC");
@@ -123,7 +127,7 @@ TEST_CASE("the bag label carries serial, part, grade, date, Code128 and the reco
 }
 
 TEST_CASE("a reprinted label says so", "[label]") {
-    auto label = bag_label_of(passing_run(), kHash);
+    auto label = bag_label_of(passing_run(), kHash, kUtc);
     label.reprint = true;
     const auto texts = printed_texts(fields_of(bag_label_zpl(label)));
     CHECK(std::find(texts.begin(), texts.end(), "REPRINT") != texts.end());
@@ -134,7 +138,7 @@ TEST_CASE("no text can inject a ZPL command", "[label]") {
     run.serial = "SN_7";
     run.part.number = "PN^XZ~JA_1";
     run.part.description = "line\r\nbreak";
-    const std::string zpl = bag_label_zpl(bag_label_of(run, kHash));
+    const std::string zpl = bag_label_zpl(bag_label_of(run, kHash, kUtc));
     for (const auto& field : fields_of(zpl)) {
         INFO(field.data);
         CHECK(field.data.find('^') == std::string::npos);
@@ -155,13 +159,14 @@ TEST_CASE("no text can inject a ZPL command", "[label]") {
 TEST_CASE("a long serial gets narrower bars so the barcode stays left of the QR", "[label]") {
     auto run = passing_run();
     run.serial = "SN-" + std::string(27, '7');
-    const auto barcode = field_with(fields_of(bag_label_zpl(bag_label_of(run, kHash))), "^BC");
+    const auto barcode =
+        field_with(fields_of(bag_label_zpl(bag_label_of(run, kHash, kUtc))), "^BC");
     CHECK_THAT(barcode.commands, Contains("^BY1,"));
 }
 
 TEST_CASE("serials a Zebra Code128 field cannot carry are refused, naming the character",
           "[label]") {
-    auto label = bag_label_of(passing_run(), kHash);
+    auto label = bag_label_of(passing_run(), kHash, kUtc);
     label.serial = "SN>7";
     CHECK_THROWS_AS(bag_label_zpl(label), ReportError);
     CHECK_THROWS_WITH(bag_label_zpl(label), Contains("'>'") && Contains("SN>7"));
@@ -184,18 +189,19 @@ TEST_CASE("only a completed, passing production run gets a bag label", "[label]"
     auto failed = passing_run();
     failed.pass = false;
     failed.grade = Grade::Standard;
-    CHECK_THROWS_WITH(bag_label_of(failed, kHash),
+    CHECK_THROWS_WITH(bag_label_of(failed, kHash, kUtc),
                       Contains("did not pass") && Contains("standard against target elite"));
 
     auto aborted = passing_run();
     aborted.status = RunStatus::Aborted;
     aborted.grade.reset();
-    CHECK_THROWS_WITH(bag_label_of(aborted, kHash), Contains("not a completed production test"));
+    CHECK_THROWS_WITH(bag_label_of(aborted, kHash, kUtc),
+                      Contains("not a completed production test"));
 
     auto repeatability = passing_run();
     repeatability.kind = RunKind::Repeatability;
-    CHECK_THROWS_WITH(bag_label_of(repeatability, kHash),
+    CHECK_THROWS_WITH(bag_label_of(repeatability, kHash, kUtc),
                       Contains("not a completed production test"));
 
-    CHECK_THROWS_WITH(bag_label_of(passing_run(), ""), Contains("no record hash"));
+    CHECK_THROWS_WITH(bag_label_of(passing_run(), "", kUtc), Contains("no record hash"));
 }
