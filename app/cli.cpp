@@ -169,6 +169,31 @@ Command add_check_command(CLI::App& app) {
     return {cmd, [options] { return run_check(*options); }};
 }
 
+Command add_user_command(CLI::App& app) {
+    auto* cmd = app.add_subcommand("user", "Station users and their roles (the web pages' logins)");
+    cmd->require_subcommand(1);
+    auto add = std::make_shared<UserAddOptions>();
+    auto* add_cmd = cmd->add_subcommand("add", "Add a user; the password is asked twice");
+    add_cmd->add_option("name", add->name, "user name")->required();
+    add_cmd->add_option("--role", add->role, "operator, qa or admin")->required();
+    add_cmd->add_option("--password-file", add->password_file,
+                        "read the password from this file's first line instead of the terminal");
+    add_db_option(*add_cmd, add->db);
+    auto list = std::make_shared<UserListOptions>();
+    auto* list_cmd = cmd->add_subcommand("list", "Every user, enabled or not");
+    add_db_option(*list_cmd, list->db);
+    list_cmd->add_flag("--json", list->json, "one JSON array on stdout");
+    auto disable = std::make_shared<UserDisableOptions>();
+    auto* disable_cmd = cmd->add_subcommand("disable", "Disable a user (users are never deleted)");
+    disable_cmd->add_option("name", disable->name, "user name")->required();
+    add_db_option(*disable_cmd, disable->db);
+    return {cmd, [=] {
+                if (add_cmd->parsed())
+                    return run_user_add(*add);
+                return list_cmd->parsed() ? run_user_list(*list) : run_user_disable(*disable);
+            }};
+}
+
 Command add_hold_command(CLI::App& app) {
     auto* cmd = app.add_subcommand("hold", "Serials on QA hold (the site's retest policy)");
     cmd->require_subcommand(1);
@@ -458,10 +483,10 @@ int run_command_line(int argc, char** argv) {
         add_sim_command(app),    add_identify_command(app), add_reference_command(app),
         add_test_command(app),   add_repeat_command(app),   add_history_command(app),
         add_cord_command(app),   add_hold_command(app),     add_golden_command(app),
-        add_check_command(app),  add_demo_command(app),     add_cert_command(app),
-        add_verify_command(app), add_yield_command(app),    add_pareto_command(app),
-        add_trend_command(app),  add_retests_command(app),  add_report_command(app),
-        add_export_command(app), add_label_command(app),
+        add_check_command(app),  add_user_command(app),     add_demo_command(app),
+        add_cert_command(app),   add_verify_command(app),   add_yield_command(app),
+        add_pareto_command(app), add_trend_command(app),    add_retests_command(app),
+        add_report_command(app), add_export_command(app),   add_label_command(app),
     };
 
     try {

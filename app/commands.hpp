@@ -80,6 +80,26 @@ struct CheckOptions {
 };
 int run_check(const CheckOptions& options);
 
+struct UserAddOptions {
+    std::string name;
+    std::string role;
+    std::filesystem::path password_file;  // empty: read from the terminal
+    std::filesystem::path db;
+};
+int run_user_add(const UserAddOptions& options);
+
+struct UserListOptions {
+    std::filesystem::path db;
+    bool json = false;
+};
+int run_user_list(const UserListOptions& options);
+
+struct UserDisableOptions {
+    std::string name;
+    std::filesystem::path db;
+};
+int run_user_disable(const UserDisableOptions& options);
+
 struct HoldReleaseOptions {
     std::string serial;
     std::string released_by;

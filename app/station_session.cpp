@@ -1,5 +1,8 @@
 #include "app/station_session.hpp"
 
+#include <pwd.h>
+#include <unistd.h>
+
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 
@@ -15,8 +18,12 @@
 namespace mpobench::app {
 
 std::string login_name() {
-    const char* user = std::getenv("USER");
-    return user && *user ? user : "unknown";
+    if (const char* user = std::getenv("USER"); user && *user)
+        return user;
+    // No $USER (a service, a container): the account the process runs as.
+    if (const passwd* account = ::getpwuid(::geteuid()); account && account->pw_name)
+        return account->pw_name;
+    return "unknown";
 }
 
 std::string resolve_operator(const std::string& option, const acquisition::StationConfig& station) {

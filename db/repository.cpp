@@ -1724,6 +1724,124 @@ std::vector<GoldenCheck> Repository::golden_checks() const {
         what, [&] { return read_golden_checks(impl_->connection, "ORDER BY at, id", {}, what); });
 }
 
+std::string_view to_string(UserRole role) {
+    switch (role) {
+        case UserRole::Operator:
+            return "operator";
+        case UserRole::Qa:
+            return "qa";
+        case UserRole::Admin:
+            return "admin";
+    }
+    return "?";
+}
+
+std::optional<UserRole> parse_user_role(std::string_view text) {
+    for (const auto role : {UserRole::Operator, UserRole::Qa, UserRole::Admin}) {
+        const auto name = to_string(role);
+        if (text.size() == name.size() &&
+            std::equal(text.begin(), text.end(), name.begin(), [](char a, char b) {
+                return std::tolower(static_cast<unsigned char>(a)) == b;
+            })) {
+            return role;
+        }
+    }
+    return std::nullopt;
+}
+
+void Repository::add_user(const User& user) {
+    std::lock_guard lock(impl_->mutex);
+    auto& connection = impl_->connection;
+    const std::string what = fmt::format("adding user {}", user.name);
+    Transaction transaction(connection, Transaction::Kind::Write, what);
+    {
+        Query taken(connection, "SELECT 1 FROM users WHERE name = ?", what);
+        taken.bind(user.name);
+        if (taken.step())
+            throw DatabaseError(fmt::format("{}: {}: the name is taken", connection.path(), what));
+    }
+    Query(connection,
+          "INSERT INTO users (name, role, password_hash, created_at, created_by) "
+          "VALUES (?, ?, ?, ?, ?)",
+          what)
+        .bind(user.name)
+        .bind(to_string(user.role))
+        .bind(user.password_hash)
+        .bind(format_time(user.created_at))
+        .bind(user.created_by)
+        .run();
+    transaction.commit();
+    logger("db")->info("{}: user {} added ({}) by {}", connection.path(), user.name,
+                       to_string(user.role), user.created_by);
+}
+
+namespace {
+
+std::vector<User> read_users(Connection& connection, const std::string& where,
+                             const std::vector<std::string>& parameters, const std::string& what) {
+    const Origin from{connection.path(), what};
+    Query query(
+        connection,
+        "SELECT name, role, password_hash, created_at, created_by, disabled_at FROM users " +
+            where + " ORDER BY name",
+        what);
+    for (const auto& parameter : parameters)
+        query.bind(parameter);
+    std::vector<User> users;
+    while (query.step()) {
+        User user;
+        user.name = query.text(0);
+        const auto role = parse_user_role(query.text(1));
+        if (!role) {
+            throw DatabaseError(fmt::format("{}: {}: user {} has the role '{}'", connection.path(),
+                                            what, user.name, query.text(1)));
+        }
+        user.role = *role;
+        user.password_hash = query.text(2);
+        user.created_at = time_from(from, "created_at", query.text(3));
+        user.created_by = query.text(4);
+        if (!query.is_null(5))
+            user.disabled_at = time_from(from, "disabled_at", query.text(5));
+        users.push_back(std::move(user));
+    }
+    return users;
+}
+
+}  // namespace
+
+std::vector<User> Repository::users() const {
+    const std::string what = "reading the users";
+    return impl_->read_snapshot(what, [&] { return read_users(impl_->connection, "", {}, what); });
+}
+
+std::optional<User> Repository::user(const std::string& name) const {
+    const std::string what = fmt::format("reading user {}", name);
+    return impl_->read_snapshot(what, [&]() -> std::optional<User> {
+        auto found = read_users(impl_->connection, "WHERE name = ?", {name}, what);
+        if (found.empty())
+            return std::nullopt;
+        return std::move(found.front());
+    });
+}
+
+void Repository::disable_user(const std::string& name) {
+    std::lock_guard lock(impl_->mutex);
+    auto& connection = impl_->connection;
+    const std::string what = fmt::format("disabling user {}", name);
+    Transaction transaction(connection, Transaction::Kind::Write, what);
+    Query(connection, "UPDATE users SET disabled_at = ? WHERE name = ? AND disabled_at IS NULL",
+          what)
+        .bind(format_time(std::chrono::system_clock::now()))
+        .bind(name)
+        .run();
+    if (connection.changes() != 1) {
+        throw DatabaseError(
+            fmt::format("{}: {}: no enabled user of that name", connection.path(), what));
+    }
+    transaction.commit();
+    logger("db")->info("{}: user {} disabled", connection.path(), name);
+}
+
 bool Repository::integrity_ok() const {
     std::lock_guard lock(impl_->mutex);
     Query query(impl_->connection, "PRAGMA integrity_check", "checking integrity");

@@ -134,6 +134,19 @@ struct GoldenCheck {
     analysis::GoldenComparison comparison;
 };
 
+enum class UserRole { Operator, Qa, Admin };
+std::string_view to_string(UserRole role);                       // "operator", "qa", "admin"
+std::optional<UserRole> parse_user_role(std::string_view text);  // those words, any case
+
+struct User {
+    std::string name;
+    UserRole role = UserRole::Operator;
+    std::string password_hash;  // argon2id (crypto_pwhash_str)
+    TimePoint created_at{};
+    std::string created_by;  // the OS user who added them
+    std::optional<TimePoint> disabled_at;
+};
+
 struct QaBuckets {
     std::vector<analysis::YieldBucket> yield;
     std::vector<analysis::CauseBucket> causes;
@@ -222,6 +235,13 @@ class Repository {
     void release_serial(const std::string& serial, const std::string& released_by,
                         const std::string& reason, int attempts);
     std::vector<SerialRelease> serial_releases(const std::string& serial) const;
+
+    // ---- Station users. add_user throws DatabaseError for a name taken
+    // (enabled or not); disable_user for a name unknown or already disabled.
+    void add_user(const User& user);
+    std::vector<User> users() const;  // by name
+    std::optional<User> user(const std::string& name) const;
+    void disable_user(const std::string& name);
 
     // ---- Golden assemblies. add_golden keeps the known values once (a
     // serial is golden once: DatabaseError when it already is).

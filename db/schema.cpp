@@ -452,6 +452,22 @@ CREATE TRIGGER golden_values_never_change BEFORE UPDATE ON golden_values
 BEGIN SELECT RAISE(ABORT, 'a golden assembly''s known values never change'); END;
 )sql";
 
+// Station users: who may log in to the station's web pages and with which
+// role; a password kept only as its argon2id hash; a user is disabled, never
+// deleted, so every name the records carry stays known.
+constexpr const char* schema_v9 = R"sql(
+CREATE TABLE users (
+    name          TEXT PRIMARY KEY CHECK (length(name) > 0),
+    role          TEXT NOT NULL CHECK (role IN ('operator', 'qa', 'admin')),
+    password_hash TEXT NOT NULL CHECK (password_hash LIKE '$argon2id$%'),
+    created_at    TEXT NOT NULL,
+    created_by    TEXT NOT NULL CHECK (length(created_by) > 0),
+    disabled_at   TEXT
+) STRICT;
+CREATE TRIGGER users_never_deleted BEFORE DELETE ON users
+BEGIN SELECT RAISE(ABORT, 'a user is disabled, never deleted'); END;
+)sql";
+
 // In order; each takes the database to its version from the one before.
 constexpr std::array migrations{
     Migration{1, "records: stations, instruments, parts, limit sets, references, runs", schema_v1},
@@ -462,6 +478,7 @@ constexpr std::array migrations{
     Migration{6, "retest reasons, QA releases of held serials", schema_v6},
     Migration{7, "bag label prints and reprints", schema_v7},
     Migration{8, "golden assemblies and station checks against them", schema_v8},
+    Migration{9, "station users and roles", schema_v9},
 };
 
 std::int64_t pragma_integer(sqlite::Connection& connection, const std::string& sql,

@@ -302,6 +302,43 @@ TEST_CASE("cord matings are counted per cord and start again when it is re-quali
     CHECK(Repository::open_read_only(path).cord_wear("LC-1").matings == 1);
 }
 
+TEST_CASE("users are added once, read back, and disabled rather than deleted") {
+    TempDir dir;
+    const auto path = dir.file("mpobench.db");
+    Repository repository(path);
+    CHECK(repository.users().empty());
+    mpobench::db::User user;
+    user.name = "zoe";
+    user.role = mpobench::db::UserRole::Qa;
+    user.password_hash = "$argon2id$v=19$m=65536,t=2,p=1$c2FsdA$aGFzaA";
+    user.created_at = at_ms(1'795'000'000'000);
+    user.created_by = "root";
+    repository.add_user(user);
+    user.name = "adam";
+    user.role = mpobench::db::UserRole::Admin;
+    repository.add_user(user);
+    CHECK_THROWS_WITH(repository.add_user(user), Contains("the name is taken"));
+    const auto users = repository.users();
+    REQUIRE(users.size() == 2);
+    CHECK(users[0].name == "adam");  // by name
+    CHECK(users[1].role == mpobench::db::UserRole::Qa);
+    CHECK(users[1].created_at == at_ms(1'795'000'000'000));
+    CHECK_FALSE(users[1].disabled_at);
+    repository.disable_user("zoe");
+    REQUIRE(repository.user("zoe"));
+    CHECK(repository.user("zoe")->disabled_at.has_value());
+    CHECK_THROWS_WITH(repository.disable_user("zoe"), Contains("no enabled user"));
+    CHECK_THROWS_WITH(repository.disable_user("nobody"), Contains("no enabled user"));
+    // Only an argon2id hash is stored; a user is never deleted.
+    user.name = "eve";
+    user.password_hash = "secret";
+    CHECK_THROWS_AS(repository.add_user(user), DatabaseError);
+    RawDatabase raw(path);
+    CHECK_THAT(raw.execute("DELETE FROM users WHERE name = 'zoe'"), Contains("never deleted"));
+    CHECK(mpobench::db::parse_user_role("QA") == mpobench::db::UserRole::Qa);
+    CHECK_FALSE(mpobench::db::parse_user_role("boss"));
+}
+
 TEST_CASE("abort_run stores the reason and the end time, and an aborted run is final") {
     TempDir dir;
     const auto path = dir.file("mpobench.db");

@@ -5,7 +5,12 @@ when its attempts are used up, released, and flagged test-until-pass."""
 
 import json
 import os
+import select
+import sqlite3
+import subprocess
 import sys
+import tempfile
+import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "clients"))
@@ -203,6 +208,86 @@ class GoldenAssembly(unittest.TestCase):
         self.assertEqual(station.rows("SELECT COUNT(*) FROM golden_checks"), [(2,)])
         # Checks make no runs: the yield is of assemblies only.
         self.assertEqual(station.rows("SELECT COUNT(*) FROM runs"), [(2,)])
+
+
+class Users(unittest.TestCase):
+    """Station users for the web pages: added with a role and a password
+    (from a file, or typed twice on the terminal with no echo), listed,
+    disabled; only the argon2id hash is stored."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory(prefix="mpobench-users-")
+        self.addCleanup(self.tmp.cleanup)
+        self.db = os.path.join(self.tmp.name, "station.db")
+
+    def mpobench(self, *args, **kwargs):
+        return subprocess.run([MPOBENCH, "--log-file", os.path.join(self.tmp.name, "log"), *args], text=True,
+                              capture_output=True, timeout=60, **kwargs)
+
+    def password_file(self, text):
+        path = os.path.join(self.tmp.name, "password")
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+    def test_add_list_disable(self):
+        good = self.password_file("correct horse battery\n")
+        added = self.mpobench("user", "add", "alice", "--role", "QA", "--password-file", good, "--db", self.db)
+        self.assertEqual(added.returncode, 0, added.stderr)
+        self.assertIn("user alice added (qa)", added.stdout)
+        for args, message in ((["alice", "--role", "qa", "--password-file", good], "there is a user alice"),
+                              (["bob", "--role", "boss", "--password-file", good], "not one of operator, qa, admin"),
+                              (["bob", "--role", "admin", "--password-file", self.password_file("short\n")],
+                               "at least 10 characters"),
+                              (["bob", "--role", "admin", "--password-file", os.path.join(self.tmp.name, "none")],
+                               "cannot read a password"),
+                              (["bob", "--role", "admin"], "no terminal to read the password from")):
+            result = self.mpobench("user", "add", *args, "--db", self.db, stdin=subprocess.DEVNULL)
+            self.assertEqual(result.returncode, 2, result.stdout + result.stderr)
+            self.assertIn(message, result.stderr)
+        with sqlite3.connect(self.db) as connection:
+            (stored,), = connection.execute("SELECT password_hash FROM users WHERE name = 'alice'").fetchall()
+        self.assertTrue(stored.startswith("$argon2id$"), stored)
+        self.assertNotIn("correct horse", stored)
+        disabled = self.mpobench("user", "disable", "alice", "--db", self.db)
+        self.assertEqual(disabled.returncode, 0, disabled.stderr)
+        self.assertEqual(self.mpobench("user", "disable", "alice", "--db", self.db).returncode, 2)
+        self.assertEqual(self.mpobench("user", "disable", "nobody", "--db", self.db).returncode, 2)
+        listed = json.loads(self.mpobench("user", "list", "--db", self.db, "--json").stdout)
+        self.assertEqual([(u["name"], u["role"], u["disabled_at"] is not None) for u in listed],
+                         [("alice", "qa", True)])
+        self.assertTrue(listed[0]["created_by"])
+
+    def test_the_password_is_typed_twice_without_echo(self):
+        master, slave = os.openpty()
+        self.addCleanup(os.close, master)
+        process = subprocess.Popen([MPOBENCH, "--log-file", os.path.join(self.tmp.name, "log"), "user", "add",
+                                    "carol", "--role", "admin", "--db", self.db],
+                                   stdin=slave, stdout=subprocess.PIPE, stderr=slave, text=True)
+        os.close(slave)
+        self.addCleanup(lambda: process.poll() is None and process.kill())
+
+        def read_until(needle):
+            output, deadline = b"", time.monotonic() + 30
+            while needle not in output:
+                self.assertLess(time.monotonic(), deadline, output)
+                if select.select([master], [], [], 0.1)[0]:
+                    output += os.read(master, 1024)
+            return output
+
+        read_until(b"password for carol: ")
+        os.write(master, b"a long admin secret\r")
+        read_until(b"the same password again: ")
+        os.write(master, b"a long admin secret\r")
+        out, _ = process.communicate(timeout=30)
+        self.assertEqual(process.returncode, 0, out)
+        self.assertIn("user carol added (admin)", out)
+        # Not echoed: the typed password never reached the terminal's output.
+        while select.select([master], [], [], 0.2)[0]:
+            try:
+                self.assertNotIn(b"a long admin secret", os.read(master, 1024))
+            except OSError:
+                break
 
 
 class CordWear(unittest.TestCase):

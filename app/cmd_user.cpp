@@ -1,0 +1,143 @@
+// `mpobench user add|list|disable`: who may log in to the station's pages.
+
+#include <fmt/format.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <iostream>
+
+#include "analysis/identifiers.hpp"
+#include "analysis/passwords.hpp"
+#include "app/commands.hpp"
+#include "app/guarded.hpp"
+#include "app/run_json.hpp"
+#include "app/station_session.hpp"
+#include "app/test_flow.hpp"
+
+namespace mpobench::app {
+
+namespace {
+
+// One line read from the terminal with its echo off (restored whatever
+// happens); nullopt at the end of input.
+std::optional<std::string> read_hidden_line(const std::string& prompt) {
+    fmt::print(stderr, "{}", prompt);
+    termios saved{};
+    const bool terminal = ::tcgetattr(STDIN_FILENO, &saved) == 0;
+    if (terminal) {
+        termios quiet = saved;
+        quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+        ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+    }
+    std::string line;
+    const bool read = static_cast<bool>(std::getline(std::cin, line));
+    if (terminal)
+        ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+    fmt::print(stderr, "\n");
+    if (!read)
+        return std::nullopt;
+    if (!line.empty() && line.back() == '\r')
+        line.pop_back();
+    return line;
+}
+
+std::string new_password(const UserAddOptions& options) {
+    std::string password;
+    if (!options.password_file.empty()) {
+        std::ifstream in(options.password_file);
+        if (!in || !std::getline(in, password)) {
+            throw UsageError(fmt::format("--password-file {}: cannot read a password from it",
+                                         options.password_file.string()));
+        }
+        if (!password.empty() && password.back() == '\r')
+            password.pop_back();
+    } else {
+        if (::isatty(STDIN_FILENO) != 1) {
+            throw UsageError("no terminal to read the password from: give --password-file FILE");
+        }
+        const auto first = read_hidden_line(fmt::format("password for {}: ", options.name));
+        const auto again = read_hidden_line("the same password again: ");
+        if (!first || !again)
+            throw UsageError("no password typed");
+        if (*first != *again)
+            throw UsageError("the two passwords differ; nothing was changed");
+        password = *first;
+    }
+    if (const auto problem = analysis::password_problem(password))
+        throw UsageError(*problem);
+    return password;
+}
+
+}  // namespace
+
+int run_user_add(const UserAddOptions& options) {
+    return guarded("user add", [&] {
+        const auto role = db::parse_user_role(options.role);
+        if (!role)
+            throw UsageError(
+                fmt::format("--role {}: not one of operator, qa, admin", options.role));
+        db::User user;
+        user.name = analysis::validate_operator_name(options.name);
+        user.role = *role;
+        db::Repository repository(database_path(options.db));
+        if (repository.user(user.name))
+            throw UsageError(fmt::format("there is a user {} already", user.name));
+        user.password_hash = analysis::hash_password(new_password(options));
+        user.created_at = std::chrono::system_clock::now();
+        user.created_by = login_name();
+        repository.add_user(user);
+        fmt::print("user {} added ({})\n", user.name, db::to_string(user.role));
+        return static_cast<int>(kPassed);
+    });
+}
+
+int run_user_list(const UserListOptions& options) {
+    return guarded("user list", [&] {
+        const db::Repository repository = open_database_for_reading(options.db);
+        const auto users = repository.users();
+        if (options.json) {
+            auto out = nlohmann::json::array();
+            for (const auto& user : users) {
+                out.push_back(
+                    {{"name", user.name},
+                     {"role", std::string(db::to_string(user.role))},
+                     {"created_at", iso_utc(user.created_at)},
+                     {"created_by", user.created_by},
+                     {"disabled_at", user.disabled_at ? nlohmann::json(iso_utc(*user.disabled_at))
+                                                      : nlohmann::json(nullptr)}});
+            }
+            fmt::print("{}\n", json_text(out));
+            return static_cast<int>(kPassed);
+        }
+        if (users.empty()) {
+            fmt::print("no users yet (mpobench user add NAME --role admin)\n");
+            return static_cast<int>(kPassed);
+        }
+        fmt::print("{:<20} {:<9} {:<24} {:<12} {}\n", "USER", "ROLE", "ADDED (UTC)", "BY", "STATE");
+        for (const auto& user : users) {
+            fmt::print("{:<20} {:<9} {:<24} {:<12} {}\n", user.name, db::to_string(user.role),
+                       iso_utc(user.created_at), user.created_by,
+                       user.disabled_at ? "disabled " + iso_utc(*user.disabled_at) : "enabled");
+        }
+        return static_cast<int>(kPassed);
+    });
+}
+
+int run_user_disable(const UserDisableOptions& options) {
+    return guarded("user disable", [&] {
+        db::Repository repository(database_path(options.db));
+        const auto user = repository.user(options.name);
+        if (!user)
+            throw UsageError(fmt::format("there is no user {}", options.name));
+        if (user->disabled_at)
+            throw UsageError(fmt::format("user {} is disabled already", options.name));
+        repository.disable_user(options.name);
+        fmt::print("user {} disabled\n", options.name);
+        return static_cast<int>(kPassed);
+    });
+}
+
+}  // namespace mpobench::app
