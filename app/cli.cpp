@@ -194,6 +194,20 @@ Command add_user_command(CLI::App& app) {
             }};
 }
 
+Command add_audit_command(CLI::App& app) {
+    auto* cmd = app.add_subcommand("audit", "The audit log: who did what to the record");
+    cmd->require_subcommand(1);
+    auto options = std::make_shared<AuditOptions>();
+    auto* list = cmd->add_subcommand("list", "Every entry, oldest first");
+    add_db_option(*list, options->db);
+    list->add_flag("--json", options->json, "one JSON array on stdout");
+    auto* verify = cmd->add_subcommand(
+        "verify", "Check the hash chain; exit 1 naming the first entry that breaks it");
+    add_db_option(*verify, options->db);
+    return {cmd,
+            [=] { return list->parsed() ? run_audit_list(*options) : run_audit_verify(*options); }};
+}
+
 Command add_hold_command(CLI::App& app) {
     auto* cmd = app.add_subcommand("hold", "Serials on QA hold (the site's retest policy)");
     cmd->require_subcommand(1);
@@ -480,13 +494,14 @@ int run_command_line(int argc, char** argv) {
 
     // In the order `--help` lists them.
     const std::vector<Command> commands{
-        add_sim_command(app),    add_identify_command(app), add_reference_command(app),
-        add_test_command(app),   add_repeat_command(app),   add_history_command(app),
-        add_cord_command(app),   add_hold_command(app),     add_golden_command(app),
-        add_check_command(app),  add_user_command(app),     add_demo_command(app),
-        add_cert_command(app),   add_verify_command(app),   add_yield_command(app),
-        add_pareto_command(app), add_trend_command(app),    add_retests_command(app),
-        add_report_command(app), add_export_command(app),   add_label_command(app),
+        add_sim_command(app),     add_identify_command(app), add_reference_command(app),
+        add_test_command(app),    add_repeat_command(app),   add_history_command(app),
+        add_cord_command(app),    add_hold_command(app),     add_golden_command(app),
+        add_check_command(app),   add_user_command(app),     add_audit_command(app),
+        add_demo_command(app),    add_cert_command(app),     add_verify_command(app),
+        add_yield_command(app),   add_pareto_command(app),   add_trend_command(app),
+        add_retests_command(app), add_report_command(app),   add_export_command(app),
+        add_label_command(app),
     };
 
     try {

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "app/audit.hpp"
 #include "app/commands.hpp"
 #include "app/cord_wear.hpp"
 #include "app/guarded.hpp"
@@ -81,6 +82,10 @@ int run_cord_requalify(const CordRequalifyOptions& options) {
         db::Repository repository(database_path(options.db));
         const auto before = repository.cord_wear(options.cord_id);
         repository.requalify_cord(options.cord_id, options.operator_name, options.reason);
+        audit_cli_act(repository, "cord.requalify", options.operator_name,
+                      {{"cord", options.cord_id},
+                       {"matings_before", before.matings},
+                       {"reason", options.reason}});
         fmt::print("{} cord {} re-qualified by {} after {} matings; counting from 0 (limit {})\n",
                    to_string(named->role), named->id, options.operator_name, before.matings,
                    named->mating_limit);

@@ -11,6 +11,7 @@
 #include "analysis/golden.hpp"
 #include "analysis/identifiers.hpp"
 #include "analysis/shifts.hpp"
+#include "app/audit.hpp"
 #include "app/certificates.hpp"
 #include "app/commands.hpp"
 #include "app/golden_rule.hpp"
@@ -102,6 +103,8 @@ int run_golden_add(const GoldenAddOptions& options) {
         if (repository.golden(serial))
             throw UsageError(fmt::format("{} is a golden assembly already", serial));
         repository.add_golden(golden);
+        audit_cli_act(repository, "golden.add", added_by,
+                      {{"serial", serial}, {"run_id", run->id}, {"values", golden.values.size()}});
         fmt::print("{} ({}) is a golden assembly: {} known IL values from run {}\n", serial,
                    golden.part_number, golden.values.size(), run->id);
         return static_cast<int>(kPassed);
@@ -148,6 +151,12 @@ int run_check(const CheckOptions& options) {
         check.comparison = analysis::compare_with_golden(golden->values, measured.measurements,
                                                          site.golden.il_tolerance_db);
         check.id = repository.save_golden_check(check);
+        audit_cli_act(repository, "golden.check", operator_name,
+                      {{"station", check.station},
+                       {"serial", serial},
+                       {"check_id", check.id},
+                       {"pass", check.comparison.pass},
+                       {"worst_deviation_db", check.comparison.worst_deviation_db}});
         const auto& c = check.comparison;
         if (options.json) {
             fmt::print("{}\n", json_text({{"check_id", check.id},

@@ -4,6 +4,7 @@
 
 #include "analysis/identifiers.hpp"
 #include "analysis/retest.hpp"
+#include "app/audit.hpp"
 #include "app/certificates.hpp"
 #include "app/commands.hpp"
 #include "app/guarded.hpp"
@@ -29,6 +30,9 @@ int run_hold_release(const HoldReleaseOptions& options) {
                     : std::string("any number")));
         }
         repository.release_serial(serial, released_by, options.reason, attempts.attempts);
+        audit_cli_act(
+            repository, "hold.release", released_by,
+            {{"serial", serial}, {"attempts", attempts.attempts}, {"reason", options.reason}});
         fmt::print(
             "{} released by {} after {} attempts; it may be tested {} more times before "
             "another hold\n",

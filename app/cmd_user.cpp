@@ -11,6 +11,7 @@
 
 #include "analysis/identifiers.hpp"
 #include "analysis/passwords.hpp"
+#include "app/audit.hpp"
 #include "app/commands.hpp"
 #include "app/guarded.hpp"
 #include "app/run_json.hpp"
@@ -89,6 +90,8 @@ int run_user_add(const UserAddOptions& options) {
         user.created_at = std::chrono::system_clock::now();
         user.created_by = login_name();
         repository.add_user(user);
+        audit_cli_act(repository, "user.add", "",
+                      {{"user", user.name}, {"role", std::string(db::to_string(user.role))}});
         fmt::print("user {} added ({})\n", user.name, db::to_string(user.role));
         return static_cast<int>(kPassed);
     });
@@ -135,6 +138,7 @@ int run_user_disable(const UserDisableOptions& options) {
         if (user->disabled_at)
             throw UsageError(fmt::format("user {} is disabled already", options.name));
         repository.disable_user(options.name);
+        audit_cli_act(repository, "user.disable", "", {{"user", options.name}});
         fmt::print("user {} disabled\n", options.name);
         return static_cast<int>(kPassed);
     });

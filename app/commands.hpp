@@ -100,6 +100,13 @@ struct UserDisableOptions {
 };
 int run_user_disable(const UserDisableOptions& options);
 
+struct AuditOptions {
+    std::filesystem::path db;
+    bool json = false;
+};
+int run_audit_list(const AuditOptions& options);
+int run_audit_verify(const AuditOptions& options);
+
 struct HoldReleaseOptions {
     std::string serial;
     std::string released_by;

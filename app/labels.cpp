@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "app/audit.hpp"
 #include "app/certificates.hpp"
 #include "app/guarded.hpp"
 #include "drivers/errors.hpp"
@@ -181,6 +182,12 @@ LabelOutcome print_run_label(db::Repository& repository, std::int64_t run_id,
     print.command = command;
     print.error = outcome.error;
     repository.record_label_print(print);
+    audit_cli_act(repository, "label.print", operator_name,
+                  {{"run_id", run_id},
+                   {"serial", run->serial},
+                   {"destination", destination.text},
+                   {"reprint", outcome.reprint},
+                   {"printed", !outcome.error}});
     if (outcome.error) {
         // info, not warn: the command reports it on stderr itself.
         logger("app")->info("label of run {} ({}) not printed: {}", run_id, run->serial,

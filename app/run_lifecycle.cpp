@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "analysis/grading.hpp"
+#include "app/audit.hpp"
 #include "app/cord_wear.hpp"
 #include "app/exit_codes.hpp"
 #include "app/journal.hpp"
@@ -168,6 +169,12 @@ RunRecord RunLifecycle::run(RunRecord run, const Measure& measure, const Grade& 
     // Each way out: an abort the run records and returns, or one it records
     // and passes on (another exit code than 3).
     try {
+        audit_cli_act(repository_, "run.start", request_.operator_name,
+                      {{"run_id", run.id},
+                       {"procedure", request_.procedure},
+                       {"serial", run.serial},
+                       {"part", run.part.number},
+                       {"station", run.station}});
         measure(run, open.journal());
         open.complete(grade);
     } catch (const acquisition::TestAborted& error) {
@@ -192,6 +199,16 @@ RunRecord RunLifecycle::run(RunRecord run, const Measure& measure, const Grade& 
         // own: the run says what ended it, the command's exit code what it was.
         open.abort(error.what());
         throw;
+    }
+    if (run.status == RunStatus::Aborted) {
+        // The run is recorded aborted whatever becomes of this entry.
+        try {
+            audit_cli_act(repository_, "run.abort", request_.operator_name,
+                          {{"run_id", run.id}, {"serial", run.serial}, {"reason", run.reason}});
+        } catch (const db::DatabaseError& error) {
+            logger("db")->error("run {}: the audit entry of its abort was not written: {}", run.id,
+                                error.what());
+        }
     }
     if (run.status == RunStatus::Completed) {
         logger("bench")->info("run {}: {} grade {} ({})", run.id, run.serial,
@@ -223,6 +240,16 @@ Reference RunLifecycle::reference(const std::function<Reference()>& take) {
         taken->id = repository_.save_reference(*taken);
     } catch (const db::DatabaseError& error) {
         throw StorageFault(fmt::format("the reference could not be stored: {}", error.what()));
+    }
+    try {
+        audit_cli_act(repository_, "reference.take", request_.operator_name,
+                      {{"reference_id", taken->id},
+                       {"station", taken->station},
+                       {"launch_cord", taken->launch_cord},
+                       {"mode", std::string(to_string(taken->mode))}});
+    } catch (const db::DatabaseError& error) {
+        throw StorageFault(fmt::format("reference {} is stored, but its audit entry was not: {}",
+                                       taken->id, error.what()));
     }
     return *taken;
 }

@@ -1724,6 +1724,69 @@ std::vector<GoldenCheck> Repository::golden_checks() const {
         what, [&] { return read_golden_checks(impl_->connection, "ORDER BY at, id", {}, what); });
 }
 
+analysis::AuditEntry Repository::append_audit(analysis::AuditEntry entry) {
+    std::lock_guard lock(impl_->mutex);
+    auto& connection = impl_->connection;
+    const std::string what = fmt::format("writing the audit entry {}", entry.action);
+    Transaction transaction(connection, Transaction::Kind::Write, what);
+    entry.id = 1;
+    entry.prev_sha256.clear();
+    {
+        Query last(connection, "SELECT id, sha256 FROM audit_log ORDER BY id DESC LIMIT 1", what);
+        if (last.step()) {
+            entry.id = last.integer(0) + 1;
+            entry.prev_sha256 = last.text(1);
+        }
+    }
+    // The stored time has milliseconds, the hash too: hash what is stored.
+    entry.at = std::chrono::floor<std::chrono::milliseconds>(entry.at);
+    entry.sha256 = analysis::audit_entry_hash(entry);
+    Query(connection,
+          "INSERT INTO audit_log (id, at, source, os_user, actor, host, action, detail, "
+          "prev_sha256, sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+          what)
+        .bind(entry.id)
+        .bind(format_time(entry.at))
+        .bind(entry.source)
+        .bind(entry.os_user)
+        .bind(entry.actor)
+        .bind(entry.host)
+        .bind(entry.action)
+        .bind(entry.detail)
+        .bind(entry.prev_sha256)
+        .bind(entry.sha256)
+        .run();
+    transaction.commit();
+    return entry;
+}
+
+std::vector<analysis::AuditEntry> Repository::audit_entries() const {
+    const std::string what = "reading the audit log";
+    return impl_->read_snapshot(what, [&] {
+        const auto from = impl_->origin(what);
+        std::vector<analysis::AuditEntry> entries;
+        Query query(impl_->connection,
+                    "SELECT id, at, source, os_user, actor, host, action, detail, prev_sha256, "
+                    "sha256 FROM audit_log ORDER BY id",
+                    what);
+        while (query.step()) {
+            analysis::AuditEntry entry;
+            entry.id = query.integer(0);
+            entry.at = time_from(from, "at", query.text(1));
+            entry.source = query.text(2);
+            entry.os_user = query.text(3);
+            entry.actor = query.text(4);
+            entry.host = query.text(5);
+            entry.action = query.text(6);
+            entry.detail = query.text(7);
+            entry.prev_sha256 = query.text(8);
+            entry.sha256 = query.text(9);
+            entries.push_back(std::move(entry));
+        }
+        return entries;
+    });
+}
+
 std::string_view to_string(UserRole role) {
     switch (role) {
         case UserRole::Operator:

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "analysis/audit.hpp"
 #include "analysis/golden.hpp"
 #include "analysis/qa.hpp"
 #include "analysis/retest.hpp"
@@ -242,6 +243,12 @@ class Repository {
     std::vector<User> users() const;  // by name
     std::optional<User> user(const std::string& name) const;
     void disable_user(const std::string& name);
+
+    // ---- The audit log. append_audit fills id, prev_sha256 and sha256
+    // (analysis::audit_entry_hash) in the transaction that appends it, and
+    // returns the entry as stored.
+    analysis::AuditEntry append_audit(analysis::AuditEntry entry);
+    std::vector<analysis::AuditEntry> audit_entries() const;  // in chain order
 
     // ---- Golden assemblies. add_golden keeps the known values once (a
     // serial is golden once: DatabaseError when it already is).

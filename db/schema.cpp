@@ -468,6 +468,26 @@ CREATE TRIGGER users_never_deleted BEFORE DELETE ON users
 BEGIN SELECT RAISE(ABORT, 'a user is disabled, never deleted'); END;
 )sql";
 
+// The audit log (analysis/audit.hpp): append-only, a hash chain.
+constexpr const char* schema_v10 = R"sql(
+CREATE TABLE audit_log (
+    id          INTEGER PRIMARY KEY CHECK (id >= 1),
+    at          TEXT NOT NULL,
+    source      TEXT NOT NULL CHECK (source IN ('cli', 'web')),
+    os_user     TEXT NOT NULL,
+    actor       TEXT NOT NULL,
+    host        TEXT NOT NULL,
+    action      TEXT NOT NULL CHECK (length(action) > 0),
+    detail      TEXT NOT NULL CHECK (json_valid(detail)),
+    prev_sha256 TEXT NOT NULL,
+    sha256      TEXT NOT NULL UNIQUE CHECK (length(sha256) = 64)
+) STRICT;
+CREATE TRIGGER audit_log_never_changes BEFORE UPDATE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'an audit entry never changes'); END;
+CREATE TRIGGER audit_log_never_deleted BEFORE DELETE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'an audit entry is never deleted'); END;
+)sql";
+
 // In order; each takes the database to its version from the one before.
 constexpr std::array migrations{
     Migration{1, "records: stations, instruments, parts, limit sets, references, runs", schema_v1},
@@ -479,6 +499,7 @@ constexpr std::array migrations{
     Migration{7, "bag label prints and reprints", schema_v7},
     Migration{8, "golden assemblies and station checks against them", schema_v8},
     Migration{9, "station users and roles", schema_v9},
+    Migration{10, "the audit log, a hash chain", schema_v10},
 };
 
 std::int64_t pragma_integer(sqlite::Connection& connection, const std::string& sql,

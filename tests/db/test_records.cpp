@@ -339,6 +339,40 @@ TEST_CASE("users are added once, read back, and disabled rather than deleted") {
     CHECK_FALSE(mpobench::db::parse_user_role("boss"));
 }
 
+TEST_CASE("audit entries are chained as they are appended and never change") {
+    TempDir dir;
+    const auto path = dir.file("mpobench.db");
+    Repository repository(path);
+    CHECK(repository.audit_entries().empty());
+    mpobench::analysis::AuditEntry entry;
+    entry.at = at_ms(1'795'000'000'123) + std::chrono::microseconds(456);  // stored to the ms
+    entry.source = "cli";
+    entry.os_user = "root";
+    entry.actor = "qa-bob";
+    entry.host = "bench-pc";
+    entry.action = "hold.release";
+    entry.detail = R"({"serial":"SN-1"})";
+    const auto first = repository.append_audit(entry);
+    CHECK(first.id == 1);
+    CHECK(first.prev_sha256.empty());
+    entry.action = "golden.add";
+    const auto second = repository.append_audit(entry);
+    CHECK(second.id == 2);
+    CHECK(second.prev_sha256 == first.sha256);
+    const auto stored = repository.audit_entries();
+    REQUIRE(stored.size() == 2);
+    CHECK(stored[0].sha256 == first.sha256);
+    CHECK(stored[0].at == at_ms(1'795'000'000'123));
+    CHECK(stored[1].action == "golden.add");
+    CHECK_FALSE(mpobench::analysis::first_break(stored));
+    entry.detail = "not json";
+    CHECK_THROWS_AS(repository.append_audit(entry), DatabaseError);
+    RawDatabase raw(path);
+    CHECK_THAT(raw.execute("UPDATE audit_log SET actor = 'qa-eve' WHERE id = 1"),
+               Contains("never changes"));
+    CHECK_THAT(raw.execute("DELETE FROM audit_log WHERE id = 2"), Contains("never deleted"));
+}
+
 TEST_CASE("abort_run stores the reason and the end time, and an aborted run is final") {
     TempDir dir;
     const auto path = dir.file("mpobench.db");

@@ -128,6 +128,12 @@ class RetestPolicy(unittest.TestCase):
         self.assertEqual(summary["retested_serials"][0]["retest_reasons"],
                          ["re-cleaned", "re-inspected", "re-terminated"])
         self.assertIn("TEST-UNTIL-PASS", station.run("retests", "--db", station.db).stdout)
+        audit = json.loads(station.run("audit", "list", "--db", station.db, "--json").stdout)
+        releases = [e for e in audit if e["action"] == "hold.release"]
+        self.assertEqual([(e["actor"], e["detail"]["serial"], e["detail"]["attempts"]) for e in releases],
+                         [("qa-bob", "SN-R1", 3)])
+        self.assertEqual(sum(e["action"] == "run.start" for e in audit), 5)
+        self.assertEqual(station.run("audit", "verify", "--db", station.db).returncode, 0)
 
 
 GOLDEN_SITE = """
@@ -208,6 +214,10 @@ class GoldenAssembly(unittest.TestCase):
         self.assertEqual(station.rows("SELECT COUNT(*) FROM golden_checks"), [(2,)])
         # Checks make no runs: the yield is of assemblies only.
         self.assertEqual(station.rows("SELECT COUNT(*) FROM runs"), [(2,)])
+        audit = json.loads(station.run("audit", "list", "--db", station.db, "--json").stdout)
+        self.assertEqual([(e["action"], e["actor"]) for e in audit if e["action"].startswith("golden.")],
+                         [("golden.add", "qa-bob"), ("golden.check", "ana"), ("golden.check", "ana")])
+        self.assertEqual([e["detail"]["pass"] for e in audit if e["action"] == "golden.check"], [True, False])
 
 
 class Users(unittest.TestCase):
@@ -257,6 +267,22 @@ class Users(unittest.TestCase):
         self.assertEqual([(u["name"], u["role"], u["disabled_at"] is not None) for u in listed],
                          [("alice", "qa", True)])
         self.assertTrue(listed[0]["created_by"])
+        # Both changes are in the audit log, chained; a changed entry breaks it.
+        audit = json.loads(self.mpobench("audit", "list", "--db", self.db, "--json").stdout)
+        self.assertEqual([(e["id"], e["action"], e["source"]) for e in audit],
+                         [(1, "user.add", "cli"), (2, "user.disable", "cli")])
+        self.assertEqual(audit[0]["detail"], {"user": "alice", "role": "qa"})
+        self.assertTrue(audit[0]["os_user"])
+        intact = self.mpobench("audit", "verify", "--db", self.db)
+        self.assertEqual(intact.returncode, 0, intact.stdout + intact.stderr)
+        self.assertIn("audit log intact: 2 entries", intact.stdout)
+        with sqlite3.connect(self.db) as connection:
+            connection.execute("DROP TRIGGER audit_log_never_changes")
+            connection.execute("UPDATE audit_log SET detail = '{\"user\":\"mallory\",\"role\":\"admin\"}' "
+                               "WHERE id = 1")
+        broken = self.mpobench("audit", "verify", "--db", self.db)
+        self.assertEqual(broken.returncode, 1, broken.stdout + broken.stderr)
+        self.assertIn("BROKEN at entry 1 of 2: its fields are not the ones it was hashed with", broken.stdout)
 
     def test_the_password_is_typed_twice_without_echo(self):
         master, slave = os.openpty()
@@ -351,6 +377,12 @@ class CordWear(unittest.TestCase):
         self.assertIn("re-qualified by qa-bob after 7 matings", result.stdout)
         self.assertEqual(station.rows("SELECT operator, reason, matings_before FROM cord_requalifications"),
                          [("qa-bob", "cleaned, IL 0.07 dB vs master", 7)])
+        audit = json.loads(station.run("audit", "list", "--db", station.db, "--json").stdout)
+        self.assertEqual([(e["actor"], e["detail"]) for e in audit if e["action"] == "cord.requalify"],
+                         [("qa-bob", {"cord": "LC-0042", "matings_before": 7,
+                                      "reason": "cleaned, IL 0.07 dB vs master"})])
+        self.assertEqual([e["detail"]["launch_cord"] for e in audit if e["action"] == "reference.take"],
+                         ["LC-0042"])
         code, _, result = station.test(part, serial="SN-C4")
         self.assertEqual(code, 0, result.stderr)
         self.assertEqual(cords(), {"LC-0042": (2, "ok"), "RC-0007": (9, "ok")})

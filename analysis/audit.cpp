@@ -1,0 +1,70 @@
+#include "analysis/audit.hpp"
+
+#include <fmt/format.h>
+
+#include <chrono>
+
+#include "analysis/limits.hpp"
+
+namespace mpobench::analysis {
+
+namespace {
+
+// '%' '|' CR LF become %25 %7C %0D %0A: no field can hold the separator.
+std::string escaped(const std::string& text) {
+    std::string out;
+    out.reserve(text.size());
+    for (const char c : text) {
+        switch (c) {
+            case '%':
+                out += "%25";
+                break;
+            case '|':
+                out += "%7C";
+                break;
+            case '\r':
+                out += "%0D";
+                break;
+            case '\n':
+                out += "%0A";
+                break;
+            default:
+                out += c;
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+std::string audit_entry_hash(const AuditEntry& entry) {
+    const auto at_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(entry.at.time_since_epoch()).count();
+    return sha256_hex(fmt::format("mpobench-audit-1|{}|{}|{}|{}|{}|{}|{}|{}|{}", entry.id, at_ms,
+                                  escaped(entry.source), escaped(entry.os_user),
+                                  escaped(entry.actor), escaped(entry.host), escaped(entry.action),
+                                  escaped(entry.detail), escaped(entry.prev_sha256)));
+}
+
+std::optional<ChainBreak> first_break(const std::vector<AuditEntry>& chain) {
+    std::string previous;
+    std::int64_t expected_id = 1;
+    for (const auto& entry : chain) {
+        if (entry.id != expected_id) {
+            return ChainBreak{
+                entry.id, fmt::format("entry {} follows entry {}: an entry is missing", entry.id,
+                                      expected_id - 1)};
+        }
+        if (entry.prev_sha256 != previous) {
+            return ChainBreak{entry.id, "it does not carry the hash of the entry before it"};
+        }
+        if (audit_entry_hash(entry) != entry.sha256) {
+            return ChainBreak{entry.id, "its fields are not the ones it was hashed with"};
+        }
+        previous = entry.sha256;
+        ++expected_id;
+    }
+    return std::nullopt;
+}
+
+}  // namespace mpobench::analysis
