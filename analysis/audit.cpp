@@ -5,45 +5,19 @@
 #include <chrono>
 
 #include "analysis/limits.hpp"
+#include "analysis/record_hash.hpp"
 
 namespace mpobench::analysis {
-
-namespace {
-
-// '%' '|' CR LF become %25 %7C %0D %0A: no field can hold the separator.
-std::string escaped(const std::string& text) {
-    std::string out;
-    out.reserve(text.size());
-    for (const char c : text) {
-        switch (c) {
-            case '%':
-                out += "%25";
-                break;
-            case '|':
-                out += "%7C";
-                break;
-            case '\r':
-                out += "%0D";
-                break;
-            case '\n':
-                out += "%0A";
-                break;
-            default:
-                out += c;
-        }
-    }
-    return out;
-}
-
-}  // namespace
 
 std::string audit_entry_hash(const AuditEntry& entry) {
     const auto at_ms =
         std::chrono::duration_cast<std::chrono::milliseconds>(entry.at.time_since_epoch()).count();
-    return sha256_hex(fmt::format("mpobench-audit-1|{}|{}|{}|{}|{}|{}|{}|{}|{}", entry.id, at_ms,
-                                  escaped(entry.source), escaped(entry.os_user),
-                                  escaped(entry.actor), escaped(entry.host), escaped(entry.action),
-                                  escaped(entry.detail), escaped(entry.prev_sha256)));
+    return sha256_hex(
+        fmt::format("mpobench-audit-1|{}|{}|{}|{}|{}|{}|{}|{}|{}", entry.id, at_ms,
+                    escape_canonical_text(entry.source), escape_canonical_text(entry.os_user),
+                    escape_canonical_text(entry.actor), escape_canonical_text(entry.host),
+                    escape_canonical_text(entry.action), escape_canonical_text(entry.detail),
+                    escape_canonical_text(entry.prev_sha256)));
 }
 
 std::optional<ChainBreak> first_break(const std::vector<AuditEntry>& chain) {

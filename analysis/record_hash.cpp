@@ -11,11 +11,7 @@
 
 namespace mpobench::analysis {
 
-namespace {
-
-// Text fields with the separators escaped, so no two records share a
-// canonical text: '%' '|' CR LF become %25 %7C %0D %0A.
-std::string text(std::string_view value) {
+std::string escape_canonical_text(std::string_view value) {
     std::string out;
     out.reserve(value.size());
     for (const char c : value) {
@@ -37,6 +33,12 @@ std::string text(std::string_view value) {
         }
     }
     return out;
+}
+
+namespace {
+
+std::string text(std::string_view value) {
+    return escape_canonical_text(value);
 }
 
 // "-" marks an absent value; numbers in fmt's shortest round-trip form.

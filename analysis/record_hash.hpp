@@ -4,6 +4,7 @@
 // keeps it so `mpobench verify` can say whether it holds that exact record.
 
 #include <string>
+#include <string_view>
 
 #include "vocabulary/run_record.hpp"
 
@@ -16,6 +17,11 @@ namespace mpobench::analysis {
 //   2: form 1 with "mpobench-record 2" on its first line and each
 //      measurement's RL bound (rl_above_db) after its time.
 inline constexpr int kRecordHashVersion = 2;  // the form new records are hashed with
+
+// A text field as canonical forms write it: '%' '|' CR LF escaped as %25
+// %7C %0D %0A, so no field can hold the separator (the audit log's entries
+// use it too).
+std::string escape_canonical_text(std::string_view value);
 
 // Whether this build can compute a form (1..kRecordHashVersion).
 bool known_record_hash_version(int version);
