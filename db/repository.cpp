@@ -12,6 +12,7 @@
 #include <map>
 #include <mutex>
 #include <sstream>
+#include <thread>
 
 #include "analysis/record_hash.hpp"
 #include "db/qa_rollups.hpp"
@@ -160,7 +161,15 @@ struct Repository::Impl {
             connection.fail("setting the busy timeout");
         }
         schema::check_compatible(connection);
-        const int version = schema::stored_version(connection);
+        int version = schema::stored_version(connection);
+        // An empty file is one a station has just created and is migrating
+        // in an open transaction: waited for like a station's lock.
+        const auto deadline =
+            std::chrono::steady_clock::now() + std::chrono::milliseconds(busy_timeout_ms);
+        while (version == 0 && schema_is_empty() && std::chrono::steady_clock::now() < deadline) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+            version = schema::stored_version(connection);
+        }
         if (version != schema::current_version()) {
             throw DatabaseError(fmt::format(
                 "{}: schema version {} is older than this mpobench's ({}) and a read-only "
@@ -172,6 +181,11 @@ struct Repository::Impl {
         for (const auto& orphan : orphaned_runs()) {
             ended_owners.emplace(orphan.run_id, orphan.pid);
         }
+    }
+
+    bool schema_is_empty() {
+        Query tables(connection, "SELECT count(*) FROM sqlite_schema", "reading the schema");
+        return tables.step() && tables.integer(0) == 0;
     }
 
     // Version 2 added record hashes and the QA rollups: a file from before

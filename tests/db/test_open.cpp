@@ -415,3 +415,21 @@ TEST_CASE("a read-only open waits for a station holding the file, as every reade
     release.join();
     CHECK(reader.schema_version() == Repository::current_schema_version());
 }
+
+TEST_CASE("a read-only open of a file a station is still creating waits for its schema") {
+    TempDir dir;
+    const auto path = dir.file("mpobench.db");
+    // What a station's first open leaves while its migration transaction is
+    // open: a file without a schema yet.
+    {
+        RawDatabase empty(path);
+        REQUIRE(empty.execute("PRAGMA journal_mode = WAL").empty());
+    }
+    std::thread station([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        Repository created(path);
+    });
+    const auto reader = Repository::open_read_only(path);
+    station.join();
+    CHECK(reader.schema_version() == Repository::current_schema_version());
+}
