@@ -183,6 +183,10 @@ bool same_secret(const std::string& a, const std::string& b) {
 
 }  // namespace
 
+// Every request opens the station database read-write, as the station's own
+// process (a read-only connection beside this process's own writer can
+// read a page the writer is extending: SQLITE_IOERR_SHORT_READ).
+
 struct Api::Context {
     const HttpRequest& request;
     std::optional<Session> session;
@@ -458,7 +462,7 @@ HttpResponse Api::route(const HttpRequest& request) {
         return json_response(200, runs_json(request));
 
     if (route_is({"api", "runs", "*"}) && method == "GET") {
-        const auto repository = db::Repository::open_read_only(setup_.db_path);
+        const db::Repository repository(setup_.db_path);
         const auto run = repository.run(id_of(parts[2]));
         if (!run)
             throw ApiError(404, "no such run", parts[2]);
@@ -483,7 +487,7 @@ HttpResponse Api::route(const HttpRequest& request) {
 
     if (route_is({"api", "runs", "*", "certificate.pdf"}) && method == "GET") {
         const std::int64_t run_id = id_of(parts[2]);
-        const auto repository = db::Repository::open_read_only(setup_.db_path);
+        const db::Repository repository(setup_.db_path);
         const auto run = repository.run(run_id);
         if (!run)
             throw ApiError(404, "no such run", parts[2]);
@@ -521,7 +525,7 @@ HttpResponse Api::route(const HttpRequest& request) {
         const auto options = qa_options(request, setup_);
         const auto& name = parts[1];
         if (name == "yield" || name == "pareto" || name == "trend" || name == "histogram") {
-            const auto repository = db::Repository::open_read_only(setup_.db_path);
+            const db::Repository repository(setup_.db_path);
             if (name == "yield")
                 return json_response(200, app::yield_report_json(repository, options));
             if (name == "pareto")
@@ -536,7 +540,7 @@ HttpResponse Api::route(const HttpRequest& request) {
     // ---- audit log (qa, admin)
     if (route_is({"api", "audit"}) && method == "GET") {
         require_role(db::UserRole::Qa);
-        const auto repository = db::Repository::open_read_only(setup_.db_path);
+        const db::Repository repository(setup_.db_path);
         const auto entries = repository.audit_entries();
         json rows = json::array();
         for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
@@ -626,7 +630,7 @@ json Api::station_json() const {
         return out;
     const auto& station = setup_.runner->setup().station;
     out["station"] = station.name;
-    const auto repository = db::Repository::open_read_only(setup_.db_path);
+    const db::Repository repository(setup_.db_path);
 
     // Model and serial as the instruments answered *IDN? in the latest run
     // of this station; the calibration date as the station file gives it.
@@ -702,7 +706,7 @@ json Api::station_json() const {
 
 json Api::runs_json(const HttpRequest& request) const {
     const auto query = request.query();
-    const auto repository = db::Repository::open_read_only(setup_.db_path);
+    const db::Repository repository(setup_.db_path);
     std::vector<db::RunSummary> runs;
     if (const auto serial = query.find("serial"); serial != query.end()) {
         runs = repository.history(analysis::validate_serial(serial->second, ""));
