@@ -104,7 +104,8 @@ std::optional<std::string> StationRunner::Stop::reason() const {
     return std::nullopt;
 }
 
-StationRunner::StationRunner(StationSetup setup) : setup_(std::move(setup)) {}
+StationRunner::StationRunner(StationSetup setup)
+    : setup_(std::move(setup)), limits_(setup_.limits) {}
 
 StationRunner::~StationRunner() {
     {
@@ -169,8 +170,10 @@ std::int64_t StationRunner::start_test(const Starter& starter, const std::string
     };
     Reference reference;
     std::string retest_reason;
+    analysis::LimitSet limits;
     try {
         db::Repository repository(setup_.db_path);
+        limits = setup_.limits_given ? setup_.limits : app::limits_in_use(repository, {});
         reference = app::usable_reference(repository, setup_.station, part);
         app::require_golden_check(repository, setup_.site, setup_.station.name);
         // No one to ask here: the page sends the reason with the start.
@@ -189,7 +192,7 @@ std::int64_t StationRunner::start_test(const Starter& starter, const std::string
         abort_reason_.reset();
     }
     worker_ = std::thread([this, starter, part, serial, operator_name, reference, retest_reason,
-                           begun] {
+                           limits, begun] {
         bool has_begun = false;
         try {
             db::Repository repository(setup_.db_path);
@@ -200,7 +203,7 @@ std::int64_t StationRunner::start_test(const Starter& starter, const std::string
                         return make_page_operator(operator_name);
                     }};
                 app::RunLifecycle lifecycle(std::move(request), repository);
-                app::TestEnvironment environment{lifecycle, setup_.limits, reference};
+                app::TestEnvironment environment{lifecycle, limits, reference};
                 app::RunObserver observer;
                 observer.progress = [this](const acquisition::ProgressEvent& event) {
                     on_progress(event);
@@ -212,6 +215,7 @@ std::int64_t StationRunner::start_test(const Starter& starter, const std::string
                         run_id_ = run_id;
                         serial_ = serial;
                         part_ = part;
+                        limits_ = limits;
                         activity_ = "starting the test";
                     }
                     has_begun = true;
@@ -447,7 +451,7 @@ json StationRunner::state() const {
              {"rl_db", optional_number(m.rl_db)},
              {"rl_above_db", optional_number(m.rl_above_db)},
              {"far_position", m.far_position},
-             {"grade", std::string(to_string(analysis::reading_grade(m, setup_.limits, mode)))}});
+             {"grade", std::string(to_string(analysis::reading_grade(m, limits_, mode)))}});
     }
     const auto time_or_null = [](const std::optional<TimePoint>& time) {
         return time ? json(app::iso_utc(*time)) : json(nullptr);

@@ -59,6 +59,10 @@ struct StationSetup {
     reports::Site site;
     // The server's own stop (SIGINT/SIGTERM); may be null.
     const acquisition::StopRequest* server_stop = nullptr;
+    // `limits` came from --limits FILE: every test grades with them. Otherwise
+    // each test start reads the limit set in use (app::limits_in_use): an
+    // activation applies to the next test, never to one running.
+    bool limits_given = false;
 };
 
 struct Starter {
@@ -159,6 +163,7 @@ class StationRunner {
     int prompt_id_ = 0;
     std::optional<bool> prompt_answer_;
     std::vector<Measurement> measurements_;
+    analysis::LimitSet limits_;  // what the current (or last) test grades with
     nlohmann::json result_;
     nlohmann::json aborted_;
 };
