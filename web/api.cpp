@@ -141,6 +141,28 @@ json user_json(const db::User& user) {
             {"created_by", user.created_by}};
 }
 
+json limit_set_upload_json(const db::LimitSetUpload& upload) {
+    const auto time_or_null = [](const std::optional<TimePoint>& time) {
+        return time ? json(app::iso_utc(*time)) : json(nullptr);
+    };
+    return {{"id", upload.limit_set.id},
+            {"name", upload.limit_set.name},
+            {"version", upload.limit_set.version},
+            {"hash", upload.limit_set.hash},
+            {"uploaded_by", upload.uploaded_by},
+            {"uploaded_at", app::iso_utc(upload.uploaded_at)},
+            {"activated_by", upload.activated_by ? json(*upload.activated_by) : json(nullptr)},
+            {"activated_at", time_or_null(upload.activated_at)},
+            {"active", upload.active}};
+}
+
+std::int64_t limit_set_id_of(const std::string& text) {
+    if (text.empty() || text.size() > 18 ||
+        !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; }))
+        throw ApiError(404, "no such limit set", fmt::format("'{}' is not a limit set id", text));
+    return std::stoll(text);
+}
+
 json run_summary_json(const db::RunSummary& run) {
     return {{"id", run.id},
             {"serial", run.serial},
@@ -560,6 +582,109 @@ HttpResponse Api::route(const HttpRequest& request) {
                   {"verified", !broken},
                   {"first_broken",
                    broken ? json{{"seq", broken->id}, {"why", broken->why}} : json(nullptr)}});
+    }
+
+    // ---- limit sets (qa, admin): one person uploads, another activates
+    if (parts.size() >= 2 && parts[1] == "limits") {
+        require_role(db::UserRole::Qa);
+        db::Repository repository(setup_.db_path);
+        if (route_is({"api", "limits"}) && method == "GET") {
+            json rows = json::array();
+            for (const auto& upload : repository.limit_set_uploads())
+                rows.push_back(limit_set_upload_json(upload));
+            // What the next test of this server grades with.
+            json in_use;
+            if (setup_.runner && setup_.runner->setup().limits_given) {
+                const auto& limits = setup_.runner->setup().limits;
+                in_use = {{"source", "file"},
+                          {"id", nullptr},
+                          {"name", limits.name},
+                          {"version", limits.version},
+                          {"hash", limits.hash}};
+            } else if (const auto active = repository.active_limit_set()) {
+                in_use = {{"source", "database"},
+                          {"id", active->id},
+                          {"name", active->name},
+                          {"version", active->version},
+                          {"hash", active->hash}};
+            } else {
+                const auto& limits = analysis::default_limit_set();
+                in_use = {{"source", "default"},
+                          {"id", nullptr},
+                          {"name", limits.name},
+                          {"version", limits.version},
+                          {"hash", limits.hash}};
+            }
+            return json_response(200, {{"limit_sets", rows}, {"in_use", in_use}});
+        }
+        if (route_is({"api", "limits", "*"}) && method == "GET") {
+            const auto upload = repository.limit_set_upload(limit_set_id_of(parts[2]));
+            if (!upload)
+                throw ApiError(404, "no such limit set", parts[2]);
+            json out = limit_set_upload_json(*upload);
+            out["body"] = upload->limit_set.body;
+            return json_response(200, out);
+        }
+        if (route_is({"api", "limits"}) && method == "POST") {
+            const json body = parse_body(request);
+            const auto toml = body.find("toml");
+            if (toml == body.end() || !toml->is_string())
+                throw ApiError(400, "'toml' is missing",
+                               "the request needs a string field 'toml': the limit set's text");
+            const auto& text = toml->get_ref<const std::string&>();
+            analysis::LimitSet parsed;
+            try {
+                parsed = analysis::parse_limit_set(text, "uploaded limit set");
+            } catch (const analysis::LimitSetError& error) {
+                throw ApiError(400, "bad limit set", error.what());
+            }
+            if (const auto stored = repository.limit_set_by_hash(parsed.hash)) {
+                if (const auto upload = repository.limit_set_upload(stored->id))
+                    throw ApiError(409, "already uploaded",
+                                   fmt::format("the same limits were uploaded as limit set {} by "
+                                               "{} at {}",
+                                               stored->id, upload->uploaded_by,
+                                               app::iso_utc(upload->uploaded_at)));
+                if (stored->body != parsed.body)
+                    throw ApiError(409, "stored with another text",
+                                   fmt::format("the same limits are stored as limit set {} (a "
+                                               "test graded with them from a --limits file) in "
+                                               "another text; upload that text",
+                                               stored->id));
+            }
+            const std::int64_t id = repository.upload_limit_set(
+                {0, parsed.name, parsed.version, parsed.hash, parsed.body}, session.user);
+            app::audit_web_act(repository, "limits.upload", session.user, request.peer_address,
+                               {{"id", id},
+                                {"name", parsed.name},
+                                {"version", parsed.version},
+                                {"hash", parsed.hash}});
+            return json_response(201, limit_set_upload_json(*repository.limit_set_upload(id)));
+        }
+        if (route_is({"api", "limits", "*", "activate"}) && method == "POST") {
+            const std::int64_t id = limit_set_id_of(parts[2]);
+            const auto upload = repository.limit_set_upload(id);
+            if (!upload)
+                throw ApiError(404, "no such limit set", parts[2]);
+            if (upload->activated_by)
+                throw ApiError(
+                    409, "already activated",
+                    fmt::format("limit set {} was activated by {} at {}", id, *upload->activated_by,
+                                app::iso_utc(*upload->activated_at)));
+            if (upload->uploaded_by == session.user)
+                throw ApiError(403, "two-person rule",
+                               fmt::format("{} uploaded limit set {}: another QA user must "
+                                           "activate it",
+                                           session.user, id));
+            repository.activate_limit_set(id, session.user);
+            app::audit_web_act(repository, "limits.activate", session.user, request.peer_address,
+                               {{"id", id},
+                                {"name", upload->limit_set.name},
+                                {"version", upload->limit_set.version},
+                                {"hash", upload->limit_set.hash},
+                                {"uploaded_by", upload->uploaded_by}});
+            return json_response(200, limit_set_upload_json(*repository.limit_set_upload(id)));
+        }
     }
 
     // ---- users (admin)
