@@ -22,6 +22,7 @@
 #include "app/run_json.hpp"
 #include "app/test_flow.hpp"
 #include "drivers/errors.hpp"
+#include "reports/export.hpp"
 #include "reports/site_clock.hpp"
 #include "vocabulary/logger.hpp"
 #include "web/assets.hpp"
@@ -535,6 +536,65 @@ HttpResponse Api::route(const HttpRequest& request) {
             return json_response(200,
                                  app::histogram_report_json(repository, options, setup_.limits));
         }
+    }
+
+    // ---- exports: the records behind the QA numbers, as `mpobench export` writes them
+    if (route_is({"api", "export"}) && method == "GET") {
+        const auto query = request.query();
+        const auto get = [&](const char* name) {
+            const auto found = query.find(name);
+            return found == query.end() ? std::string() : found->second;
+        };
+        const std::string format_text = get("format").empty() ? "csv" : get("format");
+        const auto format = reports::parse_export_format(format_text);
+        if (!format)
+            throw ApiError(400, "bad format", "format is csv, xlsx or json");
+        const std::string table_text = get("table").empty() ? "runs" : get("table");
+        const auto table = reports::parse_export_table(table_text);
+        if (!table)
+            throw ApiError(400, "bad table", "table is runs, measurements or failures");
+        const auto options = qa_options(request, setup_);
+        const db::RunFilter filter = options.filter.run_filter(get("repeatability") != "1");
+        const db::Repository repository(setup_.db_path);
+        HttpResponse response;
+        std::string file_name = "mpobench-" + table_text;
+        if (*format == reports::ExportFormat::Xlsx) {
+            // libxlsxwriter writes files: a private temporary one, read back and removed.
+            const auto directory = std::filesystem::temp_directory_path() /
+                                   fmt::format("mpobench-export-{}-{}", ::getpid(), random_token());
+            std::filesystem::create_directories(directory);
+            const auto file = directory / "runs.xlsx";
+            try {
+                reports::export_records(repository, filter, *format, file);
+                std::ifstream in(file, std::ios::binary);
+                std::ostringstream bytes;
+                bytes << in.rdbuf();
+                response.body = bytes.str();
+            } catch (const reports::ReportError& error) {
+                std::filesystem::remove_all(directory);
+                throw ApiError(500, "export", error.what());
+            }
+            std::filesystem::remove_all(directory);
+            response.content_type =
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+            file_name = "mpobench-runs.xlsx";
+        } else {
+            std::ostringstream out;
+            reports::export_records(repository, filter, *format, out,
+                                    *format == reports::ExportFormat::Csv
+                                        ? std::optional<reports::ExportTable>(*table)
+                                        : std::nullopt);
+            response.body = out.str();
+            response.content_type = *format == reports::ExportFormat::Csv
+                                        ? "text/csv; charset=utf-8"
+                                        : "application/json";
+            file_name += *format == reports::ExportFormat::Csv ? ".csv" : ".json";
+            if (*format == reports::ExportFormat::Json)
+                file_name = "mpobench-records.json";
+        }
+        response.headers["Content-Disposition"] =
+            fmt::format("attachment; filename=\"{}\"", file_name);
+        return response;
     }
 
     // ---- audit log (qa, admin)

@@ -235,6 +235,14 @@ class WebServer(unittest.TestCase):
             status, document, _ = ana.request("GET", f"/api/{view}")
             cli = station.run(view, "--db", station.db, "--json")
             self.assertEqual(document, json.loads(cli.stdout), view)
+        # Exports are `mpobench export`'s.
+        status, csv, response = ana.request("GET", "/api/export?format=csv&table=measurements")
+        self.assertEqual((status, response.getheader("Content-Type")), (200, "text/csv; charset=utf-8"))
+        cli = station.run("export", "--db", station.db, "--format", "csv", "--table", "measurements")
+        self.assertEqual(csv.decode(), cli.stdout)
+        status, xlsx, _ = ana.request("GET", "/api/export?format=xlsx")
+        self.assertEqual((status, xlsx[:2]), (200, b"PK"))
+        self.assertEqual(ana.request("GET", "/api/export?format=pdf")[0], 400)
         # Every response carries the security headers.
         _, _, response = ana.request("GET", "/api/station")
         self.assertIn("frame-ancestors 'none'", response.getheader("Content-Security-Policy"))
