@@ -692,17 +692,11 @@ json Api::station_json() const {
     out["station"] = station.name;
     const db::Repository repository(setup_.db_path);
 
-    // Model and serial as the instruments answered *IDN? in the latest run
-    // of this station; the calibration date as the station file gives it.
-    std::vector<InstrumentRecord> identified;
-    db::RunFilter latest;
-    latest.station = station.name;
-    latest.started_from = std::chrono::system_clock::now() - std::chrono::days(30);
-    const auto runs = repository.find_runs(latest);
-    if (!runs.empty()) {
-        if (const auto run = repository.run(runs.back().id))
-            identified = run->instruments;
-    }
+    // Model and serial as the instruments last answered *IDN? (at the
+    // server's start or a procedure's connect); the calibration date as the
+    // station file gives it.
+    const auto identified = setup_.runner->identified_instruments();
+    const std::string identify_problem = setup_.runner->identify_problem();
     const std::string today = reports::SiteClock(setup_.site.time_zone).day_text(Clock::now());
     for (const auto& instrument : station.instruments) {
         json row{{"name", instrument.name},
@@ -720,7 +714,11 @@ json Api::station_json() const {
             }
         }
         const std::string due = row["cal_due"].is_string() ? row["cal_due"].get<std::string>() : "";
-        row["status"] = due.empty() ? "ok" : due < today ? "cal overdue" : "ok";
+        row["status"] = !due.empty() && due < today ? "cal overdue"
+                        : row["serial"].is_string() ? "ok"
+                        : identify_problem.empty()  ? "not yet connected"
+                                                    : "unreachable";
+        row["problem"] = identify_problem.empty() ? json(nullptr) : json(identify_problem);
         out["instruments"].push_back(row);
     }
 

@@ -85,6 +85,7 @@ int run_serve(const ServeOptions& options) {
             station_name = "station " + station.name;
             runner = std::make_unique<StationRunner>(
                 StationSetup{std::move(station), db_path, catalogue, limits, site, &signal_stop});
+            runner->identify_in_background();
         }
         ApiSetup api_setup{db_path, options.site, site, catalogue, limits, runner.get(), {}};
         Api api(std::move(api_setup));

@@ -4,6 +4,7 @@
 
 #include <future>
 
+#include "acquisition/station_lock.hpp"
 #include "analysis/identifiers.hpp"
 #include "analysis/verdict.hpp"
 #include "app/golden_rule.hpp"
@@ -118,6 +119,53 @@ StationRunner::~StationRunner() {
     }
     if (worker_.joinable())
         worker_.join();
+    wait_for_identify();
+}
+
+void StationRunner::wait_for_identify() {
+    std::lock_guard lock(identify_mutex_);
+    if (identify_thread_.joinable())
+        identify_thread_.join();
+}
+
+void StationRunner::remember_instruments(const acquisition::Bench& bench) {
+    auto instruments = bench.instruments();
+    std::lock_guard lock(mutex_);
+    identified_ = std::move(instruments);
+    identify_problem_.clear();
+}
+
+void StationRunner::identify_in_background() {
+    std::lock_guard guard(identify_mutex_);
+    identify_thread_ = std::thread([this] {
+        try {
+            acquisition::BenchHolder holder;
+            holder.procedure = "identify";
+            holder.operator_name = "web server";
+            acquisition::StationLock lock(setup_.station, holder);
+            acquisition::Bench bench(setup_.station);
+            bench.set_stop_request(&stop_);
+            bench.connect();
+            remember_instruments(bench);
+        } catch (const std::exception& error) {
+            // Shown in the station header; the first procedure connects again.
+            logger("web")->warn("identifying the bench at start: {}", error.what());
+            std::lock_guard lock(mutex_);
+            identify_problem_ = error.what();
+        }
+        std::lock_guard lock(mutex_);
+        changed();
+    });
+}
+
+std::vector<InstrumentRecord> StationRunner::identified_instruments() const {
+    std::lock_guard lock(mutex_);
+    return identified_;
+}
+
+std::string StationRunner::identify_problem() const {
+    std::lock_guard lock(mutex_);
+    return identify_problem_;
 }
 
 void StationRunner::changed() {
@@ -153,6 +201,7 @@ void StationRunner::begin_procedure(const Starter& starter, const std::string& p
 std::int64_t StationRunner::start_test(const Starter& starter, const std::string& part_number,
                                        const std::string& serial_text,
                                        const std::string& retest_reason_code) {
+    wait_for_identify();
     const Part part = app::find_in_catalogue(setup_.catalogue, part_number);
     const std::string serial = analysis::validate_serial(serial_text, setup_.site.serial_pattern);
     const std::string operator_name = analysis::validate_operator_name(starter.user);
@@ -250,6 +299,7 @@ std::unique_ptr<acquisition::Operator> StationRunner::make_page_operator(
 
 void StationRunner::start_reference(const Starter& starter, FiberMode mode) {
     const std::string operator_name = analysis::validate_operator_name(starter.user);
+    wait_for_identify();
     {
         std::lock_guard lock(mutex_);
         if (worker_active_ || shutting_down_)

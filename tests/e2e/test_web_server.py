@@ -177,6 +177,12 @@ class WebServer(unittest.TestCase):
         self.assertTrue(info["bench"])
         self.assertEqual(info["reference_problem"], "no reference taken on this station")
         self.assertIn(part, [p["number"] for p in info["parts"]])
+        # The header shows the instruments as they answered *IDN? when the server started.
+        deadline = time.monotonic() + 30
+        while any(i["status"] != "ok" for i in info["instruments"]) and time.monotonic() < deadline:
+            time.sleep(0.1)
+            info = ana.request("GET", "/api/station")[1]
+        self.assertTrue(all(i["status"] == "ok" and i["serial"] for i in info["instruments"]), info)
         # Refused before any reference: 422 with the reason.
         status, document, _ = ana.request("POST", "/api/tests", {"part": part, "serial": "SN-WEB-1"})
         self.assertEqual((status, document["error"]), (422, "refused"), document)
