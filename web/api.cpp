@@ -14,6 +14,7 @@
 #include "acquisition/station_lock.hpp"
 #include "analysis/identifiers.hpp"
 #include "analysis/passwords.hpp"
+#include "analysis/retest.hpp"
 #include "analysis/verdict.hpp"
 #include "app/audit.hpp"
 #include "app/certificates.hpp"
@@ -536,6 +537,41 @@ HttpResponse Api::route(const HttpRequest& request) {
             return json_response(200,
                                  app::histogram_report_json(repository, options, setup_.limits));
         }
+    }
+
+    // ---- a serial as scanned: checked as `mpobench test` checks it, and
+    // what the retest policy will ask of it, before Start is pressed.
+    if (route_is({"api", "serials", "*"}) && method == "GET") {
+        std::string serial;
+        try {
+            serial = analysis::validate_serial(parts[2], setup_.site.serial_pattern);
+        } catch (const analysis::IdentifierError& error) {
+            return json_response(
+                200, {{"serial", parts[2]}, {"valid", false}, {"problem", error.what()}});
+        }
+        const db::Repository repository(setup_.db_path);
+        const auto attempts = repository.serial_attempts(serial);
+        const auto& policy = setup_.site.retest;
+        const auto verdict = analysis::retest_verdict(policy, attempts);
+        const char* verdict_text =
+            verdict == analysis::RetestVerdict::FirstTest         ? "first_test"
+            : verdict == analysis::RetestVerdict::RetestAfterPass ? "retest_after_pass"
+            : verdict == analysis::RetestVerdict::RetestAfterFail ? "retest_after_fail"
+                                                                  : "held";
+        const bool reason_needed =
+            verdict == analysis::RetestVerdict::RetestAfterFail && !policy.reason_codes.empty();
+        return json_response(
+            200,
+            {{"serial", serial},
+             {"valid", true},
+             {"problem", nullptr},
+             {"attempts", attempts.attempts},
+             {"attempts_before_hold", policy.attempts_before_hold},
+             {"last_run_id", attempts.last_run_id ? json(*attempts.last_run_id) : json(nullptr)},
+             {"last_passed", attempts.last_passed},
+             {"verdict", verdict_text},
+             {"retest_reason_needed", reason_needed},
+             {"retest_reasons", reason_needed ? json(policy.reason_codes) : json::array()}});
     }
 
     // ---- exports: the records behind the QA numbers, as `mpobench export` writes them

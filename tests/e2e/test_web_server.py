@@ -275,6 +275,9 @@ class WebServer(unittest.TestCase):
         self.assertFalse(state["result"]["pass"])
         self.assertTrue(any("fibre 7" in text for text in state["result"]["failure_texts"]),
                         state["result"]["failure_texts"])
+        status, serial, _ = ana.request("GET", "/api/serials/SN-WEB-F")
+        self.assertEqual((serial["verdict"], serial["attempts"], serial["last_passed"]),
+                         ("retest_after_fail", 1, False), serial)
         fibre_7 = [m for m in state["measurements"] if m["fiber"] == 7 and m["end"] == "A"]
         self.assertTrue(all(m["grade"] != "elite" for m in fibre_7), fibre_7)
 
