@@ -198,80 +198,33 @@ void StationRunner::begin_procedure(const Starter& starter, const std::string& p
     changed();
 }
 
-std::int64_t StationRunner::start_test(const Starter& starter, const std::string& part_number,
-                                       const std::string& serial_text,
-                                       const std::string& retest_reason_code) {
-    wait_for_identify();
-    const Part part = app::find_in_catalogue(setup_.catalogue, part_number);
-    const std::string serial = analysis::validate_serial(serial_text, setup_.site.serial_pattern);
-    const std::string operator_name = analysis::validate_operator_name(starter.user);
-    {
-        std::lock_guard lock(mutex_);
-        if (worker_active_ || shutting_down_)
-            throw RunnerBusy(fmt::format("station {} is busy: {} {} by {}", setup_.station.name,
-                                         procedure_, serial_, operator_));
-        worker_active_ = true;
-    }
-    const auto release = [&] {
-        std::lock_guard lock(mutex_);
-        worker_active_ = false;
-    };
-    Reference reference;
-    std::string retest_reason;
-    try {
-        db::Repository repository(setup_.db_path);
-        reference = app::usable_reference(repository, setup_.station, part);
-        app::require_golden_check(repository, setup_.site, setup_.station.name);
-        // No one to ask here: the page sends the reason with the start.
-        retest_reason =
-            app::retest_reason_for(repository, setup_.site.retest, serial, retest_reason_code, {});
-    } catch (const std::exception&) {
-        release();
-        throw;
-    }
-    join_finished_worker();
+void StationRunner::claim_bench() {
+    std::lock_guard lock(mutex_);
+    if (worker_active_ || shutting_down_)
+        throw RunnerBusy(fmt::format("station {} is busy: {} {} by {}", setup_.station.name,
+                                     procedure_, serial_, operator_));
+    worker_active_ = true;
+    abort_reason_.reset();
+}
 
+void StationRunner::release_bench() {
+    std::lock_guard lock(mutex_);
+    worker_active_ = false;
+}
+
+std::int64_t StationRunner::launch(const std::string& what, const Procedure& procedure) {
+    join_finished_worker();
     auto begun = std::make_shared<std::promise<std::int64_t>>();
     auto begun_future = begun->get_future();
-    {
-        std::lock_guard lock(mutex_);
-        abort_reason_.reset();
-    }
-    worker_ = std::thread([this, starter, part, serial, operator_name, reference, retest_reason,
-                           begun] {
+    worker_ = std::thread([this, what, procedure, begun] {
         bool has_begun = false;
         try {
-            db::Repository repository(setup_.db_path);
-            std::optional<RunRecord> ended;
-            {  // the lifecycle ends (laser off, lock released) before the result shows
-                app::ProcedureRequest request{
-                    setup_.station, "test", operator_name, serial, &stop_, starter.address, [&] {
-                        return make_page_operator(operator_name);
-                    }};
-                app::RunLifecycle lifecycle(std::move(request), repository);
-                app::TestEnvironment environment{lifecycle, setup_.limits, reference};
-                app::RunObserver observer;
-                observer.progress = [this](const acquisition::ProgressEvent& event) {
-                    on_progress(event);
-                };
-                observer.begun = [&](std::int64_t run_id) {
-                    {
-                        std::lock_guard lock(mutex_);
-                        begin_procedure(starter, "test");
-                        run_id_ = run_id;
-                        serial_ = serial;
-                        part_ = part;
-                        activity_ = "starting the test";
-                    }
-                    has_begun = true;
-                    begun->set_value(run_id);
-                };
-                observer.measured = [this](const Measurement& m) { on_measurement(m); };
-                ended = app::run_test(environment, serial, part, retest_reason, observer).run;
-            }
-            finish_run(*ended);
+            procedure([&](std::int64_t run_id) {
+                has_begun = true;
+                begun->set_value(run_id);
+            });
         } catch (const std::exception& error) {
-            logger("web")->warn("test of {}: {}", serial, error.what());
+            logger("web")->warn("{}: {}", what, error.what());
             if (has_begun)
                 finish_failure(error.what());
             else
@@ -282,8 +235,63 @@ std::int64_t StationRunner::start_test(const Starter& starter, const std::string
         changed();
     });
     if (begun_future.wait_for(kStartTimeout) != std::future_status::ready)
-        throw RunnerBusy("the bench did not start the test within a minute; see the station log");
+        throw RunnerBusy(fmt::format(
+            "the bench did not begin the {} within a minute; see the station log", what));
     return begun_future.get();
+}
+
+std::int64_t StationRunner::start_test(const Starter& starter, const std::string& part_number,
+                                       const std::string& serial_text,
+                                       const std::string& retest_reason_code) {
+    wait_for_identify();
+    const Part part = app::find_in_catalogue(setup_.catalogue, part_number);
+    const std::string serial = analysis::validate_serial(serial_text, setup_.site.serial_pattern);
+    const std::string operator_name = analysis::validate_operator_name(starter.user);
+    claim_bench();
+    Reference reference;
+    std::string retest_reason;
+    try {
+        db::Repository repository(setup_.db_path);
+        reference = app::usable_reference(repository, setup_.station, part);
+        app::require_golden_check(repository, setup_.site, setup_.station.name);
+        // No one to ask here: the page sends the reason with the start.
+        retest_reason =
+            app::retest_reason_for(repository, setup_.site.retest, serial, retest_reason_code, {});
+    } catch (const std::exception&) {
+        release_bench();
+        throw;
+    }
+    return launch("test of " + serial, [=, this](const std::function<void(std::int64_t)>& begun) {
+        db::Repository repository(setup_.db_path);
+        std::optional<RunRecord> ended;
+        {  // the lifecycle ends (laser off, lock released) before the result shows
+            app::ProcedureRequest request{
+                setup_.station, "test", operator_name, serial, &stop_, starter.address, [&] {
+                    return make_page_operator(operator_name);
+                }};
+            app::RunLifecycle lifecycle(std::move(request), repository);
+            remember_instruments(lifecycle.bench());
+            app::TestEnvironment environment{lifecycle, setup_.limits, reference};
+            app::RunObserver observer;
+            observer.progress = [this](const acquisition::ProgressEvent& event) {
+                on_progress(event);
+            };
+            observer.begun = [&](std::int64_t run_id) {
+                {
+                    std::lock_guard lock(mutex_);
+                    begin_procedure(starter, "test");
+                    run_id_ = run_id;
+                    serial_ = serial;
+                    part_ = part;
+                    activity_ = "starting the test";
+                }
+                begun(run_id);
+            };
+            observer.measured = [this](const Measurement& m) { on_measurement(m); };
+            ended = app::run_test(environment, serial, part, retest_reason, observer).run;
+        }
+        finish_run(*ended);
+    });
 }
 
 std::unique_ptr<acquisition::Operator> StationRunner::make_page_operator(
@@ -300,57 +308,32 @@ std::unique_ptr<acquisition::Operator> StationRunner::make_page_operator(
 void StationRunner::start_reference(const Starter& starter, FiberMode mode) {
     const std::string operator_name = analysis::validate_operator_name(starter.user);
     wait_for_identify();
-    {
-        std::lock_guard lock(mutex_);
-        if (worker_active_ || shutting_down_)
-            throw RunnerBusy(fmt::format("station {} is busy: {} {} by {}", setup_.station.name,
-                                         procedure_, serial_, operator_));
-        worker_active_ = true;
-        abort_reason_.reset();
-    }
-    join_finished_worker();
-    auto connected = std::make_shared<std::promise<void>>();
-    auto connected_future = connected->get_future();
-    worker_ = std::thread([this, starter, mode, operator_name, connected] {
-        bool has_begun = false;
-        try {
-            db::Repository repository(setup_.db_path);
-            std::optional<Reference> taken;
-            {  // the lifecycle ends (laser off, lock released) before the result shows
-                app::ProcedureRequest request{
-                    setup_.station, "reference", operator_name, "", &stop_, starter.address, [&] {
-                        return make_page_operator(operator_name);
-                    }};
-                app::RunLifecycle lifecycle(std::move(request), repository);
-                {
-                    std::lock_guard lock(mutex_);
-                    begin_procedure(starter, "reference");
-                    serial_.clear();
-                    part_.reset();
-                    activity_ = "taking a reference";
-                }
-                has_begun = true;
-                connected->set_value();
-                const auto* cord = setup_.station.launch_cord();
-                taken = app::take_and_store_reference(
-                    lifecycle, mode, 0, cord ? cord->id : "launch cord",
-                    [this](const acquisition::ProgressEvent& event) { on_progress(event); });
+    claim_bench();
+    launch("reference", [=, this](const std::function<void(std::int64_t)>& begun) {
+        db::Repository repository(setup_.db_path);
+        std::optional<Reference> taken;
+        {  // the lifecycle ends (laser off, lock released) before the result shows
+            app::ProcedureRequest request{
+                setup_.station, "reference", operator_name, "", &stop_, starter.address, [&] {
+                    return make_page_operator(operator_name);
+                }};
+            app::RunLifecycle lifecycle(std::move(request), repository);
+            remember_instruments(lifecycle.bench());
+            {
+                std::lock_guard lock(mutex_);
+                begin_procedure(starter, "reference");
+                serial_.clear();
+                part_.reset();
+                activity_ = "taking a reference";
             }
-            finish_reference(*taken);
-        } catch (const std::exception& error) {
-            logger("web")->warn("reference: {}", error.what());
-            if (has_begun)
-                finish_failure(error.what());
-            else
-                connected->set_exception(std::current_exception());
+            begun(0);
+            const auto* cord = setup_.station.launch_cord();
+            taken = app::take_and_store_reference(
+                lifecycle, mode, 0, cord ? cord->id : "launch cord",
+                [this](const acquisition::ProgressEvent& event) { on_progress(event); });
         }
-        std::lock_guard lock(mutex_);
-        worker_active_ = false;
-        changed();
+        finish_reference(*taken);
     });
-    if (connected_future.wait_for(kStartTimeout) != std::future_status::ready)
-        throw RunnerBusy("the bench did not connect within a minute; see the station log");
-    connected_future.get();
 }
 
 void StationRunner::finish_reference(const Reference& reference) {

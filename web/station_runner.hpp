@@ -12,6 +12,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -135,6 +136,14 @@ class StationRunner {
     };
 
     std::unique_ptr<acquisition::Operator> make_page_operator(const std::string& operator_name);
+    // This server's one procedure at a time: RunnerBusy when one runs.
+    void claim_bench();
+    void release_bench();
+    // Runs `procedure` on the worker thread (the bench claimed); it calls
+    // `begun(run id, or 0)` once the bench is connected and the procedure
+    // under way. Returns that id, or rethrows what the procedure threw before.
+    using Procedure = std::function<void(const std::function<void(std::int64_t)>& begun)>;
+    std::int64_t launch(const std::string& what, const Procedure& procedure);
     void begin_procedure(const Starter& starter, const std::string& procedure);  // under mutex_
     void changed();  // under mutex_: sequence + 1, waiters woken
     void on_progress(const acquisition::ProgressEvent& event);
