@@ -14,6 +14,7 @@
 #include "acquisition/station_lock.hpp"
 #include "analysis/identifiers.hpp"
 #include "analysis/passwords.hpp"
+#include "analysis/retest.hpp"
 #include "analysis/verdict.hpp"
 #include "app/audit.hpp"
 #include "app/certificates.hpp"
@@ -22,6 +23,7 @@
 #include "app/run_json.hpp"
 #include "app/test_flow.hpp"
 #include "drivers/errors.hpp"
+#include "reports/export.hpp"
 #include "reports/site_clock.hpp"
 #include "vocabulary/logger.hpp"
 #include "web/assets.hpp"
@@ -559,6 +561,100 @@ HttpResponse Api::route(const HttpRequest& request) {
         }
     }
 
+    // ---- a serial as scanned: checked as `mpobench test` checks it, and
+    // what the retest policy will ask of it, before Start is pressed.
+    if (route_is({"api", "serials", "*"}) && method == "GET") {
+        std::string serial;
+        try {
+            serial = analysis::validate_serial(parts[2], setup_.site.serial_pattern);
+        } catch (const analysis::IdentifierError& error) {
+            return json_response(
+                200, {{"serial", parts[2]}, {"valid", false}, {"problem", error.what()}});
+        }
+        const db::Repository repository(setup_.db_path);
+        const auto attempts = repository.serial_attempts(serial);
+        const auto& policy = setup_.site.retest;
+        const auto verdict = analysis::retest_verdict(policy, attempts);
+        const char* verdict_text =
+            verdict == analysis::RetestVerdict::FirstTest         ? "first_test"
+            : verdict == analysis::RetestVerdict::RetestAfterPass ? "retest_after_pass"
+            : verdict == analysis::RetestVerdict::RetestAfterFail ? "retest_after_fail"
+                                                                  : "held";
+        const bool reason_needed =
+            verdict == analysis::RetestVerdict::RetestAfterFail && !policy.reason_codes.empty();
+        return json_response(
+            200,
+            {{"serial", serial},
+             {"valid", true},
+             {"problem", nullptr},
+             {"attempts", attempts.attempts},
+             {"attempts_before_hold", policy.attempts_before_hold},
+             {"last_run_id", attempts.last_run_id ? json(*attempts.last_run_id) : json(nullptr)},
+             {"last_passed", attempts.last_passed},
+             {"verdict", verdict_text},
+             {"retest_reason_needed", reason_needed},
+             {"retest_reasons", reason_needed ? json(policy.reason_codes) : json::array()}});
+    }
+
+    // ---- exports: the records behind the QA numbers, as `mpobench export` writes them
+    if (route_is({"api", "export"}) && method == "GET") {
+        const auto query = request.query();
+        const auto get = [&](const char* name) {
+            const auto found = query.find(name);
+            return found == query.end() ? std::string() : found->second;
+        };
+        const std::string format_text = get("format").empty() ? "csv" : get("format");
+        const auto format = reports::parse_export_format(format_text);
+        if (!format)
+            throw ApiError(400, "bad format", "format is csv, xlsx or json");
+        const std::string table_text = get("table").empty() ? "runs" : get("table");
+        const auto table = reports::parse_export_table(table_text);
+        if (!table)
+            throw ApiError(400, "bad table", "table is runs, measurements or failures");
+        const auto options = qa_options(request, setup_);
+        const db::RunFilter filter = options.filter.run_filter(get("repeatability") != "1");
+        const db::Repository repository(setup_.db_path);
+        HttpResponse response;
+        std::string file_name = "mpobench-" + table_text;
+        if (*format == reports::ExportFormat::Xlsx) {
+            // libxlsxwriter writes files: a private temporary one, read back and removed.
+            const auto directory = std::filesystem::temp_directory_path() /
+                                   fmt::format("mpobench-export-{}-{}", ::getpid(), random_token());
+            std::filesystem::create_directories(directory);
+            const auto file = directory / "runs.xlsx";
+            try {
+                reports::export_records(repository, filter, *format, file);
+                std::ifstream in(file, std::ios::binary);
+                std::ostringstream bytes;
+                bytes << in.rdbuf();
+                response.body = bytes.str();
+            } catch (const reports::ReportError& error) {
+                std::filesystem::remove_all(directory);
+                throw ApiError(500, "export", error.what());
+            }
+            std::filesystem::remove_all(directory);
+            response.content_type =
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+            file_name = "mpobench-runs.xlsx";
+        } else {
+            std::ostringstream out;
+            reports::export_records(repository, filter, *format, out,
+                                    *format == reports::ExportFormat::Csv
+                                        ? std::optional<reports::ExportTable>(*table)
+                                        : std::nullopt);
+            response.body = out.str();
+            response.content_type = *format == reports::ExportFormat::Csv
+                                        ? "text/csv; charset=utf-8"
+                                        : "application/json";
+            file_name += *format == reports::ExportFormat::Csv ? ".csv" : ".json";
+            if (*format == reports::ExportFormat::Json)
+                file_name = "mpobench-records.json";
+        }
+        response.headers["Content-Disposition"] =
+            fmt::format("attachment; filename=\"{}\"", file_name);
+        return response;
+    }
+
     // ---- audit log (qa, admin)
     if (route_is({"api", "audit"}) && method == "GET") {
         require_role(db::UserRole::Qa);
@@ -757,17 +853,11 @@ json Api::station_json() const {
     out["station"] = station.name;
     const db::Repository repository(setup_.db_path);
 
-    // Model and serial as the instruments answered *IDN? in the latest run
-    // of this station; the calibration date as the station file gives it.
-    std::vector<InstrumentRecord> identified;
-    db::RunFilter latest;
-    latest.station = station.name;
-    latest.started_from = std::chrono::system_clock::now() - std::chrono::days(30);
-    const auto runs = repository.find_runs(latest);
-    if (!runs.empty()) {
-        if (const auto run = repository.run(runs.back().id))
-            identified = run->instruments;
-    }
+    // Model and serial as the instruments last answered *IDN? (at the
+    // server's start or a procedure's connect); the calibration date as the
+    // station file gives it.
+    const auto identified = setup_.runner->identified_instruments();
+    const std::string identify_problem = setup_.runner->identify_problem();
     const std::string today = reports::SiteClock(setup_.site.time_zone).day_text(Clock::now());
     for (const auto& instrument : station.instruments) {
         json row{{"name", instrument.name},
@@ -785,7 +875,11 @@ json Api::station_json() const {
             }
         }
         const std::string due = row["cal_due"].is_string() ? row["cal_due"].get<std::string>() : "";
-        row["status"] = due.empty() ? "ok" : due < today ? "cal overdue" : "ok";
+        row["status"] = !due.empty() && due < today ? "cal overdue"
+                        : row["serial"].is_string() ? "ok"
+                        : identify_problem.empty()  ? "not yet connected"
+                                                    : "unreachable";
+        row["problem"] = identify_problem.empty() ? json(nullptr) : json(identify_problem);
         out["instruments"].push_back(row);
     }
 

@@ -87,6 +87,7 @@ int run_serve(const ServeOptions& options) {
             runner = std::make_unique<StationRunner>(
                 StationSetup{std::move(station), db_path, catalogue, limits, site, &signal_stop,
                              !options.limits.empty()});
+            runner->identify_in_background();
         }
         ApiSetup api_setup{db_path, options.site, site, catalogue, limits, runner.get(), {}};
         Api api(std::move(api_setup));

@@ -4,6 +4,7 @@
 
 #include <future>
 
+#include "acquisition/station_lock.hpp"
 #include "analysis/identifiers.hpp"
 #include "analysis/verdict.hpp"
 #include "app/golden_rule.hpp"
@@ -119,6 +120,53 @@ StationRunner::~StationRunner() {
     }
     if (worker_.joinable())
         worker_.join();
+    wait_for_identify();
+}
+
+void StationRunner::wait_for_identify() {
+    std::lock_guard lock(identify_mutex_);
+    if (identify_thread_.joinable())
+        identify_thread_.join();
+}
+
+void StationRunner::remember_instruments(const acquisition::Bench& bench) {
+    auto instruments = bench.instruments();
+    std::lock_guard lock(mutex_);
+    identified_ = std::move(instruments);
+    identify_problem_.clear();
+}
+
+void StationRunner::identify_in_background() {
+    std::lock_guard guard(identify_mutex_);
+    identify_thread_ = std::thread([this] {
+        try {
+            acquisition::BenchHolder holder;
+            holder.procedure = "identify";
+            holder.operator_name = "web server";
+            acquisition::StationLock lock(setup_.station, holder);
+            acquisition::Bench bench(setup_.station);
+            bench.set_stop_request(&stop_);
+            bench.connect();
+            remember_instruments(bench);
+        } catch (const std::exception& error) {
+            // Shown in the station header; the first procedure connects again.
+            logger("web")->warn("identifying the bench at start: {}", error.what());
+            std::lock_guard lock(mutex_);
+            identify_problem_ = error.what();
+        }
+        std::lock_guard lock(mutex_);
+        changed();
+    });
+}
+
+std::vector<InstrumentRecord> StationRunner::identified_instruments() const {
+    std::lock_guard lock(mutex_);
+    return identified_;
+}
+
+std::string StationRunner::identify_problem() const {
+    std::lock_guard lock(mutex_);
+    return identify_problem_;
 }
 
 void StationRunner::changed() {
@@ -151,23 +199,56 @@ void StationRunner::begin_procedure(const Starter& starter, const std::string& p
     changed();
 }
 
+void StationRunner::claim_bench() {
+    std::lock_guard lock(mutex_);
+    if (worker_active_ || shutting_down_)
+        throw RunnerBusy(fmt::format("station {} is busy: {} {} by {}", setup_.station.name,
+                                     procedure_, serial_, operator_));
+    worker_active_ = true;
+    abort_reason_.reset();
+}
+
+void StationRunner::release_bench() {
+    std::lock_guard lock(mutex_);
+    worker_active_ = false;
+}
+
+std::int64_t StationRunner::launch(const std::string& what, const Procedure& procedure) {
+    join_finished_worker();
+    auto begun = std::make_shared<std::promise<std::int64_t>>();
+    auto begun_future = begun->get_future();
+    worker_ = std::thread([this, what, procedure, begun] {
+        bool has_begun = false;
+        try {
+            procedure([&](std::int64_t run_id) {
+                has_begun = true;
+                begun->set_value(run_id);
+            });
+        } catch (const std::exception& error) {
+            logger("web")->warn("{}: {}", what, error.what());
+            if (has_begun)
+                finish_failure(error.what());
+            else
+                begun->set_exception(std::current_exception());
+        }
+        std::lock_guard lock(mutex_);
+        worker_active_ = false;
+        changed();
+    });
+    if (begun_future.wait_for(kStartTimeout) != std::future_status::ready)
+        throw RunnerBusy(fmt::format(
+            "the bench did not begin the {} within a minute; see the station log", what));
+    return begun_future.get();
+}
+
 std::int64_t StationRunner::start_test(const Starter& starter, const std::string& part_number,
                                        const std::string& serial_text,
                                        const std::string& retest_reason_code) {
+    wait_for_identify();
     const Part part = app::find_in_catalogue(setup_.catalogue, part_number);
     const std::string serial = analysis::validate_serial(serial_text, setup_.site.serial_pattern);
     const std::string operator_name = analysis::validate_operator_name(starter.user);
-    {
-        std::lock_guard lock(mutex_);
-        if (worker_active_ || shutting_down_)
-            throw RunnerBusy(fmt::format("station {} is busy: {} {} by {}", setup_.station.name,
-                                         procedure_, serial_, operator_));
-        worker_active_ = true;
-    }
-    const auto release = [&] {
-        std::lock_guard lock(mutex_);
-        worker_active_ = false;
-    };
+    claim_bench();
     Reference reference;
     std::string retest_reason;
     analysis::LimitSet limits;
@@ -180,65 +261,41 @@ std::int64_t StationRunner::start_test(const Starter& starter, const std::string
         retest_reason =
             app::retest_reason_for(repository, setup_.site.retest, serial, retest_reason_code, {});
     } catch (const std::exception&) {
-        release();
+        release_bench();
         throw;
     }
-    join_finished_worker();
-
-    auto begun = std::make_shared<std::promise<std::int64_t>>();
-    auto begun_future = begun->get_future();
-    {
-        std::lock_guard lock(mutex_);
-        abort_reason_.reset();
-    }
-    worker_ = std::thread([this, starter, part, serial, operator_name, reference, retest_reason,
-                           limits, begun] {
-        bool has_begun = false;
-        try {
-            db::Repository repository(setup_.db_path);
-            std::optional<RunRecord> ended;
-            {  // the lifecycle ends (laser off, lock released) before the result shows
-                app::ProcedureRequest request{
-                    setup_.station, "test", operator_name, serial, &stop_, starter.address, [&] {
-                        return make_page_operator(operator_name);
-                    }};
-                app::RunLifecycle lifecycle(std::move(request), repository);
-                app::TestEnvironment environment{lifecycle, limits, reference};
-                app::RunObserver observer;
-                observer.progress = [this](const acquisition::ProgressEvent& event) {
-                    on_progress(event);
-                };
-                observer.begun = [&](std::int64_t run_id) {
-                    {
-                        std::lock_guard lock(mutex_);
-                        begin_procedure(starter, "test");
-                        run_id_ = run_id;
-                        serial_ = serial;
-                        part_ = part;
-                        limits_ = limits;
-                        activity_ = "starting the test";
-                    }
-                    has_begun = true;
-                    begun->set_value(run_id);
-                };
-                observer.measured = [this](const Measurement& m) { on_measurement(m); };
-                ended = app::run_test(environment, serial, part, retest_reason, observer).run;
-            }
-            finish_run(*ended);
-        } catch (const std::exception& error) {
-            logger("web")->warn("test of {}: {}", serial, error.what());
-            if (has_begun)
-                finish_failure(error.what());
-            else
-                begun->set_exception(std::current_exception());
+    return launch("test of " + serial, [=, this](const std::function<void(std::int64_t)>& begun) {
+        db::Repository repository(setup_.db_path);
+        std::optional<RunRecord> ended;
+        {  // the lifecycle ends (laser off, lock released) before the result shows
+            app::ProcedureRequest request{
+                setup_.station, "test", operator_name, serial, &stop_, starter.address, [&] {
+                    return make_page_operator(operator_name);
+                }};
+            app::RunLifecycle lifecycle(std::move(request), repository);
+            remember_instruments(lifecycle.bench());
+            app::TestEnvironment environment{lifecycle, limits, reference};
+            app::RunObserver observer;
+            observer.progress = [this](const acquisition::ProgressEvent& event) {
+                on_progress(event);
+            };
+            observer.begun = [&](std::int64_t run_id) {
+                {
+                    std::lock_guard lock(mutex_);
+                    begin_procedure(starter, "test");
+                    run_id_ = run_id;
+                    serial_ = serial;
+                    part_ = part;
+                    limits_ = limits;
+                    activity_ = "starting the test";
+                }
+                begun(run_id);
+            };
+            observer.measured = [this](const Measurement& m) { on_measurement(m); };
+            ended = app::run_test(environment, serial, part, retest_reason, observer).run;
         }
-        std::lock_guard lock(mutex_);
-        worker_active_ = false;
-        changed();
+        finish_run(*ended);
     });
-    if (begun_future.wait_for(kStartTimeout) != std::future_status::ready)
-        throw RunnerBusy("the bench did not start the test within a minute; see the station log");
-    return begun_future.get();
 }
 
 std::unique_ptr<acquisition::Operator> StationRunner::make_page_operator(
@@ -254,57 +311,33 @@ std::unique_ptr<acquisition::Operator> StationRunner::make_page_operator(
 
 void StationRunner::start_reference(const Starter& starter, FiberMode mode) {
     const std::string operator_name = analysis::validate_operator_name(starter.user);
-    {
-        std::lock_guard lock(mutex_);
-        if (worker_active_ || shutting_down_)
-            throw RunnerBusy(fmt::format("station {} is busy: {} {} by {}", setup_.station.name,
-                                         procedure_, serial_, operator_));
-        worker_active_ = true;
-        abort_reason_.reset();
-    }
-    join_finished_worker();
-    auto connected = std::make_shared<std::promise<void>>();
-    auto connected_future = connected->get_future();
-    worker_ = std::thread([this, starter, mode, operator_name, connected] {
-        bool has_begun = false;
-        try {
-            db::Repository repository(setup_.db_path);
-            std::optional<Reference> taken;
-            {  // the lifecycle ends (laser off, lock released) before the result shows
-                app::ProcedureRequest request{
-                    setup_.station, "reference", operator_name, "", &stop_, starter.address, [&] {
-                        return make_page_operator(operator_name);
-                    }};
-                app::RunLifecycle lifecycle(std::move(request), repository);
-                {
-                    std::lock_guard lock(mutex_);
-                    begin_procedure(starter, "reference");
-                    serial_.clear();
-                    part_.reset();
-                    activity_ = "taking a reference";
-                }
-                has_begun = true;
-                connected->set_value();
-                const auto* cord = setup_.station.launch_cord();
-                taken = app::take_and_store_reference(
-                    lifecycle, mode, 0, cord ? cord->id : "launch cord",
-                    [this](const acquisition::ProgressEvent& event) { on_progress(event); });
+    wait_for_identify();
+    claim_bench();
+    launch("reference", [=, this](const std::function<void(std::int64_t)>& begun) {
+        db::Repository repository(setup_.db_path);
+        std::optional<Reference> taken;
+        {  // the lifecycle ends (laser off, lock released) before the result shows
+            app::ProcedureRequest request{
+                setup_.station, "reference", operator_name, "", &stop_, starter.address, [&] {
+                    return make_page_operator(operator_name);
+                }};
+            app::RunLifecycle lifecycle(std::move(request), repository);
+            remember_instruments(lifecycle.bench());
+            {
+                std::lock_guard lock(mutex_);
+                begin_procedure(starter, "reference");
+                serial_.clear();
+                part_.reset();
+                activity_ = "taking a reference";
             }
-            finish_reference(*taken);
-        } catch (const std::exception& error) {
-            logger("web")->warn("reference: {}", error.what());
-            if (has_begun)
-                finish_failure(error.what());
-            else
-                connected->set_exception(std::current_exception());
+            begun(0);
+            const auto* cord = setup_.station.launch_cord();
+            taken = app::take_and_store_reference(
+                lifecycle, mode, 0, cord ? cord->id : "launch cord",
+                [this](const acquisition::ProgressEvent& event) { on_progress(event); });
         }
-        std::lock_guard lock(mutex_);
-        worker_active_ = false;
-        changed();
+        finish_reference(*taken);
     });
-    if (connected_future.wait_for(kStartTimeout) != std::future_status::ready)
-        throw RunnerBusy("the bench did not connect within a minute; see the station log");
-    connected_future.get();
 }
 
 void StationRunner::finish_reference(const Reference& reference) {

@@ -189,6 +189,12 @@ class WebServer(unittest.TestCase):
         self.assertTrue(info["bench"])
         self.assertEqual(info["reference_problem"], "no reference taken on this station")
         self.assertIn(part, [p["number"] for p in info["parts"]])
+        # The header shows the instruments as they answered *IDN? when the server started.
+        deadline = time.monotonic() + 30
+        while any(i["status"] != "ok" for i in info["instruments"]) and time.monotonic() < deadline:
+            time.sleep(0.1)
+            info = ana.request("GET", "/api/station")[1]
+        self.assertTrue(all(i["status"] == "ok" and i["serial"] for i in info["instruments"]), info)
         # Refused before any reference: 422 with the reason.
         status, document, _ = ana.request("POST", "/api/tests", {"part": part, "serial": "SN-WEB-1"})
         self.assertEqual((status, document["error"]), (422, "refused"), document)
@@ -247,6 +253,14 @@ class WebServer(unittest.TestCase):
             status, document, _ = ana.request("GET", f"/api/{view}")
             cli = station.run(view, "--db", station.db, "--json")
             self.assertEqual(document, json.loads(cli.stdout), view)
+        # Exports are `mpobench export`'s.
+        status, csv, response = ana.request("GET", "/api/export?format=csv&table=measurements")
+        self.assertEqual((status, response.getheader("Content-Type")), (200, "text/csv; charset=utf-8"))
+        cli = station.run("export", "--db", station.db, "--format", "csv", "--table", "measurements")
+        self.assertEqual(csv.decode(), cli.stdout)
+        status, xlsx, _ = ana.request("GET", "/api/export?format=xlsx")
+        self.assertEqual((status, xlsx[:2]), (200, b"PK"))
+        self.assertEqual(ana.request("GET", "/api/export?format=pdf")[0], 400)
         # Every response carries the security headers.
         _, _, response = ana.request("GET", "/api/station")
         self.assertIn("frame-ancestors 'none'", response.getheader("Content-Security-Policy"))
@@ -273,6 +287,9 @@ class WebServer(unittest.TestCase):
         self.assertFalse(state["result"]["pass"])
         self.assertTrue(any("fibre 7" in text for text in state["result"]["failure_texts"]),
                         state["result"]["failure_texts"])
+        status, serial, _ = ana.request("GET", "/api/serials/SN-WEB-F")
+        self.assertEqual((serial["verdict"], serial["attempts"], serial["last_passed"]),
+                         ("retest_after_fail", 1, False), serial)
         fibre_7 = [m for m in state["measurements"] if m["fiber"] == 7 and m["end"] == "A"]
         self.assertTrue(all(m["grade"] != "elite" for m in fibre_7), fibre_7)
 

@@ -445,3 +445,17 @@ TEST_CASE("a stored limit set whose body no longer hashes to its hash is refused
     stored.body = "name = ";
     CHECK_THROWS_AS(app::stored_limit_set(stored), analysis::LimitSetError);
 }
+
+TEST_CASE("a scanned serial is checked as the CLI checks it before Start", "[web]") {
+    ApiFixture f;
+    const auto ana = f.login("ana");
+    const auto fresh = body_of(f.send("GET", "/api/serials/SN%2D0042%0D", "", ana.cookie));
+    CHECK(fresh.at("valid") == true);
+    CHECK(fresh.at("serial") == "SN-0042");  // the scanner's carriage return trimmed
+    CHECK(fresh.at("verdict") == "first_test");
+    CHECK(fresh.at("retest_reason_needed") == false);
+    const auto bad = f.send("GET", "/api/serials/SN%C3%A9", "", ana.cookie);
+    CHECK(bad.status == 200);
+    CHECK(body_of(bad).at("valid") == false);
+    CHECK(body_of(bad).at("problem").get<std::string>().find("U+00E9") != std::string::npos);
+}
