@@ -446,6 +446,38 @@ TEST_CASE("a stored limit set whose body no longer hashes to its hash is refused
     CHECK_THROWS_AS(app::stored_limit_set(stored), analysis::LimitSetError);
 }
 
+TEST_CASE("fuzzed limit-set uploads are 201, 400 or 409, never a failure", "[web]") {
+    ApiFixture f;
+    const auto quinn = f.login("quinn");
+    std::mt19937 random(20261213);
+    const std::string seed = strict_limits_toml("fuzz");
+    const std::string alphabet = "[]=.\"'#\n 0123456789eE+-_abcdefgilmnoprstuvxyz\xc3\xa9\x01\xff";
+    int created = 0;
+    for (int i = 0; i < 300; ++i) {
+        std::string text = seed;
+        const int edits = 1 + static_cast<int>(random() % 4);
+        for (int e = 0; e < edits && !text.empty(); ++e) {
+            const std::size_t at = random() % text.size();
+            if (random() % 2 == 0)
+                text.erase(at, 1 + random() % 4);
+            else
+                text.insert(at, 1, alphabet[random() % alphabet.size()]);
+        }
+        // Invalid UTF-8 cannot be sent as a JSON string: replaced as a page would.
+        const std::string body =
+            json{{"toml", text}}.dump(-1, ' ', false, json::error_handler_t::replace);
+        const auto response = f.send("POST", "/api/limits", body, quinn.cookie, quinn.csrf);
+        INFO(text);
+        CHECK((response.status == 201 || response.status == 400 || response.status == 409));
+        CHECK(json::accept(response.body));
+        created += response.status == 201 ? 1 : 0;
+    }
+    CHECK(created > 0);  // some edits only touch comments or values: still a valid set
+    // Every upload that was accepted is listed, pending.
+    const auto listed = body_of(f.send("GET", "/api/limits", "", quinn.cookie));
+    CHECK(listed.at("limit_sets").size() == static_cast<std::size_t>(created));
+}
+
 TEST_CASE("a scanned serial is checked as the CLI checks it before Start", "[web]") {
     ApiFixture f;
     const auto ana = f.login("ana");
