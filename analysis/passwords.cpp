@@ -47,4 +47,26 @@ bool password_matches(const std::string& hash, std::string_view password) {
     return crypto_pwhash_str_verify(hash.c_str(), password.data(), password.size()) == 0;
 }
 
+std::optional<std::string> badge_problem(std::string_view badge) {
+    if (badge.size() < 6)
+        return std::string("a badge code has at least 6 characters");
+    if (badge.size() > 128)
+        return std::string("a badge code has at most 128 characters");
+    if (std::any_of(badge.begin(), badge.end(),
+                    [](unsigned char c) { return c < 0x21 || c > 0x7e; })) {
+        return std::string("a badge code is printable ASCII without spaces");
+    }
+    return std::nullopt;
+}
+
+std::string badge_digest(std::string_view badge) {
+    initialise_sodium();
+    std::array<unsigned char, crypto_hash_sha256_BYTES> digest{};
+    crypto_hash_sha256(digest.data(), reinterpret_cast<const unsigned char*>(badge.data()),
+                       badge.size());
+    std::array<char, 2 * crypto_hash_sha256_BYTES + 1> hex{};
+    sodium_bin2hex(hex.data(), hex.size(), digest.data(), digest.size());
+    return hex.data();
+}
+
 }  // namespace mpobench::analysis

@@ -21,4 +21,10 @@ std::string hash_password(std::string_view password);
 // Whether `password` is the one `hash` was made from.
 bool password_matches(const std::string& hash, std::string_view password);
 
+// Badges: the code a badge scanner types, 6 to 128 printable ASCII
+// characters. Why one may not be used, or nullopt.
+std::optional<std::string> badge_problem(std::string_view badge);
+// SHA-256 of the badge code, hex: how it is stored and looked up.
+std::string badge_digest(std::string_view badge);
+
 }  // namespace mpobench::analysis

@@ -222,9 +222,19 @@ Command add_user_command(CLI::App& app) {
     auto* disable_cmd = cmd->add_subcommand("disable", "Disable a user (users are never deleted)");
     disable_cmd->add_option("name", disable->name, "user name")->required();
     add_db_option(*disable_cmd, disable->db);
+    auto badge = std::make_shared<UserBadgeOptions>();
+    auto* badge_cmd = cmd->add_subcommand(
+        "badge", "Register the badge a user logs in to the web pages with (scanned, not echoed)");
+    badge_cmd->add_option("name", badge->name, "user name")->required();
+    badge_cmd->add_option(
+        "--badge-file", badge->badge_file,
+        "read the badge code from this file's first line instead of the terminal");
+    add_db_option(*badge_cmd, badge->db);
     return {cmd, [=] {
                 if (add_cmd->parsed())
                     return run_user_add(*add);
+                if (badge_cmd->parsed())
+                    return run_user_badge(*badge);
                 return list_cmd->parsed() ? run_user_list(*list) : run_user_disable(*disable);
             }};
 }

@@ -109,6 +109,7 @@ int run_user_list(const UserListOptions& options) {
                      {"role", std::string(db::to_string(user.role))},
                      {"created_at", iso_utc(user.created_at)},
                      {"created_by", user.created_by},
+                     {"badge", user.has_badge},
                      {"disabled_at", user.disabled_at ? nlohmann::json(iso_utc(*user.disabled_at))
                                                       : nlohmann::json(nullptr)}});
             }
@@ -119,10 +120,11 @@ int run_user_list(const UserListOptions& options) {
             fmt::print("no users yet (mpobench user add NAME --role admin)\n");
             return static_cast<int>(kPassed);
         }
-        fmt::print("{:<20} {:<9} {:<24} {:<12} {}\n", "USER", "ROLE", "ADDED (UTC)", "BY", "STATE");
+        fmt::print("{:<20} {:<9} {:<24} {:<12} {:<6} {}\n", "USER", "ROLE", "ADDED (UTC)", "BY",
+                   "BADGE", "STATE");
         for (const auto& user : users) {
-            fmt::print("{:<20} {:<9} {:<24} {:<12} {}\n", user.name, db::to_string(user.role),
-                       iso_utc(user.created_at), user.created_by,
+            fmt::print("{:<20} {:<9} {:<24} {:<12} {:<6} {}\n", user.name, db::to_string(user.role),
+                       iso_utc(user.created_at), user.created_by, user.has_badge ? "yes" : "-",
                        user.disabled_at ? "disabled " + iso_utc(*user.disabled_at) : "enabled");
         }
         return static_cast<int>(kPassed);
@@ -140,6 +142,43 @@ int run_user_disable(const UserDisableOptions& options) {
         repository.disable_user(options.name);
         audit_cli_act(repository, "user.disable", "", {{"user", options.name}});
         fmt::print("user {} disabled\n", options.name);
+        return static_cast<int>(kPassed);
+    });
+}
+
+int run_user_badge(const UserBadgeOptions& options) {
+    return guarded("user badge", [&] {
+        db::Repository repository(database_path(options.db));
+        const auto user = repository.user(options.name);
+        if (!user)
+            throw UsageError(fmt::format("there is no user {}", options.name));
+        if (user->disabled_at)
+            throw UsageError(fmt::format("user {} is disabled", options.name));
+        std::string badge;
+        if (!options.badge_file.empty()) {
+            std::ifstream in(options.badge_file);
+            if (!in || !std::getline(in, badge)) {
+                throw UsageError(fmt::format("--badge-file {}: cannot read a badge code from it",
+                                             options.badge_file.string()));
+            }
+        } else {
+            if (::isatty(STDIN_FILENO) != 1)
+                throw UsageError("no terminal to scan the badge at: give --badge-file FILE");
+            const auto scanned = read_hidden_line(fmt::format("scan {}'s badge: ", options.name));
+            if (!scanned)
+                throw UsageError("no badge scanned");
+            badge = *scanned;
+        }
+        while (!badge.empty() && (badge.back() == '\r' || badge.back() == '\n'))
+            badge.pop_back();
+        if (const auto problem = analysis::badge_problem(badge))
+            throw UsageError(*problem);
+        repository.set_badge(user->name, analysis::badge_digest(badge));
+        audit_cli_act(repository, "user.badge", "", {{"user", user->name}});
+        fmt::print(
+            "user {} logs in with the badge scanned (any earlier badge of theirs no longer "
+            "does)\n",
+            user->name);
         return static_cast<int>(kPassed);
     });
 }

@@ -103,6 +103,14 @@ struct UserDisableOptions {
 };
 int run_user_disable(const UserDisableOptions& options);
 
+// mpobench user badge NAME: the badge the user logs in to the web pages with.
+struct UserBadgeOptions {
+    std::string name;
+    std::filesystem::path badge_file;  // empty: scanned at the terminal, not echoed
+    std::filesystem::path db;
+};
+int run_user_badge(const UserBadgeOptions& options);
+
 // `mpobench limits`: limit sets under the two-person rule.
 struct LimitsOptions {
     std::filesystem::path db;

@@ -2013,11 +2013,11 @@ namespace {
 std::vector<User> read_users(Connection& connection, const std::string& where,
                              const std::vector<std::string>& parameters, const std::string& what) {
     const Origin from{connection.path(), what};
-    Query query(
-        connection,
-        "SELECT name, role, password_hash, created_at, created_by, disabled_at FROM users " +
-            where + " ORDER BY name",
-        what);
+    Query query(connection,
+                "SELECT name, role, password_hash, created_at, created_by, disabled_at, "
+                "badge_sha256 IS NOT NULL FROM users " +
+                    where + " ORDER BY name",
+                what);
     for (const auto& parameter : parameters)
         query.bind(parameter);
     std::vector<User> users;
@@ -2035,6 +2035,7 @@ std::vector<User> read_users(Connection& connection, const std::string& where,
         user.created_by = query.text(4);
         if (!query.is_null(5))
             user.disabled_at = time_from(from, "disabled_at", query.text(5));
+        user.has_badge = query.integer(6) != 0;
         users.push_back(std::move(user));
     }
     return users;
@@ -2051,6 +2052,44 @@ std::optional<User> Repository::user(const std::string& name) const {
     const std::string what = fmt::format("reading user {}", name);
     return impl_->read_snapshot(what, [&]() -> std::optional<User> {
         auto found = read_users(impl_->connection, "WHERE name = ?", {name}, what);
+        if (found.empty())
+            return std::nullopt;
+        return std::move(found.front());
+    });
+}
+
+void Repository::set_badge(const std::string& name, const std::string& badge_sha256) {
+    std::lock_guard lock(impl_->mutex);
+    auto& connection = impl_->connection;
+    const std::string what = fmt::format("registering a badge for user {}", name);
+    Transaction transaction(connection, Transaction::Kind::Write, what);
+    {
+        Query taken(connection, "SELECT name FROM users WHERE badge_sha256 = ? AND name <> ?",
+                    what);
+        taken.bind(badge_sha256).bind(name);
+        if (taken.step()) {
+            throw DatabaseError(
+                fmt::format("{}: {}: that badge is {}'s", connection.path(), what, taken.text(0)));
+        }
+    }
+    Query(connection, "UPDATE users SET badge_sha256 = ? WHERE name = ? AND disabled_at IS NULL",
+          what)
+        .bind(badge_sha256)
+        .bind(name)
+        .run();
+    if (connection.changes() != 1) {
+        throw DatabaseError(
+            fmt::format("{}: {}: no enabled user of that name", connection.path(), what));
+    }
+    transaction.commit();
+    logger("db")->info("{}: user {} has a new badge", connection.path(), name);
+}
+
+std::optional<User> Repository::user_by_badge(const std::string& badge_sha256) const {
+    const std::string what = "finding the user of a badge";
+    return impl_->read_snapshot(what, [&]() -> std::optional<User> {
+        auto found = read_users(impl_->connection, "WHERE badge_sha256 = ? AND disabled_at IS NULL",
+                                {badge_sha256}, what);
         if (found.empty())
             return std::nullopt;
         return std::move(found.front());

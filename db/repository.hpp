@@ -156,6 +156,7 @@ struct User {
     std::string password_hash;  // argon2id (crypto_pwhash_str)
     TimePoint created_at{};
     std::string created_by;  // the OS user who added them
+    bool has_badge = false;  // a badge is registered (analysis::badge_digest)
     std::optional<TimePoint> disabled_at;
 };
 
@@ -269,6 +270,12 @@ class Repository {
     std::vector<User> users() const;  // by name
     std::optional<User> user(const std::string& name) const;
     void disable_user(const std::string& name);
+    // Registers `badge_sha256` (analysis::badge_digest) as the badge of an
+    // enabled user, replacing theirs; DatabaseError when the user is unknown
+    // or disabled, or another user has that badge.
+    void set_badge(const std::string& name, const std::string& badge_sha256);
+    // The enabled user of this badge.
+    std::optional<User> user_by_badge(const std::string& badge_sha256) const;
 
     // ---- The audit log. append_audit fills id, prev_sha256 and sha256
     // (analysis::audit_entry_hash) in the transaction that appends it, and

@@ -512,6 +512,15 @@ WHEN OLD.activated_by IS NOT NULL OR NEW.limit_set_id IS NOT OLD.limit_set_id
 BEGIN SELECT RAISE(ABORT, 'a limit-set upload is activated once and never changes otherwise'); END;
 )sql";
 
+// Badges: a user may log in to the station's pages by scanning their badge
+// into the name field. The badge code is kept as its SHA-256 (a bearer
+// token looked up by its digest, unlike a password: a badge code is long and
+// random, and a salted hash could not be found without trying every user).
+constexpr const char* schema_v12 = R"sql(
+ALTER TABLE users ADD COLUMN badge_sha256 TEXT CHECK (badge_sha256 IS NULL OR length(badge_sha256) = 64);
+CREATE UNIQUE INDEX users_by_badge ON users (badge_sha256) WHERE badge_sha256 IS NOT NULL;
+)sql";
+
 // In order; each takes the database to its version from the one before.
 constexpr std::array migrations{
     Migration{1, "records: stations, instruments, parts, limit sets, references, runs", schema_v1},
@@ -525,6 +534,7 @@ constexpr std::array migrations{
     Migration{9, "station users and roles", schema_v9},
     Migration{10, "the audit log, a hash chain", schema_v10},
     Migration{11, "limit-set uploads and their activation", schema_v11},
+    Migration{12, "user badges", schema_v12},
 };
 
 std::int64_t pragma_integer(sqlite::Connection& connection, const std::string& sql,

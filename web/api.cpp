@@ -140,7 +140,8 @@ json user_json(const db::User& user) {
             {"role", std::string(db::to_string(user.role))},
             {"enabled", !user.disabled_at},
             {"created_at", app::iso_utc(user.created_at)},
-            {"created_by", user.created_by}};
+            {"created_by", user.created_by},
+            {"badge", user.has_badge}};
 }
 
 json limit_set_upload_json(const db::LimitSetUpload& upload) {
@@ -297,9 +298,11 @@ HttpResponse Api::route(const HttpRequest& request) {
     // ---- login: the one request without a session
     if (route_is({"api", "session"}) && method == "POST") {
         const json body = parse_body(request);
+        const std::string address = request.peer_address;
+        if (const auto badge = string_field(body, "badge", false))
+            return badge_login(*badge, address);
         const std::string user_name = *string_field(body, "user", true);
         const std::string password = *string_field(body, "password", true);
-        const std::string address = request.peer_address;
         if (const auto wait = throttle_.wait(user_name, address, Clock::now())) {
             HttpResponse response =
                 error_response(429, "too many failed logins",
@@ -321,19 +324,7 @@ HttpResponse Api::route(const HttpRequest& request) {
             throw ApiError(401, "login failed", "wrong name or password, or the user is disabled");
         }
         throttle_.succeeded(user_name, address);
-        const Session session = sessions_.create(user->name, user->role, address, Clock::now());
-        app::audit_web_act(repository, "login", user->name, address,
-                           {{"role", std::string(db::to_string(user->role))}});
-        HttpResponse response =
-            json_response(200, {{"user", session.user},
-                                {"role", std::string(db::to_string(session.role))},
-                                {"csrf_token", session.csrf_token},
-                                {"expires_at", app::iso_utc(sessions_.expires_at(session))}});
-        response.headers["Set-Cookie"] = fmt::format(
-            "{}={}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}", kSessionCookie, session.token,
-            std::chrono::duration_cast<std::chrono::seconds>(setup_.session_limits.absolute)
-                .count());
-        return response;
+        return logged_in(repository, *user, address, "password");
     }
 
     if (!context.session)
@@ -816,6 +807,23 @@ HttpResponse Api::route(const HttpRequest& request) {
                                {{"user", name}, {"role", std::string(db::to_string(*role))}});
             return json_response(201, user_json(*repository.user(name)));
         }
+        if (route_is({"api", "users", "*", "badge"}) && method == "POST") {
+            const json body = parse_body(request);
+            const std::string badge = *string_field(body, "badge", true);
+            if (const auto problem = analysis::badge_problem(badge))
+                throw ApiError(400, "badge refused", *problem);
+            const auto user = repository.user(parts[2]);
+            if (!user || user->disabled_at)
+                throw ApiError(404, "no such user", fmt::format("no enabled user {}", parts[2]));
+            const std::string digest = analysis::badge_digest(badge);
+            if (const auto holder = repository.user_by_badge(digest);
+                holder && holder->name != user->name)
+                throw ApiError(409, "badge taken", fmt::format("that badge is {}'s", holder->name));
+            repository.set_badge(user->name, digest);
+            app::audit_web_act(repository, "user.badge", session.user, request.peer_address,
+                               {{"user", user->name}});
+            return json_response(200, user_json(*repository.user(user->name)));
+        }
         if (route_is({"api", "users", "*", "disable"}) && method == "POST") {
             const auto user = repository.user(parts[2]);
             if (!user)
@@ -971,6 +979,48 @@ json Api::runs_json(const HttpRequest& request) const {
         rows.push_back(std::move(row));
     }
     return {{"runs", rows}};
+}
+
+HttpResponse Api::logged_in(db::Repository& repository, const db::User& user,
+                            const std::string& address, const std::string& via) {
+    const Session session = sessions_.create(user.name, user.role, address, Clock::now());
+    app::audit_web_act(repository, "login", user.name, address,
+                       {{"role", std::string(db::to_string(user.role))}, {"via", via}});
+    HttpResponse response =
+        json_response(200, {{"user", session.user},
+                            {"role", std::string(db::to_string(session.role))},
+                            {"csrf_token", session.csrf_token},
+                            {"expires_at", app::iso_utc(sessions_.expires_at(session))}});
+    response.headers["Set-Cookie"] = fmt::format(
+        "{}={}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}", kSessionCookie, session.token,
+        std::chrono::duration_cast<std::chrono::seconds>(setup_.session_limits.absolute).count());
+    return response;
+}
+
+// A badge scanned into the login field: the user it is registered to, if
+// enabled. Wrong badges are throttled per address, like wrong passwords.
+HttpResponse Api::badge_login(const std::string& badge, const std::string& address) {
+    constexpr const char* kBadgeKey =
+        "\x01"
+        "badge";  // no user name can be this
+    if (const auto wait = throttle_.wait(kBadgeKey, address, Clock::now())) {
+        HttpResponse response =
+            error_response(429, "too many failed logins",
+                           fmt::format("wait {} s before trying again", wait->count()));
+        response.headers["Retry-After"] = std::to_string(wait->count());
+        return response;
+    }
+    db::Repository repository(setup_.db_path);
+    const auto user = analysis::badge_problem(badge)
+                          ? std::nullopt
+                          : repository.user_by_badge(analysis::badge_digest(badge));
+    if (!user) {
+        throttle_.failed(kBadgeKey, address, Clock::now());
+        app::audit_web_act(repository, "login.fail", "", address, {{"why", "unknown badge"}});
+        throw ApiError(401, "login failed", "this badge is not registered to an enabled user");
+    }
+    throttle_.succeeded(kBadgeKey, address);
+    return logged_in(repository, *user, address, "badge");
 }
 
 }  // namespace mpobench::web

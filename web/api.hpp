@@ -41,6 +41,9 @@ class Api {
     struct Context;
     HttpResponse route(const HttpRequest& request);
     nlohmann::json station_json() const;
+    HttpResponse badge_login(const std::string& badge, const std::string& address);
+    HttpResponse logged_in(db::Repository& repository, const db::User& user,
+                           const std::string& address, const std::string& via);
     nlohmann::json runs_json(const HttpRequest& request) const;
 
     ApiSetup setup_;

@@ -25,3 +25,17 @@ TEST_CASE("passwords too short, too long or with control characters are refused"
     CHECK(password_problem("tab\there is bad") == "a password holds no control characters");
     CHECK_FALSE(password_problem("pässwörd mit Umlaut"));  // any UTF-8 is fine
 }
+
+TEST_CASE("badge codes: printable, 6 to 128 characters, stored as SHA-256", "[passwords]") {
+    using mpobench::analysis::badge_digest;
+    using mpobench::analysis::badge_problem;
+    CHECK_FALSE(badge_problem("E4A1-0042-77"));
+    CHECK(badge_problem("12345"));
+    CHECK(badge_problem(std::string(129, 'A')));
+    CHECK(badge_problem("has space"));
+    CHECK(badge_problem("tab\there"));
+    // SHA-256("abc"), FIPS 180-2's example.
+    CHECK(badge_digest("abc") ==
+          "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    CHECK(badge_digest("E4A1-0042-77") != badge_digest("E4A1-0042-78"));
+}

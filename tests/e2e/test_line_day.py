@@ -3,6 +3,7 @@ the cords wear with every plug and are refused at their limit until replaced
 or re-qualified; a failed assembly is retested with a reason, held for QA
 when its attempts are used up, released, and flagged test-until-pass."""
 
+import hashlib
 import json
 import os
 import select
@@ -239,6 +240,33 @@ class Users(unittest.TestCase):
         with open(path, "w") as f:
             f.write(text)
         return path
+
+    def test_a_badge_is_registered_and_stored_as_its_digest(self):
+        good = self.password_file("correct horse battery\n")
+        self.assertEqual(self.mpobench("user", "add", "ana", "--role", "operator", "--password-file", good,
+                                       "--db", self.db).returncode, 0)
+        badge = os.path.join(self.tmp.name, "badge")
+        with open(badge, "w") as f:
+            f.write("E4A1-0042-77\r\n")  # as a scanner types it
+        result = self.mpobench("user", "badge", "ana", "--badge-file", badge, "--db", self.db)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        listed = json.loads(self.mpobench("user", "list", "--json", "--db", self.db).stdout)
+        self.assertEqual([(u["name"], u["badge"]) for u in listed], [("ana", True)])
+        with sqlite3.connect(self.db) as connection:
+            (stored,), = connection.execute("SELECT badge_sha256 FROM users WHERE name = 'ana'").fetchall()
+        self.assertEqual(stored, hashlib.sha256(b"E4A1-0042-77").hexdigest())
+        for args, message in ((["nobody", "--badge-file", badge], "there is no user nobody"),
+                              (["ana"], "no terminal to scan the badge at")):
+            refused = self.mpobench("user", "badge", *args, "--db", self.db, stdin=subprocess.DEVNULL)
+            self.assertEqual(refused.returncode, 2, refused.stderr)
+            self.assertIn(message, refused.stderr)
+        with open(badge, "w") as f:
+            f.write("123\n")
+        short = self.mpobench("user", "badge", "ana", "--badge-file", badge, "--db", self.db)
+        self.assertEqual(short.returncode, 2)
+        self.assertIn("at least 6 characters", short.stderr)
+        actions = [e["action"] for e in json.loads(self.mpobench("audit", "list", "--json", "--db", self.db).stdout)]
+        self.assertIn("user.badge", actions)
 
     def test_add_list_disable(self):
         good = self.password_file("correct horse battery\n")

@@ -491,3 +491,44 @@ TEST_CASE("a scanned serial is checked as the CLI checks it before Start", "[web
     CHECK(body_of(bad).at("valid") == false);
     CHECK(body_of(bad).at("problem").get<std::string>().find("U+00E9") != std::string::npos);
 }
+
+TEST_CASE("a badge scanned into the login field logs its user in", "[web]") {
+    ApiFixture f;
+    const auto root = f.login("root");
+    const auto register_badge = [&](const std::string& user, const std::string& badge) {
+        return f.send("POST", "/api/users/" + user + "/badge", json{{"badge", badge}}.dump(),
+                      root.cookie, root.csrf);
+    };
+    CHECK(register_badge("ana", "E4A1-0042-77").status == 200);
+    CHECK(register_badge("quinn", "E4A1-0042-77").status == 409);  // one badge, one user
+    CHECK(register_badge("quinn", "123").status == 400);
+    CHECK(register_badge("quinn", "has space 1").status == 400);
+    CHECK(register_badge("nobody", "E4A1-0099-01").status == 404);
+
+    const auto badge_login = [&](const std::string& badge, const std::string& address) {
+        return f.send("POST", "/api/session", json{{"badge", badge}}.dump(), "", "", address);
+    };
+    const auto ok = badge_login("E4A1-0042-77", "10.3.3.3");
+    REQUIRE(ok.status == 200);
+    CHECK(body_of(ok).at("user") == "ana");
+    CHECK(body_of(ok).at("role") == "operator");
+    CHECK(badge_login("E4A1-0042-78", "10.3.3.3").status == 401);
+
+    // Only the digest is stored; the badge changes hands with a new registration.
+    const auto users = db::Repository::open_read_only(f.db_path()).users();
+    CHECK(std::count_if(users.begin(), users.end(), [](const auto& u) { return u.has_badge; }) ==
+          1);
+    CHECK(register_badge("ana", "E4A1-0042-90").status == 200);
+    CHECK(badge_login("E4A1-0042-77", "10.3.3.4").status == 401);
+    CHECK(badge_login("E4A1-0042-90", "10.3.3.4").status == 200);
+
+    // A disabled user's badge no longer opens anything.
+    CHECK(f.send("POST", "/api/users/ana/disable", "{}", root.cookie, root.csrf).status == 200);
+    CHECK(badge_login("E4A1-0042-90", "10.3.3.5").status == 401);
+
+    // Guessing badges from one place is slowed down like guessing passwords.
+    int limited = 0;
+    for (int i = 0; i < 30; ++i)
+        limited += badge_login("GUESS-" + std::to_string(1000 + i), "10.6.6.6").status == 429;
+    CHECK(limited > 0);
+}
