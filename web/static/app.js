@@ -48,7 +48,7 @@ function renderTopbar() {
       h("span", { class: "topbar-user", id: "whoami", text: t("nav.user", { user: session.user, role: t(`userrole.${session.role}`) }) }),
     );
   }
-  topbar.append(h("label", { class: "lang" }, h("span", { class: "lang-label", text: "🌐" }), languageSelect));
+  topbar.append(h("label", { class: "lang" }, h("span", { class: "lang-label", text: t("nav.language") }), languageSelect));
   if (session) {
     topbar.append(h("button", { class: "button button-small", id: "logout", type: "button", text: t("nav.logout"), onclick: logout }));
   }

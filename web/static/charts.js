@@ -5,7 +5,7 @@ import { s } from "./dom.js";
 
 const W = 640;
 const H = 260;
-const PAD = { left: 56, right: 16, top: 16, bottom: 56 };
+const PAD = { left: 78, right: 24, top: 16, bottom: 60 };
 
 function scaleY(min, max) {
   const span = max - min || 1;

@@ -247,8 +247,8 @@ function runDetail(root, id) {
       ["hash", h("code", { class: "hash", text: run.record_hash || "—" })],
       ["verified", run.record_verified === true ? `✓ ${t("run.verified")}` : run.record_verified === false ? `✗ ${t("run.not_verified")}` : "—"],
     ];
-    slot.append(h("dl", { class: "facts", id: "run-facts" }, facts.flatMap(([k, v]) => [h("dt", { text: t(`run.${k}`) }), h("dd", {}, v)])));
-    slot.append(h("p", {}, h("a", { class: "button button-cert", id: "certificate", href: `/api/runs/${encodeURIComponent(run.run_id ?? id)}/certificate.pdf`, target: "_blank", rel: "noopener", text: `🖶 ${t("verdict.certificate")}` })));
+    slot.append(h("dl", { class: "facts", id: "run-facts" }, facts.flatMap(([k, v]) => [h("dt", { text: t(`fact.${k}`) }), h("dd", {}, v)])));
+    slot.append(h("p", {}, h("a", { class: "button button-cert", id: "certificate", href: `/api/runs/${encodeURIComponent(run.run_id ?? id)}/certificate.pdf`, target: "_blank", rel: "noopener", text: t("verdict.certificate") })));
     if ((run.failure_texts || []).length) {
       slot.append(h("ul", { class: "failure-texts", id: "failure-texts" }, run.failure_texts.map((text) => h("li", { text: `✗ ${text}` }))));
     }

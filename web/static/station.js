@@ -378,7 +378,7 @@ export function mountStation(root, ctx) {
   function certificateLink(cur) {
     const href = cur.result?.certificate || (cur.run_id ? `/api/runs/${cur.run_id}/certificate.pdf` : null);
     if (!href) return null;
-    return h("a", { class: "button button-cert", id: "certificate", href, target: "_blank", rel: "noopener", text: `🖶 ${t("verdict.certificate")}` });
+    return h("a", { class: "button button-cert", id: "certificate", href, target: "_blank", rel: "noopener", text: t("verdict.certificate") });
   }
 
   function abortedPanel(cur, dim) {
