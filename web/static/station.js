@@ -105,9 +105,9 @@ export function mountStation(root, ctx) {
     const st = state.station;
     if (!st) return t("form.blocked_loading");
     if (!st.bench) return st.reference_problem || t("form.blocked_nobench");
+    // A busy station does not disable Start: the busy bar says who holds
+    // it, and the server's refusal (409) is shown when Start is pressed.
     if (st.reference_problem) return st.reference_problem;
-    if (st.lock?.held) return t("form.blocked_busy");
-    if (state.current && LIVE.has(state.current.state)) return t("form.blocked_busy");
     return null;
   }
 
@@ -402,7 +402,9 @@ export function mountStation(root, ctx) {
 
   function renderLeft() {
     const cur = state.current;
-    const live = cur && LIVE.has(cur.state);
+    // Someone else's run: the busy bar names them; this screen keeps the
+    // form (its Start gets the server's refusal) and shows their run on the right.
+    const live = cur && LIVE.has(cur.state) && canControl();
     const mode = !live ? "form" : cur.state === "prompt" && cur.prompt ? `prompt-${cur.prompt.id}` : "run";
     if (mode === "form") {
       if (state.mode !== "form") {
@@ -429,7 +431,7 @@ export function mountStation(root, ctx) {
       const step = cur.prompt.step;
       const controls = canControl();
       left.append(
-        h("div", { class: "prompt", id: "prompt", role: "alertdialog", "aria-label": t(`prompt.${step}.title`) },
+        h("div", { class: "prompt", id: "prompt", role: "alertdialog", "aria-label": t(`prompt.${step}.title`), dataset: { promptId: String(cur.prompt.id), step } },
           h("div", { class: "prompt-title", text: t(`prompt.${step}.title`) }),
           h("div", { class: "prompt-body", text: t(`prompt.${step}.body`, { context: cur.prompt.context || "" }) }),
           promptPicture(step),
