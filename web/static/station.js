@@ -677,7 +677,7 @@ export function mountStation(root, ctx) {
     if (started && LIVE.has(cur.state)) state.dimResult = false;
     state.current = cur;
     if (cur.state !== "prompt") state.answeredPrompt = null;
-    if (!cur.prompt || (dialog && !LIVE.has(cur.state))) closeDialog();
+    if (!LIVE.has(cur.state)) closeDialog();
     renderBanner();
     renderLeft();
     renderRight();
