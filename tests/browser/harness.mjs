@@ -42,12 +42,19 @@ function startProcess(args, logName, dir) {
   const log = fs.openSync(path.join(dir, logName), "w");
   const child = spawn(MPOBENCH, args, { stdio: ["ignore", log, log], env: { ...process.env, CI: "true" } });
   fs.closeSync(log);
-  child.exited = new Promise((resolve) => child.on("exit", (code, signal) => resolve({ code, signal })));
+  child.exited = new Promise((resolve) => {
+    child.on("exit", (code, signal) => resolve({ code, signal }));
+    // A binary that cannot be started: kept, and reported by the waits below.
+    child.on("error", (error) => {
+      child.spawnError = error;
+      resolve({ code: null, signal: null, error });
+    });
+  });
   return child;
 }
 
 async function stopProcess(child) {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  if (!child || child.spawnError || child.exitCode !== null || child.signalCode !== null) return;
   child.kill("SIGTERM");
   const done = await Promise.race([child.exited, sleep(15000).then(() => null)]);
   if (!done) {
@@ -80,6 +87,7 @@ export async function startBench({ dut, users = [{ name: "ana", role: "operator"
     bench.processes.push(sim);
     const deadline = Date.now() + 20000;
     while (!fs.existsSync(stationFile)) {
+      if (sim.spawnError) throw new Error(`cannot start ${MPOBENCH}: ${sim.spawnError.message}`);
       if (sim.exitCode !== null) throw new Error(`mpobench sim exited ${sim.exitCode}: ${tail(path.join(dir, "sim.out"))}`);
       if (Date.now() > deadline) throw new Error("mpobench sim wrote no station file within 20 s");
       await sleep(50);
@@ -104,6 +112,7 @@ export async function startBench({ dut, users = [{ name: "ana", role: "operator"
     bench.processes.push(serve);
     const ready = Date.now() + 20000;
     for (;;) {
+      if (serve.spawnError) throw new Error(`cannot start ${MPOBENCH}: ${serve.spawnError.message}`);
       if (serve.exitCode !== null) throw new Error(`mpobench serve exited ${serve.exitCode}: ${bench.logs()}`);
       try {
         const response = await fetch(`${bench.base}/api/session`);
