@@ -223,6 +223,7 @@ function runsPage(root, params) {
 }
 
 function fibersOf(run) {
+  if (run.part_view?.fibers) return run.part_view.fibers;
   if (run.fibers) return run.fibers;
   if (run.polarity?.map?.length) return run.polarity.map.length;
   return Math.max(0, ...(run.measurements || []).map((m) => m.fiber));
@@ -256,6 +257,8 @@ function runDetail(root, id) {
     if (fibers) {
       slot.append(h("div", { class: "face-wrap face-wrap-qa", id: "endface" }, drawEndFaces({
         fibers,
+        rows: run.part_view?.rows,
+        rowWidth: run.part_view?.row_width,
         measurements: run.measurements || [],
         failures: run.failures || [],
         polarityOk: run.polarity?.ok ?? null,
