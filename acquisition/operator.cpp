@@ -16,6 +16,7 @@
 #include <thread>
 #include <utility>
 
+#include "acquisition/bench.hpp"
 #include "drivers/registry.hpp"
 #include "drivers/scpi_session.hpp"
 #include "vocabulary/logger.hpp"
@@ -408,6 +409,13 @@ std::unique_ptr<Operator> make_operator(const StationConfig& station, std::strin
         case OperatorConfig::Kind::Simulated:
             return make_simulated_operator(station.operator_channel, std::move(operator_name),
                                            stop);
+        case OperatorConfig::Kind::Web:
+            // Its prompts need the page: the web server makes its own operator.
+            throw BenchConfigurationError(fmt::format(
+                "station '{}' has a web operator ([operator] kind = \"web\"): run it with "
+                "'mpobench serve --station FILE', or use a station file whose operator is "
+                "\"console\"",
+                station.name));
     }
     return make_console_operator(std::move(operator_name), stop);
 }

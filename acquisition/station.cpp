@@ -418,9 +418,12 @@ StationConfig parse_station(std::string_view toml_text, const std::filesystem::p
         station.operator_channel.kind =
             parse_choice<OperatorConfig::Kind>(reader, *table, kind, "operator.kind",
                                                {{"console", OperatorConfig::Kind::Console},
-                                                {"simulated", OperatorConfig::Kind::Simulated}});
-        if (station.operator_channel.kind == OperatorConfig::Kind::Simulated) {
-            station.operator_channel.resource = reader.required_string("resource");
+                                                {"simulated", OperatorConfig::Kind::Simulated},
+                                                {"web", OperatorConfig::Kind::Web}});
+        const bool simulated = station.operator_channel.kind == OperatorConfig::Kind::Simulated;
+        if (simulated || table->contains("resource")) {
+            station.operator_channel.resource =
+                simulated ? reader.required_string("resource") : *reader.string("resource");
             try {
                 (void)drivers::parse_resource(station.operator_channel.resource);
             } catch (const std::invalid_argument& bad) {
@@ -465,6 +468,18 @@ StationConfig load_station(const std::filesystem::path& path) {
     return parse_station(text.str(), path);
 }
 
+std::string_view to_string(OperatorConfig::Kind kind) {
+    switch (kind) {
+        case OperatorConfig::Kind::Console:
+            return "console";
+        case OperatorConfig::Kind::Simulated:
+            return "simulated";
+        case OperatorConfig::Kind::Web:
+            return "web";
+    }
+    return "console";
+}
+
 std::string_view to_string(CordConfig::Role role) {
     return role == CordConfig::Role::Launch ? "launch" : "receive";
 }
@@ -487,9 +502,8 @@ std::string format_station(const StationConfig& station) {
     if (station.require_operator)
         out += fmt::format("require_operator = {}\n", *station.require_operator);
     const auto& op = station.operator_channel;
-    out += fmt::format("\n[operator]\nkind = \"{}\"\n",
-                       op.kind == OperatorConfig::Kind::Simulated ? "simulated" : "console");
-    if (op.kind == OperatorConfig::Kind::Simulated)
+    out += fmt::format("\n[operator]\nkind = \"{}\"\n", to_string(op.kind));
+    if (!op.resource.empty())
         out += fmt::format("resource = {}\n", toml_quote(op.resource));
     out += fmt::format("timeout_ms = {}\n", op.timeout.count());
     if (!op.name.empty())

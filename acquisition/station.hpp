@@ -18,9 +18,13 @@ namespace mpobench::acquisition {
 // assembly, re-mate): a person at the console, or the simulator's operator
 // channel.
 struct OperatorConfig {
-    enum class Kind { Console, Simulated };
+    // Web: the prompts go to the station's web page (mpobench serve); with a
+    // resource, the page's Done also drives the simulator's operator there
+    // (the simulated bench under the web UI).
+    enum class Kind { Console, Simulated, Web };
     Kind kind = Kind::Console;
-    std::string resource;  // for Simulated: VISA resource of the operator channel
+    std::string
+        resource;  // Simulated (required), Web (optional): VISA resource of the operator channel
     std::chrono::milliseconds timeout{30000};
     // [operator] name: who is recorded when no --operator is given and the
     // station does not require one (the simulated bench names its operator).
@@ -41,7 +45,8 @@ struct CordConfig {
     int warn_matings = 0;  // warned from this many (default: 90 % of the limit)
 };
 
-std::string_view to_string(CordConfig::Role role);  // "launch", "receive"
+std::string_view to_string(CordConfig::Role role);      // "launch", "receive"
+std::string_view to_string(OperatorConfig::Kind kind);  // "console", "simulated", "web"
 
 struct StationConfig {
     std::string name = "station";
@@ -56,7 +61,7 @@ struct StationConfig {
     std::optional<bool> require_operator;
     std::vector<drivers::InstrumentConfig> instruments;  // in file order
     OperatorConfig operator_channel;
-    std::vector<CordConfig> cords;      // [[cords]], in file order; at most one launch cord
+    std::vector<CordConfig> cords;  // [[cords]], in file order; at most one launch cord
     // [label] printer: where the bag label of each passing assembly goes;
     // none, no label is printed.
     std::optional<LabelDestination> label_printer;

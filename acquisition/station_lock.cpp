@@ -4,6 +4,7 @@
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 #include <netdb.h>
+#include <signal.h>
 #include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -185,6 +186,25 @@ std::string busy_message(const std::string& station_name, const BenchHolder& hol
         where += fmt::format(", station {} on the same instruments", holder.station);
     return fmt::format("station {} busy: {} since {:%H:%M} ({})", station_name, what,
                        fmt::localtime(std::chrono::system_clock::to_time_t(holder.since)), where);
+}
+
+std::optional<BenchHolder> bench_holder(const StationConfig& station,
+                                        const std::filesystem::path& directory) {
+    std::set<std::string> keys;
+    for (const auto& instrument : station.instruments)
+        keys.insert(resource_lock_key(instrument.resource));
+    for (const auto& key : keys) {
+        const auto path = directory / lock_file_name(key);
+        const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0)
+            continue;
+        const auto holder = read_holder(fd);
+        ::close(fd);
+        // A killed holder's file still names it: only a live process holds.
+        if (holder && (::kill(static_cast<pid_t>(holder->pid), 0) == 0 || errno == EPERM))
+            return holder;
+    }
+    return std::nullopt;
 }
 
 StationLock::StationLock(const StationConfig& station, BenchHolder holder,

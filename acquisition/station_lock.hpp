@@ -66,6 +66,12 @@ std::filesystem::path bench_lock_directory();
 // procedure ("reference (ana)", "test (ana, SN1)" before its run begins).
 std::string busy_message(const std::string& station_name, const BenchHolder& holder);
 
+// Who holds `station`'s bench as its lock files say, without taking or
+// waiting for any lock (a screen showing "busy: ana, SN1 since 14:02"):
+// nullopt when no file names a holder whose process is alive.
+std::optional<BenchHolder> bench_holder(
+    const StationConfig& station, const std::filesystem::path& directory = bench_lock_directory());
+
 class StationLock {
   public:
     // Takes the lock of every instrument resource of `station` in

@@ -188,4 +188,21 @@ std::string describe_failure(const Failure& failure, const RunRecord& run) {
     return place.empty() ? what : fmt::format("{}: {}", place, what);
 }
 
+Grade reading_grade(const Measurement& reading, const LimitSet& limits, FiberMode mode) {
+    if (reading.status != ReadingStatus::Ok || !reading.il_db)
+        return Grade::Fail;
+    for (const Grade grade : {Grade::Elite, Grade::Standard, Grade::Generic}) {
+        const GradeLimits& grade_limits = limits.limits(grade, mode);
+        if (*reading.il_db > grade_limits.il_max_db - limits.guard_band_db)
+            continue;
+        if (grade_limits.rl_min_db) {
+            const auto rl = reading.rl_db ? reading.rl_db : reading.rl_above_db;
+            if (rl && *rl < *grade_limits.rl_min_db)
+                continue;
+        }
+        return grade;
+    }
+    return Grade::Fail;
+}
+
 }  // namespace mpobench::analysis

@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "analysis/limits.hpp"
 #include "vocabulary/run_record.hpp"
 
 namespace mpobench::analysis {
@@ -64,6 +65,14 @@ std::optional<PolarityType> polarity_type_of(const PolarityMap& map, int fibers)
 //   "end A fibre 7: no light"
 //   "end A polarity: measured type A (map 1,2,...,12), expected B"
 std::string describe_failure(const Failure& failure, const RunRecord& run);
+
+// The best grade whose per-fibre limits one reading meets — IL (less the
+// guard band) and RL where the grade has an RL minimum (an RL bound above
+// the range meets it when the bound does) — for a live display, fibre by
+// fibre, before the run is graded as a whole (means, polarity and
+// repeatability are not a reading's). A reading without an IL (no light,
+// overrange, invalid) is Fail.
+Grade reading_grade(const Measurement& reading, const LimitSet& limits, FiberMode mode);
 
 // The verdict of a run as graded (grade, pass, failures filled by
 // apply_grade); a run without grading has no failures against its target.

@@ -17,6 +17,7 @@
 #include "app/commands.hpp"
 #include "app/exit_codes.hpp"
 #include "app/logging.hpp"
+#include "web/serve.hpp"
 
 namespace mpobench::app {
 namespace {
@@ -69,6 +70,13 @@ Command add_sim_command(CLI::App& app) {
     cmd->add_option("--faults", options->faults, "fault injection SPEC (see README)");
     cmd->add_option("--run-dir", options->run_dir,
                     "directory for the serial-port links (default: a new temp dir)");
+    cmd->add_option("--operator", options->operator_kind,
+                    "simulated: the simulator's operator plugs at once; web: the station file's "
+                    "operator is the web page (mpobench serve), whose Done makes the simulated "
+                    "operator plug")
+        ->transform(kLowerCase)
+        ->check(CLI::IsMember({"simulated", "web"}))
+        ->capture_default_str();
     cmd->add_option("--layout", options->layout,
                     "separate: one resource per instrument; mainframe: source and RL modules in "
                     "one 8164B on one TCP endpoint; mainframe-serial: that mainframe on a pty")
@@ -167,6 +175,29 @@ Command add_check_command(CLI::App& app) {
                     "sample)");
     cmd->add_flag("--json", options->json, "one JSON object on stdout");
     return {cmd, [options] { return run_check(*options); }};
+}
+
+Command add_serve_command(CLI::App& app) {
+    auto options = std::make_shared<web::ServeOptions>();
+    auto* cmd =
+        app.add_subcommand("serve",
+                           "The station web server: the operator screen and the QA pages (README "
+                           "\"The station web server\"); without --station, QA pages only");
+    cmd->add_option("--station", options->station_file,
+                    "station file of the bench this server tests on (its page is the operator)")
+        ->check(CLI::ExistingFile);
+    add_db_option(*cmd, options->db);
+    cmd->add_option("--listen", options->listen,
+                    "ADDRESS:PORT; an address other machines reach needs an admin user first")
+        ->capture_default_str();
+    cmd->add_option("--parts", options->parts, "part catalogue (default: the built-in one)")
+        ->check(CLI::ExistingFile);
+    cmd->add_option("--limits", options->limits, "limit set TOML (default: the built-in one)")
+        ->check(CLI::ExistingFile);
+    cmd->add_option("--site", options->site,
+                    "site file: serial pattern, retest policy, time zone, certificate header")
+        ->check(CLI::ExistingFile);
+    return {cmd, [options] { return web::run_serve(*options); }};
 }
 
 Command add_user_command(CLI::App& app) {
@@ -501,7 +532,7 @@ int run_command_line(int argc, char** argv) {
         add_demo_command(app),    add_cert_command(app),     add_verify_command(app),
         add_yield_command(app),   add_pareto_command(app),   add_trend_command(app),
         add_retests_command(app), add_report_command(app),   add_export_command(app),
-        add_label_command(app),
+        add_label_command(app),   add_serve_command(app),
     };
 
     try {

@@ -159,10 +159,13 @@ int run_demo(DemoOptions options) {
                 options.time_scale);
         }
         SignalStop stop;
-        RunLifecycle lifecycle({station, "demo", operator_name, "", &stop}, repository);
+        RunLifecycle lifecycle({station, "demo", operator_name, "", &stop, {}, {}}, repository);
         const auto* cord = station.launch_cord();
-        const Reference reference = take_and_store_reference(
-            lifecycle, mode, reference_fibers, cord ? cord->id : "demo launch cord", !options.json);
+        TerminalProgress reference_progress("reference", !options.json);
+        const Reference reference = take_and_store_reference(lifecycle, mode, reference_fibers,
+                                                             cord ? cord->id : "demo launch cord",
+                                                             reference_progress.callback());
+        reference_progress.clear();
         if (!options.json)
             fmt::print("{}\n", reference_summary(reference));
 
@@ -179,7 +182,8 @@ int run_demo(DemoOptions options) {
             TestEnvironment environment{lifecycle, limits, reference};
             TerminalProgress progress(fmt::format("{}/{} {}", index, options.count, serial),
                                       !options.json);
-            const auto outcome = run_test(environment, serial, part, "", progress.callback());
+            const auto outcome =
+                run_test(environment, serial, part, "", {progress.callback(), {}, {}});
             progress.clear();
             summary.add(outcome.run);
             worst_exit = outcome.exit_code == kAborted || worst_exit == kAborted

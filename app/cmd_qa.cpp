@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cmath>
 #include <map>
 
 #include "analysis/qa.hpp"
@@ -13,6 +14,7 @@
 #include "app/certificates.hpp"
 #include "app/commands.hpp"
 #include "app/guarded.hpp"
+#include "app/qa_json.hpp"
 #include "app/qa_options.hpp"
 #include "app/run_json.hpp"
 #include "app/test_flow.hpp"
@@ -131,31 +133,52 @@ json yield_json(const analysis::YieldRow& row) {
             {"retries_per_run", optional_number(c.retries_per_run())}};
 }
 
-// The grade mix: runs per grade and their share of the completed runs (a
-// bucket does not know its parts' targets, so a grade row has no yields).
+// A grade's share of the completed runs (a bucket does not know its parts'
+// targets, so a grade row has no yields).
+std::optional<double> grade_share(const analysis::YieldRow& row, const analysis::YieldRow& total) {
+    if (total.counts.completed == 0) {
+        return std::nullopt;
+    }
+    return static_cast<double>(row.counts.completed) / static_cast<double>(total.counts.completed);
+}
+
+// What `yield` shows: rows by the --by grouping and the total.
+struct YieldTables {
+    analysis::Grouping grouping = analysis::Grouping::Day;
+    std::vector<analysis::YieldRow> rows;
+    analysis::YieldRow total{"all", {}};
+};
+
+YieldTables yield_tables(const QaCommandOptions& options, const db::Repository& repository) {
+    const bool by_shift = options.by == "shift";
+    if (!by_shift && !options.by.empty()) {
+        const auto grouping = analysis::parse_grouping(options.by);
+        if (!grouping || *grouping == analysis::Grouping::Total) {
+            throw UsageError(fmt::format(
+                "--by '{}': expected day, week, part, station, operator, grade or shift",
+                options.by));
+        }
+    }
+    YieldTables tables;
+    // Shift rows are keyed like days ("2026-12-06 night"): grouped as days.
+    tables.grouping =
+        by_shift ? analysis::Grouping::Day : grouping_option(options.by, analysis::Grouping::Day);
+    const auto buckets = by_shift ? shift_buckets(options, repository).yield
+                                  : repository.yield_buckets(options.filter.qa_filter());
+    tables.rows = analysis::group_yield(buckets, tables.grouping);
+    const auto totals = analysis::group_yield(buckets, analysis::Grouping::Total);
+    if (!totals.empty())
+        tables.total = totals.front();
+    return tables;
+}
+
+// The grade mix: runs per grade and their share of the completed runs.
 void print_grade_mix(const std::vector<analysis::YieldRow>& rows, const analysis::YieldRow& total,
                      OutputFormat format, const std::string& scope) {
-    const auto share = [&](const analysis::YieldRow& row) -> std::optional<double> {
-        if (total.counts.completed == 0) {
-            return std::nullopt;
-        }
-        return static_cast<double>(row.counts.completed) /
-               static_cast<double>(total.counts.completed);
-    };
+    const auto share = [&](const analysis::YieldRow& row) { return grade_share(row, total); };
     switch (format) {
-        case OutputFormat::Json: {
-            json out{{"scope", scope},
-                     {"by", "grade"},
-                     {"rows", json::array()},
-                     {"total", yield_json(total)}};
-            for (const auto& row : rows) {
-                out["rows"].push_back({{"group", row.group},
-                                       {"completed", row.counts.completed},
-                                       {"share", optional_number(share(row))}});
-            }
-            fmt::print("{}\n", json_text(out));
-            break;
-        }
+        case OutputFormat::Json:
+            break;  // yield_report_json
         case OutputFormat::Csv:
             fmt::print("grade,completed,share\n");
             for (const auto& row : rows) {
@@ -176,45 +199,42 @@ void print_grade_mix(const std::vector<analysis::YieldRow>& rows, const analysis
 
 }  // namespace
 
+nlohmann::json yield_report_json(const db::Repository& repository,
+                                 const QaCommandOptions& options) {
+    const auto tables = yield_tables(options, repository);
+    const bool grade_mix = tables.grouping == analysis::Grouping::Grade;
+    json out{{"scope", options.filter.describe()},
+             {"by", grade_mix            ? "grade"
+                    : options.by.empty() ? "day"
+                                         : options.by},
+             {"rows", json::array()},
+             {"total", yield_json(tables.total)}};
+    for (const auto& row : tables.rows) {
+        out["rows"].push_back(grade_mix
+                                  ? json{{"group", row.group},
+                                         {"completed", row.counts.completed},
+                                         {"share", optional_number(grade_share(row, tables.total))}}
+                                  : yield_json(row));
+    }
+    return out;
+}
+
 int run_yield(const QaCommandOptions& options) {
     return guarded("yield", [&] {
-        const bool by_shift = options.by == "shift";
-        if (!by_shift && !options.by.empty()) {
-            const auto grouping = analysis::parse_grouping(options.by);
-            if (!grouping || *grouping == analysis::Grouping::Total) {
-                throw UsageError(fmt::format(
-                    "--by '{}': expected day, week, part, station, operator, grade or shift",
-                    options.by));
-            }
-        }
-        // Shift rows are keyed like days ("2026-12-06 night"): grouped as days.
-        const auto grouping = by_shift ? analysis::Grouping::Day
-                                       : grouping_option(options.by, analysis::Grouping::Day);
-        const db::QaFilter filter = options.filter.qa_filter();
         db::Repository repository = open_database_for_reading(options.filter.db);
-        const auto buckets =
-            by_shift ? shift_buckets(options, repository).yield : repository.yield_buckets(filter);
-        const auto rows = analysis::group_yield(buckets, grouping);
-        const auto totals = analysis::group_yield(buckets, analysis::Grouping::Total);
-        const analysis::YieldRow total =
-            totals.empty() ? analysis::YieldRow{"all", {}} : totals.front();
+        if (options.json) {
+            fmt::print("{}\n", json_text(yield_report_json(repository, options)));
+            return static_cast<int>(kPassed);
+        }
+        const auto [grouping, rows, total] = yield_tables(options, repository);
         if (grouping == analysis::Grouping::Grade) {
             print_grade_mix(rows, total, output_format(options), options.filter.describe());
             return static_cast<int>(kPassed);
         }
 
         switch (output_format(options)) {
-            case OutputFormat::Json: {
-                json out{{"scope", options.filter.describe()},
-                         {"by", options.by.empty() ? "day" : options.by},
-                         {"rows", json::array()},
-                         {"total", yield_json(total)}};
-                for (const auto& row : rows) {
-                    out["rows"].push_back(yield_json(row));
-                }
-                fmt::print("{}\n", json_text(out));
-                break;
-            }
+            case OutputFormat::Json:
+                break;  // above
             case OutputFormat::Csv: {
                 fmt::print(
                     "group,completed,passed,first_tested,first_passed,first_pass_yield,"
@@ -284,8 +304,14 @@ analysis::Pareto make_pareto(const db::QaBuckets& buckets) {
     return analysis::make_pareto(buckets.yield, buckets.causes, buckets.failures);
 }
 
-// One Pareto per shift, the shifts in order (day, then name).
-void print_shift_paretos(const db::QaBuckets& buckets, const QaCommandOptions& options) {
+void check_pareto_grouping(const QaCommandOptions& options) {
+    if (!options.by.empty() && options.by != "shift") {
+        throw UsageError(
+            fmt::format("--by '{}': a Pareto goes by shift or not at all", options.by));
+    }
+}
+
+std::map<std::string, db::QaBuckets> buckets_by_shift(const db::QaBuckets& buckets) {
     std::map<std::string, db::QaBuckets> shifts;
     for (const auto& bucket : buckets.yield)
         shifts[bucket.key.day].yield.push_back(bucket);
@@ -293,23 +319,23 @@ void print_shift_paretos(const db::QaBuckets& buckets, const QaCommandOptions& o
         shifts[bucket.key.day].causes.push_back(bucket);
     for (const auto& bucket : buckets.failures)
         shifts[bucket.key.day].failures.push_back(bucket);
+    return shifts;
+}
+
+json pareto_tables_json(const analysis::Pareto& pareto) {
+    return {{"completed_runs", pareto.completed_runs},
+            {"failed_runs", pareto.failed_runs},
+            {"by_cause", pareto_rows_json(pareto.by_cause)},
+            {"by_position", pareto_rows_json(pareto.by_position)},
+            {"by_wavelength", pareto_rows_json(pareto.by_wavelength)}};
+}
+
+// One Pareto per shift, the shifts in order (day, then name).
+void print_shift_paretos(const db::QaBuckets& buckets, const QaCommandOptions& options) {
+    const auto shifts = buckets_by_shift(buckets);
     switch (output_format(options)) {
-        case OutputFormat::Json: {
-            json out{
-                {"scope", options.filter.describe()}, {"by", "shift"}, {"shifts", json::array()}};
-            for (const auto& [shift, part] : shifts) {
-                const auto pareto = make_pareto(part);
-                out["shifts"].push_back(
-                    {{"shift", shift},
-                     {"completed_runs", pareto.completed_runs},
-                     {"failed_runs", pareto.failed_runs},
-                     {"by_cause", pareto_rows_json(pareto.by_cause)},
-                     {"by_position", pareto_rows_json(pareto.by_position)},
-                     {"by_wavelength", pareto_rows_json(pareto.by_wavelength)}});
-            }
-            fmt::print("{}\n", json_text(out));
-            break;
-        }
+        case OutputFormat::Json:
+            break;  // pareto_report_json
         case OutputFormat::Csv:
             fmt::print("shift,table,item,count,share,cumulative\n");
             for (const auto& [shift, part] : shifts) {
@@ -345,14 +371,33 @@ void print_shift_paretos(const db::QaBuckets& buckets, const QaCommandOptions& o
 
 }  // namespace
 
+nlohmann::json pareto_report_json(const db::Repository& repository,
+                                  const QaCommandOptions& options) {
+    check_pareto_grouping(options);
+    if (options.by == "shift") {
+        json out{{"scope", options.filter.describe()}, {"by", "shift"}, {"shifts", json::array()}};
+        for (const auto& [shift, part] : buckets_by_shift(shift_buckets(options, repository))) {
+            json row{{"shift", shift}};
+            row.update(pareto_tables_json(make_pareto(part)));
+            out["shifts"].push_back(std::move(row));
+        }
+        return out;
+    }
+    json out{{"scope", options.filter.describe()}};
+    out.update(pareto_tables_json(make_pareto(
+        repository.qa_buckets(options.filter.qa_filter(), db::Repository::IlBuckets::Skip))));
+    return out;
+}
+
 int run_pareto(const QaCommandOptions& options) {
     return guarded("pareto", [&] {
-        if (!options.by.empty() && options.by != "shift") {
-            throw UsageError(
-                fmt::format("--by '{}': a Pareto goes by shift or not at all", options.by));
-        }
+        check_pareto_grouping(options);
         const db::QaFilter filter = options.filter.qa_filter();
         db::Repository repository = open_database_for_reading(options.filter.db);
+        if (options.json) {
+            fmt::print("{}\n", json_text(pareto_report_json(repository, options)));
+            return static_cast<int>(kPassed);
+        }
         if (options.by == "shift") {
             print_shift_paretos(shift_buckets(options, repository), options);
             return static_cast<int>(kPassed);
@@ -365,14 +410,7 @@ int run_pareto(const QaCommandOptions& options) {
              {"wavelength", &pareto.by_wavelength}}};
         switch (output_format(options)) {
             case OutputFormat::Json:
-                fmt::print("{}\n",
-                           json_text({{"scope", options.filter.describe()},
-                                      {"completed_runs", pareto.completed_runs},
-                                      {"failed_runs", pareto.failed_runs},
-                                      {"by_cause", pareto_rows_json(pareto.by_cause)},
-                                      {"by_position", pareto_rows_json(pareto.by_position)},
-                                      {"by_wavelength", pareto_rows_json(pareto.by_wavelength)}}));
-                break;
+                break;  // above
             case OutputFormat::Csv:
                 fmt::print("table,item,count,share,cumulative\n");
                 for (const auto& [name, rows] : tables) {
@@ -417,6 +455,18 @@ int run_pareto(const QaCommandOptions& options) {
 
 namespace {
 
+// The Elite per-fibre IL maximum of the mode a wavelength belongs to
+// (850/1300 nm multimode, else single-mode), less the guard band: the mark
+// on each IL histogram.
+double elite_max_db(const analysis::LimitSet& limits, int wavelength_nm) {
+    const auto multimode = default_wavelengths_nm(FiberMode::MM);
+    const FiberMode mode =
+        std::find(multimode.begin(), multimode.end(), wavelength_nm) != multimode.end()
+            ? FiberMode::MM
+            : FiberMode::SM;
+    return limits.limits(Grade::Elite, mode).il_max_db - limits.guard_band_db;
+}
+
 std::string rules_text(const std::vector<analysis::SpcRule>& rules) {
     std::vector<std::string> names;
     for (const auto rule : rules) {
@@ -440,56 +490,64 @@ std::string rl_text(std::optional<double> value_db) {
 
 }  // namespace
 
+nlohmann::json trend_report_json(const db::Repository& repository,
+                                 const QaCommandOptions& options) {
+    const auto period = period_option(options.by);
+    const db::QaBuckets buckets = repository.qa_buckets(options.filter.qa_filter());
+    json out{{"scope", options.filter.describe()},
+             {"by", period == analysis::Grouping::Week ? "week" : "day"},
+             {"series", json::array()}};
+    for (const auto& s : analysis::il_trend(buckets.il, period)) {
+        json points = json::array();
+        for (const auto& p : s.points) {
+            json rules = json::array();
+            for (const auto rule : p.rules) {
+                rules.push_back(analysis::to_string(rule));
+            }
+            points.push_back({{"period", p.period},
+                              {"count", p.count},
+                              {"mean_db", p.mean_db},
+                              {"sigma_db", p.sigma_db},
+                              {"p97_db", p.p97_db},
+                              {"max_db", p.max_db},
+                              {"rules", rules}});
+        }
+        out["series"].push_back({{"wavelength_nm", s.wavelength_nm},
+                                 {"centre_db", s.centre_db},
+                                 {"ucl_db", s.ucl_db},
+                                 {"lcl_db", s.lcl_db},
+                                 {"points", points}});
+    }
+    out["rl"] = json::array();
+    for (const auto& s : analysis::rl_trend(buckets.rl, period)) {
+        json points = json::array();
+        for (const auto& p : s.points) {
+            json point = rl_json(p.stats);
+            point["period"] = p.period;
+            points.push_back(std::move(point));
+        }
+        json total = rl_json(s.total);
+        total["wavelength_nm"] = s.wavelength_nm;
+        total["points"] = points;
+        out["rl"].push_back(total);
+    }
+    return out;
+}
+
 int run_trend(const QaCommandOptions& options) {
     return guarded("trend", [&] {
         const auto period = period_option(options.by);
-        const db::QaFilter filter = options.filter.qa_filter();
         db::Repository repository = open_database_for_reading(options.filter.db);
-        const db::QaBuckets buckets = repository.qa_buckets(filter);
+        if (options.json) {
+            fmt::print("{}\n", json_text(trend_report_json(repository, options)));
+            return static_cast<int>(kPassed);
+        }
+        const db::QaBuckets buckets = repository.qa_buckets(options.filter.qa_filter());
         const auto series = analysis::il_trend(buckets.il, period);
         const auto rl_series = analysis::rl_trend(buckets.rl, period);
         switch (output_format(options)) {
-            case OutputFormat::Json: {
-                json out{{"scope", options.filter.describe()},
-                         {"by", period == analysis::Grouping::Week ? "week" : "day"},
-                         {"series", json::array()}};
-                for (const auto& s : series) {
-                    json points = json::array();
-                    for (const auto& p : s.points) {
-                        json rules = json::array();
-                        for (const auto rule : p.rules) {
-                            rules.push_back(analysis::to_string(rule));
-                        }
-                        points.push_back({{"period", p.period},
-                                          {"count", p.count},
-                                          {"mean_db", p.mean_db},
-                                          {"sigma_db", p.sigma_db},
-                                          {"p97_db", p.p97_db},
-                                          {"max_db", p.max_db},
-                                          {"rules", rules}});
-                    }
-                    out["series"].push_back({{"wavelength_nm", s.wavelength_nm},
-                                             {"centre_db", s.centre_db},
-                                             {"ucl_db", s.ucl_db},
-                                             {"lcl_db", s.lcl_db},
-                                             {"points", points}});
-                }
-                out["rl"] = json::array();
-                for (const auto& s : rl_series) {
-                    json points = json::array();
-                    for (const auto& p : s.points) {
-                        json point = rl_json(p.stats);
-                        point["period"] = p.period;
-                        points.push_back(std::move(point));
-                    }
-                    json total = rl_json(s.total);
-                    total["wavelength_nm"] = s.wavelength_nm;
-                    total["points"] = points;
-                    out["rl"].push_back(total);
-                }
-                fmt::print("{}\n", json_text(out));
-                break;
-            }
+            case OutputFormat::Json:
+                break;  // above
             case OutputFormat::Csv:
                 fmt::print(
                     "wavelength_nm,period,count,mean_db,sigma_db,p97_db,max_db,centre_db,"
@@ -557,6 +615,39 @@ int run_trend(const QaCommandOptions& options) {
     });
 }
 
+nlohmann::json histogram_report_json(const db::Repository& repository,
+                                     const QaCommandOptions& options,
+                                     const analysis::LimitSet& limits) {
+    const auto period = period_option(options.by);
+    const db::QaBuckets buckets = repository.qa_buckets(options.filter.qa_filter());
+    json out{{"scope", options.filter.describe()},
+             {"bin_db", analysis::IlHistogram::bin_width_db},
+             {"series", json::array()}};
+    for (const auto& series : analysis::il_trend(buckets.il, period)) {
+        const auto& histogram = series.histogram;
+        int first = analysis::IlHistogram::bin_count, last = -1;
+        for (int i = 0; i < analysis::IlHistogram::bin_count; ++i) {
+            if (histogram.bin(i) > 0) {
+                first = std::min(first, i);
+                last = i;
+            }
+        }
+        json bins = json::array();
+        for (int i = first; i <= last; ++i) {
+            // To the hundredth: the edges are multiples of the 0.01 dB bin width.
+            bins.push_back(
+                {{"from_db",
+                  std::round(analysis::IlHistogram::bin_lower_edge_db(i) * 100.0) / 100.0},
+                 {"count", histogram.bin(i)}});
+        }
+        out["series"].push_back({{"wavelength_nm", series.wavelength_nm},
+                                 {"count", histogram.count()},
+                                 {"elite_max_db", elite_max_db(limits, series.wavelength_nm)},
+                                 {"bins", bins}});
+    }
+    return out;
+}
+
 // ---- report
 
 int run_report(const QaCommandOptions& options) {
@@ -583,18 +674,10 @@ int run_report(const QaCommandOptions& options) {
         input.by_grade = analysis::group_yield(yield, analysis::Grouping::Grade);
         input.pareto = make_pareto(buckets);
         input.trend = analysis::il_trend(buckets.il, period);
-        // Each histogram marks the Elite per-fibre maximum of the mode its
-        // wavelength belongs to (850/1300 nm multimode, else single-mode).
         const auto limits = load_limits(options.limits);
-        const auto multimode = default_wavelengths_nm(FiberMode::MM);
         for (const auto& series : input.trend) {
-            const FiberMode mode = std::find(multimode.begin(), multimode.end(),
-                                             series.wavelength_nm) != multimode.end()
-                                       ? FiberMode::MM
-                                       : FiberMode::SM;
-            const double elite_max_db =
-                limits.limits(Grade::Elite, mode).il_max_db - limits.guard_band_db;
-            input.il_limits.push_back({series.wavelength_nm, elite_max_db, "Elite max"});
+            input.il_limits.push_back(
+                {series.wavelength_nm, elite_max_db(limits, series.wavelength_nm), "Elite max"});
         }
 
         const auto files = reports::write_qa_report(input, options.out);

@@ -4,6 +4,7 @@
 
 #include "app/commands.hpp"
 #include "app/guarded.hpp"
+#include "app/progress.hpp"
 #include "app/signals.hpp"
 #include "app/station_session.hpp"
 #include "app/test_flow.hpp"
@@ -36,9 +37,12 @@ int run_reference(const ReferenceCommandOptions& options) {
         db::Repository repository(database_path(options.db));
         SignalStop stop;
         RunLifecycle lifecycle(
-            {std::move(station), "reference", std::move(operator_name), "", &stop}, repository);
+            {std::move(station), "reference", std::move(operator_name), "", &stop, {}, {}},
+            repository);
+        TerminalProgress progress("reference", /*enabled=*/true);
         const Reference reference = take_and_store_reference(lifecycle, *mode, options.fibers,
-                                                             launch_cord, /*show_progress=*/true);
+                                                             launch_cord, progress.callback());
+        progress.clear();
         fmt::print("{}\n", reference_summary(reference));
         return static_cast<int>(kPassed);
     });

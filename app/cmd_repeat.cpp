@@ -29,7 +29,7 @@ int run_repeat(const RepeatOptions& options) {
         db::Repository repository(database_path(options.db));
         const Reference reference = usable_reference(repository, station, part);
         SignalStop stop;
-        RunLifecycle lifecycle({station, "repeat", operator_name, serial, &stop}, repository);
+        RunLifecycle lifecycle({station, "repeat", operator_name, serial, &stop, {}, {}}, repository);
 
         RunRecord request;
         request.kind = RunKind::Repeatability;

@@ -57,7 +57,12 @@ int run_simulated_bench(const SimOptions& options) {
 
     fixtures::SimBench bench(bench_options);
     bench.start();
-    const auto station = bench.station();
+    auto station = bench.station();
+    if (options.operator_kind == "web") {
+        // The person who logs in to the page is the operator of record.
+        station.operator_channel.kind = acquisition::OperatorConfig::Kind::Web;
+        station.operator_channel.name.clear();
+    }
     acquisition::save_station(station, options.station_out);
 
     fmt::print("simulated bench running (time scale {}{}, {} layout)\n", options.time_scale,
@@ -65,7 +70,9 @@ int run_simulated_bench(const SimOptions& options) {
     for (const auto& instrument : station.instruments) {
         fmt::print("  {:<8} {:<16} {}\n", instrument.name, instrument.model, instrument.resource);
     }
-    fmt::print("  {:<8} {:<16} {}\n", "operator", "simulated", station.operator_channel.resource);
+    fmt::print("  {:<8} {:<16} {}\n", "operator",
+               options.operator_kind == "web" ? "web page, simulated hands" : "simulated",
+               station.operator_channel.resource);
     fmt::print("station file: {}\nstop with Ctrl-C (SIGINT) or SIGTERM\n",
                options.station_out.string());
     std::fflush(stdout);

@@ -40,11 +40,11 @@ int run_test_command(const TestCommandOptions& options) {
                               terminal_retest_question(station));
 
         SignalStop stop;
-        RunLifecycle lifecycle({station, "test", operator_name, serial, &stop}, repository);
+        RunLifecycle lifecycle({station, "test", operator_name, serial, &stop, {}, {}}, repository);
         TestEnvironment environment{lifecycle, limits, reference};
         TerminalProgress progress(serial, !options.json);
         const auto outcome =
-            run_test(environment, serial, part, retest_reason, progress.callback());
+            run_test(environment, serial, part, retest_reason, {progress.callback(), {}, {}});
         progress.clear();
         // The result is stored and shown whatever becomes of the certificate;
         // a certificate that cannot be written is reported after it (exit 2).

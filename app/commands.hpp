@@ -21,6 +21,9 @@ struct SimOptions {
     std::string faults;
     std::filesystem::path run_dir;
     std::string layout = "separate";  // separate | mainframe | mainframe-serial
+    // simulated: the station file's operator is the simulator's; web: the
+    // web page's, whose Done drives the simulator's (mpobench serve).
+    std::string operator_kind = "simulated";
 };
 int run_sim(const SimOptions& options);
 

@@ -106,6 +106,13 @@ class OpenRun {
 
 }  // namespace
 
+void RunLifecycle::audit_act(const std::string& action, const nlohmann::json& detail) {
+    if (request_.client_address.empty())
+        audit_cli_act(repository_, action, request_.operator_name, detail);
+    else
+        audit_web_act(repository_, action, request_.operator_name, request_.client_address, detail);
+}
+
 RunLifecycle::RunLifecycle(ProcedureRequest request, db::Repository& repository)
     : request_(std::move(request)),
       repository_(repository),
@@ -118,7 +125,9 @@ RunLifecycle::RunLifecycle(ProcedureRequest request, db::Repository& repository)
     bench_.connect();
     bench_.check_calibration(today_iso());
     op_ = counting_cord_matings(
-        acquisition::make_operator(bench_.station(), request_.operator_name, request_.stop),
+        request_.make_operator
+            ? request_.make_operator()
+            : acquisition::make_operator(bench_.station(), request_.operator_name, request_.stop),
         bench_.station(), repository_);
 }
 
@@ -169,12 +178,11 @@ RunRecord RunLifecycle::run(RunRecord run, const Measure& measure, const Grade& 
     // Each way out: an abort the run records and returns, or one it records
     // and passes on (another exit code than 3).
     try {
-        audit_cli_act(repository_, "run.start", request_.operator_name,
-                      {{"run_id", run.id},
-                       {"procedure", request_.procedure},
-                       {"serial", run.serial},
-                       {"part", run.part.number},
-                       {"station", run.station}});
+        audit_act("run.start", {{"run_id", run.id},
+                                {"procedure", request_.procedure},
+                                {"serial", run.serial},
+                                {"part", run.part.number},
+                                {"station", run.station}});
         measure(run, open.journal());
         open.complete(grade);
     } catch (const acquisition::TestAborted& error) {
@@ -203,8 +211,8 @@ RunRecord RunLifecycle::run(RunRecord run, const Measure& measure, const Grade& 
     if (run.status == RunStatus::Aborted) {
         // The run is recorded aborted whatever becomes of this entry.
         try {
-            audit_cli_act(repository_, "run.abort", request_.operator_name,
-                          {{"run_id", run.id}, {"serial", run.serial}, {"reason", run.reason}});
+            audit_act("run.abort",
+                      {{"run_id", run.id}, {"serial", run.serial}, {"reason", run.reason}});
         } catch (const db::DatabaseError& error) {
             logger("db")->error("run {}: the audit entry of its abort was not written: {}", run.id,
                                 error.what());
@@ -242,11 +250,10 @@ Reference RunLifecycle::reference(const std::function<Reference()>& take) {
         throw StorageFault(fmt::format("the reference could not be stored: {}", error.what()));
     }
     try {
-        audit_cli_act(repository_, "reference.take", request_.operator_name,
-                      {{"reference_id", taken->id},
-                       {"station", taken->station},
-                       {"launch_cord", taken->launch_cord},
-                       {"mode", std::string(to_string(taken->mode))}});
+        audit_act("reference.take", {{"reference_id", taken->id},
+                                     {"station", taken->station},
+                                     {"launch_cord", taken->launch_cord},
+                                     {"mode", std::string(to_string(taken->mode))}});
     } catch (const db::DatabaseError& error) {
         throw StorageFault(fmt::format("reference {} is stored, but its audit entry was not: {}",
                                        taken->id, error.what()));

@@ -29,6 +29,8 @@
 #include "acquisition/stop.hpp"
 #include "db/repository.hpp"
 
+#include <nlohmann/json.hpp>
+
 namespace mpobench::app {
 
 // The database failed after the procedure began (disk full, I/O error, a
@@ -47,6 +49,12 @@ struct ProcedureRequest {
     // Looked at between instrument operations and while waiting for the
     // operator (a signal, a stop button); may be null.
     const acquisition::StopRequest* stop = nullptr;
+    // Where the request came from, for the audit log: empty for this
+    // command line; the web client's address for the web server.
+    std::string client_address;
+    // Makes the operator the steps are asked of; empty: the one the station
+    // file names (acquisition::make_operator). The web server gives its page's.
+    std::function<std::unique_ptr<acquisition::Operator>()> make_operator;
 };
 
 class RunLifecycle {
@@ -95,6 +103,8 @@ class RunLifecycle {
 
   private:
     void update_holder(std::int64_t run_id, const std::string& serial);
+    // An audit entry as the command line's or as the web client's.
+    void audit_act(const std::string& action, const nlohmann::json& detail);
     // Turns the laser off; the failure, if any, as text (empty: it is off).
     std::string laser_off() noexcept;
 

@@ -13,7 +13,6 @@
 #include "acquisition/procedures.hpp"
 #include "analysis/identifiers.hpp"
 #include "app/guarded.hpp"
-#include "app/progress.hpp"
 
 namespace mpobench::app {
 
@@ -55,7 +54,8 @@ std::string today_iso() {
 }
 
 Reference take_and_store_reference(RunLifecycle& lifecycle, FiberMode mode, int fibers,
-                                   const std::string& launch_cord, bool show_progress) {
+                                   const std::string& launch_cord,
+                                   const acquisition::ProgressCallback& progress) {
     acquisition::Bench& bench = lifecycle.bench();
     acquisition::ReferenceOptions options;
     options.mode = mode;
@@ -65,12 +65,8 @@ Reference take_and_store_reference(RunLifecycle& lifecycle, FiberMode mode, int 
     options.wavelengths_nm = default_wavelengths_nm(mode);
     options.launch_cord = launch_cord;
     options.operator_name = lifecycle.operator_name();
-    TerminalProgress progress("reference", show_progress);
-    Reference reference = lifecycle.reference([&] {
-        return acquisition::take_reference(bench, lifecycle.op(), options, progress.callback());
-    });
-    progress.clear();
-    return reference;
+    return lifecycle.reference(
+        [&] { return acquisition::take_reference(bench, lifecycle.op(), options, progress); });
 }
 
 std::string reference_summary(const Reference& reference) {

@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 
+#include "acquisition/procedures.hpp"
 #include "app/run_lifecycle.hpp"
 #include "vocabulary/run_record.hpp"
 
@@ -25,7 +26,8 @@ std::string today_iso();
 // Takes a reference of `fibers` launch positions (0: all the bench has)
 // inside the lifecycle (the laser off after it) and stores it.
 Reference take_and_store_reference(RunLifecycle& lifecycle, FiberMode mode, int fibers,
-                                   const std::string& launch_cord, bool show_progress);
+                                   const std::string& launch_cord,
+                                   const acquisition::ProgressCallback& progress);
 std::string reference_summary(const Reference& reference);
 
 }  // namespace mpobench::app

@@ -141,9 +141,29 @@ AskRetestReason terminal_retest_question(const acquisition::StationConfig& stati
     };
 }
 
+namespace {
+
+// The journal first (a measurement is on record before anyone is shown it),
+// then the observer.
+class ObservedSink final : public acquisition::MeasurementSink {
+  public:
+    ObservedSink(acquisition::MeasurementSink& journal,
+                 const std::function<void(const Measurement&)>& observer)
+        : journal_(journal), observer_(observer) {}
+    void on_measurement(const Measurement& measurement) override {
+        journal_.on_measurement(measurement);
+        observer_(measurement);
+    }
+
+  private:
+    acquisition::MeasurementSink& journal_;
+    const std::function<void(const Measurement&)>& observer_;
+};
+
+}  // namespace
+
 TestOutcome run_test(TestEnvironment& environment, const std::string& serial, const Part& part,
-                     const std::string& retest_reason,
-                     const acquisition::ProgressCallback& progress) {
+                     const std::string& retest_reason, const RunObserver& observer) {
     RunRecord run;
     run.kind = RunKind::Production;
     run.serial = serial;
@@ -152,8 +172,12 @@ TestOutcome run_test(TestEnvironment& environment, const std::string& serial, co
     run.reference_id = environment.reference.id;
     RunLifecycle& lifecycle = environment.lifecycle;
     const auto measure = [&](RunRecord& record, acquisition::MeasurementSink& journal) {
+        if (observer.begun)
+            observer.begun(record.id);
+        ObservedSink sink(journal, observer.measured);
         acquisition::run_production_test(lifecycle.bench(), lifecycle.op(), environment.reference,
-                                         record, journal, progress);
+                                         record, observer.measured ? sink : journal,
+                                         observer.progress);
     };
     const auto grade = [&](RunRecord& record) {
         analysis::apply_grade(record, environment.limits);

@@ -73,13 +73,20 @@ struct TestOutcome {
     int exit_code = 0;  // 0 pass, 1 below target / polarity / continuity, 3 aborted
 };
 
+// Who watches a run as it goes (a terminal's progress line, the web page).
+// Each may be empty; they are called on the measuring thread.
+struct RunObserver {
+    acquisition::ProgressCallback progress;
+    std::function<void(std::int64_t run_id)> begun;                // the run is in the database
+    std::function<void(const Measurement& measurement)> measured;  // after it is journaled
+};
+
 // One production run inside the lifecycle: begun in the database,
 // measured (each measurement journaled), graded and committed; an abort of
 // any kind is stored with its reason (RunLifecycle::run).
 // `retest_reason`: retest_reason_for's answer, recorded with the run.
 TestOutcome run_test(TestEnvironment& environment, const std::string& serial, const Part& part,
-                     const std::string& retest_reason,
-                     const acquisition::ProgressCallback& progress);
+                     const std::string& retest_reason, const RunObserver& observer);
 
 // "SN123  MPO12-SM-B-E  PASS  elite (target elite)  IL max 0.21 dB  RL min 62.3 dB",
 // then one line per failing value.

@@ -298,10 +298,11 @@ CaseResult run_case(const std::filesystem::path& dut_file, double time_scale, bo
     simulated.start();
     db::Repository repository(directory / fmt::format("bench-{}f.db", part->fibers));
     const auto connect_start = SteadyClock::now();
-    app::RunLifecycle lifecycle({simulated.station(), "test", "bench", "", nullptr}, repository);
+    app::RunLifecycle lifecycle({simulated.station(), "test", "bench", "", nullptr, {}, {}},
+                                repository);
     const Seconds connect = SteadyClock::now() - connect_start;
-    const Reference reference = app::take_and_store_reference(lifecycle, part->mode, part->fibers,
-                                                              "bench launch cord", false);
+    const Reference reference =
+        app::take_and_store_reference(lifecycle, part->mode, part->fibers, "bench launch cord", {});
     const auto& limits = analysis::default_limit_set();
 
     const TimingModel model = timing_model(lifecycle.bench().timing(), part->mode);

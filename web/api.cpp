@@ -1,0 +1,757 @@
+#include "web/api.hpp"
+
+#include <sodium.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "acquisition/station_lock.hpp"
+#include "analysis/identifiers.hpp"
+#include "analysis/passwords.hpp"
+#include "analysis/verdict.hpp"
+#include "app/audit.hpp"
+#include "app/certificates.hpp"
+#include "app/guarded.hpp"
+#include "app/qa_json.hpp"
+#include "app/run_json.hpp"
+#include "app/test_flow.hpp"
+#include "drivers/errors.hpp"
+#include "reports/site_clock.hpp"
+#include "vocabulary/logger.hpp"
+#include "web/assets.hpp"
+
+namespace mpobench::web {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr const char* kSessionCookie = "mpobench_session";
+
+// An answer other than 2xx: status, {error, detail} and anything else the
+// page needs (the retest reasons it may choose from).
+class ApiError : public std::runtime_error {
+  public:
+    ApiError(int status, const std::string& error, std::string detail = {}, json extra = nullptr)
+        : std::runtime_error(error),
+          status_(status),
+          detail_(std::move(detail)),
+          extra_(std::move(extra)) {}
+    int status() const { return status_; }
+    const std::string& detail() const { return detail_; }
+    const json& extra() const { return extra_; }
+
+  private:
+    int status_;
+    std::string detail_;
+    json extra_;
+};
+
+HttpResponse json_response(int status, const json& body) {
+    HttpResponse response;
+    response.status = status;
+    response.body = app::json_text(body);
+    return response;
+}
+
+HttpResponse error_response(int status, const std::string& error, const std::string& detail,
+                            const json& extra = nullptr) {
+    json body{{"error", error}, {"detail", detail}};
+    if (extra.is_object())
+        body.update(extra);
+    return json_response(status, body);
+}
+
+int role_rank(db::UserRole role) {
+    switch (role) {
+        case db::UserRole::Operator:
+            return 0;
+        case db::UserRole::Qa:
+            return 1;
+        case db::UserRole::Admin:
+            return 2;
+    }
+    return 0;
+}
+
+json parse_body(const HttpRequest& request) {
+    if (request.body.empty())
+        return json::object();
+    json body = json::parse(request.body, nullptr, /*allow_exceptions=*/false);
+    if (body.is_discarded())
+        throw ApiError(400, "malformed JSON", "the request body is not valid JSON");
+    if (!body.is_object())
+        throw ApiError(400, "malformed JSON", "the request body must be a JSON object");
+    return body;
+}
+
+// A string field of a JSON body; absent: nullopt, or 400 when required.
+std::optional<std::string> string_field(const json& body, const char* name, bool required) {
+    const auto found = body.find(name);
+    if (found == body.end() || found->is_null()) {
+        if (required)
+            throw ApiError(400, fmt::format("'{}' is missing", name),
+                           fmt::format("the request needs a string field '{}'", name));
+        return std::nullopt;
+    }
+    if (!found->is_string())
+        throw ApiError(400, fmt::format("'{}' must be a string", name),
+                       fmt::format("'{}' was {}", name, found->type_name()));
+    const auto& text = found->get_ref<const std::string&>();
+    if (text.size() > 4096)
+        throw ApiError(400, fmt::format("'{}' is too long", name), "at most 4096 characters");
+    return text;
+}
+
+std::vector<std::string> path_parts(const std::string& path) {
+    std::vector<std::string> parts;
+    std::string_view rest = path;
+    while (!rest.empty()) {
+        const auto slash = rest.find('/');
+        const auto part = rest.substr(0, slash);
+        rest = slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1);
+        if (part.empty())
+            continue;
+        const auto decoded = percent_decode(part, false);
+        if (!decoded)
+            throw ApiError(400, "malformed path", "a bad %-escape in the path");
+        parts.push_back(*decoded);
+    }
+    return parts;
+}
+
+std::int64_t id_of(const std::string& text) {
+    if (text.empty() || text.size() > 18 ||
+        !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; }))
+        throw ApiError(404, "no such run", fmt::format("'{}' is not a run number", text));
+    return std::stoll(text);
+}
+
+json user_json(const db::User& user) {
+    return {{"name", user.name},
+            {"role", std::string(db::to_string(user.role))},
+            {"enabled", !user.disabled_at},
+            {"created_at", app::iso_utc(user.created_at)},
+            {"created_by", user.created_by}};
+}
+
+json run_summary_json(const db::RunSummary& run) {
+    return {{"id", run.id},
+            {"serial", run.serial},
+            {"part", run.part_number},
+            {"station", run.station},
+            {"operator", run.operator_name},
+            {"kind", std::string(to_string(run.kind))},
+            {"status", std::string(to_string(run.status))},
+            {"reason", run.reason},
+            {"pass", run.pass},
+            {"grade", run.grade ? json(std::string(to_string(*run.grade))) : json(nullptr)},
+            {"started_at", app::iso_utc(run.started_at)},
+            {"ended_at", run.ended_at ? json(app::iso_utc(*run.ended_at)) : json(nullptr)},
+            {"retest_reason", run.retest_reason},
+            {"attempt", run.attempt}};
+}
+
+// The QA filters of a query (?from=&to=&part=&station=&operator=&by=).
+app::QaCommandOptions qa_options(const HttpRequest& request, const ApiSetup& setup) {
+    const auto query = request.query();
+    const auto get = [&](const char* name) {
+        const auto found = query.find(name);
+        return found == query.end() ? std::string() : found->second;
+    };
+    app::QaCommandOptions options;
+    options.filter.from_day = get("from");
+    options.filter.to_day = get("to");
+    options.filter.part = get("part");
+    options.filter.station = get("station");
+    options.filter.operator_name = get("operator");
+    options.filter.db = setup.db_path;
+    options.by = get("by");
+    options.site = setup.site_path;
+    return options;
+}
+
+bool same_secret(const std::string& a, const std::string& b) {
+    return a.size() == b.size() && sodium_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+}  // namespace
+
+// Every request opens the station database read-write, as the station's own
+// process (a read-only connection beside this process's own writer can
+// read a page the writer is extending: SQLITE_IOERR_SHORT_READ).
+
+struct Api::Context {
+    const HttpRequest& request;
+    std::optional<Session> session;
+};
+
+Api::Api(ApiSetup setup) : setup_(std::move(setup)), sessions_(setup_.session_limits) {}
+
+void Api::stop() {
+    stopping_ = true;
+    if (setup_.runner)
+        setup_.runner->wake_all();
+}
+
+HttpResponse Api::handle(const HttpRequest& request) {
+    try {
+        return route(request);
+    } catch (const ApiError& error) {
+        return error_response(error.status(), error.what(), error.detail(), error.extra());
+    } catch (const RunnerBusy& error) {
+        return error_response(409, "station busy", error.what());
+    } catch (const acquisition::StationBusy& error) {
+        return error_response(409, "station busy", error.what());
+    } catch (const acquisition::Refused& error) {
+        return error_response(422, "refused", error.what());
+    } catch (const PromptError& error) {
+        return error_response(error.forbidden() ? 403 : 409,
+                              error.forbidden() ? "not yours to answer" : "no prompt",
+                              error.what());
+    } catch (const analysis::IdentifierError& error) {
+        return error_response(400, "bad identifier", error.what());
+    } catch (const acquisition::PartCatalogueError& error) {
+        return error_response(400, "unknown part", error.what());
+    } catch (const app::UsageError& error) {
+        return error_response(400, "bad request", error.what());
+    } catch (const acquisition::BenchConfigurationError& error) {
+        return error_response(500, "station configuration", error.what());
+    } catch (const drivers::InstrumentError& error) {
+        return error_response(503, "instrument fault", error.what());
+    } catch (const db::DatabaseError& error) {
+        logger("web")->error("{} {}: {}", request.method, request.target, error.what());
+        return error_response(500, "database", error.what());
+    }
+}
+
+HttpResponse Api::route(const HttpRequest& request) {
+    const std::string path = request.path();
+    const auto parts = path_parts(path);
+    const std::string& method = request.method;
+
+    // The pages: flat names, nothing from the file system.
+    if (parts.empty() || (parts.size() == 2 && parts[0] == "static")) {
+        if (method != "GET" && method != "HEAD")
+            throw ApiError(405, "method not allowed", method);
+        const Asset* asset = find_asset(parts.empty() ? "index.html" : parts[1]);
+        if (!asset)
+            throw ApiError(404, "not found", path);
+        HttpResponse response;
+        response.content_type = std::string(asset->content_type);
+        response.body = std::string(asset->body);
+        response.headers["Cache-Control"] = "no-cache";
+        return response;
+    }
+    if (parts[0] != "api")
+        throw ApiError(404, "not found", path);
+
+    Context context{request, std::nullopt};
+    const std::string token = request.cookie(kSessionCookie);
+    if (!token.empty())
+        context.session = sessions_.find(token, Clock::now());
+
+    const auto route_is = [&](std::initializer_list<const char*> expected) {
+        if (parts.size() != expected.size())
+            return false;
+        std::size_t i = 0;
+        for (const char* part : expected) {
+            if (std::string_view(part) != "*" && parts[i] != part)
+                return false;
+            ++i;
+        }
+        return true;
+    };
+    const bool changes_state = method == "POST" || method == "PUT" || method == "DELETE";
+
+    // ---- login: the one request without a session
+    if (route_is({"api", "session"}) && method == "POST") {
+        const json body = parse_body(request);
+        const std::string user_name = *string_field(body, "user", true);
+        const std::string password = *string_field(body, "password", true);
+        const std::string address = request.peer_address;
+        if (const auto wait = throttle_.wait(user_name, address, Clock::now())) {
+            HttpResponse response =
+                error_response(429, "too many failed logins",
+                               fmt::format("wait {} s before trying again", wait->count()));
+            response.headers["Retry-After"] = std::to_string(wait->count());
+            return response;
+        }
+        db::Repository repository(setup_.db_path);
+        const auto user = repository.user(user_name);
+        const bool ok =
+            user && !user->disabled_at && analysis::password_matches(user->password_hash, password);
+        if (!ok) {
+            throttle_.failed(user_name, address, Clock::now());
+            app::audit_web_act(repository, "login.fail", "", address,
+                               {{"user", user_name},
+                                {"why", !user               ? "unknown user"
+                                        : user->disabled_at ? "user disabled"
+                                                            : "wrong password"}});
+            throw ApiError(401, "login failed", "wrong name or password, or the user is disabled");
+        }
+        throttle_.succeeded(user_name, address);
+        const Session session = sessions_.create(user->name, user->role, address, Clock::now());
+        app::audit_web_act(repository, "login", user->name, address,
+                           {{"role", std::string(db::to_string(user->role))}});
+        HttpResponse response =
+            json_response(200, {{"user", session.user},
+                                {"role", std::string(db::to_string(session.role))},
+                                {"csrf_token", session.csrf_token},
+                                {"expires_at", app::iso_utc(sessions_.expires_at(session))}});
+        response.headers["Set-Cookie"] = fmt::format(
+            "{}={}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}", kSessionCookie, session.token,
+            std::chrono::duration_cast<std::chrono::seconds>(setup_.session_limits.absolute)
+                .count());
+        return response;
+    }
+
+    if (!context.session)
+        throw ApiError(401, "not logged in", "log in first (POST /api/session)");
+    const Session& session = *context.session;
+    if (changes_state && !same_secret(request.header("x-csrf-token"), session.csrf_token))
+        throw ApiError(403, "CSRF token missing or wrong",
+                       "a state-changing request must repeat the session's X-CSRF-Token");
+    const auto require_role = [&](db::UserRole least) {
+        if (role_rank(session.role) < role_rank(least))
+            throw ApiError(403, "forbidden",
+                           fmt::format("{} may not do this: it needs the {} role", session.user,
+                                       db::to_string(least)));
+    };
+    const bool qa_or_admin = role_rank(session.role) >= role_rank(db::UserRole::Qa);
+    const auto audit = [&](const std::string& action, const json& detail) {
+        db::Repository repository(setup_.db_path);
+        app::audit_web_act(repository, action, session.user, request.peer_address, detail);
+    };
+    const auto need_bench = [&]() -> StationRunner& {
+        if (!setup_.runner)
+            throw ApiError(409, "no bench",
+                           "this server was started without --station: QA pages only");
+        return *setup_.runner;
+    };
+
+    // ---- session
+    if (route_is({"api", "session"})) {
+        if (method == "GET") {
+            return json_response(200,
+                                 {{"user", session.user},
+                                  {"role", std::string(db::to_string(session.role))},
+                                  {"csrf_token", session.csrf_token},
+                                  {"expires_at", app::iso_utc(sessions_.expires_at(session))}});
+        }
+        if (method == "DELETE") {
+            sessions_.remove(session.token);
+            audit("logout", json::object());
+            HttpResponse response;
+            response.status = 204;
+            response.headers["Set-Cookie"] =
+                fmt::format("{}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0", kSessionCookie);
+            return response;
+        }
+    }
+
+    // ---- the station
+    if (route_is({"api", "station"}) && method == "GET")
+        return json_response(200, station_json());
+
+    if (route_is({"api", "reference"}) && method == "POST") {
+        auto& runner = need_bench();
+        const json body = parse_body(request);
+        FiberMode mode = FiberMode::SM;
+        if (const auto part = string_field(body, "part", false)) {
+            mode = app::find_in_catalogue(setup_.catalogue, *part).mode;
+        } else if (const auto text = string_field(body, "mode", false)) {
+            const auto parsed = parse_fiber_mode(*text);
+            if (!parsed)
+                throw ApiError(400, "bad mode", "mode is SM or MM");
+            mode = *parsed;
+        }
+        // The run lifecycle writes the audit entries of what it runs.
+        runner.start_reference({session.user, session.token, request.peer_address}, mode);
+        return json_response(202, {{"procedure", "reference"}});
+    }
+
+    if (route_is({"api", "tests"}) && method == "POST") {
+        auto& runner = need_bench();
+        const json body = parse_body(request);
+        const std::string part = *string_field(body, "part", true);
+        const std::string serial = *string_field(body, "serial", true);
+        const std::string reason = string_field(body, "retest_reason", false).value_or("");
+        std::int64_t run_id = 0;
+        try {
+            run_id = runner.start_test({session.user, session.token, request.peer_address}, part,
+                                       serial, reason);
+        } catch (const app::UsageError& error) {
+            // The one usage error of a start: a retest needs a reason code.
+            throw ApiError(422, "retest reason needed", error.what(),
+                           {{"reasons", setup_.site.retest.reason_codes}});
+        }
+        return json_response(202, {{"run_id", run_id}});
+    }
+
+    if (route_is({"api", "tests", "current"}) && method == "GET") {
+        if (!setup_.runner)
+            return json_response(200, {{"seq", 0}, {"state", "idle"}, {"procedure", nullptr}});
+        return json_response(200, setup_.runner->state());
+    }
+
+    if (route_is({"api", "tests", "current", "events"}) && method == "GET") {
+        HttpResponse response;
+        response.content_type = "text/event-stream";
+        response.headers["Cache-Control"] = "no-store";
+        response.headers["X-Accel-Buffering"] = "no";  // a reverse proxy must not hold events back
+        StationRunner* runner = setup_.runner;
+        response.stream = [this, runner](const StreamWriter& write) {
+            std::uint64_t sent = 0;
+            auto quiet_since = Clock::now();
+            while (!stopping_) {
+                json state = runner ? runner->state()
+                                    : json{{"seq", 0}, {"state", "idle"}, {"procedure", nullptr}};
+                const auto seq = state.value("seq", std::uint64_t{0});
+                if (sent == 0 || seq > sent) {
+                    const std::string event = fmt::format("id: {}\nevent: state\ndata: {}\n\n", seq,
+                                                          app::json_text(state));
+                    if (!write(event))
+                        return;
+                    sent = std::max<std::uint64_t>(seq, 1);
+                    quiet_since = Clock::now();
+                } else if (Clock::now() - quiet_since > std::chrono::seconds(15)) {
+                    // A comment now and then: a closed page is noticed, a proxy keeps the line.
+                    if (!write(": keep-alive\n\n"))
+                        return;
+                    quiet_since = Clock::now();
+                }
+                if (runner) {
+                    runner->wait_for_change(sent, std::chrono::milliseconds(1000));
+                    if (runner->shutting_down())
+                        return;
+                    // Changes that come in a burst go out as one event.
+                    std::this_thread::sleep_for(std::chrono::milliseconds(40));
+                } else {
+                    std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+                }
+            }
+        };
+        return response;
+    }
+
+    if (route_is({"api", "tests", "current", "prompt"}) && method == "POST") {
+        auto& runner = need_bench();
+        const json body = parse_body(request);
+        const std::string answer = *string_field(body, "answer", true);
+        if (answer != "done" && answer != "abort")
+            throw ApiError(400, "bad answer", "answer is \"done\" or \"abort\"");
+        runner.answer_prompt(session.token, qa_or_admin, answer == "done");
+        return json_response(200, {{"answered", answer}});
+    }
+
+    if (route_is({"api", "tests", "current", "abort"}) && method == "POST") {
+        auto& runner = need_bench();
+        runner.abort(session.token, qa_or_admin, session.user);
+        return json_response(200, {{"stopping", true}});
+    }
+
+    // ---- records
+    if (route_is({"api", "runs"}) && method == "GET")
+        return json_response(200, runs_json(request));
+
+    if (route_is({"api", "runs", "*"}) && method == "GET") {
+        const db::Repository repository(setup_.db_path);
+        const auto run = repository.run(id_of(parts[2]));
+        if (!run)
+            throw ApiError(404, "no such run", parts[2]);
+        json out = app::run_to_json(*run);
+        json texts = json::array();
+        if (run->status == RunStatus::Completed && run->grade) {
+            for (const auto& failure : analysis::make_verdict(*run).against_target)
+                texts.push_back(analysis::describe_failure(failure, *run));
+        }
+        out["failure_texts"] = texts;
+        out["part_view"] = part_json(run->part);
+        const auto hash = repository.record_hash(run->id);
+        out["record_hash"] = hash ? json(*hash) : json(nullptr);
+        if (hash) {
+            const auto check = repository.find_record(*hash);
+            out["record_verified"] = check && check->record_matches;
+        } else {
+            out["record_verified"] = nullptr;
+        }
+        return json_response(200, out);
+    }
+
+    if (route_is({"api", "runs", "*", "certificate.pdf"}) && method == "GET") {
+        const std::int64_t run_id = id_of(parts[2]);
+        const db::Repository repository(setup_.db_path);
+        const auto run = repository.run(run_id);
+        if (!run)
+            throw ApiError(404, "no such run", parts[2]);
+        if (run->status != RunStatus::Completed)
+            throw ApiError(409, "no certificate",
+                           fmt::format("run {} was {}: only a completed run has a certificate",
+                                       run_id, to_string(run->status)));
+        // The certificate renderer writes files: a private temporary one, read back and removed.
+        const auto directory = std::filesystem::temp_directory_path() /
+                               fmt::format("mpobench-cert-{}-{}", ::getpid(), random_token());
+        std::filesystem::create_directories(directory);
+        const auto file = directory / app::certificate_file_name(run->serial);
+        std::string pdf;
+        try {
+            app::write_run_certificate(repository, run_id, setup_.site, setup_.site.paper, file);
+            std::ifstream in(file, std::ios::binary);
+            std::ostringstream bytes;
+            bytes << in.rdbuf();
+            pdf = bytes.str();
+        } catch (const reports::ReportError& error) {
+            std::filesystem::remove_all(directory);
+            throw ApiError(500, "certificate", error.what());
+        }
+        std::filesystem::remove_all(directory);
+        HttpResponse response;
+        response.content_type = "application/pdf";
+        response.headers["Content-Disposition"] =
+            fmt::format("inline; filename=\"{}\"", app::certificate_file_name(run->serial));
+        response.body = std::move(pdf);
+        return response;
+    }
+
+    // ---- QA: the CLI's JSON
+    if (method == "GET" && parts.size() == 2) {
+        const auto options = qa_options(request, setup_);
+        const auto& name = parts[1];
+        if (name == "yield" || name == "pareto" || name == "trend" || name == "histogram") {
+            const db::Repository repository(setup_.db_path);
+            if (name == "yield")
+                return json_response(200, app::yield_report_json(repository, options));
+            if (name == "pareto")
+                return json_response(200, app::pareto_report_json(repository, options));
+            if (name == "trend")
+                return json_response(200, app::trend_report_json(repository, options));
+            return json_response(200,
+                                 app::histogram_report_json(repository, options, setup_.limits));
+        }
+    }
+
+    // ---- audit log (qa, admin)
+    if (route_is({"api", "audit"}) && method == "GET") {
+        require_role(db::UserRole::Qa);
+        const db::Repository repository(setup_.db_path);
+        const auto entries = repository.audit_entries();
+        json rows = json::array();
+        for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
+            json detail = json::parse(it->detail, nullptr, false);
+            rows.push_back({{"seq", it->id},
+                            {"at", app::iso_utc(it->at)},
+                            {"source", it->source},
+                            {"os_user", it->os_user},
+                            {"actor", it->actor},
+                            {"address", it->host},
+                            {"action", it->action},
+                            {"detail", detail.is_discarded() ? json(it->detail) : detail}});
+        }
+        const auto broken = analysis::first_break(entries);
+        return json_response(
+            200, {{"entries", rows},
+                  {"verified", !broken},
+                  {"first_broken",
+                   broken ? json{{"seq", broken->id}, {"why", broken->why}} : json(nullptr)}});
+    }
+
+    // ---- users (admin)
+    if (parts.size() >= 2 && parts[1] == "users") {
+        require_role(db::UserRole::Admin);
+        db::Repository repository(setup_.db_path);
+        if (route_is({"api", "users"}) && method == "GET") {
+            json users = json::array();
+            for (const auto& user : repository.users())
+                users.push_back(user_json(user));
+            return json_response(200, {{"users", users}});
+        }
+        if (route_is({"api", "users"}) && method == "POST") {
+            const json body = parse_body(request);
+            const std::string name =
+                analysis::validate_operator_name(*string_field(body, "name", true));
+            const auto role = db::parse_user_role(*string_field(body, "role", true));
+            if (!role)
+                throw ApiError(400, "bad role", "role is operator, qa or admin");
+            const std::string password = *string_field(body, "password", true);
+            if (const auto problem = analysis::password_problem(password))
+                throw ApiError(400, "password refused", *problem);
+            if (repository.user(name))
+                throw ApiError(409, "user exists", fmt::format("there is a user {} already", name));
+            db::User user;
+            user.name = name;
+            user.role = *role;
+            user.password_hash = analysis::hash_password(password);
+            user.created_at = std::chrono::system_clock::now();
+            user.created_by = session.user;
+            repository.add_user(user);
+            app::audit_web_act(repository, "user.add", session.user, request.peer_address,
+                               {{"user", name}, {"role", std::string(db::to_string(*role))}});
+            return json_response(201, user_json(*repository.user(name)));
+        }
+        if (route_is({"api", "users", "*", "disable"}) && method == "POST") {
+            const auto user = repository.user(parts[2]);
+            if (!user)
+                throw ApiError(404, "no such user", parts[2]);
+            if (user->name == session.user)
+                throw ApiError(409, "cannot disable yourself",
+                               "another admin must disable this user");
+            repository.disable_user(user->name);
+            sessions_.remove_user(user->name);
+            app::audit_web_act(repository, "user.disable", session.user, request.peer_address,
+                               {{"user", user->name}});
+            return json_response(200, user_json(*repository.user(user->name)));
+        }
+    }
+
+    throw ApiError(404, "not found", fmt::format("{} {}", method, path));
+}
+
+json Api::station_json() const {
+    json parts = json::array();
+    for (const auto& part : setup_.catalogue.parts)
+        parts.push_back(part_json(part));
+    json out{{"bench", setup_.runner != nullptr},
+             {"station", nullptr},
+             {"instruments", json::array()},
+             {"reference", nullptr},
+             {"reference_problem", "no bench: this server was started without --station"},
+             {"lock", {{"held", false}}},
+             {"parts", parts},
+             {"retest_reasons", setup_.site.retest.reason_codes},
+             {"time_zone", setup_.site.time_zone}};
+    if (!setup_.runner)
+        return out;
+    const auto& station = setup_.runner->setup().station;
+    out["station"] = station.name;
+    const db::Repository repository(setup_.db_path);
+
+    // Model and serial as the instruments answered *IDN? in the latest run
+    // of this station; the calibration date as the station file gives it.
+    std::vector<InstrumentRecord> identified;
+    db::RunFilter latest;
+    latest.station = station.name;
+    latest.started_from = std::chrono::system_clock::now() - std::chrono::days(30);
+    const auto runs = repository.find_runs(latest);
+    if (!runs.empty()) {
+        if (const auto run = repository.run(runs.back().id))
+            identified = run->instruments;
+    }
+    const std::string today = reports::SiteClock(setup_.site.time_zone).day_text(Clock::now());
+    for (const auto& instrument : station.instruments) {
+        json row{{"name", instrument.name},
+                 {"role", std::string(to_string(instrument.role))},
+                 {"model", instrument.model},
+                 {"serial", nullptr},
+                 {"cal_due",
+                  instrument.calibration_due ? json(*instrument.calibration_due) : json(nullptr)}};
+        for (const auto& record : identified) {
+            if (record.name == instrument.name) {
+                row["model"] = fmt::format("{} {}", record.vendor, record.model);
+                row["serial"] = record.serial;
+                if (!record.calibration_due.empty() && !instrument.calibration_due)
+                    row["cal_due"] = record.calibration_due;
+            }
+        }
+        const std::string due = row["cal_due"].is_string() ? row["cal_due"].get<std::string>() : "";
+        row["status"] = due.empty() ? "ok" : due < today ? "cal overdue" : "ok";
+        out["instruments"].push_back(row);
+    }
+
+    out["reference_problem"] = nullptr;
+    if (const auto reference = repository.latest_reference(station.name)) {
+        const double age_min = std::chrono::duration<double, std::ratio<60>>(
+                                   std::chrono::system_clock::now() - reference->taken_at)
+                                   .count();
+        const double max_age_min = station.reference_max_age_min;
+        out["reference"] = {{"id", reference->id},
+                            {"taken_at", app::iso_utc(reference->taken_at)},
+                            {"age_min", age_min},
+                            {"max_age_min", max_age_min},
+                            {"minutes_left", std::max(0.0, max_age_min - age_min)},
+                            {"expired", age_min > max_age_min},
+                            {"mode", std::string(to_string(reference->mode))},
+                            {"fibers", reference->fibers},
+                            {"launch_cord", reference->launch_cord},
+                            {"operator", reference->operator_name}};
+        if (age_min > max_age_min)
+            out["reference_problem"] =
+                fmt::format("the reference expired {:.0f} min ago (a reference serves {} min)",
+                            age_min - max_age_min, station.reference_max_age_min);
+    } else {
+        out["reference_problem"] = "no reference taken on this station";
+    }
+
+    if (const auto ours = setup_.runner->procedure_holder()) {
+        out["lock"] = *ours;
+    } else if (const auto holder = acquisition::bench_holder(station)) {
+        out["lock"] = {{"held", true},
+                       {"procedure", holder->procedure},
+                       {"operator", holder->operator_name},
+                       {"serial", holder->serial},
+                       {"run_id", holder->run_id},
+                       {"since", app::iso_utc(holder->since)},
+                       {"pid", holder->pid},
+                       {"by_this_server", false},
+                       {"text", acquisition::busy_message(station.name, *holder)}};
+    }
+    return out;
+}
+
+json Api::runs_json(const HttpRequest& request) const {
+    const auto query = request.query();
+    const db::Repository repository(setup_.db_path);
+    std::vector<db::RunSummary> runs;
+    if (const auto serial = query.find("serial"); serial != query.end()) {
+        runs = repository.history(analysis::validate_serial(serial->second, ""));
+    } else {
+        int limit = 20;
+        if (const auto given = query.find("limit"); given != query.end()) {
+            try {
+                limit = std::clamp(std::stoi(given->second), 1, 500);
+            } catch (const std::logic_error&) {
+                throw ApiError(400, "bad limit", "limit is a number of runs, 1 to 500");
+            }
+        }
+        db::RunFilter filter;
+        if (setup_.runner)
+            filter.station = setup_.runner->setup().station.name;
+        if (const auto station = query.find("station"); station != query.end())
+            filter.station = station->second;
+        filter.kind = RunKind::Production;
+        filter.started_from = std::chrono::system_clock::now() - std::chrono::days(31);
+        runs = repository.find_runs(filter);
+        if (runs.size() > static_cast<std::size_t>(limit))
+            runs.erase(runs.begin(), runs.end() - limit);
+    }
+    std::reverse(runs.begin(), runs.end());  // newest first
+    // How often each serial was tested today: a serial tested again and
+    // again until it passes is what QA most wants to see.
+    std::map<std::string, int> tested_today;
+    const reports::SiteClock clock(setup_.site.time_zone);
+    const std::string today = clock.day_text(Clock::now());
+    json rows = json::array();
+    for (const auto& run : runs) {
+        if (!tested_today.contains(run.serial)) {
+            int count = 0;
+            for (const auto& earlier : repository.history(run.serial)) {
+                if (earlier.kind == RunKind::Production &&
+                    clock.day_text(earlier.started_at) == today)
+                    ++count;
+            }
+            tested_today[run.serial] = count;
+        }
+        json row = run_summary_json(run);
+        row["tested_today"] = tested_today[run.serial];
+        rows.push_back(std::move(row));
+    }
+    return {{"runs", rows}};
+}
+
+}  // namespace mpobench::web

@@ -1,0 +1,52 @@
+#pragma once
+// What `mpobench serve` answers: the pages (assets.hpp) and the JSON API
+// under /api/ (README "Web API"). Every request is checked here — session,
+// role, CSRF token — before it reaches the station or the record; every
+// error is JSON {error, detail}. No request path reaches the file system.
+
+#include <atomic>
+#include <filesystem>
+#include <memory>
+#include <optional>
+
+#include <nlohmann/json.hpp>
+
+#include "acquisition/parts.hpp"
+#include "analysis/limits.hpp"
+#include "reports/site.hpp"
+#include "web/http.hpp"
+#include "web/sessions.hpp"
+#include "web/station_runner.hpp"
+
+namespace mpobench::web {
+
+struct ApiSetup {
+    std::filesystem::path db_path;
+    std::filesystem::path site_path;  // empty: built-in site defaults
+    reports::Site site;
+    acquisition::PartCatalogue catalogue;
+    analysis::LimitSet limits;
+    StationRunner* runner = nullptr;  // null: a QA-only server (no bench)
+    SessionLimits session_limits;
+};
+
+class Api {
+  public:
+    explicit Api(ApiSetup setup);
+    HttpResponse handle(const HttpRequest& request);
+    // Ends every event stream (the server is stopping).
+    void stop();
+
+  private:
+    struct Context;
+    HttpResponse route(const HttpRequest& request);
+    nlohmann::json station_json() const;
+    nlohmann::json runs_json(const HttpRequest& request) const;
+
+    ApiSetup setup_;
+    SessionStore sessions_;
+    LoginThrottle throttle_;
+    std::atomic<bool> stopping_{false};
+};
+
+}  // namespace mpobench::web
