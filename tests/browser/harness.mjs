@@ -100,10 +100,6 @@ export async function startBench({ dut, users = [{ name: "ana", role: "operator"
       const added = spawnSync(MPOBENCH, ["user", "add", user.name, "--role", user.role, "--password-file", passwordFile, "--db", bench.db], { encoding: "utf8" });
       if (added.status !== 0) throw new Error(`mpobench user add ${user.name}: ${added.status} ${added.stderr}`);
     }
-    if (reference) {
-      const taken = spawnSync(MPOBENCH, ["--log-file", path.join(dir, "reference.log"), "reference", "--station", stationFile, "--db", bench.db, "--operator", "setup"], { encoding: "utf8" });
-      if (taken.status !== 0) throw new Error(`mpobench reference: ${taken.status} ${taken.stderr}`);
-    }
     const port = await freePort();
     bench.base = `http://127.0.0.1:${port}`;
     const serve = startProcess(
@@ -123,6 +119,9 @@ export async function startBench({ dut, users = [{ name: "ana", role: "operator"
       if (Date.now() > ready) throw new Error(`mpobench serve did not answer within 20 s: ${bench.logs()}`);
       await sleep(100);
     }
+    // A station whose operator is the web page takes its reference there
+    // too: through the API, as the first user.
+    if (reference) await referenceThroughApi(bench, users[0].name);
     bench.browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
@@ -137,6 +136,44 @@ export async function startBench({ dut, users = [{ name: "ana", role: "operator"
   return bench;
 }
 
+async function referenceThroughApi(bench, user) {
+  const login = await fetch(`${bench.base}/api/session`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ user, password: PASSWORD }),
+  });
+  if (login.status !== 200) throw new Error(`login as ${user}: ${login.status} ${await login.text()}`);
+  const cookie = login.headers.get("set-cookie").split(";")[0];
+  const { csrf_token: token } = await login.json();
+  const call = async (method, route, body) => {
+    const response = await fetch(`${bench.base}${route}`, {
+      method,
+      headers: { Cookie: cookie, "Content-Type": "application/json", ...(method === "POST" ? { "X-CSRF-Token": token } : {}) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const data = await response.json();
+    if (!response.ok) throw new Error(`${method} ${route}: ${response.status} ${JSON.stringify(data)}`);
+    return data;
+  };
+  await call("POST", "/api/reference", {});
+  const deadline = Date.now() + 120000;
+  let answered = null;
+  for (;;) {
+    const state = await call("GET", "/api/tests/current");
+    if (state.state === "prompt" && state.prompt && state.prompt.id !== answered) {
+      answered = state.prompt.id;
+      await call("POST", "/api/tests/current/prompt", { answer: "done" });
+    }
+    if (state.state === "finished") {
+      if (state.aborted) throw new Error(`reference aborted: ${JSON.stringify(state.aborted)}`);
+      break;
+    }
+    if (Date.now() > deadline) throw new Error("no reference within 120 s");
+    await sleep(200);
+  }
+  await fetch(`${bench.base}/api/session`, { method: "DELETE", headers: { Cookie: cookie, "X-CSRF-Token": token } });
+}
+
 async function closeBench(bench) {
   if (bench.browser) await bench.browser.close();
   for (const child of bench.processes.reverse()) await stopProcess(child);
@@ -149,8 +186,14 @@ export async function newPage(bench, { lang, viewport = { width: 1400, height: 9
   const page = await context.newPage();
   page.errors = [];
   page.on("pageerror", (error) => page.errors.push(error.message));
+  // Refusals the page shows on purpose are not errors; anything else is.
+  page.on("response", (response) => {
+    if (response.status() >= 400 && ![401, 403, 409, 422].includes(response.status())) {
+      page.errors.push(`${response.status()} ${response.url()}`);
+    }
+  });
   page.on("console", (message) => {
-    if (message.type() === "error" && !/status of (401|403|409|422)/.test(message.text())) page.errors.push(message.text());
+    if (message.type() === "error" && !/^Failed to load resource/.test(message.text())) page.errors.push(message.text());
   });
   await page.goto(`${bench.base}/${lang ? `?lang=${lang}` : ""}`);
   return page;

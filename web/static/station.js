@@ -5,7 +5,7 @@ import { api, ApiError } from "./api.js";
 import { h, s, clear } from "./dom.js";
 import { drawEndFaces, legend, describeFibre } from "./endface.js";
 import { clock, dateTime, elapsed, minutesLeft, gradeName, setTimeZone } from "./format.js";
-import { t } from "./i18n.js";
+import { hasString, t } from "./i18n.js";
 
 const LIVE = new Set(["running", "prompt"]);
 
@@ -20,6 +20,12 @@ function instrumentStatus(instrument) {
   if (instrument.status === "ok") return { symbol: "✓", className: "ok", text: t("instrument.ok") };
   if (instrument.status === "cal overdue") return { symbol: "✗", className: "bad", text: t("instrument.cal_overdue") };
   return { symbol: "?", className: "unknown", text: t("instrument.unknown") };
+}
+
+// The instrument's name in the string table (source, meter, ...), else as the server gives it.
+function instrumentName(instrument) {
+  const name = instrument.name || instrument.role;
+  return hasString(`role.${name}`) ? t(`role.${name}`) : name;
 }
 
 // A picture of the physical step: which end goes to which cord.
@@ -283,9 +289,9 @@ export function mountStation(root, ctx) {
         const status = instrumentStatus(instrument);
         return h(
           "li",
-          { class: ["instrument", `status-${status.className}`], title: `${instrument.model} · ${instrument.serial} · ${status.text}` },
+          { class: ["instrument", `status-${status.className}`], title: `${instrument.role || ""} · ${instrument.model || ""} · ${instrument.serial || "—"} · ${status.text}` },
           h("span", { class: "instrument-symbol", text: status.symbol }),
-          h("span", { text: t(`role.${instrument.role}`) }),
+          h("span", { text: instrumentName(instrument) }),
           instrument.cal_due ? h("span", { class: "instrument-cal", text: t("instrument.cal_due", { date: instrument.cal_due }) }) : null,
         );
       }),
@@ -312,7 +318,7 @@ export function mountStation(root, ctx) {
       banner.append(h("div", { class: "bar bar-info", text: t("station.nobench_long") }));
     }
     const lock = st?.lock;
-    const mine = cur && LIVE.has(cur.state) && cur.started_by === session.user;
+    const mine = cur && LIVE.has(cur.state) && startedBy(cur) === session.user;
     if (lock?.held && !mine) {
       banner.append(
         h("div", { class: "bar bar-busy", id: "busy-bar", role: "status" },
@@ -330,7 +336,7 @@ export function mountStation(root, ctx) {
     const dim = state.dimResult ? " dimmed" : "";
     if (cur.procedure === "reference") {
       if (cur.aborted) banner.append(abortedPanel(cur, dim));
-      else banner.append(h("div", { class: `bar bar-good${dim}`, id: "reference-done", text: `✓ ${t("reference.done")}` }));
+      else banner.append(h("div", { class: `bar bar-good${dim}`, id: "reference-done", text: `✓ ${t("reference.done")} ${cur.result?.summary || ""}` }));
       return;
     }
     const result = cur.result;
@@ -395,9 +401,13 @@ export function mountStation(root, ctx) {
   }
 
   // ---- left column: the form, or the live run, or the prompt
+  function startedBy(cur) {
+    return cur.started_by ?? cur.operator;
+  }
+
   function canControl() {
     const cur = state.current;
-    return cur && (cur.started_by === session.user || session.role === "qa" || session.role === "admin");
+    return cur && (startedBy(cur) === session.user || session.role === "qa" || session.role === "admin");
   }
 
   function renderLeft() {
@@ -425,7 +435,7 @@ export function mountStation(root, ctx) {
         h("div", { class: "run-part", text: part ? part.number : t(`procedure.${cur.procedure}`) }),
         part ? h("div", { class: "run-desc", text: part.description || "" }) : null,
         cur.serial ? h("div", { class: "run-serial", text: t("run.serial", { serial: cur.serial }) }) : null,
-        h("div", { class: "run-op", text: t("run.started_by", { user: cur.started_by || cur.operator || "?", at: clock(cur.started_at) }) })),
+        h("div", { class: "run-op", text: t("run.started_by", { user: startedBy(cur) || "?", at: clock(cur.started_at) }) })),
     );
     if (cur.state === "prompt" && cur.prompt) {
       const step = cur.prompt.step;
@@ -439,7 +449,7 @@ export function mountStation(root, ctx) {
             ? h("div", { class: "prompt-buttons" },
                 h("button", { class: "button button-done", id: "prompt-done", type: "button", text: t("prompt.done"), onclick: () => answer("done") }),
                 h("button", { class: "button button-abort", id: "prompt-abort", type: "button", text: t("prompt.abort"), onclick: confirmAbort }))
-            : h("p", { class: "prompt-notyours", text: t("prompt.not_yours", { user: cur.started_by }) }),
+            : h("p", { class: "prompt-notyours", text: t("prompt.not_yours", { user: startedBy(cur) }) }),
           controls ? h("p", { class: "prompt-keys", text: t("prompt.keys") }) : null),
       );
     } else {
