@@ -41,7 +41,7 @@ test("an operator logs in, takes a reference, tests an assembly from scans and s
   await page.click("#prompt-done");
 
   // The end face fills as readings come in, position by position.
-  await page.waitForFunction(() => document.querySelectorAll("#endface .pos:not(.pos-pending)").length >= 2);
+  await page.waitForFunction(() => document.querySelectorAll("#endface .pos:not(.pos-pending)").length >= 7);
   const heading = await page.textContent("#face-heading");
   assert.match(heading, /END A · \d+ nm · fibre \d+ of 12/);
   await H.screenshot(page, "05-running", { docs: true });

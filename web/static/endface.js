@@ -49,6 +49,19 @@ export function layoutFor(fibers, rows, rowWidth) {
   return { rows: count, width, positions };
 }
 
+// The end-B fibre an end-A fibre should reach (DESIGN §2): type A straight,
+// type B reversed within its row, type C neighbouring pairs swapped.
+export function expectedFar(polarity, fiber, fibers) {
+  const row = fibers <= 16 ? fibers : fibers === 32 ? 16 : 12;
+  if (polarity === "A") return fiber;
+  if (polarity === "B") {
+    const start = Math.floor((fiber - 1) / row) * row;
+    return start + row - (fiber - start) + 1;
+  }
+  if (polarity === "C") return fiber % 2 ? fiber + 1 : fiber - 1;
+  return null;
+}
+
 function failureKey(end, fiber) {
   return `${end}:${fiber}`;
 }
@@ -141,6 +154,7 @@ export function drawEndFaces(options) {
     currentEnd = null,
     currentFiber = null,
     polarityOk = null,
+    polarity = null,
     selected = null,
     onSelect = null,
   } = options;
@@ -268,21 +282,19 @@ export function drawEndFaces(options) {
       layout.positions.every((p) => measurements.some((m) => m.end === end && m.fiber === p.fiber));
     if (measuredEnd(ends[0]) && measuredEnd(ends[1])) {
       const drawn = new Set();
+      let wrong = 0;
       for (const m of measurements) {
         if (m.end !== ends[0] || !m.far_position || drawn.has(m.fiber)) continue;
         drawn.add(m.fiber);
         const from = centres[`${ends[0]}:${m.fiber}`];
         const to = centres[`${ends[1]}:${m.far_position}`];
         if (!from || !to) continue;
-        lines.append(
-          s("line", {
-            x1: from.cx,
-            y1: from.cy,
-            x2: to.cx,
-            y2: to.cy,
-            class: polarityOk === false ? "polarity-line polarity-bad" : "polarity-line",
-          }),
-        );
+        // A line to the wrong far position is drawn dashed and red; without
+        // the part's polarity, the run's verdict decides for every line.
+        const expected = polarity ? expectedFar(polarity, m.fiber, fibers) : null;
+        const bad = expected !== null ? expected !== m.far_position : polarityOk === false;
+        if (bad) ++wrong;
+        lines.append(s("line", { x1: from.cx, y1: from.cy, x2: to.cx, y2: to.cy, class: bad ? "polarity-line polarity-bad" : "polarity-line" }));
       }
       if (drawn.size) {
         svg.append(
@@ -290,8 +302,8 @@ export function drawEndFaces(options) {
             x: width - MARGIN_X,
             y: height - 8,
             "text-anchor": "end",
-            class: polarityOk === false ? "face-polarity face-polarity-bad" : "face-polarity",
-            text: polarityOk === false ? `✗ ${t("face.polarity_bad")}` : t("face.polarity"),
+            class: wrong ? "face-polarity face-polarity-bad" : "face-polarity",
+            text: wrong ? `✗ ${t("face.polarity_bad")}` : t("face.polarity"),
           }),
         );
       }
@@ -311,10 +323,13 @@ function swatch(category) {
 }
 
 // The legend under the end face: every colour with its symbol and its word.
-export function legend(categories = ["elite", "standard", "generic", "fail", "nolight", "pending"]) {
+export function legend(categories = ["elite", "standard", "generic", "fail", "nolight", "pending"], { marked = false } = {}) {
+  const ring = s("svg", { viewBox: "0 0 28 28", class: "swatch", "aria-hidden": "true" },
+    s("circle", { cx: 14, cy: 14, r: 11, class: "pos-ring" }));
   return h(
     "ul",
     { class: "legend" },
     categories.map((category) => h("li", { class: "legend-item" }, swatch(category), h("span", { text: t(`legend.${category}`) }))),
+    marked ? h("li", { class: "legend-item" }, ring, h("span", { text: t("legend.marked") })) : null,
   );
 }

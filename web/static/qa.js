@@ -235,7 +235,7 @@ function runDetail(root, id) {
     slot.append(h("h1", { class: "page-title", text: t("run.title", { id: run.run_id ?? id, serial: run.serial }) }));
     const verdict = run.status !== "completed"
       ? `■ ${t(`status.${run.status}`)}${run.reason ? ` — ${run.reason}` : ""}`
-      : run.pass ? `✓ ${t("verdict.pass")} · ${gradeName(run.grade)}` : `✗ ${t("verdict.fail")} · ${t("verdict.grade_vs_target", { grade: gradeName(run.grade), target: gradeName(run.target_grade) })}`;
+      : run.pass ? `✓ ${t("verdict.pass")} · ${gradeName(run.grade)}` : `✗ ${t("verdict.fail")} · ${t(run.grade === "fail" ? "verdict.no_grade_vs_target" : "verdict.grade_vs_target", { grade: gradeName(run.grade), target: gradeName(run.target_grade) })}`;
     slot.append(h("div", { class: ["bar", run.pass ? "bar-good" : "bar-bad"], id: "run-verdict", text: verdict }));
     const facts = [
       ["serial", h("a", { href: `#/serial/${encodeURIComponent(run.serial)}`, text: run.serial })],
@@ -262,7 +262,8 @@ function runDetail(root, id) {
         measurements: run.measurements || [],
         failures: run.failures || [],
         polarityOk: run.polarity?.ok ?? null,
-      })), legend(["elite", "standard", "generic", "pass", "fail", "nolight", "pending"]));
+        polarity: run.part_view?.polarity ?? run.polarity?.expected ?? null,
+      })), legend(["pass", "fail", "nolight"], { marked: Boolean(run.failures?.length) }));
     }
     const failedKeys = new Set((run.failures || []).map((f) => `${f.end}:${f.fiber}:${f.wavelength_nm}`));
     slot.append(h("table", { class: "table", id: "measurements" },

@@ -322,7 +322,7 @@ export function mountStation(root, ctx) {
     if (lock?.held && !mine) {
       banner.append(
         h("div", { class: "bar bar-busy", id: "busy-bar", role: "status" },
-          h("span", { class: "bar-text", text: `⏳ ${t("busy.text", {
+          h("span", { class: "bar-text", text: `⚠ ${t("busy.text", {
             operator: lock.operator || "?",
             since: clock(lock.since),
             procedure: t(`procedure.${lock.procedure}`),
@@ -366,7 +366,7 @@ export function mountStation(root, ctx) {
           { class: `verdict verdict-fail${dim}`, id: "verdict", role: "alert" },
           h("div", { class: "verdict-main" },
             h("span", { class: "verdict-word", text: `✗ ${t("verdict.fail")}` }),
-            h("span", { class: "verdict-grade", text: t("verdict.grade_vs_target", {
+            h("span", { class: "verdict-grade", text: t(result.grade === "fail" ? "verdict.no_grade_vs_target" : "verdict.grade_vs_target", {
               grade: gradeName(result.grade).toUpperCase(),
               target: gradeName(result.target_grade).toUpperCase(),
             }) })),
@@ -515,13 +515,14 @@ export function mountStation(root, ctx) {
       currentEnd: live ? progress?.end : null,
       currentFiber: live ? progress?.fiber : null,
       polarityOk: cur.result ? cur.result.polarity?.ok ?? null : null,
+      polarity: cur.part.polarity,
       selected: state.selected,
       onSelect: (end, fiber) => {
         state.selected = { end, fiber };
         renderRight();
       },
     });
-    right.append(h("div", { class: "face-wrap", id: "endface" }, svg), legend());
+    right.append(h("div", { class: "face-wrap", id: "endface" }, svg), legend(undefined, { marked: Boolean(cur.result?.failures?.length) }));
     let detail = null;
     if (state.selected) detail = describeFibre(measurements, state.selected.end, state.selected.fiber);
     else if (measurements.length) {
