@@ -44,17 +44,26 @@ function yAxis(svg, min, max, yOf, format) {
 export function lineChart({ labels, series, rules = [], min, max, format = (v) => String(v), onPoint, ariaLabel }) {
   const svg = s("svg", { viewBox: `0 0 ${W} ${H}`, class: "chart", role: "img", "aria-label": ariaLabel });
   const values = series.flatMap((one) => one.values).concat(rules.map((r) => r.value)).filter((v) => v !== null && v !== undefined);
-  const lo = min ?? Math.min(...values);
-  const hi = max ?? Math.max(...values);
+  // A flat series (one day, or no spread) gets a margin to be drawn in.
+  const spread = Math.max(...values) - Math.min(...values);
+  const pad = spread < 1e-9 ? Math.max(0.05, Math.abs(values[0] || 0) * 0.2) : spread * 0.1;
+  const lo = min ?? Math.min(...values) - pad;
+  const hi = max ?? Math.max(...values) + pad;
   const yOf = scaleY(lo, hi === lo ? lo + 1 : hi);
   const step = labels.length > 1 ? (W - PAD.left - PAD.right) / (labels.length - 1) : 0;
   const xOf = (i) => (labels.length > 1 ? PAD.left + i * step : (W + PAD.left - PAD.right) / 2);
   yAxis(svg, lo, hi === lo ? lo + 1 : hi, yOf, format);
   xLabels(svg, labels, xOf);
+  // Rules that coincide share one label ("centre = UCL = LCL").
+  const labelled = new Map();
   for (const rule of rules) {
     const y = yOf(rule.value);
     svg.append(s("line", { x1: PAD.left, x2: W - PAD.right, y1: y, y2: y, class: ["chart-rule", rule.className] }));
-    svg.append(s("text", { x: W - PAD.right, y: y - 4, "text-anchor": "end", class: "chart-rule-label", text: rule.name }));
+    const key = Math.round(y / 12);
+    labelled.set(key, labelled.has(key) ? { y, text: `${labelled.get(key).text} = ${rule.name}` } : { y, text: rule.name });
+  }
+  for (const { y, text } of labelled.values()) {
+    svg.append(s("text", { x: W - PAD.right, y: y - 4, "text-anchor": "end", class: "chart-rule-label", text }));
   }
   for (const one of series) {
     let path = "";

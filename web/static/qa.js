@@ -138,11 +138,18 @@ function dashboard(root, params) {
     const series = data.series || [];
     if (!series.length) slot.append(h("p", { class: "muted", text: t("qa.no_data") }));
     for (const one of series) {
-      slot.append(h("h3", { class: "chart-title", text: t("qa.histogram_wl", { wl: one.wavelength_nm, bin: one.bin_db }) }));
-      slot.append(barChart({
-        items: (one.bins || []).map((b) => ({ label: b.from_db.toFixed(2), value: b.count, className: `bar-wl` })),
-        ariaLabel: t("qa.histogram_wl", { wl: one.wavelength_nm, bin: one.bin_db }),
-      }));
+      const bin = one.bin_db ?? data.bin_db;
+      // Empty bins between the first and the last are drawn as zero.
+      const counts = new Map((one.bins || []).map((b) => [Math.round(b.from_db / bin), b.count]));
+      const keys = [...counts.keys()];
+      const items = [];
+      for (let k = Math.min(...keys); k <= Math.max(...keys); ++k) {
+        items.push({ label: (k * bin).toFixed(2), value: counts.get(k) || 0, className: "bar-wl", title: `${(k * bin).toFixed(2)}–${((k + 1) * bin).toFixed(2)} dB: ${counts.get(k) || 0}` });
+      }
+      const title = t("qa.histogram_wl", { wl: one.wavelength_nm, bin, n: one.count ?? "" }) +
+        (one.elite_max_db !== undefined && one.elite_max_db !== null ? ` · ${t("qa.elite_max", { max: one.elite_max_db })}` : "");
+      slot.append(h("h3", { class: "chart-title", text: title }));
+      if (items.length) slot.append(barChart({ items, ariaLabel: title }));
     }
   });
 
