@@ -8,7 +8,7 @@ import { t } from "./i18n.js";
 
 const PITCH = 44;
 const RADIUS = 17;
-const MARGIN_X = 56;
+const MARGIN_X = 76;
 const FACE_TOP = 40;
 const ROW_GAP = 50;
 const FACE_GAP = 90;

@@ -494,8 +494,14 @@ export function mountStation(root, ctx) {
       return;
     }
     const progress = cur.progress;
-    const live = LIVE.has(cur.state);
-    if (live && progress) {
+    // While the bench waits for a person nothing is being measured: no ring,
+    // and the heading says what it waits for.
+    const live = cur.state === "running";
+    if (cur.state === "prompt" && cur.prompt) {
+      right.append(h("h2", { class: "column-title face-heading", id: "face-heading", text: t("face.heading_prompt", {
+        step: t(`prompt.${cur.prompt.step}.title`),
+      }) }));
+    } else if (live && progress) {
       right.append(h("h2", { class: "column-title face-heading", id: "face-heading", text: t("face.heading", {
         end: progress.end || "?",
         wl: progress.wavelength_nm || "?",
