@@ -73,7 +73,8 @@ function tail(file) {
 }
 
 // users: [{name, role}]; dut: a DUT file path.
-export async function startBench({ dut, users = [{ name: "ana", role: "operator" }], timeScale = "0.01", reference = false } = {}) {
+// faults: `mpobench sim --faults` SPEC (README "Fault injection").
+export async function startBench({ dut, users = [{ name: "ana", role: "operator" }], timeScale = "0.01", reference = false, faults = null } = {}) {
   if (!MPOBENCH) throw new Error("set MPOBENCH_BINARY to the mpobench binary");
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mpobench-browser-"));
   const bench = { dir, processes: [], browser: null };
@@ -82,7 +83,8 @@ export async function startBench({ dut, users = [{ name: "ana", role: "operator"
     const stationFile = path.join(dir, "station.toml");
     const sim = startProcess(
       ["--log-file", path.join(dir, "sim.log"), "sim", "--dut", dut, "--station-out", stationFile,
-        "--run-dir", path.join(dir, "run"), "--time-scale", timeScale, "--operator", "web"],
+        "--run-dir", path.join(dir, "run"), "--time-scale", timeScale, "--operator", "web",
+        ...(faults ? ["--faults", faults] : [])],
       "sim.out", dir);
     bench.processes.push(sim);
     const deadline = Date.now() + 20000;

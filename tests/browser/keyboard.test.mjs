@@ -61,6 +61,6 @@ test("a whole test with the keyboard alone, then a test aborted with Esc and con
   assert.match(aborted, /What happened:/);
   assert.match(aborted, /What to do:/);
   assert.match(aborted, /Nothing was lost/);
-  await H.screenshot(page, "09-aborted", { docs: true });
+  await H.screenshot(page, "09-aborted-by-operator");
   assert.deepEqual(page.errors, []);
 });

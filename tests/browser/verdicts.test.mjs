@@ -76,3 +76,25 @@ test("a second Start while the station is busy is refused by the server and the 
   assert.deepEqual(ana.errors, []);
   assert.deepEqual(bob.errors, []);
 });
+
+test("an instrument that stops answering mid-test aborts it: what happened, what to do, nothing lost", async (t) => {
+  // The return-loss module's 60th and every later command times out: the
+  // reference (which reads no return loss) completes, the test stops on end A.
+  const bench = await H.startBench({ dut: H.fixture("elite_sm_12f_b.json"), reference: true, faults: "rl:timeout@60+" });
+  t.after(() => bench.close());
+  const page = await H.newPage(bench);
+  await H.login(page, "ana");
+  await H.scanAndStart(page, PART, "SN-FAULT-1");
+  await H.answerUntilVerdict(page);
+  assert.equal(await page.$("#verdict"), null);
+  const aborted = await page.textContent("#aborted");
+  assert.match(aborted, /TEST ABORTED/);
+  assert.match(aborted, /What happened: .*rl .*timed out/);
+  assert.match(aborted, /What to do: .*cable/);
+  assert.match(aborted, /Nothing was lost/);
+  // The readings taken before the fault stay on the end face.
+  assert.ok((await page.$$("#endface .pos:not(.pos-pending)")).length >= 1);
+  await H.screenshot(page, "09-aborted", { docs: true });
+  await page.waitForFunction(() => /aborted/.test(document.querySelector("#history")?.textContent || ""));
+  assert.deepEqual(page.errors, []);
+});
