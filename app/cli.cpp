@@ -128,7 +128,9 @@ Command add_test_command(CLI::App& app) {
                     "default for a console operator)");
     add_db_option(*cmd, options->db);
     cmd->add_option("--parts", options->parts, "part catalogue replacing the default");
-    cmd->add_option("--limits", options->limits, "limit set (TOML) replacing the default");
+    cmd->add_option(
+        "--limits", options->limits,
+        "limit set (TOML) replacing the one QA activated (mpobench limits), else the default");
     cmd->add_option("--cert", options->certificate,
                     "write the certificate (PDF) here when the test completes");
     cmd->add_option("--site", options->site,
@@ -192,7 +194,9 @@ Command add_serve_command(CLI::App& app) {
         ->capture_default_str();
     cmd->add_option("--parts", options->parts, "part catalogue (default: the built-in one)")
         ->check(CLI::ExistingFile);
-    cmd->add_option("--limits", options->limits, "limit set TOML (default: the built-in one)")
+    cmd->add_option(
+           "--limits", options->limits,
+           "limit set TOML for every test (default: the one QA activated, read at each test start)")
         ->check(CLI::ExistingFile);
     cmd->add_option("--site", options->site,
                     "site file: serial pattern, retest policy, time zone, certificate header")
@@ -222,6 +226,41 @@ Command add_user_command(CLI::App& app) {
                 if (add_cmd->parsed())
                     return run_user_add(*add);
                 return list_cmd->parsed() ? run_user_list(*list) : run_user_disable(*disable);
+            }};
+}
+
+Command add_limits_command(CLI::App& app) {
+    auto* cmd = app.add_subcommand(
+        "limits", "Limit sets: one qa user uploads, another activates (two-person rule)");
+    cmd->require_subcommand(1);
+    auto options = std::make_shared<LimitsOptions>();
+    auto* list = cmd->add_subcommand("list", "Every uploaded set, newest first, and its state");
+    add_db_option(*list, options->db);
+    list->add_flag("--json", options->json, "one JSON array on stdout");
+    auto* show = cmd->add_subcommand("show", "One uploaded set and its TOML text");
+    show->add_option("id", options->id, "limit set id (limits list)")->required();
+    add_db_option(*show, options->db);
+    show->add_flag("--json", options->json, "one JSON object on stdout");
+    auto* upload = cmd->add_subcommand(
+        "upload", "Upload a limit set (TOML); pending until another qa user activates it");
+    upload->add_option("file", options->file, "limit set TOML")
+        ->required()
+        ->check(CLI::ExistingFile);
+    upload->add_option("--by", options->by, "the qa user uploading it")->required();
+    add_db_option(*upload, options->db);
+    auto* activate =
+        cmd->add_subcommand("activate", "Activate an uploaded set: the next test grades with it");
+    activate->add_option("id", options->id, "limit set id (limits list)")->required();
+    activate->add_option("--by", options->by, "the qa user activating it (not its uploader)")
+        ->required();
+    add_db_option(*activate, options->db);
+    return {cmd, [=] {
+                if (list->parsed())
+                    return run_limits_list(*options);
+                if (show->parsed())
+                    return run_limits_show(*options);
+                return upload->parsed() ? run_limits_upload(*options)
+                                        : run_limits_activate(*options);
             }};
 }
 
@@ -270,7 +309,9 @@ Command add_repeat_command(CLI::App& app) {
                     "default for a console operator)");
     add_db_option(*cmd, options->db);
     cmd->add_option("--parts", options->parts, "part catalogue replacing the default");
-    cmd->add_option("--limits", options->limits, "limit set (TOML) replacing the default");
+    cmd->add_option(
+        "--limits", options->limits,
+        "limit set (TOML) replacing the one QA activated (mpobench limits), else the default");
     cmd->add_option("--site", options->site,
                     "site file whose serial_pattern serials must match (default: $MPOBENCH_SITE, "
                     "./site.toml, the sample site.toml)");
@@ -525,14 +566,14 @@ int run_command_line(int argc, char** argv) {
 
     // In the order `--help` lists them.
     const std::vector<Command> commands{
-        add_sim_command(app),     add_identify_command(app), add_reference_command(app),
-        add_test_command(app),    add_repeat_command(app),   add_history_command(app),
-        add_cord_command(app),    add_hold_command(app),     add_golden_command(app),
-        add_check_command(app),   add_user_command(app),     add_audit_command(app),
-        add_demo_command(app),    add_cert_command(app),     add_verify_command(app),
-        add_yield_command(app),   add_pareto_command(app),   add_trend_command(app),
-        add_retests_command(app), add_report_command(app),   add_export_command(app),
-        add_label_command(app),   add_serve_command(app),
+        add_sim_command(app),    add_identify_command(app), add_reference_command(app),
+        add_test_command(app),   add_repeat_command(app),   add_history_command(app),
+        add_cord_command(app),   add_hold_command(app),     add_golden_command(app),
+        add_check_command(app),  add_user_command(app),     add_audit_command(app),
+        add_limits_command(app), add_demo_command(app),     add_cert_command(app),
+        add_verify_command(app), add_yield_command(app),    add_pareto_command(app),
+        add_trend_command(app),  add_retests_command(app),  add_report_command(app),
+        add_export_command(app), add_label_command(app),    add_serve_command(app),
     };
 
     try {

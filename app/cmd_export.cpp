@@ -17,15 +17,8 @@ std::optional<reports::ExportTable> table_option(const std::string& text) {
     if (text.empty()) {
         return std::nullopt;
     }
-    if (text == "runs") {
-        return reports::ExportTable::Runs;
-    }
-    if (text == "measurements") {
-        return reports::ExportTable::Measurements;
-    }
-    if (text == "failures") {
-        return reports::ExportTable::Failures;
-    }
+    if (const auto table = reports::parse_export_table(text))
+        return table;
     throw UsageError(fmt::format("--table '{}': expected runs, measurements or failures", text));
 }
 

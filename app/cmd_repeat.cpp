@@ -22,14 +22,15 @@ int run_repeat(const RepeatOptions& options) {
     return guarded("repeat", [&] {
         const auto station = acquisition::load_station(options.station_file);
         const Part part = find_part(options.parts, options.part);
-        const auto limits = load_limits(options.limits);
         const std::string serial = analysis::validate_serial(
             options.serial, load_site_option(options.site).serial_pattern);
         const std::string operator_name = resolve_operator(options.operator_name, station);
         db::Repository repository(database_path(options.db));
+        const auto limits = limits_in_use(repository, options.limits);
         const Reference reference = usable_reference(repository, station, part);
         SignalStop stop;
-        RunLifecycle lifecycle({station, "repeat", operator_name, serial, &stop, {}, {}}, repository);
+        RunLifecycle lifecycle({station, "repeat", operator_name, serial, &stop, {}, {}},
+                               repository);
 
         RunRecord request;
         request.kind = RunKind::Repeatability;

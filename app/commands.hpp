@@ -103,6 +103,19 @@ struct UserDisableOptions {
 };
 int run_user_disable(const UserDisableOptions& options);
 
+// `mpobench limits`: limit sets under the two-person rule.
+struct LimitsOptions {
+    std::filesystem::path db;
+    std::int64_t id = 0;         // show, activate
+    std::filesystem::path file;  // upload
+    std::string by;              // upload, activate: a qa user of the database
+    bool json = false;           // list, show
+};
+int run_limits_list(const LimitsOptions& options);
+int run_limits_show(const LimitsOptions& options);
+int run_limits_upload(const LimitsOptions& options);
+int run_limits_activate(const LimitsOptions& options);
+
 struct AuditOptions {
     std::filesystem::path db;
     bool json = false;

@@ -52,6 +52,27 @@ analysis::LimitSet load_limits(const std::filesystem::path& option) {
     return analysis::parse_limit_set(text.str(), option.string());
 }
 
+analysis::LimitSet stored_limit_set(const db::StoredLimitSet& stored) {
+    auto parsed = analysis::parse_limit_set(
+        stored.body, fmt::format("limit set {} ('{}' {})", stored.id, stored.name, stored.version));
+    // The body is what was hashed when it was uploaded: a body that no
+    // longer hashes so was changed behind mpobench's back.
+    if (parsed.hash != stored.hash)
+        throw db::DatabaseError(fmt::format(
+            "limit set {} ('{}' {}): the stored body hashes to {}, not to its stored hash {}",
+            stored.id, stored.name, stored.version, parsed.hash, stored.hash));
+    return parsed;
+}
+
+analysis::LimitSet limits_in_use(const db::Repository& repository,
+                                 const std::filesystem::path& option) {
+    if (!option.empty())
+        return load_limits(option);
+    if (const auto active = repository.active_limit_set())
+        return stored_limit_set(*active);
+    return analysis::default_limit_set();
+}
+
 const Part& find_in_catalogue(const acquisition::PartCatalogue& catalogue,
                               const std::string& number) {
     const std::string wanted = analysis::trim_identifier(number);

@@ -33,6 +33,17 @@ db::Repository open_database_for_reading(const std::filesystem::path& option);
 // --limits FILE parsed, or the default set. Throws analysis::LimitSetError.
 analysis::LimitSet load_limits(const std::filesystem::path& option);
 
+// A limit set as the database keeps it, parsed; its body must still hash to
+// its stored hash (db::DatabaseError otherwise). Throws analysis::LimitSetError.
+analysis::LimitSet stored_limit_set(const db::StoredLimitSet& stored);
+
+// The limits a test grades with: --limits FILE when given, else the limit
+// set QA activated last in the database (two-person rule), else the default
+// set. Read at the start of each test: an activation applies to the next
+// test, never to one running.
+analysis::LimitSet limits_in_use(const db::Repository& repository,
+                                 const std::filesystem::path& option);
+
 // `number` (trimmed, any case) in the catalogue. Throws
 // acquisition::PartCatalogueError naming the catalogue, and the closest
 // number when it looks like a typo ("did you mean MPO12-SM-B-E?").

@@ -940,16 +940,15 @@ int Repository::current_schema_version() {
     return schema::current_version();
 }
 
-std::int64_t Repository::store_limit_set(const StoredLimitSet& limit_set) {
-    std::lock_guard lock(impl_->mutex);
-    auto& connection = impl_->connection;
-    const std::string what =
-        fmt::format("storing limit set '{}' {}", limit_set.name, limit_set.version);
+namespace {
+
+// store_limit_set inside the caller's write transaction.
+std::int64_t store_limit_set_in(Connection& connection, const StoredLimitSet& limit_set,
+                                const std::string& what) {
     if (limit_set.hash.empty()) {
         throw DatabaseError(
             fmt::format("{}: {}: the limit set has no hash", connection.path(), what));
     }
-    Transaction transaction(connection, Transaction::Kind::Write, what);
     {
         Query existing(connection, "SELECT id, name, version, body FROM limit_sets WHERE hash = ?",
                        what);
@@ -977,10 +976,167 @@ std::int64_t Repository::store_limit_set(const StoredLimitSet& limit_set) {
         .bind(format_time(now()))
         .run();
     const std::int64_t id = connection.last_insert_id();
-    transaction.commit();
     logger("db")->info("{}: stored limit set '{}' {} ({}) as id {}", connection.path(),
                        limit_set.name, limit_set.version, limit_set.hash, id);
     return id;
+}
+
+}  // namespace
+
+std::int64_t Repository::store_limit_set(const StoredLimitSet& limit_set) {
+    std::lock_guard lock(impl_->mutex);
+    auto& connection = impl_->connection;
+    const std::string what =
+        fmt::format("storing limit set '{}' {}", limit_set.name, limit_set.version);
+    Transaction transaction(connection, Transaction::Kind::Write, what);
+    const std::int64_t id = store_limit_set_in(connection, limit_set, what);
+    transaction.commit();
+    return id;
+}
+
+std::int64_t Repository::upload_limit_set(const StoredLimitSet& limit_set,
+                                          const std::string& uploaded_by, TimePoint uploaded_at) {
+    std::lock_guard lock(impl_->mutex);
+    auto& connection = impl_->connection;
+    const std::string what = fmt::format("uploading limit set '{}' {} by {}", limit_set.name,
+                                         limit_set.version, uploaded_by);
+    if (uploaded_by.empty())
+        throw DatabaseError(fmt::format("{}: {}: no uploader named", connection.path(), what));
+    Transaction transaction(connection, Transaction::Kind::Write, what);
+    {
+        Query uploaded(
+            connection,
+            "SELECT u.limit_set_id, u.uploaded_by, u.uploaded_at FROM limit_set_uploads u "
+            "JOIN limit_sets s ON s.id = u.limit_set_id WHERE s.hash = ?",
+            what);
+        uploaded.bind(limit_set.hash);
+        if (uploaded.step())
+            throw DatabaseError(fmt::format(
+                "{}: {}: the same limits (hash {}) were uploaded already as id {} by {} at {}",
+                connection.path(), what, limit_set.hash, uploaded.integer(0), uploaded.text(1),
+                uploaded.text(2)));
+    }
+    const std::int64_t id = store_limit_set_in(connection, limit_set, what);
+    Query(connection,
+          "INSERT INTO limit_set_uploads (limit_set_id, uploaded_by, uploaded_at) VALUES (?, ?, ?)",
+          what)
+        .bind(id)
+        .bind(uploaded_by)
+        .bind(format_time(uploaded_at == TimePoint{} ? now() : uploaded_at))
+        .run();
+    transaction.commit();
+    logger("db")->info("{}: limit set {} ('{}' {}) uploaded by {}, pending activation",
+                       connection.path(), id, limit_set.name, limit_set.version, uploaded_by);
+    return id;
+}
+
+void Repository::activate_limit_set(std::int64_t id, const std::string& activated_by,
+                                    TimePoint activated_at) {
+    std::lock_guard lock(impl_->mutex);
+    auto& connection = impl_->connection;
+    const std::string what = fmt::format("activating limit set {} by {}", id, activated_by);
+    if (activated_by.empty())
+        throw DatabaseError(fmt::format("{}: {}: no activator named", connection.path(), what));
+    Transaction transaction(connection, Transaction::Kind::Write, what);
+    {
+        Query upload(connection,
+                     "SELECT uploaded_by, activated_by, activated_at FROM limit_set_uploads "
+                     "WHERE limit_set_id = ?",
+                     what);
+        upload.bind(id);
+        if (!upload.step())
+            throw DatabaseError(fmt::format("{}: {}: no limit set of that id was uploaded",
+                                            connection.path(), what));
+        if (!upload.is_null(1))
+            throw DatabaseError(fmt::format("{}: {}: it was activated already by {} at {}",
+                                            connection.path(), what, upload.text(1),
+                                            upload.text(2)));
+        if (upload.text(0) == activated_by)
+            throw DatabaseError(fmt::format(
+                "{}: {}: {} uploaded it; a second person must activate it (two-person rule)",
+                connection.path(), what, activated_by));
+    }
+    Query(connection,
+          "UPDATE limit_set_uploads SET activated_by = ?, activated_at = ?, activation_seq = "
+          "(SELECT coalesce(max(activation_seq), 0) + 1 FROM limit_set_uploads) "
+          "WHERE limit_set_id = ? AND activated_by IS NULL",
+          what)
+        .bind(activated_by)
+        .bind(format_time(activated_at == TimePoint{} ? now() : activated_at))
+        .bind(id)
+        .run();
+    if (connection.changes() != 1)
+        throw DatabaseError(fmt::format("{}: {}: not activated", connection.path(), what));
+    transaction.commit();
+    logger("db")->info("{}: limit set {} activated by {}", connection.path(), id, activated_by);
+}
+
+namespace {
+
+std::vector<LimitSetUpload> read_limit_set_uploads(Connection& connection, const std::string& where,
+                                                   std::optional<std::int64_t> id, bool with_body,
+                                                   const std::string& what) {
+    const Origin from{connection.path(), what};
+    Query query(connection,
+                std::string("SELECT s.id, s.name, s.version, s.hash, ") +
+                    (with_body ? "s.body" : "''") +
+                    ", u.uploaded_by, u.uploaded_at, u.activated_by, u.activated_at, "
+                    "u.activation_seq = (SELECT max(activation_seq) FROM limit_set_uploads) "
+                    "FROM limit_set_uploads u JOIN limit_sets s ON s.id = u.limit_set_id " +
+                    where + " ORDER BY u.uploaded_at DESC, s.id DESC",
+                what);
+    if (id)
+        query.bind(*id);
+    std::vector<LimitSetUpload> uploads;
+    while (query.step()) {
+        LimitSetUpload upload;
+        upload.limit_set = {query.integer(0), query.text(1), query.text(2), query.text(3),
+                            query.text(4)};
+        upload.uploaded_by = query.text(5);
+        upload.uploaded_at = time_from(from, "uploaded_at", query.text(6));
+        if (!query.is_null(7)) {
+            upload.activated_by = query.text(7);
+            upload.activated_at = time_from(from, "activated_at", query.text(8));
+        }
+        upload.active = !query.is_null(9) && query.integer(9) == 1;
+        uploads.push_back(std::move(upload));
+    }
+    return uploads;
+}
+
+}  // namespace
+
+std::vector<LimitSetUpload> Repository::limit_set_uploads() const {
+    const std::string what = "reading the limit-set uploads";
+    return impl_->read_snapshot(what, [&] {
+        return read_limit_set_uploads(impl_->connection, "", std::nullopt, false, what);
+    });
+}
+
+std::optional<LimitSetUpload> Repository::limit_set_upload(std::int64_t id) const {
+    const std::string what = fmt::format("reading limit-set upload {}", id);
+    return impl_->read_snapshot(what, [&]() -> std::optional<LimitSetUpload> {
+        auto found =
+            read_limit_set_uploads(impl_->connection, "WHERE u.limit_set_id = ?", id, true, what);
+        if (found.empty())
+            return std::nullopt;
+        return std::move(found.front());
+    });
+}
+
+std::optional<StoredLimitSet> Repository::active_limit_set() const {
+    const std::string what = "reading the limit set in use";
+    return impl_->read_snapshot(what, [&]() -> std::optional<StoredLimitSet> {
+        Query query(impl_->connection,
+                    "SELECT s.id, s.name, s.version, s.hash, s.body FROM limit_set_uploads u "
+                    "JOIN limit_sets s ON s.id = u.limit_set_id "
+                    "WHERE u.activation_seq IS NOT NULL ORDER BY u.activation_seq DESC LIMIT 1",
+                    what);
+        if (!query.step())
+            return std::nullopt;
+        return StoredLimitSet{query.integer(0), query.text(1), query.text(2), query.text(3),
+                              query.text(4)};
+    });
 }
 
 std::optional<StoredLimitSet> Repository::limit_set_by_hash(const std::string& hash) const {

@@ -31,6 +31,17 @@ struct StoredLimitSet {
     std::string name, version, hash, body;
 };
 
+// A limit set uploaded for use and its activation (two-person rule: a
+// second person activates it). The set in use is the one activated last.
+struct LimitSetUpload {
+    StoredLimitSet limit_set;  // body empty in limit_set_uploads()
+    std::string uploaded_by;
+    TimePoint uploaded_at{};
+    std::optional<std::string> activated_by;
+    std::optional<TimePoint> activated_at;
+    bool active = false;  // the most recently activated one
+};
+
 struct RunSummary {
     std::int64_t id = 0;
     std::string serial, part_number, station, operator_name;
@@ -185,6 +196,21 @@ class Repository {
     // a stored hash is a DatabaseError.
     std::int64_t store_limit_set(const StoredLimitSet& limit_set);
     std::optional<StoredLimitSet> limit_set_by_hash(const std::string& hash) const;
+
+    // ---- Limit sets under control. upload_limit_set stores the set (as
+    // store_limit_set) and its upload by `uploaded_by` in one transaction,
+    // pending until activated; returns its id (the limit set's). A set
+    // already uploaded (same hash) is a DatabaseError. activate_limit_set
+    // makes it the set in use; DatabaseError for an unknown id, a set
+    // already activated, or `activated_by` being its uploader.
+    std::int64_t upload_limit_set(const StoredLimitSet& limit_set, const std::string& uploaded_by,
+                                  TimePoint uploaded_at = {});
+    void activate_limit_set(std::int64_t id, const std::string& activated_by,
+                            TimePoint activated_at = {});
+    std::vector<LimitSetUpload> limit_set_uploads() const;  // newest upload first, no bodies
+    std::optional<LimitSetUpload> limit_set_upload(std::int64_t id) const;  // with its body
+    // The most recently activated set; nullopt when none ever was.
+    std::optional<StoredLimitSet> active_limit_set() const;
 
     std::int64_t save_reference(const Reference& reference);                      // returns its id
     std::optional<Reference> latest_reference(const std::string& station) const;  // by taken_at

@@ -488,6 +488,30 @@ CREATE TRIGGER audit_log_never_deleted BEFORE DELETE ON audit_log
 BEGIN SELECT RAISE(ABORT, 'an audit entry is never deleted'); END;
 )sql";
 
+// Limit-set uploads and their activation (the two-person rule): a stored
+// limit set becomes usable only when a second person activates it; an
+// upload is never deleted and is activated at most once. The set in use is
+// the one activated last (activation_seq).
+constexpr const char* schema_v11 = R"sql(
+CREATE TABLE limit_set_uploads (
+    limit_set_id   INTEGER PRIMARY KEY REFERENCES limit_sets(id),
+    uploaded_by    TEXT NOT NULL CHECK (length(uploaded_by) > 0),
+    uploaded_at    TEXT NOT NULL,
+    activated_by   TEXT CHECK (activated_by IS NULL OR
+                               (length(activated_by) > 0 AND activated_by <> uploaded_by)),
+    activated_at   TEXT,
+    activation_seq INTEGER UNIQUE CHECK (activation_seq IS NULL OR activation_seq >= 1),
+    CHECK ((activated_by IS NULL) = (activated_at IS NULL)),
+    CHECK ((activated_by IS NULL) = (activation_seq IS NULL))
+) STRICT;
+CREATE TRIGGER limit_set_uploads_never_deleted BEFORE DELETE ON limit_set_uploads
+BEGIN SELECT RAISE(ABORT, 'a limit-set upload is never deleted'); END;
+CREATE TRIGGER limit_set_uploads_activated_once BEFORE UPDATE ON limit_set_uploads
+WHEN OLD.activated_by IS NOT NULL OR NEW.limit_set_id IS NOT OLD.limit_set_id
+     OR NEW.uploaded_by IS NOT OLD.uploaded_by OR NEW.uploaded_at IS NOT OLD.uploaded_at
+BEGIN SELECT RAISE(ABORT, 'a limit-set upload is activated once and never changes otherwise'); END;
+)sql";
+
 // In order; each takes the database to its version from the one before.
 constexpr std::array migrations{
     Migration{1, "records: stations, instruments, parts, limit sets, references, runs", schema_v1},
@@ -500,6 +524,7 @@ constexpr std::array migrations{
     Migration{8, "golden assemblies and station checks against them", schema_v8},
     Migration{9, "station users and roles", schema_v9},
     Migration{10, "the audit log, a hash chain", schema_v10},
+    Migration{11, "limit-set uploads and their activation", schema_v11},
 };
 
 std::int64_t pragma_integer(sqlite::Connection& connection, const std::string& sql,

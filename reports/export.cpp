@@ -302,6 +302,16 @@ std::optional<ExportFormat> parse_export_format(std::string_view text) {
     return std::nullopt;
 }
 
+std::optional<ExportTable> parse_export_table(std::string_view text) {
+    if (text == "runs")
+        return ExportTable::Runs;
+    if (text == "measurements")
+        return ExportTable::Measurements;
+    if (text == "failures")
+        return ExportTable::Failures;
+    return std::nullopt;
+}
+
 ExportCounts export_records(const db::Repository& repository, const db::RunFilter& filter,
                             ExportFormat format, const std::filesystem::path& out,
                             std::optional<ExportTable> table) {

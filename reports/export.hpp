@@ -28,6 +28,8 @@ enum class ExportFormat { Csv, Xlsx, Json };
 std::optional<ExportFormat> parse_export_format(std::string_view text);
 
 enum class ExportTable { Runs, Measurements, Failures };
+// "runs", "measurements", "failures"; nullopt for anything else.
+std::optional<ExportTable> parse_export_table(std::string_view text);
 
 struct ExportCounts {
     std::int64_t runs = 0, measurements = 0, failures = 0;

@@ -14,6 +14,7 @@
 #include "acquisition/station_lock.hpp"
 #include "analysis/identifiers.hpp"
 #include "analysis/passwords.hpp"
+#include "analysis/retest.hpp"
 #include "analysis/verdict.hpp"
 #include "app/audit.hpp"
 #include "app/certificates.hpp"
@@ -22,6 +23,7 @@
 #include "app/run_json.hpp"
 #include "app/test_flow.hpp"
 #include "drivers/errors.hpp"
+#include "reports/export.hpp"
 #include "reports/site_clock.hpp"
 #include "vocabulary/logger.hpp"
 #include "web/assets.hpp"
@@ -139,6 +141,28 @@ json user_json(const db::User& user) {
             {"enabled", !user.disabled_at},
             {"created_at", app::iso_utc(user.created_at)},
             {"created_by", user.created_by}};
+}
+
+json limit_set_upload_json(const db::LimitSetUpload& upload) {
+    const auto time_or_null = [](const std::optional<TimePoint>& time) {
+        return time ? json(app::iso_utc(*time)) : json(nullptr);
+    };
+    return {{"id", upload.limit_set.id},
+            {"name", upload.limit_set.name},
+            {"version", upload.limit_set.version},
+            {"hash", upload.limit_set.hash},
+            {"uploaded_by", upload.uploaded_by},
+            {"uploaded_at", app::iso_utc(upload.uploaded_at)},
+            {"activated_by", upload.activated_by ? json(*upload.activated_by) : json(nullptr)},
+            {"activated_at", time_or_null(upload.activated_at)},
+            {"active", upload.active}};
+}
+
+std::int64_t limit_set_id_of(const std::string& text) {
+    if (text.empty() || text.size() > 18 ||
+        !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; }))
+        throw ApiError(404, "no such limit set", fmt::format("'{}' is not a limit set id", text));
+    return std::stoll(text);
 }
 
 json run_summary_json(const db::RunSummary& run) {
@@ -537,6 +561,100 @@ HttpResponse Api::route(const HttpRequest& request) {
         }
     }
 
+    // ---- a serial as scanned: checked as `mpobench test` checks it, and
+    // what the retest policy will ask of it, before Start is pressed.
+    if (route_is({"api", "serials", "*"}) && method == "GET") {
+        std::string serial;
+        try {
+            serial = analysis::validate_serial(parts[2], setup_.site.serial_pattern);
+        } catch (const analysis::IdentifierError& error) {
+            return json_response(
+                200, {{"serial", parts[2]}, {"valid", false}, {"problem", error.what()}});
+        }
+        const db::Repository repository(setup_.db_path);
+        const auto attempts = repository.serial_attempts(serial);
+        const auto& policy = setup_.site.retest;
+        const auto verdict = analysis::retest_verdict(policy, attempts);
+        const char* verdict_text =
+            verdict == analysis::RetestVerdict::FirstTest         ? "first_test"
+            : verdict == analysis::RetestVerdict::RetestAfterPass ? "retest_after_pass"
+            : verdict == analysis::RetestVerdict::RetestAfterFail ? "retest_after_fail"
+                                                                  : "held";
+        const bool reason_needed =
+            verdict == analysis::RetestVerdict::RetestAfterFail && !policy.reason_codes.empty();
+        return json_response(
+            200,
+            {{"serial", serial},
+             {"valid", true},
+             {"problem", nullptr},
+             {"attempts", attempts.attempts},
+             {"attempts_before_hold", policy.attempts_before_hold},
+             {"last_run_id", attempts.last_run_id ? json(*attempts.last_run_id) : json(nullptr)},
+             {"last_passed", attempts.last_passed},
+             {"verdict", verdict_text},
+             {"retest_reason_needed", reason_needed},
+             {"retest_reasons", reason_needed ? json(policy.reason_codes) : json::array()}});
+    }
+
+    // ---- exports: the records behind the QA numbers, as `mpobench export` writes them
+    if (route_is({"api", "export"}) && method == "GET") {
+        const auto query = request.query();
+        const auto get = [&](const char* name) {
+            const auto found = query.find(name);
+            return found == query.end() ? std::string() : found->second;
+        };
+        const std::string format_text = get("format").empty() ? "csv" : get("format");
+        const auto format = reports::parse_export_format(format_text);
+        if (!format)
+            throw ApiError(400, "bad format", "format is csv, xlsx or json");
+        const std::string table_text = get("table").empty() ? "runs" : get("table");
+        const auto table = reports::parse_export_table(table_text);
+        if (!table)
+            throw ApiError(400, "bad table", "table is runs, measurements or failures");
+        const auto options = qa_options(request, setup_);
+        const db::RunFilter filter = options.filter.run_filter(get("repeatability") != "1");
+        const db::Repository repository(setup_.db_path);
+        HttpResponse response;
+        std::string file_name = "mpobench-" + table_text;
+        if (*format == reports::ExportFormat::Xlsx) {
+            // libxlsxwriter writes files: a private temporary one, read back and removed.
+            const auto directory = std::filesystem::temp_directory_path() /
+                                   fmt::format("mpobench-export-{}-{}", ::getpid(), random_token());
+            std::filesystem::create_directories(directory);
+            const auto file = directory / "runs.xlsx";
+            try {
+                reports::export_records(repository, filter, *format, file);
+                std::ifstream in(file, std::ios::binary);
+                std::ostringstream bytes;
+                bytes << in.rdbuf();
+                response.body = bytes.str();
+            } catch (const reports::ReportError& error) {
+                std::filesystem::remove_all(directory);
+                throw ApiError(500, "export", error.what());
+            }
+            std::filesystem::remove_all(directory);
+            response.content_type =
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+            file_name = "mpobench-runs.xlsx";
+        } else {
+            std::ostringstream out;
+            reports::export_records(repository, filter, *format, out,
+                                    *format == reports::ExportFormat::Csv
+                                        ? std::optional<reports::ExportTable>(*table)
+                                        : std::nullopt);
+            response.body = out.str();
+            response.content_type = *format == reports::ExportFormat::Csv
+                                        ? "text/csv; charset=utf-8"
+                                        : "application/json";
+            file_name += *format == reports::ExportFormat::Csv ? ".csv" : ".json";
+            if (*format == reports::ExportFormat::Json)
+                file_name = "mpobench-records.json";
+        }
+        response.headers["Content-Disposition"] =
+            fmt::format("attachment; filename=\"{}\"", file_name);
+        return response;
+    }
+
     // ---- audit log (qa, admin)
     if (route_is({"api", "audit"}) && method == "GET") {
         require_role(db::UserRole::Qa);
@@ -560,6 +678,109 @@ HttpResponse Api::route(const HttpRequest& request) {
                   {"verified", !broken},
                   {"first_broken",
                    broken ? json{{"seq", broken->id}, {"why", broken->why}} : json(nullptr)}});
+    }
+
+    // ---- limit sets (qa, admin): one person uploads, another activates
+    if (parts.size() >= 2 && parts[1] == "limits") {
+        require_role(db::UserRole::Qa);
+        db::Repository repository(setup_.db_path);
+        if (route_is({"api", "limits"}) && method == "GET") {
+            json rows = json::array();
+            for (const auto& upload : repository.limit_set_uploads())
+                rows.push_back(limit_set_upload_json(upload));
+            // What the next test of this server grades with.
+            json in_use;
+            if (setup_.runner && setup_.runner->setup().limits_given) {
+                const auto& limits = setup_.runner->setup().limits;
+                in_use = {{"source", "file"},
+                          {"id", nullptr},
+                          {"name", limits.name},
+                          {"version", limits.version},
+                          {"hash", limits.hash}};
+            } else if (const auto active = repository.active_limit_set()) {
+                in_use = {{"source", "database"},
+                          {"id", active->id},
+                          {"name", active->name},
+                          {"version", active->version},
+                          {"hash", active->hash}};
+            } else {
+                const auto& limits = analysis::default_limit_set();
+                in_use = {{"source", "default"},
+                          {"id", nullptr},
+                          {"name", limits.name},
+                          {"version", limits.version},
+                          {"hash", limits.hash}};
+            }
+            return json_response(200, {{"limit_sets", rows}, {"in_use", in_use}});
+        }
+        if (route_is({"api", "limits", "*"}) && method == "GET") {
+            const auto upload = repository.limit_set_upload(limit_set_id_of(parts[2]));
+            if (!upload)
+                throw ApiError(404, "no such limit set", parts[2]);
+            json out = limit_set_upload_json(*upload);
+            out["body"] = upload->limit_set.body;
+            return json_response(200, out);
+        }
+        if (route_is({"api", "limits"}) && method == "POST") {
+            const json body = parse_body(request);
+            const auto toml = body.find("toml");
+            if (toml == body.end() || !toml->is_string())
+                throw ApiError(400, "'toml' is missing",
+                               "the request needs a string field 'toml': the limit set's text");
+            const auto& text = toml->get_ref<const std::string&>();
+            analysis::LimitSet parsed;
+            try {
+                parsed = analysis::parse_limit_set(text, "uploaded limit set");
+            } catch (const analysis::LimitSetError& error) {
+                throw ApiError(400, "bad limit set", error.what());
+            }
+            if (const auto stored = repository.limit_set_by_hash(parsed.hash)) {
+                if (const auto upload = repository.limit_set_upload(stored->id))
+                    throw ApiError(409, "already uploaded",
+                                   fmt::format("the same limits were uploaded as limit set {} by "
+                                               "{} at {}",
+                                               stored->id, upload->uploaded_by,
+                                               app::iso_utc(upload->uploaded_at)));
+                if (stored->body != parsed.body)
+                    throw ApiError(409, "stored with another text",
+                                   fmt::format("the same limits are stored as limit set {} (a "
+                                               "test graded with them from a --limits file) in "
+                                               "another text; upload that text",
+                                               stored->id));
+            }
+            const std::int64_t id = repository.upload_limit_set(
+                {0, parsed.name, parsed.version, parsed.hash, parsed.body}, session.user);
+            app::audit_web_act(repository, "limits.upload", session.user, request.peer_address,
+                               {{"id", id},
+                                {"name", parsed.name},
+                                {"version", parsed.version},
+                                {"hash", parsed.hash}});
+            return json_response(201, limit_set_upload_json(*repository.limit_set_upload(id)));
+        }
+        if (route_is({"api", "limits", "*", "activate"}) && method == "POST") {
+            const std::int64_t id = limit_set_id_of(parts[2]);
+            const auto upload = repository.limit_set_upload(id);
+            if (!upload)
+                throw ApiError(404, "no such limit set", parts[2]);
+            if (upload->activated_by)
+                throw ApiError(
+                    409, "already activated",
+                    fmt::format("limit set {} was activated by {} at {}", id, *upload->activated_by,
+                                app::iso_utc(*upload->activated_at)));
+            if (upload->uploaded_by == session.user)
+                throw ApiError(403, "two-person rule",
+                               fmt::format("{} uploaded limit set {}: another QA user must "
+                                           "activate it",
+                                           session.user, id));
+            repository.activate_limit_set(id, session.user);
+            app::audit_web_act(repository, "limits.activate", session.user, request.peer_address,
+                               {{"id", id},
+                                {"name", upload->limit_set.name},
+                                {"version", upload->limit_set.version},
+                                {"hash", upload->limit_set.hash},
+                                {"uploaded_by", upload->uploaded_by}});
+            return json_response(200, limit_set_upload_json(*repository.limit_set_upload(id)));
+        }
     }
 
     // ---- users (admin)
@@ -632,17 +853,11 @@ json Api::station_json() const {
     out["station"] = station.name;
     const db::Repository repository(setup_.db_path);
 
-    // Model and serial as the instruments answered *IDN? in the latest run
-    // of this station; the calibration date as the station file gives it.
-    std::vector<InstrumentRecord> identified;
-    db::RunFilter latest;
-    latest.station = station.name;
-    latest.started_from = std::chrono::system_clock::now() - std::chrono::days(30);
-    const auto runs = repository.find_runs(latest);
-    if (!runs.empty()) {
-        if (const auto run = repository.run(runs.back().id))
-            identified = run->instruments;
-    }
+    // Model and serial as the instruments last answered *IDN? (at the
+    // server's start or a procedure's connect); the calibration date as the
+    // station file gives it.
+    const auto identified = setup_.runner->identified_instruments();
+    const std::string identify_problem = setup_.runner->identify_problem();
     const std::string today = reports::SiteClock(setup_.site.time_zone).day_text(Clock::now());
     for (const auto& instrument : station.instruments) {
         json row{{"name", instrument.name},
@@ -660,7 +875,11 @@ json Api::station_json() const {
             }
         }
         const std::string due = row["cal_due"].is_string() ? row["cal_due"].get<std::string>() : "";
-        row["status"] = due.empty() ? "ok" : due < today ? "cal overdue" : "ok";
+        row["status"] = !due.empty() && due < today ? "cal overdue"
+                        : row["serial"].is_string() ? "ok"
+                        : identify_problem.empty()  ? "not yet connected"
+                                                    : "unreachable";
+        row["problem"] = identify_problem.empty() ? json(nullptr) : json(identify_problem);
         out["instruments"].push_back(row);
     }
 

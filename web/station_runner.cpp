@@ -4,6 +4,7 @@
 
 #include <future>
 
+#include "acquisition/station_lock.hpp"
 #include "analysis/identifiers.hpp"
 #include "analysis/verdict.hpp"
 #include "app/golden_rule.hpp"
@@ -104,7 +105,8 @@ std::optional<std::string> StationRunner::Stop::reason() const {
     return std::nullopt;
 }
 
-StationRunner::StationRunner(StationSetup setup) : setup_(std::move(setup)) {}
+StationRunner::StationRunner(StationSetup setup)
+    : setup_(std::move(setup)), limits_(setup_.limits) {}
 
 StationRunner::~StationRunner() {
     {
@@ -118,6 +120,53 @@ StationRunner::~StationRunner() {
     }
     if (worker_.joinable())
         worker_.join();
+    wait_for_identify();
+}
+
+void StationRunner::wait_for_identify() {
+    std::lock_guard lock(identify_mutex_);
+    if (identify_thread_.joinable())
+        identify_thread_.join();
+}
+
+void StationRunner::remember_instruments(const acquisition::Bench& bench) {
+    auto instruments = bench.instruments();
+    std::lock_guard lock(mutex_);
+    identified_ = std::move(instruments);
+    identify_problem_.clear();
+}
+
+void StationRunner::identify_in_background() {
+    std::lock_guard guard(identify_mutex_);
+    identify_thread_ = std::thread([this] {
+        try {
+            acquisition::BenchHolder holder;
+            holder.procedure = "identify";
+            holder.operator_name = "web server";
+            acquisition::StationLock lock(setup_.station, holder);
+            acquisition::Bench bench(setup_.station);
+            bench.set_stop_request(&stop_);
+            bench.connect();
+            remember_instruments(bench);
+        } catch (const std::exception& error) {
+            // Shown in the station header; the first procedure connects again.
+            logger("web")->warn("identifying the bench at start: {}", error.what());
+            std::lock_guard lock(mutex_);
+            identify_problem_ = error.what();
+        }
+        std::lock_guard lock(mutex_);
+        changed();
+    });
+}
+
+std::vector<InstrumentRecord> StationRunner::identified_instruments() const {
+    std::lock_guard lock(mutex_);
+    return identified_;
+}
+
+std::string StationRunner::identify_problem() const {
+    std::lock_guard lock(mutex_);
+    return identify_problem_;
 }
 
 void StationRunner::changed() {
@@ -150,79 +199,33 @@ void StationRunner::begin_procedure(const Starter& starter, const std::string& p
     changed();
 }
 
-std::int64_t StationRunner::start_test(const Starter& starter, const std::string& part_number,
-                                       const std::string& serial_text,
-                                       const std::string& retest_reason_code) {
-    const Part part = app::find_in_catalogue(setup_.catalogue, part_number);
-    const std::string serial = analysis::validate_serial(serial_text, setup_.site.serial_pattern);
-    const std::string operator_name = analysis::validate_operator_name(starter.user);
-    {
-        std::lock_guard lock(mutex_);
-        if (worker_active_ || shutting_down_)
-            throw RunnerBusy(fmt::format("station {} is busy: {} {} by {}", setup_.station.name,
-                                         procedure_, serial_, operator_));
-        worker_active_ = true;
-    }
-    const auto release = [&] {
-        std::lock_guard lock(mutex_);
-        worker_active_ = false;
-    };
-    Reference reference;
-    std::string retest_reason;
-    try {
-        db::Repository repository(setup_.db_path);
-        reference = app::usable_reference(repository, setup_.station, part);
-        app::require_golden_check(repository, setup_.site, setup_.station.name);
-        // No one to ask here: the page sends the reason with the start.
-        retest_reason =
-            app::retest_reason_for(repository, setup_.site.retest, serial, retest_reason_code, {});
-    } catch (const std::exception&) {
-        release();
-        throw;
-    }
-    join_finished_worker();
+void StationRunner::claim_bench() {
+    std::lock_guard lock(mutex_);
+    if (worker_active_ || shutting_down_)
+        throw RunnerBusy(fmt::format("station {} is busy: {} {} by {}", setup_.station.name,
+                                     procedure_, serial_, operator_));
+    worker_active_ = true;
+    abort_reason_.reset();
+}
 
+void StationRunner::release_bench() {
+    std::lock_guard lock(mutex_);
+    worker_active_ = false;
+}
+
+std::int64_t StationRunner::launch(const std::string& what, const Procedure& procedure) {
+    join_finished_worker();
     auto begun = std::make_shared<std::promise<std::int64_t>>();
     auto begun_future = begun->get_future();
-    {
-        std::lock_guard lock(mutex_);
-        abort_reason_.reset();
-    }
-    worker_ = std::thread([this, starter, part, serial, operator_name, reference, retest_reason,
-                           begun] {
+    worker_ = std::thread([this, what, procedure, begun] {
         bool has_begun = false;
         try {
-            db::Repository repository(setup_.db_path);
-            std::optional<RunRecord> ended;
-            {  // the lifecycle ends (laser off, lock released) before the result shows
-                app::ProcedureRequest request{
-                    setup_.station, "test", operator_name, serial, &stop_, starter.address, [&] {
-                        return make_page_operator(operator_name);
-                    }};
-                app::RunLifecycle lifecycle(std::move(request), repository);
-                app::TestEnvironment environment{lifecycle, setup_.limits, reference};
-                app::RunObserver observer;
-                observer.progress = [this](const acquisition::ProgressEvent& event) {
-                    on_progress(event);
-                };
-                observer.begun = [&](std::int64_t run_id) {
-                    {
-                        std::lock_guard lock(mutex_);
-                        begin_procedure(starter, "test");
-                        run_id_ = run_id;
-                        serial_ = serial;
-                        part_ = part;
-                        activity_ = "starting the test";
-                    }
-                    has_begun = true;
-                    begun->set_value(run_id);
-                };
-                observer.measured = [this](const Measurement& m) { on_measurement(m); };
-                ended = app::run_test(environment, serial, part, retest_reason, observer).run;
-            }
-            finish_run(*ended);
+            procedure([&](std::int64_t run_id) {
+                has_begun = true;
+                begun->set_value(run_id);
+            });
         } catch (const std::exception& error) {
-            logger("web")->warn("test of {}: {}", serial, error.what());
+            logger("web")->warn("{}: {}", what, error.what());
             if (has_begun)
                 finish_failure(error.what());
             else
@@ -233,8 +236,66 @@ std::int64_t StationRunner::start_test(const Starter& starter, const std::string
         changed();
     });
     if (begun_future.wait_for(kStartTimeout) != std::future_status::ready)
-        throw RunnerBusy("the bench did not start the test within a minute; see the station log");
+        throw RunnerBusy(fmt::format(
+            "the bench did not begin the {} within a minute; see the station log", what));
     return begun_future.get();
+}
+
+std::int64_t StationRunner::start_test(const Starter& starter, const std::string& part_number,
+                                       const std::string& serial_text,
+                                       const std::string& retest_reason_code) {
+    wait_for_identify();
+    const Part part = app::find_in_catalogue(setup_.catalogue, part_number);
+    const std::string serial = analysis::validate_serial(serial_text, setup_.site.serial_pattern);
+    const std::string operator_name = analysis::validate_operator_name(starter.user);
+    claim_bench();
+    Reference reference;
+    std::string retest_reason;
+    analysis::LimitSet limits;
+    try {
+        db::Repository repository(setup_.db_path);
+        limits = setup_.limits_given ? setup_.limits : app::limits_in_use(repository, {});
+        reference = app::usable_reference(repository, setup_.station, part);
+        app::require_golden_check(repository, setup_.site, setup_.station.name);
+        // No one to ask here: the page sends the reason with the start.
+        retest_reason =
+            app::retest_reason_for(repository, setup_.site.retest, serial, retest_reason_code, {});
+    } catch (const std::exception&) {
+        release_bench();
+        throw;
+    }
+    return launch("test of " + serial, [=, this](const std::function<void(std::int64_t)>& begun) {
+        db::Repository repository(setup_.db_path);
+        std::optional<RunRecord> ended;
+        {  // the lifecycle ends (laser off, lock released) before the result shows
+            app::ProcedureRequest request{
+                setup_.station, "test", operator_name, serial, &stop_, starter.address, [&] {
+                    return make_page_operator(operator_name);
+                }};
+            app::RunLifecycle lifecycle(std::move(request), repository);
+            remember_instruments(lifecycle.bench());
+            app::TestEnvironment environment{lifecycle, limits, reference};
+            app::RunObserver observer;
+            observer.progress = [this](const acquisition::ProgressEvent& event) {
+                on_progress(event);
+            };
+            observer.begun = [&](std::int64_t run_id) {
+                {
+                    std::lock_guard lock(mutex_);
+                    begin_procedure(starter, "test");
+                    run_id_ = run_id;
+                    serial_ = serial;
+                    part_ = part;
+                    limits_ = limits;
+                    activity_ = "starting the test";
+                }
+                begun(run_id);
+            };
+            observer.measured = [this](const Measurement& m) { on_measurement(m); };
+            ended = app::run_test(environment, serial, part, retest_reason, observer).run;
+        }
+        finish_run(*ended);
+    });
 }
 
 std::unique_ptr<acquisition::Operator> StationRunner::make_page_operator(
@@ -250,57 +311,33 @@ std::unique_ptr<acquisition::Operator> StationRunner::make_page_operator(
 
 void StationRunner::start_reference(const Starter& starter, FiberMode mode) {
     const std::string operator_name = analysis::validate_operator_name(starter.user);
-    {
-        std::lock_guard lock(mutex_);
-        if (worker_active_ || shutting_down_)
-            throw RunnerBusy(fmt::format("station {} is busy: {} {} by {}", setup_.station.name,
-                                         procedure_, serial_, operator_));
-        worker_active_ = true;
-        abort_reason_.reset();
-    }
-    join_finished_worker();
-    auto connected = std::make_shared<std::promise<void>>();
-    auto connected_future = connected->get_future();
-    worker_ = std::thread([this, starter, mode, operator_name, connected] {
-        bool has_begun = false;
-        try {
-            db::Repository repository(setup_.db_path);
-            std::optional<Reference> taken;
-            {  // the lifecycle ends (laser off, lock released) before the result shows
-                app::ProcedureRequest request{
-                    setup_.station, "reference", operator_name, "", &stop_, starter.address, [&] {
-                        return make_page_operator(operator_name);
-                    }};
-                app::RunLifecycle lifecycle(std::move(request), repository);
-                {
-                    std::lock_guard lock(mutex_);
-                    begin_procedure(starter, "reference");
-                    serial_.clear();
-                    part_.reset();
-                    activity_ = "taking a reference";
-                }
-                has_begun = true;
-                connected->set_value();
-                const auto* cord = setup_.station.launch_cord();
-                taken = app::take_and_store_reference(
-                    lifecycle, mode, 0, cord ? cord->id : "launch cord",
-                    [this](const acquisition::ProgressEvent& event) { on_progress(event); });
+    wait_for_identify();
+    claim_bench();
+    launch("reference", [=, this](const std::function<void(std::int64_t)>& begun) {
+        db::Repository repository(setup_.db_path);
+        std::optional<Reference> taken;
+        {  // the lifecycle ends (laser off, lock released) before the result shows
+            app::ProcedureRequest request{
+                setup_.station, "reference", operator_name, "", &stop_, starter.address, [&] {
+                    return make_page_operator(operator_name);
+                }};
+            app::RunLifecycle lifecycle(std::move(request), repository);
+            remember_instruments(lifecycle.bench());
+            {
+                std::lock_guard lock(mutex_);
+                begin_procedure(starter, "reference");
+                serial_.clear();
+                part_.reset();
+                activity_ = "taking a reference";
             }
-            finish_reference(*taken);
-        } catch (const std::exception& error) {
-            logger("web")->warn("reference: {}", error.what());
-            if (has_begun)
-                finish_failure(error.what());
-            else
-                connected->set_exception(std::current_exception());
+            begun(0);
+            const auto* cord = setup_.station.launch_cord();
+            taken = app::take_and_store_reference(
+                lifecycle, mode, 0, cord ? cord->id : "launch cord",
+                [this](const acquisition::ProgressEvent& event) { on_progress(event); });
         }
-        std::lock_guard lock(mutex_);
-        worker_active_ = false;
-        changed();
+        finish_reference(*taken);
     });
-    if (connected_future.wait_for(kStartTimeout) != std::future_status::ready)
-        throw RunnerBusy("the bench did not connect within a minute; see the station log");
-    connected_future.get();
 }
 
 void StationRunner::finish_reference(const Reference& reference) {
@@ -447,7 +484,7 @@ json StationRunner::state() const {
              {"rl_db", optional_number(m.rl_db)},
              {"rl_above_db", optional_number(m.rl_above_db)},
              {"far_position", m.far_position},
-             {"grade", std::string(to_string(analysis::reading_grade(m, setup_.limits, mode)))}});
+             {"grade", std::string(to_string(analysis::reading_grade(m, limits_, mode)))}});
     }
     const auto time_or_null = [](const std::optional<TimePoint>& time) {
         return time ? json(app::iso_utc(*time)) : json(nullptr);

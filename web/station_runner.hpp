@@ -12,6 +12,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -22,6 +23,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "acquisition/bench.hpp"
 #include "acquisition/operator.hpp"
 #include "acquisition/parts.hpp"
 #include "acquisition/procedures.hpp"
@@ -59,6 +61,10 @@ struct StationSetup {
     reports::Site site;
     // The server's own stop (SIGINT/SIGTERM); may be null.
     const acquisition::StopRequest* server_stop = nullptr;
+    // `limits` came from --limits FILE: every test grades with them. Otherwise
+    // each test start reads the limit set in use (app::limits_in_use): an
+    // activation applies to the next test, never to one running.
+    bool limits_given = false;
 };
 
 struct Starter {
@@ -107,6 +113,16 @@ class StationRunner {
     void wake_all();
     bool shutting_down() const;
 
+    // Connects to the bench once, inside its lock, for the instruments' own
+    // *IDN? answers (the station header's model and serial), on a thread of
+    // its own: the server answers meanwhile. A bench busy or unreachable is
+    // logged and shown as such.
+    void identify_in_background();
+    // The instruments as they last answered (at start, and at each
+    // procedure's connect), and what went wrong the last time, if anything.
+    std::vector<InstrumentRecord> identified_instruments() const;
+    std::string identify_problem() const;
+
     // What the bench is doing right now for GET /api/station: nullopt when idle.
     std::optional<nlohmann::json> procedure_holder() const;
 
@@ -124,6 +140,14 @@ class StationRunner {
     };
 
     std::unique_ptr<acquisition::Operator> make_page_operator(const std::string& operator_name);
+    // This server's one procedure at a time: RunnerBusy when one runs.
+    void claim_bench();
+    void release_bench();
+    // Runs `procedure` on the worker thread (the bench claimed); it calls
+    // `begun(run id, or 0)` once the bench is connected and the procedure
+    // under way. Returns that id, or rethrows what the procedure threw before.
+    using Procedure = std::function<void(const std::function<void(std::int64_t)>& begun)>;
+    std::int64_t launch(const std::string& what, const Procedure& procedure);
     void begin_procedure(const Starter& starter, const std::string& procedure);  // under mutex_
     void changed();  // under mutex_: sequence + 1, waiters woken
     void on_progress(const acquisition::ProgressEvent& event);
@@ -132,6 +156,9 @@ class StationRunner {
     void finish_reference(const Reference& reference);
     void finish_failure(const std::string& what);
     void join_finished_worker();
+    void remember_instruments(const acquisition::Bench& bench);
+    // A procedure starts once the start-up identification let go of the bench.
+    void wait_for_identify();
 
     StationSetup setup_;
     Stop stop_{*this};
@@ -139,6 +166,10 @@ class StationRunner {
     mutable std::mutex mutex_;
     mutable std::condition_variable changed_cv_;
     std::thread worker_;
+    std::mutex identify_mutex_;  // joins identify_thread_ once
+    std::thread identify_thread_;
+    std::vector<InstrumentRecord> identified_;
+    std::string identify_problem_;
     bool worker_active_ = false;
     bool shutting_down_ = false;
     std::optional<std::string> abort_reason_;
@@ -159,6 +190,7 @@ class StationRunner {
     int prompt_id_ = 0;
     std::optional<bool> prompt_answer_;
     std::vector<Measurement> measurements_;
+    analysis::LimitSet limits_;  // what the current (or last) test grades with
     nlohmann::json result_;
     nlohmann::json aborted_;
 };

@@ -23,3 +23,7 @@ echo "   build/app/mpobench history DEMO-0001"
 echo "   build/app/mpobench cert DEMO-0001 && build/app/mpobench verify DEMO-0001.pdf"
 echo "   build/app/mpobench yield; build/app/mpobench pareto; build/app/mpobench trend"
 echo "   build/app/mpobench report --out qa-report; build/app/mpobench export --format xlsx --out runs.xlsx"
+echo
+echo "== the QA pages in a browser: add a user, start the server, open http://127.0.0.1:8080/"
+echo "   build/app/mpobench user add qa --role qa && build/app/mpobench serve --db mpobench.db"
+echo "   a station screen on the simulated bench: README \"The station web server\""

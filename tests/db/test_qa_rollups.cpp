@@ -234,6 +234,7 @@ std::vector<RunRecord> scenario_without_rl_bounds() {
 // migrations after it only added objects and columns), newest first.
 std::vector<std::string> undo_migrations_after(int version) {
     const std::vector<std::pair<int, std::vector<std::string>>> undo{
+        {11, {"DROP TABLE limit_set_uploads"}},
         {10, {"DROP TABLE audit_log"}},
         {9, {"DROP TABLE users"}},
         {8,

@@ -67,9 +67,17 @@ class Install(unittest.TestCase):
         share = os.path.join(self.prefix, "share", "mpobench")
         for path in ("bin/mpobench", "share/mpobench/site.toml", "share/mpobench/fixtures/parts.toml",
                      "share/mpobench/fixtures/site/logo.png", f"share/mpobench/{DUT}",
-                     "share/mpobench/fixtures/stations/real-bench-example.toml"):
+                     "share/mpobench/fixtures/stations/real-bench-example.toml",
+                     "lib/systemd/system/mpobench-serve@.service", "bin/mpobench-kiosk",
+                     "share/mpobench/kiosk/mpobench-kiosk.desktop"):
             self.assertTrue(os.path.isfile(os.path.join(self.prefix, path)), path)
         self.assertTrue(os.access(self.binary, os.X_OK))
+        self.assertTrue(os.access(os.path.join(self.prefix, "bin", "mpobench-kiosk"), os.X_OK))
+        # The service runs the installed binary's serve on loopback.
+        with open(os.path.join(self.prefix, "lib/systemd/system/mpobench-serve@.service")) as f:
+            unit = f.read()
+        self.assertIn("ExecStart=/usr/bin/mpobench serve --station /etc/mpobench/%i.toml", unit)
+        self.assertIn("--listen 127.0.0.1:8080", unit)
         # The installed data are the sources' own files.
         for path in ("site.toml", "fixtures/parts.toml", DUT):
             with open(os.path.join(SOURCE, path), "rb") as a, open(os.path.join(share, path), "rb") as b:

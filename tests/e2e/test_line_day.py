@@ -316,6 +316,77 @@ class Users(unittest.TestCase):
                 break
 
 
+class LimitSets(unittest.TestCase):
+    """Limit sets under the two-person rule from the command line: one qa
+    user uploads, another activates, and only then does `mpobench test`
+    grade with it; each run records the set it was graded with."""
+
+    def test_an_uploaded_limit_set_grades_only_once_a_second_qa_user_activates_it(self):
+        test_production.MPOBENCH = MPOBENCH
+        # Mean IL 0.30 dB: fails Elite under the default set, passes under LOOSE_LIMITS.
+        station = Station(self, dut(il=0.30), "SM")
+        self.addCleanup(station.close)
+        station.reference()
+        password = os.path.join(station.tmp.name, "password")
+        loose = os.path.join(station.tmp.name, "loose.toml")
+        bad = os.path.join(station.tmp.name, "bad.toml")
+        for path, text in ((password, "long enough 1\n"), (loose, LOOSE_LIMITS),
+                           (bad, LOOSE_LIMITS.replace("il_max_db = 0.75", "il_max_db = 'x'", 1))):
+            with open(path, "w") as f:
+                f.write(text)
+        for user, role in (("quinn", "qa"), ("rosa", "qa"), ("ana", "operator")):
+            added = station.run("user", "add", user, "--role", role, "--password-file", password, "--db", station.db)
+            self.assertEqual(added.returncode, 0, added.stderr)
+        part = part_number(12, "SM", "B", "elite")
+
+        def test(serial, *extra):
+            return station.run("test", "--station", station.sim.station_path, "--part", part, "--serial", serial,
+                               "--db", station.db, "--parts", station.parts, "--operator", "ana", *extra).returncode
+
+        def limits(*args):
+            return station.run("limits", *args, "--db", station.db)
+
+        self.assertEqual(test("SN-L1"), 1)
+        for args, code, message in ((["upload", loose, "--by", "ana"], 4, "an operator may not change limit sets"),
+                                    (["upload", loose, "--by", "nobody"], 4, "no enabled user of that name"),
+                                    (["upload", bad, "--by", "quinn"], 2, "bad.toml:")):
+            refused = limits(*args)
+            self.assertEqual(refused.returncode, code, refused.stdout + refused.stderr)
+            self.assertIn(message, refused.stderr)
+        uploaded = limits("upload", loose, "--by", "quinn")
+        self.assertEqual(uploaded.returncode, 0, uploaded.stderr)
+        self.assertIn("pending until another qa user activates it", uploaded.stdout)
+        (listed,) = json.loads(limits("list", "--json").stdout)
+        self.assertEqual((listed["name"], listed["uploaded_by"], listed["activated_by"], listed["active"]),
+                         ("loose", "quinn", None, False))
+        again = limits("upload", loose, "--by", "rosa")
+        self.assertEqual(again.returncode, 4, again.stderr)
+        self.assertIn("uploaded as limit set", again.stderr)
+        self.assertEqual(test("SN-L2"), 1)  # pending: still the default set
+        ident = str(listed["id"])
+        own = limits("activate", ident, "--by", "quinn")
+        self.assertEqual(own.returncode, 4, own.stderr)
+        self.assertIn("two-person rule", own.stderr)
+        self.assertEqual(limits("activate", "99", "--by", "rosa").returncode, 2)
+        activated = limits("activate", ident, "--by", "rosa")
+        self.assertEqual(activated.returncode, 0, activated.stderr)
+        twice = limits("activate", ident, "--by", "rosa")
+        self.assertEqual(twice.returncode, 4, twice.stderr)
+        self.assertIn("activated already by rosa", twice.stderr)
+        self.assertEqual(test("SN-L3"), 0)  # the activated set
+        self.assertEqual(test("SN-L4", "--limits", station.parts.replace("parts.toml", "missing.toml")), 2)
+        shown = limits("show", ident)
+        self.assertEqual(shown.returncode, 0, shown.stderr)
+        self.assertIn(LOOSE_LIMITS, shown.stdout)
+        self.assertEqual(station.rows("SELECT assemblies.serial, limit_sets.name FROM runs JOIN assemblies ON "
+                                      "assemblies.id = runs.assembly_id JOIN limit_sets ON limit_sets.id = "
+                                      "runs.limit_set_id ORDER BY runs.id"),
+                         [("SN-L1", "mpobench-default"), ("SN-L2", "mpobench-default"), ("SN-L3", "loose")])
+        audit = json.loads(station.run("audit", "list", "--db", station.db, "--json").stdout)
+        self.assertEqual([(e["action"], e["actor"], e["source"]) for e in audit if e["action"].startswith("limits.")],
+                         [("limits.upload", "quinn", "cli"), ("limits.activate", "rosa", "cli")])
+
+
 class CordWear(unittest.TestCase):
     def test_cords_wear_warn_and_refuse_until_requalified(self):
         test_production.MPOBENCH = MPOBENCH

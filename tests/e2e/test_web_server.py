@@ -30,6 +30,18 @@ def free_port():
         return s.getsockname()[1]
 
 
+def strict_limits_toml(version):
+    """A limit set whose IL limits no assembly meets: every test graded with it fails."""
+    lines = ['name = "site-strict"', f'version = "{version}"']
+    rl_min = {"generic": {"MM": 30.0, "SM": 60.0}, "standard": {"MM": 35.0, "SM": 65.0},
+              "elite": {"MM": 35.0, "SM": 65.0}}
+    for grade in ("generic", "standard", "elite"):
+        for mode in ("MM", "SM"):
+            lines += ["", f"[grade.{grade}.{mode}]", "il_typical_db = 0.01", "il_max_db = 0.02",
+                      f"rl_min_db = {rl_min[grade][mode]}", "repeatability_max_db = 0.10"]
+    return "\n".join(lines) + "\n"
+
+
 class Client:
     """One browser's worth of HTTP: its session cookie and CSRF token."""
 
@@ -177,6 +189,12 @@ class WebServer(unittest.TestCase):
         self.assertTrue(info["bench"])
         self.assertEqual(info["reference_problem"], "no reference taken on this station")
         self.assertIn(part, [p["number"] for p in info["parts"]])
+        # The header shows the instruments as they answered *IDN? when the server started.
+        deadline = time.monotonic() + 30
+        while any(i["status"] != "ok" for i in info["instruments"]) and time.monotonic() < deadline:
+            time.sleep(0.1)
+            info = ana.request("GET", "/api/station")[1]
+        self.assertTrue(all(i["status"] == "ok" and i["serial"] for i in info["instruments"]), info)
         # Refused before any reference: 422 with the reason.
         status, document, _ = ana.request("POST", "/api/tests", {"part": part, "serial": "SN-WEB-1"})
         self.assertEqual((status, document["error"]), (422, "refused"), document)
@@ -235,6 +253,14 @@ class WebServer(unittest.TestCase):
             status, document, _ = ana.request("GET", f"/api/{view}")
             cli = station.run(view, "--db", station.db, "--json")
             self.assertEqual(document, json.loads(cli.stdout), view)
+        # Exports are `mpobench export`'s.
+        status, csv, response = ana.request("GET", "/api/export?format=csv&table=measurements")
+        self.assertEqual((status, response.getheader("Content-Type")), (200, "text/csv; charset=utf-8"))
+        cli = station.run("export", "--db", station.db, "--format", "csv", "--table", "measurements")
+        self.assertEqual(csv.decode(), cli.stdout)
+        status, xlsx, _ = ana.request("GET", "/api/export?format=xlsx")
+        self.assertEqual((status, xlsx[:2]), (200, b"PK"))
+        self.assertEqual(ana.request("GET", "/api/export?format=pdf")[0], 400)
         # Every response carries the security headers.
         _, _, response = ana.request("GET", "/api/station")
         self.assertIn("frame-ancestors 'none'", response.getheader("Content-Security-Policy"))
@@ -261,6 +287,9 @@ class WebServer(unittest.TestCase):
         self.assertFalse(state["result"]["pass"])
         self.assertTrue(any("fibre 7" in text for text in state["result"]["failure_texts"]),
                         state["result"]["failure_texts"])
+        status, serial, _ = ana.request("GET", "/api/serials/SN-WEB-F")
+        self.assertEqual((serial["verdict"], serial["attempts"], serial["last_passed"]),
+                         ("retest_after_fail", 1, False), serial)
         fibre_7 = [m for m in state["measurements"] if m["fiber"] == 7 and m["end"] == "A"]
         self.assertTrue(all(m["grade"] != "elite" for m in fibre_7), fibre_7)
 
@@ -368,6 +397,54 @@ class WebServer(unittest.TestCase):
         self.assertEqual(bad.returncode, 2, bad.stderr)
         missing = mpobench("serve", "--db", os.path.join(tmp.name, "typo.db"))
         self.assertEqual(missing.returncode, 2, missing.stderr)
+
+    def test_a_new_limit_set_needs_a_second_qa_user_and_applies_to_the_next_test(self):
+        station = self.station()
+        password_file = os.path.join(station.tmp.name, "password")
+        added = station.run("user", "add", "rosa", "--role", "qa", "--password-file", password_file,
+                            "--db", station.db)
+        self.assertEqual(added.returncode, 0, added.stderr)
+        ana, quinn, rosa = station.client("ana"), station.client("quinn"), station.client("rosa")
+        status, listed, _ = quinn.request("GET", "/api/limits")
+        self.assertEqual((status, listed["in_use"]["source"]), (200, "default"), listed)
+        old_hash = listed["in_use"]["hash"]
+        # An operator may neither upload nor read limit sets: the server says 403.
+        status, document, _ = ana.request("POST", "/api/limits", {"toml": strict_limits_toml("2")})
+        self.assertEqual(status, 403, document)
+        status, uploaded, _ = quinn.request("POST", "/api/limits", {"toml": strict_limits_toml("2")})
+        self.assertEqual(status, 201, uploaded)
+        activate = f"/api/limits/{uploaded['id']}/activate"
+
+        self.take_reference(ana)
+        part = part_number(12, "SM", "B", "elite")
+        status, document, _ = ana.request("POST", "/api/tests", {"part": part, "serial": "SN-LIM-1"})
+        self.assertEqual(status, 202, document)
+        first_run = document["run_id"]
+        ana.wait_for(lambda s: s["prompt"] is not None, "the first prompt")
+        # The uploader cannot activate it; a second QA user can, while a test runs ...
+        status, document, _ = quinn.request("POST", activate, {})
+        self.assertEqual((status, document["error"]), (403, "two-person rule"), document)
+        status, document, _ = rosa.request("POST", activate, {})
+        self.assertEqual((status, document["activated_by"]), (200, "rosa"), document)
+        # ... and the running test keeps the limits it started with.
+        state = ana.answer_prompts_until_finished()
+        self.assertTrue(state["result"]["pass"], state["result"])
+        status, run, _ = ana.request("GET", f"/api/runs/{first_run}")
+        self.assertEqual(run["limit_set"]["hash"], old_hash)
+
+        # The next test grades with the activated set, records its hash, and fails.
+        status, document, _ = ana.request("POST", "/api/tests", {"part": part, "serial": "SN-LIM-2"})
+        self.assertEqual(status, 202, document)
+        state = ana.answer_prompts_until_finished()
+        self.assertFalse(state["result"]["pass"], state["result"])
+        status, run, _ = ana.request("GET", f"/api/runs/{document['run_id']}")
+        self.assertEqual((run["limit_set"]["hash"], run["limit_set"]["version"]),
+                         (uploaded["hash"], "2"))
+        self.assertTrue(run["record_verified"])
+        status, audit, _ = quinn.request("GET", "/api/audit")
+        acts = [(e["action"], e["actor"]) for e in audit["entries"] if e["action"].startswith("limits.")]
+        self.assertEqual(sorted(acts), [("limits.activate", "rosa"), ("limits.upload", "quinn")])
+        station.stop_server()
 
     def test_a_qa_only_server_and_request_limits(self):
         station = self.station()

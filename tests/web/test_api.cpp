@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <fstream>
 #include <random>
 
 #include "analysis/passwords.hpp"
@@ -282,4 +283,211 @@ TEST_CASE("fuzzed JSON bodies never make the API fail", "[web]") {
         CHECK(response.status < 500);
         CHECK(json::accept(response.body));
     }
+}
+
+namespace {
+
+// The default set renamed, every IL limit far below what any assembly meets.
+std::string strict_limits_toml(const std::string& version) {
+    std::string text(analysis::default_limit_set_toml());
+    const auto replace_all = [&](const std::string& key, const std::string& value) {
+        for (auto at = text.find(key); at != std::string::npos; at = text.find(key, at + 1)) {
+            const auto end = text.find('\n', at);
+            text.replace(at, end - at, key + " = " + value);
+        }
+    };
+    replace_all("name", "\"site-strict\"");
+    replace_all("version", "\"" + version + "\"");
+    replace_all("il_typical_db", "0.01");
+    replace_all("il_max_db", "0.02");
+    return text;
+}
+
+void add_qa_user(const std::filesystem::path& db_path, const std::string& name) {
+    db::Repository repository(db_path);
+    db::User user;
+    user.name = name;
+    user.role = db::UserRole::Qa;
+    user.password_hash = analysis::hash_password(kPassword);
+    user.created_at = std::chrono::system_clock::now();
+    user.created_by = "test";
+    repository.add_user(user);
+}
+
+}  // namespace
+
+TEST_CASE("limit sets: one QA user uploads, another activates (two-person rule)", "[web]") {
+    ApiFixture f;
+    add_qa_user(f.db_path(), "rosa");
+    const auto quinn = f.login("quinn");
+    const auto rosa = f.login("rosa");
+
+    auto listed = f.send("GET", "/api/limits", "", quinn.cookie);
+    REQUIRE(listed.status == 200);
+    CHECK(body_of(listed).at("limit_sets").empty());
+    CHECK(body_of(listed).at("in_use").at("source") == "default");
+
+    const auto uploaded =
+        f.send("POST", "/api/limits", json{{"toml", strict_limits_toml("2")}}.dump(), quinn.cookie,
+               quinn.csrf);
+    REQUIRE(uploaded.status == 201);
+    const json pending = body_of(uploaded);
+    const auto id = pending.at("id").get<std::int64_t>();
+    CHECK(pending.at("name") == "site-strict");
+    CHECK(pending.at("uploaded_by") == "quinn");
+    CHECK(pending.at("activated_by").is_null());
+    CHECK(pending.at("active") == false);
+    const std::string activate = "/api/limits/" + std::to_string(id) + "/activate";
+
+    // Pending: nothing grades with it yet.
+    CHECK(body_of(f.send("GET", "/api/limits", "", quinn.cookie)).at("in_use").at("source") ==
+          "default");
+    // The same set again is a conflict; the uploader may not activate it.
+    CHECK(f.send("POST", "/api/limits", json{{"toml", strict_limits_toml("2")}}.dump(), rosa.cookie,
+                 rosa.csrf)
+              .status == 409);
+    const auto own = f.send("POST", activate, "{}", quinn.cookie, quinn.csrf);
+    CHECK(own.status == 403);
+    CHECK(body_of(own).at("error") == "two-person rule");
+    CHECK_FALSE(db::Repository(f.db_path()).active_limit_set());
+
+    const auto activated = f.send("POST", activate, "{}", rosa.cookie, rosa.csrf);
+    REQUIRE(activated.status == 200);
+    CHECK(body_of(activated).at("activated_by") == "rosa");
+    CHECK(body_of(activated).at("active") == true);
+    CHECK(f.send("POST", activate, "{}", rosa.cookie, rosa.csrf).status == 409);
+
+    listed = f.send("GET", "/api/limits", "", rosa.cookie);
+    CHECK(body_of(listed).at("in_use").at("source") == "database");
+    CHECK(body_of(listed).at("in_use").at("hash") == pending.at("hash"));
+    const auto one = f.send("GET", "/api/limits/" + std::to_string(id), "", rosa.cookie);
+    REQUIRE(one.status == 200);
+    CHECK(body_of(one).at("body") == strict_limits_toml("2"));
+    CHECK(f.send("GET", "/api/limits/999", "", rosa.cookie).status == 404);
+    CHECK(f.send("GET", "/api/limits/abc", "", rosa.cookie).status == 404);
+    CHECK(f.send("POST", "/api/limits/999/activate", "{}", rosa.cookie, rosa.csrf).status == 404);
+
+    // Both steps are in the audit log, each with who did it.
+    std::vector<std::pair<std::string, std::string>> acts;
+    for (const auto& entry : db::Repository::open_read_only(f.db_path()).audit_entries()) {
+        if (entry.action.starts_with("limits."))
+            acts.emplace_back(entry.action, entry.actor);
+    }
+    CHECK(acts == std::vector<std::pair<std::string, std::string>>{{"limits.upload", "quinn"},
+                                                                   {"limits.activate", "rosa"}});
+}
+
+TEST_CASE("limit sets: operators get 403, a bad file 400 naming the line", "[web]") {
+    ApiFixture f;
+    const auto ana = f.login("ana");
+    const auto quinn = f.login("quinn");
+    const auto root = f.login("root");
+    const std::string toml = json{{"toml", strict_limits_toml("2")}}.dump();
+    CHECK(f.send("GET", "/api/limits", "", ana.cookie).status == 403);
+    CHECK(f.send("GET", "/api/limits/1", "", ana.cookie).status == 403);
+    CHECK(f.send("POST", "/api/limits", toml, ana.cookie, ana.csrf).status == 403);
+    CHECK(f.send("POST", "/api/limits/1/activate", "{}", ana.cookie, ana.csrf).status == 403);
+    CHECK(f.send("POST", "/api/limits", toml, quinn.cookie).status == 403);  // no CSRF token
+
+    std::string bad = strict_limits_toml("3");
+    bad.replace(bad.find("il_max_db = 0.02"), 16, "il_max_db = \"x\"");
+    const auto refused =
+        f.send("POST", "/api/limits", json{{"toml", bad}}.dump(), quinn.cookie, quinn.csrf);
+    CHECK(refused.status == 400);
+    CHECK(body_of(refused).at("error") == "bad limit set");
+    CHECK_THAT(
+        body_of(refused).at("detail").get<std::string>(),
+        Catch::Matchers::Contains("uploaded limit set:") && Catch::Matchers::Contains("il_max_db"));
+    for (const std::string body :
+         {R"({})", R"({"toml": 7})", R"({"toml": "name = "})", R"({"toml": ""})"}) {
+        INFO(body);
+        CHECK(f.send("POST", "/api/limits", body, quinn.cookie, quinn.csrf).status == 400);
+    }
+    // An admin is QA too, and may activate a QA user's upload.
+    const auto uploaded = f.send("POST", "/api/limits", toml, quinn.cookie, quinn.csrf);
+    REQUIRE(uploaded.status == 201);
+    const auto id = body_of(uploaded).at("id").get<std::int64_t>();
+    CHECK(f.send("POST", "/api/limits/" + std::to_string(id) + "/activate", "{}", root.cookie,
+                 root.csrf)
+              .status == 200);
+    CHECK(db::Repository(f.db_path()).limit_set_uploads().size() == 1);
+}
+
+TEST_CASE("the next test grades with --limits, else the activated set, else the default", "[web]") {
+    testing::TempDir dir;
+    const auto db_path = dir.file("station.db");
+    const auto file = dir.file("given.toml");
+    std::ofstream(file) << strict_limits_toml("file");
+    db::Repository repository(db_path);
+    CHECK(app::limits_in_use(repository, {}).hash == analysis::default_limit_set().hash);
+
+    const auto strict = analysis::parse_limit_set(strict_limits_toml("2"), "strict");
+    const auto id = repository.upload_limit_set(
+        {0, strict.name, strict.version, strict.hash, strict.body}, "quinn");
+    CHECK(app::limits_in_use(repository, {}).hash == analysis::default_limit_set().hash);
+    repository.activate_limit_set(id, "rosa");
+    const auto in_use = app::limits_in_use(repository, {});
+    CHECK(in_use.hash == strict.hash);
+    CHECK(in_use.version == "2");
+    // A file given on the command line wins over the database.
+    CHECK(app::limits_in_use(repository, file).version == "file");
+    CHECK_THROWS_AS(app::limits_in_use(repository, dir.file("missing.toml")),
+                    analysis::LimitSetError);
+}
+
+TEST_CASE("a stored limit set whose body no longer hashes to its hash is refused", "[web]") {
+    const auto strict = analysis::parse_limit_set(strict_limits_toml("2"), "strict");
+    db::StoredLimitSet stored{5, strict.name, strict.version, strict.hash, strict.body};
+    CHECK(app::stored_limit_set(stored).hash == strict.hash);
+    stored.body = strict_limits_toml("2-changed");
+    CHECK_THROWS_WITH(app::stored_limit_set(stored),
+                      Catch::Matchers::Contains("not to its stored hash"));
+    stored.body = "name = ";
+    CHECK_THROWS_AS(app::stored_limit_set(stored), analysis::LimitSetError);
+}
+
+TEST_CASE("fuzzed limit-set uploads are 201, 400 or 409, never a failure", "[web]") {
+    ApiFixture f;
+    const auto quinn = f.login("quinn");
+    std::mt19937 random(20261213);
+    const std::string seed = strict_limits_toml("fuzz");
+    const std::string alphabet = "[]=.\"'#\n 0123456789eE+-_abcdefgilmnoprstuvxyz\xc3\xa9\x01\xff";
+    int created = 0;
+    for (int i = 0; i < 300; ++i) {
+        std::string text = seed;
+        const int edits = 1 + static_cast<int>(random() % 4);
+        for (int e = 0; e < edits && !text.empty(); ++e) {
+            const std::size_t at = random() % text.size();
+            if (random() % 2 == 0)
+                text.erase(at, 1 + random() % 4);
+            else
+                text.insert(at, 1, alphabet[random() % alphabet.size()]);
+        }
+        // Invalid UTF-8 cannot be sent as a JSON string: replaced as a page would.
+        const std::string body =
+            json{{"toml", text}}.dump(-1, ' ', false, json::error_handler_t::replace);
+        const auto response = f.send("POST", "/api/limits", body, quinn.cookie, quinn.csrf);
+        INFO(text);
+        CHECK((response.status == 201 || response.status == 400 || response.status == 409));
+        CHECK(json::accept(response.body));
+        created += response.status == 201 ? 1 : 0;
+    }
+    CHECK(created > 0);  // some edits only touch comments or values: still a valid set
+    // Every upload that was accepted is listed, pending.
+    const auto listed = body_of(f.send("GET", "/api/limits", "", quinn.cookie));
+    CHECK(listed.at("limit_sets").size() == static_cast<std::size_t>(created));
+}
+
+TEST_CASE("a scanned serial is checked as the CLI checks it before Start", "[web]") {
+    ApiFixture f;
+    const auto ana = f.login("ana");
+    const auto fresh = body_of(f.send("GET", "/api/serials/SN%2D0042%0D", "", ana.cookie));
+    CHECK(fresh.at("valid") == true);
+    CHECK(fresh.at("serial") == "SN-0042");  // the scanner's carriage return trimmed
+    CHECK(fresh.at("verdict") == "first_test");
+    CHECK(fresh.at("retest_reason_needed") == false);
+    const auto bad = f.send("GET", "/api/serials/SN%C3%A9", "", ana.cookie);
+    CHECK(bad.status == 200);
+    CHECK(body_of(bad).at("valid") == false);
+    CHECK(body_of(bad).at("problem").get<std::string>().find("U+00E9") != std::string::npos);
 }

@@ -1,0 +1,111 @@
+// Limit sets under control: an upload is pending until a second person
+// activates it, once; the set in use is the one activated last; uploads
+// are never deleted nor changed behind the repository's back.
+
+#include "db_test_support.hpp"
+
+using namespace db_test;
+using Catch::Matchers::Contains;
+using mpobench::db::DatabaseError;
+using mpobench::db::Repository;
+using mpobench::db::StoredLimitSet;
+
+namespace {
+
+StoredLimitSet limit_set(const std::string& version, const std::string& hash) {
+    return {0, "site-limits", version, hash, "# version " + version + "\n"};
+}
+
+}  // namespace
+
+TEST_CASE("an uploaded limit set is used only once a second person activates it") {
+    TempDir dir;
+    Repository repository(dir.file("mpobench.db"));
+    CHECK_FALSE(repository.active_limit_set());
+    CHECK(repository.limit_set_uploads().empty());
+
+    const auto first = repository.upload_limit_set(limit_set("1", "hash-1"), "ana", at_ms(1'000));
+    CHECK_FALSE(repository.active_limit_set());  // pending
+    auto uploads = repository.limit_set_uploads();
+    REQUIRE(uploads.size() == 1);
+    CHECK(uploads[0].limit_set.id == first);
+    CHECK(uploads[0].limit_set.hash == "hash-1");
+    CHECK(uploads[0].limit_set.body.empty());  // the list has no bodies
+    CHECK(uploads[0].uploaded_by == "ana");
+    CHECK(uploads[0].uploaded_at == at_ms(1'000));
+    CHECK_FALSE(uploads[0].activated_by);
+    CHECK_FALSE(uploads[0].active);
+
+    // The uploader may not activate it; a second person may, once.
+    CHECK_THROWS_WITH(repository.activate_limit_set(first, "ana"), Contains("two-person rule"));
+    CHECK_FALSE(repository.active_limit_set());
+    repository.activate_limit_set(first, "ben", at_ms(2'000));
+    REQUIRE(repository.active_limit_set());
+    CHECK(repository.active_limit_set()->version == "1");
+    CHECK(repository.active_limit_set()->body == "# version 1\n");
+    CHECK_THROWS_WITH(repository.activate_limit_set(first, "cleo"),
+                      Contains("activated already by ben"));
+
+    // A newer version: uploaded by ben, activated by ana; the latest
+    // activation is the one in use, the older stays listed.
+    const auto second = repository.upload_limit_set(limit_set("2", "hash-2"), "ben", at_ms(3'000));
+    CHECK(repository.active_limit_set()->id == first);
+    repository.activate_limit_set(second, "ana", at_ms(4'000));
+    CHECK(repository.active_limit_set()->id == second);
+    uploads = repository.limit_set_uploads();
+    REQUIRE(uploads.size() == 2);
+    CHECK(uploads[0].limit_set.id == second);  // newest first
+    CHECK(uploads[0].active);
+    CHECK(uploads[1].limit_set.id == first);
+    CHECK_FALSE(uploads[1].active);
+    CHECK(uploads[1].activated_by == "ben");
+    CHECK(uploads[1].activated_at == at_ms(2'000));
+
+    const auto one = repository.limit_set_upload(second);
+    REQUIRE(one);
+    CHECK(one->limit_set.body == "# version 2\n");
+    CHECK(one->activated_by == "ana");
+    CHECK_FALSE(repository.limit_set_upload(second + 100));
+}
+
+TEST_CASE("limit-set uploads and activations are refused when they break the rules") {
+    TempDir dir;
+    const auto path = dir.file("mpobench.db");
+    Repository repository(path);
+    const auto id = repository.upload_limit_set(limit_set("1", "hash-1"), "ana");
+
+    // The same limits twice, an unknown id, no names.
+    CHECK_THROWS_WITH(repository.upload_limit_set(limit_set("1", "hash-1"), "ben"),
+                      Contains("uploaded already as id"));
+    CHECK_THROWS_WITH(repository.activate_limit_set(id + 7, "ben"),
+                      Contains("no limit set of that id"));
+    CHECK_THROWS_AS(repository.upload_limit_set(limit_set("3", "hash-3"), ""), DatabaseError);
+    CHECK_THROWS_AS(repository.activate_limit_set(id, ""), DatabaseError);
+    // A hash stored with another body is refused as store_limit_set refuses it.
+    StoredLimitSet changed = limit_set("1", "hash-9");
+    repository.store_limit_set(changed);
+    changed.body = "# changed\n";
+    CHECK_THROWS_WITH(repository.upload_limit_set(changed, "ana"), Contains("never changes"));
+    // A set a run stored before (by --limits FILE) may still be uploaded.
+    repository.store_limit_set(limit_set("4", "hash-4"));
+    const auto stored_before = repository.upload_limit_set(limit_set("4", "hash-4"), "ana");
+    CHECK(repository.limit_set_upload(stored_before)->limit_set.version == "4");
+
+    // The database itself keeps the rules against any other writer.
+    repository.activate_limit_set(id, "ben");
+    RawDatabase raw(path);
+    CHECK_THAT(raw.execute("DELETE FROM limit_set_uploads"), Contains("never deleted"));
+    CHECK_THAT(raw.execute("UPDATE limit_set_uploads SET activated_by = 'cleo' WHERE "
+                           "limit_set_id = " +
+                           std::to_string(id)),
+               Contains("activated once"));
+    CHECK_THAT(raw.execute("UPDATE limit_set_uploads SET uploaded_by = 'zed' WHERE "
+                           "limit_set_id = " +
+                           std::to_string(stored_before)),
+               Contains("never changes otherwise"));
+    CHECK_THAT(raw.execute("UPDATE limit_set_uploads SET activated_by = 'ana', activated_at = "
+                           "'2026-01-01T00:00:00.000Z', activation_seq = 9 WHERE limit_set_id = " +
+                           std::to_string(stored_before)),
+               Contains("CHECK constraint failed"));
+    CHECK(repository.active_limit_set()->id == id);
+}
