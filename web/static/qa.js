@@ -30,6 +30,16 @@ function hashWith(path, params) {
   return `#${path}${query(params)}`;
 }
 
+// Downloads of the records behind the page, with its filters: the server
+// answers exactly as `mpobench export` does.
+function exportLinks(filters) {
+  const link = (format, table) =>
+    h("a", { class: "button button-small", href: `/api/export${query({ ...filters, format, table })}`, download: "", text: t(`export.${format}_${table}`) });
+  return h("div", { class: "exports", id: "exports" },
+    h("span", { class: "form-label", text: t("export.title") }),
+    link("csv", "runs"), link("csv", "measurements"), link("xlsx", "runs"), link("json", "runs"));
+}
+
 function card(title, id, ...content) {
   return h("section", { class: "card", id }, h("h2", { class: "card-title", text: title }), ...content);
 }
@@ -70,7 +80,7 @@ function filterForm(params, target) {
 function dashboard(root, params) {
   const filters = filtersOf(params);
   const runsWith = (extra) => { window.location.hash = hashWith("/runs", { ...filters, ...extra }); };
-  root.append(h("h1", { class: "page-title", text: t("qa.dashboard") }), filterForm(params, "/qa"));
+  root.append(h("h1", { class: "page-title", text: t("qa.dashboard") }), filterForm(params, "/qa"), exportLinks(filters));
   const grid = h("div", { class: "cards" });
   root.append(grid);
 
@@ -200,7 +210,7 @@ function runTable(runs, { showSerialLink = true } = {}) {
 
 function runsPage(root, params) {
   const filters = filtersOf(params);
-  root.append(h("h1", { class: "page-title", text: t("runs.title") }), filterForm(params, "/runs"));
+  root.append(h("h1", { class: "page-title", text: t("runs.title") }), filterForm(params, "/runs"), exportLinks(filters));
   const serialForm = h("form", { class: "filters" });
   const serialInput = h("input", { class: "field field-small", id: "serial-search", type: "text", autocomplete: "off" });
   serialForm.append(h("label", { class: "filter" }, h("span", { class: "form-label", text: t("runs.serial_search") }), serialInput),
