@@ -64,6 +64,12 @@ test("an operator logs in, takes a reference, tests an assembly from scans and s
   assert.ok(categories.every((c) => c === "elite"), categories.join(","));
   assert.ok((await page.$$("#endface .polarity-line")).length >= 12);
   await H.screenshot(page, "07-pass", { docs: true });
+  // A tap on a position shows its IL and RL at each wavelength and where it lands.
+  await page.locator('#endface .pos[data-fiber="5"]').first().click();
+  const detail = await page.textContent("#fibre-detail");
+  assert.match(detail, /end A, fibre 5 → far 8/);
+  assert.match(detail, /1310 nm IL 0\.\d\d dB RL \d+\.\d dB/);
+  assert.match(detail, /1550 nm IL/);
 
   // The certificate is a PDF.
   const href = await page.getAttribute("#certificate", "href");
