@@ -11,7 +11,7 @@ MPOBENCH_PACKAGES=(
   libspdlog-dev libfmt-dev catch2 nlohmann-json3-dev libcli11-dev libtomlplusplus-dev libsodium-dev libhowardhinnant-date-dev
   libcairo2-dev libpango1.0-dev libqrencode-dev libzint-dev libxlsxwriter-dev fonts-dejavu-core
   python3 python3-pyvisa python3-pyvisa-py python3-pymeasure python3-serial python3-openpyxl
-  qpdf poppler-utils zbar-tools
+  qpdf poppler-utils zbar-tools chromium
   clang-14 libclang-rt-14-dev
 )
 
@@ -46,4 +46,14 @@ configure_and_build() {
   cmake -S "$MPOBENCH_ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMPOBENCH_WERROR=ON >/dev/null
   log "building (-j2)"
   cmake --build "$BUILD_DIR" -j2
+}
+
+# The browser tests' node packages (playwright-core, pinned by the lock file;
+# it drives the Debian chromium, no browser is downloaded).
+install_browser_test_packages() {
+  local dir="$MPOBENCH_ROOT/tests/browser"
+  [ -d "$dir/node_modules" ] && return
+  command -v npm >/dev/null || { echo "npm is needed for the browser tests (tests/browser)" >&2; exit 1; }
+  log "npm ci in tests/browser"
+  (cd "$dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
 }
