@@ -946,14 +946,34 @@ json Api::runs_json(const HttpRequest& request) const {
                 throw ApiError(400, "bad limit", "limit is a number of runs, 1 to 500");
             }
         }
+        // A chart's drill-down names its filters (the QA views' own); without
+        // any, the latest production runs of this server's station.
+        const bool filtered = std::any_of(query.begin(), query.end(), [](const auto& parameter) {
+            return parameter.first == "from" || parameter.first == "to" ||
+                   parameter.first == "part" || parameter.first == "station" ||
+                   parameter.first == "operator";
+        });
         db::RunFilter filter;
-        if (setup_.runner)
-            filter.station = setup_.runner->setup().station.name;
-        if (const auto station = query.find("station"); station != query.end())
-            filter.station = station->second;
-        filter.kind = RunKind::Production;
-        filter.started_from = std::chrono::system_clock::now() - std::chrono::days(31);
+        if (filtered) {
+            filter = qa_options(request, setup_).filter.run_filter(/*production_only=*/true);
+        } else {
+            if (setup_.runner)
+                filter.station = setup_.runner->setup().station.name;
+            filter.kind = RunKind::Production;
+            filter.started_from = std::chrono::system_clock::now() - std::chrono::days(31);
+        }
         runs = repository.find_runs(filter);
+        const auto grade = query.find("grade");
+        const auto pass = query.find("pass");
+        if (pass != query.end() && pass->second != "true" && pass->second != "false")
+            throw ApiError(400, "bad pass", "pass is true or false");
+        std::erase_if(runs, [&](const db::RunSummary& run) {
+            if (grade != query.end() &&
+                (!run.grade || to_string(*run.grade) != std::string_view(grade->second)))
+                return true;
+            return pass != query.end() &&
+                   (run.status != RunStatus::Completed || run.pass != (pass->second == "true"));
+        });
         if (runs.size() > static_cast<std::size_t>(limit))
             runs.erase(runs.begin(), runs.end() - limit);
     }

@@ -495,6 +495,7 @@ json StationRunner::state() const {
             {"run_id", run_id_ == 0 ? json(nullptr) : json(run_id_)},
             {"serial", serial_},
             {"operator", operator_},
+            {"started_by", operator_},  // the logged-in user who pressed Start
             {"part", part_ ? part_json(*part_) : json(nullptr)},
             {"started_at", procedure_.empty() ? json(nullptr) : json(app::iso_utc(started_at_))},
             {"finished_at", time_or_null(finished_at_)},

@@ -27,6 +27,11 @@ install_missing_packages() {
   for pkg in "${MPOBENCH_PACKAGES[@]}"; do
     dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
   done
+  # Node.js and npm for the browser tests: a machine's own Node.js (any
+  # package that provides node and npm) is used; Debian's otherwise.
+  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    missing+=(nodejs npm)
+  fi
   if [ ${#missing[@]} -eq 0 ]; then
     log "all ${#MPOBENCH_PACKAGES[@]} Debian packages present"
     return

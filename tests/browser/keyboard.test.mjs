@@ -1,6 +1,9 @@
 // The keyboard alone runs a test: scan (typed text + Enter), Enter, Space for
 // Done, Esc to abort with a confirmation.
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
 import { test } from "node:test";
 import * as H from "./harness.mjs";
 
@@ -62,5 +65,34 @@ test("a whole test with the keyboard alone, then a test aborted with Esc and con
   assert.match(aborted, /What to do:/);
   assert.match(aborted, /Nothing was lost/);
   await H.screenshot(page, "09-aborted-by-operator");
+  assert.deepEqual(page.errors, []);
+});
+
+test("a badge scanned into the name field logs in without a password; a name typed by hand asks for it", async (t) => {
+  const bench = await H.startBench({ dut: H.fixture("elite_sm_12f_b.json") });
+  t.after(() => bench.close());
+  const badgeFile = path.join(bench.dir, "badge");
+  fs.writeFileSync(badgeFile, "E4A1-0042-77\n");
+  const registered = spawnSync(H.MPOBENCH, ["user", "badge", "ana", "--badge-file", badgeFile, "--db", bench.db], { encoding: "utf8" });
+  assert.equal(registered.status, 0, registered.stderr);
+
+  const page = await H.newPage(bench);
+  await page.waitForSelector("#login-user");
+  // A scanner types the whole code at once and ends with Enter.
+  await page.keyboard.type("E4A1-0042-99");
+  await page.keyboard.press("Enter");
+  await page.waitForFunction(() => document.querySelector("#login-message").textContent.length > 0);
+  assert.match(await page.textContent("#login-message"), /Badge not known/);
+  await page.keyboard.type("E4A1-0042-77");
+  await page.keyboard.press("Enter");
+  await page.waitForSelector("#serial");
+  assert.match(await page.textContent("body"), /ana \(operator\)/);
+
+  // By hand, key by key at a person's pace: Enter moves on to the password.
+  const other = await H.newPage(bench);
+  await other.waitForSelector("#login-user");
+  await other.keyboard.type("ana-by-hand", { delay: 80 });
+  await other.keyboard.press("Enter");
+  await other.waitForFunction(() => document.activeElement?.id === "login-password");
   assert.deepEqual(page.errors, []);
 });

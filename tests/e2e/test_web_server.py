@@ -303,6 +303,12 @@ class WebServer(unittest.TestCase):
         self.assertIn("stop button", state["aborted"]["reason"])
         history = json.loads(station.run("history", "SN-WEB-G", "--db", station.db, "--json").stdout)
         self.assertEqual(history[-1]["status"], "aborted")
+        # The runs behind a QA number: filtered by the server.
+        status, failed, _ = ana.request("GET", "/api/runs?pass=false&part=" + part)
+        self.assertEqual([r["serial"] for r in failed["runs"]], ["SN-WEB-F"])
+        status, graded, _ = ana.request("GET", "/api/runs?grade=elite&part=" + part)
+        self.assertEqual(graded["runs"], [])
+        self.assertEqual(ana.request("GET", "/api/runs?pass=maybe")[0], 400)
         # Nothing is waiting: a prompt answer now is a 409.
         status, document, _ = ana.request("POST", "/api/tests/current/prompt", {"answer": "done"})
         self.assertEqual(status, 409, document)

@@ -84,19 +84,52 @@ function loginPage() {
     h("p", { class: "form-hint", text: t("login.hint") }),
     message,
   );
-  // A badge scan ends with Enter: move on to the password.
-  user.addEventListener("keydown", (event) => {
-    if (event.key === "Enter") {
-      event.preventDefault();
-      if (user.value.trim()) password.focus();
-    }
+  // A badge scanner types like a keyboard, only much faster: a field filled
+  // at scanner speed and ended with Enter is a badge (logged in without a
+  // password); a name typed by hand moves on to the password.
+  let keyTimes = [];
+  user.addEventListener("input", () => {
+    if (!user.value) keyTimes = [];
   });
+  user.addEventListener("keydown", (event) => {
+    if (event.key !== "Enter") {
+      if (event.key.length === 1) keyTimes.push(event.timeStamp);
+      return;
+    }
+    event.preventDefault();
+    const value = user.value.trim();
+    const typedFast =
+      keyTimes.length >= 6 && (keyTimes[keyTimes.length - 1] - keyTimes[0]) / (keyTimes.length - 1) < 35;
+    keyTimes = [];
+    if (value && typedFast && !password.value) badgeLogin(value);
+    else if (value) password.focus();
+  });
+  async function badgeLogin(badge) {
+    message.textContent = "";
+    button.disabled = true;
+    try {
+      loggedIn(await api.post("/api/session", { badge }));
+    } catch (error) {
+      user.value = "";
+      if (error instanceof ApiError && error.status === 401) message.textContent = t("login.wrong_badge");
+      else if (error instanceof ApiError && error.status === 429) message.textContent = t("login.rate_limited", { s: error.retryAfterS ?? "?" });
+      else message.textContent = error instanceof ApiError ? `${error.status} · ${error.message} ${error.detail}` : String(error);
+      user.focus();
+    } finally {
+      button.disabled = false;
+    }
+  }
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     message.textContent = "";
-    if (!user.value.trim() || !password.value) {
+    if (user.value.trim() && !password.value) {
+      // Log in pressed after a scan: the field holds a badge.
+      badgeLogin(user.value.trim());
+      return;
+    }
+    if (!user.value.trim()) {
       message.textContent = t("login.missing");
-      (user.value.trim() ? password : user).focus();
+      user.focus();
       return;
     }
     button.disabled = true;
