@@ -208,15 +208,6 @@ bool same_secret(const std::string& a, const std::string& b) {
 
 }  // namespace
 
-// Every request opens the station database read-write, as the station's own
-// process (a read-only connection beside this process's own writer can
-// read a page the writer is extending: SQLITE_IOERR_SHORT_READ).
-
-struct Api::Context {
-    const HttpRequest& request;
-    std::optional<Session> session;
-};
-
 Api::Api(ApiSetup setup) : setup_(std::move(setup)), sessions_(setup_.session_limits) {}
 
 void Api::stop() {
@@ -277,10 +268,10 @@ HttpResponse Api::route(const HttpRequest& request) {
     if (parts[0] != "api")
         throw ApiError(404, "not found", path);
 
-    Context context{request, std::nullopt};
+    std::optional<Session> found_session;
     const std::string token = request.cookie(kSessionCookie);
     if (!token.empty())
-        context.session = sessions_.find(token, Clock::now());
+        found_session = sessions_.find(token, Clock::now());
 
     const auto route_is = [&](std::initializer_list<const char*> expected) {
         if (parts.size() != expected.size())
@@ -327,9 +318,9 @@ HttpResponse Api::route(const HttpRequest& request) {
         return logged_in(repository, *user, address, "password");
     }
 
-    if (!context.session)
+    if (!found_session)
         throw ApiError(401, "not logged in", "log in first (POST /api/session)");
-    const Session& session = *context.session;
+    const Session& session = *found_session;
     if (changes_state && !same_secret(request.header("x-csrf-token"), session.csrf_token))
         throw ApiError(403, "CSRF token missing or wrong",
                        "a state-changing request must repeat the session's X-CSRF-Token");

@@ -3,6 +3,9 @@
 // under /api/ (README "Web API"). Every request is checked here — session,
 // role, CSRF token — before it reaches the station or the record; every
 // error is JSON {error, detail}. No request path reaches the file system.
+// Each request opens the station database read-write, as the station's own
+// process (a read-only connection beside this process's own writer can read
+// a page the writer is extending: SQLITE_IOERR_SHORT_READ).
 
 #include <atomic>
 #include <filesystem>
@@ -38,7 +41,6 @@ class Api {
     void stop();
 
   private:
-    struct Context;
     HttpResponse route(const HttpRequest& request);
     nlohmann::json station_json() const;
     HttpResponse badge_login(const std::string& badge, const std::string& address);

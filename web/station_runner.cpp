@@ -508,11 +508,6 @@ json StationRunner::state() const {
             {"aborted", aborted_}};
 }
 
-std::uint64_t StationRunner::sequence() const {
-    std::lock_guard lock(mutex_);
-    return seq_;
-}
-
 std::uint64_t StationRunner::wait_for_change(std::uint64_t seen,
                                              std::chrono::milliseconds timeout) const {
     std::unique_lock lock(mutex_);

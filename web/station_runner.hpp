@@ -105,7 +105,6 @@ class StationRunner {
 
     // The state as GET /api/tests/current gives it.
     nlohmann::json state() const;
-    std::uint64_t sequence() const;
     // Waits until the sequence passes `seen` or `timeout` passes; returns the
     // sequence then.
     std::uint64_t wait_for_change(std::uint64_t seen, std::chrono::milliseconds timeout) const;

@@ -1,6 +1,7 @@
 // The API's rules, request by request, without a socket: sessions, roles,
 // the CSRF token, the login throttle, and bad input of every kind.
 
+#include <sqlite3.h>
 #include <catch2/catch.hpp>
 
 #include <nlohmann/json.hpp>
@@ -531,4 +532,29 @@ TEST_CASE("a badge scanned into the login field logs its user in", "[web]") {
     for (int i = 0; i < 30; ++i)
         limited += badge_login("GUESS-" + std::to_string(1000 + i), "10.6.6.6").status == 429;
     CHECK(limited > 0);
+}
+
+TEST_CASE("the audit page names an entry changed behind mpobench's back", "[web]") {
+    ApiFixture f;
+    const auto quinn = f.login("quinn");
+    f.login("ana");
+    {
+        // Another tool, past the table's triggers: a login rewritten to someone else.
+        sqlite3* raw = nullptr;
+        REQUIRE(sqlite3_open(f.db_path().c_str(), &raw) == SQLITE_OK);
+        const char* forge =
+            "DROP TRIGGER audit_log_never_changes;"
+            "UPDATE audit_log SET actor = 'root' WHERE action = 'login' AND actor = 'ana';";
+        const int code = sqlite3_exec(raw, forge, nullptr, nullptr, nullptr);
+        sqlite3_close(raw);
+        REQUIRE(code == SQLITE_OK);
+    }
+    const auto audit = body_of(f.send("GET", "/api/audit", "", quinn.cookie));
+    CHECK(audit.at("verified") == false);
+    REQUIRE(audit.at("first_broken").is_object());
+    const auto broken = audit.at("first_broken").at("seq").get<std::int64_t>();
+    for (const auto& entry : audit.at("entries")) {
+        if (entry.at("seq") == broken)
+            CHECK(entry.at("action") == "login");
+    }
 }
