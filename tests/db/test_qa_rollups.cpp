@@ -234,6 +234,9 @@ std::vector<RunRecord> scenario_without_rl_bounds() {
 // migrations after it only added objects and columns), newest first.
 std::vector<std::string> undo_migrations_after(int version) {
     const std::vector<std::pair<int, std::vector<std::string>>> undo{
+        {13,
+         {"ALTER TABLE reference_points DROP COLUMN monitor_dbm",
+          "ALTER TABLE measurements DROP COLUMN monitor_dbm"}},
         {12, {"DROP INDEX users_by_badge", "ALTER TABLE users DROP COLUMN badge_sha256"}},
         {11, {"DROP TABLE limit_set_uploads"}},
         {10, {"DROP TABLE audit_log"}},
@@ -899,7 +902,7 @@ TEST_CASE("stored references never change") {
         reference.launch_cord = "LC-REF-7";
         reference.mode = FiberMode::SM;
         reference.fibers = 12;
-        reference.points = {{1, 1310, -3.1, 0.002}};
+        reference.points = {{1, 1310, -3.1, 0.002, std::nullopt}};
         repository.save_reference(reference);
     }
     RawDatabase raw(path);
