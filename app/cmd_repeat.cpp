@@ -22,11 +22,14 @@ int run_repeat(const RepeatOptions& options) {
     return guarded("repeat", [&] {
         const auto station = acquisition::load_station(options.station_file);
         const Part part = find_part(options.parts, options.part);
+        // A --limits file that cannot be used is bad input, said before anything else.
+        const std::optional<analysis::LimitSet> limits_file =
+            options.limits.empty() ? std::nullopt : std::make_optional(load_limits(options.limits));
         const std::string serial = analysis::validate_serial(
             options.serial, load_site_option(options.site).serial_pattern);
         const std::string operator_name = resolve_operator(options.operator_name, station);
         db::Repository repository(database_path(options.db));
-        const auto limits = limits_in_use(repository, options.limits);
+        const auto limits = limits_file ? *limits_file : limits_in_use(repository, {});
         const Reference reference = usable_reference(repository, station, part);
         SignalStop stop;
         RunLifecycle lifecycle({station, "repeat", operator_name, serial, &stop, {}, {}},

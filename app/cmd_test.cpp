@@ -20,6 +20,9 @@ int run_test_command(const TestCommandOptions& options) {
     return guarded("test", [&] {
         const auto station = acquisition::load_station(options.station_file);
         const Part part = find_part(options.parts, options.part);
+        // A --limits file that cannot be used is bad input, said before anything else.
+        const std::optional<analysis::LimitSet> limits_file =
+            options.limits.empty() ? std::nullopt : std::make_optional(load_limits(options.limits));
         // The site file is read for its serial_pattern whether or not a
         // certificate is asked for.
         const reports::Site site_file = load_site_option(options.site);
@@ -32,7 +35,7 @@ int run_test_command(const TestCommandOptions& options) {
         }
         const std::string operator_name = resolve_operator(options.operator_name, station);
         db::Repository repository(database_path(options.db));
-        const auto limits = limits_in_use(repository, options.limits);
+        const auto limits = limits_file ? *limits_file : limits_in_use(repository, {});
         const Reference reference = usable_reference(repository, station, part);
         require_golden_check(repository, site_file, station.name);
         const std::string retest_reason =

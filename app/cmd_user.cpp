@@ -25,7 +25,6 @@ namespace {
 // One line read from the terminal with its echo off (restored whatever
 // happens); nullopt at the end of input.
 std::optional<std::string> read_hidden_line(const std::string& prompt) {
-    fmt::print(stderr, "{}", prompt);
     termios saved{};
     const bool terminal = ::tcgetattr(STDIN_FILENO, &saved) == 0;
     if (terminal) {
@@ -33,6 +32,10 @@ std::optional<std::string> read_hidden_line(const std::string& prompt) {
         quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
         ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
     }
+    // The prompt only once the echo is off: what is typed as soon as it
+    // shows is neither echoed nor flushed away with what came before it.
+    fmt::print(stderr, "{}", prompt);
+    std::fflush(stderr);
     std::string line;
     const bool read = static_cast<bool>(std::getline(std::cin, line));
     if (terminal)
