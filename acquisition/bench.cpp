@@ -184,6 +184,8 @@ void Bench::connect() {
 
     if (impl.meter->averaging_time() != impl.timing.meter_averaging)
         impl.meter->set_averaging_time(impl.timing.meter_averaging);
+    if (impl.monitor && impl.monitor->averaging_time() != impl.timing.meter_averaging)
+        impl.monitor->set_averaging_time(impl.timing.meter_averaging);
     impl.records = std::move(records);
     impl.wavelength_nm.reset();
     impl.launch_port = 0;
@@ -277,6 +279,8 @@ void Bench::apply_timing(FiberMode mode) {
     check_stop();
     if (impl.meter->averaging_time() != impl.timing.meter_averaging)
         impl.meter->set_averaging_time(impl.timing.meter_averaging);
+    if (impl.monitor && impl.monitor->averaging_time() != impl.timing.meter_averaging)
+        impl.monitor->set_averaging_time(impl.timing.meter_averaging);
     if (impl.return_loss) {
         const auto wanted =
             mode == FiberMode::MM ? impl.timing.rl_averaging_pc : impl.timing.rl_averaging_apc;
@@ -300,6 +304,8 @@ void Bench::select_wavelength_nm(int wavelength_nm) {
     impl.meter->set_wavelength_nm(nm);
     if (impl.return_loss)
         impl.return_loss->set_wavelength_nm(nm);
+    if (impl.monitor)
+        impl.monitor->set_wavelength_nm(nm);
     impl.wavelength_nm = wavelength_nm;
 }
 
@@ -345,13 +351,27 @@ LaunchReading Bench::read_launch(bool with_return_loss) {
     drivers::ReturnLossMeter* return_loss = with_return_loss ? impl.return_loss.get() : nullptr;
     check_stop();
     impl.meter->start_measurement();
+    if (impl.monitor)
+        impl.monitor->start_measurement();
     if (return_loss)
         return_loss->start_measurement();
     LaunchReading reading;
     reading.far_end = impl.meter->read_all_dbm();
     if (return_loss)
         reading.return_loss = return_loss->read_rl_db();
+    // Its window started with the meter's and is as long: over by now.
+    if (impl.monitor)
+        reading.monitor = impl.monitor->read_all_dbm().at(0);
     return reading;
+}
+
+std::optional<drivers::PowerReading> Bench::read_monitor() {
+    Impl& impl = *impl_;
+    check_stop();
+    if (!impl.monitor)
+        return std::nullopt;
+    impl.monitor->start_measurement();
+    return impl.monitor->read_all_dbm().at(0);
 }
 
 }  // namespace mpobench::acquisition

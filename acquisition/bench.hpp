@@ -41,6 +41,9 @@ struct BenchTiming {
 struct LaunchReading {
     std::vector<drivers::PowerReading> far_end;  // detector order (index 0 = position 1)
     std::optional<drivers::ReturnLossReading> return_loss;
+    // The tap monitor's window, started with the far-end meter's (same
+    // length): M_now. Empty when the station has no monitor.
+    std::optional<drivers::PowerReading> monitor;
 };
 
 class Bench {
@@ -94,12 +97,13 @@ class Bench {
     // another changes no wavelength and moves no switch without need. The
     // procedures drive the source, switch and meters only through these.
 
-    // Averaging windows for an assembly of this mode: the meter's
-    // meter_averaging, the return-loss meter's PC or APC time. Unchanged
-    // settings are not sent again.
+    // Averaging windows for an assembly of this mode: the meter's (and the
+    // tap monitor's) meter_averaging, the return-loss meter's PC or APC
+    // time. Unchanged settings are not sent again.
     void apply_timing(FiberMode mode);
-    // Selects the source laser (turning it on) and sets the far-end meter
-    // and the return-loss meter to it; returns while the laser settles.
+    // Selects the source laser (turning it on) and sets the far-end meter,
+    // the return-loss meter and the tap monitor to it; returns while the
+    // laser settles.
     void select_wavelength_nm(int wavelength_nm);
     // Waits (*OPC?) until the source has settled after the last change;
     // returns at once when nothing changed.
@@ -113,10 +117,13 @@ class Bench {
     // Moves the launch switch to `port` and returns once it has settled.
     void route_launch(int port);
     int launch_port() const;  // 0 = not known (before the first move, after a failed one)
-    // Starts the meter's window and (when asked and present) the
-    // return-loss meter's together, then collects both: the launch costs
-    // the longer window, not the sum.
+    // Starts the meter's window, the tap monitor's (when present) and
+    // (when asked and present) the return-loss meter's together, then
+    // collects them: the launch costs the longest window, not the sum.
     LaunchReading read_launch(bool with_return_loss);
+    // One window of the tap monitor alone (nullopt without a monitor): the
+    // source's power now, for the drift check before a run.
+    std::optional<drivers::PowerReading> read_monitor();
     // Asks every instrument for its error queue (SYST:ERR?): an error raised
     // by a measurement command surfaces here, named with `after`. Throws
     // drivers::InstrumentError (Device).

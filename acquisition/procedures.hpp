@@ -7,6 +7,7 @@
 // detectors in one read, IL and RL of a fibre in the same launch window.
 
 #include <functional>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -58,6 +59,9 @@ struct ReferenceOptions {
 // launch positions, each fibre read once per pass with every detector in
 // one window; a point's power is the mean of its two reads and its drift
 // the second minus the first (one pass apart, the same for every fibre).
+// With a tap monitor, each read's window holds the monitor's too: the
+// point keeps their mean (M_ref), and its drift is less the monitor's
+// second minus first (the source's drift, which the IL corrects).
 // A referenced position without light, or whose light reaches another
 // detector, aborts naming the fibre. Throws BenchConfigurationError when
 // the switch or meter has fewer positions than options.fibers.
@@ -70,6 +74,18 @@ Reference take_reference(Bench& bench, Operator& op, const ReferenceOptions& opt
 // wavelength. The app asks before a run begins; the procedures ask again.
 void check_reference(const Reference& reference, const Part& part, const StationConfig& station,
                      TimePoint now);
+
+// IL of one launch: P_ref - P_dut, less the source's drift since the
+// reference as the tap monitor saw it, (M_ref - M_now), when the monitor
+// read both times; P_ref - P_dut otherwise.
+double drift_corrected_il_db(double reference_dbm, double dut_dbm,
+                             std::optional<double> monitor_ref_dbm,
+                             std::optional<double> monitor_now_dbm);
+
+// Throws Refused (take a new reference) when the tap monitor's drift since
+// the reference, M_now - M_ref, is beyond station.max_monitor_drift_db.
+void check_monitor_drift(double monitor_ref_dbm, double monitor_now_dbm, int wavelength_nm,
+                         const StationConfig& station);
 
 struct SanityLimits {
     double no_light_dbm = -60.0;   // far-end power below this: no light (continuity)
@@ -88,7 +104,13 @@ struct SanityLimits {
 // reading; after the end-A pass, part.mating_cycles x (re-mate, IL pass of
 // end A, cycle k); then connect end B and its pass. The far position is the
 // brightest detector at or above sanity.no_light_dbm (none: NoLight);
-// IL = P_ref(launch position, wavelength) - P(far position).
+// IL = P_ref(launch position, wavelength) - P(far position), corrected
+// by the tap monitor (drift_corrected_il_db) when the station has one and
+// the reference holds its readings. The monitor's window opens with each
+// launch's; the first launch's monitor reading is checked against the
+// reference's (check_monitor_drift: Refused, nothing recorded) before the
+// run records anything. Later drift is not refused: each IL is corrected
+// by its own launch's monitor reading. A monitor that reads no power aborts.
 //
 // Before any step: Refused when the reference is of another mode, misses
 // a point the part needs, or is older than the station's

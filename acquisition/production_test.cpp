@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <cmath>
 #include <limits>
 #include <map>
 #include <stdexcept>
@@ -28,22 +29,28 @@ class ReferenceTable {
                    const std::vector<int>& wavelengths, const StationConfig& station) {
         check_reference(reference, part, station, std::chrono::system_clock::now());
         for (const int wavelength_nm : wavelengths) {
-            auto& powers = by_wavelength_[wavelength_nm];
-            powers.assign(static_cast<std::size_t>(part.fibers), 0.0);
+            auto& points = by_wavelength_[wavelength_nm];
+            points.assign(static_cast<std::size_t>(part.fibers), ReferencePoint{});
             for (int fiber = 1; fiber <= part.fibers; ++fiber) {
                 // check_reference made sure every point is there.
-                powers[static_cast<std::size_t>(fiber - 1)] =
-                    reference.find(fiber, wavelength_nm)->power_dbm;
+                points[static_cast<std::size_t>(fiber - 1)] = *reference.find(fiber, wavelength_nm);
             }
         }
     }
 
     double power_dbm(int wavelength_nm, int fiber) const {
-        return by_wavelength_.at(wavelength_nm)[static_cast<std::size_t>(fiber - 1)];
+        return point(wavelength_nm, fiber).power_dbm;
+    }
+    // M_ref of the point; empty for a reference taken without a monitor.
+    std::optional<double> monitor_dbm(int wavelength_nm, int fiber) const {
+        return point(wavelength_nm, fiber).monitor_dbm;
     }
 
   private:
-    std::map<int, std::vector<double>> by_wavelength_;
+    const ReferencePoint& point(int wavelength_nm, int fiber) const {
+        return by_wavelength_.at(wavelength_nm)[static_cast<std::size_t>(fiber - 1)];
+    }
+    std::map<int, std::vector<ReferencePoint>> by_wavelength_;
 };
 
 void check_capacity(Bench& bench, const Part& part) {
@@ -207,8 +214,34 @@ class Sweeper {
         measurement.wavelength_nm = wavelength_nm;
         measurement.cycle = cycle;
         measurement.taken_at = std::chrono::system_clock::now();
+        const std::optional<double> monitor_ref_dbm = reference_.monitor_dbm(wavelength_nm, fiber);
+        if (reading.monitor) {
+            if (!reading.monitor->ok()) {
+                const auto* monitor = bench_.monitor();
+                throw TestAborted(fmt::format(
+                    "{}: the tap monitor {} ({}) gave no power for '{}': check the monitor and "
+                    "its tap",
+                    where_, monitor->role(), monitor->resource(), reading.monitor->command));
+            }
+            measurement.monitor_dbm = reading.monitor->dbm;
+            if (monitor_ref_dbm && !drift_checked_) {
+                // The first launch's monitor window is the fresh reading the
+                // run starts against; nothing is recorded before it passes.
+                check_monitor_drift(*monitor_ref_dbm, *measurement.monitor_dbm, wavelength_nm,
+                                    bench_.station());
+                drift_checked_ = true;
+            } else if (!monitor_ref_dbm && !warned_no_monitor_reference_) {
+                log_->warn(
+                    "{}: the reference holds no tap-monitor readings (taken without a monitor): "
+                    "IL is not corrected for the source's drift; take a new reference",
+                    where_);
+                warned_no_monitor_reference_ = true;
+            }
+        }
         if (measurement.status == ReadingStatus::Ok) {
-            measurement.il_db = reference_.power_dbm(wavelength_nm, fiber) - measurement.power_dbm;
+            measurement.il_db = drift_corrected_il_db(reference_.power_dbm(wavelength_nm, fiber),
+                                                      measurement.power_dbm, monitor_ref_dbm,
+                                                      measurement.monitor_dbm);
         }
         // RL beyond the module's range is a bound, but only where the same
         // launch lit its far-end detector: without light at the far end the
@@ -300,6 +333,8 @@ class Sweeper {
     std::vector<int> wavelengths_;
     int done_ = 0;
     int total_;
+    bool drift_checked_ = false;
+    bool warned_no_monitor_reference_ = false;
     std::string where_ = "setting up";
     std::shared_ptr<spdlog::logger> log_;
 };
@@ -322,6 +357,27 @@ PolarityMap empty_map(End end, int fibers) {
 }
 
 }  // namespace
+
+double drift_corrected_il_db(double reference_dbm, double dut_dbm,
+                             std::optional<double> monitor_ref_dbm,
+                             std::optional<double> monitor_now_dbm) {
+    const double il_db = reference_dbm - dut_dbm;
+    if (!monitor_ref_dbm || !monitor_now_dbm)
+        return il_db;
+    return il_db - (*monitor_ref_dbm - *monitor_now_dbm);
+}
+
+void check_monitor_drift(double monitor_ref_dbm, double monitor_now_dbm, int wavelength_nm,
+                         const StationConfig& station) {
+    const double drift_db = monitor_now_dbm - monitor_ref_dbm;
+    if (!(std::abs(drift_db) <= station.max_monitor_drift_db)) {
+        throw Refused(fmt::format(
+            "the source drifted {:+.3f} dB at {} nm since the reference (tap monitor {:.3f} dBm "
+            "then, {:.3f} dBm now); station {} allows {:.3f} dB: take a new reference",
+            drift_db, wavelength_nm, monitor_ref_dbm, monitor_now_dbm, station.name,
+            station.max_monitor_drift_db));
+    }
+}
 
 void check_reference(const Reference& reference, const Part& part, const StationConfig& station,
                      TimePoint now) {

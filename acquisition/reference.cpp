@@ -70,11 +70,25 @@ class ReferenceTaker {
         std::vector<ReferencePoint> points;
         points.reserve(first.size());
         for (std::size_t i = 0; i < first.size(); ++i) {
-            points.push_back({static_cast<int>(i) + 1, wavelength_nm, (first[i] + second[i]) / 2.0,
-                              second[i] - first[i]});
+            ReferencePoint point{static_cast<int>(i) + 1, wavelength_nm,
+                                 (first[i].power_dbm + second[i].power_dbm) / 2.0,
+                                 second[i].power_dbm - first[i].power_dbm, std::nullopt};
+            if (first[i].monitor_dbm && second[i].monitor_dbm) {
+                point.monitor_dbm = (*first[i].monitor_dbm + *second[i].monitor_dbm) / 2.0;
+                // The source's own drift between the reads, as the tap saw
+                // it, is not the path's instability: the IL corrects it.
+                point.drift_db -= *second[i].monitor_dbm - *first[i].monitor_dbm;
+            }
+            points.push_back(point);
         }
         return points;
     }
+
+    // One read of a launch position: its own detector, the tap monitor.
+    struct Read {
+        double power_dbm = 0.0;
+        std::optional<double> monitor_dbm;
+    };
 
     static const ReferencePoint* least_stable(const std::vector<ReferencePoint>& points) {
         const ReferencePoint* worst = &points.front();
@@ -85,15 +99,17 @@ class ReferenceTaker {
         return worst;
     }
 
-    // Each launch position once, in order; the power of its own detector.
-    std::vector<double> pass(int wavelength_nm) {
-        std::vector<double> powers;
+    // Each launch position once, in order; the power of its own detector
+    // and the monitor's in the same window.
+    std::vector<Read> pass(int wavelength_nm) {
+        std::vector<Read> powers;
         powers.reserve(static_cast<std::size_t>(options_.fibers));
         for (int fiber = 1; fiber <= options_.fibers; ++fiber) {
             where = fmt::format("reference, {} nm, fibre {}", wavelength_nm, fiber);
             bench_.route_launch(fiber);
             const LaunchReading reading = bench_.read_launch(false);
-            powers.push_back(own_detector_dbm(reading, fiber, wavelength_nm));
+            powers.push_back({own_detector_dbm(reading, fiber, wavelength_nm),
+                              monitor_dbm(reading, fiber, wavelength_nm)});
             ++done_;
             if (progress_) {
                 ProgressEvent event;
@@ -106,6 +122,21 @@ class ReferenceTaker {
             }
         }
         return powers;
+    }
+
+    // The monitor taps the source: it must read a power whenever the laser
+    // is on; anything else is an instrument fault, not a reference.
+    std::optional<double> monitor_dbm(const LaunchReading& reading, int fiber,
+                                      int wavelength_nm) const {
+        if (!reading.monitor)
+            return std::nullopt;
+        if (reading.monitor->ok())
+            return reading.monitor->dbm;
+        const auto* monitor = bench_.monitor();
+        throw TestAborted(fmt::format(
+            "reference, {} nm, fibre {}: the tap monitor {} ({}) gave no power for '{}': check "
+            "the monitor and its tap",
+            wavelength_nm, fiber, monitor->role(), monitor->resource(), reading.monitor->command));
     }
 
     // With the cord in the meter, launch position p lights detector p.

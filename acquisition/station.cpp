@@ -83,6 +83,25 @@ class TableReader {
         return *value;
     }
 
+    // A number (integer or float) within min..max.
+    std::optional<double> real(std::string_view key, double min, double max) const {
+        const auto* node = table_.get(key);
+        if (!node)
+            return std::nullopt;
+        std::optional<double> value;
+        if (auto exact = node->value_exact<double>())
+            value = *exact;
+        else if (auto whole = node->value_exact<int64_t>())
+            value = static_cast<double>(*whole);
+        if (!value)
+            throw error(*node, fmt::format("{}.{}: expected a number", path_, key));
+        if (!(*value >= min && *value <= max)) {
+            throw error(*node,
+                        fmt::format("{}.{}: {} is outside {}..{}", path_, key, *value, min, max));
+        }
+        return value;
+    }
+
     std::optional<bool> boolean(std::string_view key) const {
         const auto* node = table_.get(key);
         if (!node)
@@ -375,9 +394,9 @@ StationConfig parse_station(std::string_view toml_text, const std::filesystem::p
                     {"station", "instruments", "operator", "cords", "label"});
 
     if (const auto* table = root["station"].as_table()) {
-        TableReader reader(
-            *table, "station", source_name,
-            {"name", "mated_pairs", "reference_max_age_min", "retry_budget", "require_operator"});
+        TableReader reader(*table, "station", source_name,
+                           {"name", "mated_pairs", "reference_max_age_min", "retry_budget",
+                            "require_operator", "max_monitor_drift_db"});
         if (auto v = reader.string("name"))
             station.name = *v;
         if (auto v = reader.integer("mated_pairs", 1, 8))
@@ -388,6 +407,8 @@ StationConfig parse_station(std::string_view toml_text, const std::filesystem::p
         if (auto v = reader.integer("retry_budget", 0, 100000))
             station.retry_budget = static_cast<int>(*v);
         station.require_operator = reader.boolean("require_operator");
+        if (auto v = reader.real("max_monitor_drift_db", 0.001, 3.0))
+            station.max_monitor_drift_db = *v;
     }
 
     const auto* instruments = root["instruments"].as_table();
@@ -496,9 +517,10 @@ std::string format_station(const StationConfig& station) {
     const drivers::InstrumentConfig defaults;
     std::string out;
     out += fmt::format(
-        "[station]\nname = {}\nmated_pairs = {}\nreference_max_age_min = {}\nretry_budget = {}\n",
+        "[station]\nname = {}\nmated_pairs = {}\nreference_max_age_min = {}\nretry_budget = "
+        "{}\nmax_monitor_drift_db = {}\n",
         toml_quote(station.name), station.mated_pairs, station.reference_max_age_min,
-        station.retry_budget);
+        station.retry_budget, station.max_monitor_drift_db);
     if (station.require_operator)
         out += fmt::format("require_operator = {}\n", *station.require_operator);
     const auto& op = station.operator_channel;

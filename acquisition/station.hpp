@@ -55,6 +55,10 @@ struct StationConfig {
     // Retries of idempotent queries after transient faults (lost or garbled
     // replies) one run may spend across all its instruments.
     int retry_budget = 50;
+    // [station] max_monitor_drift_db: the tap monitor's drift since the
+    // reference (fresh reading minus the reference's, at the run's first
+    // wavelength) beyond which a test is refused (take a new reference).
+    double max_monitor_drift_db = 0.05;
     // [station] require_operator: every run must name its operator
     // (--operator). Unset: required when a person at the console does the
     // steps, not when the simulated operator does (requires_operator()).

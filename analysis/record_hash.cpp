@@ -80,6 +80,16 @@ std::string canonical_record(const RunRecord& run, int version) {
             }
         }
     }
+    if (version < 3) {
+        for (const auto& m : run.measurements) {
+            if (m.monitor_dbm) {
+                throw std::invalid_argument(fmt::format(
+                    "run {}: record hash version {} cannot hold the tap-monitor reading of end "
+                    "{} fibre {} {} nm",
+                    run.id, version, to_string(m.end), m.fiber, m.wavelength_nm));
+            }
+        }
+    }
     std::string out = fmt::format("mpobench-record {}\n", version);
     const auto line = [&out](std::string_view key, std::string_view value) {
         out += key;
@@ -119,6 +129,8 @@ std::string canonical_record(const RunRecord& run, int version) {
             optional_value(m.rl_db), format_utc_ms(m.taken_at));
         if (version >= 2)
             fields += "|" + optional_value(m.rl_above_db);
+        if (version >= 3)
+            fields += "|" + optional_value(m.monitor_dbm);
         line("measurement", fields);
     }
     for (const auto& map : run.polarity) {

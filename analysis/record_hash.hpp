@@ -16,7 +16,9 @@ namespace mpobench::analysis {
 //   1: the form up to schema version 2 (no RL bounds);
 //   2: form 1 with "mpobench-record 2" on its first line and each
 //      measurement's RL bound (rl_above_db) after its time.
-inline constexpr int kRecordHashVersion = 2;  // the form new records are hashed with
+//   3: form 2 ("mpobench-record 3") with each measurement's tap-monitor
+//      reading (monitor_dbm, M_now) after its RL bound (schema 13).
+inline constexpr int kRecordHashVersion = 3;  // the form new records are hashed with
 
 // A text field as canonical forms write it: '%' '|' CR LF escaped as %25
 // %7C %0D %0A, so no field can hold the separator (the audit log's entries
@@ -35,8 +37,9 @@ bool known_record_hash_version(int version);
 // one cannot make two records read alike. Numbers are written in their
 // shortest round-trip form, so a record read back from the database yields
 // the same text as the record that was stored. Throws std::invalid_argument
-// for an unknown version, and for form 1 of a record holding an RL bound
-// (form 1 cannot tell it from an RL not measured).
+// for an unknown version, for form 1 of a record holding an RL bound (form
+// 1 cannot tell it from an RL not measured), and for forms 1 and 2 of a
+// record holding a tap-monitor reading (they cannot hold it).
 std::string canonical_record(const RunRecord& run, int version = kRecordHashVersion);
 
 // Lower-case hex SHA-256 of canonical_record(run, version).

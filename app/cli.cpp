@@ -68,6 +68,10 @@ Command add_sim_command(CLI::App& app) {
         ->check(CLI::Range(0.0, 100.0))
         ->capture_default_str();
     cmd->add_option("--faults", options->faults, "fault injection SPEC (see README)");
+    cmd->add_option("--source-drift-db", options->source_drift_db,
+                    "peak excursion of the source's slow power drift, which the far-end meter "
+                    "and the tap monitor both see (default 0.03; 0 = a stable source)")
+        ->check(CLI::Range(0.0, 3.0));
     cmd->add_option("--run-dir", options->run_dir,
                     "directory for the serial-port links (default: a new temp dir)");
     cmd->add_option("--operator", options->operator_kind,

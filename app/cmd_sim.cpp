@@ -27,6 +27,8 @@ int run_simulated_bench(const SimOptions& options) {
     bench_options.time_scale = options.time_scale;
     bench_options.random_seed = options.random_seed;
     bench_options.faults = options.faults;
+    if (options.source_drift_db)
+        bench_options.source_drift_db = *options.source_drift_db;
     try {
         bench_options.layout = fixtures::parse_sim_layout(options.layout);
     } catch (const std::invalid_argument& error) {

@@ -24,6 +24,9 @@ struct SimOptions {
     // simulated: the station file's operator is the simulator's; web: the
     // web page's, whose Done drives the simulator's (mpobench serve).
     std::string operator_kind = "simulated";
+    // --source-drift-db: peak excursion of the simulated source's slow
+    // power drift (the simulator's default 0.03 dB when not given).
+    std::optional<double> source_drift_db;
 };
 int run_sim(const SimOptions& options);
 

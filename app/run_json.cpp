@@ -82,6 +82,9 @@ nlohmann::json run_to_json(const RunRecord& run) {
             {"far_position", m.far_position},       {"status", std::string(to_string(m.status))}};
         if (m.cycle != 0)
             row["cycle"] = m.cycle;
+        // The tap monitor in the launch's window (M_now), on a bench with one.
+        if (m.monitor_dbm)
+            row["monitor_dbm"] = *m.monitor_dbm;
         measurements.push_back(std::move(row));
     }
     out["measurements"] = std::move(measurements);

@@ -90,7 +90,8 @@ Reference launch_cord_reference(const Part& part) {
     reference.fibers = part.fibers;
     for (const int wavelength_nm : part.wavelengths_nm) {
         for (int fiber = 1; fiber <= part.fibers; ++fiber) {
-            reference.points.push_back({fiber, wavelength_nm, bench::kLaunchPowerDbm, 0.0});
+            reference.points.push_back(
+                {fiber, wavelength_nm, bench::kLaunchPowerDbm, 0.0, std::nullopt});
         }
     }
     return reference;

@@ -226,8 +226,8 @@ class Plant {
         reference.fibers = 32;
         for (const int wavelength_nm : default_wavelengths_nm(run.part.mode)) {
             for (int fiber = 1; fiber <= reference.fibers; ++fiber) {
-                reference.points.push_back(
-                    {fiber, wavelength_nm, reference_power_dbm(fiber), normal(0.0, 0.002)});
+                reference.points.push_back({fiber, wavelength_nm, reference_power_dbm(fiber),
+                                            normal(0.0, 0.002), std::nullopt});
             }
         }
         const auto id = repository_.save_reference(reference);

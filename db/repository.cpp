@@ -392,7 +392,7 @@ struct Repository::Impl {
         Query insert(connection,
                      "INSERT INTO measurements (run_id, launched_end, fiber, wavelength_nm, "
                      "cycle, status, far_position, power_dbm, il_db, rl_db, taken_at, "
-                     "rl_above_db) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                     "rl_above_db, monitor_dbm) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                      fmt::format("journaling a measurement of run {}", run_id));
         insert.bind(run_id)
             .bind(to_string(measurement.end))
@@ -411,6 +411,7 @@ struct Repository::Impl {
             .bind(measurement.rl_db)
             .bind(format_time(measurement.taken_at))
             .bind(measurement.rl_above_db)
+            .bind(measurement.monitor_dbm)
             .run();
     }
 
@@ -463,13 +464,13 @@ struct Repository::Impl {
             reference.launch_cord_matings = query.optional_integer(7);
         }
         Query points(connection,
-                     "SELECT fiber, wavelength_nm, power_dbm, drift_db FROM reference_points "
-                     "WHERE reference_id = ? ORDER BY rowid",
+                     "SELECT fiber, wavelength_nm, power_dbm, drift_db, monitor_dbm "
+                     "FROM reference_points WHERE reference_id = ? ORDER BY rowid",
                      what);
         points.bind(reference_id);
         while (points.step()) {
-            reference.points.push_back(
-                {points.int32(0), points.int32(1), points.real(2), points.real(3)});
+            reference.points.push_back({points.int32(0), points.int32(1), points.real(2),
+                                        points.real(3), points.optional_real(4)});
         }
         return reference;
     }
@@ -550,7 +551,7 @@ WHERE run_instruments.run_id = ? ORDER BY run_instruments.position
         {
             Query query(connection, R"sql(
 SELECT launched_end, fiber, wavelength_nm, cycle, status, far_position, power_dbm, il_db, rl_db,
-       taken_at, rl_above_db
+       taken_at, rl_above_db, monitor_dbm
 FROM measurements WHERE run_id = ? ORDER BY id
 )sql",
                         what);
@@ -568,6 +569,7 @@ FROM measurements WHERE run_id = ? ORDER BY id
                 measurement.rl_db = query.optional_real(8);
                 measurement.taken_at = time_from(from, "measurement time", query.text(9));
                 measurement.rl_above_db = query.optional_real(10);
+                measurement.monitor_dbm = query.optional_real(11);
                 run.measurements.push_back(measurement);
             }
         }
@@ -1177,13 +1179,14 @@ std::int64_t Repository::save_reference(const Reference& reference) {
         Query insert(
             connection,
             "INSERT INTO reference_points (reference_id, fiber, wavelength_nm, "
-            "power_dbm, drift_db) VALUES (?, ?, ?, ?, ?)",
+            "power_dbm, drift_db, monitor_dbm) VALUES (?, ?, ?, ?, ?, ?)",
             fmt::format("{}: point fibre {} at {} nm", what, point.fiber, point.wavelength_nm));
         insert.bind(id)
             .bind(point.fiber)
             .bind(point.wavelength_nm)
             .bind(point.power_dbm)
             .bind(point.drift_db)
+            .bind(point.monitor_dbm)
             .run();
     }
     transaction.commit();

@@ -521,6 +521,16 @@ ALTER TABLE users ADD COLUMN badge_sha256 TEXT CHECK (badge_sha256 IS NULL OR le
 CREATE UNIQUE INDEX users_by_badge ON users (badge_sha256) WHERE badge_sha256 IS NOT NULL;
 )sql";
 
+// The tap monitor (a power meter on a tap right after the source): its
+// reading per reference point (M_ref, the mean of the point's two windows)
+// and per measurement (M_now, the launch's window), from which IL was
+// corrected for the source's drift. NULL: no monitor (and records from
+// before this version). Records holding one are hashed with form 3.
+constexpr const char* schema_v13 = R"sql(
+ALTER TABLE reference_points ADD COLUMN monitor_dbm REAL;
+ALTER TABLE measurements ADD COLUMN monitor_dbm REAL;
+)sql";
+
 // In order; each takes the database to its version from the one before.
 constexpr std::array migrations{
     Migration{1, "records: stations, instruments, parts, limit sets, references, runs", schema_v1},
@@ -535,6 +545,7 @@ constexpr std::array migrations{
     Migration{10, "the audit log, a hash chain", schema_v10},
     Migration{11, "limit-set uploads and their activation", schema_v11},
     Migration{12, "user badges", schema_v12},
+    Migration{13, "tap-monitor readings per reference point and measurement", schema_v13},
 };
 
 std::int64_t pragma_integer(sqlite::Connection& connection, const std::string& sql,

@@ -84,7 +84,12 @@ struct ReferencePoint {
     int fiber = 0;
     int wavelength_nm = 0;
     double power_dbm = 0.0;
-    double drift_db = 0.0;  // second read minus first: the stability check
+    // Second read minus first: the stability check; less the monitor's
+    // second minus first when the tap monitor read both (source drift).
+    double drift_db = 0.0;
+    // The tap monitor (after the source) in the same two windows, their
+    // mean: M_ref. Empty when the station has no monitor.
+    std::optional<double> monitor_dbm;
 };
 
 struct Reference {
@@ -117,15 +122,20 @@ struct Measurement {
     int wavelength_nm = 0;
     int cycle = 0;  // 0 = the production measurement; 1..N = mating cycles
     ReadingStatus status = ReadingStatus::Ok;
-    int far_position = 0;         // far-end detector that lit (0 = none): the polarity map
-    double power_dbm = 0.0;       // far-end power (meaningful when status is Ok)
-    std::optional<double> il_db;  // P_ref - P_dut
+    int far_position = 0;    // far-end detector that lit (0 = none): the polarity map
+    double power_dbm = 0.0;  // far-end power (meaningful when status is Ok)
+    // P_ref - P_dut, less the source's drift since the reference when the
+    // tap monitor read both times: (P_ref - P_dut) - (M_ref - M_now).
+    std::optional<double> il_db;
     std::optional<double> rl_db;  // return loss at the launched end
     // RL beyond the RL module's range: a bound, the RL is greater than this
     // (rl_db is then empty). Kept apart from rl_db so that no bound is ever
     // taken for a value (averaged, plotted, compared as a reading).
     std::optional<double> rl_above_db;
     TimePoint taken_at{};
+    // The tap monitor in the same launch window: M_now (empty without a
+    // monitor). power_dbm stays the raw far-end power.
+    std::optional<double> monitor_dbm;
 };
 
 // Element i: the far-end position that launched fibre i+1 reached (0 = none).

@@ -597,3 +597,30 @@ TEST_CASE("repeatability: 1000 re-mates at time scale 0", "[repeatability]") {
     CHECK(run.mating_cycles_run == 1000);
     check_no_redundant_switch_moves(run.measurements);
 }
+
+TEST_CASE("IL is corrected by the tap monitor's drift since the reference") {
+    // P_ref -3.00, P_dut -3.35: 0.35 dB as read. The source lost 0.05 dB
+    // since the reference (monitor -27.00 -> -27.05): 0.30 dB is the DUT's.
+    CHECK(drift_corrected_il_db(-3.00, -3.35, -27.00, -27.05) == Approx(0.30).margin(1e-12));
+    CHECK(drift_corrected_il_db(-3.00, -3.25, -27.00, -26.95) == Approx(0.30).margin(1e-12));
+    // Without either monitor reading: as read.
+    CHECK(drift_corrected_il_db(-3.00, -3.35, std::nullopt, -27.05) == Approx(0.35));
+    CHECK(drift_corrected_il_db(-3.00, -3.35, -27.00, std::nullopt) == Approx(0.35));
+}
+
+TEST_CASE("a monitor drift beyond the station's setting refuses the test") {
+    StationConfig station;
+    station.name = "bench-9";
+    CHECK(station.max_monitor_drift_db == 0.05);
+    CHECK_NOTHROW(check_monitor_drift(-27.00, -27.049, 1310, station));
+    CHECK_NOTHROW(check_monitor_drift(-27.00, -26.951, 1310, station));
+    CHECK_THROWS_MATCHES(check_monitor_drift(-27.00, -27.06, 1550, station), Refused,
+                         Catch::Matchers::Message(
+                             "the source drifted -0.060 dB at 1550 nm since the reference (tap "
+                             "monitor -27.000 dBm then, -27.060 dBm now); station bench-9 allows "
+                             "0.050 dB: take a new reference"));
+    CHECK_THROWS_AS(check_monitor_drift(-27.00, -26.94, 1310, station), Refused);
+    CHECK_THROWS_AS(check_monitor_drift(-27.00, std::nan(""), 1310, station), Refused);
+    station.max_monitor_drift_db = 0.1;
+    CHECK_NOTHROW(check_monitor_drift(-27.00, -27.06, 1550, station));
+}

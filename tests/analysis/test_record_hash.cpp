@@ -68,7 +68,7 @@ RunRecord graded_run() {
 
 TEST_CASE("the canonical record holds every field in a fixed form", "[record_hash]") {
     const std::string text = canonical_record(graded_run());
-    CHECK(text.rfind("mpobench-record 2\nrun=42\nkind=production\nserial=SN-0001\n", 0) == 0);
+    CHECK(text.rfind("mpobench-record 3\nrun=42\nkind=production\nserial=SN-0001\n", 0) == 0);
     for (const std::string line : {
              "part=MTP12-SM-B-3M|MTP 12F SM APC type B, 3 m|12|SM|B|standard|3|1310,1550|2\n",
              "station=bench-1\noperator=ada\nsoftware=0.1.0-test\n",
@@ -76,10 +76,10 @@ TEST_CASE("the canonical record holds every field in a fixed form", "[record_has
              "status=completed\nreason=\nreference=7\n",
              "instrument=meter|power meter|keysight_n774x|TCPIP0::10.0.0.2::5025::SOCKET|"
              "Keysight|N7745C|MY5678|4.5|2027-03-01\n",
-             // The RL bound last: none here.
-             "measurement=A|1|1310|0|ok|12|-3.25|0.1|65.5|2026-11-24T21:48:17.123Z|-\n",
+             // The RL bound, then the tap monitor's reading: none here.
+             "measurement=A|1|1310|0|ok|12|-3.25|0.1|65.5|2026-11-24T21:48:17.123Z|-|-\n",
              // No light: power NaN and no IL/RL, each written as '-'.
-             "measurement=A|2|1310|0|no_light|0|-|-|-|2026-11-24T21:48:18.123Z|-\n",
+             "measurement=A|2|1310|0|no_light|0|-|-|-|2026-11-24T21:48:18.123Z|-|-\n",
              "polarity=A|12,0\n",
              "failure=continuity|A|2|1310|-|-|generic\n",
              "grade=fail\npass=0\nmating_cycles_run=0\nlimit_set=default|1|abc123\n",
@@ -113,7 +113,7 @@ TEST_CASE("version 2 holds RL bounds; version 1 cannot", "[record_hash]") {
     RunRecord run = graded_run();
     run.measurements[0].rl_db.reset();
     run.measurements[0].rl_above_db = 75.0;
-    CHECK(canonical_record(run).find(
+    CHECK(canonical_record(run, 2).find(
               "measurement=A|1|1310|0|ok|12|-3.25|0.1|-|2026-11-24T21:48:17.123Z|75\n") !=
           std::string::npos);
     // A bound is not a value: the same number as a reading reads otherwise.
@@ -123,11 +123,34 @@ TEST_CASE("version 2 holds RL bounds; version 1 cannot", "[record_hash]") {
     CHECK_THROWS_WITH(
         canonical_record(run, 1),
         Catch::Contains("version 1 cannot hold the RL bound of end A fibre 1 1310 nm"));
-    CHECK_THROWS_WITH(canonical_record(run, 3), Catch::Contains("version 3 is unknown"));
+    CHECK_THROWS_WITH(canonical_record(run, 4), Catch::Contains("version 4 is unknown"));
     CHECK_THROWS_AS(record_hash(run, 0), std::invalid_argument);
     CHECK(known_record_hash_version(1));
     CHECK(known_record_hash_version(2));
-    CHECK_FALSE(known_record_hash_version(3));
+    CHECK(known_record_hash_version(3));
+    CHECK_FALSE(known_record_hash_version(4));
+}
+
+TEST_CASE("version 3 holds the tap monitor's readings; versions 1 and 2 cannot", "[record_hash]") {
+    // A record without monitor readings keeps its form-2 hash: stored
+    // records of that form still verify.
+    const std::string form2 = record_hash(graded_run(), 2);
+    CHECK(canonical_record(graded_run(), 2).rfind("mpobench-record 2\n", 0) == 0);
+    CHECK(form2 != record_hash(graded_run(), 3));
+
+    RunRecord run = graded_run();
+    run.measurements[0].monitor_dbm = -27.125;
+    CHECK(canonical_record(run).find(
+              "measurement=A|1|1310|0|ok|12|-3.25|0.1|65.5|2026-11-24T21:48:17.123Z|-|-27.125\n") !=
+          std::string::npos);
+    CHECK(record_hash(run) != record_hash(graded_run()));
+    RunRecord other = run;
+    other.measurements[0].monitor_dbm = -27.126;
+    CHECK(record_hash(run) != record_hash(other));
+    CHECK_THROWS_WITH(canonical_record(run, 2),
+                      Catch::Contains("version 2 cannot hold the tap-monitor reading of end A "
+                                      "fibre 1 1310 nm"));
+    CHECK_THROWS_AS(canonical_record(run, 1), std::invalid_argument);
 }
 
 TEST_CASE("any change to the record changes its hash", "[record_hash]") {
@@ -141,6 +164,7 @@ TEST_CASE("any change to the record changes its hash", "[record_hash]") {
         {"power measured", [](RunRecord& run) { run.measurements[1].power_dbm = -60.0; }},
         {"far position", [](RunRecord& run) { run.measurements[0].far_position = 11; }},
         {"reading time", [](RunRecord& run) { run.measurements[0].taken_at += 1ms; }},
+        {"monitor", [](RunRecord& run) { run.measurements[0].monitor_dbm = -27.0; }},
         {"grade", [](RunRecord& run) { run.grade = Grade::Generic; }},
         {"no grade", [](RunRecord& run) { run.grade.reset(); }},
         {"pass", [](RunRecord& run) { run.pass = true; }},

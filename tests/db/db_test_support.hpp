@@ -89,6 +89,7 @@ inline void require_same_measurement(const Measurement& stored, const Measuremen
     CHECK(stored.rl_db == expected.rl_db);
     CHECK(stored.rl_above_db == expected.rl_above_db);
     CHECK(stored.taken_at == expected.taken_at);
+    CHECK(stored.monitor_dbm == expected.monitor_dbm);
 }
 
 }  // namespace db_test

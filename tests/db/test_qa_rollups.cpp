@@ -234,6 +234,9 @@ std::vector<RunRecord> scenario_without_rl_bounds() {
 // migrations after it only added objects and columns), newest first.
 std::vector<std::string> undo_migrations_after(int version) {
     const std::vector<std::pair<int, std::vector<std::string>>> undo{
+        {13,
+         {"ALTER TABLE reference_points DROP COLUMN monitor_dbm",
+          "ALTER TABLE measurements DROP COLUMN monitor_dbm"}},
         {12, {"DROP INDEX users_by_badge", "ALTER TABLE users DROP COLUMN badge_sha256"}},
         {11, {"DROP TABLE limit_set_uploads"}},
         {10, {"DROP TABLE audit_log"}},
@@ -899,7 +902,7 @@ TEST_CASE("stored references never change") {
         reference.launch_cord = "LC-REF-7";
         reference.mode = FiberMode::SM;
         reference.fibers = 12;
-        reference.points = {{1, 1310, -3.1, 0.002}};
+        reference.points = {{1, 1310, -3.1, 0.002, std::nullopt}};
         repository.save_reference(reference);
     }
     RawDatabase raw(path);
@@ -1231,4 +1234,78 @@ TEST_CASE("golden assemblies keep their known values, and every check its verdic
     // A check of an assembly that is not golden is refused by the schema.
     check.serial = "SN-2";
     CHECK_THROWS_AS(repository.save_golden_check(check), DatabaseError);
+}
+
+TEST_CASE("a version 12 database gets the monitor columns; its form-2 hashes still verify") {
+    CentralEuropeanTime local_time;
+    TempDir dir;
+    const auto path = dir.file("mpobench.db");
+    const auto run_ids = play_live(path, scenario());
+    // What mpobench wrote at schema version 12: each completed run's hash
+    // of canonical form 2.
+    std::map<std::int64_t, std::string> v2_hashes;
+    {
+        Repository repository(path);
+        for (const auto run_id : run_ids) {
+            if (repository.record_hash(run_id))
+                v2_hashes[run_id] = analysis::record_hash(*repository.run(run_id), 2);
+        }
+    }
+    REQUIRE(v2_hashes.size() >= 2);
+    {
+        RawDatabase raw(path);
+        std::vector<std::string> statements = undo_migrations_after(12);
+        statements.insert(statements.end(),
+                          {"DROP TRIGGER run_hashes_never_change",
+                           "DROP TRIGGER run_hashes_never_deleted", "DELETE FROM run_hashes"});
+        for (const auto& [run_id, hash] : v2_hashes) {
+            statements.push_back("INSERT INTO run_hashes (run_id, sha256, version) VALUES (" +
+                                 std::to_string(run_id) + ", '" + hash + "', 2)");
+        }
+        statements.push_back(
+            "CREATE TRIGGER run_hashes_never_change BEFORE UPDATE ON run_hashes "
+            "BEGIN SELECT RAISE(ABORT, 'a record hash never changes'); END");
+        statements.push_back(
+            "CREATE TRIGGER run_hashes_never_deleted BEFORE DELETE ON run_hashes "
+            "BEGIN SELECT RAISE(ABORT, 'a record hash is never deleted'); END");
+        statements.push_back("PRAGMA user_version = 12");
+        for (const auto& sql : statements) {
+            INFO(sql);
+            REQUIRE(raw.execute(sql).empty());
+        }
+    }
+    Repository repository(path);  // migrates to the current schema
+    REQUIRE(repository.schema_version() == Repository::current_schema_version());
+    for (const auto& [run_id, hash] : v2_hashes) {
+        INFO("run " << run_id);
+        const auto check = repository.find_record(hash);
+        REQUIRE(check);
+        CHECK(check->hash_version == 2);
+        CHECK(check->record_matches);
+        for (const auto& m : repository.run(run_id)->measurements)
+            CHECK_FALSE(m.monitor_dbm);
+    }
+    // The new columns hold a reference's and a run's monitor readings.
+    Reference reference;
+    reference.station = "bench-1";
+    reference.operator_name = "ada";
+    reference.taken_at = at_ms(1'000);
+    reference.launch_cord = "LC-REF-7";
+    reference.mode = FiberMode::SM;
+    reference.fibers = 12;
+    reference.points = {{1, 1310, -3.1, 0.002, -27.5}};
+    repository.save_reference(reference);
+    CHECK(repository.latest_reference("bench-1")->points.at(0).monitor_dbm == -27.5);
+    RunRecord run = planned("SN-MON", "bench-1", "ada", utc_ms(4, 9, 0));
+    Measurement taken = reading(End::A, 1, 1310, 0.101, utc_ms(4, 9, 0) + 1);
+    taken.monitor_dbm = -27.52;
+    run.measurements = {taken};
+    run.id = repository.begin_run(run);
+    repository.complete_run(completed(run, Grade::Elite, true, {}));
+    CHECK(repository.run(run.id)->measurements.at(0).monitor_dbm == -27.52);
+    const auto check = repository.find_record(*repository.record_hash(run.id));
+    REQUIRE(check);
+    CHECK(check->hash_version == 3);
+    CHECK(check->record_matches);
+    CHECK(repository.integrity_ok());
 }

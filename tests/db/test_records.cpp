@@ -25,7 +25,7 @@ RunRecord graded_run(Repository& repository, const std::string& serial, std::int
     reference.launch_cord = "LC-REF-7";
     reference.mode = FiberMode::SM;
     reference.fibers = 12;
-    reference.points = {{1, 1310, -3.1, 0.002}, {1, 1550, -3.3, -0.001}};
+    reference.points = {{1, 1310, -3.1, 0.002, -27.25}, {1, 1550, -3.3, -0.001, std::nullopt}};
     run.reference_id = repository.save_reference(reference);
     run.id = repository.begin_run(run);
 
@@ -35,6 +35,8 @@ RunRecord graded_run(Repository& repository, const std::string& serial, std::int
         measurement(End::B, 1, 1550, 0, started_ms + 30),
         measurement(End::A, 1, 1310, 1, started_ms + 40),
     };
+    // Taken with the tap monitor's reading (schema 13, hash form 3).
+    run.measurements[1].monitor_dbm = -27.2625;
     // A broken fibre: no light, no value.
     Measurement dark = measurement(End::B, 7, 1550, 0, started_ms + 50);
     dark.status = ReadingStatus::NoLight;
@@ -214,12 +216,14 @@ TEST_CASE("a reference reads back with its points, and the latest one per statio
     first.launch_cord = "LC-REF-7";
     first.mode = FiberMode::MM;
     first.fibers = 2;
-    first.points = {{1, 850, -2.5, 0.003}, {2, 850, -2.75, -0.002}, {1, 1300, -2.9, 0.0}};
+    first.points = {{1, 850, -2.5, 0.003, std::nullopt},
+                    {2, 850, -2.75, -0.002, std::nullopt},
+                    {1, 1300, -2.9, 0.0, std::nullopt}};
     const auto first_id = repository.save_reference(first);
     Reference second = first;
     second.launch_cord_matings = 412;
     second.taken_at = at_ms(1'795'000'600'000);
-    second.points = {{1, 850, -2.6, 0.001}};
+    second.points = {{1, 850, -2.6, 0.001, std::nullopt}};
     const auto second_id = repository.save_reference(second);
     Reference other = first;
     other.station = "bench-2";
@@ -241,6 +245,7 @@ TEST_CASE("a reference reads back with its points, and the latest one per statio
         CHECK(stored->points[i].wavelength_nm == first.points[i].wavelength_nm);
         CHECK(stored->points[i].power_dbm == first.points[i].power_dbm);
         CHECK(stored->points[i].drift_db == first.points[i].drift_db);
+        CHECK(stored->points[i].monitor_dbm == first.points[i].monitor_dbm);
     }
     const auto latest = repository.latest_reference("bench-1");
     REQUIRE(latest);

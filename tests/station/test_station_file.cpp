@@ -308,3 +308,19 @@ TEST_CASE("a bad label printer is refused naming file, line and what is allowed"
     CHECK_THAT(error_of("label = \"tcp://x\"\n" + kMinimal),
                Catch::Contains("label: expected a table"));
 }
+
+TEST_CASE("[station] max_monitor_drift_db: 0.05 dB by default, a number within 0.001..3") {
+    CHECK(parse_station(kMinimal, "min.toml").max_monitor_drift_db == 0.05);
+    CHECK(parse_station("[station]\nmax_monitor_drift_db = 0.1\n" + kMinimal, "x.toml")
+              .max_monitor_drift_db == 0.1);
+    CHECK(parse_station("[station]\nmax_monitor_drift_db = 1\n" + kMinimal, "x.toml")
+              .max_monitor_drift_db == 1.0);
+    CHECK_THAT(error_of("[station]\nmax_monitor_drift_db = 0\n" + kMinimal),
+               Catch::Contains("station.max_monitor_drift_db: 0 is outside 0.001..3"));
+    CHECK_THAT(error_of("[station]\nmax_monitor_drift_db = \"a\"\n" + kMinimal),
+               Catch::Contains("station.max_monitor_drift_db: expected a number"));
+    // format_station writes it; it reads back.
+    auto station = parse_station("[station]\nmax_monitor_drift_db = 0.02\n" + kMinimal, "x.toml");
+    CHECK(parse_station(acquisition::format_station(station), "again.toml").max_monitor_drift_db ==
+          0.02);
+}
