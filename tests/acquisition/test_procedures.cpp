@@ -611,7 +611,8 @@ TEST_CASE("IL is corrected by the tap monitor's drift since the reference") {
 TEST_CASE("a monitor drift beyond the station's setting refuses the test") {
     StationConfig station;
     station.name = "bench-9";
-    CHECK(station.max_monitor_drift_db == 0.05);
+    CHECK(station.max_monitor_drift_db == 0.10);
+    station.max_monitor_drift_db = 0.05;
     CHECK_NOTHROW(check_monitor_drift(-27.00, -27.049, 1310, station));
     CHECK_NOTHROW(check_monitor_drift(-27.00, -26.951, 1310, station));
     CHECK_THROWS_MATCHES(check_monitor_drift(-27.00, -27.06, 1550, station), Refused,

@@ -309,10 +309,10 @@ TEST_CASE("a bad label printer is refused naming file, line and what is allowed"
                Catch::Contains("label: expected a table"));
 }
 
-TEST_CASE("[station] max_monitor_drift_db: 0.05 dB by default, a number within 0.001..3") {
-    CHECK(parse_station(kMinimal, "min.toml").max_monitor_drift_db == 0.05);
-    CHECK(parse_station("[station]\nmax_monitor_drift_db = 0.1\n" + kMinimal, "x.toml")
-              .max_monitor_drift_db == 0.1);
+TEST_CASE("[station] max_monitor_drift_db: 0.1 dB by default, a number within 0.001..3") {
+    CHECK(parse_station(kMinimal, "min.toml").max_monitor_drift_db == 0.10);
+    CHECK(parse_station("[station]\nmax_monitor_drift_db = 0.05\n" + kMinimal, "x.toml")
+              .max_monitor_drift_db == 0.05);
     CHECK(parse_station("[station]\nmax_monitor_drift_db = 1\n" + kMinimal, "x.toml")
               .max_monitor_drift_db == 1.0);
     CHECK_THAT(error_of("[station]\nmax_monitor_drift_db = 0\n" + kMinimal),
