@@ -129,7 +129,8 @@ int run_check(const CheckOptions& options) {
         const Reference reference = usable_reference(repository, station, part);
 
         SignalStop stop;
-        RunLifecycle lifecycle({station, "check", operator_name, serial, &stop, {}, {}}, repository);
+        RunLifecycle lifecycle({station, "check", operator_name, serial, &stop, {}, {}},
+                               repository);
         RunRecord measured;
         measured.kind = RunKind::Production;
         measured.serial = serial;
