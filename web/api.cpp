@@ -128,11 +128,16 @@ std::vector<std::string> path_parts(const std::string& path) {
     return parts;
 }
 
-std::int64_t id_of(const std::string& text) {
+// A record's number in a path ("/api/runs/17"); 404 naming `what` otherwise.
+std::int64_t number_in_path(const std::string& text, const std::string& what) {
     if (text.empty() || text.size() > 18 ||
         !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; }))
-        throw ApiError(404, "no such run", fmt::format("'{}' is not a run number", text));
+        throw ApiError(404, "no such " + what, fmt::format("'{}' is not a {} number", text, what));
     return std::stoll(text);
+}
+
+std::int64_t id_of(const std::string& text) {
+    return number_in_path(text, "run");
 }
 
 json user_json(const db::User& user) {
@@ -160,10 +165,7 @@ json limit_set_upload_json(const db::LimitSetUpload& upload) {
 }
 
 std::int64_t limit_set_id_of(const std::string& text) {
-    if (text.empty() || text.size() > 18 ||
-        !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; }))
-        throw ApiError(404, "no such limit set", fmt::format("'{}' is not a limit set id", text));
-    return std::stoll(text);
+    return number_in_path(text, "limit set");
 }
 
 json run_summary_json(const db::RunSummary& run) {

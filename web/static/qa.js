@@ -327,14 +327,9 @@ function auditPage(root) {
   });
 }
 
-// ---- limit sets
-function limitsPage(root, ctx) {
-  root.append(h("h1", { class: "page-title", text: t("limits.title") }));
-  const listHost = h("div", { id: "limits-list" });
-  const viewHost = h("div", { id: "limits-view" });
-  const message = h("div", { id: "limits-message", "aria-live": "polite" });
-  root.append(message, listHost, viewHost);
-
+// A page's message line and its POST actions: the outcome said there, the
+// page redrawn after a success.
+function actionsOn(message, refresh) {
   const say = (node) => { clear(message); message.append(node); };
   const act = async (what, path, body) => {
     try {
@@ -346,6 +341,18 @@ function limitsPage(root, ctx) {
       if (!(error instanceof ApiError)) throw error;
     }
   };
+  return { say, act };
+}
+
+// ---- limit sets
+function limitsPage(root, ctx) {
+  root.append(h("h1", { class: "page-title", text: t("limits.title") }));
+  const listHost = h("div", { id: "limits-list" });
+  const viewHost = h("div", { id: "limits-view" });
+  const message = h("div", { id: "limits-message", "aria-live": "polite" });
+  root.append(message, listHost, viewHost);
+
+  const { say, act } = actionsOn(message, refresh);
 
   function refresh() {
     clear(listHost);
@@ -392,17 +399,7 @@ function usersPage(root) {
   const message = h("div", { id: "users-message", "aria-live": "polite" });
   const listHost = h("div", { id: "users-list" });
   root.append(message, listHost);
-  const say = (node) => { clear(message); message.append(node); };
-  const act = async (what, path, body) => {
-    try {
-      await api.post(path, body);
-      say(h("div", { class: "bar bar-good", text: `✓ ${t(what)}` }));
-      refresh();
-    } catch (error) {
-      say(errorBox(error));
-      if (!(error instanceof ApiError)) throw error;
-    }
-  };
+  const { say, act } = actionsOn(message, refresh);
   function refresh() {
     clear(listHost);
     load(listHost, "/api/users", (slot, data) => {
