@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "analysis/identifiers.hpp"
+#include "app/audit.hpp"
 #include "app/certificates.hpp"
 #include "app/commands.hpp"
 #include "app/guarded.hpp"
@@ -37,6 +38,7 @@ reports::Paper paper_option(const std::string& text, const reports::Site& site) 
 // come from and how they look and are printed.
 struct CertContext {
     const db::Repository& repository;
+    std::filesystem::path db_path;  // a print goes into its audit log
     const reports::Site& site;
     reports::Paper paper;
     bool print = false;                            // --print
@@ -51,6 +53,17 @@ void write_and_print(const CertContext& context, std::int64_t run_id,
     fmt::print("{}\n", out.string());
     if (context.printer) {
         print_certificate(*context.printer, out);
+        // The certificates are read read-only (QA may work on a copy); the
+        // print's audit entry needs the station's own file, writable.
+        try {
+            db::Repository writer(context.db_path);
+            audit_cli_act(writer, "certificate.print", "",
+                          {{"run_id", run_id}, {"file", out.string()}});
+        } catch (const db::DatabaseError& error) {
+            fmt::print(stderr,
+                       "mpobench cert: {} printed, but the print is not in the audit log: {}\n",
+                       out.string(), error.what());
+        }
     } else if (context.print) {
         context.unprinted->push_back(out.string());
     }
@@ -143,11 +156,9 @@ int run_cert(const CertOptions& given) {
         const reports::Site site = load_site_option(options.site);
         const db::Repository repository = open_database_for_reading(options.batch.db);
         std::vector<std::string> unprinted;
-        const CertContext context{repository,
-                                  site,
-                                  paper_option(options.paper, site),
-                                  options.print,
-                                  options.print ? find_printer() : std::nullopt,
+        const CertContext context{repository,    existing_database_path(options.batch.db),
+                                  site,          paper_option(options.paper, site),
+                                  options.print, options.print ? find_printer() : std::nullopt,
                                   &unprinted};
         const int code = batch ? run_batch_certificates(options, context)
                                : run_single_certificate(options, context);

@@ -194,6 +194,12 @@ class QaCommands(unittest.TestCase):
         self.mpobench("cert", "QA-1", "--db", self.db, "--out", out, "--print", env=env)
         with open(printed) as f:
             self.assertIn(out, f.read())
+        # The print is in the audit log.
+        audit = json.loads(self.mpobench("audit", "list", "--json", "--db", self.db).stdout)
+        prints = [e for e in audit if e["action"] == "certificate.print"]
+        self.assertEqual(len(prints), 1, audit)
+        self.assertEqual(json.loads(prints[0]["detail"])["file"] if isinstance(prints[0]["detail"], str)
+                         else prints[0]["detail"]["file"], out)
         # Without lp the certificate is written all the same, and the
         # message says where (README).
         unprinted = os.path.join(self.dir, "not-printed.pdf")
