@@ -82,6 +82,14 @@ int role_rank(db::UserRole role) {
     return 0;
 }
 
+// 429 with Retry-After: the login throttle's answer.
+HttpResponse too_many_logins(std::chrono::seconds wait) {
+    HttpResponse response = error_response(
+        429, "too many failed logins", fmt::format("wait {} s before trying again", wait.count()));
+    response.headers["Retry-After"] = std::to_string(wait.count());
+    return response;
+}
+
 json parse_body(const HttpRequest& request) {
     if (request.body.empty())
         return json::object();
@@ -296,13 +304,8 @@ HttpResponse Api::route(const HttpRequest& request) {
             return badge_login(*badge, address);
         const std::string user_name = *string_field(body, "user", true);
         const std::string password = *string_field(body, "password", true);
-        if (const auto wait = throttle_.wait(user_name, address, Clock::now())) {
-            HttpResponse response =
-                error_response(429, "too many failed logins",
-                               fmt::format("wait {} s before trying again", wait->count()));
-            response.headers["Retry-After"] = std::to_string(wait->count());
-            return response;
-        }
+        if (const auto wait = throttle_.wait(user_name, address, Clock::now()))
+            return too_many_logins(*wait);
         db::Repository repository(setup_.db_path);
         const auto user = repository.user(user_name);
         const bool ok =
@@ -1016,13 +1019,8 @@ HttpResponse Api::badge_login(const std::string& badge, const std::string& addre
     constexpr const char* kBadgeKey =
         "\x01"
         "badge";  // no user name can be this
-    if (const auto wait = throttle_.wait(kBadgeKey, address, Clock::now())) {
-        HttpResponse response =
-            error_response(429, "too many failed logins",
-                           fmt::format("wait {} s before trying again", wait->count()));
-        response.headers["Retry-After"] = std::to_string(wait->count());
-        return response;
-    }
+    if (const auto wait = throttle_.wait(kBadgeKey, address, Clock::now()))
+        return too_many_logins(*wait);
     db::Repository repository(setup_.db_path);
     const auto user = analysis::badge_problem(badge)
                           ? std::nullopt
