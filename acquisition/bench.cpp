@@ -274,7 +274,7 @@ drivers::PowerMeter* Bench::monitor() {
     return impl_->monitor.get();
 }
 
-void Bench::apply_timing(FiberMode mode) {
+void Bench::apply_timing(FiberMode mode, std::optional<std::chrono::microseconds> rl_window) {
     Impl& impl = *impl_;
     check_stop();
     if (impl.meter->averaging_time() != impl.timing.meter_averaging)
@@ -282,8 +282,9 @@ void Bench::apply_timing(FiberMode mode) {
     if (impl.monitor && impl.monitor->averaging_time() != impl.timing.meter_averaging)
         impl.monitor->set_averaging_time(impl.timing.meter_averaging);
     if (impl.return_loss) {
-        const auto wanted =
-            mode == FiberMode::MM ? impl.timing.rl_averaging_pc : impl.timing.rl_averaging_apc;
+        const auto wanted = rl_window               ? *rl_window
+                            : mode == FiberMode::MM ? impl.timing.rl_averaging_pc
+                                                    : impl.timing.rl_averaging_apc;
         if (impl.return_loss->averaging_time() != wanted)
             impl.return_loss->set_averaging_time(wanted);
     }
@@ -363,6 +364,17 @@ LaunchReading Bench::read_launch(bool with_return_loss) {
     if (impl.monitor)
         reading.monitor = impl.monitor->read_all_dbm().at(0);
     return reading;
+}
+
+drivers::ReturnLossReading Bench::read_return_loss() {
+    Impl& impl = *impl_;
+    check_stop();
+    if (!impl.return_loss) {
+        throw BenchConfigurationError(
+            fmt::format("station {} has no return-loss meter", impl.station.name));
+    }
+    impl.return_loss->start_measurement();
+    return impl.return_loss->read_rl_db();
 }
 
 std::optional<drivers::PowerReading> Bench::read_monitor() {

@@ -31,9 +31,15 @@ class BenchConfigurationError : public std::runtime_error {
 };
 
 struct BenchTiming {
-    std::chrono::microseconds meter_averaging{100000};    // IL windows
-    std::chrono::microseconds rl_averaging_pc{300000};    // MM PC connectors (RL < 50 dB)
-    std::chrono::microseconds rl_averaging_apc{1000000};  // SM APC (RL > 50 dB): >= 1 s
+    std::chrono::microseconds meter_averaging{100000};  // IL windows
+    // One fixed RL window per reading (a limit set without a sequential
+    // RL rule): MM PC connectors (RL < 50 dB), SM APC (RL > 50 dB): >= 1 s.
+    std::chrono::microseconds rl_averaging_pc{300000};
+    std::chrono::microseconds rl_averaging_apc{1000000};
+    // Sequential RL decisions: the RL module's shortest usable window
+    // (200 ms on 8161x modules), averaged as long as a reading needs. The
+    // reference's noise windows are this long too.
+    std::chrono::microseconds rl_window_sequential{200000};
 };
 
 // What one launch shows: every far-end detector from one averaging window
@@ -98,9 +104,11 @@ class Bench {
     // procedures drive the source, switch and meters only through these.
 
     // Averaging windows for an assembly of this mode: the meter's (and the
-    // tap monitor's) meter_averaging, the return-loss meter's PC or APC
-    // time. Unchanged settings are not sent again.
-    void apply_timing(FiberMode mode);
+    // tap monitor's) meter_averaging, the return-loss meter's `rl_window`,
+    // or when empty its fixed PC or APC time. Unchanged settings are not
+    // sent again.
+    void apply_timing(FiberMode mode,
+                      std::optional<std::chrono::microseconds> rl_window = std::nullopt);
     // Selects the source laser (turning it on) and sets the far-end meter,
     // the return-loss meter and the tap monitor to it; returns while the
     // laser settles.
@@ -121,6 +129,9 @@ class Bench {
     // (when asked and present) the return-loss meter's together, then
     // collects them: the launch costs the longest window, not the sum.
     LaunchReading read_launch(bool with_return_loss);
+    // One more window of the return-loss meter alone (the launch as it
+    // is). Throws BenchConfigurationError on a station without one.
+    drivers::ReturnLossReading read_return_loss();
     // One window of the tap monitor alone (nullopt without a monitor): the
     // source's power now, for the drift check before a run.
     std::optional<drivers::PowerReading> read_monitor();

@@ -42,6 +42,21 @@ struct ProgressEvent {
 };
 using ProgressCallback = std::function<void(const ProgressEvent&)>;
 
+// Decides each RL reading of a test from its windows; app builds it from
+// the limit set and the reference's noise model (analysis). Without one,
+// each reading is one fixed window.
+class RlRule {
+  public:
+    virtual ~RlRule() = default;
+    // The RL module's window for this rule.
+    virtual std::chrono::microseconds window() const = 0;
+    // After every window of a reading: its estimate so far; another window
+    // is taken until it is decided.
+    virtual RlEstimate judge(const std::vector<RlWindow>& windows) = 0;
+    // Once a reading is decided, with all its windows.
+    virtual void finish(const std::vector<RlWindow>& windows) = 0;
+};
+
 struct ReferenceOptions {
     FiberMode mode = FiberMode::SM;
     int fibers = 12;                  // launch positions to reference
@@ -50,21 +65,24 @@ struct ReferenceOptions {
     std::string operator_name;
     double max_drift_db = 0.02;   // second read vs first, per point
     double no_light_dbm = -60.0;  // a referenced position darker than this: no light
+    // RL windows per launch position and pass for the RL module's noise
+    // model (bench timing rl_window_sequential long; the first shares the
+    // launch's window); 0: none. Ignored without an RL module.
+    int rl_noise_windows = 2;
 };
 
 // Operator connects the launch cord to the meter; P_ref per fibre per
-// wavelength, read twice; drift beyond max_drift_db is retaken once, then
-// refused (TestAborted).
-// Per wavelength (the one already selected first): two passes over the
-// launch positions, each fibre read once per pass with every detector in
-// one window; a point's power is the mean of its two reads and its drift
-// the second minus the first (one pass apart, the same for every fibre).
-// With a tap monitor, each read's window holds the monitor's too: the
-// point keeps their mean (M_ref), and its drift is less the monitor's
-// second minus first (the source's drift, which the IL corrects).
-// A referenced position without light, or whose light reaches another
-// detector, aborts naming the fibre. Throws BenchConfigurationError when
-// the switch or meter has fewer positions than options.fibers.
+// wavelength, read twice (and, with an RL module, options.rl_noise_windows
+// RL windows of each position in each pass into reference.rl_calibration,
+// the reflection of the cord's end in the meter's input); drift beyond max_drift_db is retaken
+// once, then refused (TestAborted). Per wavelength (the one already selected first): two passes
+// over the launch positions, each fibre read once per pass with every detector in one window; a
+// point's power is the mean of its two reads and its drift the second minus the first (one pass
+// apart, the same for every fibre). With a tap monitor, each read's window holds the monitor's too:
+// the point keeps their mean (M_ref), and its drift is less the monitor's second minus first (the
+// source's drift, which the IL corrects). A referenced position without light, or whose light
+// reaches another detector, aborts naming the fibre. Throws BenchConfigurationError when the switch
+// or meter has fewer positions than options.fibers.
 Reference take_reference(Bench& bench, Operator& op, const ReferenceOptions& options,
                          const ProgressCallback& progress = {});
 
@@ -116,9 +134,16 @@ struct SanityLimits {
 // a point the part needs, or is older than the station's
 // reference_max_age_min; BenchConfigurationError when the switch or meter
 // has fewer positions than the part has fibres.
+//
+// RL: with `rl_rule`, each lit fibre's RL windows (the first shares the
+// launch's window, IL comes from that one) go on until the rule decides;
+// the measurement keeps the estimate (mean, interval, windows, marginal).
+// A window beyond the module's range is censored (the RL is at least the
+// range); every window beyond it is a bound (rl_above_db). Without a rule,
+// one window of the bench's fixed length per mode.
 void run_production_test(Bench& bench, Operator& op, const Reference& reference, RunRecord& run,
                          MeasurementSink& sink, const ProgressCallback& progress = {},
-                         const SanityLimits& sanity = {});
+                         const SanityLimits& sanity = {}, RlRule* rl_rule = nullptr);
 
 // Mating-cycle repeatability: `cycles` re-mates of end A, IL of every fibre
 // at every wavelength each cycle (cycle numbers 1..N). The operator

@@ -126,7 +126,7 @@ class Sweeper {
   public:
     Sweeper(Bench& bench, Operator& op, const ReferenceTable& reference, RunRecord& run,
             MeasurementSink& sink, const ProgressCallback& progress, const SanityLimits& sanity,
-            int total)
+            int total, RlRule* rl_rule = nullptr)
         : bench_(bench),
           op_(op),
           reference_(reference),
@@ -136,6 +136,7 @@ class Sweeper {
           sanity_(sanity),
           wavelengths_(part_wavelengths(run.part)),
           total_(total),
+          rl_rule_(rl_rule),
           log_(logger("bench")) {}
 
     // An operator step, the first wavelength of what follows already
@@ -247,20 +248,17 @@ class Sweeper {
         // launch lit its far-end detector: without light at the far end the
         // missing reflection says nothing of the connector (the run stops
         // below). Any other reading without a value stops the run too.
-        const bool rl_bound =
-            reading.return_loss &&
-            reading.return_loss->status == drivers::ReturnLossReading::Status::Overrange &&
-            measurement.status == ReadingStatus::Ok;
-        if (reading.return_loss && reading.return_loss->ok())
-            measurement.rl_db = reading.return_loss->rl_db;
-        else if (rl_bound)
-            measurement.rl_above_db = reading.return_loss->range_db;
+        std::optional<drivers::ReturnLossReading> failed_rl;
+        if (reading.return_loss)
+            failed_rl = decide_rl(*reading.return_loss, measurement);
         if (log_->should_log(spdlog::level::debug)) {
-            log_->debug("{}: {} far {} {:.3f} dBm IL {} RL {}", where_,
-                        to_string(measurement.status), measurement.far_position,
-                        measurement.power_dbm,
-                        measurement.il_db ? fmt::format("{:.3f}", *measurement.il_db) : "-",
-                        rl_text(reading.return_loss));
+            log_->debug(
+                "{}: {} far {} {:.3f} dBm IL {} RL {}", where_, to_string(measurement.status),
+                measurement.far_position, measurement.power_dbm,
+                measurement.il_db ? fmt::format("{:.3f}", *measurement.il_db) : "-",
+                measurement.rl_db         ? fmt::format("{:.2f}", *measurement.rl_db)
+                : measurement.rl_above_db ? fmt::format("> {:.1f}", *measurement.rl_above_db)
+                                          : std::string("-"));
         }
 
         sink_.on_measurement(measurement);
@@ -287,11 +285,11 @@ class Sweeper {
                                           where_, meter.role(), meter.resource(), detector.command,
                                           measurement.far_position));
         }
-        if (reading.return_loss && !reading.return_loss->ok() && !rl_bound) {
+        if (failed_rl) {
             const auto* rl = bench_.return_loss_meter();
             throw TestAborted(
                 fmt::format("{}: {} ({}): '{}' reported {}{}", where_, rl->role(), rl->resource(),
-                            reading.return_loss->command, rl_text(reading.return_loss),
+                            failed_rl->command, rl_text(failed_rl),
                             measurement.status == ReadingStatus::Ok
                                 ? ""
                                 : fmt::format(" but the far end read {}: no light, not an RL bound",
@@ -306,6 +304,50 @@ class Sweeper {
                 where_, *measurement.il_db, sanity_.suspect_il_db));
         }
         return run_.measurements.back();
+    }
+
+    // The RL of a launch from its first window and, with a rule, as many
+    // more as the rule needs. Returns the window that read no value (and
+    // is no bound), which stops the run once the measurement is recorded.
+    std::optional<drivers::ReturnLossReading> decide_rl(const drivers::ReturnLossReading& first,
+                                                        Measurement& measurement) {
+        std::vector<RlWindow> windows;
+        const auto add = [&](const drivers::ReturnLossReading& window) {
+            if (window.ok()) {
+                windows.push_back({window.rl_db, window.range_db});
+                return true;
+            }
+            if (window.status == drivers::ReturnLossReading::Status::Overrange &&
+                measurement.status == ReadingStatus::Ok) {
+                windows.push_back({std::nullopt, window.range_db});
+                return true;
+            }
+            return false;
+        };
+        if (!add(first))
+            return first;
+        if (!rl_rule_) {
+            if (first.ok())
+                measurement.rl_db = first.rl_db;
+            else
+                measurement.rl_above_db = first.range_db;
+            return std::nullopt;
+        }
+        RlEstimate estimate = rl_rule_->judge(windows);
+        while (!estimate.decided) {
+            const drivers::ReturnLossReading next = bench_.read_return_loss();
+            if (!add(next))
+                return next;
+            estimate = rl_rule_->judge(windows);
+        }
+        rl_rule_->finish(windows);
+        measurement.rl_db = estimate.rl_db;
+        measurement.rl_above_db = estimate.rl_above_db;
+        measurement.rl_low_db = estimate.low_db;
+        measurement.rl_high_db = estimate.high_db;
+        measurement.rl_windows = static_cast<int>(windows.size());
+        measurement.rl_marginal = estimate.marginal;
+        return std::nullopt;
     }
 
     void report_step(std::string message, End end = End::A, int wavelength_nm = 0,
@@ -333,6 +375,7 @@ class Sweeper {
     std::vector<int> wavelengths_;
     int done_ = 0;
     int total_;
+    RlRule* rl_rule_;
     bool drift_checked_ = false;
     bool warned_no_monitor_reference_ = false;
     std::string where_ = "setting up";
@@ -415,7 +458,7 @@ void check_reference(const Reference& reference, const Part& part, const Station
 
 void run_production_test(Bench& bench, Operator& op, const Reference& reference, RunRecord& run,
                          MeasurementSink& sink, const ProgressCallback& progress,
-                         const SanityLimits& sanity) {
+                         const SanityLimits& sanity, RlRule* rl_rule) {
     const Part& part = run.part;
     const auto wavelengths = part_wavelengths(part);
     check_capacity(bench, part);
@@ -426,9 +469,9 @@ void run_production_test(Bench& bench, Operator& op, const Reference& reference,
     const int per_pass = static_cast<int>(wavelengths.size()) * part.fibers;
     const int total = per_pass * (2 + part.mating_cycles);
     run.measurements.reserve(run.measurements.size() + static_cast<std::size_t>(total));
-    Sweeper sweeper(bench, op, table, run, sink, progress, sanity, total);
+    Sweeper sweeper(bench, op, table, run, sink, progress, sanity, total, rl_rule);
     abort_on_fault(sweeper, [&] {
-        bench.apply_timing(part.mode);
+        bench.apply_timing(part.mode, rl_rule ? std::optional(rl_rule->window()) : std::nullopt);
         for (const End end : {End::A, End::B}) {
             sweeper.operator_step(end == End::A ? OperatorStep::ConnectEndA
                                                 : OperatorStep::ConnectEndB);

@@ -59,14 +59,19 @@ class ReferenceTaker {
         progress_(event);
     }
 
-    std::string where;  // what the bench is doing, for an abort's reason
+    std::string where;                            // what the bench is doing, for an abort's reason
+    std::vector<RlCalibrationWindow> rl_windows;  // for the RL module's noise model
 
   private:
     static constexpr int kPasses = 2;
 
     std::vector<ReferencePoint> two_passes(int wavelength_nm) {
-        const auto first = pass(wavelength_nm);
-        const auto second = pass(wavelength_nm);
+        // A retaken wavelength's RL windows replace the first attempt's.
+        std::erase_if(rl_windows, [&](const RlCalibrationWindow& window) {
+            return window.wavelength_nm == wavelength_nm;
+        });
+        const auto first = pass(wavelength_nm, 1);
+        const auto second = pass(wavelength_nm, 2);
         std::vector<ReferencePoint> points;
         points.reserve(first.size());
         for (std::size_t i = 0; i < first.size(); ++i) {
@@ -101,15 +106,21 @@ class ReferenceTaker {
 
     // Each launch position once, in order; the power of its own detector
     // and the monitor's in the same window.
-    std::vector<Read> pass(int wavelength_nm) {
+    std::vector<Read> pass(int wavelength_nm, int pass_number) {
         std::vector<Read> powers;
         powers.reserve(static_cast<std::size_t>(options_.fibers));
+        const bool with_rl = bench_.return_loss_meter() && options_.rl_noise_windows > 0;
         for (int fiber = 1; fiber <= options_.fibers; ++fiber) {
             where = fmt::format("reference, {} nm, fibre {}", wavelength_nm, fiber);
             bench_.route_launch(fiber);
-            const LaunchReading reading = bench_.read_launch(false);
+            const LaunchReading reading = bench_.read_launch(with_rl);
             powers.push_back({own_detector_dbm(reading, fiber, wavelength_nm),
                               monitor_dbm(reading, fiber, wavelength_nm)});
+            if (with_rl) {
+                add_rl_window(*reading.return_loss, fiber, wavelength_nm, pass_number);
+                for (int k = 1; k < options_.rl_noise_windows; ++k)
+                    add_rl_window(bench_.read_return_loss(), fiber, wavelength_nm, pass_number);
+            }
             ++done_;
             if (progress_) {
                 ProgressEvent event;
@@ -122,6 +133,25 @@ class ReferenceTaker {
             }
         }
         return powers;
+    }
+
+    // The cord's end in the meter's input reflects a little, steadily: a
+    // window beyond the range is kept as such (the model leaves its group
+    // out); a window without a value is an instrument fault.
+    void add_rl_window(const drivers::ReturnLossReading& window, int fiber, int wavelength_nm,
+                       int pass_number) {
+        if (window.ok() || window.status == drivers::ReturnLossReading::Status::Overrange) {
+            rl_windows.push_back({fiber, wavelength_nm, pass_number,
+                                  window.ok() ? std::optional(window.rl_db) : std::nullopt});
+            return;
+        }
+        const auto* rl = bench_.return_loss_meter();
+        throw TestAborted(fmt::format(
+            "reference, {} nm, fibre {}: {} ({}): '{}' reported {} with the launch cord in the "
+            "meter: check the RL module and the launch path",
+            wavelength_nm, fiber, rl->role(), rl->resource(), window.command,
+            window.status == drivers::ReturnLossReading::Status::Underrange ? "underrange"
+                                                                            : "no value"));
     }
 
     // The monitor taps the source: it must read a power whenever the laser
@@ -216,7 +246,7 @@ Reference take_reference(Bench& bench, Operator& op, const ReferenceOptions& opt
     ReferenceTaker taker(bench, options, progress, static_cast<int>(wavelengths.size()));
     try {
         taker.where = "reference, setting up";
-        bench.apply_timing(options.mode);
+        bench.apply_timing(options.mode, bench.timing().rl_window_sequential);
         const auto order = bench.wavelength_order(wavelengths);
         // The laser settles and the switch moves while the operator plugs the cord.
         bench.select_wavelength_nm(order.front());
@@ -246,6 +276,7 @@ Reference take_reference(Bench& bench, Operator& op, const ReferenceOptions& opt
         throw TestAborted(fmt::format("{}: operator abort: {}", taker.where, abort.what()));
     }
     reference.taken_at = std::chrono::system_clock::now();
+    reference.rl_calibration = std::move(taker.rl_windows);
     logger("bench")->info("reference taken on {}: {} launch positions at {} wavelengths",
                           reference.station, reference.fibers, wavelengths.size());
     return reference;

@@ -8,6 +8,11 @@
 //   version = "1"                 # string, non-empty; name + version identify the set to people
 //   guard_band_db = 0.0           # optional, default 0; >= 0, subtracted from every IL limit
 //
+//   [return_loss]                 # optional: sequential RL decisions (README "Sequential RL")
+//   confidence = 0.99             # two-sided confidence of a reading's interval, 0.5 .. 0.99999
+//   max_time_ms = 2000            # per reading, 1 .. 60000; then the mean decides (marginal)
+//                                 # left out: one fixed window per reading (1 s SM, 300 ms MM)
+//
 //   [grade.<grade>.<mode>]        # <grade>: generic, standard, elite; <mode>: MM, SM
 //   il_typical_db = 0.35          # mean IL over the fibres of one end at one wavelength
 //   il_max_db = 0.75              # each fibre's IL
@@ -38,8 +43,15 @@ constexpr std::string_view kDefaultLimitSetToml =
 # 0.60 dB MM / 0.75 dB SM) and, for Generic, the TIA-568.3-D mated-pair
 # budget (0.75 dB).
 name = "mpobench-default"
-version = "1"
+version = "2"
 guard_band_db = 0.0
+
+# RL readings: 200 ms windows averaged until the 99 % interval of their mean
+# lies inside one grade band, at most 2 s (docs/PERFORMANCE.md, "Sequential
+# RL": the operating characteristic these figures give).
+[return_loss]
+confidence = 0.99
+max_time_ms = 2000
 
 [grade.generic.MM]
 il_typical_db = 0.35

@@ -181,7 +181,7 @@ LimitSet parse_limit_set(std::string_view toml_text, const std::string& source_n
                                         bad.source().begin.column, bad.description()));
     }
     const Parser parser(source_name);
-    parser.only_keys(root, "", {"name", "version", "guard_band_db", "grade"});
+    parser.only_keys(root, "", {"name", "version", "guard_band_db", "return_loss", "grade"});
 
     LimitSet set;
     set.body = std::string(toml_text);
@@ -264,6 +264,29 @@ LimitSet parse_limit_set(std::string_view toml_text, const std::string& source_n
         }
     }
 
+    if (root.get("return_loss")) {
+        const auto& table = parser.table_at(root, "", "return_loss");
+        parser.only_keys(table, "return_loss", {"confidence", "max_time_ms"});
+        RlDecisionRule rule;
+        const auto& confidence_node = parser.required(table, "return_loss", "confidence");
+        rule.confidence = parser.number(confidence_node, "return_loss.confidence");
+        // Below 0.5 the interval says nothing; 0.99999 already asks ~4.4 sigma.
+        if (!(rule.confidence >= 0.5 && rule.confidence <= 0.99999)) {
+            throw parser.error(&confidence_node, "return_loss.confidence",
+                               fmt::format("{} is outside 0.5 .. 0.99999", rule.confidence));
+        }
+        const auto& max_time_node = parser.required(table, "return_loss", "max_time_ms");
+        const double max_time_ms = parser.number(max_time_node, "return_loss.max_time_ms");
+        if (!(max_time_ms >= 1.0 && max_time_ms <= 60000.0) ||
+            max_time_ms != std::floor(max_time_ms)) {
+            throw parser.error(
+                &max_time_node, "return_loss.max_time_ms",
+                fmt::format("{} is not a whole number of ms in 1 .. 60000", max_time_ms));
+        }
+        rule.max_time_ms = static_cast<int>(max_time_ms);
+        set.rl_decision = rule;
+    }
+
     // A guard band as wide as an IL limit would fail every assembly.
     for (const Grade grade : kGrades) {
         for (const FiberMode mode : kModes) {
@@ -285,6 +308,12 @@ std::string canonical_form(const LimitSet& limit_set) {
     out += fmt::format("name = {}\n", toml_basic_string(limit_set.name));
     out += fmt::format("version = {}\n", toml_basic_string(limit_set.version));
     out += fmt::format("guard_band_db = {}\n", canonical_number(limit_set.guard_band_db));
+    // Absent in sets written before it existed, which keep their hash.
+    if (limit_set.rl_decision) {
+        out += fmt::format("\n[return_loss]\nconfidence = {}\nmax_time_ms = {}\n",
+                           canonical_number(limit_set.rl_decision->confidence),
+                           limit_set.rl_decision->max_time_ms);
+    }
     for (const Grade grade : kGrades) {
         for (const FiberMode mode : kModes) {
             out += fmt::format("\n[grade.{}.{}]\n", to_string(grade), to_string(mode));
@@ -298,6 +327,17 @@ std::string canonical_form(const LimitSet& limit_set) {
         }
     }
     return out;
+}
+
+std::vector<double> rl_minima_db(const LimitSet& limit_set, FiberMode mode) {
+    std::vector<double> minima;
+    for (const Grade grade : kGrades) {
+        if (const auto minimum = limit_set.limits(grade, mode).rl_min_db)
+            minima.push_back(*minimum);
+    }
+    std::sort(minima.begin(), minima.end());
+    minima.erase(std::unique(minima.begin(), minima.end()), minima.end());
+    return minima;
 }
 
 bool requires_rl(const LimitSet& limit_set, FiberMode mode) {

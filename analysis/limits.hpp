@@ -9,6 +9,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "vocabulary/assembly.hpp"
 #include "vocabulary/run_record.hpp"
@@ -34,11 +35,25 @@ class LimitSetError : public std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
+// How RL readings are decided ([return_loss] of a limit set): windows of
+// the RL module's shortest length, averaged until the confidence interval
+// of their mean lies inside one grade band (between consecutive RL minima
+// of the set), or until max_time_ms, when the mean decides (marginal).
+struct RlDecisionRule {
+    double confidence = 0.99;  // two-sided, of the interval
+    int max_time_ms = 2000;    // per reading
+
+    friend bool operator==(const RlDecisionRule&, const RlDecisionRule&) = default;
+};
+
 struct LimitSet {
     std::string name, version;
     double guard_band_db = 0.0;  // subtracted from every IL limit when grading
-    std::string body;            // the TOML text as given
-    std::string hash;            // sha256_hex(canonical_form(*this))
+    // Empty: a set written before RL decisions were sequential; each RL
+    // reading is then one fixed window (1 s SM APC, 300 ms MM PC).
+    std::optional<RlDecisionRule> rl_decision;
+    std::string body;  // the TOML text as given
+    std::string hash;  // sha256_hex(canonical_form(*this))
 
     // Indexed [grade - Generic][mode]; read and write through limits().
     std::array<std::array<GradeLimits, 2>, 3> table{};
@@ -62,11 +77,16 @@ LimitSet parse_limit_set(std::string_view toml_text, const std::string& source_n
 // order of the source do not change it and any value change does.
 std::string canonical_form(const LimitSet& limit_set);
 
+// The set's distinct RL minima for the mode, ascending: the bounds of its
+// RL grade bands.
+std::vector<double> rl_minima_db(const LimitSet& limit_set, FiberMode mode);
+
 // Whether any grade of the set has an RL minimum for the mode: a record of
 // that mode then needs an RL reading (or bound) for every lit fibre.
 bool requires_rl(const LimitSet& limit_set, FiberMode mode);
 
-// The default set: DESIGN.md §2 table, name "mpobench-default", version "1".
+// The default set: DESIGN.md §2 table and sequential RL decisions, name
+// "mpobench-default", version "2".
 const LimitSet& default_limit_set();
 std::string_view default_limit_set_toml();
 

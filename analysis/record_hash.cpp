@@ -90,6 +90,20 @@ std::string canonical_record(const RunRecord& run, int version) {
             }
         }
     }
+    if (version < 4) {
+        if (run.rl_method) {
+            throw std::invalid_argument(fmt::format(
+                "run {}: record hash version {} cannot hold how RL was decided", run.id, version));
+        }
+        for (const auto& m : run.measurements) {
+            if (m.rl_windows != 0 || m.rl_low_db || m.rl_high_db || m.rl_marginal) {
+                throw std::invalid_argument(fmt::format(
+                    "run {}: record hash version {} cannot hold the RL windows of end {} fibre {} "
+                    "{} nm",
+                    run.id, version, to_string(m.end), m.fiber, m.wavelength_nm));
+            }
+        }
+    }
     std::string out = fmt::format("mpobench-record {}\n", version);
     const auto line = [&out](std::string_view key, std::string_view value) {
         out += key;
@@ -131,7 +145,26 @@ std::string canonical_record(const RunRecord& run, int version) {
             fields += "|" + optional_value(m.rl_above_db);
         if (version >= 3)
             fields += "|" + optional_value(m.monitor_dbm);
+        if (version >= 4) {
+            fields += fmt::format("|{}|{}|{}|{}", m.rl_windows, optional_value(m.rl_low_db),
+                                  optional_value(m.rl_high_db), m.rl_marginal ? 1 : 0);
+        }
         line("measurement", fields);
+    }
+    if (version >= 4 && run.rl_method) {
+        const RlDecisionMethod& method = *run.rl_method;
+        std::string fields =
+            fmt::format("{}|{}|{}|{}|{}|{}|{}", method.sequential ? "sequential" : "fixed",
+                        method.window_ms, number(method.confidence), method.max_time_ms,
+                        number(method.noise_ratio), method.noise_dof, method.noise_widened ? 1 : 0);
+        if (const auto& model = method.model) {
+            fields += fmt::format("|{}|{}|{}|{}|{}|{}|{}|{}", model->window_ms,
+                                  number(model->white_reflectance), number(model->relative),
+                                  number(model->slow_reflectance), number(model->level_low_db),
+                                  number(model->level_high_db), model->windows,
+                                  format_utc_ms(model->calibrated_at));
+        }
+        line("rl_method", fields);
     }
     for (const auto& map : run.polarity) {
         line("polarity",

@@ -18,7 +18,11 @@ namespace mpobench::analysis {
 //      measurement's RL bound (rl_above_db) after its time.
 //   3: form 2 ("mpobench-record 3") with each measurement's tap-monitor
 //      reading (monitor_dbm, M_now) after its RL bound (schema 13).
-inline constexpr int kRecordHashVersion = 3;  // the form new records are hashed with
+//   4: form 3 ("mpobench-record 4") with each measurement's RL windows,
+//      interval and marginal flag after its monitor reading, and an
+//      rl_method line (how RL was decided, the noise model, the run's check
+//      of it) after the measurements (schema 14).
+inline constexpr int kRecordHashVersion = 4;  // the form new records are hashed with
 
 // A text field as canonical forms write it: '%' '|' CR LF escaped as %25
 // %7C %0D %0A, so no field can hold the separator (the audit log's entries

@@ -252,7 +252,14 @@ Command add_limits_command(CLI::App& app) {
     add_db_option(*list, options->db);
     list->add_flag("--json", options->json, "one JSON array on stdout");
     auto* show = cmd->add_subcommand("show", "One uploaded set and its TOML text");
-    show->add_option("id", options->id, "limit set id (limits list)")->required();
+    auto* show_id = show->add_option("id", options->id, "limit set id (limits list)");
+    show->add_flag("--default", options->default_set,
+                   "the built-in default set's TOML (a start for a new set)")
+        ->excludes(show_id);
+    show->callback([show, show_id] {
+        if (show->count("--default") == 0 && show_id->count() == 0)
+            throw CLI::RequiredError("id or --default");
+    });
     add_db_option(*show, options->db);
     show->add_flag("--json", options->json, "one JSON object on stdout");
     auto* upload = cmd->add_subcommand(

@@ -84,6 +84,18 @@ int run_limits_list(const LimitsOptions& options) {
 
 int run_limits_show(const LimitsOptions& options) {
     return guarded("limits show", [&] {
+        if (options.default_set) {
+            const auto& set = analysis::default_limit_set();
+            if (options.json) {
+                fmt::print("{}\n", json_text({{"name", set.name},
+                                              {"version", set.version},
+                                              {"hash", set.hash},
+                                              {"body", set.body}}));
+            } else {
+                fmt::print("{}", set.body);
+            }
+            return static_cast<int>(kPassed);
+        }
         const db::Repository repository = open_database_for_reading(options.db);
         const auto upload = repository.limit_set_upload(options.id);
         if (!upload)

@@ -121,6 +121,7 @@ struct LimitsOptions {
     std::filesystem::path file;  // upload
     std::string by;              // upload, activate: a qa user of the database
     bool json = false;           // list, show
+    bool default_set = false;    // show --default: the built-in set, a start for a new one
 };
 int run_limits_list(const LimitsOptions& options);
 int run_limits_show(const LimitsOptions& options);

@@ -3,6 +3,7 @@
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "analysis/verdict.hpp"
@@ -26,6 +27,46 @@ double rounded(double value) {
 
 nlohmann::json optional_number(const std::optional<double>& value) {
     return value ? nlohmann::json(rounded(*value)) : nlohmann::json(nullptr);
+}
+
+// How the run decided RL: the method, the reference's noise model, the
+// run's check of it, and the windows its readings took.
+nlohmann::json rl_decision_json(const RunRecord& run) {
+    const RlDecisionMethod& method = *run.rl_method;
+    nlohmann::json out = {{"method", method.sequential ? "sequential" : "fixed"},
+                          {"window_ms", method.window_ms}};
+    if (!method.sequential)
+        return out;
+    out["confidence"] = method.confidence;
+    out["max_time_ms"] = method.max_time_ms;
+    if (const auto& model = method.model) {
+        out["noise_model"] = {
+            {"reference_id", run.reference_id},
+            {"calibrated_at", iso_utc(model->calibrated_at)},
+            {"window_ms", model->window_ms},
+            {"white_reflectance", model->white_reflectance},
+            {"relative", model->relative},
+            {"slow_reflectance", model->slow_reflectance},
+            {"levels_db", {rounded(model->level_low_db), rounded(model->level_high_db)}},
+            {"windows", model->windows}};
+    }
+    out["noise_check"] = {{"ratio", rounded(method.noise_ratio)},
+                          {"dof", method.noise_dof},
+                          {"widened", method.noise_widened}};
+    int readings = 0, windows = 0, most = 0, marginal = 0;
+    for (const auto& m : run.measurements) {
+        if (m.rl_windows == 0)
+            continue;
+        ++readings;
+        windows += m.rl_windows;
+        most = std::max(most, m.rl_windows);
+        marginal += m.rl_marginal ? 1 : 0;
+    }
+    out["readings"] = readings;
+    out["windows"] = windows;
+    out["most_windows"] = most;
+    out["marginal"] = marginal;
+    return out;
 }
 
 }  // namespace
@@ -54,6 +95,9 @@ nlohmann::json run_to_json(const RunRecord& run) {
                             {"version", run.limit_set_version},
                             {"hash", run.limit_set_hash}};
     }
+
+    if (run.rl_method)
+        out["rl_decision"] = rl_decision_json(run);
 
     const analysis::Verdict verdict = analysis::make_verdict(run);
     nlohmann::json polarity = {{"expected", std::string(to_string(run.part.polarity))}};
@@ -85,6 +129,13 @@ nlohmann::json run_to_json(const RunRecord& run) {
         // The tap monitor in the launch's window (M_now), on a bench with one.
         if (m.monitor_dbm)
             row["monitor_dbm"] = *m.monitor_dbm;
+        // A sequentially decided RL: its windows, the interval of their
+        // mean (null high end: no upper end) and whether it is marginal.
+        if (m.rl_windows > 0) {
+            row["rl_windows"] = m.rl_windows;
+            row["rl_interval_db"] = {optional_number(m.rl_low_db), optional_number(m.rl_high_db)};
+            row["rl_marginal"] = m.rl_marginal;
+        }
         measurements.push_back(std::move(row));
     }
     out["measurements"] = std::move(measurements);

@@ -12,7 +12,10 @@
 
 #include "acquisition/procedures.hpp"
 #include "analysis/identifiers.hpp"
+#include "analysis/rl_decision.hpp"
 #include "app/guarded.hpp"
+#include "app/rl_rule.hpp"
+#include "vocabulary/logger.hpp"
 
 namespace mpobench::app {
 
@@ -65,8 +68,24 @@ Reference take_and_store_reference(RunLifecycle& lifecycle, FiberMode mode, int 
     options.wavelengths_nm = default_wavelengths_nm(mode);
     options.launch_cord = launch_cord;
     options.operator_name = lifecycle.operator_name();
-    return lifecycle.reference(
-        [&] { return acquisition::take_reference(bench, lifecycle.op(), options, progress); });
+    return lifecycle.reference([&] {
+        Reference reference = acquisition::take_reference(bench, lifecycle.op(), options, progress);
+        if (!reference.rl_calibration.empty()) {
+            const int window_ms =
+                static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                     bench.timing().rl_window_sequential)
+                                     .count());
+            try {
+                reference.rl_noise =
+                    analysis::fit_rl_noise(reference.rl_calibration, window_ms, reference.taken_at);
+            } catch (const analysis::RlNoiseModelError& error) {
+                // IL needs no model; a limit set deciding RL sequentially
+                // refuses tests against this reference, saying so.
+                logger("bench")->warn("{}", error.what());
+            }
+        }
+        return reference;
+    });
 }
 
 std::string reference_summary(const Reference& reference) {
@@ -80,9 +99,13 @@ std::string reference_summary(const Reference& reference) {
             wavelengths.push_back(point.wavelength_nm);
         }
     }
-    return fmt::format("reference {} taken on {}: {} fibres at {} nm ({}), stable to {:.3f} dB",
-                       reference.id, reference.station, reference.fibers,
-                       fmt::join(wavelengths, "/"), to_string(reference.mode), worst_drift_db);
+    std::string summary =
+        fmt::format("reference {} taken on {}: {} fibres at {} nm ({}), stable to {:.3f} dB",
+                    reference.id, reference.station, reference.fibers, fmt::join(wavelengths, "/"),
+                    to_string(reference.mode), worst_drift_db);
+    if (reference.rl_noise)
+        summary += "\n" + describe_rl_noise(*reference.rl_noise);
+    return summary;
 }
 
 }  // namespace mpobench::app

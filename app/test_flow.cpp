@@ -15,6 +15,7 @@
 #include "analysis/identifiers.hpp"
 #include "analysis/verdict.hpp"
 #include "app/guarded.hpp"
+#include "app/rl_rule.hpp"
 #include "vocabulary/logger.hpp"
 
 namespace mpobench::app {
@@ -192,13 +193,28 @@ TestOutcome run_test(TestEnvironment& environment, const std::string& serial, co
     run.part = part;
     run.reference_id = environment.reference.id;
     RunLifecycle& lifecycle = environment.lifecycle;
+    acquisition::Bench& bench = lifecycle.bench();
+    const bool has_rl_meter = bench.return_loss_meter() != nullptr;
+    const auto rl_rule =
+        make_rl_rule(environment.limits, environment.reference, part, bench.timing(), has_rl_meter);
+    run.rl_method = rl_method_of(rl_rule.get(), part.mode, bench.timing(), has_rl_meter);
     const auto measure = [&](RunRecord& record, acquisition::MeasurementSink& journal) {
         if (observer.begun)
             observer.begun(record.id);
         ObservedSink sink(journal, observer.measured);
-        acquisition::run_production_test(lifecycle.bench(), lifecycle.op(), environment.reference,
-                                         record, observer.measured ? sink : journal,
-                                         observer.progress);
+        // The run's check of the noise model goes into the record however
+        // the measuring ends.
+        struct KeepMethod {
+            RunRecord& record;
+            const SequentialRlOnBench* rule;
+            ~KeepMethod() {
+                if (rule)
+                    record.rl_method = rule->method();
+            }
+        } keep_method{record, rl_rule.get()};
+        acquisition::run_production_test(bench, lifecycle.op(), environment.reference, record,
+                                         observer.measured ? sink : journal, observer.progress, {},
+                                         rl_rule.get());
     };
     const auto grade = [&](RunRecord& record) {
         analysis::apply_grade(record, environment.limits);

@@ -392,7 +392,8 @@ struct Repository::Impl {
         Query insert(connection,
                      "INSERT INTO measurements (run_id, launched_end, fiber, wavelength_nm, "
                      "cycle, status, far_position, power_dbm, il_db, rl_db, taken_at, "
-                     "rl_above_db, monitor_dbm) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                     "rl_above_db, monitor_dbm, rl_windows, rl_low_db, rl_high_db, rl_marginal) "
+                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                      fmt::format("journaling a measurement of run {}", run_id));
         insert.bind(run_id)
             .bind(to_string(measurement.end))
@@ -412,6 +413,10 @@ struct Repository::Impl {
             .bind(format_time(measurement.taken_at))
             .bind(measurement.rl_above_db)
             .bind(measurement.monitor_dbm)
+            .bind(measurement.rl_windows)
+            .bind(measurement.rl_low_db)
+            .bind(measurement.rl_high_db)
+            .bind(measurement.rl_marginal ? 1 : 0)
             .run();
     }
 
@@ -446,7 +451,10 @@ struct Repository::Impl {
         {
             Query query(connection,
                         "SELECT optical_references.id, stations.name, operator, taken_at, "
-                        "launch_cord, mode, fibers, launch_cord_matings FROM optical_references "
+                        "launch_cord, mode, fibers, launch_cord_matings, rl_noise_window_ms, "
+                        "rl_noise_white, rl_noise_relative, rl_noise_slow, rl_noise_level_low_db, "
+                        "rl_noise_level_high_db, rl_noise_windows, rl_noise_calibrated_at "
+                        "FROM optical_references "
                         "JOIN stations ON stations.id = optical_references.station_id "
                         "WHERE optical_references.id = ?",
                         what);
@@ -462,6 +470,18 @@ struct Repository::Impl {
             reference.mode = mode_from(from, query.text(5));
             reference.fibers = query.int32(6);
             reference.launch_cord_matings = query.optional_integer(7);
+            if (!query.is_null(8)) {
+                RlNoiseModel model;
+                model.window_ms = query.int32(8);
+                model.white_reflectance = query.real(9);
+                model.relative = query.real(10);
+                model.slow_reflectance = query.real(11);
+                model.level_low_db = query.real(12);
+                model.level_high_db = query.real(13);
+                model.windows = query.int32(14);
+                model.calibrated_at = time_from(from, "rl_noise_calibrated_at", query.text(15));
+                reference.rl_noise = model;
+            }
         }
         Query points(connection,
                      "SELECT fiber, wavelength_nm, power_dbm, drift_db, monitor_dbm "
@@ -487,7 +507,9 @@ SELECT runs.id, runs.kind, assemblies.serial, runs.station_id, stations.name, ru
        limit_sets.name, limit_sets.version, limit_sets.hash,
        parts.number, parts.description, parts.fibers, parts.mode, parts.polarity,
        parts.target_grade, parts.length_m, parts.wavelengths_nm, parts.mating_cycles,
-       runs.retries, runs.retest_reason
+       runs.retries, runs.retest_reason, runs.rl_sequential, runs.rl_window_ms,
+       runs.rl_confidence, runs.rl_max_time_ms, runs.rl_noise_ratio, runs.rl_noise_dof,
+       runs.rl_noise_widened
 FROM runs
 JOIN assemblies ON assemblies.id = runs.assembly_id
 JOIN stations ON stations.id = runs.station_id
@@ -533,6 +555,22 @@ WHERE runs.id = ?
             run.part.length_m = query.real(24);
             run.part.wavelengths_nm = wavelengths_from(from, query.text(25));
             run.part.mating_cycles = query.int32(26);
+            if (!query.is_null(29)) {
+                RlDecisionMethod method;
+                method.sequential = query.integer(29) != 0;
+                method.window_ms = query.int32(30);
+                method.confidence = query.optional_real(31).value_or(0.0);
+                method.max_time_ms = static_cast<int>(query.optional_integer(32).value_or(0));
+                method.noise_ratio = query.real(33);
+                method.noise_dof = query.int32(34);
+                method.noise_widened = query.integer(35) != 0;
+                run.rl_method = method;
+            }
+        }
+        // A sequential method's model is its reference's.
+        if (run.rl_method && run.rl_method->sequential && run.reference_id != 0) {
+            if (const auto reference = load_reference(run.reference_id))
+                run.rl_method->model = reference->rl_noise;
         }
         {
             Query query(connection, R"sql(
@@ -551,7 +589,7 @@ WHERE run_instruments.run_id = ? ORDER BY run_instruments.position
         {
             Query query(connection, R"sql(
 SELECT launched_end, fiber, wavelength_nm, cycle, status, far_position, power_dbm, il_db, rl_db,
-       taken_at, rl_above_db, monitor_dbm
+       taken_at, rl_above_db, monitor_dbm, rl_windows, rl_low_db, rl_high_db, rl_marginal
 FROM measurements WHERE run_id = ? ORDER BY id
 )sql",
                         what);
@@ -570,6 +608,10 @@ FROM measurements WHERE run_id = ? ORDER BY id
                 measurement.taken_at = time_from(from, "measurement time", query.text(9));
                 measurement.rl_above_db = query.optional_real(10);
                 measurement.monitor_dbm = query.optional_real(11);
+                measurement.rl_windows = query.int32(12);
+                measurement.rl_low_db = query.optional_real(13);
+                measurement.rl_high_db = query.optional_real(14);
+                measurement.rl_marginal = query.integer(15) != 0;
                 run.measurements.push_back(measurement);
             }
         }
@@ -679,6 +721,23 @@ FROM failures WHERE run_id = ? ORDER BY id
         return query.integer(0);
     }
 
+    // The seven rl_* columns of runs, NULL without a method.
+    static void bind_rl_method(Query& query, const std::optional<RlDecisionMethod>& method) {
+        if (!method) {
+            for (int i = 0; i < 7; ++i)
+                query.bind_null();
+            return;
+        }
+        query.bind(method->sequential ? 1 : 0).bind(method->window_ms);
+        if (method->sequential) {
+            query.bind(method->confidence).bind(method->max_time_ms);
+        } else {
+            query.bind_null();
+            query.bind_null();
+        }
+        query.bind(method->noise_ratio).bind(method->noise_dof).bind(method->noise_widened ? 1 : 0);
+    }
+
     // What begin_run journals with the run.
     enum class Journal { Measurements, Nothing };
 
@@ -697,8 +756,10 @@ FROM failures WHERE run_id = ? ORDER BY id
             Query insert(connection, R"sql(
 INSERT INTO runs (kind, assembly_id, part_id, station_id, operator, software_version, started_at,
                   status, reason, reference_id, pass, mating_cycles_run, owner_pid,
-                  owner_start_ticks, owner_boot_id, retries, retest_reason)
-VALUES (?, ?, ?, ?, ?, ?, ?, 'running', '', ?, 0, ?, ?, ?, ?, ?, ?)
+                  owner_start_ticks, owner_boot_id, retries, retest_reason, rl_sequential,
+                  rl_window_ms, rl_confidence, rl_max_time_ms, rl_noise_ratio, rl_noise_dof,
+                  rl_noise_widened)
+VALUES (?, ?, ?, ?, ?, ?, ?, 'running', '', ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 )sql",
                          what);
             insert.bind(to_string(run.kind))
@@ -719,8 +780,9 @@ VALUES (?, ?, ?, ?, ?, ?, ?, 'running', '', ?, 0, ?, ?, ?, ?, ?, ?)
                 .bind(self.boot_id)
                 .bind(run.retries)
                 .bind(run.retest_reason.empty() ? std::nullopt
-                                                : std::optional<std::string>(run.retest_reason))
-                .run();
+                                                : std::optional<std::string>(run.retest_reason));
+            bind_rl_method(insert, run.rl_method);
+            insert.run();
         }
         const std::int64_t run_id = connection.last_insert_id();
         for (std::size_t position = 0; position < run.instruments.size(); ++position) {
@@ -791,7 +853,9 @@ VALUES (?, ?, ?, ?, ?, ?, ?, 'running', '', ?, 0, ?, ?, ?, ?, ?, ?)
         {
             Query update(connection, R"sql(
 UPDATE runs SET status = 'completed', ended_at = ?, reason = ?, grade = ?, pass = ?,
-                limit_set_id = ?, mating_cycles_run = ?, retries = ?
+                limit_set_id = ?, mating_cycles_run = ?, retries = ?, rl_sequential = ?,
+                rl_window_ms = ?, rl_confidence = ?, rl_max_time_ms = ?, rl_noise_ratio = ?,
+                rl_noise_dof = ?, rl_noise_widened = ?
 WHERE id = ? AND status = 'running'
 )sql",
                          what);
@@ -804,9 +868,9 @@ WHERE id = ? AND status = 'running'
             update.bind(graded_run.pass ? 1 : 0)
                 .bind(limit_set)
                 .bind(graded_run.mating_cycles_run)
-                .bind(graded_run.retries)
-                .bind(run_id)
-                .run();
+                .bind(graded_run.retries);
+            bind_rl_method(update, graded_run.rl_method);
+            update.bind(run_id).run();
         }
         // The record as it reads back from now on: what the hash and the
         // rollups describe.
@@ -1163,7 +1227,10 @@ std::int64_t Repository::save_reference(const Reference& reference) {
     {
         Query insert(connection,
                      "INSERT INTO optical_references (station_id, operator, taken_at, "
-                     "launch_cord, mode, fibers, launch_cord_matings) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                     "launch_cord, mode, fibers, launch_cord_matings, rl_noise_window_ms, "
+                     "rl_noise_white, rl_noise_relative, rl_noise_slow, rl_noise_level_low_db, "
+                     "rl_noise_level_high_db, rl_noise_windows, rl_noise_calibrated_at) "
+                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                      what);
         insert.bind(station)
             .bind(reference.operator_name)
@@ -1171,8 +1238,21 @@ std::int64_t Repository::save_reference(const Reference& reference) {
             .bind(reference.launch_cord)
             .bind(to_string(reference.mode))
             .bind(reference.fibers)
-            .bind(reference.launch_cord_matings)
-            .run();
+            .bind(reference.launch_cord_matings);
+        if (const auto& model = reference.rl_noise) {
+            insert.bind(model->window_ms)
+                .bind(model->white_reflectance)
+                .bind(model->relative)
+                .bind(model->slow_reflectance)
+                .bind(model->level_low_db)
+                .bind(model->level_high_db)
+                .bind(model->windows)
+                .bind(format_time(model->calibrated_at));
+        } else {
+            for (int i = 0; i < 8; ++i)
+                insert.bind_null();
+        }
+        insert.run();
     }
     const std::int64_t id = connection.last_insert_id();
     for (const auto& point : reference.points) {

@@ -531,6 +531,36 @@ ALTER TABLE reference_points ADD COLUMN monitor_dbm REAL;
 ALTER TABLE measurements ADD COLUMN monitor_dbm REAL;
 )sql";
 
+// Sequential RL decisions. Each reference keeps the RL module's noise model
+// fitted from its windows (NULL columns: no RL module, or a reference from
+// before); each run how it decided RL (NULL rl_window_ms: no RL, or a
+// record from before; its model is its reference's); each measurement its
+// windows, the interval of their mean and whether the mean decided at the
+// maximum time (marginal). Records holding them are hashed with form 4.
+constexpr const char* schema_v14 = R"sql(
+ALTER TABLE optical_references ADD COLUMN rl_noise_window_ms INTEGER
+    CHECK (rl_noise_window_ms IS NULL OR rl_noise_window_ms > 0);
+ALTER TABLE optical_references ADD COLUMN rl_noise_white REAL;
+ALTER TABLE optical_references ADD COLUMN rl_noise_relative REAL;
+ALTER TABLE optical_references ADD COLUMN rl_noise_slow REAL;
+ALTER TABLE optical_references ADD COLUMN rl_noise_level_low_db REAL;
+ALTER TABLE optical_references ADD COLUMN rl_noise_level_high_db REAL;
+ALTER TABLE optical_references ADD COLUMN rl_noise_windows INTEGER;
+ALTER TABLE optical_references ADD COLUMN rl_noise_calibrated_at TEXT;
+ALTER TABLE runs ADD COLUMN rl_sequential INTEGER CHECK (rl_sequential IS NULL OR rl_sequential IN (0, 1));
+ALTER TABLE runs ADD COLUMN rl_window_ms INTEGER;
+ALTER TABLE runs ADD COLUMN rl_confidence REAL;
+ALTER TABLE runs ADD COLUMN rl_max_time_ms INTEGER;
+ALTER TABLE runs ADD COLUMN rl_noise_ratio REAL;
+ALTER TABLE runs ADD COLUMN rl_noise_dof INTEGER;
+ALTER TABLE runs ADD COLUMN rl_noise_widened INTEGER;
+ALTER TABLE measurements ADD COLUMN rl_windows INTEGER NOT NULL DEFAULT 0 CHECK (rl_windows >= 0);
+ALTER TABLE measurements ADD COLUMN rl_low_db REAL;
+ALTER TABLE measurements ADD COLUMN rl_high_db REAL;
+ALTER TABLE measurements ADD COLUMN rl_marginal INTEGER NOT NULL DEFAULT 0
+    CHECK (rl_marginal IN (0, 1));
+)sql";
+
 // In order; each takes the database to its version from the one before.
 constexpr std::array migrations{
     Migration{1, "records: stations, instruments, parts, limit sets, references, runs", schema_v1},
@@ -546,6 +576,7 @@ constexpr std::array migrations{
     Migration{11, "limit-set uploads and their activation", schema_v11},
     Migration{12, "user badges", schema_v12},
     Migration{13, "tap-monitor readings per reference point and measurement", schema_v13},
+    Migration{14, "sequential RL decisions: noise models, methods, windows", schema_v14},
 };
 
 std::int64_t pragma_integer(sqlite::Connection& connection, const std::string& sql,

@@ -608,6 +608,46 @@ class Certificate {
             0, head);
     }
 
+    // How the RL of these rows was decided, for the table's note.
+    std::string rl_method_note(const std::vector<const Measurement*>& rows) const {
+        if (!run_.rl_method)
+            return "";
+        const RlDecisionMethod& method = *run_.rl_method;
+        if (!method.sequential)
+            return fmt::format(" RL: one {} ms window per reading.", method.window_ms);
+        int readings = 0, windows = 0, fewest = 0, most = 0, marginal = 0;
+        for (const Measurement* m : rows) {
+            if (m->rl_windows == 0)
+                continue;
+            fewest = readings == 0 ? m->rl_windows : std::min(fewest, m->rl_windows);
+            most = std::max(most, m->rl_windows);
+            ++readings;
+            windows += m->rl_windows;
+            marginal += m->rl_marginal ? 1 : 0;
+        }
+        std::string text = fmt::format(
+            " RL: {} ms windows averaged until the {:g} % confidence interval of their mean lies "
+            "inside one grade band, at most {} ms",
+            method.window_ms, method.confidence * 100.0, method.max_time_ms);
+        if (method.model) {
+            text += fmt::format(" (the RL module's noise as reference {} measured it on {})",
+                                run_.reference_id,
+                                format_utc_ms(method.model->calibrated_at).substr(0, 10));
+        }
+        if (readings > 0) {
+            text += fmt::format("; {} to {} windows per reading, {:.1f} on average", fewest, most,
+                                static_cast<double>(windows) / readings);
+        }
+        text += ".";
+        if (marginal > 0) {
+            text += fmt::format(
+                " ‡ marginal ({}): the interval still straddled an RL minimum when the time ran "
+                "out, and the mean decided.",
+                marginal);
+        }
+        return text;
+    }
+
     std::string limit_text(const std::optional<double>& limit, int decimals) const {
         return limit ? fmt::format("{:.{}f}", *limit, decimals) : "—";
     }
@@ -667,6 +707,7 @@ class Certificate {
                     : "");
         else
             note += " The limit set is not available, so no limits are shown.";
+        note += rl_method_note(rows);
         add_note(note, kRow_pt * 4);
         if (rows.empty()) {
             add_note(fmt::format("No measurements launched into end {}.", end_name));
@@ -695,6 +736,8 @@ class Certificate {
                 rl = rl_text(*m->rl_db);
             else if (m->rl_above_db)
                 rl = "> " + rl_text(*m->rl_above_db);  // beyond the RL module's range
+            if (m->rl_marginal)
+                rl += " ‡";
             std::vector<Cell> cells{
                 {std::to_string(m->fiber)},
                 {m->far_position == 0 ? "—" : std::to_string(m->far_position),

@@ -92,6 +92,32 @@ struct ReferencePoint {
     std::optional<double> monitor_dbm;
 };
 
+// How noisy one window of the return-loss meter is, as the bench measured
+// it at the reference (acquisition takes the windows, analysis fits them).
+// Reflectance r = 10^(-RL/10); one window's reading scatters about the
+// truth with sd sqrt(white^2 + (relative * r)^2) (the detector's additive
+// noise floor, and what scales with the reflection), and a slow part
+// (slow_reflectance) that windows taken together share, so no averaging
+// removes it.
+struct RlNoiseModel {
+    int window_ms = 0;  // the window length the figures hold for
+    double white_reflectance = 0.0;
+    double relative = 0.0;
+    double slow_reflectance = 0.0;
+    // The reflections it was fitted at (RL, dB) and from how many windows.
+    double level_low_db = 0.0, level_high_db = 0.0;
+    int windows = 0;
+    TimePoint calibrated_at{};
+};
+
+// One window of the return-loss meter at the reference, for the noise model.
+struct RlCalibrationWindow {
+    int fiber = 0;
+    int wavelength_nm = 0;
+    int pass = 0;                 // 1 or 2: the reference's two passes
+    std::optional<double> rl_db;  // empty: beyond the module's range
+};
+
 struct Reference {
     std::int64_t id = 0;  // set by db
     std::string station;
@@ -105,6 +131,11 @@ struct Reference {
     FiberMode mode = FiberMode::SM;
     int fibers = 0;  // launch positions referenced
     std::vector<ReferencePoint> points;
+    // The RL windows taken for the noise model (not stored), and the model
+    // fitted from them (stored; empty without an RL meter, and for
+    // references from before RL decisions were sequential).
+    std::vector<RlCalibrationWindow> rl_calibration;
+    std::optional<RlNoiseModel> rl_noise;
 
     const ReferencePoint* find(int fiber, int wavelength_nm) const {
         for (const auto& point : points) {
@@ -136,6 +167,54 @@ struct Measurement {
     // The tap monitor in the same launch window: M_now (empty without a
     // monitor). power_dbm stays the raw far-end power.
     std::optional<double> monitor_dbm;
+    // How the RL reading was decided (runs with a sequential RL rule; 0 and
+    // empty otherwise): the windows averaged (in linear units) and the
+    // confidence interval of their mean, RL from rl_low_db to rl_high_db
+    // (empty high: no upper end, the reflection may be below the module's
+    // floor). Marginal: the interval still straddled an RL minimum when the
+    // rule's maximum time ran out, and the mean decided.
+    int rl_windows = 0;
+    std::optional<double> rl_low_db, rl_high_db;
+    bool rl_marginal = false;
+};
+
+// One window of the return-loss meter during a test: its RL, or empty when
+// the reading lay beyond the module's range (range_db): a censored value,
+// the RL is at least the range.
+struct RlWindow {
+    std::optional<double> rl_db;
+    double range_db = 0.0;
+};
+
+// What a reading's windows so far say. decided: no more windows are
+// needed (the interval lies inside one grade band, the maximum time ran
+// out, or the rule takes one window).
+struct RlEstimate {
+    bool decided = true;
+    std::optional<double> rl_db;        // the mean, when any window read a value
+    std::optional<double> rl_above_db;  // every window beyond the range: a bound
+    std::optional<double> low_db, high_db;
+    bool marginal = false;
+};
+
+// How a run decided its RL readings.
+struct RlDecisionMethod {
+    // Sequential: windows of window_ms until the interval at `confidence`
+    // lies inside one grade band, or max_time_ms; fixed: one window.
+    bool sequential = false;
+    int window_ms = 0;
+    double confidence = 0.0;  // sequential only
+    int max_time_ms = 0;      // sequential only
+    // The reference's noise model the rule used, and the run's own check
+    // of it: the scatter of the run's windows against the model's, as a
+    // ratio of standard deviations, over noise_dof degrees of freedom (0:
+    // no reading took two windows). When the run's windows were
+    // significantly noisier, the rule widened its intervals by the ratio
+    // from then on (noise_widened).
+    std::optional<RlNoiseModel> model;
+    double noise_ratio = 0.0;
+    int noise_dof = 0;
+    bool noise_widened = false;
 };
 
 // Element i: the far-end position that launched fibre i+1 reached (0 = none).
@@ -281,6 +360,9 @@ struct RunRecord {
     // of the site's retest policy); empty for a first test or a retest after
     // a pass. Kept with the run, outside the record hash.
     std::string retest_reason;
+    // How the RL readings were decided; empty: no RL measured, or a record
+    // from before the method was recorded.
+    std::optional<RlDecisionMethod> rl_method;
 
     // Filled by grading.
     std::optional<Grade> grade;

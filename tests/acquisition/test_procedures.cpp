@@ -139,7 +139,8 @@ TEST_CASE("the reference reads the launch power the bench model gives", "[refere
             REQUIRE(point);
             INFO("fibre " << fiber << " at " << wavelength_nm << " nm");
             CHECK(point->power_dbm == Approx(launch_dbm).margin(0.01));
-            CHECK(std::abs(point->drift_db) <= 0.01);
+            // The switch's repeatability (0.0025 dB sd per move) is in it.
+            CHECK(std::abs(point->drift_db) <= 0.02);
         }
     }
 
@@ -198,8 +199,9 @@ TEST_CASE("a reference larger than the bench is a configuration error", "[refere
 TEST_CASE("production test of an elite SM type-B assembly matches its DUT file", "[production]") {
     const auto dut = steady_dut("elite_sm_12f_b.json");
     SimStation sim(dut);
-    // The file's RL reaches 73 dB, where the module's noise is about 0.8 dB
-    // at 1 s of averaging; its longest window (10 s) brings that to 0.3 dB.
+    // The file's RL reaches 73 dB, where the module's noise is about 1 dB
+    // at 1 s of averaging; its longest window (10 s) brings the white part
+    // down, not the slow part: 0.55 dB together there.
     BenchTiming timing;
     timing.rl_averaging_apc = std::chrono::seconds(10);
     Session session(sim.station, 12, FiberMode::SM, timing);
@@ -230,7 +232,7 @@ TEST_CASE("production test of an elite SM type-B assembly matches its DUT file",
                 REQUIRE(m->il_db);
                 CHECK(*m->il_db == Approx(file.il_db.at(wavelength_nm)[index]).margin(0.02));
                 REQUIRE(m->rl_db);
-                CHECK(*m->rl_db == Approx(file.rl_db.at(wavelength_nm)[index]).margin(1.5));
+                CHECK(*m->rl_db == Approx(file.rl_db.at(wavelength_nm)[index]).margin(2.2));
             }
         }
     }
@@ -349,7 +351,8 @@ TEST_CASE("production re-mates measure end A again, IL only, cycle by cycle", "[
             CHECK_FALSE(m.rl_db);
             CHECK(m.il_db);
         } else {
-            CHECK(m.rl_db);
+            // A value, or near the 75 dB range a bound: the module's noise.
+            CHECK((m.rl_db || m.rl_above_db));
         }
     }
     CHECK(blocks == std::vector<std::pair<End, int>>{
@@ -395,13 +398,15 @@ TEST_CASE("a negative IL means a suspect reference and stops the run", "[product
 }
 
 TEST_CASE("RL beyond the RL module's range is a bound where the far end lit", "[production]") {
-    // APC connectors at 79 dB: beyond the simulated 81610A's 75 dB range.
+    // APC connectors at 79 dB, beyond the simulated 81610A's 75 dB range;
+    // its noise would let some windows read a value there, so every
+    // window reads overrange here (the meter's reply, injected).
     auto dut = steady_dut("elite_sm_12f_b.json");
     for (auto* end : {&dut.end_a, &dut.end_b}) {
         for (auto& [wavelength_nm, values] : end->rl_db)
             std::fill(values.begin(), values.end(), 79.0);
     }
-    SimStation sim(dut);
+    SimStation sim(dut, 0.0, "rl:overrange@1+/:FETC1:CHAN1:RET?");
     Session session(sim.station);
     RunRecord run = production_run(catalogue_part("MPO12-SM-B-E"), "SN-BOUND");
     RecordingSink sink;

@@ -551,7 +551,7 @@ TEST_CASE("a record without the RL its limit set requires cannot be graded", "[g
         CHECK_THROWS_WITH(
             grade_run(run, default_limit_set()),
             "cannot grade: no RL at end A fibre 1 1310 nm, end A fibre 2 1310 nm, end A fibre 3 "
-            "1310 nm and 45 more (bench has no RL module; limit set mpobench-default 1 has RL "
+            "1310 nm and 45 more (bench has no RL module; limit set mpobench-default 2 has RL "
             "minimums for SM)");
     }
     SECTION("an RL module that gave no reading") {
@@ -747,7 +747,7 @@ TEST_CASE("apply_grade stores the result and the limit set's identity", "[gradin
     REQUIRE(run.failures.size() == 1);
     CHECK(run.failures[0].what == FailureCause::Il);
     CHECK(run.limit_set_name == "mpobench-default");
-    CHECK(run.limit_set_version == "1");
+    CHECK(run.limit_set_version == "2");
     CHECK(run.limit_set_hash == default_limit_set().hash);
     CHECK(run.limit_set_hash.size() == 64);
 }

@@ -100,7 +100,7 @@ std::string error_of(const std::string& text, const std::string& source = "limit
 TEST_CASE("default limit set is DESIGN.md §2 table value by value", "[limits]") {
     const auto& set = default_limit_set();
     CHECK(set.name == "mpobench-default");
-    CHECK(set.version == "1");
+    CHECK(set.version == "2");
     CHECK(set.guard_band_db == 0.0);
     CHECK(set.body == default_limit_set_toml());
     for (const auto& row : kDesignTable) {
@@ -118,8 +118,9 @@ TEST_CASE("default limit set hash is its canonical form's SHA-256 and never drif
     const auto& set = default_limit_set();
     CHECK(set.hash == sha256_hex(canonical_form(set)));
     // Runs record this hash; a change of the canonical form would orphan them.
-    // Computed with sha256sum over the canonical text written out by hand.
-    CHECK(set.hash == "f062722da262f2e60724d81fe09ede8a6532aa5b4a2d02b0d878e57a9cab9d7b");
+    // Computed with sha256sum over the canonical text written out by hand
+    // (version 2, with [return_loss]).
+    CHECK(set.hash == "d09cbdec55d0cf612a1eae47fe95f0e7d2ca17e778f5bf624b322e9aba725c1d");
 }
 
 TEST_CASE("sha256_hex matches the FIPS 180-2 vectors", "[limits]") {
@@ -148,8 +149,9 @@ TEST_CASE("hash is stable under reformatting", "[limits]") {
     // for whole numbers, inline and dotted tables, no explicit guard band.
     const std::string reformatted = R"(
 # reordered and restyled
-version="1"   # the version
+version="2"   # the version
 name   =   "mpobench-default"
+return_loss = { max_time_ms = 2_000, confidence = 0.990 }
 
 [grade.elite]
 SM = { repeatability_max_db = 0.1, rl_min_db = 65, il_max_db = 0.35, il_typical_db = 0.25 }
@@ -329,7 +331,7 @@ TEST_CASE("limit set errors name source, line and key", "[limits]") {
         const auto top = limits_text("", "guard_band_db", "guard_band = 0.0");
         CHECK(error_of(top) ==
               "limits.toml:4: guard_band: unknown key (allowed: name, version, guard_band_db, "
-              "grade)");
+              "return_loss, grade)");
         const auto grade = limits_text() + "\n[grade.premium.SM]\nil_max_db = 0.1\n";
         CHECK_THAT(
             error_of(grade),

@@ -68,7 +68,7 @@ RunRecord graded_run() {
 
 TEST_CASE("the canonical record holds every field in a fixed form", "[record_hash]") {
     const std::string text = canonical_record(graded_run());
-    CHECK(text.rfind("mpobench-record 3\nrun=42\nkind=production\nserial=SN-0001\n", 0) == 0);
+    CHECK(text.rfind("mpobench-record 4\nrun=42\nkind=production\nserial=SN-0001\n", 0) == 0);
     for (const std::string line : {
              "part=MTP12-SM-B-3M|MTP 12F SM APC type B, 3 m|12|SM|B|standard|3|1310,1550|2\n",
              "station=bench-1\noperator=ada\nsoftware=0.1.0-test\n",
@@ -76,10 +76,11 @@ TEST_CASE("the canonical record holds every field in a fixed form", "[record_has
              "status=completed\nreason=\nreference=7\n",
              "instrument=meter|power meter|keysight_n774x|TCPIP0::10.0.0.2::5025::SOCKET|"
              "Keysight|N7745C|MY5678|4.5|2027-03-01\n",
-             // The RL bound, then the tap monitor's reading: none here.
-             "measurement=A|1|1310|0|ok|12|-3.25|0.1|65.5|2026-11-24T21:48:17.123Z|-|-\n",
+             // The RL bound, the tap monitor's reading, then how the RL was
+             // decided (windows, interval, marginal): none here.
+             "measurement=A|1|1310|0|ok|12|-3.25|0.1|65.5|2026-11-24T21:48:17.123Z|-|-|0|-|-|0\n",
              // No light: power NaN and no IL/RL, each written as '-'.
-             "measurement=A|2|1310|0|no_light|0|-|-|-|2026-11-24T21:48:18.123Z|-|-\n",
+             "measurement=A|2|1310|0|no_light|0|-|-|-|2026-11-24T21:48:18.123Z|-|-|0|-|-|0\n",
              "polarity=A|12,0\n",
              "failure=continuity|A|2|1310|-|-|generic\n",
              "grade=fail\npass=0\nmating_cycles_run=0\nlimit_set=default|1|abc123\n",
@@ -123,12 +124,13 @@ TEST_CASE("version 2 holds RL bounds; version 1 cannot", "[record_hash]") {
     CHECK_THROWS_WITH(
         canonical_record(run, 1),
         Catch::Contains("version 1 cannot hold the RL bound of end A fibre 1 1310 nm"));
-    CHECK_THROWS_WITH(canonical_record(run, 4), Catch::Contains("version 4 is unknown"));
+    CHECK_THROWS_WITH(canonical_record(run, 5), Catch::Contains("version 5 is unknown"));
     CHECK_THROWS_AS(record_hash(run, 0), std::invalid_argument);
     CHECK(known_record_hash_version(1));
     CHECK(known_record_hash_version(2));
     CHECK(known_record_hash_version(3));
-    CHECK_FALSE(known_record_hash_version(4));
+    CHECK(known_record_hash_version(4));
+    CHECK_FALSE(known_record_hash_version(5));
 }
 
 TEST_CASE("version 3 holds the tap monitor's readings; versions 1 and 2 cannot", "[record_hash]") {
@@ -140,7 +142,7 @@ TEST_CASE("version 3 holds the tap monitor's readings; versions 1 and 2 cannot",
 
     RunRecord run = graded_run();
     run.measurements[0].monitor_dbm = -27.125;
-    CHECK(canonical_record(run).find(
+    CHECK(canonical_record(run, 3).find(
               "measurement=A|1|1310|0|ok|12|-3.25|0.1|65.5|2026-11-24T21:48:17.123Z|-|-27.125\n") !=
           std::string::npos);
     CHECK(record_hash(run) != record_hash(graded_run()));
@@ -151,6 +153,61 @@ TEST_CASE("version 3 holds the tap monitor's readings; versions 1 and 2 cannot",
                       Catch::Contains("version 2 cannot hold the tap-monitor reading of end A "
                                       "fibre 1 1310 nm"));
     CHECK_THROWS_AS(canonical_record(run, 1), std::invalid_argument);
+}
+
+TEST_CASE("version 4 holds how RL was decided; versions 1 to 3 cannot", "[record_hash]") {
+    // A record without RL windows or method keeps its form-3 hash.
+    CHECK(canonical_record(graded_run(), 3).rfind("mpobench-record 3\n", 0) == 0);
+    RunRecord run = graded_run();
+    run.measurements[0].rl_windows = 3;
+    run.measurements[0].rl_low_db = 65.1;
+    run.measurements[0].rl_high_db = 66.0;
+    RlDecisionMethod method;
+    method.sequential = true;
+    method.window_ms = 200;
+    method.confidence = 0.99;
+    method.max_time_ms = 2000;
+    method.noise_ratio = 1.25;
+    method.noise_dof = 8;
+    RlNoiseModel model;
+    model.window_ms = 200;
+    model.white_reflectance = 3.4e-8;
+    model.slow_reflectance = 5e-9;
+    model.level_low_db = 69.5;
+    model.level_high_db = 70.5;
+    model.windows = 96;
+    model.calibrated_at = run.started_at;
+    method.model = model;
+    run.rl_method = method;
+    const std::string text = canonical_record(run);
+    CHECK(text.find("measurement=A|1|1310|0|ok|12|-3.25|0.1|65.5|2026-11-24T21:48:17.123Z|-|-|3|"
+                    "65.1|66|0\n") != std::string::npos);
+    CHECK(text.find("rl_method=sequential|200|0.99|2000|1.25|8|0|200|3.4e-08|0|5e-09|69.5|70.5|96|"
+                    "2026-11-24T21:48:16.123Z\n") != std::string::npos);
+    CHECK_THROWS_WITH(canonical_record(run, 3),
+                      Catch::Contains("version 3 cannot hold how RL was decided"));
+    RunRecord windows_only = graded_run();
+    windows_only.measurements[0].rl_marginal = true;
+    CHECK_THROWS_WITH(canonical_record(windows_only, 3),
+                      Catch::Contains("version 3 cannot hold the RL windows of end A fibre 1"));
+    const std::vector<std::function<void(RunRecord&)>> changes{
+        [](RunRecord& r) { r.measurements[0].rl_windows = 4; },
+        [](RunRecord& r) { r.measurements[0].rl_low_db = 65.2; },
+        [](RunRecord& r) { r.measurements[0].rl_high_db.reset(); },
+        [](RunRecord& r) { r.measurements[0].rl_marginal = true; },
+        [](RunRecord& r) { r.rl_method->confidence = 0.999; },
+        [](RunRecord& r) { r.rl_method->max_time_ms = 3000; },
+        [](RunRecord& r) { r.rl_method->noise_widened = true; },
+        [](RunRecord& r) { r.rl_method->model->white_reflectance = 3.5e-8; },
+        [](RunRecord& r) { r.rl_method->model.reset(); },
+        [](RunRecord& r) { r.rl_method.reset(); },
+    };
+    for (std::size_t i = 0; i < changes.size(); ++i) {
+        RunRecord changed = run;
+        changes[i](changed);
+        CAPTURE(i);
+        CHECK(record_hash(changed) != record_hash(run));
+    }
 }
 
 TEST_CASE("any change to the record changes its hash", "[record_hash]") {

@@ -78,9 +78,10 @@ test("a second Start while the station is busy is refused by the server and the 
 });
 
 test("an instrument that stops answering mid-test aborts it: what happened, what to do, nothing lost", async (t) => {
-  // The return-loss module's 60th and every later command times out: the
-  // reference (which reads no return loss) completes, the test stops on end A.
-  const bench = await H.startBench({ dut: H.fixture("elite_sm_12f_b.json"), reference: true, faults: "rl:timeout@60+" });
+  // The return-loss module's 575th and every later command times out: the
+  // reference (32 positions, its RL noise windows: about 540 commands with
+  // the connections before it) completes, the test stops on end A.
+  const bench = await H.startBench({ dut: H.fixture("elite_sm_12f_b.json"), reference: true, faults: "rl:timeout@575+" });
   t.after(() => bench.close());
   const page = await H.newPage(bench);
   await H.login(page, "ana");

@@ -234,6 +234,25 @@ std::vector<RunRecord> scenario_without_rl_bounds() {
 // migrations after it only added objects and columns), newest first.
 std::vector<std::string> undo_migrations_after(int version) {
     const std::vector<std::pair<int, std::vector<std::string>>> undo{
+        {14,
+         {"ALTER TABLE optical_references DROP COLUMN rl_noise_window_ms",
+          "ALTER TABLE optical_references DROP COLUMN rl_noise_white",
+          "ALTER TABLE optical_references DROP COLUMN rl_noise_relative",
+          "ALTER TABLE optical_references DROP COLUMN rl_noise_slow",
+          "ALTER TABLE optical_references DROP COLUMN rl_noise_level_low_db",
+          "ALTER TABLE optical_references DROP COLUMN rl_noise_level_high_db",
+          "ALTER TABLE optical_references DROP COLUMN rl_noise_windows",
+          "ALTER TABLE optical_references DROP COLUMN rl_noise_calibrated_at",
+          "ALTER TABLE runs DROP COLUMN rl_sequential", "ALTER TABLE runs DROP COLUMN rl_window_ms",
+          "ALTER TABLE runs DROP COLUMN rl_confidence",
+          "ALTER TABLE runs DROP COLUMN rl_max_time_ms",
+          "ALTER TABLE runs DROP COLUMN rl_noise_ratio",
+          "ALTER TABLE runs DROP COLUMN rl_noise_dof",
+          "ALTER TABLE runs DROP COLUMN rl_noise_widened",
+          "ALTER TABLE measurements DROP COLUMN rl_windows",
+          "ALTER TABLE measurements DROP COLUMN rl_low_db",
+          "ALTER TABLE measurements DROP COLUMN rl_high_db",
+          "ALTER TABLE measurements DROP COLUMN rl_marginal"}},
         {13,
          {"ALTER TABLE reference_points DROP COLUMN monitor_dbm",
           "ALTER TABLE measurements DROP COLUMN monitor_dbm"}},
@@ -1305,7 +1324,7 @@ TEST_CASE("a version 12 database gets the monitor columns; its form-2 hashes sti
     CHECK(repository.run(run.id)->measurements.at(0).monitor_dbm == -27.52);
     const auto check = repository.find_record(*repository.record_hash(run.id));
     REQUIRE(check);
-    CHECK(check->hash_version == 3);
+    CHECK(check->hash_version == analysis::kRecordHashVersion);
     CHECK(check->record_matches);
     CHECK(repository.integrity_ok());
 }

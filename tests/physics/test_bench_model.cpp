@@ -22,12 +22,13 @@ namespace {
 
 const std::filesystem::path kDataDir = std::filesystem::path(MPOBENCH_SOURCE_DIR) / "fixtures/data";
 
-// A bench without drift and an assembly without mating scatter: readings
+// A bench without drift or switch scatter and an assembly without mating scatter: readings
 // are exact functions of the files.
 BenchModelOptions exact_options(std::uint64_t seed = 5) {
     BenchModelOptions options;
     options.seed = seed;
     options.source_drift_db = 0.0;
+    options.switch_repeatability_db = 0.0;
     return options;
 }
 
