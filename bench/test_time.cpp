@@ -63,11 +63,15 @@ struct TimingModel {
     Seconds rl_window;          // acquisition: BenchTiming for the mode, honoured by the RL sim
 };
 
-TimingModel timing_model(const acquisition::BenchTiming& timing, FiberMode mode) {
+// The RL window: the module's shortest when the limit set decides RL
+// sequentially, else the fixed window for the mode.
+TimingModel timing_model(const acquisition::BenchTiming& timing, FiberMode mode, bool sequential) {
     const fixtures::BenchModelOptions physics;  // what SimBench builds its model with
     return {physics.switch_settle, physics.wavelength_change, fixtures::kOperatorPlugTime,
             timing.meter_averaging,
-            mode == FiberMode::MM ? timing.rl_averaging_pc : timing.rl_averaging_apc};
+            sequential              ? timing.rl_window_sequential
+            : mode == FiberMode::MM ? timing.rl_averaging_pc
+                                    : timing.rl_averaging_apc};
 }
 
 struct FloorTerm {
@@ -100,7 +104,9 @@ std::vector<int> wavelengths_of(const Part& part) {
 // ended), so only the other launches wait for a settle. RL and IL share a
 // launch's window: the longer counts. Light must be steady for the whole
 // window, so a settle and a window add up.
-Floor production_floor(const TimingModel& model, const Part& part) {
+// With sequential RL decisions the windows a launch takes beyond its first
+// (`extra_rl_windows`, known once the run is done) add an RL window each.
+Floor production_floor(const TimingModel& model, const Part& part, int extra_rl_windows = 0) {
     const int wavelengths = static_cast<int>(wavelengths_of(part).size());
     const int passes = kEnds * wavelengths;
     const int launches = passes * part.fibers;
@@ -116,6 +122,12 @@ Floor production_floor(const TimingModel& model, const Part& part) {
                      model.il_window / 1ms, model.rl_window / 1ms),
          launches, window},
     };
+    if (extra_rl_windows > 0) {
+        floor.terms.push_back({fmt::format("RL windows beyond a launch's first, as the run took "
+                                           "them ({:.0f} ms)",
+                                           model.rl_window / 1ms),
+                               extra_rl_windows, model.rl_window});
+    }
     floor.design_as_written = model.operator_plug * kEnds + model.wavelength_change * passes +
                               (model.switch_settle + window) * launches;
     return floor;
@@ -207,6 +219,8 @@ std::vector<NaiveReading> naive_sweep(acquisition::Bench& bench, acquisition::Op
     drivers::OpticalSwitch& launch_switch = bench.launch_switch();
     drivers::PowerMeter& meter = bench.meter();
     drivers::ReturnLossMeter* return_loss = bench.return_loss_meter();
+    // A plain script reads RL in one fixed window per reading.
+    bench.apply_timing(part.mode);
     std::vector<NaiveReading> readings;
     for (const End end : {End::A, End::B}) {
         op.perform(end == End::A ? acquisition::OperatorStep::ConnectEndA
@@ -272,8 +286,18 @@ struct CaseResult {
     Seconds floor{}, production{}, naive{};
 };
 
+// The set without its [return_loss] table: one fixed RL window per reading.
+analysis::LimitSet without_rl_decision(const analysis::LimitSet& set) {
+    std::string body = set.body;
+    const auto from = body.find("[return_loss]");
+    const auto to = body.find("[grade.");
+    if (from != std::string::npos && to != std::string::npos && from < to)
+        body.erase(from, to - from);
+    return analysis::parse_limit_set(body, "default without [return_loss]");
+}
+
 CaseResult run_case(const std::filesystem::path& dut_file, double time_scale, bool naive,
-                    const std::filesystem::path& directory) {
+                    bool fixed_windows, const std::filesystem::path& directory) {
     fixtures::SimBenchOptions options;
     options.dut = fixtures::load_dut(dut_file);
     options.time_scale = time_scale;
@@ -303,12 +327,11 @@ CaseResult run_case(const std::filesystem::path& dut_file, double time_scale, bo
     const Seconds connect = SteadyClock::now() - connect_start;
     const Reference reference =
         app::take_and_store_reference(lifecycle, part->mode, part->fibers, "bench launch cord", {});
-    const auto& limits = analysis::default_limit_set();
-
-    const TimingModel model = timing_model(lifecycle.bench().timing(), part->mode);
-    const Floor floor = production_floor(model, *part);
-    print_floor(floor);
-    result.floor = floor.total() * time_scale;
+    const analysis::LimitSet limits = fixed_windows
+                                          ? without_rl_decision(analysis::default_limit_set())
+                                          : analysis::default_limit_set();
+    const TimingModel model =
+        timing_model(lifecycle.bench().timing(), part->mode, limits.rl_decision.has_value());
 
     app::TestEnvironment environment{lifecycle, limits, reference};
     const std::string serial = fmt::format("BENCH-{}F", part->fibers);
@@ -326,6 +349,15 @@ CaseResult run_case(const std::filesystem::path& dut_file, double time_scale, bo
             outcome.run.measurements.size(), expected_readings,
             outcome.run.reason.empty() ? "" : ": " + outcome.run.reason));
     }
+    int extra_rl_windows = 0;
+    for (const auto& m : outcome.run.measurements)
+        extra_rl_windows += std::max(0, m.rl_windows - 1);
+    const Floor floor = production_floor(model, *part, extra_rl_windows);
+    std::cout << fmt::format("RL decisions: {}\n\n", limits.rl_decision
+                                                         ? "sequential (the default limit set)"
+                                                         : "one fixed window per reading");
+    print_floor(floor);
+    result.floor = floor.total() * time_scale;
     // The operator's plugs are in both; without them the ratio is the
     // instruments' time against what the software added to it.
     const Seconds plugs = model.operator_plug * kEnds * time_scale;
@@ -356,9 +388,12 @@ std::filesystem::path dut_for(int fibers) {
             return data / "elite_sm_12f_b.json";
         case 24:
             return data / "standard_sm_24f_c.json";
+        case 32:
+            return data / "elite_mm_32f_a.json";
         default:
             throw std::invalid_argument(fmt::format(
-                "--fibers {}: the bench has SM assemblies of 12 and 24 fibres", fibers));
+                "--fibers {}: the bench has SM assemblies of 12 and 24 fibres and an MM one of 32",
+                fibers));
     }
 }
 
@@ -371,10 +406,14 @@ int main(int argc, char** argv) {
     std::vector<int> fibers{12, 24};
     double time_scale = 1.0;
     bool skip_naive = false;
+    bool fixed_windows = false;
     app::LoggingOptions logging;
     logging.level = "info";  // what `mpobench test` writes to its file
-    cli.add_option("--fibers", fibers, "assemblies to test: 12 and/or 24 (SM)")
+    cli.add_option("--fibers", fibers, "assemblies to test: 12, 24 (SM) and/or 32 (MM)")
         ->capture_default_str();
+    cli.add_flag("--fixed-rl", fixed_windows,
+                 "the default limit set without [return_loss]: one fixed RL window per reading "
+                 "(how tests ran before sequential decisions)");
     cli.add_option("--time-scale", time_scale,
                    "wall seconds per instrument second (1 = real timing, the figure that counts)")
         ->check(CLI::PositiveNumber)
@@ -394,7 +433,8 @@ int main(int argc, char** argv) {
         app::setup_logging(logging);
         std::vector<CaseResult> results;
         for (const int count : fibers)
-            results.push_back(run_case(dut_for(count), time_scale, !skip_naive, scratch.path()));
+            results.push_back(
+                run_case(dut_for(count), time_scale, !skip_naive, fixed_windows, scratch.path()));
 
         std::cout << "\n## Summary\n\n| assembly | floor s | production s | production / floor "
                      "| naive s | naive / floor |\n|---|---:|---:|---:|---:|---:|\n";
