@@ -211,6 +211,22 @@ TEST_CASE("the positions option sets the far positions in 8-port meters", "[simb
         CHECK(station.find("meter2") != nullptr);
         CHECK(station.find("meter3") == nullptr);
     }
+    SECTION("random 72-fibre assemblies need --positions 72") {
+        SimBenchOptions random = options;
+        random.dut.reset();
+        random.random_seed = 9;
+        random.positions = 72;
+        SimBench bench(random);
+        bench.start();
+        const auto resource = bench.station().operator_channel.resource;
+        CHECK(tcp_query(resource, ":DUT:NEXT 72,MM,B;:DUT:FIB?") == "72");
+        random.positions = 0;
+        SimBench narrow(random);
+        narrow.start();
+        const auto narrow_resource = narrow.station().operator_channel.resource;
+        CHECK_THAT(tcp_query(narrow_resource, ":DUT:NEXT 72,MM,B;:SYST:ERR?"),
+                   Catch::Contains("-221") && Catch::Contains("32 detectors"));
+    }
     SECTION("not a multiple of 8") {
         options.positions = 20;
         CHECK_THROWS_WITH(SimBench(options), Catch::Contains("multiple of 8"));
