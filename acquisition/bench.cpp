@@ -24,20 +24,6 @@ std::string station_file_name(const StationConfig& station) {
     return station.source_path.empty() ? std::string("the station") : station.source_path.string();
 }
 
-std::string role_key(drivers::Role role) {
-    switch (role) {
-        case drivers::Role::PowerMeter:
-            return "power_meter";
-        case drivers::Role::LightSource:
-            return "light_source";
-        case drivers::Role::OpticalSwitch:
-            return "optical_switch";
-        case drivers::Role::ReturnLossMeter:
-            return "return_loss_meter";
-    }
-    return "?";
-}
-
 bool is_monitor(const drivers::InstrumentConfig& config) {
     return config.role == drivers::Role::PowerMeter &&
            (config.monitor || (config.name == kLegacyMonitorName && config.far_positions.empty()));

@@ -381,20 +381,6 @@ std::string toml_key(std::string_view key) {
     return bare ? std::string(key) : toml_quote(key);
 }
 
-std::string_view role_key(drivers::Role role) {
-    switch (role) {
-        case drivers::Role::PowerMeter:
-            return "power_meter";
-        case drivers::Role::LightSource:
-            return "light_source";
-        case drivers::Role::OpticalSwitch:
-            return "optical_switch";
-        case drivers::Role::ReturnLossMeter:
-            return "return_loss_meter";
-    }
-    return "?";
-}
-
 std::string_view parity_key(drivers::Parity parity) {
     switch (parity) {
         case drivers::Parity::None:
@@ -461,6 +447,20 @@ CordConfig parse_cord(const toml::table& table, const std::filesystem::path& sou
 }
 
 }  // namespace
+
+std::string_view role_key(drivers::Role role) {
+    switch (role) {
+        case drivers::Role::PowerMeter:
+            return "power_meter";
+        case drivers::Role::LightSource:
+            return "light_source";
+        case drivers::Role::OpticalSwitch:
+            return "optical_switch";
+        case drivers::Role::ReturnLossMeter:
+            return "return_loss_meter";
+    }
+    return "?";
+}
 
 const drivers::InstrumentConfig* StationConfig::find(std::string_view wanted) const {
     for (const auto& instrument : instruments) {
