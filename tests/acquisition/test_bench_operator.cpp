@@ -233,6 +233,17 @@ TEST_CASE("a launch reads every far-end meter in one window, in far-position ord
     op->perform(OperatorStep::Disconnect, "LC-REF-1");
 }
 
+TEST_CASE("the two-meter example station file describes a bench", "[bench]") {
+    StationConfig station = load_station(std::string(MPOBENCH_SOURCE_DIR) +
+                                         "/fixtures/stations/two-meter-bench-example.toml");
+    CHECK_NOTHROW(Bench(station));  // roles and far positions; nothing connected
+    instrument(station, "meter_right")->far_positions = {8, 9, 10, 11, 12, 13, 14, 15};
+    CHECK_THROWS_WITH(Bench(station), Contains("two-meter-bench-example.toml") &&
+                                          Contains("instruments.meter_right.far_positions: "
+                                                   "position 8 is also served by "
+                                                   "instruments.meter_left"));
+}
+
 TEST_CASE("an older station file (names source, switch, meter, rl, monitor) works unchanged",
           "[bench]") {
     SimStation sim(steady_dut("elite_sm_12f_b.json"), 0.01);
