@@ -45,17 +45,32 @@ struct BenchTiming {
 // What one launch shows: every far-end detector from one averaging window
 // and, when asked for, the return-loss meter's window started with it.
 struct LaunchReading {
-    std::vector<drivers::PowerReading> far_end;  // detector order (index 0 = position 1)
+    // Far-position order (index 0 = position 1), assembled from every
+    // far-end meter's window.
+    std::vector<drivers::PowerReading> far_end;
     std::optional<drivers::ReturnLossReading> return_loss;
     // The tap monitor's window, started with the far-end meter's (same
     // length): M_now. Empty when the station has no monitor.
     std::optional<drivers::PowerReading> monitor;
 };
 
+// Where a far position is read: a far-end meter and its channel (1-based).
+struct FarEndPort {
+    drivers::PowerMeter* meter = nullptr;
+    int channel = 0;
+};
+
 class Bench {
   public:
-    // Station instrument names the bench uses: "source", "switch", "meter"
-    // (required), "rl" and "monitor" (optional).
+    // The station's instruments are found by role, whatever their names:
+    // one light_source, one optical_switch (the launch switch), at most one
+    // return_loss_meter, and power meters: the tap monitor (monitor = true,
+    // or a meter named "monitor" without far_positions, as older station
+    // files have it) and the far end, either one meter serving positions
+    // 1..its channels or several each naming its far_positions. Throws
+    // BenchConfigurationError naming the station file's key: a role missing
+    // or given twice, far positions overlapping, leaving a gap, or more than
+    // a meter's channels.
     explicit Bench(StationConfig station, BenchTiming timing = {});
     ~Bench();
     Bench(const Bench&) = delete;
@@ -94,7 +109,12 @@ class Bench {
 
     drivers::LightSource& source();
     drivers::OpticalSwitch& launch_switch();
-    drivers::PowerMeter& meter();
+    // The far end (after connect()): how many far positions its meters
+    // serve, which meter channel reads position p (1-based; throws
+    // std::out_of_range outside them), and its meters in station-file order.
+    int far_position_count() const;
+    FarEndPort far_end_port(int far_position) const;
+    std::vector<drivers::PowerMeter*> far_end_meters();
     drivers::ReturnLossMeter* return_loss_meter();  // nullptr when the station has none
     drivers::PowerMeter* monitor();                 // nullptr when the station has none
 
@@ -125,8 +145,8 @@ class Bench {
     // Moves the launch switch to `port` and returns once it has settled.
     void route_launch(int port);
     int launch_port() const;  // 0 = not known (before the first move, after a failed one)
-    // Starts the meter's window, the tap monitor's (when present) and
-    // (when asked and present) the return-loss meter's together, then
+    // Starts every far-end meter's window, the tap monitor's (when present)
+    // and (when asked and present) the return-loss meter's together, then
     // collects them: the launch costs the longest window, not the sum.
     LaunchReading read_launch(bool with_return_loss);
     // One more window of the return-loss meter alone (the launch as it

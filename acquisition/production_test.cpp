@@ -55,10 +55,10 @@ class ReferenceTable {
 
 void check_capacity(Bench& bench, const Part& part) {
     const int switch_ports = bench.launch_switch().port_count();
-    const int detectors = bench.meter().channel_count();
+    const int detectors = bench.far_position_count();
     if (part.fibers > switch_ports || part.fibers > detectors) {
         throw BenchConfigurationError(
-            fmt::format("{} has {} fibres; station {} has {} switch outputs and {} meter detectors",
+            fmt::format("{} has {} fibres; station {} has {} switch outputs and {} far positions",
                         part.number, part.fibers, bench.station().name, switch_ports, detectors));
     }
 }
@@ -278,12 +278,13 @@ class Sweeper {
         // An instrument beyond its range gave no value to grade: the reading
         // stays in the record as evidence and the run stops.
         if (measurement.status == ReadingStatus::Overrange) {
-            const auto& meter = bench_.meter();
+            const FarEndPort port = bench_.far_end_port(measurement.far_position);
             const auto& detector =
                 reading.far_end.at(static_cast<std::size_t>(measurement.far_position) - 1);
-            throw TestAborted(fmt::format("{}: {} ({}): '{}' reported overrange on detector {}",
-                                          where_, meter.role(), meter.resource(), detector.command,
-                                          measurement.far_position));
+            throw TestAborted(
+                fmt::format("{}: {} ({}): '{}' reported overrange on channel {} (far position {})",
+                            where_, port.meter->role(), port.meter->resource(), detector.command,
+                            port.channel, measurement.far_position));
         }
         if (failed_rl) {
             const auto* rl = bench_.return_loss_meter();

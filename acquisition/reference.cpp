@@ -178,11 +178,12 @@ class ReferenceTaker {
             return own.dbm;
         }
         if (own.status == drivers::PowerReading::Status::Overrange) {
-            const auto& meter = bench_.meter();
+            const FarEndPort port = bench_.far_end_port(fiber);
             throw TestAborted(fmt::format(
-                "reference: {} ({}): '{}' reported overrange on detector {} at {} nm: too much "
-                "light for its range",
-                meter.role(), meter.resource(), own.command, fiber, wavelength_nm));
+                "reference: {} ({}): '{}' reported overrange on channel {} (far position {}) at "
+                "{} nm: too much light for its range",
+                port.meter->role(), port.meter->resource(), own.command, port.channel, fiber,
+                wavelength_nm));
         }
         int brightest = 0;
         double brightest_dbm = options_.no_light_dbm;
@@ -220,11 +221,11 @@ class ReferenceTaker {
 Reference take_reference(Bench& bench, Operator& op, const ReferenceOptions& options,
                          const ProgressCallback& progress) {
     const int switch_ports = bench.launch_switch().port_count();
-    const int detectors = bench.meter().channel_count();
+    const int detectors = bench.far_position_count();
     if (options.fibers < 1 || options.fibers > switch_ports || options.fibers > detectors) {
         throw BenchConfigurationError(
-            fmt::format("a reference of {} launch positions needs as many switch outputs and meter "
-                        "detectors; {} has {} and {}",
+            fmt::format("a reference of {} launch positions needs as many switch outputs and far "
+                        "positions; {} has {} and {}",
                         options.fibers, bench.station().name, switch_ports, detectors));
     }
     if (!(options.max_drift_db > 0.0)) {

@@ -168,13 +168,88 @@ Enum parse_choice(const TableReader& reader, const toml::node& node, const std::
         node, fmt::format("{}: '{}' is not one of {}", what, text, fmt::join(names, ", ")));
 }
 
+// The largest far position a station may name: as many as a meter has channels.
+constexpr int kMaxFarPosition = 1024;
+
+// far_positions = "1-8" | "1-4, 9-12" | [1, 2, 3]: the far positions a
+// meter's channels 1, 2, ... serve, in channel order.
+std::vector<int> parse_far_positions(const TableReader& reader, const toml::node& node,
+                                     const std::string& key) {
+    std::vector<int> positions;
+    const auto add = [&](long long position) {
+        if (position < 1 || position > kMaxFarPosition) {
+            throw reader.error(node, fmt::format("{}: position {} is outside 1..{}", key, position,
+                                                 kMaxFarPosition));
+        }
+        if (std::find(positions.begin(), positions.end(), position) != positions.end())
+            throw reader.error(node, fmt::format("{}: position {} is named twice", key, position));
+        positions.push_back(static_cast<int>(position));
+    };
+    if (const auto* array = node.as_array()) {
+        for (const auto& element : *array) {
+            const auto value = element.value_exact<int64_t>();
+            if (!value)
+                throw reader.error(element, fmt::format("{}: expected integers", key));
+            add(*value);
+        }
+    } else if (const auto text = node.value<std::string>()) {
+        std::istringstream items(*text);
+        std::string item;
+        while (std::getline(items, item, ',')) {
+            long long first = 0, last = 0;
+            char dash = 0, tail = 0;
+            std::istringstream range(item);
+            const bool single = static_cast<bool>(range >> first) && !(range >> dash);
+            std::istringstream span(item);
+            const bool pair = !single && static_cast<bool>(span >> first >> dash >> last) &&
+                              dash == '-' && !(span >> tail);
+            if (!single && !pair) {
+                throw reader.error(node, fmt::format("{}: '{}' is not a position or a range "
+                                                     "like \"1-8\" (write e.g. \"1-8\", "
+                                                     "\"1-4, 9-12\" or [1, 2, 3])",
+                                                     key, item));
+            }
+            if (single)
+                last = first;
+            if (last < first)
+                throw reader.error(node, fmt::format("{}: range '{}' runs backwards", key, item));
+            if (last - first >= kMaxFarPosition)
+                throw reader.error(node, fmt::format("{}: range '{}' is too long", key, item));
+            for (long long position = first; position <= last; ++position)
+                add(position);
+        }
+    } else {
+        throw reader.error(node, fmt::format("{}: expected a string of ranges (\"1-8\") or an "
+                                             "array of positions",
+                                             key));
+    }
+    if (positions.empty())
+        throw reader.error(node, fmt::format("{}: names no position", key));
+    return positions;
+}
+
+// Positions as far_positions writes them: ascending runs as ranges.
+std::string format_far_positions(const std::vector<int>& positions) {
+    std::vector<std::string> items;
+    for (std::size_t i = 0; i < positions.size();) {
+        std::size_t j = i;
+        while (j + 1 < positions.size() && positions[j + 1] == positions[j] + 1)
+            ++j;
+        items.push_back(j == i ? fmt::format("{}", positions[i])
+                               : fmt::format("{}-{}", positions[i], positions[j]));
+        i = j + 1;
+    }
+    return fmt::format("{}", fmt::join(items, ", "));
+}
+
 drivers::InstrumentConfig parse_instrument(const std::string& name, const toml::table& table,
                                            const std::filesystem::path& file) {
     const std::string path = "instruments." + name;
-    TableReader reader(table, path, file,
-                       {"role", "model", "resource", "timeout_ms", "connect_timeout_ms", "channels",
-                        "calibration_due", "baud", "data_bits", "parity", "stop_bits",
-                        "flow_control", "write_terminator", "read_terminator"});
+    TableReader reader(
+        table, path, file,
+        {"role", "model", "resource", "timeout_ms", "connect_timeout_ms", "channels",
+         "calibration_due", "baud", "data_bits", "parity", "stop_bits", "flow_control",
+         "write_terminator", "read_terminator", "far_positions", "monitor"});
     drivers::InstrumentConfig config;
     config.name = name;
     const auto role_text = reader.required_string("role");
@@ -213,6 +288,22 @@ drivers::InstrumentConfig parse_instrument(const std::string& name, const toml::
     if (auto v = reader.integer("channels", 1, 1024))
         config.channels = static_cast<int>(*v);
     config.calibration_due = reader.date("calibration_due");
+    for (const auto* key : {"far_positions", "monitor"}) {
+        if (table.contains(key) && config.role != drivers::Role::PowerMeter) {
+            throw reader.error(*table.get(key), fmt::format("{}.{}: only a power_meter has it, "
+                                                            "and this is a {}",
+                                                            path, key, to_string(config.role)));
+        }
+    }
+    if (const auto* node = table.get("far_positions"))
+        config.far_positions = parse_far_positions(reader, *node, path + ".far_positions");
+    config.monitor = reader.boolean("monitor").value_or(false);
+    if (config.monitor && !config.far_positions.empty()) {
+        throw reader.error(*table.get("monitor"),
+                           fmt::format("{}: a monitor taps the source and serves no far "
+                                       "position; give far_positions or monitor = true, not both",
+                                       path));
+    }
 
     auto& serial = config.transport.serial;
     if (auto v = reader.integer("baud", 50, 4000000))
@@ -290,20 +381,6 @@ std::string toml_key(std::string_view key) {
     return bare ? std::string(key) : toml_quote(key);
 }
 
-std::string_view role_key(drivers::Role role) {
-    switch (role) {
-        case drivers::Role::PowerMeter:
-            return "power_meter";
-        case drivers::Role::LightSource:
-            return "light_source";
-        case drivers::Role::OpticalSwitch:
-            return "optical_switch";
-        case drivers::Role::ReturnLossMeter:
-            return "return_loss_meter";
-    }
-    return "?";
-}
-
 std::string_view parity_key(drivers::Parity parity) {
     switch (parity) {
         case drivers::Parity::None:
@@ -370,6 +447,20 @@ CordConfig parse_cord(const toml::table& table, const std::filesystem::path& sou
 }
 
 }  // namespace
+
+std::string_view role_key(drivers::Role role) {
+    switch (role) {
+        case drivers::Role::PowerMeter:
+            return "power_meter";
+        case drivers::Role::LightSource:
+            return "light_source";
+        case drivers::Role::OpticalSwitch:
+            return "optical_switch";
+        case drivers::Role::ReturnLossMeter:
+            return "return_loss_meter";
+    }
+    return "?";
+}
 
 const drivers::InstrumentConfig* StationConfig::find(std::string_view wanted) const {
     for (const auto& instrument : instruments) {
@@ -546,6 +637,12 @@ std::string format_station(const StationConfig& station) {
             out += fmt::format("channels = {}\n", instrument.channels);
         if (instrument.calibration_due)
             out += fmt::format("calibration_due = {}\n", *instrument.calibration_due);
+        if (!instrument.far_positions.empty()) {
+            out += fmt::format("far_positions = \"{}\"\n",
+                               format_far_positions(instrument.far_positions));
+        }
+        if (instrument.monitor)
+            out += "monitor = true\n";
         if (std::holds_alternative<drivers::SerialResource>(
                 drivers::parse_resource(instrument.resource))) {
             const auto& serial = instrument.transport.serial;

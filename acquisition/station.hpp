@@ -80,6 +80,10 @@ struct StationConfig {
     }
 };
 
+// A role as the station file writes it: "power_meter", "light_source",
+// "optical_switch", "return_loss_meter".
+std::string_view role_key(drivers::Role role);
+
 // Throws StationFileError naming the file, the key and the line.
 StationConfig load_station(const std::filesystem::path& path);
 StationConfig parse_station(std::string_view toml_text, const std::filesystem::path& source_name);

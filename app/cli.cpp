@@ -72,6 +72,11 @@ Command add_sim_command(CLI::App& app) {
                     "peak excursion of the source's slow power drift, which the far-end meter "
                     "and the tap monitor both see (default 0.03; 0 = a stable source)")
         ->check(CLI::Range(0.0, 3.0));
+    cmd->add_option("--positions", options->positions,
+                    "far positions and launch-switch outputs: a multiple of 8 (the far end is "
+                    "8-port N7745C meters), at least the assembly's fibres (default: its fibres "
+                    "rounded up to 8, at least 32)")
+        ->check(CLI::Range(8, 512));
     cmd->add_option("--run-dir", options->run_dir,
                     "directory for the serial-port links (default: a new temp dir)");
     cmd->add_option("--operator", options->operator_kind,

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <memory>
 
 #include "acquisition/station.hpp"
 #include "app/commands.hpp"
@@ -29,6 +30,7 @@ int run_simulated_bench(const SimOptions& options) {
     bench_options.faults = options.faults;
     if (options.source_drift_db)
         bench_options.source_drift_db = *options.source_drift_db;
+    bench_options.positions = options.positions;
     try {
         bench_options.layout = fixtures::parse_sim_layout(options.layout);
     } catch (const std::invalid_argument& error) {
@@ -57,7 +59,14 @@ int run_simulated_bench(const SimOptions& options) {
     sigaddset(&stop_signals, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-    fixtures::SimBench bench(bench_options);
+    std::unique_ptr<fixtures::SimBench> simulated;
+    try {
+        simulated = std::make_unique<fixtures::SimBench>(bench_options);
+    } catch (const std::invalid_argument& error) {
+        fmt::print(stderr, "mpobench sim: {}\n", error.what());
+        return kBadInput;
+    }
+    fixtures::SimBench& bench = *simulated;
     bench.start();
     auto station = bench.station();
     if (options.operator_kind == "web") {

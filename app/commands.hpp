@@ -27,6 +27,9 @@ struct SimOptions {
     // --source-drift-db: peak excursion of the simulated source's slow
     // power drift (the simulator's default 0.03 dB when not given).
     std::optional<double> source_drift_db;
+    // --positions: far positions (8-port meters) and launch-switch outputs;
+    // 0: from the assembly's fibres, at least 32.
+    int positions = 0;
 };
 int run_sim(const SimOptions& options);
 

@@ -62,9 +62,9 @@ Reference take_and_store_reference(RunLifecycle& lifecycle, FiberMode mode, int 
     acquisition::Bench& bench = lifecycle.bench();
     acquisition::ReferenceOptions options;
     options.mode = mode;
-    options.fibers =
-        fibers > 0 ? fibers
-                   : std::min(bench.meter().channel_count(), bench.launch_switch().port_count());
+    options.fibers = fibers > 0
+                         ? fibers
+                         : std::min(bench.far_position_count(), bench.launch_switch().port_count());
     options.wavelengths_nm = default_wavelengths_nm(mode);
     options.launch_cord = launch_cord;
     options.operator_name = lifecycle.operator_name();

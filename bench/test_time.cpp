@@ -217,7 +217,7 @@ std::vector<NaiveReading> naive_sweep(acquisition::Bench& bench, acquisition::Op
                                       const Part& part, const std::string& serial) {
     drivers::LightSource& source = bench.source();
     drivers::OpticalSwitch& launch_switch = bench.launch_switch();
-    drivers::PowerMeter& meter = bench.meter();
+    const std::vector<drivers::PowerMeter*> meters = bench.far_end_meters();
     drivers::ReturnLossMeter* return_loss = bench.return_loss_meter();
     // A plain script reads RL in one fixed window per reading.
     bench.apply_timing(part.mode);
@@ -232,12 +232,15 @@ std::vector<NaiveReading> naive_sweep(acquisition::Bench& bench, acquisition::Op
                 const auto nm = static_cast<double>(wavelength_nm);
                 launch_switch.route(fiber);
                 source.select_wavelength_nm(nm);
-                meter.set_wavelength_nm(nm);
+                for (drivers::PowerMeter* meter : meters)
+                    meter->set_wavelength_nm(nm);
                 if (return_loss)
                     return_loss->set_wavelength_nm(nm);
                 source.wait_stable();
                 NaiveReading reading{end, fiber, wavelength_nm, {}, std::nullopt};
-                reading.power = meter.read_dbm(far_positions[static_cast<std::size_t>(fiber - 1)]);
+                const acquisition::FarEndPort port =
+                    bench.far_end_port(far_positions[static_cast<std::size_t>(fiber - 1)]);
+                reading.power = port.meter->read_dbm(port.channel);
                 if (return_loss) {
                     return_loss->start_measurement();
                     reading.return_loss = return_loss->read_rl_db();

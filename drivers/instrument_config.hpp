@@ -4,6 +4,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "drivers/resource.hpp"
 #include "vocabulary/run_record.hpp"
@@ -24,6 +25,12 @@ struct InstrumentConfig {
     std::chrono::milliseconds timeout{2000};
     int channels = 0;  // multi-port meters / switch ports; 0 = ask the model
     std::optional<std::string> calibration_due;  // ISO date, YYYY-MM-DD
+    // Where a power meter sits on the bench (the bench reads these; drivers
+    // ignore them). far_positions: the far-end positions its channels 1, 2,
+    // ... serve, in channel order (station file far_positions); empty = not
+    // given. monitor: it taps the source (station file monitor = true).
+    std::vector<int> far_positions;
+    bool monitor = false;
 };
 
 }  // namespace mpobench::drivers

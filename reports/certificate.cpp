@@ -518,7 +518,10 @@ class Certificate {
     void add_record() {
         const VectorSymbol qr = qr_symbol(qr_payload(run_, in_.record_hash));
         constexpr double kQr_pt = 84;
-        add_title("Record", kQr_pt);
+        // Kept with the whole block below (QR and its 4 pt margin): a long
+        // instrument list (a 72-fibre bench has nine meters) otherwise left
+        // the title alone at the foot of page 1.
+        add_title("Record", kQr_pt + 4);
         add(kQr_pt + 4, [this, qr](cairo_t* cr, double x, double y, double width) {
             draw_symbol(cr, qr, x, y, kQr_pt / qr.width_modules);
             const double left = x + kQr_pt + 14, text_width = width - kQr_pt - 14;

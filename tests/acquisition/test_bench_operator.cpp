@@ -2,6 +2,7 @@
 // against the simulated bench.
 
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <sstream>
 
 #include "acquisition/bench.hpp"
@@ -57,7 +58,12 @@ TEST_CASE("the bench connects to every simulated instrument", "[bench]") {
     CHECK(records[2].model == "N7734C");  // the switch, in station order
     CHECK(bench.return_loss_meter() != nullptr);
     CHECK(bench.monitor() != nullptr);
-    CHECK(bench.meter().channel_count() == 32);
+    CHECK(bench.far_position_count() == 32);
+    CHECK(bench.far_end_meters().size() == 4);  // four 8-port N7745C
+    CHECK(bench.far_end_port(9).meter->role() == "meter2");
+    CHECK(bench.far_end_port(9).channel == 1);
+    CHECK(bench.far_end_port(32).channel == 8);
+    CHECK_THROWS_AS(bench.far_end_port(33), std::out_of_range);
     CHECK(bench.launch_switch().port_count() == 32);
     CHECK_NOTHROW(bench.check_calibration("2000-01-01"));
 
@@ -97,17 +103,75 @@ TEST_CASE("a station whose instrument is another model is refused at connect", "
 
 TEST_CASE("a station file the bench cannot use is a configuration error", "[bench]") {
     SimStation sim(steady_dut("elite_sm_12f_b.json"), 0.01);
-    SECTION("no meter") {
+    SECTION("no far-end meter") {
         StationConfig station = sim.station;
-        instrument(station, "meter")->name = "far_meter";
-        CHECK_THROWS_MATCHES(Bench(station), BenchConfigurationError,
-                             Catch::Matchers::Predicate<BenchConfigurationError>(
-                                 [](const BenchConfigurationError& error) {
-                                     const std::string message = error.what();
-                                     return message.find("no instrument named 'meter'") !=
-                                                std::string::npos &&
-                                            message.find("far_meter") != std::string::npos;
-                                 }));
+        std::erase_if(station.instruments, [](const drivers::InstrumentConfig& config) {
+            return config.role == drivers::Role::PowerMeter && !config.monitor;
+        });
+        CHECK_THROWS_MATCHES(
+            Bench(station), BenchConfigurationError,
+            Catch::Matchers::Predicate<BenchConfigurationError>(
+                [](const BenchConfigurationError& error) {
+                    const std::string message = error.what();
+                    return message.find("no far-end power_meter") != std::string::npos &&
+                           message.find("switch (optical_switch)") != std::string::npos;
+                }));
+    }
+    SECTION("no light source") {
+        StationConfig station = sim.station;
+        std::erase_if(station.instruments, [](const drivers::InstrumentConfig& config) {
+            return config.role == drivers::Role::LightSource;
+        });
+        CHECK_THROWS_WITH(Bench(station), Contains("no light_source"));
+    }
+    SECTION("two sources") {
+        StationConfig station = sim.station;
+        auto second = *instrument(station, "source");
+        second.name = "laser2";
+        station.instruments.push_back(second);
+        CHECK_THROWS_WITH(Bench(station), Contains("instruments.laser2: a second light_source") &&
+                                              Contains("instruments.source is one"));
+    }
+    SECTION("two monitors") {
+        StationConfig station = sim.station;
+        auto second = *instrument(station, "monitor");
+        second.name = "tap2";
+        station.instruments.push_back(second);
+        CHECK_THROWS_WITH(Bench(station), Contains("instruments.tap2: a second tap monitor"));
+    }
+    SECTION("overlapping far positions") {
+        StationConfig station = sim.station;
+        instrument(station, "meter2")->far_positions = {8, 9, 10, 11, 12, 13, 14, 15};
+        CHECK_THROWS_WITH(Bench(station),
+                          Contains("instruments.meter2.far_positions: position 8 is also served "
+                                   "by instruments.meter"));
+    }
+    SECTION("a far position no meter serves") {
+        StationConfig station = sim.station;
+        instrument(station, "meter2")->far_positions = {10, 11, 12, 13, 14, 15, 16};
+        CHECK_THROWS_WITH(Bench(station), Contains("far position 9 is served by no meter") &&
+                                              Contains("instruments.meter2.far_positions"));
+    }
+    SECTION("more positions than the meter's channels in the file") {
+        StationConfig station = sim.station;
+        instrument(station, "meter4")->far_positions = {25, 26, 27, 28, 29, 30, 31, 32, 33};
+        CHECK_THROWS_WITH(Bench(station),
+                          Contains("instruments.meter4.far_positions: names 9 positions, beyond "
+                                   "the meter's channels = 8"));
+    }
+    SECTION("more positions than the meter has, found at connect") {
+        StationConfig station = sim.station;
+        instrument(station, "meter4")->channels = 0;  // ask the meter
+        instrument(station, "meter4")->far_positions = {25, 26, 27, 28, 29, 30, 31, 32, 33};
+        Bench bench(station);
+        CHECK_THROWS_WITH(bench.connect(),
+                          Contains("instruments.meter4.far_positions: names 9 positions, but the "
+                                   "meter has 8 channels"));
+    }
+    SECTION("several far-end meters, one without far positions") {
+        StationConfig station = sim.station;
+        instrument(station, "meter3")->far_positions.clear();
+        CHECK_THROWS_WITH(Bench(station), Contains("instruments.meter3.far_positions: missing"));
     }
     SECTION("an unknown model key") {
         StationConfig station = sim.station;
@@ -128,12 +192,79 @@ TEST_CASE("a station file the bench cannot use is a configuration error", "[benc
         bench.connect();
         CHECK(bench.return_loss_meter() == nullptr);
         CHECK(bench.monitor() == nullptr);
-        CHECK(bench.instruments().size() == 3);
+        CHECK(bench.instruments().size() == 6);  // source, switch, four meters
         bench.select_wavelength_nm(1310);
         bench.wait_until_source_stable();
         bench.route_launch(1);
         CHECK_FALSE(bench.read_launch(true).return_loss);
     }
+}
+
+TEST_CASE("a launch reads every far-end meter in one window, in far-position order", "[bench]") {
+    SimStation sim(steady_dut("elite_sm_12f_b.json"), 0.01);
+    StationConfig station = sim.station;
+    // The first two meters' cables swapped on the fan-out: "meter" (whose
+    // ports see detectors 1-8) now serves far positions 9-16.
+    instrument(station, "meter")->far_positions = {9, 10, 11, 12, 13, 14, 15, 16};
+    instrument(station, "meter2")->far_positions = {1, 2, 3, 4, 5, 6, 7, 8};
+    Bench bench(station);
+    bench.connect();
+    CHECK(bench.instruments().size() == station.instruments.size());
+    auto op = make_operator(station, "tester");
+    op->perform(OperatorStep::ConnectReference, "LC-REF-1");
+    bench.select_wavelength_nm(1310);
+    bench.wait_until_source_stable();
+    bench.route_launch(3);
+    const auto started = std::chrono::steady_clock::now();
+    const LaunchReading reading = bench.read_launch(false);
+    const auto elapsed = std::chrono::steady_clock::now() - started;
+    REQUIRE(reading.far_end.size() == 32);
+    // Detector 3 is port 3 of "meter", which the file calls position 11.
+    REQUIRE(reading.far_end[10].ok());
+    CHECK(reading.far_end[10].dbm > -20.0);
+    for (std::size_t i = 0; i < reading.far_end.size(); ++i) {
+        if (i != 10 && reading.far_end[i].ok())
+            CHECK(reading.far_end[i].dbm < -60.0);
+    }
+    // Four meters' 100 ms windows (1 ms here) overlap: far less than their
+    // sum plus the exchanges of reading them one after another would allow
+    // if each waited for the last.
+    CHECK(elapsed < std::chrono::seconds(2));
+    op->perform(OperatorStep::Disconnect, "LC-REF-1");
+}
+
+TEST_CASE("the two-meter example station file describes a bench", "[bench]") {
+    StationConfig station = load_station(std::string(MPOBENCH_SOURCE_DIR) +
+                                         "/fixtures/stations/two-meter-bench-example.toml");
+    CHECK_NOTHROW(Bench(station));  // roles and far positions; nothing connected
+    instrument(station, "meter_right")->far_positions = {8, 9, 10, 11, 12, 13, 14, 15};
+    CHECK_THROWS_WITH(Bench(station), Contains("two-meter-bench-example.toml") &&
+                                          Contains("instruments.meter_right.far_positions: "
+                                                   "position 8 is also served by "
+                                                   "instruments.meter_left"));
+}
+
+TEST_CASE("an older station file (names source, switch, meter, rl, monitor) works unchanged",
+          "[bench]") {
+    SimStation sim(steady_dut("elite_sm_12f_b.json"), 0.01);
+    StationConfig station = sim.station;
+    // One far-end meter with no far positions, the monitor known by its name.
+    std::erase_if(station.instruments, [](const drivers::InstrumentConfig& config) {
+        return config.name == "meter2" || config.name == "meter3" || config.name == "meter4";
+    });
+    instrument(station, "meter")->far_positions.clear();
+    instrument(station, "monitor")->monitor = false;
+    Bench bench(station);
+    bench.connect();
+    CHECK(bench.far_position_count() == 8);  // positions 1..its channels
+    CHECK(bench.monitor() != nullptr);
+    CHECK(bench.far_end_meters().size() == 1);
+    bench.select_wavelength_nm(1310);
+    bench.wait_until_source_stable();
+    bench.route_launch(1);
+    const auto reading = bench.read_launch(true);
+    CHECK(reading.far_end.size() == 8);
+    CHECK(reading.monitor.has_value());
 }
 
 TEST_CASE("an instrument past its calibration date refuses the bench", "[bench]") {

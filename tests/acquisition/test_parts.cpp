@@ -249,7 +249,7 @@ TEST_CASE("the default catalogue covers every shape at target elite", "[parts]")
     const auto path = default_part_catalogue_path();
     CHECK(path.filename() == "parts.toml");
     const auto catalogue = load_part_catalogue(path);
-    for (const int fibers : {8, 12, 16, 24, 32}) {
+    for (const int fibers : {8, 12, 16, 24, 32, 72}) {
         for (const FiberMode mode : {FiberMode::MM, FiberMode::SM}) {
             for (const PolarityType polarity :
                  {PolarityType::A, PolarityType::B, PolarityType::C}) {

@@ -463,10 +463,10 @@ TEST_CASE("an instrument fault aborts with its context and keeps the measurement
         Session session(twin.station);
         reference = session.reference;
     }
-    // The meter's 400th command falls in the sixth launch of end A: about
-    // 132 commands to connect, 97 for the wavelength, 33 per launch (32
-    // triggers and one fetch).
-    SimStation sim(dut, 0.0, "meter:timeout@400+");
+    // The 110th command of "meter" (the 8-port N7745C serving positions
+    // 1-8) falls in the sixth launch of end A: 36 commands to connect, 25
+    // for the wavelength, 9 per launch (8 triggers and one fetch).
+    SimStation sim(dut, 0.0, "meter:timeout@110+");
     StationConfig station = sim.station;
     for (auto& config : station.instruments) {
         if (config.name == "meter")
@@ -577,12 +577,20 @@ TEST_CASE("repeatability: 200 re-mates, every fibre at every wavelength each cyc
 
 TEST_CASE("repeatability: 1000 re-mates at time scale 0", "[repeatability]") {
     SimStation sim(steady_dut("elite_sm_12f_b.json"));
-    // A 12-position bench (the meter driver triggers only the ports in use)
-    // qualifying at 1310 nm: 12 000 launches, a few seconds of SCPI.
+    // A 12-position bench (the meter driver triggers only the ports in use:
+    // 8 of the first meter, 4 of the second) qualifying at 1310 nm: 12 000
+    // launches, a few seconds of SCPI.
     StationConfig station = sim.station;
+    std::erase_if(station.instruments, [](const drivers::InstrumentConfig& config) {
+        return config.name == "meter3" || config.name == "meter4";
+    });
     for (auto& config : station.instruments) {
-        if (config.name == "meter" || config.name == "switch")
+        if (config.name == "switch")
             config.channels = 12;
+        if (config.name == "meter2") {
+            config.channels = 4;
+            config.far_positions = {9, 10, 11, 12};
+        }
     }
     Session session(station);
     Part part = catalogue_part("MPO12-SM-B-E");

@@ -36,7 +36,9 @@ class SimAndIdentify(unittest.TestCase):
             self.assertEqual(result.returncode, 0, result.stderr)
             rows = json.loads(result.stdout)
             names = {row["name"] for row in rows}
-            self.assertEqual(names, {"source", "rl", "switch", "meter", "monitor", "operator"})
+            # The far end is four 8-port meters (positions 1-8, 9-16, ...).
+            self.assertEqual(names, {"source", "rl", "switch", "meter", "meter2", "meter3", "meter4", "monitor",
+                                     "operator"})
             for row in rows:
                 self.assertEqual(row["status"], "ok", row)
                 self.assertTrue(row["vendor"] and row["model"] and row["serial"] and row["firmware"], row)

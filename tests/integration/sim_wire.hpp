@@ -37,7 +37,14 @@ struct ModelUnderTest {
 
 inline const std::vector<ModelUnderTest>& all_models() {
     static const std::vector<ModelUnderTest> models = {
-        {"meter", drivers::Role::PowerMeter, "keysight-n774x", fixtures::make_keysight_n774x_sim},
+        // An 8-port N7745C plugged into far positions 5-12 (its port 8 is position 12).
+        {"meter", drivers::Role::PowerMeter, "keysight-n774x",
+         [](fixtures::SimModelOptions options, fixtures::BenchModel& model,
+            const fixtures::SimClock& clock) {
+             return fixtures::make_keysight_n774x_sim(
+                 std::move(options), model, clock,
+                 fixtures::N774xPorts{fixtures::N774xPorts::Model::N7745C, 5});
+         }},
         {"monitor", drivers::Role::PowerMeter, "thorlabs-pm100", fixtures::make_thorlabs_pm100_sim},
         {"source", drivers::Role::LightSource, "keysight-8165x", fixtures::make_keysight_8165x_sim},
         {"switch", drivers::Role::OpticalSwitch, "keysight-n773x",

@@ -21,12 +21,14 @@ namespace {
 using namespace mpobench::fixtures;
 using namespace std::chrono_literals;
 
-constexpr int kPorts = 12;
+// An N7745C has 8 ports; the bench model behind it has 12 detectors.
+constexpr int kPorts = 8;
+constexpr int kDetectors = 12;
 
 BenchModelOptions bench_options() {
     BenchModelOptions options;
-    options.detectors = kPorts;
-    options.switch_ports = kPorts;
+    options.detectors = kDetectors;
+    options.switch_ports = kDetectors;
     return options;
 }
 
@@ -169,7 +171,7 @@ TEST_CASE("N774x sim: averaging time, unit, range and trigger settings", "[meter
     send(*bench.meter, ":SENS3:POW:UNIT W");
     CHECK(ask(*bench.meter, ":SENS1:POW:UNIT?") == "+1");
     CHECK(ask(*bench.meter, ":SENS2:POW:UNIT?") == "+0");
-    CHECK(ask(*bench.meter, ":SENS:POW:UNIT:ALL:CSV?") == "1,0,1,0,0,0,0,0,0,0,0,0");
+    CHECK(ask(*bench.meter, ":SENS:POW:UNIT:ALL:CSV?") == "1,0,1,0,0,0,0,0");
 
     CHECK(ask(*bench.meter, ":SENS1:POW:RANG:AUTO?") == "+1");
     send(*bench.meter, ":SENS1:POW:RANG -21DBM");  // rounds to the -20 dBm range
@@ -257,6 +259,38 @@ TEST_CASE("N774x sim: port list and all-port readings in one reply", "[meters_si
     CHECK(to_dbm(again[2]) == Approx(to_dbm(watts[2])).margin(0.05));
     CHECK(split(ask(*bench.meter, ":READ:POW:ALL:CSV?"), ',').size() == kPorts);
     CHECK(next_error(*bench.meter) == 0);
+}
+
+TEST_CASE("N774x sim: an N7744C has 4 ports and a meter reads its slice of the far end",
+          "[meters_sim][n774x]") {
+    Bench bench;
+    // Launch position 11 lights detector 11: port 3 of a meter whose port
+    // 1 reads detector 9; its port 4 (detector 12) is dark.
+    light_reference(bench, 11);
+    const auto slice = make_keysight_n774x_sim({"meter2", "53401235", 13}, bench.model, bench.clock,
+                                               N774xPorts{N774xPorts::Model::N7744C, 9});
+    CHECK(split(ask(*slice, "*IDN?"), ',').at(1) == "N7744C");
+    CHECK(block_payload(ask(*slice, ":READ:POW:ALL:CONF?")).size() == 4 * 4);
+    send(*slice, ":SENS5:POW:WAV 1310NM");
+    CHECK(next_error(*slice) == -114);
+    for (int port = 1; port <= 4; ++port)
+        send(*slice, fmt::format(":SENS{}:POW:WAV 1310NM", port));
+    const auto watts = floats(block_payload(ask(*slice, ":READ:POW:ALL?")));
+    REQUIRE(watts.size() == 4);
+    CHECK(to_dbm(watts[2]) > -16.0);
+    CHECK(to_dbm(watts[0]) == Approx(-80.0).margin(3.0));
+    CHECK(to_dbm(watts[3]) == Approx(-80.0).margin(3.0));
+
+    // Ports past the model's 12 detectors have nothing plugged in: dark.
+    const auto past = make_keysight_n774x_sim({"meter3", "53401236", 14}, bench.model, bench.clock,
+                                              N774xPorts{N774xPorts::Model::N7745C, 9});
+    const auto dark = floats(block_payload(ask(*past, ":READ:POW:ALL?")));
+    REQUIRE(dark.size() == 8);
+    for (std::size_t i = 4; i < 8; ++i)
+        CHECK(to_dbm(dark[i]) == Approx(-80.0).margin(3.0));
+    CHECK_THROWS_AS(make_keysight_n774x_sim({"bad", "1", 1}, bench.model, bench.clock,
+                                            N774xPorts{N774xPorts::Model::N7745C, 0}),
+                    std::invalid_argument);
 }
 
 TEST_CASE("N774x sim: one port in its unit, noise about 0.002 dB at 100 ms",

@@ -67,19 +67,49 @@ TEST_CASE("simulated bench starts, describes its station and stops", "[simbench]
 
     CHECK(station.mated_pairs == 1);
     CHECK(station.reference_max_age_min == 240);
-    REQUIRE(station.instruments.size() == 5);
+    // The far end as a real bench is built: four 8-port N7745C meters.
+    REQUIRE(station.instruments.size() == 8);
     const struct {
         const char* name;
         drivers::Role role;
         const char* model;
         bool serial;
         int channels;
+        std::vector<int> far_positions;
+        bool monitor;
     } expected[] = {
-        {"source", drivers::Role::LightSource, "keysight-8165x", false, 0},
-        {"rl", drivers::Role::ReturnLossMeter, "keysight-81610a", false, 0},
-        {"switch", drivers::Role::OpticalSwitch, "keysight-n773x", true, 32},
-        {"meter", drivers::Role::PowerMeter, "keysight-n774x", false, 32},
-        {"monitor", drivers::Role::PowerMeter, "thorlabs-pm100", true, 0},
+        {"source", drivers::Role::LightSource, "keysight-8165x", false, 0, {}, false},
+        {"rl", drivers::Role::ReturnLossMeter, "keysight-81610a", false, 0, {}, false},
+        {"switch", drivers::Role::OpticalSwitch, "keysight-n773x", true, 32, {}, false},
+        {"meter",
+         drivers::Role::PowerMeter,
+         "keysight-n774x",
+         false,
+         8,
+         {1, 2, 3, 4, 5, 6, 7, 8},
+         false},
+        {"meter2",
+         drivers::Role::PowerMeter,
+         "keysight-n774x",
+         false,
+         8,
+         {9, 10, 11, 12, 13, 14, 15, 16},
+         false},
+        {"meter3",
+         drivers::Role::PowerMeter,
+         "keysight-n774x",
+         false,
+         8,
+         {17, 18, 19, 20, 21, 22, 23, 24},
+         false},
+        {"meter4",
+         drivers::Role::PowerMeter,
+         "keysight-n774x",
+         false,
+         8,
+         {25, 26, 27, 28, 29, 30, 31, 32},
+         false},
+        {"monitor", drivers::Role::PowerMeter, "thorlabs-pm100", true, 0, {}, true},
     };
     const std::regex iso_date(R"(\d{4}-\d{2}-\d{2})");
     for (const auto& want : expected) {
@@ -89,6 +119,8 @@ TEST_CASE("simulated bench starts, describes its station and stops", "[simbench]
         CHECK(config->role == want.role);
         CHECK(config->model == want.model);
         CHECK(config->channels == want.channels);
+        CHECK(config->far_positions == want.far_positions);
+        CHECK(config->monitor == want.monitor);
         REQUIRE(config->calibration_due.has_value());
         CHECK(std::regex_match(*config->calibration_due, iso_date));
         CHECK(*config->calibration_due > "2025-01-01");
@@ -105,6 +137,14 @@ TEST_CASE("simulated bench starts, describes its station and stops", "[simbench]
         } else {
             CHECK_THAT(config->resource, Catch::StartsWith("TCPIP0::127.0.0.1::"));
             CHECK_THAT(tcp_query(config->resource, "*IDN?"), Catch::Contains(","));
+            if (want.role == drivers::Role::PowerMeter) {
+                // Its real 8 ports: port 9 is beyond them.
+                CHECK_THAT(tcp_query(config->resource, "*IDN?"), Catch::Contains(",N7745C,"));
+                CHECK(tcp_query(config->resource, ":SENS8:POW:WAV?;:SYST:ERR?") ==
+                      "+1.55000000E-006;+0,\"No error\"");
+                CHECK_THAT(tcp_query(config->resource, ":SENS9:POW:WAV?;:SYST:ERR?"),
+                           Catch::Contains("-114,"));
+            }
         }
     }
     CHECK(station.operator_channel.kind == acquisition::OperatorConfig::Kind::Simulated);
@@ -145,9 +185,56 @@ TEST_CASE("a 72-fibre assembly gets a 72-position bench", "[simbench]") {
     SimBench bench(options);
     bench.start();
     const auto station = bench.station();
-    CHECK(station.find("meter")->channels == 72);
     CHECK(station.find("switch")->channels == 72);
+    // Nine 8-port meters, "meter9" serving 65-72.
+    CHECK(station.instruments.size() == 3 + 9 + 1);
+    REQUIRE(station.find("meter9") != nullptr);
+    CHECK(station.find("meter9")->channels == 8);
+    CHECK(station.find("meter9")->far_positions.front() == 65);
+    CHECK(station.find("meter9")->far_positions.back() == 72);
+    CHECK(station.find("meter10") == nullptr);
     bench.stop();
+}
+
+TEST_CASE("the positions option sets the far positions in 8-port meters", "[simbench]") {
+    TempDir run_dir;
+    SimBenchOptions options;
+    options.dut = load_dut(kDataDir / "elite_sm_12f_b.json");
+    options.time_scale = 0.01;
+    options.run_dir = run_dir.path();
+    options.positions = 16;
+    {
+        SimBench bench(options);
+        bench.start();
+        const auto station = bench.station();
+        CHECK(station.find("switch")->channels == 16);
+        CHECK(station.find("meter2") != nullptr);
+        CHECK(station.find("meter3") == nullptr);
+    }
+    SECTION("random 72-fibre assemblies need --positions 72") {
+        SimBenchOptions random = options;
+        random.dut.reset();
+        random.random_seed = 9;
+        random.positions = 72;
+        SimBench bench(random);
+        bench.start();
+        const auto resource = bench.station().operator_channel.resource;
+        CHECK(tcp_query(resource, ":DUT:NEXT 72,MM,B;:DUT:FIB?") == "72");
+        random.positions = 0;
+        SimBench narrow(random);
+        narrow.start();
+        const auto narrow_resource = narrow.station().operator_channel.resource;
+        CHECK_THAT(tcp_query(narrow_resource, ":DUT:NEXT 72,MM,B;:SYST:ERR?"),
+                   Catch::Contains("-221") && Catch::Contains("32 detectors"));
+    }
+    SECTION("not a multiple of 8") {
+        options.positions = 20;
+        CHECK_THROWS_WITH(SimBench(options), Catch::Contains("multiple of 8"));
+    }
+    SECTION("fewer than the assembly's fibres") {
+        options.positions = 8;
+        CHECK_THROWS_WITH(SimBench(options), Catch::Contains("12 fibres"));
+    }
 }
 
 TEST_CASE("simulated bench refuses options it cannot run with", "[simbench][errors]") {
@@ -192,7 +279,7 @@ TEST_CASE("the mainframe layout serves source and RL modules on one endpoint, by
     SimBench bench(options);
     bench.start();
     const auto station = bench.station();
-    REQUIRE(station.instruments.size() == 5);
+    REQUIRE(station.instruments.size() == 8);
     CHECK(station.instruments[0].name == "source");
     CHECK(station.instruments[1].name == "rl");
     const auto& resource = station.find("source")->resource;

@@ -324,3 +324,78 @@ TEST_CASE("[station] max_monitor_drift_db: 0.1 dB by default, a number within 0.
     CHECK(parse_station(acquisition::format_station(station), "again.toml").max_monitor_drift_db ==
           0.02);
 }
+
+TEST_CASE("several far-end meters: far_positions as ranges or a list, and monitor = true") {
+    const std::string text = R"(
+[instruments.left]
+role = "power_meter"
+model = "keysight-n774x"
+resource = "TCPIP0::10.0.0.5::5025::SOCKET"
+channels = 8
+far_positions = "1-8"
+
+[instruments.right]
+role = "power_meter"
+model = "keysight-n774x"
+resource = "TCPIP0::10.0.0.6::5025::SOCKET"
+far_positions = "9-12, 14, 13, 15-16"
+
+[instruments.odd]
+role = "power_meter"
+model = "keysight-n774x"
+resource = "TCPIP0::10.0.0.7::5025::SOCKET"
+far_positions = [17, 19, 18]
+
+[instruments.tap]
+role = "power_meter"
+model = "thorlabs-pm100"
+resource = "ASRL/dev/ttyUSB1::INSTR"
+monitor = true
+)";
+    const auto station = parse_station(text, "meters.toml");
+    CHECK(station.find("left")->far_positions == std::vector<int>{1, 2, 3, 4, 5, 6, 7, 8});
+    CHECK(station.find("right")->far_positions == std::vector<int>{9, 10, 11, 12, 14, 13, 15, 16});
+    CHECK(station.find("odd")->far_positions == std::vector<int>{17, 19, 18});
+    CHECK_FALSE(station.find("left")->monitor);
+    CHECK(station.find("tap")->monitor);
+    CHECK(station.find("tap")->far_positions.empty());
+
+    const std::string formatted = acquisition::format_station(station);
+    CHECK_THAT(formatted, Catch::Contains("far_positions = \"1-8\""));
+    CHECK_THAT(formatted, Catch::Contains("far_positions = \"9-12, 14, 13, 15-16\""));
+    CHECK_THAT(formatted, Catch::Contains("monitor = true"));
+    const auto again = parse_station(formatted, "again.toml");
+    for (const auto& instrument : station.instruments) {
+        INFO(instrument.name);
+        CHECK(again.find(instrument.name)->far_positions == instrument.far_positions);
+        CHECK(again.find(instrument.name)->monitor == instrument.monitor);
+    }
+}
+
+TEST_CASE("malformed far_positions and monitor keys name file, line and key") {
+    const auto meter = [](const std::string& extra) {
+        return "[instruments.meter]\nrole = \"power_meter\"\nmodel = \"keysight-n774x\"\n"
+               "resource = \"TCPIP0::127.0.0.1::5025::SOCKET\"\n" +
+               extra + "\n";
+    };
+    CHECK_THAT(error_of(meter("far_positions = \"1-8x\"")),
+               Catch::Contains("bad.toml:5: instruments.meter.far_positions: '1-8x' is not a "
+                               "position or a range"));
+    CHECK_THAT(error_of(meter("far_positions = \"8-1\"")), Catch::Contains("runs backwards"));
+    CHECK_THAT(error_of(meter("far_positions = \"1-4, 3\"")),
+               Catch::Contains("position 3 is named twice"));
+    CHECK_THAT(error_of(meter("far_positions = \"0-3\"")),
+               Catch::Contains("position 0 is outside 1..1024"));
+    CHECK_THAT(error_of(meter("far_positions = []")), Catch::Contains("names no position"));
+    CHECK_THAT(error_of(meter("far_positions = [1, \"2\"]")), Catch::Contains("expected integers"));
+    CHECK_THAT(error_of(meter("far_positions = 8")),
+               Catch::Contains("expected a string of ranges"));
+    CHECK_THAT(error_of(meter("monitor = \"yes\"")),
+               Catch::Contains("instruments.meter.monitor: expected true or false"));
+    CHECK_THAT(error_of(meter("monitor = true\nfar_positions = \"1-8\"")),
+               Catch::Contains("give far_positions or monitor = true, not both"));
+    CHECK_THAT(error_of("[instruments.switch]\nrole = \"optical_switch\"\nmodel = "
+                        "\"keysight-n773x\"\nresource = \"TCPIP0::127.0.0.1::5025::SOCKET\"\n"
+                        "far_positions = \"1-8\"\n"),
+               Catch::Contains("instruments.switch.far_positions: only a power_meter has it"));
+}
