@@ -39,9 +39,11 @@ constexpr Column kRunColumns[] = {
     {"record_hash", 20},
 };
 constexpr Column kMeasurementColumns[] = {
-    {"run_id", 8}, {"serial", 18},   {"end", 5},           {"fiber", 6},      {"wavelength_nm", 15},
-    {"cycle", 6},  {"status", 10},   {"far_position", 13}, {"power_dbm", 11}, {"il_db", 9},
-    {"rl_db", 9},  {"taken_at", 24}, {"rl_above_db", 12},
+    {"run_id", 8},         {"serial", 18},     {"end", 5},        {"fiber", 6},
+    {"wavelength_nm", 15}, {"cycle", 6},       {"status", 10},    {"far_position", 13},
+    {"power_dbm", 11},     {"il_db", 9},       {"rl_db", 9},      {"taken_at", 24},
+    {"rl_above_db", 12},   {"rl_windows", 11}, {"rl_low_db", 10}, {"rl_high_db", 11},
+    {"rl_marginal", 12},
 };
 constexpr Column kFailureColumns[] = {
     {"run_id", 8},         {"serial", 18}, {"what", 13},  {"end", 5},   {"fiber", 6},
@@ -112,6 +114,12 @@ void measurement_cells(const RunRecord& run, const Measurement& measurement,
         real(measurement.rl_db),
         measurement.taken_at,
         real(measurement.rl_above_db),
+        // How the RL was decided: windows (0 for one fixed window), the
+        // interval of their mean, marginal (1) when the mean decided.
+        std::int64_t{measurement.rl_windows},
+        real(measurement.rl_low_db),
+        real(measurement.rl_high_db),
+        std::int64_t{measurement.rl_marginal ? 1 : 0},
     };
 }
 

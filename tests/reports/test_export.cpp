@@ -47,8 +47,9 @@ const std::vector<std::string> kRunColumns = {
     "pass",           "fibers",     "mode",   "polarity", "limit_set", "limit_set_version",
     "limit_set_hash", "record_hash"};
 const std::vector<std::string> kMeasurementColumns = {
-    "run_id",       "serial",    "end",   "fiber", "wavelength_nm", "cycle",      "status",
-    "far_position", "power_dbm", "il_db", "rl_db", "taken_at",      "rl_above_db"};
+    "run_id",      "serial",       "end",       "fiber",      "wavelength_nm", "cycle",
+    "status",      "far_position", "power_dbm", "il_db",      "rl_db",         "taken_at",
+    "rl_above_db", "rl_windows",   "rl_low_db", "rl_high_db", "rl_marginal"};
 const std::vector<std::string> kFailureColumns = {
     "run_id", "serial", "what", "end", "fiber", "wavelength_nm", "value", "limit", "grade"};
 
@@ -226,6 +227,10 @@ Tables expected_tables(const Repository& repository, const RunFilter& filter) {
                 real(m.rl_db),
                 m.taken_at,
                 real(m.rl_above_db),
+                std::int64_t{m.rl_windows},
+                real(m.rl_low_db),
+                real(m.rl_high_db),
+                std::int64_t{m.rl_marginal ? 1 : 0},
             });
         }
         for (const auto& f : run->failures) {
@@ -556,7 +561,7 @@ TEST_CASE("CSV into a directory reads back value for value") {
             "record_hash\n"));
         CHECK(measurements.starts_with(
             "run_id,serial,end,fiber,wavelength_nm,cycle,status,far_position,power_dbm,il_db,"
-            "rl_db,taken_at,rl_above_db\n"));
+            "rl_db,taken_at,rl_above_db,rl_windows,rl_low_db,rl_high_db,rl_marginal\n"));
         CHECK(
             failures.starts_with("run_id,serial,what,end,fiber,wavelength_nm,value,limit,grade\n"));
     }

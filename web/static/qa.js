@@ -292,7 +292,11 @@ function runDetail(root, id) {
           h("td", { text: m.fiber }),
           h("td", { text: `${m.wavelength_nm} nm` }),
           h("td", { text: m.il_db === null || m.il_db === undefined ? "—" : m.il_db.toFixed(3) }),
-          h("td", { text: m.rl_db === null || m.rl_db === undefined ? (m.rl_above_db ? `>${m.rl_above_db}` : "—") : m.rl_db.toFixed(1) }),
+          h("td", {
+            text: (m.rl_db === null || m.rl_db === undefined ? (m.rl_above_db ? `>${m.rl_above_db}` : "—") : m.rl_db.toFixed(1)) +
+              (m.rl_marginal ? " ‡" : ""),
+            title: m.rl_windows ? t(m.rl_marginal ? "meas.rl_marginal" : "meas.rl_windows", { windows: m.rl_windows }) : "",
+          }),
           h("td", { text: m.far_position || "—" }),
           h("td", { text: bad ? `✗ ${t("meas.failed")}` : m.status && m.status !== "ok" ? `✗ ${m.status}` : "✓" }));
       }))));
