@@ -128,7 +128,8 @@ Floor production_floor(const TimingModel& model, const Part& part, int extra_rl_
                                            model.rl_window / 1ms),
                                extra_rl_windows, model.rl_window});
     }
-    floor.design_as_written = model.operator_plug * kEnds + model.wavelength_change * passes +
+    floor.design_as_written = model.rl_window * extra_rl_windows + model.operator_plug * kEnds +
+                              model.wavelength_change * passes +
                               (model.switch_settle + window) * launches;
     return floor;
 }
