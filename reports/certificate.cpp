@@ -637,7 +637,9 @@ class Certificate {
                                 run_.reference_id,
                                 format_utc_ms(method.model->calibrated_at).substr(0, 10));
         }
-        if (readings > 0) {
+        if (readings > 0 && fewest == most) {
+            text += fmt::format("; {} window{} per reading", most, most == 1 ? "" : "s");
+        } else if (readings > 0) {
             text += fmt::format("; {} to {} windows per reading, {:.1f} on average", fewest, most,
                                 static_cast<double>(windows) / readings);
         }
