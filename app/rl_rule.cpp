@@ -66,8 +66,8 @@ std::optional<RlDecisionMethod> rl_method_of(const SequentialRlOnBench* rule, Fi
     return method;
 }
 
-std::string describe_rl_noise(const RlNoiseModel& model) {
-    const double at_db = 65.0;
+std::string describe_rl_noise(const RlNoiseModel& model, FiberMode mode) {
+    const double at_db = mode == FiberMode::SM ? 65.0 : 35.0;
     const double slow_db =
         model.slow_reflectance > 0.0
             ? 10.0 / std::log(10.0) * model.slow_reflectance / analysis::reflectance_of_rl(at_db)

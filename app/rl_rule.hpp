@@ -51,7 +51,8 @@ std::optional<RlDecisionMethod> rl_method_of(const SequentialRlOnBench* rule, Fi
                                              bool has_rl_meter);
 
 // One line for people: "RL noise model of 2026-12-07 14:02 UTC: 0.46 dB at
-// 65 dB per 200 ms window, slow part 0.04 dB (96 windows at 69.6-70.4 dB)".
-std::string describe_rl_noise(const RlNoiseModel& model);
+// 65 dB per 200 ms window, slow part 0.04 dB (96 windows at 69.6-70.4 dB)",
+// at the default set's top RL minimum of the mode (65 dB SM, 35 dB MM).
+std::string describe_rl_noise(const RlNoiseModel& model, FiberMode mode);
 
 }  // namespace mpobench::app

@@ -104,7 +104,7 @@ std::string reference_summary(const Reference& reference) {
                     reference.id, reference.station, reference.fibers, fmt::join(wavelengths, "/"),
                     to_string(reference.mode), worst_drift_db);
     if (reference.rl_noise)
-        summary += "\n" + describe_rl_noise(*reference.rl_noise);
+        summary += "\n" + describe_rl_noise(*reference.rl_noise, reference.mode);
     return summary;
 }
 
