@@ -211,6 +211,8 @@ class Plant(unittest.TestCase):
         # A password on the command line, a missing database: usage errors (2).
         with_password = self.sync(a, expect=2, url=self.station_url + "&password=secret")
         self.assertIn("PGPASSFILE", with_password.stderr)
+        garbled = self.sync(a, expect=2, url="host='unterminated")
+        self.assertIn("not valid", garbled.stderr)
         missing = self.sync(os.path.join(self.dir, "none.db"), expect=2)
         self.assertIn("no such station database", missing.stderr)
         self.assertFalse(os.path.exists(os.path.join(self.dir, "none.db")))
