@@ -96,8 +96,14 @@ int run_sync(const SyncOptions& options) {
         std::vector<std::string> refused;
         for (std::size_t i = 0; i < waiting.size(); ++i) {
             const auto& entry = waiting[i];
-            const std::string payload = json_text(plant_payload(repository, entry));
-            const std::string payload_hash = analysis::sha256_hex(payload);
+            // Built once and kept: a replay sends the same bytes.
+            std::string payload = entry.payload;
+            std::string payload_hash = entry.payload_sha256;
+            if (payload.empty()) {
+                payload = json_text(plant_payload(repository, entry));
+                payload_hash = analysis::sha256_hex(payload);
+                repository.keep_outbox_payload(entry.run_id, payload, payload_hash);
+            }
             try {
                 const auto outcome = plant->forward(payload, payload_hash);
                 (outcome == db::plant::Forwarded::Stored ? stored : present) += 1;

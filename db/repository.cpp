@@ -1542,7 +1542,8 @@ std::vector<OutboxEntry> Repository::outbox_waiting() const {
     const std::string what = "reading the runs waiting for the plant";
     return impl_->read_snapshot(what, [&] {
         Query query(impl_->connection,
-                    "SELECT o.seq, o.run_id, u.uuid, o.queued_at FROM outbox o "
+                    "SELECT o.seq, o.run_id, u.uuid, o.queued_at, o.payload, o.payload_sha256 "
+                    "FROM outbox o "
                     "JOIN run_uuids u ON u.run_id = o.run_id "
                     "WHERE o.forwarded_at IS NULL ORDER BY o.seq",
                     what);
@@ -1550,10 +1551,34 @@ std::vector<OutboxEntry> Repository::outbox_waiting() const {
         std::vector<OutboxEntry> waiting;
         while (query.step()) {
             waiting.push_back(OutboxEntry{query.integer(0), query.integer(1), query.text(2),
-                                          time_from(from, "outbox.queued_at", query.text(3))});
+                                          time_from(from, "outbox.queued_at", query.text(3)),
+                                          query.optional_text(4).value_or(""),
+                                          query.optional_text(5).value_or("")});
         }
         return waiting;
     });
+}
+
+void Repository::keep_outbox_payload(std::int64_t run_id, const std::string& payload,
+                                     const std::string& payload_sha256) {
+    std::lock_guard lock(impl_->mutex);
+    auto& connection = impl_->connection;
+    const std::string what = fmt::format("keeping the plant payload of run {}", run_id);
+    Transaction transaction(connection, Transaction::Kind::Write, what);
+    Query(connection,
+          "UPDATE outbox SET payload = ?, payload_sha256 = ? "
+          "WHERE run_id = ? AND forwarded_at IS NULL AND payload IS NULL",
+          what)
+        .bind(payload)
+        .bind(payload_sha256)
+        .bind(run_id)
+        .run();
+    if (connection.changes() != 1) {
+        throw DatabaseError(
+            fmt::format("{}: {}: the run is not waiting in the outbox without a payload",
+                        connection.path(), what));
+    }
+    transaction.commit();
 }
 
 void Repository::mark_forwarded(std::int64_t run_id) {

@@ -115,6 +115,8 @@ struct OutboxEntry {
     std::int64_t run_id = 0;
     std::string run_uuid;
     TimePoint queued_at{};
+    // The payload as first sent and its SHA-256 (hex); empty before.
+    std::string payload, payload_sha256;
 };
 
 // Every rollup of a filter, read in one snapshot: the numbers of a report
@@ -336,6 +338,10 @@ class Repository {
     std::optional<std::string> run_uuid(std::int64_t run_id) const;
     // Ended runs not yet in the plant, in the order they ended.
     std::vector<OutboxEntry> outbox_waiting() const;
+    // The payload of a waiting run, kept before it is first sent. Throws
+    // DatabaseError for a run not waiting, or one that has its payload.
+    void keep_outbox_payload(std::int64_t run_id, const std::string& payload,
+                             const std::string& payload_sha256);
     // The run is in the plant: it leaves the waiting list. Throws
     // DatabaseError for a run not waiting in the outbox.
     void mark_forwarded(std::int64_t run_id);

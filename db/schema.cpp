@@ -567,7 +567,9 @@ ALTER TABLE measurements ADD COLUMN rl_marginal INTEGER NOT NULL DEFAULT 0
 // run's UUID (not part of the record hash), made when the run begins; runs
 // from before get theirs here. outbox: each ended run (completed, aborted,
 // interrupted) queued in the transaction that ends it, in seq order, until
-// `mpobench sync` has it in the plant (forwarded_at). Ended runs from before
+// `mpobench sync` has it in the plant (forwarded_at); the payload and its
+// SHA-256 are kept from the first attempt on, so a replay sends the very
+// same bytes whatever mpobench version replays it. Ended runs from before
 // are queued here, oldest first. UUIDs made here are version 4 from SQLite's
 // randomblob (seeded from the operating system's entropy).
 constexpr const char* schema_v15 = R"sql(
@@ -591,11 +593,18 @@ CREATE TRIGGER run_uuids_never_deleted BEFORE DELETE ON run_uuids
 BEGIN SELECT RAISE(ABORT, 'a run UUID is never deleted'); END;
 
 CREATE TABLE outbox (
-    seq          INTEGER PRIMARY KEY,
-    run_id       INTEGER NOT NULL UNIQUE REFERENCES runs(id),
-    queued_at    TEXT NOT NULL,
-    forwarded_at TEXT
+    seq            INTEGER PRIMARY KEY,
+    run_id         INTEGER NOT NULL UNIQUE REFERENCES runs(id),
+    queued_at      TEXT NOT NULL,
+    payload        TEXT CHECK (payload IS NULL OR json_valid(payload)),
+    payload_sha256 TEXT CHECK (payload_sha256 IS NULL OR length(payload_sha256) = 64),
+    forwarded_at   TEXT,
+    CHECK ((payload IS NULL) = (payload_sha256 IS NULL))
 ) STRICT;
+CREATE TRIGGER outbox_payload_kept BEFORE UPDATE ON outbox
+WHEN OLD.payload IS NOT NULL AND (NEW.payload IS NOT OLD.payload
+                                  OR NEW.payload_sha256 IS NOT OLD.payload_sha256)
+BEGIN SELECT RAISE(ABORT, 'a forwarded payload never changes'); END;
 CREATE INDEX outbox_waiting ON outbox (seq) WHERE forwarded_at IS NULL;
 
 INSERT INTO station_identity (singleton, uuid, created_at)

@@ -104,6 +104,16 @@ TEST_CASE("ended runs wait in the outbox in the order they ended until forwarded
         }
         CHECK(order == std::vector<std::int64_t>{aborted, crashed, later, running});
 
+        // The payload is kept once, before the first attempt, and never changes.
+        const std::string payload = R"({"payload_version":1})";
+        const std::string hash(64, 'a');
+        repository.keep_outbox_payload(crashed, payload, hash);
+        CHECK_THROWS_WITH(repository.keep_outbox_payload(crashed, payload, std::string(64, 'b')),
+                          Contains("not waiting in the outbox without a payload"));
+        for (const auto& entry : repository.outbox_waiting()) {
+            CHECK(entry.payload == (entry.run_id == crashed ? payload : ""));
+            CHECK(entry.payload_sha256 == (entry.run_id == crashed ? hash : ""));
+        }
         repository.mark_forwarded(crashed);
         order.clear();
         for (const auto& entry : repository.outbox_waiting()) {
@@ -116,8 +126,17 @@ TEST_CASE("ended runs wait in the outbox in the order they ended until forwarded
         CHECK_THROWS_WITH(repository.mark_forwarded(later + 100),
                           Contains("not waiting in the outbox"));
     }
-    // A run is queued once.
+    // A run is queued once; a kept payload never changes, nor is a payload half there.
     RawDatabase raw(path);
+    CHECK_THAT(
+        raw.execute("UPDATE outbox SET payload = '{}' WHERE run_id = " + std::to_string(crashed)),
+        Contains("a forwarded payload never changes"));
+    CHECK_THAT(
+        raw.execute("UPDATE outbox SET payload = '{}' WHERE run_id = " + std::to_string(aborted)),
+        Contains("CHECK constraint failed"));
+    CHECK_THAT(raw.execute("UPDATE outbox SET payload = 'not json', payload_sha256 = '" +
+                           std::string(64, 'c') + "' WHERE run_id = " + std::to_string(aborted)),
+               Contains("CHECK constraint failed"));
     CHECK_THAT(raw.execute("INSERT INTO outbox (run_id, queued_at) VALUES (" +
                            std::to_string(aborted) + ", '2026-12-07T00:00:00.000Z')"),
                Contains("UNIQUE"));

@@ -153,6 +153,13 @@ class Plant(unittest.TestCase):
             c.execute("UPDATE outbox SET forwarded_at = NULL")
         replay = self.sync(a)
         self.assertIn("0 stored, 2 already there", replay.stdout)
+        # The payloads kept in the outbox are the ones the plant holds.
+        with sqlite3.connect(a) as c:
+            kept = {u: h for u, h in c.execute("SELECT u.uuid, o.payload_sha256 FROM outbox o JOIN run_uuids u USING (run_id)")}
+        held = dict(line.split("|") for line in self.cluster.psql(
+            "SELECT uuid, payload_hash FROM mpobench.runs").stdout.split())
+        for uuid, payload_hash in kept.items():
+            self.assertEqual(held[uuid], payload_hash)
         self.assertEqual(len(self.plant_uuids()), 4)
 
     def test_an_unreachable_plant_keeps_the_runs_waiting_until_it_is_back(self):
