@@ -383,6 +383,31 @@ Command add_cord_command(CLI::App& app) {
             }};
 }
 
+Command add_sync_command(CLI::App& app) {
+    auto options = std::make_shared<SyncOptions>();
+    auto* cmd = app.add_subcommand(
+        "sync", "Forward the ended runs waiting in the station's outbox to the plant database");
+    cmd->add_option("--db", options->db, "station database (SQLite)")->required();
+    cmd->add_option("--to", options->url,
+                    "plant database: libpq connection string or postgresql:// URL (the password "
+                    "from PGPASSFILE, ~/.pgpass or PGPASSWORD)")
+        ->required();
+    return {cmd, [options] { return run_sync(*options); }};
+}
+
+Command add_plant_command(CLI::App& app) {
+    auto* cmd = app.add_subcommand("plant", "The plant database (PostgreSQL)");
+    cmd->require_subcommand(1);
+    auto init = std::make_shared<PlantInitOptions>();
+    auto* init_cmd = cmd->add_subcommand(
+        "init", "Create the plant schema, its forwarding function and roles (db/plant.sql)");
+    init_cmd
+        ->add_option("--to", init->url,
+                     "plant database: libpq connection string or postgresql:// URL")
+        ->required();
+    return {cmd, [init] { return run_plant_init(*init); }};
+}
+
 Command add_demo_command(CLI::App& app) {
     auto options = std::make_shared<DemoOptions>();
     auto* cmd =
@@ -600,6 +625,7 @@ int run_command_line(int argc, char** argv) {
         add_verify_command(app), add_yield_command(app),    add_pareto_command(app),
         add_trend_command(app),  add_retests_command(app),  add_report_command(app),
         add_export_command(app), add_label_command(app),    add_serve_command(app),
+        add_sync_command(app),   add_plant_command(app),
     };
 
     try {

@@ -257,4 +257,17 @@ struct ExportOptions {
 };
 int run_export(const ExportOptions& options);
 
+// `mpobench sync`: the station's outbox forwarded to the plant (README
+// "The plant database"); `mpobench plant init`: the plant schema created.
+struct SyncOptions {
+    std::filesystem::path db;
+    std::string url;  // libpq connection string or postgresql:// URL, no password
+};
+int run_sync(const SyncOptions& options);
+
+struct PlantInitOptions {
+    std::string url;
+};
+int run_plant_init(const PlantInitOptions& options);
+
 }  // namespace mpobench::app

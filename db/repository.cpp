@@ -1,9 +1,11 @@
 #include "db/repository.hpp"
 
 #include <fmt/format.h>
+#include <sodium.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <charconv>
 #include <chrono>
@@ -33,6 +35,25 @@ using namespace stored;
 
 // Concurrent stations wait for each other's commits instead of failing.
 constexpr int busy_timeout_ms = 10'000;
+
+// A random (version 4) UUID, lower-case, from libsodium's randombytes.
+std::string new_uuid_v4() {
+    if (sodium_init() < 0) {
+        throw DatabaseError("libsodium could not be initialised to make a run UUID");
+    }
+    std::array<unsigned char, 16> bytes{};
+    randombytes_buf(bytes.data(), bytes.size());
+    bytes[6] = static_cast<unsigned char>((bytes[6] & 0x0F) | 0x40);
+    bytes[8] = static_cast<unsigned char>((bytes[8] & 0x3F) | 0x80);
+    std::string text;
+    for (std::size_t i = 0; i < bytes.size(); ++i) {
+        if (i == 4 || i == 6 || i == 8 || i == 10) {
+            text += '-';
+        }
+        text += fmt::format("{:02x}", bytes[i]);
+    }
+    return text;
+}
 
 // ---- The process that owns a run (Linux /proc)
 
@@ -283,6 +304,7 @@ struct Repository::Impl {
                 .run();
             if (connection.changes() == 1) {
                 changes.run_stopped(orphan.run_id, RunStatus::Interrupted);
+                enqueue_for_plant(orphan.run_id);
                 logger("db")->warn("{}: run {} marked interrupted: {}", connection.path(),
                                    orphan.run_id, reason);
             }
@@ -785,6 +807,10 @@ VALUES (?, ?, ?, ?, ?, ?, ?, 'running', '', ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 
             insert.run();
         }
         const std::int64_t run_id = connection.last_insert_id();
+        Query(connection, "INSERT INTO run_uuids (run_id, uuid) VALUES (?, ?)", what)
+            .bind(run_id)
+            .bind(new_uuid_v4())
+            .run();
         for (std::size_t position = 0; position < run.instruments.size(); ++position) {
             const std::int64_t instrument = instrument_id(station, run.instruments[position]);
             Query link(connection,
@@ -880,6 +906,7 @@ WHERE id = ? AND status = 'running'
         }
         store_record_hash(*stored_run);
         changes.run_completed(*stored_run);
+        enqueue_for_plant(run_id);
     }
 
     // A running run becomes aborted, or interrupted (imports only: a live
@@ -900,6 +927,7 @@ WHERE id = ? AND status = 'running'
         }
         update.bind(retries).bind(run_id).run();
         changes.run_stopped(run_id, status);
+        enqueue_for_plant(run_id);
     }
 
     // One finished record through the path a live run takes.
@@ -931,6 +959,16 @@ WHERE id = ? AND status = 'running'
             fmt::format("{}: importing a run of {}: the run is still running; only finished "
                         "runs (completed, aborted, interrupted) are imported",
                         connection.path(), run.serial));
+    }
+
+    // The ended run waits in the outbox for the plant; called in the
+    // transaction that ends it.
+    void enqueue_for_plant(std::int64_t run_id) {
+        Query(connection, "INSERT INTO outbox (run_id, queued_at) VALUES (?, ?)",
+              fmt::format("queueing run {} for the plant", run_id))
+            .bind(run_id)
+            .bind(format_time(now()))
+            .run();
     }
 
     // Hashed with the current canonical form, which the row names.
@@ -1476,6 +1514,88 @@ std::optional<std::string> Repository::record_hash(std::int64_t run_id) const {
         return std::nullopt;
     }
     return query.text(0);
+}
+
+std::string Repository::station_uuid() const {
+    std::lock_guard lock(impl_->mutex);
+    Query query(impl_->connection, "SELECT uuid FROM station_identity WHERE singleton = 1",
+                "reading the station UUID");
+    if (!query.step()) {
+        throw DatabaseError(
+            fmt::format("{}: the database has no station UUID", impl_->connection.path()));
+    }
+    return query.text(0);
+}
+
+std::optional<std::string> Repository::run_uuid(std::int64_t run_id) const {
+    std::lock_guard lock(impl_->mutex);
+    Query query(impl_->connection, "SELECT uuid FROM run_uuids WHERE run_id = ?",
+                fmt::format("reading the UUID of run {}", run_id));
+    query.bind(run_id);
+    if (!query.step()) {
+        return std::nullopt;
+    }
+    return query.text(0);
+}
+
+std::vector<OutboxEntry> Repository::outbox_waiting() const {
+    const std::string what = "reading the runs waiting for the plant";
+    return impl_->read_snapshot(what, [&] {
+        Query query(impl_->connection,
+                    "SELECT o.seq, o.run_id, u.uuid, o.queued_at, o.payload, o.payload_sha256 "
+                    "FROM outbox o "
+                    "JOIN run_uuids u ON u.run_id = o.run_id "
+                    "WHERE o.forwarded_at IS NULL ORDER BY o.seq",
+                    what);
+        const Origin from = impl_->origin(what);
+        std::vector<OutboxEntry> waiting;
+        while (query.step()) {
+            waiting.push_back(OutboxEntry{query.integer(0), query.integer(1), query.text(2),
+                                          time_from(from, "outbox.queued_at", query.text(3)),
+                                          query.optional_text(4).value_or(""),
+                                          query.optional_text(5).value_or("")});
+        }
+        return waiting;
+    });
+}
+
+void Repository::keep_outbox_payload(std::int64_t run_id, const std::string& payload,
+                                     const std::string& payload_sha256) {
+    std::lock_guard lock(impl_->mutex);
+    auto& connection = impl_->connection;
+    const std::string what = fmt::format("keeping the plant payload of run {}", run_id);
+    Transaction transaction(connection, Transaction::Kind::Write, what);
+    Query(connection,
+          "UPDATE outbox SET payload = ?, payload_sha256 = ? "
+          "WHERE run_id = ? AND forwarded_at IS NULL AND payload IS NULL",
+          what)
+        .bind(payload)
+        .bind(payload_sha256)
+        .bind(run_id)
+        .run();
+    if (connection.changes() != 1) {
+        throw DatabaseError(
+            fmt::format("{}: {}: the run is not waiting in the outbox without a payload",
+                        connection.path(), what));
+    }
+    transaction.commit();
+}
+
+void Repository::mark_forwarded(std::int64_t run_id) {
+    std::lock_guard lock(impl_->mutex);
+    auto& connection = impl_->connection;
+    const std::string what = fmt::format("marking run {} forwarded to the plant", run_id);
+    Transaction transaction(connection, Transaction::Kind::Write, what);
+    Query(connection,
+          "UPDATE outbox SET forwarded_at = ? WHERE run_id = ? AND forwarded_at IS NULL", what)
+        .bind(format_time(now()))
+        .bind(run_id)
+        .run();
+    if (connection.changes() != 1) {
+        throw DatabaseError(
+            fmt::format("{}: {}: the run is not waiting in the outbox", connection.path(), what));
+    }
+    transaction.commit();
 }
 
 std::optional<RecordCheck> Repository::find_record(const std::string& hash) const {

@@ -109,6 +109,16 @@ struct RecordCheck {
     bool record_matches = false;
 };
 
+// An ended run waiting in the outbox to be forwarded to the plant.
+struct OutboxEntry {
+    std::int64_t seq = 0;  // queue order
+    std::int64_t run_id = 0;
+    std::string run_uuid;
+    TimePoint queued_at{};
+    // The payload as first sent and its SHA-256 (hex); empty before.
+    std::string payload, payload_sha256;
+};
+
 // Every rollup of a filter, read in one snapshot: the numbers of a report
 // agree with each other while stations commit.
 struct CordWear {
@@ -320,6 +330,21 @@ class Repository {
     // The run holding that hash, re-hashed as stored now with the version it
     // was hashed with; nullopt when no run holds it.
     std::optional<RecordCheck> find_record(const std::string& hash) const;
+
+    // ---- Plant identity and the outbox (store-and-forward, README "The
+    // plant database"). The station database's UUID, made at creation.
+    std::string station_uuid() const;
+    // The run's UUID (version 4, made when it began); nullopt: no such run.
+    std::optional<std::string> run_uuid(std::int64_t run_id) const;
+    // Ended runs not yet in the plant, in the order they ended.
+    std::vector<OutboxEntry> outbox_waiting() const;
+    // The payload of a waiting run, kept before it is first sent. Throws
+    // DatabaseError for a run not waiting, or one that has its payload.
+    void keep_outbox_payload(std::int64_t run_id, const std::string& payload,
+                             const std::string& payload_sha256);
+    // The run is in the plant: it leaves the waiting list. Throws
+    // DatabaseError for a run not waiting in the outbox.
+    void mark_forwarded(std::int64_t run_id);
 
     // ---- QA rollups: kept in the same transaction as every change of a
     // production run's status, one bucket per local day x part x station x

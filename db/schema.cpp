@@ -561,6 +561,67 @@ ALTER TABLE measurements ADD COLUMN rl_marginal INTEGER NOT NULL DEFAULT 0
     CHECK (rl_marginal IN (0, 1));
 )sql";
 
+// Plant identity and the outbox (store-and-forward to the plant database).
+// station_identity: the one UUID of this station database, made when the
+// schema reaches this version (at creation for a new file). run_uuids: every
+// run's UUID (not part of the record hash), made when the run begins; runs
+// from before get theirs here. outbox: each ended run (completed, aborted,
+// interrupted) queued in the transaction that ends it, in seq order, until
+// `mpobench sync` has it in the plant (forwarded_at); the payload and its
+// SHA-256 are kept from the first attempt on, so a replay sends the very
+// same bytes whatever mpobench version replays it. Ended runs from before
+// are queued here, oldest first. UUIDs made here are version 4 from SQLite's
+// randomblob (seeded from the operating system's entropy).
+constexpr const char* schema_v15 = R"sql(
+CREATE TABLE station_identity (
+    singleton  INTEGER PRIMARY KEY CHECK (singleton = 1),
+    uuid       TEXT NOT NULL CHECK (length(uuid) = 36),
+    created_at TEXT NOT NULL
+) STRICT;
+CREATE TRIGGER station_identity_never_changes BEFORE UPDATE ON station_identity
+BEGIN SELECT RAISE(ABORT, 'the station UUID never changes'); END;
+CREATE TRIGGER station_identity_never_deleted BEFORE DELETE ON station_identity
+BEGIN SELECT RAISE(ABORT, 'the station UUID is never deleted'); END;
+
+CREATE TABLE run_uuids (
+    run_id INTEGER PRIMARY KEY REFERENCES runs(id),
+    uuid   TEXT NOT NULL UNIQUE CHECK (length(uuid) = 36)
+) STRICT;
+CREATE TRIGGER run_uuids_never_change BEFORE UPDATE ON run_uuids
+BEGIN SELECT RAISE(ABORT, 'a run UUID never changes'); END;
+CREATE TRIGGER run_uuids_never_deleted BEFORE DELETE ON run_uuids
+BEGIN SELECT RAISE(ABORT, 'a run UUID is never deleted'); END;
+
+CREATE TABLE outbox (
+    seq            INTEGER PRIMARY KEY,
+    run_id         INTEGER NOT NULL UNIQUE REFERENCES runs(id),
+    queued_at      TEXT NOT NULL,
+    payload        TEXT CHECK (payload IS NULL OR json_valid(payload)),
+    payload_sha256 TEXT CHECK (payload_sha256 IS NULL OR length(payload_sha256) = 64),
+    forwarded_at   TEXT,
+    CHECK ((payload IS NULL) = (payload_sha256 IS NULL))
+) STRICT;
+CREATE TRIGGER outbox_payload_kept BEFORE UPDATE ON outbox
+WHEN OLD.payload IS NOT NULL AND (NEW.payload IS NOT OLD.payload
+                                  OR NEW.payload_sha256 IS NOT OLD.payload_sha256)
+BEGIN SELECT RAISE(ABORT, 'a forwarded payload never changes'); END;
+CREATE INDEX outbox_waiting ON outbox (seq) WHERE forwarded_at IS NULL;
+
+INSERT INTO station_identity (singleton, uuid, created_at)
+SELECT 1, lower(
+    hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || substr(hex(randomblob(2)), 2) ||
+    '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || substr(hex(randomblob(2)), 2) || '-' ||
+    hex(randomblob(6))), strftime('%Y-%m-%dT%H:%M:%fZ', 'now');
+INSERT INTO run_uuids (run_id, uuid)
+SELECT id, lower(
+    hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || substr(hex(randomblob(2)), 2) ||
+    '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || substr(hex(randomblob(2)), 2) || '-' ||
+    hex(randomblob(6))) FROM runs ORDER BY id;
+INSERT INTO outbox (run_id, queued_at)
+SELECT id, strftime('%Y-%m-%dT%H:%M:%fZ', 'now') FROM runs WHERE status <> 'running'
+ORDER BY started_at, id;
+)sql";
+
 // In order; each takes the database to its version from the one before.
 constexpr std::array migrations{
     Migration{1, "records: stations, instruments, parts, limit sets, references, runs", schema_v1},
@@ -577,6 +638,7 @@ constexpr std::array migrations{
     Migration{12, "user badges", schema_v12},
     Migration{13, "tap-monitor readings per reference point and measurement", schema_v13},
     Migration{14, "sequential RL decisions: noise models, methods, windows", schema_v14},
+    Migration{15, "plant identity: station and run UUIDs, the outbox", schema_v15},
 };
 
 std::int64_t pragma_integer(sqlite::Connection& connection, const std::string& sql,

@@ -8,7 +8,7 @@ BUILD_DIR="${MPOBENCH_BUILD_DIR:-$MPOBENCH_ROOT/build}"
 MPOBENCH_PACKAGES=(
   build-essential cmake ninja-build pkg-config
   libserialport-dev libsqlite3-dev libboost-dev libboost-system-dev
-  libspdlog-dev libfmt-dev catch2 nlohmann-json3-dev libcli11-dev libtomlplusplus-dev libsodium-dev libhowardhinnant-date-dev
+  libspdlog-dev libfmt-dev catch2 nlohmann-json3-dev libcli11-dev libtomlplusplus-dev libsodium-dev libhowardhinnant-date-dev libpq-dev postgresql
   libcairo2-dev libpango1.0-dev libqrencode-dev libzint-dev libxlsxwriter-dev fonts-dejavu-core
   python3 python3-pyvisa python3-pyvisa-py python3-pymeasure python3-serial python3-openpyxl
   qpdf poppler-utils zbar-tools chromium

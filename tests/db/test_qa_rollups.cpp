@@ -234,6 +234,7 @@ std::vector<RunRecord> scenario_without_rl_bounds() {
 // migrations after it only added objects and columns), newest first.
 std::vector<std::string> undo_migrations_after(int version) {
     const std::vector<std::pair<int, std::vector<std::string>>> undo{
+        {15, {"DROP TABLE outbox", "DROP TABLE run_uuids", "DROP TABLE station_identity"}},
         {14,
          {"ALTER TABLE optical_references DROP COLUMN rl_noise_window_ms",
           "ALTER TABLE optical_references DROP COLUMN rl_noise_white",
