@@ -4,6 +4,8 @@
 // stored; with the temporary directory and the sample run from tests/support.
 
 #include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <catch2/catch.hpp>
 
 #include <cmath>
@@ -22,6 +24,19 @@ using mpobench::testing::at_ms;
 using mpobench::testing::measurement;
 using mpobench::testing::new_run;
 using mpobench::testing::TempDir;
+
+// A pid that certainly belongs to no process now: a child that has exited
+// and been reaped.
+inline pid_t dead_pid() {
+    const pid_t child = ::fork();
+    if (child == 0) {
+        ::_exit(0);
+    }
+    REQUIRE(child > 0);
+    int status = 0;
+    REQUIRE(::waitpid(child, &status, 0) == child);
+    return child;
+}
 
 // A plain SQLite connection beside the Repository, for what the API
 // deliberately cannot do (forge an owner, plant a newer schema version).

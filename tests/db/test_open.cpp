@@ -40,19 +40,6 @@ void write_random_bytes(const std::filesystem::path& path, std::size_t count, st
     file.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
 }
 
-// A pid that certainly belongs to no process now: a child that has exited
-// and been reaped.
-pid_t dead_pid() {
-    const pid_t child = ::fork();
-    if (child == 0) {
-        ::_exit(0);
-    }
-    REQUIRE(child > 0);
-    int status = 0;
-    REQUIRE(::waitpid(child, &status, 0) == child);
-    return child;
-}
-
 }  // namespace
 
 TEST_CASE("a new database is created at the current schema version and reopens unchanged") {

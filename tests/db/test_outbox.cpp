@@ -21,17 +21,6 @@ bool is_uuid_v4(const std::string& text) {
     return std::regex_match(text, form);
 }
 
-pid_t dead_pid() {
-    const pid_t child = ::fork();
-    if (child == 0) {
-        ::_exit(0);
-    }
-    REQUIRE(child > 0);
-    int status = 0;
-    REQUIRE(::waitpid(child, &status, 0) == child);
-    return child;
-}
-
 }  // namespace
 
 TEST_CASE("a station database has one UUID from its creation on, and every run its own") {

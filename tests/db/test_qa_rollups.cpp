@@ -232,6 +232,17 @@ std::vector<RunRecord> scenario_without_rl_bounds() {
 
 // What takes a current database back to the schema `version` wrote (the
 // migrations after it only added objects and columns), newest first.
+// The triggers that keep record hashes, as schema version 2 made them, for
+// a test that rewrites run_hashes under them.
+void add_run_hash_triggers(std::vector<std::string>& statements) {
+    statements.push_back(
+        "CREATE TRIGGER run_hashes_never_change BEFORE UPDATE ON run_hashes "
+        "BEGIN SELECT RAISE(ABORT, 'a record hash never changes'); END");
+    statements.push_back(
+        "CREATE TRIGGER run_hashes_never_deleted BEFORE DELETE ON run_hashes "
+        "BEGIN SELECT RAISE(ABORT, 'a record hash is never deleted'); END");
+}
+
 std::vector<std::string> undo_migrations_after(int version) {
     const std::vector<std::pair<int, std::vector<std::string>>> undo{
         {15, {"DROP TABLE outbox", "DROP TABLE run_uuids", "DROP TABLE station_identity"}},
@@ -823,12 +834,7 @@ TEST_CASE("records hashed with form 1 still verify in a current database, and ta
             statements.push_back("INSERT INTO run_hashes (run_id, sha256) VALUES (" +
                                  std::to_string(run_id) + ", '" + hash + "')");
         }
-        statements.push_back(
-            "CREATE TRIGGER run_hashes_never_change BEFORE UPDATE ON run_hashes "
-            "BEGIN SELECT RAISE(ABORT, 'a record hash never changes'); END");
-        statements.push_back(
-            "CREATE TRIGGER run_hashes_never_deleted BEFORE DELETE ON run_hashes "
-            "BEGIN SELECT RAISE(ABORT, 'a record hash is never deleted'); END");
+        add_run_hash_triggers(statements);
         statements.push_back("PRAGMA user_version = 2");
         for (const auto& sql : statements) {
             INFO(sql);
@@ -1282,12 +1288,7 @@ TEST_CASE("a version 12 database gets the monitor columns; its form-2 hashes sti
             statements.push_back("INSERT INTO run_hashes (run_id, sha256, version) VALUES (" +
                                  std::to_string(run_id) + ", '" + hash + "', 2)");
         }
-        statements.push_back(
-            "CREATE TRIGGER run_hashes_never_change BEFORE UPDATE ON run_hashes "
-            "BEGIN SELECT RAISE(ABORT, 'a record hash never changes'); END");
-        statements.push_back(
-            "CREATE TRIGGER run_hashes_never_deleted BEFORE DELETE ON run_hashes "
-            "BEGIN SELECT RAISE(ABORT, 'a record hash is never deleted'); END");
+        add_run_hash_triggers(statements);
         statements.push_back("PRAGMA user_version = 12");
         for (const auto& sql : statements) {
             INFO(sql);
