@@ -482,7 +482,7 @@ StationConfig parse_station(std::string_view toml_text, const std::filesystem::p
     StationConfig station;
     station.source_path = source_name;
     TableReader top(root, "station file", source_name,
-                    {"station", "instruments", "operator", "cords", "label"});
+                    {"station", "instruments", "operator", "cords", "label", "plant"});
 
     if (const auto* table = root["station"].as_table()) {
         TableReader reader(*table, "station", source_name,
@@ -568,6 +568,17 @@ StationConfig parse_station(std::string_view toml_text, const std::filesystem::p
                                fmt::format("label.printer: {}", bad.what()));
         }
     }
+    if (const auto* node = root.get("plant")) {
+        const auto* table = node->as_table();
+        if (!table)
+            throw top.error(*node, "plant: expected a table ([plant])");
+        TableReader reader(*table, "plant", source_name, {"url", "retry_interval_s"});
+        station.plant_url = reader.required_string("url");
+        if (station.plant_url->empty())
+            throw reader.error(*table->get("url"), "plant.url: empty (leave [plant] out instead)");
+        if (auto v = reader.integer("retry_interval_s", 1, 24 * 3600))
+            station.plant_retry_interval_s = static_cast<int>(*v);
+    }
     return station;
 }
 
@@ -623,6 +634,10 @@ std::string format_station(const StationConfig& station) {
         out += fmt::format("name = {}\n", toml_quote(op.name));
     if (station.label_printer)
         out += fmt::format("\n[label]\nprinter = {}\n", toml_quote(station.label_printer->text));
+    if (station.plant_url) {
+        out += fmt::format("\n[plant]\nurl = {}\nretry_interval_s = {}\n",
+                           toml_quote(*station.plant_url), station.plant_retry_interval_s);
+    }
 
     for (const auto& instrument : station.instruments) {
         out += fmt::format("\n[instruments.{}]\nrole = \"{}\"\nmodel = {}\nresource = {}\n",

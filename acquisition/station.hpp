@@ -71,6 +71,12 @@ struct StationConfig {
     // [label] printer: where the bag label of each passing assembly goes;
     // none, no label is printed.
     std::optional<LabelDestination> label_printer;
+    // [plant] url: the plant database ended runs are forwarded to (a libpq
+    // connection string; the password never here); none, runs stay local.
+    std::optional<std::string> plant_url;
+    // [plant] retry_interval_s: how long `mpobench serve`'s forwarder waits
+    // after the plant was unreachable before it tries again.
+    int plant_retry_interval_s = 30;
     std::filesystem::path source_path;  // where it was loaded from, for messages
 
     const drivers::InstrumentConfig* find(std::string_view name) const;

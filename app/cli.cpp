@@ -102,6 +102,7 @@ Command add_identify_command(CLI::App& app) {
                                    "check it against the station file");
     cmd->add_option("--station", options->station_file, "station file (TOML)")->required();
     cmd->add_flag("--json", options->json, "one JSON array on stdout instead of the table");
+    add_db_option(*cmd, options->db);
     return {cmd, [options] { return run_identify(*options); }};
 }
 
@@ -390,8 +391,12 @@ Command add_sync_command(CLI::App& app) {
     cmd->add_option("--db", options->db, "station database (SQLite)")->required();
     cmd->add_option("--to", options->url,
                     "plant database: libpq connection string or postgresql:// URL (the password "
-                    "from PGPASSFILE, ~/.pgpass or PGPASSWORD)")
-        ->required();
+                    "from PGPASSFILE, ~/.pgpass or PGPASSWORD)");
+    cmd->add_option("--station", options->station_file,
+                    "station file: its [plant] url is the plant (when --to is not given)");
+    cmd->add_flag("--background", options->background,
+                  "as the forwarder test and serve start: nothing on stdout, what it does goes "
+                  "to the log");
     return {cmd, [options] { return run_sync(*options); }};
 }
 
@@ -428,6 +433,9 @@ Command add_demo_command(CLI::App& app) {
     cmd->add_option("--parts", options->parts, "part catalogue replacing the default");
     cmd->add_option("--serial", options->serial, "serial number (a prefix when --count > 1)");
     add_db_option(*cmd, options->db);
+    cmd->add_option("--plant", options->plant_url,
+                    "plant database (libpq connection string or postgresql:// URL): the demo's "
+                    "runs are forwarded to it at the end");
     cmd->add_option("--limits", options->limits, "limit set (TOML) replacing the default");
     cmd->add_option("--operator", options->operator_name, "operator name recorded with each run")
         ->capture_default_str();

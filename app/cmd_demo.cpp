@@ -12,6 +12,7 @@
 #include "analysis/identifiers.hpp"
 #include "app/certificates.hpp"
 #include "app/commands.hpp"
+#include "app/forwarder.hpp"
 #include "app/guarded.hpp"
 #include "app/progress.hpp"
 #include "app/run_json.hpp"
@@ -113,6 +114,8 @@ int run_demo(DemoOptions options) {
             reference_fibers = std::max(reference_fibers, part->fibers);
 
         const auto limits = load_limits(options.limits);
+        if (!options.plant_url.empty())
+            check_plant_url(options.plant_url);
         // Read the site file before any test: a bad one is a usage error now,
         // not after the first assembly. Its serial_pattern holds for the demo's
         // serials too: they are recorded like any other.
@@ -214,6 +217,23 @@ int run_demo(DemoOptions options) {
             fmt::print(stderr, "mpobench demo: {} certificate(s) not written\n",
                        certificates_failed);
             return static_cast<int>(kBadInput);
+        }
+        if (!options.plant_url.empty()) {
+            const ForwardLock forwarding(database_path(options.db));
+            const auto report = forward_outbox(repository, options.plant_url);
+            fmt::print(options.json ? stderr : stdout,
+                       "plant {}: {} runs forwarded ({} already there), {} waiting\n",
+                       report.plant.empty() ? options.plant_url : report.plant,
+                       report.stored + report.present, report.present, report.left.waiting);
+            if (report.unreachable || !report.refused.empty()) {
+                fmt::print(stderr,
+                           "mpobench demo: the runs are stored; {} wait for the plant ({}): "
+                           "mpobench sync --db {} --to URL forwards them\n",
+                           report.left.waiting,
+                           report.unreachable ? *report.unreachable : report.refused.front().reason,
+                           database_path(options.db).string());
+                return static_cast<int>(report.unreachable ? kAborted : kRefused);
+            }
         }
         return worst_exit;
     });

@@ -5,13 +5,12 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include <nlohmann/json.hpp>
-
 #include <vector>
 
-#include "analysis/limits.hpp"
-#include "analysis/record_hash.hpp"
+#include <spdlog/spdlog.h>
+
 #include "app/commands.hpp"
+#include "app/forwarder.hpp"
 #include "app/guarded.hpp"
 #include "app/run_json.hpp"
 #include "db/plant.hpp"
@@ -19,25 +18,6 @@
 namespace mpobench::app {
 
 namespace {
-
-// Payload form 1 (db/plant.sql): the run as `test --json` writes it, with
-// its identities and its record hash.
-nlohmann::json plant_payload(const db::Repository& repository, const db::OutboxEntry& entry) {
-    const auto run = repository.run(entry.run_id);
-    if (!run) {
-        throw db::DatabaseError(
-            fmt::format("run {} is in the outbox but not in the database", entry.run_id));
-    }
-    const auto record_hash = repository.record_hash(entry.run_id);
-    return {{"payload_version", 1},
-            {"uuid", entry.run_uuid},
-            {"station_uuid", repository.station_uuid()},
-            {"station_run_id", entry.run_id},
-            {"record_hash", record_hash ? nlohmann::json(*record_hash) : nlohmann::json(nullptr)},
-            {"record_hash_version",
-             record_hash ? nlohmann::json(analysis::kRecordHashVersion) : nlohmann::json(nullptr)},
-            {"run", run_to_json(*run)}};
-}
 
 // Plant failures: unreachable (or lost mid-way) and other faults are 3, a
 // refused record 4, a connection string holding a password 2.
@@ -68,64 +48,73 @@ int run_plant_init(const PlantInitOptions& options) {
 
 int run_sync(const SyncOptions& options) {
     return plant_guarded("sync", [&] {
+        std::string url = options.url;
+        if (!options.station_file.empty()) {
+            const auto station = acquisition::load_station(options.station_file);
+            const auto configured = plant_url_of(station);
+            if (!configured) {
+                throw UsageError(fmt::format("{}: names no plant ([plant] url); give --to URL",
+                                             options.station_file.string()));
+            }
+            if (url.empty())
+                url = *configured;
+        }
+        if (url.empty())
+            throw UsageError("give the plant: --to URL, or --station FILE with [plant] url");
+        db::plant::check_connection_string(url);
         if (!std::filesystem::exists(options.db)) {
             throw UsageError(fmt::format("{}: no such station database", options.db.string()));
         }
+        // The background forwarder waits its turn; by hand, too: two drains
+        // of one outbox at once would send the same runs twice.
+        const ForwardLock forwarding(options.db);
         db::Repository repository(options.db);
-        const auto waiting = repository.outbox_waiting();
-        if (waiting.empty()) {
+        const auto report = forward_outbox(repository, url);
+        const int forwarded = report.stored + report.present;
+        if (options.background) {
+            // Its stdout is /dev/null: what it did goes to the log.
+            if (forwarded > 0) {
+                spdlog::info("plant {}: {} runs of {} forwarded ({} already there)", report.plant,
+                             forwarded, options.db.string(), report.present);
+            }
+            if (report.unreachable) {
+                spdlog::warn("plant forwarder: {}; {} runs of {} wait", *report.unreachable,
+                             report.left.waiting, options.db.string());
+            }
+            for (const auto& run : report.refused) {
+                spdlog::error("plant forwarder: run {} ({}) of {} refused: {}", run.run_id,
+                              run.run_uuid, options.db.string(), run.reason);
+            }
+        } else if (forwarded == 0 && report.refused.empty() && !report.unreachable) {
             fmt::print("sync: nothing waiting; every ended run of {} is in the plant\n",
                        options.db.string());
-            return static_cast<int>(kPassed);
+        } else if (forwarded > 0) {
+            fmt::print("sync: {} runs forwarded to plant {} ({} stored, {} already there)\n",
+                       forwarded, report.plant, report.stored, report.present);
         }
-        const auto wait_message = [&](std::size_t left) {
-            return fmt::format(
-                "{} runs wait in the outbox of {} since {}; nothing is lost, run "
-                "sync again when the plant is back",
-                left, options.db.string(), iso_utc(waiting.front().queued_at));
-        };
-        std::unique_ptr<db::plant::Connection> plant;
-        try {
-            plant = std::make_unique<db::plant::Connection>(options.url);
-        } catch (const db::plant::PlantUnreachable& error) {
-            fmt::print(stderr, "mpobench sync: {}\nmpobench sync: {}\n", error.what(),
-                       wait_message(waiting.size()));
+        if (report.unreachable) {
+            if (!options.background) {
+                fmt::print(stderr,
+                           "mpobench sync: {}\nmpobench sync: {} runs wait in the outbox of {} "
+                           "since {}; nothing is lost, run sync again when the plant is back\n",
+                           *report.unreachable, report.left.waiting, options.db.string(),
+                           iso_utc(*report.left.oldest_waiting_since));
+            }
             return static_cast<int>(kAborted);
         }
-        int stored = 0, present = 0;
-        std::vector<std::string> refused;
-        for (std::size_t i = 0; i < waiting.size(); ++i) {
-            const auto& entry = waiting[i];
-            // Built once and kept: a replay sends the same bytes.
-            std::string payload = entry.payload;
-            std::string payload_hash = entry.payload_sha256;
-            if (payload.empty()) {
-                payload = json_text(plant_payload(repository, entry));
-                payload_hash = analysis::sha256_hex(payload);
-                repository.keep_outbox_payload(entry.run_id, payload, payload_hash);
+        if (!report.refused.empty()) {
+            if (!options.background) {
+                std::vector<std::string> uuids;
+                for (const auto& run : report.refused) {
+                    fmt::print(stderr, "mpobench sync: run {} ({}): {}\n", run.run_id, run.run_uuid,
+                               run.reason);
+                    uuids.push_back(run.run_uuid);
+                }
+                fmt::print(stderr,
+                           "mpobench sync: {} runs refused by the plant (it holds their UUID "
+                           "with another payload); they stay in the outbox: {}\n",
+                           report.refused.size(), fmt::join(uuids, ", "));
             }
-            try {
-                const auto outcome = plant->forward(payload, payload_hash);
-                (outcome == db::plant::Forwarded::Stored ? stored : present) += 1;
-            } catch (const db::plant::PlantUnreachable& error) {
-                fmt::print(stderr, "mpobench sync: {}\nmpobench sync: {}\n", error.what(),
-                           wait_message(waiting.size() - i + refused.size()));
-                return static_cast<int>(kAborted);
-            } catch (const db::plant::PlantRefused& error) {
-                fmt::print(stderr, "mpobench sync: run {} ({}): {}\n", entry.run_id, entry.run_uuid,
-                           error.what());
-                refused.push_back(entry.run_uuid);
-                continue;
-            }
-            repository.mark_forwarded(entry.run_id);
-        }
-        fmt::print("sync: {} runs forwarded to plant {} ({} stored, {} already there)\n",
-                   stored + present, plant->describe(), stored, present);
-        if (!refused.empty()) {
-            fmt::print(stderr,
-                       "mpobench sync: {} runs refused by the plant (it holds their UUID with "
-                       "another payload); they stay in the outbox: {}\n",
-                       refused.size(), fmt::join(refused, ", "));
             return static_cast<int>(kRefused);
         }
         return static_cast<int>(kPassed);

@@ -5,6 +5,7 @@
 #include "analysis/identifiers.hpp"
 #include "app/certificates.hpp"
 #include "app/commands.hpp"
+#include "app/forwarder.hpp"
 #include "app/golden_rule.hpp"
 #include "app/guarded.hpp"
 #include "app/labels.hpp"
@@ -19,6 +20,7 @@ namespace mpobench::app {
 int run_test_command(const TestCommandOptions& options) {
     return guarded("test", [&] {
         const auto station = acquisition::load_station(options.station_file);
+        const auto plant_url = plant_url_of(station);
         const Part part = find_part(options.parts, options.part);
         // A --limits file that cannot be used is bad input, said before anything else.
         const std::optional<analysis::LimitSet> limits_file =
@@ -107,6 +109,7 @@ int run_test_command(const TestCommandOptions& options) {
                 fmt::print("label: printed to {}\n", label->destination);
             }
         }
+        forward_in_background(plant_url, database_path(options.db), "test");
         if (label_error) {
             fmt::print(stderr,
                        "mpobench test: WARNING: {} passed and run {} is stored, but its bag label "

@@ -36,6 +36,7 @@ int run_sim(const SimOptions& options);
 struct IdentifyOptions {
     std::filesystem::path station_file;
     bool json = false;
+    std::filesystem::path db;  // whose outbox the "plant:" line counts
 };
 int run_identify(const IdentifyOptions& options);
 
@@ -198,6 +199,7 @@ struct DemoOptions {
     double time_scale = 0.02;
     std::filesystem::path certs_dir;
     std::filesystem::path site;
+    std::string plant_url;  // --plant: forward the runs there at the end
 };
 int run_demo(DemoOptions options);
 
@@ -262,6 +264,10 @@ int run_export(const ExportOptions& options);
 struct SyncOptions {
     std::filesystem::path db;
     std::string url;  // libpq connection string or postgresql:// URL, no password
+    // --station: the plant its [plant] url names (when --to is not given).
+    std::filesystem::path station_file;
+    // --background: started by test/repeat; quiet on stdout, logs instead.
+    bool background = false;
 };
 int run_sync(const SyncOptions& options);
 

@@ -14,6 +14,8 @@
 namespace mpobench::app {
 namespace {
 
+std::filesystem::path file_in_use;
+
 // The rotating log file: --log-file, else $MPOBENCH_LOG_DIR/mpobench.log,
 // else ./logs/mpobench.log. A file the user named must be writable (an
 // error otherwise); the default one is a convenience, so a QA user reading
@@ -27,6 +29,7 @@ spdlog::sink_ptr log_file_sink(const std::filesystem::path& option) {
         auto sink = std::make_shared<spdlog::sinks::rotating_file_sink_mt>(file.string(),
                                                                            kFileBytes, kFiles);
         sink->set_pattern("%Y-%m-%dT%H:%M:%S.%f %L [%n] [pid %P] %v");
+        file_in_use = std::filesystem::absolute(file);
         return sink;
     };
     if (!option.empty())
@@ -46,6 +49,10 @@ spdlog::sink_ptr log_file_sink(const std::filesystem::path& option) {
 }
 
 }  // namespace
+
+std::filesystem::path log_file_in_use() {
+    return file_in_use;
+}
 
 void setup_logging(const LoggingOptions& options) {
     const auto level = spdlog::level::from_str(options.level);

@@ -18,4 +18,8 @@ struct LoggingOptions {
 // Throws std::invalid_argument for an unknown level.
 void setup_logging(const LoggingOptions& options);
 
+// The log file setup_logging opened (absolute); empty: none. What a process
+// this one starts logs to.
+std::filesystem::path log_file_in_use();
+
 }  // namespace mpobench::app

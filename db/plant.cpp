@@ -22,7 +22,9 @@ std::string trimmed(const char* text) {
     return out;
 }
 
-void refuse_password_in(const std::string& url) {
+}  // namespace
+
+void check_connection_string(const std::string& url) {
     char* error = nullptr;
     PQconninfoOption* options = PQconninfoParse(url.c_str(), &error);
     if (options == nullptr) {
@@ -44,8 +46,6 @@ void refuse_password_in(const std::string& url) {
             "or PGPASSWORD instead, never on a command line or in a file");
     }
 }
-
-}  // namespace
 
 const char* schema_sql() {
     return plant_schema_sql_text;
@@ -85,8 +85,13 @@ struct Connection::Impl {
 };
 
 Connection::Connection(const std::string& url) : impl_(std::make_unique<Impl>()) {
-    refuse_password_in(url);
-    impl_->connection = PQconnectdb(url.c_str());
+    check_connection_string(url);
+    // A plant that does not answer must not hold a station's forwarder for
+    // the system's TCP timeout; the connection string's own connect_timeout
+    // (expanded after this one) wins.
+    const char* keywords[] = {"connect_timeout", "dbname", nullptr};
+    const char* values[] = {"10", url.c_str(), nullptr};
+    impl_->connection = PQconnectdbParams(keywords, values, 1);
     if (impl_->connection == nullptr) {
         throw PlantError("connecting to the plant: libpq is out of memory");
     }
@@ -111,25 +116,69 @@ void Connection::apply_schema() {
     PQclear(result);
 }
 
-Forwarded Connection::forward(const std::string& payload_json, const std::string& payload_sha256) {
-    const char* values[] = {payload_json.c_str(), payload_sha256.c_str()};
-    // One statement outside any explicit transaction: its own transaction.
-    PGresult* result =
-        PQexecParams(impl_->connection, "SELECT mpobench.mpobench_forward($1::jsonb, $2)", 2,
-                     nullptr, values, nullptr, nullptr, 0);
-    if (PQresultStatus(result) != PGRES_TUPLES_OK || PQntuples(result) != 1) {
-        impl_->fail(result, "forwarding a record");
+void Connection::forward_all(
+    const std::vector<OutboundRecord>& records,
+    const std::function<void(std::size_t index, const ForwardResult&)>& on_result) {
+    if (records.empty())
+        return;
+    PGconn* connection = impl_->connection;
+    const auto lost = [&](std::string_view what) {
+        throw PlantUnreachable(fmt::format("plant {}: {}: {}", impl_->where(), what,
+                                           trimmed(PQerrorMessage(connection))));
+    };
+    if (PQenterPipelineMode(connection) != 1)
+        lost("entering pipeline mode");
+    // A sync point after each call: each record is its own implicit
+    // transaction, and a refused one does not abort the ones after it.
+    for (const auto& record : records) {
+        const char* values[] = {record.payload_json.c_str(), record.payload_sha256.c_str()};
+        if (PQsendQueryParams(connection, "SELECT mpobench.mpobench_forward($1::jsonb, $2)", 2,
+                              nullptr, values, nullptr, nullptr, 0) != 1 ||
+            PQpipelineSync(connection) != 1) {
+            lost("sending records");
+        }
     }
-    const std::string outcome = PQgetvalue(result, 0, 0);
-    PQclear(result);
-    if (outcome == "stored") {
-        return Forwarded::Stored;
+    if (PQflush(connection) != 0)
+        lost("sending records");
+    for (std::size_t index = 0; index < records.size(); ++index) {
+        PGresult* result = PQgetResult(connection);
+        if (result == nullptr)
+            lost("reading the plant's answer");
+        ForwardResult answer;
+        const auto status = PQresultStatus(result);
+        if (status == PGRES_TUPLES_OK && PQntuples(result) == 1) {
+            const std::string outcome = PQgetvalue(result, 0, 0);
+            PQclear(result);
+            if (outcome == "stored") {
+                answer.outcome = Forwarded::Stored;
+            } else if (outcome == "present") {
+                answer.outcome = Forwarded::AlreadyPresent;
+            } else {
+                throw PlantError(
+                    fmt::format("plant {}: mpobench_forward answered '{}', not stored or present",
+                                impl_->where(), outcome));
+            }
+        } else {
+            const char* state = PQresultErrorField(result, PG_DIAG_SQLSTATE);
+            const bool refused = state != nullptr && refused_state == state;
+            if (!refused)
+                impl_->fail(result, "forwarding a record");
+            answer.outcome = Forwarded::Refused;
+            answer.refusal = trimmed(PQresultErrorMessage(result));
+            PQclear(result);
+        }
+        // The end of this record's results, then its sync point.
+        while ((result = PQgetResult(connection)) != nullptr)
+            PQclear(result);
+        result = PQgetResult(connection);
+        const bool synced = result != nullptr && PQresultStatus(result) == PGRES_PIPELINE_SYNC;
+        PQclear(result);
+        if (!synced)
+            lost("reading the plant's answer");
+        on_result(index, answer);
     }
-    if (outcome == "present") {
-        return Forwarded::AlreadyPresent;
-    }
-    throw PlantError(fmt::format("plant {}: mpobench_forward answered '{}', not stored or present",
-                                 impl_->where(), outcome));
+    if (PQexitPipelineMode(connection) != 1)
+        lost("leaving pipeline mode");
 }
 
 }  // namespace mpobench::db::plant

@@ -3,9 +3,11 @@
 // forwarding of one record through mpobench.mpobench_forward(). The only
 // code in mpobench that talks to PostgreSQL.
 
+#include <functional>
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace mpobench::db::plant {
 
@@ -36,7 +38,21 @@ class PlantUrlError : public PlantError {
 // The text of db/plant.sql, built into the binary.
 const char* schema_sql();
 
-enum class Forwarded { Stored, AlreadyPresent };
+// Throws PlantUrlError for a connection string libpq cannot parse or one
+// that holds a password; what a station file's [plant] url is checked with.
+void check_connection_string(const std::string& url);
+
+// One record to forward: the payload as first sent and its SHA-256 (hex).
+struct OutboundRecord {
+    const std::string& payload_json;
+    const std::string& payload_sha256;
+};
+
+enum class Forwarded { Stored, AlreadyPresent, Refused };
+struct ForwardResult {
+    Forwarded outcome = Forwarded::Stored;
+    std::string refusal;  // the plant's reason, for Refused
+};
 
 class Connection {
   public:
@@ -50,8 +66,13 @@ class Connection {
     std::string describe() const;
     // Creates (or completes) the plant schema and roles in one transaction.
     void apply_schema();
-    // One record, in its own transaction on the server.
-    Forwarded forward(const std::string& payload_json, const std::string& payload_sha256);
+    // Each record in its own transaction on the server, sent in one
+    // pipeline (libpq pipeline mode: one round trip for the lot, not one per
+    // record). on_result is called in order for each record the plant has
+    // answered; a lost connection throws PlantUnreachable after the answers
+    // that came, so the caller knows which records are in.
+    void forward_all(const std::vector<OutboundRecord>& records,
+                     const std::function<void(std::size_t index, const ForwardResult&)>& on_result);
 
   private:
     struct Impl;

@@ -1559,6 +1559,27 @@ std::vector<OutboxEntry> Repository::outbox_waiting() const {
     });
 }
 
+OutboxSummary Repository::outbox_summary() const {
+    const std::string what = "reading the outbox";
+    return impl_->read_snapshot(what, [&] {
+        Query query(impl_->connection,
+                    "SELECT (SELECT count(*) FROM outbox WHERE forwarded_at IS NULL), "
+                    "(SELECT min(queued_at) FROM outbox WHERE forwarded_at IS NULL), "
+                    "(SELECT forwarded_at FROM outbox WHERE forwarded_at IS NOT NULL "
+                    "ORDER BY seq DESC LIMIT 1)",
+                    what);
+        query.step();
+        const Origin from = impl_->origin(what);
+        OutboxSummary summary;
+        summary.waiting = query.integer(0);
+        if (const auto text = query.optional_text(1))
+            summary.oldest_waiting_since = time_from(from, "outbox.queued_at", *text);
+        if (const auto text = query.optional_text(2))
+            summary.last_forwarded_at = time_from(from, "outbox.forwarded_at", *text);
+        return summary;
+    });
+}
+
 void Repository::keep_outbox_payload(std::int64_t run_id, const std::string& payload,
                                      const std::string& payload_sha256) {
     std::lock_guard lock(impl_->mutex);

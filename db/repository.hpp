@@ -119,6 +119,13 @@ struct OutboxEntry {
     std::string payload, payload_sha256;
 };
 
+// The outbox at a glance (identify, the web station header).
+struct OutboxSummary {
+    std::int64_t waiting = 0;
+    std::optional<TimePoint> oldest_waiting_since;  // queued_at of the oldest waiting
+    std::optional<TimePoint> last_forwarded_at;     // of the newest run forwarded
+};
+
 // Every rollup of a filter, read in one snapshot: the numbers of a report
 // agree with each other while stations commit.
 struct CordWear {
@@ -338,6 +345,7 @@ class Repository {
     std::optional<std::string> run_uuid(std::int64_t run_id) const;
     // Ended runs not yet in the plant, in the order they ended.
     std::vector<OutboxEntry> outbox_waiting() const;
+    OutboxSummary outbox_summary() const;
     // The payload of a waiting run, kept before it is first sent. Throws
     // DatabaseError for a run not waiting, or one that has its payload.
     void keep_outbox_payload(std::int64_t run_id, const std::string& payload,

@@ -848,6 +848,7 @@ json Api::station_json() const {
              {"reference", nullptr},
              {"reference_problem", "no bench: this server was started without --station"},
              {"lock", {{"held", false}}},
+             {"plant", nullptr},
              {"parts", parts},
              {"retest_reasons", setup_.site.retest.reason_codes},
              {"time_zone", setup_.site.time_zone}};
@@ -885,6 +886,20 @@ json Api::station_json() const {
                                                     : "unreachable";
         row["problem"] = identify_problem.empty() ? json(nullptr) : json(identify_problem);
         out["instruments"].push_back(row);
+    }
+
+    // The plant line of the header: runs waiting for it, and why.
+    if (setup_.forwarder) {
+        const auto outbox = repository.outbox_summary();
+        const std::string problem = setup_.forwarder->last_problem();
+        out["plant"] = {
+            {"waiting", outbox.waiting},
+            {"since", outbox.oldest_waiting_since ? json(app::iso_utc(*outbox.oldest_waiting_since))
+                                                  : json(nullptr)},
+            {"last_forwarded_at", outbox.last_forwarded_at
+                                      ? json(app::iso_utc(*outbox.last_forwarded_at))
+                                      : json(nullptr)},
+            {"problem", problem.empty() ? json(nullptr) : json(problem)}};
     }
 
     out["reference_problem"] = nullptr;

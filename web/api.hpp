@@ -16,6 +16,7 @@
 
 #include "acquisition/parts.hpp"
 #include "analysis/limits.hpp"
+#include "app/forwarder.hpp"
 #include "reports/site.hpp"
 #include "web/http.hpp"
 #include "web/sessions.hpp"
@@ -30,6 +31,8 @@ struct ApiSetup {
     acquisition::PartCatalogue catalogue;
     analysis::LimitSet limits;
     StationRunner* runner = nullptr;  // null: a QA-only server (no bench)
+    // The station's plant forwarder; null: the station has no plant.
+    const app::BackgroundForwarder* forwarder = nullptr;
     SessionLimits session_limits;
 };
 

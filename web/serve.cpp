@@ -8,6 +8,7 @@
 
 #include "app/certificates.hpp"
 #include "app/exit_codes.hpp"
+#include "app/forwarder.hpp"
 #include "app/guarded.hpp"
 #include "app/signals.hpp"
 #include "app/test_flow.hpp"
@@ -80,16 +81,23 @@ int run_serve(const ServeOptions& options) {
 
         app::SignalStop signal_stop;
         std::unique_ptr<StationRunner> runner;
+        // Forwards the runs this station ends to its plant, if it has one.
+        std::unique_ptr<app::BackgroundForwarder> forwarder;
         std::string station_name = "QA pages only, no bench";
         if (bench) {
             auto station = acquisition::load_station(options.station_file);
             station_name = "station " + station.name;
+            if (const auto plant_url = app::plant_url_of(station)) {
+                forwarder = std::make_unique<app::BackgroundForwarder>(
+                    db_path, *plant_url, std::chrono::seconds(station.plant_retry_interval_s));
+            }
             runner = std::make_unique<StationRunner>(
                 StationSetup{std::move(station), db_path, catalogue, limits, site, &signal_stop,
                              !options.limits.empty()});
             runner->identify_in_background();
         }
-        ApiSetup api_setup{db_path, options.site, site, catalogue, limits, runner.get(), {}};
+        ApiSetup api_setup{db_path,      options.site,    site, catalogue, limits,
+                           runner.get(), forwarder.get(), {}};
         Api api(std::move(api_setup));
         HttpServerOptions server_options;
         server_options.address = address;
@@ -116,6 +124,7 @@ int run_serve(const ServeOptions& options) {
         api.stop();
         server->stop();
         runner.reset();  // a procedure still running ends aborted, its lock released
+        forwarder.reset();
         fmt::print("mpobench serve: stopped\n");
         return static_cast<int>(app::kPassed);
     });

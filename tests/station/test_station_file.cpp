@@ -399,3 +399,35 @@ TEST_CASE("malformed far_positions and monitor keys name file, line and key") {
                         "far_positions = \"1-8\"\n"),
                Catch::Contains("instruments.switch.far_positions: only a power_meter has it"));
 }
+
+TEST_CASE("[plant] url names the plant database and survives format_station", "[plant]") {
+    CHECK_FALSE(parse_station(kMinimal, "min.toml").plant_url.has_value());
+    const auto station = parse_station(
+        kMinimal +
+            "[plant]\nurl = \"postgresql://station7@plant-db/plant\"\nretry_interval_s = 10\n",
+        "plant.toml");
+    REQUIRE(station.plant_url);
+    CHECK(*station.plant_url == "postgresql://station7@plant-db/plant");
+    CHECK(station.plant_retry_interval_s == 10);
+    const auto again = parse_station(acquisition::format_station(station), "again.toml");
+    REQUIRE(again.plant_url);
+    CHECK(*again.plant_url == *station.plant_url);
+    CHECK(again.plant_retry_interval_s == 10);
+    CHECK(parse_station(kMinimal + "[plant]\nurl = \"host=plant-db\"\n", "p.toml")
+              .plant_retry_interval_s == 30);
+}
+
+TEST_CASE("a bad [plant] table is refused naming file, line and key", "[plant]") {
+    CHECK_THAT(error_of(kMinimal + "[plant]\nretry_interval_s = 5\n"),
+               Catch::Contains("bad.toml") && Catch::Contains("url"));
+    CHECK_THAT(error_of(kMinimal + "[plant]\nurl = \"\"\n"),
+               Catch::Contains("bad.toml:7") && Catch::Contains("plant.url: empty"));
+    CHECK_THAT(error_of(kMinimal + "[plant]\nurl = 5432\n"),
+               Catch::Contains("plant.url") && Catch::Contains("expected a string"));
+    CHECK_THAT(error_of(kMinimal + "[plant]\nurl = \"host=x\"\nretry_interval_s = 0\n"),
+               Catch::Contains("plant.retry_interval_s"));
+    CHECK_THAT(error_of(kMinimal + "[plant]\nurl = \"host=x\"\npasword = \"typo\"\n"),
+               Catch::Contains("pasword"));
+    CHECK_THAT(error_of("plant = \"postgresql://x\"\n" + kMinimal),
+               Catch::Contains("plant: expected a table"));
+}

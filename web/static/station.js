@@ -250,6 +250,19 @@ export function mountStation(root, ctx) {
     }
   });
 
+  // The station's forwarding to the plant: nothing when it has no plant.
+  function plantStatus(plant) {
+    if (!plant) return null;
+    const waiting = plant.waiting > 0;
+    const title = plant.problem || (plant.last_forwarded_at ? t("station.plant_last", { time: dateTime(plant.last_forwarded_at) }) : "");
+    return h("span", {
+      class: ["header-plant", waiting ? "status-bad" : "status-ok"],
+      id: "plant-status",
+      title,
+      text: waiting ? t("station.plant_waiting", { count: plant.waiting, since: dateTime(plant.since) }) : `✓ ${t("station.plant_ok")}`,
+    });
+  }
+
   // ---- header: station, operator, reference, instruments
   function renderHeader() {
     clear(header);
@@ -281,6 +294,7 @@ export function mountStation(root, ctx) {
       h("span", { class: "header-op", text: t("station.operator", { user: session.user }) }),
       h("span", { class: ["header-ref", `status-${refClass}`], id: "reference-status", text: refText }),
       h("span", { class: ["connection", `connection-${state.connection}`], id: "connection", text: t(`connection.${state.connection}`) }),
+      plantStatus(st.plant),
     );
     const instruments = h(
       "ul",
