@@ -210,6 +210,53 @@ class KilledMidWay(unittest.TestCase):
         self.finish()
 
 
+class EightStations(unittest.TestCase):
+    """Eight stations forward at once while QA queries the plant: every run
+    arrives once and whole, and no QA query fails or sees half a record."""
+
+    def test_eight_stations_forward_at_once_with_qa_queries_running(self):
+        cluster = Cluster()
+        self.addCleanup(cluster.remove)
+        tmp = tempfile.TemporaryDirectory(prefix="mpobench-plant-eight-")
+        self.addCleanup(tmp.cleanup)
+        self.assertEqual(test_plant.mpobench("plant", "init", "--to", cluster.url()).returncode, 0)
+        cluster.psql("CREATE ROLE station LOGIN IN ROLE mpobench_station; CREATE ROLE qa LOGIN IN ROLE mpobench_qa")
+        stations = []
+        for index in range(8):
+            db = os.path.join(tmp.name, f"station{index}.db")
+            result = test_plant.mpobench("demo", "--random", str(100 + index), "--count", "3", "--serial",
+                                         f"S{index}-", "--db", db, "--time-scale", test_plant.TIME_SCALE)
+            self.assertIn(result.returncode, (0, 1), result.stderr)
+            stations.append(db)
+        forwarders = [subprocess.Popen([MPOBENCH, "--log-level", "warn", "--log-file",
+                                        os.path.join(tmp.name, "sync.log"), "sync", "--db", db, "--to",
+                                        cluster.url("station")], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                       text=True) for db in stations]
+        # QA reads while the stations write: each snapshot holds whole records only.
+        queries = 0
+        while any(f.poll() is None for f in forwarders) or queries < 5:
+            half = cluster.psql(
+                "SELECT count(*) FROM mpobench.runs r WHERE "
+                "(SELECT count(*) FROM mpobench.measurements m WHERE m.run_id = r.id) <> "
+                "jsonb_array_length(r.payload->'run'->'measurements')", user="qa")
+            self.assertEqual(half.stdout.strip(), "0")
+            cluster.psql("SELECT s.name, r.grade, count(*) FROM mpobench.runs r JOIN mpobench.stations s "
+                         "ON s.uuid = r.station_uuid GROUP BY 1, 2", user="qa")
+            queries += 1
+        for forwarder in forwarders:
+            out, err = forwarder.communicate(timeout=120)
+            self.assertEqual(forwarder.returncode, 0, f"{out}\n{err}")
+            self.assertIn("3 stored", out)
+        plant = cluster.psql("SELECT uuid FROM mpobench.runs", user="qa").stdout.split()
+        union = set()
+        for db in stations:
+            union |= set(outbox_order(db))
+            self.assertEqual(waiting(db), 0)
+        self.assertEqual(len(plant), 24)
+        self.assertEqual(set(plant), union)
+        self.assertEqual(cluster.psql("SELECT count(*) FROM mpobench.stations", user="qa").stdout.strip(), "8")
+
+
 def setUpModule():
     test_plant.MPOBENCH = MPOBENCH
 
