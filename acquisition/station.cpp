@@ -482,7 +482,7 @@ StationConfig parse_station(std::string_view toml_text, const std::filesystem::p
     StationConfig station;
     station.source_path = source_name;
     TableReader top(root, "station file", source_name,
-                    {"station", "instruments", "operator", "cords", "label", "plant"});
+                    {"station", "instruments", "operator", "cords", "label", "plant", "mes"});
 
     if (const auto* table = root["station"].as_table()) {
         TableReader reader(*table, "station", source_name,
@@ -579,6 +579,23 @@ StationConfig parse_station(std::string_view toml_text, const std::filesystem::p
         if (auto v = reader.integer("retry_interval_s", 1, 24 * 3600))
             station.plant_retry_interval_s = static_cast<int>(*v);
     }
+    if (const auto* node = root.get("mes")) {
+        const auto* table = node->as_table();
+        if (!table)
+            throw top.error(*node, "mes: expected a table ([mes])");
+        TableReader reader(*table, "mes", source_name, {"url", "format", "timeout_ms"});
+        station.mes_url = reader.required_string("url");
+        if (!station.mes_url->starts_with("http://"))
+            throw reader.error(*table->get("url"), "mes.url: expected http://HOST[:PORT]/PATH");
+        if (auto v = reader.string("format")) {
+            if (*v != "mpobench" && *v != "ipc-cfx")
+                throw reader.error(*table->get("format"),
+                                   fmt::format("mes.format: '{}' is not mpobench or ipc-cfx", *v));
+            station.mes_format = *v;
+        }
+        if (auto v = reader.integer("timeout_ms", 100, 600000))
+            station.mes_timeout_ms = static_cast<int>(*v);
+    }
     return station;
 }
 
@@ -637,6 +654,11 @@ std::string format_station(const StationConfig& station) {
     if (station.plant_url) {
         out += fmt::format("\n[plant]\nurl = {}\nretry_interval_s = {}\n",
                            toml_quote(*station.plant_url), station.plant_retry_interval_s);
+    }
+    if (station.mes_url) {
+        out += fmt::format("\n[mes]\nurl = {}\nformat = {}\ntimeout_ms = {}\n",
+                           toml_quote(*station.mes_url), toml_quote(station.mes_format),
+                           station.mes_timeout_ms);
     }
 
     for (const auto& instrument : station.instruments) {

@@ -77,6 +77,12 @@ struct StationConfig {
     // [plant] retry_interval_s: how long `mpobench serve`'s forwarder waits
     // after the plant was unreachable before it tries again.
     int plant_retry_interval_s = 30;
+    // [mes] url: where each ended run is pushed (HTTP POST, retried until a
+    // 2xx answer), format: "mpobench" (the plant payload) or "ipc-cfx" (an
+    // IPC-CFX UnitsTested message), timeout_ms: per attempt.
+    std::optional<std::string> mes_url;
+    std::string mes_format = "mpobench";
+    int mes_timeout_ms = 5000;
     std::filesystem::path source_path;  // where it was loaded from, for messages
 
     const drivers::InstrumentConfig* find(std::string_view name) const;

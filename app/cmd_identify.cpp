@@ -16,6 +16,7 @@
 #include "app/exit_codes.hpp"
 #include "app/forwarder.hpp"
 #include "app/guarded.hpp"
+#include "app/mes.hpp"
 #include "app/run_json.hpp"
 #include "app/station_session.hpp"
 #include "app/test_flow.hpp"
@@ -107,19 +108,27 @@ void print_table(const std::vector<std::vector<std::string>>& table) {
     }
 }
 
-// "plant: N runs waiting since …" for a station with a plant: the outbox of
-// its database, read without creating one.
-std::string plant_line(const std::filesystem::path& db_option) {
+// "plant: N runs waiting since …" for a station with a plant, "mes: N runs
+// waiting" for one with an MES: the outbox of its database, read without
+// creating one.
+void print_forwarding(const std::filesystem::path& db_option, bool has_plant, bool has_mes) {
     const auto db = database_path(db_option);
     std::error_code error;
-    if (!std::filesystem::is_regular_file(db, error))
-        return fmt::format("plant: no station database at {} yet", db.string());
-    return plant_status_text(open_database_for_reading(db_option).outbox_summary());
+    if (!std::filesystem::is_regular_file(db, error)) {
+        fmt::print("plant/MES: no station database at {} yet\n", db.string());
+        return;
+    }
+    const auto outbox = open_database_for_reading(db_option).outbox_summary();
+    if (has_plant)
+        fmt::print("{}\n", plant_status_text(outbox));
+    if (has_mes)
+        fmt::print("mes: {} runs waiting for the MES's acknowledgement\n", outbox.mes_waiting);
 }
 
 int identify_station(const IdentifyOptions& options) {
     const auto station = acquisition::load_station(options.station_file);
     const bool has_plant = plant_url_of(station).has_value();
+    const bool has_mes = mes_of(station).has_value();
     // A bench in the middle of a procedure is not disturbed: busy, exit 4
     // (acquisition::StationBusy). Held while asking, so no procedure
     // starts half-way through.
@@ -184,8 +193,8 @@ int identify_station(const IdentifyOptions& options) {
                          std::string(status_text(row.status))});
     }
     print_table(table);
-    if (has_plant)
-        fmt::print("{}\n", plant_line(options.db));
+    if (has_plant || has_mes)
+        print_forwarding(options.db, has_plant, has_mes);
     for (const auto& row : rows) {
         if (row.status != Status::Ok)
             fmt::print(stderr, "{}: {}\n", row.name, row.problem);

@@ -11,6 +11,7 @@
 #include "app/commands.hpp"
 #include "app/forwarder.hpp"
 #include "app/guarded.hpp"
+#include "app/mes.hpp"
 #include "app/progress.hpp"
 #include "app/run_json.hpp"
 #include "app/signals.hpp"
@@ -22,7 +23,9 @@ namespace mpobench::app {
 int run_repeat(const RepeatOptions& options) {
     return guarded("repeat", [&] {
         const auto station = acquisition::load_station(options.station_file);
-        const auto plant_url = plant_url_of(station);
+        // A plant or MES the station file names wrongly: refused before testing.
+        plant_url_of(station);
+        mes_of(station);
         const Part part = find_part(options.parts, options.part);
         // A --limits file that cannot be used is bad input, said before anything else.
         const std::optional<analysis::LimitSet> limits_file =
@@ -55,7 +58,7 @@ int run_repeat(const RepeatOptions& options) {
                     {0, limits.name, limits.version, limits.hash, limits.body});
             });
         progress.clear();
-        forward_in_background(plant_url, database_path(options.db), "repeat");
+        forward_in_background(station, database_path(options.db), "repeat");
         if (run.status != RunStatus::Completed) {
             // The record as far as it went: every measurement taken is evidence.
             if (options.json)

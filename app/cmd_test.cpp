@@ -9,6 +9,7 @@
 #include "app/golden_rule.hpp"
 #include "app/guarded.hpp"
 #include "app/labels.hpp"
+#include "app/mes.hpp"
 #include "app/progress.hpp"
 #include "app/run_json.hpp"
 #include "app/signals.hpp"
@@ -20,7 +21,9 @@ namespace mpobench::app {
 int run_test_command(const TestCommandOptions& options) {
     return guarded("test", [&] {
         const auto station = acquisition::load_station(options.station_file);
-        const auto plant_url = plant_url_of(station);
+        // A plant or MES the station file names wrongly: refused before testing.
+        plant_url_of(station);
+        mes_of(station);
         const Part part = find_part(options.parts, options.part);
         // A --limits file that cannot be used is bad input, said before anything else.
         const std::optional<analysis::LimitSet> limits_file =
@@ -109,7 +112,7 @@ int run_test_command(const TestCommandOptions& options) {
                 fmt::print("label: printed to {}\n", label->destination);
             }
         }
-        forward_in_background(plant_url, database_path(options.db), "test");
+        forward_in_background(station, database_path(options.db), "test");
         if (label_error) {
             fmt::print(stderr,
                        "mpobench test: WARNING: {} passed and run {} is stored, but its bag label "

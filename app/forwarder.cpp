@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <nlohmann/json.hpp>
 
@@ -54,6 +55,15 @@ nlohmann::json plant_payload(const db::Repository& repository, const db::OutboxE
 
 }  // namespace
 
+void keep_payload(db::Repository& repository, db::OutboxEntry& entry) {
+    // Built once and kept: a replay sends the same bytes.
+    if (!entry.payload.empty())
+        return;
+    entry.payload = json_text(plant_payload(repository, entry));
+    entry.payload_sha256 = analysis::sha256_hex(entry.payload);
+    repository.keep_outbox_payload(entry.run_id, entry.payload, entry.payload_sha256);
+}
+
 ForwardReport forward_outbox(db::Repository& repository, const std::string& url) {
     ForwardReport report;
     std::unique_ptr<db::plant::Connection> plant;
@@ -75,13 +85,7 @@ ForwardReport forward_outbox(db::Repository& repository, const std::string& url)
                 std::vector<db::plant::OutboundRecord> records;
                 for (std::size_t i = first; i < end; ++i) {
                     auto& entry = waiting[i];
-                    // Built once and kept: a replay sends the same bytes.
-                    if (entry.payload.empty()) {
-                        entry.payload = json_text(plant_payload(repository, entry));
-                        entry.payload_sha256 = analysis::sha256_hex(entry.payload);
-                        repository.keep_outbox_payload(entry.run_id, entry.payload,
-                                                       entry.payload_sha256);
-                    }
+                    keep_payload(repository, entry);
                     records.push_back({entry.payload, entry.payload_sha256});
                 }
                 plant->forward_all(records,
@@ -155,13 +159,15 @@ ForwardLock::~ForwardLock() {
     ::close(descriptor_);  // releases the flock
 }
 
-void start_background_forward(const std::filesystem::path& db, const std::string& url) {
+void start_background_forward(const std::filesystem::path& db,
+                              const std::filesystem::path& station_file) {
     const auto binary = std::filesystem::read_symlink("/proc/self/exe");
     std::vector<std::string> arguments{binary.string()};
     if (const auto log_file = log_file_in_use(); !log_file.empty())
         arguments.insert(arguments.end(), {"--log-file", log_file.string()});
-    arguments.insert(arguments.end(), {"sync", "--background", "--db",
-                                       std::filesystem::absolute(db).string(), "--to", url});
+    arguments.insert(arguments.end(),
+                     {"sync", "--background", "--db", std::filesystem::absolute(db).string(),
+                      "--station", std::filesystem::absolute(station_file).string()});
     std::vector<char*> argv;
     for (auto& argument : arguments)
         argv.push_back(argument.data());
@@ -200,12 +206,12 @@ void start_background_forward(const std::filesystem::path& db, const std::string
         throw std::runtime_error("starting the plant forwarder: its process could not be created");
 }
 
-void forward_in_background(const std::optional<std::string>& plant_url,
+void forward_in_background(const acquisition::StationConfig& station,
                            const std::filesystem::path& db, std::string_view command) {
-    if (!plant_url)
+    if (!station.plant_url && !station.mes_url)
         return;
     try {
-        start_background_forward(db, *plant_url);
+        start_background_forward(db, station.source_path);
     } catch (const std::exception& error) {
         fmt::print(stderr,
                    "mpobench {}: WARNING: the run is stored but its forwarder did not start ({}); "
@@ -226,9 +232,14 @@ std::string plant_status_text(const db::OutboxSummary& summary) {
     return "plant: no run ended yet";
 }
 
-BackgroundForwarder::BackgroundForwarder(std::filesystem::path db, std::string url,
+BackgroundForwarder::BackgroundForwarder(std::filesystem::path db,
+                                         std::optional<std::string> plant_url,
+                                         std::optional<MesSettings> mes,
                                          std::chrono::milliseconds retry_interval)
-    : db_(std::move(db)), url_(std::move(url)), retry_interval_(retry_interval) {
+    : db_(std::move(db)),
+      plant_url_(std::move(plant_url)),
+      mes_(std::move(mes)),
+      retry_interval_(retry_interval) {
     thread_ = std::thread([this] { run(); });
 }
 
@@ -258,21 +269,35 @@ void BackgroundForwarder::run() {
         try {
             if (!repository)
                 repository = std::make_unique<db::Repository>(db_);
-            if (repository->outbox_summary().waiting > 0) {
+            const auto outbox = repository->outbox_summary();
+            if ((plant_url_ && outbox.waiting > 0) || (mes_ && outbox.mes_waiting > 0)) {
                 const ForwardLock forwarding(db_);
-                const auto report = forward_outbox(*repository, url_);
-                if (report.stored + report.present > 0) {
-                    spdlog::info("plant {}: {} runs forwarded ({} already there)", report.plant,
-                                 report.stored + report.present, report.present);
+                std::vector<std::string> problems;
+                if (plant_url_) {
+                    const auto report = forward_outbox(*repository, *plant_url_);
+                    if (report.stored + report.present > 0) {
+                        spdlog::info("plant {}: {} runs forwarded ({} already there)", report.plant,
+                                     report.stored + report.present, report.present);
+                    }
+                    if (report.unreachable) {
+                        problems.push_back(fmt::format("{}; {} runs wait", *report.unreachable,
+                                                       report.left.waiting));
+                    } else if (!report.refused.empty()) {
+                        problems.push_back(fmt::format(
+                            "the plant refused run {} ({}): {}", report.refused.front().run_id,
+                            report.refused.front().run_uuid, report.refused.front().reason));
+                    }
                 }
-                if (report.unreachable) {
-                    problem =
-                        fmt::format("{}; {} runs wait", *report.unreachable, report.left.waiting);
-                } else if (!report.refused.empty()) {
-                    problem = fmt::format(
-                        "the plant refused run {} ({}): {}", report.refused.front().run_id,
-                        report.refused.front().run_uuid, report.refused.front().reason);
+                if (mes_) {
+                    const auto report = push_outbox_to_mes(*repository, *mes_);
+                    if (report.acknowledged > 0) {
+                        spdlog::info("MES {}: {} runs acknowledged", mes_->endpoint.text,
+                                     report.acknowledged);
+                    }
+                    if (report.problem)
+                        problems.push_back(*report.problem);
                 }
+                problem = fmt::format("{}", fmt::join(problems, "; "));
             }
         } catch (const std::exception& error) {
             // A fault of this attempt (database busy, plant fault): the runs

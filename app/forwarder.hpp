@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "acquisition/station.hpp"
+#include "app/mes.hpp"
 #include "db/repository.hpp"
 
 namespace mpobench::app {
@@ -33,6 +34,10 @@ struct ForwardReport {
     std::optional<std::string> unreachable;
     db::OutboxSummary left;  // the outbox afterwards
 };
+
+// The entry's payload (form 1, db/plant.sql) built and kept in the outbox
+// if it has none yet; what the plant and the MES are sent.
+void keep_payload(db::Repository& repository, db::OutboxEntry& entry);
 
 // Forwards every waiting run, oldest first, until the outbox holds none but
 // refused ones. Runs that end meanwhile are forwarded too. Throws
@@ -61,16 +66,18 @@ class ForwardLock {
     int descriptor_ = -1;
 };
 
-// Starts `mpobench sync --background --db DB --to URL` detached from this
-// process (its own session, no terminal, stdio on /dev/null; it logs to the
-// log file): the command that started it exits without waiting for it.
-// Throws std::system_error when the process cannot be started.
-void start_background_forward(const std::filesystem::path& db, const std::string& url);
+// Starts `mpobench sync --background --db DB --station FILE` detached from
+// this process (its own session, no terminal, stdio on /dev/null; it logs to
+// the log file): the command that started it exits without waiting for it.
+// It forwards to the station file's plant and pushes to its MES. Throws
+// std::system_error when the process cannot be started.
+void start_background_forward(const std::filesystem::path& db,
+                              const std::filesystem::path& station_file);
 
 // After a command that ended runs: starts the background forwarder when the
-// station has a plant. A forwarder that cannot be started is a warning on
+// station has a plant or an MES. A forwarder that cannot be started is a warning on
 // stderr, not a failure: the runs wait in the outbox for the next one.
-void forward_in_background(const std::optional<std::string>& plant_url,
+void forward_in_background(const acquisition::StationConfig& station,
                            const std::filesystem::path& db, std::string_view command);
 
 // "plant: 3 runs waiting since 2026-12-07T18:30:00.000Z" or "plant: every
@@ -78,11 +85,13 @@ void forward_in_background(const std::optional<std::string>& plant_url,
 std::string plant_status_text(const db::OutboxSummary& summary);
 
 // `mpobench serve`'s forwarder: looks at the outbox every poll interval,
-// drains it when runs wait; after a failure waits retry_interval first.
+// drains it to the plant and pushes it to the MES when runs wait; after a
+// failure waits retry_interval first.
 class BackgroundForwarder {
   public:
-    BackgroundForwarder(std::filesystem::path db, std::string url,
-                        std::chrono::milliseconds retry_interval);
+    // plant_url, mes: where to (at least one).
+    BackgroundForwarder(std::filesystem::path db, std::optional<std::string> plant_url,
+                        std::optional<MesSettings> mes, std::chrono::milliseconds retry_interval);
     ~BackgroundForwarder();  // stops the thread (a drain in progress finishes its batch)
     BackgroundForwarder(const BackgroundForwarder&) = delete;
     BackgroundForwarder& operator=(const BackgroundForwarder&) = delete;
@@ -95,7 +104,8 @@ class BackgroundForwarder {
     void run();
 
     const std::filesystem::path db_;
-    const std::string url_;
+    const std::optional<std::string> plant_url_;
+    const std::optional<MesSettings> mes_;
     const std::chrono::milliseconds retry_interval_;
     mutable std::mutex mutex_;
     std::condition_variable wake_;

@@ -1538,25 +1538,62 @@ std::optional<std::string> Repository::run_uuid(std::int64_t run_id) const {
     return query.text(0);
 }
 
+namespace {
+
+// The waiting entries of the outbox: for the plant (forwarded_at) or the MES
+// (mes_acknowledged_at), in queue order.
+std::vector<OutboxEntry> read_outbox(Connection& connection, const Origin& from,
+                                     const char* acknowledged_column, const std::string& what) {
+    Query query(connection,
+                fmt::format("SELECT o.seq, o.run_id, u.uuid, o.queued_at, o.payload, "
+                            "o.payload_sha256 FROM outbox o "
+                            "JOIN run_uuids u ON u.run_id = o.run_id "
+                            "WHERE o.{} IS NULL ORDER BY o.seq",
+                            acknowledged_column),
+                what);
+    std::vector<OutboxEntry> waiting;
+    while (query.step()) {
+        waiting.push_back(OutboxEntry{query.integer(0), query.integer(1), query.text(2),
+                                      time_from(from, "outbox.queued_at", query.text(3)),
+                                      query.optional_text(4).value_or(""),
+                                      query.optional_text(5).value_or("")});
+    }
+    return waiting;
+}
+
+}  // namespace
+
 std::vector<OutboxEntry> Repository::outbox_waiting() const {
     const std::string what = "reading the runs waiting for the plant";
     return impl_->read_snapshot(what, [&] {
-        Query query(impl_->connection,
-                    "SELECT o.seq, o.run_id, u.uuid, o.queued_at, o.payload, o.payload_sha256 "
-                    "FROM outbox o "
-                    "JOIN run_uuids u ON u.run_id = o.run_id "
-                    "WHERE o.forwarded_at IS NULL ORDER BY o.seq",
-                    what);
-        const Origin from = impl_->origin(what);
-        std::vector<OutboxEntry> waiting;
-        while (query.step()) {
-            waiting.push_back(OutboxEntry{query.integer(0), query.integer(1), query.text(2),
-                                          time_from(from, "outbox.queued_at", query.text(3)),
-                                          query.optional_text(4).value_or(""),
-                                          query.optional_text(5).value_or("")});
-        }
-        return waiting;
+        return read_outbox(impl_->connection, impl_->origin(what), "forwarded_at", what);
     });
+}
+
+std::vector<OutboxEntry> Repository::outbox_waiting_for_mes() const {
+    const std::string what = "reading the runs waiting for the MES";
+    return impl_->read_snapshot(what, [&] {
+        return read_outbox(impl_->connection, impl_->origin(what), "mes_acknowledged_at", what);
+    });
+}
+
+void Repository::mark_mes_acknowledged(std::int64_t run_id) {
+    std::lock_guard lock(impl_->mutex);
+    auto& connection = impl_->connection;
+    const std::string what = fmt::format("marking run {} acknowledged by the MES", run_id);
+    Transaction transaction(connection, Transaction::Kind::Write, what);
+    Query(connection,
+          "UPDATE outbox SET mes_acknowledged_at = ? WHERE run_id = ? AND mes_acknowledged_at IS "
+          "NULL",
+          what)
+        .bind(format_time(now()))
+        .bind(run_id)
+        .run();
+    if (connection.changes() != 1) {
+        throw DatabaseError(
+            fmt::format("{}: {}: the run is not waiting for the MES", connection.path(), what));
+    }
+    transaction.commit();
 }
 
 OutboxSummary Repository::outbox_summary() const {
@@ -1566,7 +1603,8 @@ OutboxSummary Repository::outbox_summary() const {
                     "SELECT (SELECT count(*) FROM outbox WHERE forwarded_at IS NULL), "
                     "(SELECT min(queued_at) FROM outbox WHERE forwarded_at IS NULL), "
                     "(SELECT forwarded_at FROM outbox WHERE forwarded_at IS NOT NULL "
-                    "ORDER BY seq DESC LIMIT 1)",
+                    "ORDER BY seq DESC LIMIT 1), "
+                    "(SELECT count(*) FROM outbox WHERE mes_acknowledged_at IS NULL)",
                     what);
         query.step();
         const Origin from = impl_->origin(what);
@@ -1576,6 +1614,7 @@ OutboxSummary Repository::outbox_summary() const {
             summary.oldest_waiting_since = time_from(from, "outbox.queued_at", *text);
         if (const auto text = query.optional_text(2))
             summary.last_forwarded_at = time_from(from, "outbox.forwarded_at", *text);
+        summary.mes_waiting = query.integer(3);
         return summary;
     });
 }

@@ -124,6 +124,7 @@ struct OutboxSummary {
     std::int64_t waiting = 0;
     std::optional<TimePoint> oldest_waiting_since;  // queued_at of the oldest waiting
     std::optional<TimePoint> last_forwarded_at;     // of the newest run forwarded
+    std::int64_t mes_waiting = 0;                   // not yet acknowledged by the MES
 };
 
 // Every rollup of a filter, read in one snapshot: the numbers of a report
@@ -346,6 +347,11 @@ class Repository {
     // Ended runs not yet in the plant, in the order they ended.
     std::vector<OutboxEntry> outbox_waiting() const;
     OutboxSummary outbox_summary() const;
+    // Ended runs the MES has not acknowledged, in the order they ended.
+    std::vector<OutboxEntry> outbox_waiting_for_mes() const;
+    // The MES acknowledged the run. Throws DatabaseError for a run not
+    // waiting for it.
+    void mark_mes_acknowledged(std::int64_t run_id);
     // The payload of a waiting run, kept before it is first sent. Throws
     // DatabaseError for a run not waiting, or one that has its payload.
     void keep_outbox_payload(std::int64_t run_id, const std::string& payload,

@@ -622,6 +622,14 @@ SELECT id, strftime('%Y-%m-%dT%H:%M:%fZ', 'now') FROM runs WHERE status <> 'runn
 ORDER BY started_at, id;
 )sql";
 
+// MES pushes (station file [mes]): when the MES acknowledged each ended run
+// of the outbox, kept apart from the plant's forwarded_at: the two are
+// delivered, retried and acknowledged independently, in the same order.
+constexpr const char* schema_v16 = R"sql(
+ALTER TABLE outbox ADD COLUMN mes_acknowledged_at TEXT;
+CREATE INDEX outbox_mes_waiting ON outbox (seq) WHERE mes_acknowledged_at IS NULL;
+)sql";
+
 // In order; each takes the database to its version from the one before.
 constexpr std::array migrations{
     Migration{1, "records: stations, instruments, parts, limit sets, references, runs", schema_v1},
@@ -639,6 +647,7 @@ constexpr std::array migrations{
     Migration{13, "tap-monitor readings per reference point and measurement", schema_v13},
     Migration{14, "sequential RL decisions: noise models, methods, windows", schema_v14},
     Migration{15, "plant identity: station and run UUIDs, the outbox", schema_v15},
+    Migration{16, "MES acknowledgements in the outbox", schema_v16},
 };
 
 std::int64_t pragma_integer(sqlite::Connection& connection, const std::string& sql,

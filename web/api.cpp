@@ -889,7 +889,7 @@ json Api::station_json() const {
     }
 
     // The plant line of the header: runs waiting for it, and why.
-    if (setup_.forwarder) {
+    if (setup_.forwarder && station.plant_url) {
         const auto outbox = repository.outbox_summary();
         const std::string problem = setup_.forwarder->last_problem();
         out["plant"] = {

@@ -87,9 +87,12 @@ int run_serve(const ServeOptions& options) {
         if (bench) {
             auto station = acquisition::load_station(options.station_file);
             station_name = "station " + station.name;
-            if (const auto plant_url = app::plant_url_of(station)) {
+            auto plant_url = app::plant_url_of(station);
+            auto mes = app::mes_of(station);
+            if (plant_url || mes) {
                 forwarder = std::make_unique<app::BackgroundForwarder>(
-                    db_path, *plant_url, std::chrono::seconds(station.plant_retry_interval_s));
+                    db_path, std::move(plant_url), std::move(mes),
+                    std::chrono::seconds(station.plant_retry_interval_s));
             }
             runner = std::make_unique<StationRunner>(
                 StationSetup{std::move(station), db_path, catalogue, limits, site, &signal_stop,

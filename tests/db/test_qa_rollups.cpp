@@ -245,6 +245,8 @@ void add_run_hash_triggers(std::vector<std::string>& statements) {
 
 std::vector<std::string> undo_migrations_after(int version) {
     const std::vector<std::pair<int, std::vector<std::string>>> undo{
+        {16,
+         {"DROP INDEX outbox_mes_waiting", "ALTER TABLE outbox DROP COLUMN mes_acknowledged_at"}},
         {15, {"DROP TABLE outbox", "DROP TABLE run_uuids", "DROP TABLE station_identity"}},
         {14,
          {"ALTER TABLE optical_references DROP COLUMN rl_noise_window_ms",
