@@ -99,6 +99,36 @@ int run_single_certificate(const CertOptions& options, const CertContext& contex
     return static_cast<int>(kPassed);
 }
 
+// The file of each serial's certificate in a batch. Serials that differ
+// only in characters a file name cannot hold ("SN/1", "SN_1") get the run
+// id in their names instead of overwriting.
+template <typename Run, typename RunId>
+std::map<std::string, std::string> batch_file_names(const std::map<std::string, Run>& latest,
+                                                    RunId run_id_of) {
+    std::map<std::string, int> name_uses;
+    for (const auto& [serial, run] : latest) {
+        ++name_uses[certificate_file_name(serial)];
+    }
+    std::map<std::string, std::string> names;
+    for (const auto& [serial, run] : latest) {
+        std::string name = certificate_file_name(serial);
+        if (name_uses[name] > 1) {
+            name = fmt::format("{}-run{}.pdf", name.substr(0, name.size() - 4), run_id_of(run));
+        }
+        names[serial] = name;
+    }
+    return names;
+}
+
+void create_batch_directory(const std::filesystem::path& out) {
+    std::error_code error;
+    std::filesystem::create_directories(out, error);
+    if (error) {
+        throw reports::ReportError(
+            fmt::format("cannot create {}: {}", out.string(), error.message()));
+    }
+}
+
 int run_batch_certificates(const CertOptions& options, const CertContext& context) {
     if (options.out.empty()) {
         throw UsageError("a batch (--part) needs --out DIR for its certificates");
@@ -110,44 +140,92 @@ int run_batch_certificates(const CertOptions& options, const CertContext& contex
     for (const auto& run : context.repository.find_runs(filter)) {
         latest[run.serial] = run.id;
     }
-    std::error_code error;
-    std::filesystem::create_directories(options.out, error);
-    if (error) {
-        throw reports::ReportError(
-            fmt::format("cannot create {}: {}", options.out.string(), error.message()));
-    }
-    // Serials that differ only in characters a file name cannot hold
-    // ("SN/1", "SN_1") get the run id in their names instead of overwriting.
-    std::map<std::string, int> name_uses;
+    create_batch_directory(options.out);
+    const auto names = batch_file_names(latest, [](std::int64_t run_id) { return run_id; });
     for (const auto& [serial, run_id] : latest) {
-        ++name_uses[certificate_file_name(serial)];
-    }
-    for (const auto& [serial, run_id] : latest) {
-        std::string name = certificate_file_name(serial);
-        if (name_uses[name] > 1) {
-            name = fmt::format("{}-run{}.pdf", name.substr(0, name.size() - 4), run_id);
-        }
-        write_and_print(context, run_id, options.out / name);
+        write_and_print(context, run_id, options.out / names.at(serial));
     }
     fmt::print(stderr, "{} certificate(s) of {} written to {}\n", latest.size(),
                options.batch.describe(), options.out.string());
     return static_cast<int>(kPassed);
 }
 
-// A serial's certificate reprinted from the plant (--db postgresql://...):
-// the run the payload (form 2) holds, as the station would print it.
-int run_plant_certificate(const CertOptions& options, const reports::Site& site) {
-    if (!options.batch.part.empty()) {
-        throw UsageError(
-            "batch certificates (--part) read a station database; from the plant, give one "
-            "serial");
+// A run's certificate from the payload (form 2) the plant holds for it, as
+// its station would print it.
+void write_plant_run_certificate(const db::plant::Reader& plant, const db::plant::PlantRun& run,
+                                 const reports::Site& site, reports::Paper paper,
+                                 const std::filesystem::path& out) {
+    const auto text = plant.payload(run.uuid);
+    if (!text) {
+        throw db::plant::PlantError(
+            fmt::format("plant {}: run {} vanished while it was read", plant.describe(), run.uuid));
     }
+    nlohmann::json payload;
+    try {
+        payload = nlohmann::json::parse(*text);
+    } catch (const nlohmann::json::exception& error) {
+        throw db::plant::PlantError(fmt::format("plant {}: the payload of run {} is not JSON: {}",
+                                                plant.describe(), run.uuid, error.what()));
+    }
+    auto parts = certificate_from_payload(payload);
+    write_certificate_of(std::move(parts.run), std::move(parts.reference), parts.limit_set,
+                         parts.record_hash, site, paper, out);
+    fmt::print("{}\n", out.string());
+}
+
+// Form 1 runs cannot be printed from the plant: refused before any is written.
+void refuse_form_1(const std::vector<const db::plant::PlantRun*>& runs) {
+    std::vector<std::string> form_1;
+    for (const auto* run : runs) {
+        if (run->payload_version < 2) {
+            form_1.push_back(
+                fmt::format("run {} of {} ({})", run->summary.id, run->summary.serial, run->uuid));
+        }
+    }
+    if (!form_1.empty()) {
+        throw UsageError(fmt::format(
+            "{} reached the plant in payload form 1, which lacks the part, instruments, "
+            "reference and limit set a certificate shows: reprint from the station database",
+            fmt::join(form_1, ", ")));
+    }
+}
+
+// Certificates reprinted from the plant (--db postgresql://...): one
+// serial's latest completed production run (or --run ID), or a batch.
+int run_plant_certificate(const CertOptions& options, const reports::Site& site) {
     if (options.print) {
         throw UsageError(
             "--print records the print in the station's audit log; from the plant, write the "
             "PDF and print it with lp");
     }
+    const reports::Paper paper = paper_option(options.paper, site);
     const db::plant::Reader plant(options.batch.db.string());
+    if (!options.batch.part.empty()) {
+        if (options.out.empty()) {
+            throw UsageError("a batch (--part) needs --out DIR for its certificates");
+        }
+        db::RunFilter filter = options.batch.run_filter(true);
+        filter.status = RunStatus::Completed;
+        // The latest completed run of each serial in the range, at any station.
+        std::map<std::string, db::plant::PlantRun> latest;
+        for (auto& run : plant.find_runs(filter)) {
+            latest[run.summary.serial] = std::move(run);
+        }
+        std::vector<const db::plant::PlantRun*> chosen;
+        for (const auto& [serial, run] : latest) {
+            chosen.push_back(&run);
+        }
+        refuse_form_1(chosen);
+        create_batch_directory(options.out);
+        const auto names =
+            batch_file_names(latest, [](const db::plant::PlantRun& run) { return run.summary.id; });
+        for (const auto& [serial, run] : latest) {
+            write_plant_run_certificate(plant, run, site, paper, options.out / names.at(serial));
+        }
+        fmt::print(stderr, "{} certificate(s) of {} written from plant {} to {}\n", latest.size(),
+                   options.batch.describe(), plant.describe(), options.out.string());
+        return static_cast<int>(kPassed);
+    }
     const auto runs = plant.history(options.serial, options.batch.station);
     const db::plant::PlantRun* chosen = nullptr;
     for (const auto& run : runs) {
@@ -179,32 +257,11 @@ int run_plant_certificate(const CertOptions& options, const reports::Site& site)
                 : fmt::format("{} has no completed production run to certify in plant {}",
                               options.serial, plant.describe()));
     }
-    if (chosen->payload_version < 2) {
-        throw UsageError(fmt::format(
-            "run {} of {} ({}) reached the plant in payload form {}, which lacks its part, "
-            "instruments, reference and limit set: reprint its certificate from its station "
-            "database",
-            chosen->summary.id, options.serial, chosen->uuid, chosen->payload_version));
-    }
-    const auto text = plant.payload(chosen->uuid);
-    if (!text) {
-        throw db::plant::PlantError(fmt::format("plant {}: run {} vanished while it was read",
-                                                plant.describe(), chosen->uuid));
-    }
-    nlohmann::json payload;
-    try {
-        payload = nlohmann::json::parse(*text);
-    } catch (const nlohmann::json::exception& error) {
-        throw db::plant::PlantError(fmt::format("plant {}: the payload of run {} is not JSON: {}",
-                                                plant.describe(), chosen->uuid, error.what()));
-    }
-    auto parts = certificate_from_payload(payload);
-    const std::filesystem::path out =
-        options.out.empty() ? std::filesystem::path(certificate_file_name(options.serial))
-                            : options.out;
-    write_certificate_of(std::move(parts.run), std::move(parts.reference), parts.limit_set,
-                         parts.record_hash, site, paper_option(options.paper, site), out);
-    fmt::print("{}\n", out.string());
+    refuse_form_1({chosen});
+    write_plant_run_certificate(plant, *chosen, site, paper,
+                                options.out.empty()
+                                    ? std::filesystem::path(certificate_file_name(options.serial))
+                                    : options.out);
     return static_cast<int>(kPassed);
 }
 

@@ -181,6 +181,43 @@ std::vector<PlantRun> Reader::history(const std::string& serial, const std::stri
                       fmt::format("reading the history of {}", serial));
 }
 
+std::vector<PlantRun> Reader::find_runs(const RunFilter& filter) const {
+    // Conditions are fixed text; only the values are parameters.
+    std::vector<std::string> conditions{"TRUE"}, parameters;
+    const auto add = [&](const std::string& condition, std::string value) {
+        parameters.push_back(std::move(value));
+        conditions.push_back(fmt::format(fmt::runtime(condition), parameters.size()));
+    };
+    if (filter.started_from) {
+        add("r.started_at >= ${}::timestamptz", format_utc_ms(*filter.started_from));
+    }
+    if (filter.started_before) {
+        add("r.started_at < ${}::timestamptz", format_utc_ms(*filter.started_before));
+    }
+    if (filter.part_number) {
+        add("r.part = ${}", *filter.part_number);
+    }
+    if (filter.station) {
+        add("(r.payload -> 'run' ->> 'station' = ${0} OR r.station_uuid::text = lower(${0}))",
+            *filter.station);
+    }
+    if (filter.operator_name) {
+        add("r.payload -> 'run' ->> 'operator' = ${}", *filter.operator_name);
+    }
+    if (filter.kind) {
+        add("r.kind = ${}", std::string(to_string(*filter.kind)));
+    }
+    if (filter.status) {
+        add("r.status = ${}", std::string(to_string(*filter.status)));
+    }
+    std::string sql = std::string(run_columns) + "WHERE ";
+    for (std::size_t i = 0; i < conditions.size(); ++i) {
+        sql += (i == 0 ? "" : " AND ") + conditions[i];
+    }
+    sql += " ORDER BY r.started_at, r.station_uuid, r.station_run_id";
+    return plant_runs(connection_, sql, parameters, "finding runs");
+}
+
 std::vector<PlantRun> Reader::station_runs(const std::string& station_uuid) const {
     return plant_runs(connection_,
                       std::string(run_columns) +

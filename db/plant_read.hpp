@@ -42,6 +42,9 @@ class Reader {
     // station UUID and station run id). station: a station name (as its
     // runs record it) or a station UUID; empty: every station.
     std::vector<PlantRun> history(const std::string& serial, const std::string& station) const;
+    // The runs a filter selects, oldest first (as history orders them); its
+    // station is a station name or UUID.
+    std::vector<PlantRun> find_runs(const RunFilter& filter) const;
     // Every run a station database forwarded, by its station run id.
     std::vector<PlantRun> station_runs(const std::string& station_uuid) const;
     // The runs whose record hash is this one (lower-case hex).

@@ -166,9 +166,9 @@ class PlantRead(unittest.TestCase):
         local = os.path.join(self.dir, "station.pdf")
         plant = os.path.join(self.dir, "plant.pdf")
         self.run_ok("cert", serial, "--db", a, "--site", SITE, "--out", local)
+        strip = lambda data: b"".join(line for line in data.split(b"\n") if b"/CreationDate" not in line)
         if self.payload_version() >= 2:
             self.run_ok("cert", serial, "--db", self.qa_url, "--site", SITE, "--out", plant)
-            strip = lambda data: b"".join(line for line in data.split(b"\n") if b"/CreationDate" not in line)
             with open(local, "rb") as x, open(plant, "rb") as y:
                 self.assertEqual(strip(x.read()), strip(y.read()))
         else:
@@ -177,8 +177,28 @@ class PlantRead(unittest.TestCase):
                                   expect=2)
             self.assertIn("payload form 1", refused.stderr)
             self.assertFalse(os.path.exists(plant))
-        # Refusals: a batch or --print from the plant, an unknown serial or run.
-        self.run_ok("cert", "--part", "X", "--db", self.qa_url, "--out", self.dir, "--site", SITE, expect=2)
+        # A batch: the latest completed production run of each serial of a part.
+        with sqlite3.connect(a) as c:
+            (part,) = c.execute("SELECT number FROM parts JOIN runs ON runs.part_id = parts.id "
+                                "JOIN assemblies ON assemblies.id = assembly_id WHERE serial = ?",
+                                (serial,)).fetchone()
+        station_batch = os.path.join(self.dir, "station-batch")
+        plant_batch = os.path.join(self.dir, "plant-batch")
+        self.run_ok("cert", "--part", part, "--db", a, "--site", SITE, "--out", station_batch)
+        if self.payload_version() >= 2:
+            self.run_ok("cert", "--part", part, "--db", self.qa_url, "--site", SITE, "--out", plant_batch)
+            self.assertEqual(sorted(os.listdir(plant_batch)), sorted(os.listdir(station_batch)))
+            for name in os.listdir(station_batch):
+                with open(os.path.join(station_batch, name), "rb") as x, \
+                        open(os.path.join(plant_batch, name), "rb") as y:
+                    self.assertEqual(strip(x.read()), strip(y.read()))
+        else:
+            refused = self.run_ok("cert", "--part", part, "--db", self.qa_url, "--site", SITE, "--out",
+                                  plant_batch, expect=2)
+            self.assertIn("payload form 1", refused.stderr)
+            self.assertFalse(os.path.exists(plant_batch))
+        # Refusals: a batch without --out, --print from the plant, an unknown serial or run.
+        self.run_ok("cert", "--part", part, "--db", self.qa_url, "--site", SITE, expect=2)
         self.run_ok("cert", serial, "--print", "--db", self.qa_url, "--site", SITE, expect=2)
         self.assertIn("no runs of NOPE", self.run_ok("cert", "NOPE", "--db", self.qa_url, "--site", SITE,
                                                      expect=2).stderr)
