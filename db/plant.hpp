@@ -1,7 +1,7 @@
 #pragma once
 // The plant database (PostgreSQL, libpq): its schema (db/plant.sql) and the
-// forwarding of one record through mpobench.mpobench_forward(). The only
-// code in mpobench that talks to PostgreSQL.
+// forwarding of one record through mpobench.mpobench_forward(). With its
+// reader (db/plant_read.hpp), the only code in mpobench that talks to PostgreSQL.
 
 #include <memory>
 #include <stdexcept>
