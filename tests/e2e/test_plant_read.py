@@ -205,6 +205,24 @@ class PlantRead(unittest.TestCase):
         self.run_ok("cert", serial, "--run", "999", "--db", self.qa_url, "--site", SITE, expect=2)
         self.run_ok("cert", serial, "--station", "x", "--db", a, "--site", SITE, expect=2)
 
+    def test_the_plant_takes_payload_form_2_and_a_malformed_one_is_a_fault(self):
+        self.station("a", 25, "F-", 1)
+        payload = json.loads(self.cluster.psql("SELECT payload::text FROM mpobench.runs").stdout)
+        # Form 2 stored by the plant function (as a station calls it); this
+        # one lacks the record a certificate is rendered from.
+        payload.update(payload_version=2, uuid="00000000-0000-4000-8000-000000000001", station_run_id=9999)
+        text = json.dumps(payload).replace("'", "''")
+        stored = self.cluster.psql(f"SELECT mpobench.mpobench_forward('{text}'::jsonb, '{'b' * 64}')",
+                                   user="station")
+        self.assertEqual(stored.stdout.strip(), "stored")
+        serial = payload["run"]["serial"]
+        broken = self.run_ok("cert", serial, "--db", self.qa_url, "--site", SITE, "--run", "9999", "--out",
+                             os.path.join(self.dir, "broken.pdf"), expect=3)
+        self.assertIn("record: missing", broken.stderr)
+        self.assertFalse(os.path.exists(os.path.join(self.dir, "broken.pdf")))
+        history = json.loads(self.run_ok("history", serial, "--db", self.qa_url, "--json").stdout)
+        self.assertEqual([run["run_id"] for run in history], [1, 9999])
+
 
 if __name__ == "__main__":
     unittest_main(sys.modules[__name__])
