@@ -51,34 +51,54 @@ void write_run_certificate(const db::Repository& repository, std::int64_t run_id
     if (!run) {
         throw UsageError(fmt::format("there is no run {} in the database", run_id));
     }
-    if (run->status != RunStatus::Completed) {
+    std::string record_hash;
+    std::optional<Reference> reference;
+    std::optional<db::StoredLimitSet> limit_set;
+    if (run->status == RunStatus::Completed) {
+        const auto hash = repository.record_hash(run_id);
+        if (!hash) {
+            throw db::DatabaseError(fmt::format("run {} of {} is completed but has no record hash",
+                                                run_id, run->serial));
+        }
+        record_hash = *hash;
+        if (run->reference_id != 0) {
+            reference = repository.reference(run->reference_id);
+        }
+        if (!run->limit_set_hash.empty()) {
+            limit_set = repository.limit_set_by_hash(run->limit_set_hash);
+        }
+    }
+    write_certificate_of(std::move(*run), std::move(reference), limit_set, record_hash, site, paper,
+                         out);
+}
+
+void write_certificate_of(RunRecord run, std::optional<Reference> reference,
+                          const std::optional<db::StoredLimitSet>& limit_set,
+                          const std::string& record_hash, const reports::Site& site,
+                          reports::Paper paper, const std::filesystem::path& out) {
+    if (run.status != RunStatus::Completed) {
         throw UsageError(
             fmt::format("run {} of {} is {}{}: only a completed run has a "
                         "certificate",
-                        run_id, run->serial, to_string(run->status),
-                        run->reason.empty() ? "" : " (" + run->reason + ")"));
+                        run.id, run.serial, to_string(run.status),
+                        run.reason.empty() ? "" : " (" + run.reason + ")"));
+    }
+    if (record_hash.empty()) {
+        throw db::DatabaseError(
+            fmt::format("run {} of {} is completed but has no record hash", run.id, run.serial));
     }
     reports::CertificateInput input;
     input.site = site;
     input.paper = paper;
-    const auto hash = repository.record_hash(run_id);
-    if (!hash) {
-        throw db::DatabaseError(
-            fmt::format("run {} of {} is completed but has no record hash", run_id, run->serial));
+    input.record_hash = record_hash;
+    input.reference = std::move(reference);
+    if (limit_set) {
+        input.limits = analysis::parse_limit_set(
+            limit_set->body,
+            fmt::format("limit set '{}' {} in the database", limit_set->name, limit_set->version));
     }
-    input.record_hash = *hash;
-    if (run->reference_id != 0) {
-        input.reference = repository.reference(run->reference_id);
-    }
-    if (!run->limit_set_hash.empty()) {
-        const auto stored = repository.limit_set_by_hash(run->limit_set_hash);
-        if (stored) {
-            input.limits = analysis::parse_limit_set(
-                stored->body,
-                fmt::format("limit set '{}' {} in the database", stored->name, stored->version));
-        }
-    }
-    input.run = std::move(*run);
+    const std::int64_t run_id = run.id;
+    input.run = std::move(run);
     reports::write_certificate(input, out);
     logger("app")->info("certificate of run {} ({}) written to {}", run_id, input.run.serial,
                         out.string());

@@ -27,6 +27,14 @@ void write_run_certificate(const db::Repository& repository, std::int64_t run_id
                            const reports::Site& site, reports::Paper paper,
                            const std::filesystem::path& out);
 
+// Renders a completed run from its parts, wherever they were read (the
+// station database, or the plant's payload): the limit set is parsed from
+// its stored text. Throws UsageError when the run is not completed.
+void write_certificate_of(RunRecord run, std::optional<Reference> reference,
+                          const std::optional<db::StoredLimitSet>& limit_set,
+                          const std::string& record_hash, const reports::Site& site,
+                          reports::Paper paper, const std::filesystem::path& out);
+
 // Checked before a test begins, so a test never ends with its certificate
 // unwritable: `out` is not a directory and its directory exists and is
 // writable. Throws UsageError.

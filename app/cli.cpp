@@ -351,6 +351,8 @@ Command add_history_command(CLI::App& app) {
     auto* cmd = app.add_subcommand("history", "Every run of one serial number, oldest first");
     cmd->add_option("serial", options->serial, "serial number")->required();
     add_db_option(*cmd, options->db);
+    cmd->add_option("--station", options->station,
+                    "with --db postgresql://...: only this station's runs (name or UUID)");
     cmd->add_flag("--json", options->json, "one JSON array on stdout");
     return {cmd, [options] { return run_history(*options); }};
 }
@@ -469,6 +471,9 @@ Command add_cert_command(CLI::App& app) {
                     "batch: the latest completed run of every serial of this part");
     cmd->add_option("--from", options->batch.from_day, "batch: first day, YYYY-MM-DD");
     cmd->add_option("--to", options->batch.to_day, "batch: last day, YYYY-MM-DD, inclusive");
+    cmd->add_option("--station", options->batch.station,
+                    "with --db postgresql://...: this station's runs (name or UUID); with "
+                    "--part: the batch's runs at this station");
     add_db_option(*cmd, options->batch.db);
     return {cmd, [options] { return run_cert(*options); }};
 }
@@ -478,9 +483,11 @@ Command add_verify_command(CLI::App& app) {
     auto* cmd = app.add_subcommand(
         "verify", "Does the database hold the exact record of this certificate (or hash)?");
     cmd->add_option("certificate", options->certificate_or_hash,
-                    "certificate PDF, or the record hash printed on it")
-        ->required();
+                    "certificate PDF, or the record hash printed on it (none with --against)");
     add_db_option(*cmd, options->db);
+    cmd->add_option("--against", options->against,
+                    "plant (postgresql://...): re-hash every run the station database forwarded "
+                    "and compare with the plant's record hash");
     cmd->add_flag("--json", options->json, "one JSON object on stdout");
     return {cmd, [options] { return run_verify(*options); }};
 }

@@ -13,27 +13,11 @@
 #include "app/forwarder.hpp"
 #include "app/guarded.hpp"
 #include "app/mes.hpp"
+#include "app/plant_source.hpp"
 #include "app/run_json.hpp"
 #include "db/plant.hpp"
 
 namespace mpobench::app {
-
-namespace {
-
-// Plant failures: unreachable (or lost mid-way) and other faults are 3, a
-// refused record 4, a connection string holding a password 2.
-template <typename Body>
-int plant_guarded(std::string_view command, Body body) {
-    return guarded(command, [&] {
-        try {
-            return body();
-        } catch (const db::plant::PlantUrlError& error) {
-            throw UsageError(error.what());
-        }
-    });
-}
-
-}  // namespace
 
 int run_plant_init(const PlantInitOptions& options) {
     return plant_guarded("plant init", [&] {

@@ -164,7 +164,8 @@ int run_repeat(const RepeatOptions& options);
 
 struct HistoryOptions {
     std::string serial;
-    std::filesystem::path db;
+    std::filesystem::path db;  // a station database, or the plant (postgresql://...)
+    std::string station;       // plant only: a station name or station UUID
     bool json = false;
 };
 int run_history(const HistoryOptions& options);
@@ -228,8 +229,11 @@ struct LabelOptions {
 int run_label(const LabelOptions& options);
 
 struct VerifyOptions {
-    std::string certificate_or_hash;
+    std::string certificate_or_hash;  // empty with --against
     std::filesystem::path db;
+    // The plant (postgresql://...): every run the station database --db
+    // forwarded is re-hashed from its rows and compared with the plant's.
+    std::string against;
     bool json = false;
 };
 int run_verify(const VerifyOptions& options);

@@ -19,6 +19,7 @@
 #include "analysis/record_hash.hpp"
 #include "app/guarded.hpp"
 #include "app/logging.hpp"
+#include "app/plant_payload.hpp"
 #include "app/run_json.hpp"
 #include "db/plant.hpp"
 
@@ -34,32 +35,13 @@ constexpr std::size_t batch_size = 64;
 // How often serve's forwarder looks at the outbox.
 constexpr std::chrono::milliseconds outbox_poll{2000};
 
-// Payload form 1 (db/plant.sql): the run as `test --json` writes it, with
-// its identities and its record hash.
-nlohmann::json plant_payload(const db::Repository& repository, const db::OutboxEntry& entry) {
-    const auto run = repository.run(entry.run_id);
-    if (!run) {
-        throw db::DatabaseError(
-            fmt::format("run {} is in the outbox but not in the database", entry.run_id));
-    }
-    const auto record_hash = repository.record_hash(entry.run_id);
-    return {{"payload_version", 1},
-            {"uuid", entry.run_uuid},
-            {"station_uuid", repository.station_uuid()},
-            {"station_run_id", entry.run_id},
-            {"record_hash", record_hash ? nlohmann::json(*record_hash) : nlohmann::json(nullptr)},
-            {"record_hash_version",
-             record_hash ? nlohmann::json(analysis::kRecordHashVersion) : nlohmann::json(nullptr)},
-            {"run", run_to_json(*run)}};
-}
-
 }  // namespace
 
 void keep_payload(db::Repository& repository, db::OutboxEntry& entry) {
     // Built once and kept: a replay sends the same bytes.
     if (!entry.payload.empty())
         return;
-    entry.payload = json_text(plant_payload(repository, entry));
+    entry.payload = json_text(plant_payload_v2(repository, entry));
     entry.payload_sha256 = analysis::sha256_hex(entry.payload);
     repository.keep_outbox_payload(entry.run_id, entry.payload, entry.payload_sha256);
 }

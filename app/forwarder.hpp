@@ -35,7 +35,7 @@ struct ForwardReport {
     db::OutboxSummary left;  // the outbox afterwards
 };
 
-// The entry's payload (form 1, db/plant.sql) built and kept in the outbox
+// The entry's payload (form 2, app/plant_payload.hpp) built and kept in the outbox
 // if it has none yet; what the plant and the MES are sent.
 void keep_payload(db::Repository& repository, db::OutboxEntry& entry);
 

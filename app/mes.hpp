@@ -39,7 +39,7 @@ MesEndpoint parse_mes_url(const std::string& url);
 std::optional<MesSettings> mes_of(const acquisition::StationConfig& station);
 
 // The IPC-CFX message CFX.Production.TestAndInspection.UnitsTested for one
-// plant payload (form 1): one test per launched end and wavelength, an IL and
+// plant payload (form 1 or 2): one test per launched end and wavelength, an IL and
 // an RL measurement per fibre, the unit's overall result.
 nlohmann::json cfx_units_tested(const nlohmann::json& payload);
 

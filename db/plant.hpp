@@ -1,13 +1,15 @@
 #pragma once
 // The plant database (PostgreSQL, libpq): its schema (db/plant.sql) and the
-// forwarding of one record through mpobench.mpobench_forward(). The only
-// code in mpobench that talks to PostgreSQL.
+// forwarding of one record through mpobench.mpobench_forward(). With its
+// reader (db/plant_read.hpp), the only code in mpobench that talks to PostgreSQL.
 
 #include <functional>
 #include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+struct pg_conn;  // libpq's PGconn
 
 namespace mpobench::db::plant {
 
@@ -73,6 +75,8 @@ class Connection {
     // that came, so the caller knows which records are in.
     void forward_all(const std::vector<OutboundRecord>& records,
                      const std::function<void(std::size_t index, const ForwardResult&)>& on_result);
+    // The open libpq connection, for the plant's readers (db/plant_read.cpp).
+    pg_conn* native_handle() const;
 
   private:
     struct Impl;

@@ -13,6 +13,10 @@
 -- "station_run_id", "record_hash", "record_hash_version", "run": the run as
 -- `mpobench test --json` writes it (DESIGN §6)}; payload_hash: SHA-256 (hex)
 -- of the payload text as the station sent it.
+-- Payload form 2 (app/plant_payload.hpp): form 1's members with
+-- "payload_version": 2, and "record" (the whole run record, lossless),
+-- "reference" and "limit_set" (name, version, hash, body): what a
+-- certificate reprinted from the plant needs. Both forms are accepted.
 
 DO $roles$
 BEGIN
@@ -95,8 +99,8 @@ BEGIN
         RAISE EXCEPTION 'mpobench_forward: the payload hash is not a SHA-256 in hex'
             USING ERRCODE = '22023';
     END IF;
-    IF (payload ->> 'payload_version') IS DISTINCT FROM '1' THEN
-        RAISE EXCEPTION 'mpobench_forward: payload version % is newer than this plant accepts (1): upgrade the plant database (db/plant.sql)',
+    IF coalesce(payload ->> 'payload_version', 'none') NOT IN ('1', '2') THEN
+        RAISE EXCEPTION 'mpobench_forward: payload version % is newer than this plant accepts (1, 2): upgrade the plant database (db/plant.sql)',
             coalesce(payload ->> 'payload_version', 'none')
             USING ERRCODE = '22023';
     END IF;

@@ -212,7 +212,7 @@ class Plant(unittest.TestCase):
         self.assertIn("permission denied", forward.stderr)
         bad_hash = self.cluster.psql("SELECT mpobench.mpobench_forward('{}'::jsonb, 'x')", user="station", check=False)
         self.assertIn("not a SHA-256", bad_hash.stderr)
-        newer = self.cluster.psql("SELECT mpobench.mpobench_forward('{\"payload_version\": 2}'::jsonb, '" + "a" * 64 + "')",
+        newer = self.cluster.psql("SELECT mpobench.mpobench_forward('{\"payload_version\": 3}'::jsonb, '" + "a" * 64 + "')",
                                   user="station", check=False)
         self.assertIn("upgrade the plant database", newer.stderr)
         # A password on the command line, a missing database: usage errors (2).
