@@ -98,6 +98,10 @@ Connection::Connection(const std::string& url) : impl_(std::make_unique<Impl>())
 
 Connection::~Connection() = default;
 
+pg_conn* Connection::native_handle() const {
+    return impl_->connection;
+}
+
 std::string Connection::describe() const {
     return impl_->where();
 }

@@ -7,6 +7,8 @@
 #include <stdexcept>
 #include <string>
 
+struct pg_conn;  // libpq's PGconn
+
 namespace mpobench::db::plant {
 
 // Any failure talking to the plant that is not one of the two below.
@@ -52,6 +54,8 @@ class Connection {
     void apply_schema();
     // One record, in its own transaction on the server.
     Forwarded forward(const std::string& payload_json, const std::string& payload_sha256);
+    // The libpq connection, for the plant's readers in db/ (db/plant_qa.cpp).
+    pg_conn* native_handle() const;
 
   private:
     struct Impl;
