@@ -91,17 +91,21 @@ class QaSource {
     explicit QaSource(const db::Repository& station) : station_(&station) {}
     explicit QaSource(const db::plant::QaReader& plant) : plant_(&plant) {}
 
-    std::vector<analysis::YieldBucket> yield(const db::QaFilter& filter) const {
+    // Buckets for rows by `grouping`: the plant counts them to one per day
+    // unless the rows go by part, station or operator.
+    std::vector<analysis::YieldBucket> yield(const db::QaFilter& filter,
+                                             analysis::Grouping grouping) const {
         return station_ != nullptr ? station_->yield_buckets(filter)
-                                   : plant_->yield_buckets(filter);
+                                   : plant_->yield_buckets(filter, plant_keys(grouping));
     }
-    // with_readings: the IL and RL buckets too (the Pareto needs none).
+    // with_readings: the IL and RL buckets too (the Pareto needs none). Only
+    // the day of their keys is used (the Pareto, trends by day or week).
     db::QaBuckets buckets(const db::QaFilter& filter, bool with_readings) const {
         if (station_ != nullptr) {
             return station_->qa_buckets(filter, with_readings ? db::Repository::IlBuckets::Read
                                                               : db::Repository::IlBuckets::Skip);
         }
-        return plant_->qa_buckets(filter, with_readings);
+        return plant_->qa_buckets(filter, db::plant::QaReader::Keys::DayOnly, with_readings);
     }
     // --by shift counts the records in the site's shifts: a station's only.
     db::QaBuckets shift_buckets(const QaCommandOptions& options) const {
@@ -114,6 +118,21 @@ class QaSource {
     }
 
   private:
+    static db::plant::QaReader::Keys plant_keys(analysis::Grouping grouping) {
+        switch (grouping) {
+            case analysis::Grouping::Part:
+            case analysis::Grouping::Station:
+            case analysis::Grouping::Operator:
+                return db::plant::QaReader::Keys::All;
+            case analysis::Grouping::Total:
+            case analysis::Grouping::Day:
+            case analysis::Grouping::Week:
+            case analysis::Grouping::Grade:
+                break;
+        }
+        return db::plant::QaReader::Keys::DayOnly;
+    }
+
     const db::Repository* station_ = nullptr;
     const db::plant::QaReader* plant_ = nullptr;
 };
@@ -223,8 +242,8 @@ YieldTables yield_tables(const QaCommandOptions& options, const QaSource& source
     // Shift rows are keyed like days ("2026-12-06 night"): grouped as days.
     tables.grouping =
         by_shift ? analysis::Grouping::Day : grouping_option(options.by, analysis::Grouping::Day);
-    const auto buckets =
-        by_shift ? source.shift_buckets(options).yield : source.yield(options.filter.qa_filter());
+    const auto buckets = by_shift ? source.shift_buckets(options).yield
+                                  : source.yield(options.filter.qa_filter(), tables.grouping);
     tables.rows = analysis::group_yield(buckets, tables.grouping);
     const auto totals = analysis::group_yield(buckets, analysis::Grouping::Total);
     if (!totals.empty())

@@ -63,9 +63,13 @@ struct Conditions {
     std::string where() const { return fmt::format("WHERE {}", fmt::join(sql, " AND ")); }
 };
 
-// The bucket key columns of a run r: its local day, part, station, operator.
-constexpr std::string_view key_columns =
-    "to_char(r.started_at, 'YYYY-MM-DD'), r.part, r.station_uuid::text, r.operator";
+// The bucket key columns of a run r: its local day, part, station, operator
+// (or empty text for all but the day).
+std::string_view key_columns(QaReader::Keys keys) {
+    return keys == QaReader::Keys::All
+               ? "to_char(r.started_at, 'YYYY-MM-DD'), r.part, r.station_uuid::text, r.operator"
+               : "to_char(r.started_at, 'YYYY-MM-DD'), ''::text, ''::text, ''::text";
+}
 
 std::int64_t integer_at(PGresult* result, int row, int column) {
     const char* text = PQgetvalue(result, row, column);
@@ -184,6 +188,9 @@ QaReader::QaReader(const std::string& url) : connection_(url) {
 }
 
 std::string QaReader::station_label(const std::string& uuid) const {
+    if (uuid.empty()) {
+        return uuid;  // Keys::DayOnly
+    }
     const auto found = station_labels_.find(uuid);
     return found == station_labels_.end() ? uuid : found->second;
 }
@@ -199,7 +206,8 @@ void sort_buckets(std::vector<Bucket>& buckets) {
 
 }  // namespace
 
-std::vector<analysis::YieldBucket> QaReader::yield_buckets(const QaFilter& filter) const {
+std::vector<analysis::YieldBucket> QaReader::yield_buckets(const QaFilter& filter,
+                                                           Keys keys) const {
     const Conditions conditions(filter);
     const std::string sql =
         fmt::format(R"sql(
@@ -221,7 +229,7 @@ LEFT JOIN mpobench.serials final_of ON final_of.final_run_id = r.id
 {where}
 GROUP BY 1, 2, 3, 4
 )sql",
-                    fmt::arg("keys", key_columns), fmt::arg("where", conditions.where()));
+                    fmt::arg("keys", key_columns(keys)), fmt::arg("where", conditions.where()));
     const Result result = run_query(connection_, sql, conditions.values, "reading the yield");
     std::vector<analysis::YieldBucket> buckets;
     PGresult* rows = result.get();
@@ -247,10 +255,10 @@ GROUP BY 1, 2, 3, 4
     return buckets;
 }
 
-QaBuckets QaReader::qa_buckets(const QaFilter& filter, bool with_readings) const {
+QaBuckets QaReader::qa_buckets(const QaFilter& filter, Keys keys, bool with_readings) const {
     const Conditions conditions(filter);
     QaBuckets buckets;
-    buckets.yield = yield_buckets(filter);
+    buckets.yield = yield_buckets(filter, keys);
     const auto key_of = [this](PGresult* rows, int row) {
         return analysis::BucketKey{PQgetvalue(rows, row, 0), PQgetvalue(rows, row, 1),
                                    station_label(PQgetvalue(rows, row, 2)),
@@ -261,7 +269,7 @@ QaBuckets QaReader::qa_buckets(const QaFilter& filter, bool with_readings) const
             connection_,
             fmt::format("SELECT {}, f.cause, count(DISTINCT f.run_id) FROM mpobench.qa_failures f "
                         "JOIN mpobench.runs r ON r.id = f.run_id {} GROUP BY 1, 2, 3, 4, 5",
-                        key_columns, conditions.where()),
+                        key_columns(keys), conditions.where()),
             conditions.values, "reading the failure causes");
         for (int row = 0; row < PQntuples(result.get()); ++row) {
             buckets.causes.push_back({key_of(result.get(), row), PQgetvalue(result.get(), row, 4),
@@ -275,7 +283,7 @@ QaBuckets QaReader::qa_buckets(const QaFilter& filter, bool with_readings) const
             fmt::format("SELECT {}, f.cause, f.launched_end, f.fiber, f.wavelength_nm, count(*) "
                         "FROM mpobench.qa_failures f JOIN mpobench.runs r ON r.id = f.run_id {} "
                         "GROUP BY 1, 2, 3, 4, 5, 6, 7, 8",
-                        key_columns, conditions.where()),
+                        key_columns(keys), conditions.where()),
             conditions.values, "reading the failures");
         PGresult* rows = result.get();
         for (int row = 0; row < PQntuples(rows); ++row) {
@@ -309,7 +317,7 @@ QaBuckets QaReader::qa_buckets(const QaFilter& filter, bool with_readings) const
                 "SELECT {}, m.wavelength_nm, m.il_db, count(*) FROM mpobench.measurements m "
                 "JOIN mpobench.runs r ON r.id = m.run_id {} AND m.il_db IS NOT NULL "
                 "GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6",
-                key_columns, readings_where),
+                key_columns(keys), readings_where),
             conditions.values, "reading the IL readings");
         PGresult* rows = result.get();
         std::map<std::tuple<std::string, std::string, std::string, std::string, int>, std::size_t>
@@ -346,7 +354,7 @@ QaBuckets QaReader::qa_buckets(const QaFilter& filter, bool with_readings) const
                         "FROM mpobench.measurements m JOIN mpobench.runs r ON r.id = m.run_id {} "
                         "AND (m.rl_db IS NOT NULL OR m.rl_above_db IS NOT NULL) "
                         "GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY 1, 2, 3, 4, 5, 6, 7",
-                        key_columns, readings_where),
+                        key_columns(keys), readings_where),
             conditions.values, "reading the RL readings");
         PGresult* rows = result.get();
         std::map<std::tuple<std::string, std::string, std::string, std::string, int>, std::size_t>

@@ -41,11 +41,17 @@ class QaReader {
 
     std::string describe() const { return connection_.describe(); }
 
+    // How much of a bucket's key the view needs: every column (grouping by
+    // part, station or operator), or the day alone (by day, week or grade,
+    // the Pareto, the trend), counted in the server to one bucket per day:
+    // what a plant of millions of runs needs (docs/PERFORMANCE.md).
+    enum class Keys { All, DayOnly };
+
     // Yield buckets only (the yield view).
-    std::vector<analysis::YieldBucket> yield_buckets(const QaFilter& filter) const;
+    std::vector<analysis::YieldBucket> yield_buckets(const QaFilter& filter, Keys keys) const;
     // Yield, cause and failure buckets, and the IL and RL buckets when
     // with_readings (the trend; the Pareto needs none).
-    QaBuckets qa_buckets(const QaFilter& filter, bool with_readings) const;
+    QaBuckets qa_buckets(const QaFilter& filter, Keys keys, bool with_readings) const;
 
   private:
     // A station forwarded since this reader started has no label: its UUID.
