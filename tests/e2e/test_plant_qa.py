@@ -8,14 +8,17 @@ before the QA rollups gets them backfilled by `plant init`. Uses the
 throw-away PostgreSQL cluster of test_plant.py."""
 
 import datetime
+import hashlib
 import json
 import os
+import random
 import shutil
 import sqlite3
 import subprocess
 import sys
 import tempfile
 import unittest
+import uuid
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "clients"))
 from simbench import unittest_main  # noqa: E402
@@ -242,6 +245,57 @@ class PlantQa(unittest.TestCase):
         self.run_ok("plant", "init", "--to", self.cluster.url())  # again: nothing changes
         for (command, args), document in before.items():
             self.assertEqual(self.qa(command, self.plant, *args), document, command)
+
+    def test_concurrent_forwards_of_one_serial_keep_its_first_and_final_run(self):
+        """Three stations forward runs of the same five serials at once, in
+        no time order: each serial's first and final run are the earliest and
+        latest, and the yield counts them once."""
+        rng = random.Random(15)
+        expected = {}
+        scripts = []
+        for k in range(3):
+            station = str(uuid.UUID(int=k + 1))
+            lines = []
+            for i in range(80):
+                serial = f"C-{i % 5}"
+                started = f"2026-11-{rng.randint(1, 28):02d}T{rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}:00Z"
+                passed = rng.random() < 0.6
+                run = {"serial": serial, "part": PART, "kind": "production", "status": "completed",
+                       "started_at": started, "ended_at": started, "grade": "elite" if passed else "fail",
+                       "pass": passed, "station": "sim", "operator": "op", "retries": 0,
+                       "target_grade": "elite", "measurements": [], "failures": []}
+                payload = json.dumps({"payload_version": 1, "uuid": str(uuid.uuid4()), "station_uuid": station,
+                                      "station_run_id": i + 1, "run": run})
+                digest = hashlib.sha256(payload.encode()).hexdigest()
+                lines.append(f"SELECT mpobench.mpobench_forward($${payload}$$::jsonb, '{digest}');")
+                expected.setdefault(serial, []).append((started, passed))
+            path = os.path.join(self.dir, f"forward-{k}.sql")
+            with open(path, "w") as f:
+                f.write("\n".join(lines))
+            scripts.append(path)
+        psql = os.path.join(self.cluster.bin, "psql")
+        forwards = [subprocess.Popen([psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", self.cluster.dir, "-p",
+                                      str(self.cluster.port), "-U", "station", "-d", "postgres", "-f", path],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                    for path in scripts]
+        for forward in forwards:
+            _, errors = forward.communicate(timeout=120)
+            self.assertEqual(forward.returncode, 0, errors)
+        held = self.cluster.psql(
+            "SELECT s.serial, f.started_at AT TIME ZONE 'UTC', s.first_pass, l.started_at AT TIME ZONE 'UTC', "
+            "s.final_pass FROM mpobench.serials s JOIN mpobench.runs f ON f.id = s.first_run_id "
+            "JOIN mpobench.runs l ON l.id = s.final_run_id ORDER BY s.serial", user="qa").stdout.splitlines()
+        self.assertEqual(len(held), 5)
+        for line in held:
+            serial, first_at, first_pass, final_at, final_pass = line.split("|")
+            runs = sorted(expected[serial])
+            self.assertEqual(first_at.replace(" ", "T"), runs[0][0].rstrip("Z"))
+            self.assertEqual(final_at.replace(" ", "T"), runs[-1][0].rstrip("Z"))
+            # Two runs of a serial at the same minute: either may be first.
+            self.assertIn(first_pass == "t", {p for at, p in runs if at == runs[0][0]})
+            self.assertIn(final_pass == "t", {p for at, p in runs if at == runs[-1][0]})
+        total = self.qa("yield", self.plant)["total"]
+        self.assertEqual((total["completed"], total["first_tested"], total["final_tested"]), (240, 5, 5))
 
     def test_refusals(self):
         a = os.path.join(self.dir, "a.db")
