@@ -311,13 +311,18 @@ QaBuckets QaReader::qa_buckets(const QaFilter& filter, Keys keys, bool with_read
     const std::string readings_where =
         conditions.where() + " AND r.status = 'completed' AND m.cycle = 0 AND m.status = 'ok'";
     {
+        // Per IL histogram bin: the bin as IlHistogram::add computes it
+        // (before clamping to its first and last bin), in the same double
+        // arithmetic, with the bin's count, sums, least and greatest value.
         const Result result = run_query(
             connection_,
-            fmt::format(
-                "SELECT {}, m.wavelength_nm, m.il_db, count(*) FROM mpobench.measurements m "
-                "JOIN mpobench.runs r ON r.id = m.run_id {} AND m.il_db IS NOT NULL "
-                "GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6",
-                key_columns(keys), readings_where),
+            fmt::format("SELECT {}, m.wavelength_nm, "
+                        "floor((m.il_db - float8 '{}') / float8 '{}' + float8 '1e-9'), count(*), "
+                        "sum(m.il_db), sum(m.il_db * m.il_db), min(m.il_db), max(m.il_db) "
+                        "FROM mpobench.measurements m JOIN mpobench.runs r ON r.id = m.run_id {} "
+                        "AND m.il_db IS NOT NULL GROUP BY 1, 2, 3, 4, 5, 6",
+                        key_columns(keys), analysis::IlHistogram::first_edge_db,
+                        analysis::IlHistogram::bin_width_db, readings_where),
             conditions.values, "reading the IL readings");
         PGresult* rows = result.get();
         std::map<std::tuple<std::string, std::string, std::string, std::string, int>, std::size_t>
@@ -334,52 +339,46 @@ QaBuckets QaReader::qa_buckets(const QaFilter& filter, Keys keys, bool with_read
                 bucket.wavelength_nm = wavelength_nm;
             }
             auto& bucket = buckets.il[at->second];
-            const double il_db = real_at(rows, row, 5);
+            const double position = real_at(rows, row, 5);
             const std::int64_t count = integer_at(rows, row, 6);
-            bucket.min_db = bucket.count == 0 ? il_db : std::min(bucket.min_db, il_db);
-            bucket.max_db = bucket.count == 0 ? il_db : std::max(bucket.max_db, il_db);
+            const double min_db = real_at(rows, row, 9), max_db = real_at(rows, row, 10);
+            bucket.min_db = bucket.count == 0 ? min_db : std::min(bucket.min_db, min_db);
+            bucket.max_db = bucket.count == 0 ? max_db : std::max(bucket.max_db, max_db);
+            bucket.count += count;
+            bucket.sum_db += real_at(rows, row, 7);
+            bucket.sum_squares_db += real_at(rows, row, 8);
+            // The middle of the bin lands in it, clamped as add() clamps.
+            const int bin = static_cast<int>(std::clamp(
+                position, 0.0, static_cast<double>(analysis::IlHistogram::bin_count - 1)));
+            const double middle_db = analysis::IlHistogram::bin_lower_edge_db(bin) +
+                                     analysis::IlHistogram::bin_width_db / 2.0;
             for (std::int64_t i = 0; i < count; ++i) {
-                ++bucket.count;
-                bucket.sum_db += il_db;
-                bucket.sum_squares_db += il_db * il_db;
-                bucket.histogram.add(il_db);
+                bucket.histogram.add(middle_db);
             }
         }
         sort_buckets(buckets.il);
     }
     {
+        // RlStats::add_value for a value, add_bound for a bound without one.
         const Result result = run_query(
             connection_,
-            fmt::format("SELECT {}, m.wavelength_nm, m.rl_db, m.rl_above_db, count(*) "
+            fmt::format("SELECT {}, m.wavelength_nm, count(m.rl_db), "
+                        "count(*) FILTER (WHERE m.rl_db IS NULL), min(m.rl_db), "
+                        "min(m.rl_above_db) FILTER (WHERE m.rl_db IS NULL) "
                         "FROM mpobench.measurements m JOIN mpobench.runs r ON r.id = m.run_id {} "
                         "AND (m.rl_db IS NOT NULL OR m.rl_above_db IS NOT NULL) "
-                        "GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY 1, 2, 3, 4, 5, 6, 7",
+                        "GROUP BY 1, 2, 3, 4, 5",
                         key_columns(keys), readings_where),
             conditions.values, "reading the RL readings");
         PGresult* rows = result.get();
-        std::map<std::tuple<std::string, std::string, std::string, std::string, int>, std::size_t>
-            index;
         for (int row = 0; row < PQntuples(rows); ++row) {
-            const auto key = key_of(rows, row);
-            const int wavelength_nm = static_cast<int>(integer_at(rows, row, 4));
-            const auto [at, added] = index.try_emplace(
-                {key.day, key.part_number, key.station, key.operator_name, wavelength_nm},
-                buckets.rl.size());
-            if (added) {
-                auto& bucket = buckets.rl.emplace_back();
-                bucket.key = key;
-                bucket.wavelength_nm = wavelength_nm;
-            }
-            auto& stats = buckets.rl[at->second].stats;
-            const auto rl_db = optional_real_at(rows, row, 5);
-            const auto rl_above_db = optional_real_at(rows, row, 6);
-            for (std::int64_t i = integer_at(rows, row, 7); i > 0; --i) {
-                if (rl_db) {
-                    stats.add_value(*rl_db);
-                } else if (rl_above_db) {
-                    stats.add_bound(*rl_above_db);
-                }
-            }
+            auto& bucket = buckets.rl.emplace_back();
+            bucket.key = key_of(rows, row);
+            bucket.wavelength_nm = static_cast<int>(integer_at(rows, row, 4));
+            bucket.stats.values = integer_at(rows, row, 5);
+            bucket.stats.above_range = integer_at(rows, row, 6);
+            bucket.stats.worst_db = optional_real_at(rows, row, 7);
+            bucket.stats.lowest_bound_db = optional_real_at(rows, row, 8);
         }
         sort_buckets(buckets.rl);
     }

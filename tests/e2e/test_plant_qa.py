@@ -244,7 +244,10 @@ class PlantQa(unittest.TestCase):
         self.run_ok("plant", "init", "--to", self.cluster.url())
         self.run_ok("plant", "init", "--to", self.cluster.url())  # again: nothing changes
         for (command, args), document in before.items():
-            self.assertEqual(self.qa(command, self.plant, *args), document, command)
+            if command == "trend":  # sums in the order the server reads the rows
+                assert_close(self, self.qa(command, self.plant, *args), document, command)
+            else:
+                self.assertEqual(self.qa(command, self.plant, *args), document, command)
 
     def test_concurrent_forwards_of_one_serial_keep_its_first_and_final_run(self):
         """Three stations forward runs of the same five serials at once, in
