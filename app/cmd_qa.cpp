@@ -7,6 +7,8 @@
 
 #include <cmath>
 #include <map>
+#include <memory>
+#include <optional>
 
 #include "analysis/qa.hpp"
 #include "analysis/retest.hpp"
@@ -18,6 +20,8 @@
 #include "app/qa_options.hpp"
 #include "app/run_json.hpp"
 #include "app/test_flow.hpp"
+#include "db/plant_qa.hpp"
+#include "db/plant_read.hpp"
 #include "reports/qa_report.hpp"
 #include "reports/site_clock.hpp"
 
@@ -80,6 +84,82 @@ db::QaBuckets shift_buckets(const QaCommandOptions& options, const db::Repositor
     std::erase_if(buckets.failures, [&](const auto& bucket) { return outside(bucket.key); });
     return buckets;
 }
+
+// Where the QA buckets come from: a station's record (--db FILE) or the
+// plant (--db postgresql://..., README "Plant QA"), counted the same way.
+class QaSource {
+  public:
+    explicit QaSource(const db::Repository& station) : station_(&station) {}
+    explicit QaSource(const db::plant::QaReader& plant) : plant_(&plant) {}
+
+    // Buckets for rows by `grouping`: the plant counts them to one per day
+    // unless the rows go by part, station or operator.
+    std::vector<analysis::YieldBucket> yield(const db::QaFilter& filter,
+                                             analysis::Grouping grouping) const {
+        return station_ != nullptr ? station_->yield_buckets(filter)
+                                   : plant_->yield_buckets(filter, plant_keys(grouping));
+    }
+    // with_readings: the IL and RL buckets too (the Pareto needs none). Only
+    // the day of their keys is used (the Pareto, trends by day or week).
+    db::QaBuckets buckets(const db::QaFilter& filter, bool with_readings) const {
+        if (station_ != nullptr) {
+            return station_->qa_buckets(filter, with_readings ? db::Repository::IlBuckets::Read
+                                                              : db::Repository::IlBuckets::Skip);
+        }
+        return plant_->qa_buckets(filter, db::plant::QaReader::Keys::DayOnly, with_readings);
+    }
+    // --by shift counts the records in the site's shifts: a station's only.
+    db::QaBuckets shift_buckets(const QaCommandOptions& options) const {
+        if (station_ == nullptr) {
+            throw UsageError(
+                "--by shift reads a station database: the plant keeps no shifts (give --db "
+                "STATION.db, or --by day|week)");
+        }
+        return app::shift_buckets(options, *station_);
+    }
+
+  private:
+    static db::plant::QaReader::Keys plant_keys(analysis::Grouping grouping) {
+        switch (grouping) {
+            case analysis::Grouping::Part:
+            case analysis::Grouping::Station:
+            case analysis::Grouping::Operator:
+                return db::plant::QaReader::Keys::All;
+            case analysis::Grouping::Total:
+            case analysis::Grouping::Day:
+            case analysis::Grouping::Week:
+            case analysis::Grouping::Grade:
+                break;
+        }
+        return db::plant::QaReader::Keys::DayOnly;
+    }
+
+    const db::Repository* station_ = nullptr;
+    const db::plant::QaReader* plant_ = nullptr;
+};
+
+// What --db names, opened for reading: a station file or a plant URL. A
+// plant URL with a password is a usage error (2); an unreachable plant 3.
+class OpenedQaSource {
+  public:
+    explicit OpenedQaSource(const QaOptions& filter) {
+        const std::string db = filter.db.string();
+        if (!db::plant::is_plant_url(db)) {
+            station_.emplace(open_database_for_reading(filter.db));
+            return;
+        }
+        try {
+            plant_ = std::make_unique<db::plant::QaReader>(db);
+        } catch (const db::plant::PlantUrlError& error) {
+            throw UsageError(error.what());
+        }
+    }
+    QaSource source() const { return station_ ? QaSource(*station_) : QaSource(*plant_); }
+
+  private:
+    std::optional<db::Repository> station_;
+    std::unique_ptr<db::plant::QaReader> plant_;
+};
 
 std::string percent(std::optional<double> fraction) {
     return fraction ? fmt::format("{:.1f} %", *fraction * 100.0) : "-";
@@ -149,7 +229,7 @@ struct YieldTables {
     analysis::YieldRow total{"all", {}};
 };
 
-YieldTables yield_tables(const QaCommandOptions& options, const db::Repository& repository) {
+YieldTables yield_tables(const QaCommandOptions& options, const QaSource& source) {
     const bool by_shift = options.by == "shift";
     if (!by_shift && !options.by.empty()) {
         const auto grouping = analysis::parse_grouping(options.by);
@@ -163,8 +243,8 @@ YieldTables yield_tables(const QaCommandOptions& options, const db::Repository& 
     // Shift rows are keyed like days ("2026-12-06 night"): grouped as days.
     tables.grouping =
         by_shift ? analysis::Grouping::Day : grouping_option(options.by, analysis::Grouping::Day);
-    const auto buckets = by_shift ? shift_buckets(options, repository).yield
-                                  : repository.yield_buckets(options.filter.qa_filter());
+    const auto buckets = by_shift ? source.shift_buckets(options).yield
+                                  : source.yield(options.filter.qa_filter(), tables.grouping);
     tables.rows = analysis::group_yield(buckets, tables.grouping);
     const auto totals = analysis::group_yield(buckets, analysis::Grouping::Total);
     if (!totals.empty())
@@ -199,9 +279,10 @@ void print_grade_mix(const std::vector<analysis::YieldRow>& rows, const analysis
 
 }  // namespace
 
-nlohmann::json yield_report_json(const db::Repository& repository,
-                                 const QaCommandOptions& options) {
-    const auto tables = yield_tables(options, repository);
+namespace {
+
+nlohmann::json yield_report_json(const QaSource& source, const QaCommandOptions& options) {
+    const auto tables = yield_tables(options, source);
     const bool grade_mix = tables.grouping == analysis::Grouping::Grade;
     json out{{"scope", options.filter.describe()},
              {"by", grade_mix            ? "grade"
@@ -219,14 +300,22 @@ nlohmann::json yield_report_json(const db::Repository& repository,
     return out;
 }
 
+}  // namespace
+
+nlohmann::json yield_report_json(const db::Repository& repository,
+                                 const QaCommandOptions& options) {
+    return yield_report_json(QaSource(repository), options);
+}
+
 int run_yield(const QaCommandOptions& options) {
     return guarded("yield", [&] {
-        db::Repository repository = open_database_for_reading(options.filter.db);
+        const OpenedQaSource opened(options.filter);
+        const QaSource source = opened.source();
         if (options.json) {
-            fmt::print("{}\n", json_text(yield_report_json(repository, options)));
+            fmt::print("{}\n", json_text(yield_report_json(source, options)));
             return static_cast<int>(kPassed);
         }
-        const auto [grouping, rows, total] = yield_tables(options, repository);
+        const auto [grouping, rows, total] = yield_tables(options, source);
         if (grouping == analysis::Grouping::Grade) {
             print_grade_mix(rows, total, output_format(options), options.filter.describe());
             return static_cast<int>(kPassed);
@@ -371,12 +460,13 @@ void print_shift_paretos(const db::QaBuckets& buckets, const QaCommandOptions& o
 
 }  // namespace
 
-nlohmann::json pareto_report_json(const db::Repository& repository,
-                                  const QaCommandOptions& options) {
+namespace {
+
+nlohmann::json pareto_report_json(const QaSource& source, const QaCommandOptions& options) {
     check_pareto_grouping(options);
     if (options.by == "shift") {
         json out{{"scope", options.filter.describe()}, {"by", "shift"}, {"shifts", json::array()}};
-        for (const auto& [shift, part] : buckets_by_shift(shift_buckets(options, repository))) {
+        for (const auto& [shift, part] : buckets_by_shift(source.shift_buckets(options))) {
             json row{{"shift", shift}};
             row.update(pareto_tables_json(make_pareto(part)));
             out["shifts"].push_back(std::move(row));
@@ -384,26 +474,32 @@ nlohmann::json pareto_report_json(const db::Repository& repository,
         return out;
     }
     json out{{"scope", options.filter.describe()}};
-    out.update(pareto_tables_json(make_pareto(
-        repository.qa_buckets(options.filter.qa_filter(), db::Repository::IlBuckets::Skip))));
+    out.update(pareto_tables_json(make_pareto(source.buckets(options.filter.qa_filter(), false))));
     return out;
+}
+
+}  // namespace
+
+nlohmann::json pareto_report_json(const db::Repository& repository,
+                                  const QaCommandOptions& options) {
+    return pareto_report_json(QaSource(repository), options);
 }
 
 int run_pareto(const QaCommandOptions& options) {
     return guarded("pareto", [&] {
         check_pareto_grouping(options);
         const db::QaFilter filter = options.filter.qa_filter();
-        db::Repository repository = open_database_for_reading(options.filter.db);
+        const OpenedQaSource opened(options.filter);
+        const QaSource source = opened.source();
         if (options.json) {
-            fmt::print("{}\n", json_text(pareto_report_json(repository, options)));
+            fmt::print("{}\n", json_text(pareto_report_json(source, options)));
             return static_cast<int>(kPassed);
         }
         if (options.by == "shift") {
-            print_shift_paretos(shift_buckets(options, repository), options);
+            print_shift_paretos(source.shift_buckets(options), options);
             return static_cast<int>(kPassed);
         }
-        const auto pareto =
-            make_pareto(repository.qa_buckets(filter, db::Repository::IlBuckets::Skip));
+        const auto pareto = make_pareto(source.buckets(filter, false));
         const std::array<std::pair<const char*, const std::vector<analysis::ParetoRow>*>, 3> tables{
             {{"cause", &pareto.by_cause},
              {"position", &pareto.by_position},
@@ -490,10 +586,11 @@ std::string rl_text(std::optional<double> value_db) {
 
 }  // namespace
 
-nlohmann::json trend_report_json(const db::Repository& repository,
-                                 const QaCommandOptions& options) {
+namespace {
+
+nlohmann::json trend_report_json(const QaSource& source, const QaCommandOptions& options) {
     const auto period = period_option(options.by);
-    const db::QaBuckets buckets = repository.qa_buckets(options.filter.qa_filter());
+    const db::QaBuckets buckets = source.buckets(options.filter.qa_filter(), true);
     json out{{"scope", options.filter.describe()},
              {"by", period == analysis::Grouping::Week ? "week" : "day"},
              {"series", json::array()}};
@@ -534,15 +631,23 @@ nlohmann::json trend_report_json(const db::Repository& repository,
     return out;
 }
 
+}  // namespace
+
+nlohmann::json trend_report_json(const db::Repository& repository,
+                                 const QaCommandOptions& options) {
+    return trend_report_json(QaSource(repository), options);
+}
+
 int run_trend(const QaCommandOptions& options) {
     return guarded("trend", [&] {
         const auto period = period_option(options.by);
-        db::Repository repository = open_database_for_reading(options.filter.db);
+        const OpenedQaSource opened(options.filter);
+        const QaSource source = opened.source();
         if (options.json) {
-            fmt::print("{}\n", json_text(trend_report_json(repository, options)));
+            fmt::print("{}\n", json_text(trend_report_json(source, options)));
             return static_cast<int>(kPassed);
         }
-        const db::QaBuckets buckets = repository.qa_buckets(options.filter.qa_filter());
+        const db::QaBuckets buckets = source.buckets(options.filter.qa_filter(), true);
         const auto series = analysis::il_trend(buckets.il, period);
         const auto rl_series = analysis::rl_trend(buckets.rl, period);
         switch (output_format(options)) {

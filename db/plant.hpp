@@ -11,6 +11,8 @@
 
 struct pg_conn;  // libpq's PGconn
 
+struct pg_conn;  // libpq's PGconn
+
 namespace mpobench::db::plant {
 
 // Any failure talking to the plant that is not one of the two below.
@@ -75,7 +77,8 @@ class Connection {
     // that came, so the caller knows which records are in.
     void forward_all(const std::vector<OutboundRecord>& records,
                      const std::function<void(std::size_t index, const ForwardResult&)>& on_result);
-    // The open libpq connection, for the plant's readers (db/plant_read.cpp).
+    // The open libpq connection, for the plant's readers (db/plant_read.cpp,
+    // db/plant_qa.cpp).
     pg_conn* native_handle() const;
 
   private:

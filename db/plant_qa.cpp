@@ -1,0 +1,384 @@
+#include "db/plant_qa.hpp"
+
+#include <fmt/format.h>
+#include <libpq-fe.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <optional>
+#include <regex>
+#include <string_view>
+#include <tuple>
+
+namespace mpobench::db::plant {
+
+namespace {
+
+using Result = std::unique_ptr<PGresult, decltype(&PQclear)>;
+
+// "...zoneinfo/Europe/Berlin" -> "Europe/Berlin"; nullopt without zoneinfo/.
+std::optional<std::string> zone_from_path(const std::string& path) {
+    constexpr std::string_view marker = "zoneinfo/";
+    const auto at = path.find(marker);
+    if (at == std::string::npos) {
+        return std::nullopt;
+    }
+    return path.substr(at + marker.size());
+}
+
+// A query's parameters (text; nullopt: NULL) and the SQL conditions on
+// mpobench.runs r that a QA filter stands for.
+struct Conditions {
+    std::vector<std::string> sql{"r.kind = 'production'"};
+    std::vector<std::string> values;
+
+    explicit Conditions(const QaFilter& filter) {
+        static const std::regex uuid_shape(
+            "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
+        // Local days of the session's time zone (the process's): a range
+        // of started_at, so the index on it serves.
+        add("r.started_at >= {}::date::timestamptz", filter.from_day);
+        add("r.started_at < ({}::date + 1)::timestamptz", filter.to_day);
+        add("r.part = {}", filter.part_number);
+        if (filter.station && std::regex_match(*filter.station, uuid_shape)) {
+            add("r.station_uuid = {}::uuid", filter.station);
+        } else {
+            add("r.station_uuid IN (SELECT s.uuid FROM mpobench.stations s WHERE s.name = {})",
+                filter.station);
+        }
+        add("r.operator = {}", filter.operator_name);
+    }
+
+    void add(const char* condition, const std::optional<std::string>& value) {
+        if (value) {
+            values.push_back(*value);
+            sql.push_back(fmt::format(fmt::runtime(condition), fmt::format("${}", values.size())));
+        }
+    }
+
+    std::string where() const { return fmt::format("WHERE {}", fmt::join(sql, " AND ")); }
+};
+
+// The bucket key columns of a run r: its local day, part, station, operator
+// (or empty text for all but the day).
+std::string_view key_columns(QaReader::Keys keys) {
+    return keys == QaReader::Keys::All
+               ? "to_char(r.started_at, 'YYYY-MM-DD'), r.part, r.station_uuid::text, r.operator"
+               : "to_char(r.started_at, 'YYYY-MM-DD'), ''::text, ''::text, ''::text";
+}
+
+std::int64_t integer_at(PGresult* result, int row, int column) {
+    const char* text = PQgetvalue(result, row, column);
+    std::int64_t value = 0;
+    const std::string_view view(text);
+    const auto [end, error] = std::from_chars(view.data(), view.data() + view.size(), value);
+    if (error != std::errc{} || end != view.data() + view.size()) {
+        throw PlantError(fmt::format("the plant answered '{}' where a whole number belongs", view));
+    }
+    return value;
+}
+
+double real_at(PGresult* result, int row, int column) {
+    const char* text = PQgetvalue(result, row, column);
+    double value = 0.0;
+    const std::string_view view(text);
+    const auto [end, error] = std::from_chars(view.data(), view.data() + view.size(), value);
+    if (error != std::errc{} || end != view.data() + view.size()) {
+        throw PlantError(fmt::format("the plant answered '{}' where a number belongs", view));
+    }
+    return value;
+}
+
+std::optional<double> optional_real_at(PGresult* result, int row, int column) {
+    if (PQgetisnull(result, row, column)) {
+        return std::nullopt;
+    }
+    return real_at(result, row, column);
+}
+
+auto key_order(const analysis::BucketKey& key) {
+    return std::tie(key.day, key.part_number, key.station, key.operator_name);
+}
+
+}  // namespace
+
+std::string process_time_zone() {
+    if (const char* tz = std::getenv("TZ"); tz != nullptr && tz[0] != '\0') {
+        std::string zone = tz[0] == ':' ? tz + 1 : tz;
+        return zone_from_path(zone).value_or(zone);
+    }
+    std::error_code error;
+    const auto target = std::filesystem::read_symlink("/etc/localtime", error);
+    if (!error) {
+        if (auto zone = zone_from_path(target.string())) {
+            return *zone;
+        }
+    }
+    std::ifstream file("/etc/timezone");
+    std::string zone;
+    if (file && std::getline(file, zone) && !zone.empty()) {
+        return zone;
+    }
+    if (!std::filesystem::exists("/etc/localtime")) {
+        return "UTC";
+    }
+    throw PlantError(
+        "cannot tell this process's time zone by name (the plant's days are local days): set TZ, "
+        "e.g. TZ=Europe/Berlin");
+}
+
+namespace {
+
+// Runs one read-only query; PlantUnreachable when the connection is gone.
+Result run_query(const Connection& connection, const std::string& sql,
+                 const std::vector<std::string>& values, std::string_view what) {
+    std::vector<const char*> pointers;
+    pointers.reserve(values.size());
+    for (const auto& value : values) {
+        pointers.push_back(value.c_str());
+    }
+    PGconn* native = connection.native_handle();
+    Result result(PQexecParams(native, sql.c_str(), static_cast<int>(pointers.size()), nullptr,
+                               pointers.data(), nullptr, nullptr, 0),
+                  &PQclear);
+    const auto status = PQresultStatus(result.get());
+    if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
+        std::string message = result ? PQresultErrorMessage(result.get()) : PQerrorMessage(native);
+        while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) {
+            message.pop_back();
+        }
+        const std::string text =
+            fmt::format("plant {}: {}: {}", connection.describe(), what, message);
+        if (PQstatus(native) == CONNECTION_BAD) {
+            throw PlantUnreachable(text);
+        }
+        throw PlantError(text);
+    }
+    return result;
+}
+
+}  // namespace
+
+QaReader::QaReader(const std::string& url) : connection_(url) {
+    const std::string zone = process_time_zone();
+    // Local days as this process counts them; nothing written.
+    run_query(connection_, "SELECT set_config('TimeZone', $1, false)", {zone},
+              fmt::format("setting the session's time zone to this process's ({})", zone));
+    run_query(connection_, "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY", {},
+              "making the session read-only");
+    const Result stations = run_query(connection_,
+                                      "SELECT uuid::text, name, count(*) OVER (PARTITION BY name) "
+                                      "FROM mpobench.stations",
+                                      {}, "reading the plant's stations");
+    for (int row = 0; row < PQntuples(stations.get()); ++row) {
+        const std::string uuid = PQgetvalue(stations.get(), row, 0);
+        const std::string name = PQgetvalue(stations.get(), row, 1);
+        station_labels_[uuid] = integer_at(stations.get(), row, 2) > 1
+                                    ? fmt::format("{} ({})", name, uuid.substr(0, 8))
+                                    : name;
+    }
+}
+
+std::string QaReader::station_label(const std::string& uuid) const {
+    if (uuid.empty()) {
+        return uuid;  // Keys::DayOnly
+    }
+    const auto found = station_labels_.find(uuid);
+    return found == station_labels_.end() ? uuid : found->second;
+}
+
+namespace {
+
+template <typename Bucket>
+void sort_buckets(std::vector<Bucket>& buckets) {
+    std::stable_sort(buckets.begin(), buckets.end(), [](const Bucket& a, const Bucket& b) {
+        return key_order(a.key) < key_order(b.key);
+    });
+}
+
+}  // namespace
+
+std::vector<analysis::YieldBucket> QaReader::yield_buckets(const QaFilter& filter,
+                                                           Keys keys) const {
+    const Conditions conditions(filter);
+    const std::string sql =
+        fmt::format(R"sql(
+SELECT {keys},
+       count(*) FILTER (WHERE r.status = 'completed'),
+       count(*) FILTER (WHERE r.status = 'completed' AND r.pass),
+       count(*) FILTER (WHERE r.status = 'aborted'),
+       count(*) FILTER (WHERE r.status = 'interrupted'),
+       count(first_of.serial), count(first_of.serial) FILTER (WHERE first_of.first_pass),
+       count(final_of.serial), count(final_of.serial) FILTER (WHERE final_of.final_pass),
+       count(*) FILTER (WHERE r.status = 'completed' AND r.grade = 'fail'),
+       count(*) FILTER (WHERE r.status = 'completed' AND r.grade = 'generic'),
+       count(*) FILTER (WHERE r.status = 'completed' AND r.grade = 'standard'),
+       count(*) FILTER (WHERE r.status = 'completed' AND r.grade = 'elite'),
+       coalesce(sum(r.retries), 0)
+FROM mpobench.runs r
+LEFT JOIN mpobench.serials first_of ON first_of.first_run_id = r.id
+LEFT JOIN mpobench.serials final_of ON final_of.final_run_id = r.id
+{where}
+GROUP BY 1, 2, 3, 4
+)sql",
+                    fmt::arg("keys", key_columns(keys)), fmt::arg("where", conditions.where()));
+    const Result result = run_query(connection_, sql, conditions.values, "reading the yield");
+    std::vector<analysis::YieldBucket> buckets;
+    PGresult* rows = result.get();
+    for (int row = 0; row < PQntuples(rows); ++row) {
+        auto& bucket = buckets.emplace_back();
+        bucket.key = {PQgetvalue(rows, row, 0), PQgetvalue(rows, row, 1),
+                      station_label(PQgetvalue(rows, row, 2)), PQgetvalue(rows, row, 3)};
+        auto& counts = bucket.counts;
+        counts.completed = integer_at(rows, row, 4);
+        counts.passed = integer_at(rows, row, 5);
+        counts.aborted = integer_at(rows, row, 6);
+        counts.interrupted = integer_at(rows, row, 7);
+        counts.first_tested = integer_at(rows, row, 8);
+        counts.first_passed = integer_at(rows, row, 9);
+        counts.final_tested = integer_at(rows, row, 10);
+        counts.final_passed = integer_at(rows, row, 11);
+        for (int grade = 0; grade < 4; ++grade) {
+            counts.grades[static_cast<std::size_t>(grade)] = integer_at(rows, row, 12 + grade);
+        }
+        counts.retries = integer_at(rows, row, 16);
+    }
+    sort_buckets(buckets);
+    return buckets;
+}
+
+QaBuckets QaReader::qa_buckets(const QaFilter& filter, Keys keys, bool with_readings) const {
+    const Conditions conditions(filter);
+    QaBuckets buckets;
+    buckets.yield = yield_buckets(filter, keys);
+    const auto key_of = [this](PGresult* rows, int row) {
+        return analysis::BucketKey{PQgetvalue(rows, row, 0), PQgetvalue(rows, row, 1),
+                                   station_label(PQgetvalue(rows, row, 2)),
+                                   PQgetvalue(rows, row, 3)};
+    };
+    {
+        const Result result = run_query(
+            connection_,
+            fmt::format("SELECT {}, f.cause, count(DISTINCT f.run_id) FROM mpobench.qa_failures f "
+                        "JOIN mpobench.runs r ON r.id = f.run_id {} GROUP BY 1, 2, 3, 4, 5",
+                        key_columns(keys), conditions.where()),
+            conditions.values, "reading the failure causes");
+        for (int row = 0; row < PQntuples(result.get()); ++row) {
+            buckets.causes.push_back({key_of(result.get(), row), PQgetvalue(result.get(), row, 4),
+                                      integer_at(result.get(), row, 5)});
+        }
+        sort_buckets(buckets.causes);
+    }
+    {
+        const Result result = run_query(
+            connection_,
+            fmt::format("SELECT {}, f.cause, f.launched_end, f.fiber, f.wavelength_nm, count(*) "
+                        "FROM mpobench.qa_failures f JOIN mpobench.runs r ON r.id = f.run_id {} "
+                        "GROUP BY 1, 2, 3, 4, 5, 6, 7, 8",
+                        key_columns(keys), conditions.where()),
+            conditions.values, "reading the failures");
+        PGresult* rows = result.get();
+        for (int row = 0; row < PQntuples(rows); ++row) {
+            analysis::FailureBucket bucket;
+            bucket.key = key_of(rows, row);
+            bucket.cause = PQgetvalue(rows, row, 4);
+            const std::string_view end = PQgetvalue(rows, row, 5);
+            if (end == "A") {
+                bucket.end = End::A;
+            } else if (end == "B") {
+                bucket.end = End::B;
+            }
+            bucket.fiber = static_cast<int>(integer_at(rows, row, 6));
+            bucket.wavelength_nm = static_cast<int>(integer_at(rows, row, 7));
+            bucket.failures = integer_at(rows, row, 8);
+            buckets.failures.push_back(std::move(bucket));
+        }
+        sort_buckets(buckets.failures);
+    }
+    if (!with_readings) {
+        return buckets;
+    }
+    // The readings a station's rollups take (db/qa_rollups.hpp): cycle 0,
+    // status ok, of completed runs; each distinct value once with its count.
+    const std::string readings_where =
+        conditions.where() + " AND r.status = 'completed' AND m.cycle = 0 AND m.status = 'ok'";
+    {
+        // Per IL histogram bin: the bin as IlHistogram::add computes it
+        // (before clamping to its first and last bin), in the same double
+        // arithmetic, with the bin's count, sums, least and greatest value.
+        const Result result = run_query(
+            connection_,
+            fmt::format("SELECT {}, m.wavelength_nm, "
+                        "floor((m.il_db - float8 '{}') / float8 '{}' + float8 '1e-9'), count(*), "
+                        "sum(m.il_db), sum(m.il_db * m.il_db), min(m.il_db), max(m.il_db) "
+                        "FROM mpobench.measurements m JOIN mpobench.runs r ON r.id = m.run_id {} "
+                        "AND m.il_db IS NOT NULL GROUP BY 1, 2, 3, 4, 5, 6",
+                        key_columns(keys), analysis::IlHistogram::first_edge_db,
+                        analysis::IlHistogram::bin_width_db, readings_where),
+            conditions.values, "reading the IL readings");
+        PGresult* rows = result.get();
+        std::map<std::tuple<std::string, std::string, std::string, std::string, int>, std::size_t>
+            index;
+        for (int row = 0; row < PQntuples(rows); ++row) {
+            const auto key = key_of(rows, row);
+            const int wavelength_nm = static_cast<int>(integer_at(rows, row, 4));
+            const auto [at, added] = index.try_emplace(
+                {key.day, key.part_number, key.station, key.operator_name, wavelength_nm},
+                buckets.il.size());
+            if (added) {
+                auto& bucket = buckets.il.emplace_back();
+                bucket.key = key;
+                bucket.wavelength_nm = wavelength_nm;
+            }
+            auto& bucket = buckets.il[at->second];
+            const double position = real_at(rows, row, 5);
+            const std::int64_t count = integer_at(rows, row, 6);
+            const double min_db = real_at(rows, row, 9), max_db = real_at(rows, row, 10);
+            bucket.min_db = bucket.count == 0 ? min_db : std::min(bucket.min_db, min_db);
+            bucket.max_db = bucket.count == 0 ? max_db : std::max(bucket.max_db, max_db);
+            bucket.count += count;
+            bucket.sum_db += real_at(rows, row, 7);
+            bucket.sum_squares_db += real_at(rows, row, 8);
+            // The middle of the bin lands in it, clamped as add() clamps.
+            const int bin = static_cast<int>(std::clamp(
+                position, 0.0, static_cast<double>(analysis::IlHistogram::bin_count - 1)));
+            const double middle_db = analysis::IlHistogram::bin_lower_edge_db(bin) +
+                                     analysis::IlHistogram::bin_width_db / 2.0;
+            for (std::int64_t i = 0; i < count; ++i) {
+                bucket.histogram.add(middle_db);
+            }
+        }
+        sort_buckets(buckets.il);
+    }
+    {
+        // RlStats::add_value for a value, add_bound for a bound without one.
+        const Result result = run_query(
+            connection_,
+            fmt::format("SELECT {}, m.wavelength_nm, count(m.rl_db), "
+                        "count(*) FILTER (WHERE m.rl_db IS NULL), min(m.rl_db), "
+                        "min(m.rl_above_db) FILTER (WHERE m.rl_db IS NULL) "
+                        "FROM mpobench.measurements m JOIN mpobench.runs r ON r.id = m.run_id {} "
+                        "AND (m.rl_db IS NOT NULL OR m.rl_above_db IS NOT NULL) "
+                        "GROUP BY 1, 2, 3, 4, 5",
+                        key_columns(keys), readings_where),
+            conditions.values, "reading the RL readings");
+        PGresult* rows = result.get();
+        for (int row = 0; row < PQntuples(rows); ++row) {
+            auto& bucket = buckets.rl.emplace_back();
+            bucket.key = key_of(rows, row);
+            bucket.wavelength_nm = static_cast<int>(integer_at(rows, row, 4));
+            bucket.stats.values = integer_at(rows, row, 5);
+            bucket.stats.above_range = integer_at(rows, row, 6);
+            bucket.stats.worst_db = optional_real_at(rows, row, 7);
+            bucket.stats.lowest_bound_db = optional_real_at(rows, row, 8);
+        }
+        sort_buckets(buckets.rl);
+    }
+    return buckets;
+}
+
+}  // namespace mpobench::db::plant

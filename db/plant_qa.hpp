@@ -1,0 +1,62 @@
+#pragma once
+// The QA views read from the plant (PostgreSQL, README "Plant QA: yield,
+// Pareto and trends across stations"): the buckets a station's rollups give
+// (db/qa_rollups.hpp), counted the same way over every forwarded run, from
+// the rollups mpobench_forward keeps (db/plant.sql: serials, qa_failures).
+// Read only: the QA role (SELECT) is enough.
+//
+// Differences from a station, by design:
+// - a serial is plant-wide: its first and final completed production runs
+//   are taken over every station (a retest at another station is a retest);
+// - a bucket's station is the station's name, or "NAME (UUID8)" (the first 8
+//   digits of its UUID) when two stations of the plant share that name, so
+//   that --by station never merges two stations;
+// - filter.station takes a station name (every station of that name) or a
+//   station UUID (that one).
+// Days are local calendar days in this process's time zone (TZ, else
+// /etc/localtime), as on a station.
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "db/plant.hpp"
+#include "db/repository.hpp"
+
+namespace mpobench::db::plant {
+
+
+// This process's time zone as PostgreSQL names it: TZ (without a leading
+// ':'; a zoneinfo path gives its name), else the zone /etc/localtime links
+// to, else /etc/timezone, else UTC (glibc's default without either).
+std::string process_time_zone();
+
+class QaReader {
+  public:
+    // Connects (PlantUrlError for a password in the URL, PlantUnreachable)
+    // and reads the plant's stations.
+    explicit QaReader(const std::string& url);
+
+    std::string describe() const { return connection_.describe(); }
+
+    // How much of a bucket's key the view needs: every column (grouping by
+    // part, station or operator), or the day alone (by day, week or grade,
+    // the Pareto, the trend), counted in the server to one bucket per day:
+    // what a plant of millions of runs needs (docs/PERFORMANCE.md).
+    enum class Keys { All, DayOnly };
+
+    // Yield buckets only (the yield view).
+    std::vector<analysis::YieldBucket> yield_buckets(const QaFilter& filter, Keys keys) const;
+    // Yield, cause and failure buckets, and the IL and RL buckets when
+    // with_readings (the trend; the Pareto needs none).
+    QaBuckets qa_buckets(const QaFilter& filter, Keys keys, bool with_readings) const;
+
+  private:
+    // A station forwarded since this reader started has no label: its UUID.
+    std::string station_label(const std::string& uuid) const;
+
+    Connection connection_;
+    std::map<std::string, std::string> station_labels_;  // UUID -> bucket station
+};
+
+}  // namespace mpobench::db::plant
