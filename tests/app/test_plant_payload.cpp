@@ -16,13 +16,16 @@
 #include "app/plant_payload.hpp"
 #include "app/run_json.hpp"
 #include "db/repository.hpp"
+#include "tests/support/pdf_bytes.hpp"
 #include "tests/support/run_command.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace mpobench;
 using mpobench::testing::quoted;
+using mpobench::testing::read_bytes;
 using mpobench::testing::run_command;
 using mpobench::testing::TempDir;
+using mpobench::testing::without_creation_date;
 
 namespace {
 
@@ -36,23 +39,6 @@ std::filesystem::path demo_station(const TempDir& dir, int seed, int count) {
     INFO(result.output);
     REQUIRE((result.exit_code == 0 || result.exit_code == 1));
     return db;
-}
-
-std::string read_bytes(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    REQUIRE(in);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-std::string without_creation_date(std::string bytes) {
-    const std::string key = "/CreationDate (";
-    const auto at = bytes.find(key);
-    REQUIRE(at != std::string::npos);
-    const auto close = bytes.find(')', at);
-    REQUIRE(close != std::string::npos);
-    for (auto i = at + key.size(); i < close; ++i)
-        bytes[i] = '#';
-    return bytes;
 }
 
 // Through text, as the plant stores it and gives it back.

@@ -90,6 +90,18 @@ def mpobench(*args):
                           timeout=180)
 
 
+def new_plant(test):
+    """A cluster with the plant schema and two login roles, removed when the
+    test ends: `station` may only forward, `qa` may only read."""
+    cluster = Cluster()
+    test.addCleanup(cluster.remove)
+    result = mpobench("plant", "init", "--to", cluster.url())
+    test.assertEqual(result.returncode, 0, result.stderr)
+    cluster.psql("CREATE ROLE station LOGIN IN ROLE mpobench_station; "
+                 "CREATE ROLE qa LOGIN IN ROLE mpobench_qa")
+    return cluster
+
+
 def station_uuids(db):
     with sqlite3.connect(db) as c:
         return {row[0] for row in c.execute("SELECT uuid FROM run_uuids JOIN runs ON runs.id = run_id "
@@ -98,15 +110,9 @@ def station_uuids(db):
 
 class Plant(unittest.TestCase):
     def setUp(self):
-        self.cluster = Cluster()
-        self.addCleanup(self.cluster.remove)
+        self.cluster = new_plant(self)
         self.dir = tempfile.mkdtemp(prefix="mpobench-plant-stations-")
         self.addCleanup(shutil.rmtree, self.dir, True)
-        result = mpobench("plant", "init", "--to", self.cluster.url())
-        self.assertEqual(result.returncode, 0, result.stderr)
-        # A station's login role: it may only call the forwarding function.
-        self.cluster.psql("CREATE ROLE station LOGIN IN ROLE mpobench_station; "
-                          "CREATE ROLE qa LOGIN IN ROLE mpobench_qa")
         self.station_url = self.cluster.url("station")
 
     def station(self, name, seed, prefix, count=2):

@@ -25,7 +25,7 @@ from simbench import unittest_main  # noqa: E402
 
 import test_plant  # noqa: E402
 from duts import dut, one_fibre  # noqa: E402
-from test_plant import TIME_SCALE, Cluster  # noqa: E402
+from test_plant import TIME_SCALE  # noqa: E402
 
 MPOBENCH = None
 PART = "MPO12-SM-B-E"
@@ -73,13 +73,9 @@ COUNTS = ("completed", "passed", "first_tested", "first_passed", "final_tested",
 class PlantQa(unittest.TestCase):
     def setUp(self):
         test_plant.MPOBENCH = MPOBENCH
-        self.cluster = Cluster()
-        self.addCleanup(self.cluster.remove)
+        self.cluster = test_plant.new_plant(self)
         self.dir = tempfile.mkdtemp(prefix="mpobench-plant-qa-")
         self.addCleanup(shutil.rmtree, self.dir, True)
-        self.run_ok("plant", "init", "--to", self.cluster.url())
-        self.cluster.psql("CREATE ROLE station LOGIN IN ROLE mpobench_station; "
-                          "CREATE ROLE qa LOGIN IN ROLE mpobench_qa")
         self.plant = self.cluster.url("qa")
         self.duts = {}
         for name, assembly in {"elite": dut(il=0.10), "high_mean": dut(il=0.45),

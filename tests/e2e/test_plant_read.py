@@ -16,7 +16,6 @@ import unittest
 sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "clients"))
 import test_plant  # noqa: E402
-from test_plant import Cluster  # noqa: E402
 from simbench import unittest_main  # noqa: E402
 
 MPOBENCH = None
@@ -45,13 +44,9 @@ def without_plant_column(text, uuid):
 class PlantRead(unittest.TestCase):
     def setUp(self):
         test_plant.MPOBENCH = MPOBENCH
-        self.cluster = Cluster()
-        self.addCleanup(self.cluster.remove)
+        self.cluster = test_plant.new_plant(self)
         self.dir = tempfile.mkdtemp(prefix="mpobench-plant-read-")
         self.addCleanup(shutil.rmtree, self.dir, True)
-        self.run_ok("plant", "init", "--to", self.cluster.url())
-        self.cluster.psql("CREATE ROLE station LOGIN IN ROLE mpobench_station; "
-                          "CREATE ROLE qa LOGIN IN ROLE mpobench_qa")
         self.qa_url = self.cluster.url("qa")
 
     def run_ok(self, *args, expect=0):

@@ -20,7 +20,6 @@ sys.path.insert(0, os.path.dirname(__file__))
 from simbench import SimProcess, unittest_main  # noqa: E402
 
 import test_plant  # noqa: E402
-from test_plant import Cluster  # noqa: E402
 
 MPOBENCH = None
 SOURCE = os.path.join(os.path.dirname(__file__), "..", "..")
@@ -48,14 +47,10 @@ def waiting(db):
 
 class StationWithPlant(unittest.TestCase):
     def setUp(self):
-        self.cluster = Cluster()
-        self.addCleanup(self.cluster.remove)
+        self.cluster = test_plant.new_plant(self)
         self.tmp = tempfile.TemporaryDirectory(prefix="mpobench-plant-station-")
         self.addCleanup(self.tmp.cleanup)
         self.log = os.path.join(self.tmp.name, "mpobench.log")
-        self.assertEqual(self.mpobench("plant", "init", "--to", self.cluster.url()).returncode, 0)
-        self.cluster.psql("CREATE ROLE station LOGIN IN ROLE mpobench_station; "
-                          "CREATE ROLE qa LOGIN IN ROLE mpobench_qa")
         self.db = os.path.join(self.tmp.name, "station.db")
 
     def mpobench(self, *args, timeout=180):
@@ -155,13 +150,9 @@ class KilledMidWay(unittest.TestCase):
     nothing is lost or stored twice."""
 
     def setUp(self):
-        self.cluster = Cluster()
-        self.addCleanup(self.cluster.remove)
+        self.cluster = test_plant.new_plant(self)
         self.tmp = tempfile.TemporaryDirectory(prefix="mpobench-plant-kill-")
         self.addCleanup(self.tmp.cleanup)
-        self.assertEqual(test_plant.mpobench("plant", "init", "--to", self.cluster.url()).returncode, 0)
-        self.cluster.psql("CREATE ROLE station LOGIN IN ROLE mpobench_station; "
-                          "CREATE ROLE qa LOGIN IN ROLE mpobench_qa")
         self.db = os.path.join(self.tmp.name, "station.db")
         result = test_plant.mpobench("demo", "--random", "11", "--count", "24", "--serial", "K-", "--db", self.db,
                                      "--time-scale", test_plant.TIME_SCALE)
@@ -217,12 +208,9 @@ class EightStations(unittest.TestCase):
     arrives once and whole, and no QA query fails or sees half a record."""
 
     def test_eight_stations_forward_at_once_with_qa_queries_running(self):
-        cluster = Cluster()
-        self.addCleanup(cluster.remove)
+        cluster = test_plant.new_plant(self)
         tmp = tempfile.TemporaryDirectory(prefix="mpobench-plant-eight-")
         self.addCleanup(tmp.cleanup)
-        self.assertEqual(test_plant.mpobench("plant", "init", "--to", cluster.url()).returncode, 0)
-        cluster.psql("CREATE ROLE station LOGIN IN ROLE mpobench_station; CREATE ROLE qa LOGIN IN ROLE mpobench_qa")
         stations = []
         for index in range(8):
             db = os.path.join(tmp.name, f"station{index}.db")

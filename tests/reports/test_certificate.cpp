@@ -16,6 +16,7 @@
 #include "analysis/record_hash.hpp"
 #include "reports/certificate.hpp"
 #include "reports/drawing.hpp"
+#include "tests/support/pdf_bytes.hpp"
 #include "tests/support/run_command.hpp"
 #include "tests/support/sample_run.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -27,16 +28,12 @@ using namespace mpobench::reports;
 using mpobench::testing::at_ms;
 using mpobench::testing::CommandResult;
 using mpobench::testing::quoted;
+using mpobench::testing::read_bytes;
 using mpobench::testing::run_command;
 using mpobench::testing::TempDir;
+using mpobench::testing::without_creation_date;
 
 constexpr std::int64_t kStart_ms = 1'795'000'000'000;  // 2026-11-17
-
-std::string read_bytes(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    REQUIRE(in);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
 
 void write_text(const std::filesystem::path& path, const std::string& text) {
     std::ofstream out(path, std::ios::binary);
@@ -255,18 +252,6 @@ double inked_fraction(const std::filesystem::path& png) {
     }
     cairo_surface_destroy(image);
     return static_cast<double>(inked) / (static_cast<double>(width) * height);
-}
-
-// The bytes of a PDF with its creation date blanked out.
-std::string without_creation_date(std::string bytes) {
-    const std::string key = "/CreationDate (";
-    const auto at = bytes.find(key);
-    REQUIRE(at != std::string::npos);
-    const auto close = bytes.find(')', at);
-    REQUIRE(close != std::string::npos);
-    for (auto i = at + key.size(); i < close; ++i)
-        bytes[i] = '#';
-    return bytes;
 }
 
 }  // namespace
