@@ -583,10 +583,31 @@ StationConfig parse_station(std::string_view toml_text, const std::filesystem::p
         const auto* table = node->as_table();
         if (!table)
             throw top.error(*node, "mes: expected a table ([mes])");
-        TableReader reader(*table, "mes", source_name, {"url", "format", "timeout_ms"});
-        station.mes_url = reader.required_string("url");
-        if (!station.mes_url->starts_with("http://"))
-            throw reader.error(*table->get("url"), "mes.url: expected http://HOST[:PORT]/PATH");
+        TableReader reader(
+            *table, "mes", source_name,
+            {"url", "format", "timeout_ms", "interlock_url", "interlock_unreachable"});
+        for (const char* key : {"url", "interlock_url"}) {
+            const auto value = reader.string(key);
+            if (value && !value->starts_with("http://")) {
+                throw reader.error(*table->get(key),
+                                   fmt::format("mes.{}: expected http://HOST[:PORT]/PATH", key));
+            }
+            (std::string_view(key) == "url" ? station.mes_url : station.mes_interlock_url) = value;
+        }
+        if (!station.mes_url && !station.mes_interlock_url) {
+            throw top.error(*node,
+                            "mes: give url (results pushed), interlock_url (asked before "
+                            "each test) or both");
+        }
+        if (auto v = reader.string("interlock_unreachable")) {
+            if (*v != "refuse" && *v != "allow") {
+                throw reader.error(*table->get("interlock_unreachable"),
+                                   fmt::format("mes.interlock_unreachable: '{}' is not refuse or "
+                                               "allow",
+                                               *v));
+            }
+            station.mes_allow_when_unreachable = *v == "allow";
+        }
         if (auto v = reader.string("format")) {
             if (*v != "mpobench" && *v != "ipc-cfx")
                 throw reader.error(*table->get("format"),
@@ -655,10 +676,16 @@ std::string format_station(const StationConfig& station) {
         out += fmt::format("\n[plant]\nurl = {}\nretry_interval_s = {}\n",
                            toml_quote(*station.plant_url), station.plant_retry_interval_s);
     }
-    if (station.mes_url) {
-        out += fmt::format("\n[mes]\nurl = {}\nformat = {}\ntimeout_ms = {}\n",
-                           toml_quote(*station.mes_url), toml_quote(station.mes_format),
-                           station.mes_timeout_ms);
+    if (station.mes_url || station.mes_interlock_url) {
+        out += fmt::format("\n[mes]\nformat = {}\ntimeout_ms = {}\n",
+                           toml_quote(station.mes_format), station.mes_timeout_ms);
+        if (station.mes_url)
+            out += fmt::format("url = {}\n", toml_quote(*station.mes_url));
+        if (station.mes_interlock_url) {
+            out += fmt::format("interlock_url = {}\ninterlock_unreachable = \"{}\"\n",
+                               toml_quote(*station.mes_interlock_url),
+                               station.mes_allow_when_unreachable ? "allow" : "refuse");
+        }
     }
 
     for (const auto& instrument : station.instruments) {

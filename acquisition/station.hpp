@@ -83,6 +83,11 @@ struct StationConfig {
     std::optional<std::string> mes_url;
     std::string mes_format = "mpobench";
     int mes_timeout_ms = 5000;
+    // [mes] interlock_url: asked before each test whether the serial may be
+    // tested here; interlock_unreachable: "refuse" (default) or "allow" when
+    // the MES cannot be asked.
+    std::optional<std::string> mes_interlock_url;
+    bool mes_allow_when_unreachable = false;
     std::filesystem::path source_path;  // where it was loaded from, for messages
 
     const drivers::InstrumentConfig* find(std::string_view name) const;

@@ -137,6 +137,8 @@ Command add_test_command(CLI::App& app) {
                     "who tests: required when the station says so ([station] require_operator, the "
                     "default for a console operator)");
     add_db_option(*cmd, options->db);
+    cmd->add_option("--work-order", options->work_order,
+                    "work order, sent to the MES interlock ([mes] interlock_url)");
     cmd->add_option("--parts", options->parts, "part catalogue replacing the default");
     cmd->add_option(
         "--limits", options->limits,

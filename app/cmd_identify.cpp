@@ -128,7 +128,8 @@ void print_forwarding(const std::filesystem::path& db_option, bool has_plant, bo
 int identify_station(const IdentifyOptions& options) {
     const auto station = acquisition::load_station(options.station_file);
     const bool has_plant = plant_url_of(station).has_value();
-    const bool has_mes = mes_of(station).has_value();
+    const auto mes = mes_of(station);
+    const bool has_mes = mes && mes->push;
     // A bench in the middle of a procedure is not disturbed: busy, exit 4
     // (acquisition::StationBusy). Held while asking, so no procedure
     // starts half-way through.

@@ -92,8 +92,8 @@ int sync_mes(db::Repository& repository, const SyncOptions& options, const MesSe
     const auto waiting = repository.outbox_summary().mes_waiting;
     if (options.background) {
         if (report.acknowledged > 0) {
-            spdlog::info("MES {}: {} runs of {} acknowledged", mes.endpoint.text,
-                         report.acknowledged, options.db.string());
+            spdlog::info("MES {}: {} runs of {} acknowledged", mes.push->text, report.acknowledged,
+                         options.db.string());
         }
         if (report.problem) {
             spdlog::warn("MES pusher: {}; {} runs of {} wait", *report.problem, waiting,
@@ -101,7 +101,7 @@ int sync_mes(db::Repository& repository, const SyncOptions& options, const MesSe
         }
     } else {
         fmt::print("sync: {} runs acknowledged by the MES {}, {} waiting\n", report.acknowledged,
-                   mes.endpoint.text, waiting);
+                   mes.push->text, waiting);
         if (report.problem) {
             fmt::print(stderr, "mpobench sync: {}; {} runs wait for the MES, nothing is lost\n",
                        *report.problem, waiting);
@@ -117,7 +117,7 @@ int sync_station(const SyncOptions& options) {
         const auto station = acquisition::load_station(options.station_file);
         const auto configured = plant_url_of(station);
         mes = mes_of(station);
-        if (!configured && !mes && url.empty()) {
+        if (!configured && !(mes && mes->push) && url.empty()) {
             throw UsageError(
                 fmt::format("{}: names no plant ([plant] url) and no MES ([mes] "
                             "url); give --to URL",
@@ -126,7 +126,7 @@ int sync_station(const SyncOptions& options) {
         if (url.empty() && configured)
             url = *configured;
     }
-    if (url.empty() && !mes)
+    if (url.empty() && !(mes && mes->push))
         throw UsageError("give the plant: --to URL, or --station FILE with [plant] url");
     if (!url.empty())
         db::plant::check_connection_string(url);
@@ -139,7 +139,8 @@ int sync_station(const SyncOptions& options) {
     db::Repository repository(options.db);
     const int plant_code =
         url.empty() ? static_cast<int>(kPassed) : sync_plant(repository, options, url);
-    const int mes_code = mes ? sync_mes(repository, options, *mes) : static_cast<int>(kPassed);
+    const int mes_code =
+        mes && mes->push ? sync_mes(repository, options, *mes) : static_cast<int>(kPassed);
     return std::max(plant_code, mes_code);
 }
 

@@ -47,9 +47,13 @@ int run_test_command(const TestCommandOptions& options) {
             retest_reason_for(repository, site_file.retest, serial, options.retest_reason,
                               terminal_retest_question(station));
 
+        // Last before the bench: the MES says whether this serial may be tested here.
+        const std::string mes_interlock =
+            mes_interlock_for(station, repository, serial, part, operator_name, options.work_order);
+
         SignalStop stop;
         RunLifecycle lifecycle({station, "test", operator_name, serial, &stop, {}, {}}, repository);
-        TestEnvironment environment{lifecycle, limits, reference};
+        TestEnvironment environment{lifecycle, limits, reference, mes_interlock};
         TerminalProgress progress(serial, !options.json);
         const auto outcome =
             run_test(environment, serial, part, retest_reason, {progress.callback(), {}, {}});

@@ -51,6 +51,7 @@ struct ReferenceCommandOptions {
 int run_reference(const ReferenceCommandOptions& options);
 
 struct TestCommandOptions {
+    std::string work_order;  // --work-order: sent to the MES interlock
     std::filesystem::path station_file;
     std::string part;
     std::string serial;

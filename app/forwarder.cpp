@@ -252,7 +252,8 @@ void BackgroundForwarder::run() {
             if (!repository)
                 repository = std::make_unique<db::Repository>(db_);
             const auto outbox = repository->outbox_summary();
-            if ((plant_url_ && outbox.waiting > 0) || (mes_ && outbox.mes_waiting > 0)) {
+            if ((plant_url_ && outbox.waiting > 0) ||
+                (mes_ && mes_->push && outbox.mes_waiting > 0)) {
                 const ForwardLock forwarding(db_);
                 std::vector<std::string> problems;
                 if (plant_url_) {
@@ -270,10 +271,10 @@ void BackgroundForwarder::run() {
                             report.refused.front().run_uuid, report.refused.front().reason));
                     }
                 }
-                if (mes_) {
+                if (mes_ && mes_->push) {
                     const auto report = push_outbox_to_mes(*repository, *mes_);
                     if (report.acknowledged > 0) {
-                        spdlog::info("MES {}: {} runs acknowledged", mes_->endpoint.text,
+                        spdlog::info("MES {}: {} runs acknowledged", mes_->push->text,
                                      report.acknowledged);
                     }
                     if (report.problem)

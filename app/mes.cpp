@@ -13,6 +13,7 @@
 #include <map>
 #include <utility>
 
+#include "acquisition/bench.hpp"
 #include "app/forwarder.hpp"
 #include "app/guarded.hpp"
 #include "app/run_json.hpp"
@@ -134,14 +135,18 @@ MesEndpoint parse_mes_url(const std::string& url) {
 }
 
 std::optional<MesSettings> mes_of(const acquisition::StationConfig& station) {
-    if (!station.mes_url)
+    if (!station.mes_url && !station.mes_interlock_url)
         return std::nullopt;
     MesSettings settings;
     try {
-        settings.endpoint = parse_mes_url(*station.mes_url);
+        if (station.mes_url)
+            settings.push = parse_mes_url(*station.mes_url);
+        if (station.mes_interlock_url)
+            settings.interlock = parse_mes_url(*station.mes_interlock_url);
     } catch (const UsageError& error) {
         throw UsageError(fmt::format("{}: [mes] {}", station.source_path.string(), error.what()));
     }
+    settings.allow_when_unreachable = station.mes_allow_when_unreachable;
     settings.format = station.mes_format == "ipc-cfx" ? MesFormat::IpcCfx : MesFormat::Mpobench;
     settings.timeout = std::chrono::milliseconds(station.mes_timeout_ms);
     return settings;
@@ -217,6 +222,63 @@ nlohmann::json cfx_units_tested(const nlohmann::json& payload) {
                  {"Tests", std::move(test_list)}}}}}}};
 }
 
+std::string ask_mes_interlock(const MesSettings& mes, const InterlockQuestion& question) {
+    const MesEndpoint& endpoint = *mes.interlock;
+    const nlohmann::json body = {
+        {"serial", question.serial},
+        {"part", question.part},
+        {"station", question.station},
+        {"station_uuid", question.station_uuid},
+        {"operator", question.operator_name},
+        {"work_order", question.work_order.empty() ? nlohmann::json(nullptr)
+                                                   : nlohmann::json(question.work_order)}};
+    std::string unasked;  // why the MES could not be asked
+    try {
+        const HttpAnswer answer = post(endpoint, json_text(body), mes.timeout);
+        if (answer.status < 200 || answer.status > 299) {
+            unasked = fmt::format("MES {} answered {}", endpoint.text, answer.status);
+        } else {
+            const auto reply = nlohmann::json::parse(answer.body, nullptr, false);
+            if (reply.is_object() && reply.contains("allow") && reply["allow"].is_boolean()) {
+                const std::string reason = reply.value("reason", std::string());
+                if (!reply["allow"].get<bool>()) {
+                    throw acquisition::Refused(fmt::format(
+                        "the MES does not allow {} ({}) to be tested at this station: {}",
+                        question.serial, question.part,
+                        reason.empty() ? "no reason given" : reason));
+                }
+                return reason.empty() ? "allowed by the MES"
+                                      : fmt::format("allowed by the MES: {}", reason);
+            }
+            unasked = fmt::format("MES {} answered {} without {{\"allow\": true|false}}",
+                                  endpoint.text, answer.status);
+        }
+    } catch (const acquisition::Refused&) {
+        throw;
+    } catch (const std::runtime_error& error) {
+        unasked = error.what();
+    }
+    if (!mes.allow_when_unreachable) {
+        throw acquisition::Refused(fmt::format(
+            "the MES interlock could not be asked ({}); the site policy refuses a test then "
+            "([mes] interlock_unreachable = \"refuse\")",
+            unasked));
+    }
+    spdlog::warn("MES interlock not asked ({}): allowed by the site policy", unasked);
+    return fmt::format("allowed by the site policy: the MES could not be asked ({})", unasked);
+}
+
+std::string mes_interlock_for(const acquisition::StationConfig& station,
+                              const db::Repository& repository, const std::string& serial,
+                              const Part& part, const std::string& operator_name,
+                              const std::string& work_order) {
+    const auto mes = mes_of(station);
+    if (!mes || !mes->interlock)
+        return "";
+    return ask_mes_interlock(*mes, {serial, part.number, station.name, repository.station_uuid(),
+                                    operator_name, work_order});
+}
+
 MesReport push_outbox_to_mes(db::Repository& repository, const MesSettings& mes) {
     MesReport report;
     for (auto& entry : repository.outbox_waiting_for_mes()) {
@@ -227,15 +289,15 @@ MesReport push_outbox_to_mes(db::Repository& repository, const MesSettings& mes)
                 : entry.payload;
         HttpAnswer answer;
         try {
-            answer = post(mes.endpoint, body, mes.timeout);
+            answer = post(*mes.push, body, mes.timeout);
         } catch (const std::runtime_error& error) {
             report.problem = error.what();
             return report;
         }
         if (answer.status < 200 || answer.status > 299) {
-            report.problem = fmt::format("MES {} answered {} for run {} ({}): {}",
-                                         mes.endpoint.text, answer.status, entry.run_id,
-                                         entry.run_uuid, answer.body.substr(0, 200));
+            report.problem =
+                fmt::format("MES {} answered {} for run {} ({}): {}", mes.push->text, answer.status,
+                            entry.run_id, entry.run_uuid, answer.body.substr(0, 200));
             return report;
         }
         repository.mark_mes_acknowledged(entry.run_id);

@@ -14,6 +14,7 @@
 
 #include "acquisition/station.hpp"
 #include "db/repository.hpp"
+#include "vocabulary/run_record.hpp"
 
 namespace mpobench::app {
 
@@ -27,8 +28,10 @@ struct MesEndpoint {
 enum class MesFormat { Mpobench, IpcCfx };
 
 struct MesSettings {
-    MesEndpoint endpoint;
+    std::optional<MesEndpoint> push;  // [mes] url: results pushed there
     MesFormat format = MesFormat::Mpobench;
+    std::optional<MesEndpoint> interlock;  // [mes] interlock_url: asked before each test
+    bool allow_when_unreachable = false;   // [mes] interlock_unreachable = "allow"
     std::chrono::milliseconds timeout{5000};
 };
 
@@ -49,6 +52,27 @@ struct MesReport {
     // run it stopped at and those after it wait.
     std::optional<std::string> problem;
 };
+
+// What the interlock is asked before a test.
+struct InterlockQuestion {
+    std::string serial, part, station, station_uuid, operator_name, work_order;
+};
+
+// Asks the interlock whether the serial may be tested here: a POST of the
+// question as JSON, answered 2xx with {"allow": true|false, "reason": "…"}.
+// Returns what the run records ("allowed by the MES …", or the site policy's
+// words when the MES could not be asked and the policy allows). Throws
+// acquisition::Refused with the MES's reason for a "no", or when the MES
+// cannot be asked (unreachable, timeout, another status, an answer that is
+// not that JSON) and the policy refuses.
+std::string ask_mes_interlock(const MesSettings& mes, const InterlockQuestion& question);
+
+// The station's interlock asked for a test of `serial` (ask_mes_interlock);
+// "" when the station has no interlock.
+std::string mes_interlock_for(const acquisition::StationConfig& station,
+                              const db::Repository& repository, const std::string& serial,
+                              const Part& part, const std::string& operator_name,
+                              const std::string& work_order);
 
 // Pushes every run the MES has not acknowledged, oldest first, until one is
 // not acknowledged. Throws db::DatabaseError.

@@ -237,6 +237,7 @@ json record_to_json(const RunRecord& run) {
     out["mating_cycles_run"] = run.mating_cycles_run;
     out["retries"] = run.retries;
     out["retest_reason"] = run.retest_reason;
+    out["mes_interlock"] = run.mes_interlock;
     if (run.rl_method) {
         const auto& method = *run.rl_method;
         out["rl_method"] = {
@@ -348,6 +349,8 @@ RunRecord run_from_json(const json& in) {
     run.mating_cycles_run = take<int>(in, "mating_cycles_run", where);
     run.retries = take<int>(in, "retries", where);
     run.retest_reason = take<std::string>(in, "retest_reason", where);
+    // Records from before the interlock have none.
+    run.mes_interlock = in.value("mes_interlock", std::string());
     if (const json& method = member(in, "rl_method", where); !method.is_null()) {
         const std::string at = where + ".rl_method";
         RlDecisionMethod decided;

@@ -86,6 +86,8 @@ nlohmann::json run_to_json(const RunRecord& run) {
     out["station"] = run.station;
     out["operator"] = run.operator_name;
     out["retries"] = run.retries;
+    if (!run.mes_interlock.empty())
+        out["mes_interlock"] = run.mes_interlock;
     out["started_at"] = iso_utc(run.started_at);
     if (run.ended_at)
         out["ended_at"] = iso_utc(*run.ended_at);

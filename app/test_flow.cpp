@@ -190,6 +190,7 @@ TestOutcome run_test(TestEnvironment& environment, const std::string& serial, co
     run.kind = RunKind::Production;
     run.serial = serial;
     run.retest_reason = retest_reason;
+    run.mes_interlock = environment.mes_interlock;
     run.part = part;
     run.reference_id = environment.reference.id;
     RunLifecycle& lifecycle = environment.lifecycle;

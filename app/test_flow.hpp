@@ -77,6 +77,9 @@ struct TestEnvironment {
     RunLifecycle& lifecycle;  // the bench, its operator, the database
     const analysis::LimitSet& limits;
     const Reference& reference;
+    // The MES interlock's answer the run begins with (ask_mes_interlock);
+    // empty: the station asks no MES.
+    std::string mes_interlock{};
 };
 
 struct TestOutcome {

@@ -531,7 +531,7 @@ SELECT runs.id, runs.kind, assemblies.serial, runs.station_id, stations.name, ru
        parts.target_grade, parts.length_m, parts.wavelengths_nm, parts.mating_cycles,
        runs.retries, runs.retest_reason, runs.rl_sequential, runs.rl_window_ms,
        runs.rl_confidence, runs.rl_max_time_ms, runs.rl_noise_ratio, runs.rl_noise_dof,
-       runs.rl_noise_widened
+       runs.rl_noise_widened, runs.mes_interlock
 FROM runs
 JOIN assemblies ON assemblies.id = runs.assembly_id
 JOIN stations ON stations.id = runs.station_id
@@ -565,6 +565,7 @@ WHERE runs.id = ?
             run.mating_cycles_run = query.int32(14);
             run.retries = query.int32(27);
             run.retest_reason = query.is_null(28) ? std::string() : query.text(28);
+            run.mes_interlock = query.is_null(36) ? std::string() : query.text(36);
             run.limit_set_name = query.text(15);
             run.limit_set_version = query.text(16);
             run.limit_set_hash = query.text(17);
@@ -780,8 +781,8 @@ INSERT INTO runs (kind, assembly_id, part_id, station_id, operator, software_ver
                   status, reason, reference_id, pass, mating_cycles_run, owner_pid,
                   owner_start_ticks, owner_boot_id, retries, retest_reason, rl_sequential,
                   rl_window_ms, rl_confidence, rl_max_time_ms, rl_noise_ratio, rl_noise_dof,
-                  rl_noise_widened)
-VALUES (?, ?, ?, ?, ?, ?, ?, 'running', '', ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                  rl_noise_widened, mes_interlock)
+VALUES (?, ?, ?, ?, ?, ?, ?, 'running', '', ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 )sql",
                          what);
             insert.bind(to_string(run.kind))
@@ -804,6 +805,8 @@ VALUES (?, ?, ?, ?, ?, ?, ?, 'running', '', ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 
                 .bind(run.retest_reason.empty() ? std::nullopt
                                                 : std::optional<std::string>(run.retest_reason));
             bind_rl_method(insert, run.rl_method);
+            insert.bind(run.mes_interlock.empty() ? std::nullopt
+                                                  : std::optional<std::string>(run.mes_interlock));
             insert.run();
         }
         const std::int64_t run_id = connection.last_insert_id();

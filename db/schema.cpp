@@ -630,6 +630,13 @@ ALTER TABLE outbox ADD COLUMN mes_acknowledged_at TEXT;
 CREATE INDEX outbox_mes_waiting ON outbox (seq) WHERE mes_acknowledged_at IS NULL;
 )sql";
 
+// The MES's pre-test interlock answer each run began with (station file
+// [mes] interlock_url): "allowed by the MES", or the site policy's when the
+// MES could not be asked. Outside the record hash.
+constexpr const char* schema_v17 = R"sql(
+ALTER TABLE runs ADD COLUMN mes_interlock TEXT;
+)sql";
+
 // In order; each takes the database to its version from the one before.
 constexpr std::array migrations{
     Migration{1, "records: stations, instruments, parts, limit sets, references, runs", schema_v1},
@@ -648,6 +655,7 @@ constexpr std::array migrations{
     Migration{14, "sequential RL decisions: noise models, methods, windows", schema_v14},
     Migration{15, "plant identity: station and run UUIDs, the outbox", schema_v15},
     Migration{16, "MES acknowledgements in the outbox", schema_v16},
+    Migration{17, "the MES interlock's answer per run", schema_v17},
 };
 
 std::int64_t pragma_integer(sqlite::Connection& connection, const std::string& sql,

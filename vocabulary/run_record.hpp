@@ -360,6 +360,10 @@ struct RunRecord {
     // of the site's retest policy); empty for a first test or a retest after
     // a pass. Kept with the run, outside the record hash.
     std::string retest_reason;
+    // What the MES's pre-test interlock said (or the site policy, when the
+    // MES could not be asked) before the run began; empty: the station asks
+    // no MES. Kept with the run, outside the record hash.
+    std::string mes_interlock;
     // How the RL readings were decided; empty: no RL measured, or a record
     // from before the method was recorded.
     std::optional<RlDecisionMethod> rl_method;

@@ -89,7 +89,7 @@ int run_serve(const ServeOptions& options) {
             station_name = "station " + station.name;
             auto plant_url = app::plant_url_of(station);
             auto mes = app::mes_of(station);
-            if (plant_url || mes) {
+            if (plant_url || (mes && mes->push)) {
                 forwarder = std::make_unique<app::BackgroundForwarder>(
                     db_path, std::move(plant_url), std::move(mes),
                     std::chrono::seconds(station.plant_retry_interval_s));

@@ -8,6 +8,7 @@
 #include "analysis/identifiers.hpp"
 #include "analysis/verdict.hpp"
 #include "app/golden_rule.hpp"
+#include "app/mes.hpp"
 #include "app/run_json.hpp"
 #include "app/run_lifecycle.hpp"
 #include "app/station_session.hpp"
@@ -251,6 +252,7 @@ std::int64_t StationRunner::start_test(const Starter& starter, const std::string
     claim_bench();
     Reference reference;
     std::string retest_reason;
+    std::string mes_interlock;
     analysis::LimitSet limits;
     try {
         db::Repository repository(setup_.db_path);
@@ -260,6 +262,8 @@ std::int64_t StationRunner::start_test(const Starter& starter, const std::string
         // No one to ask here: the page sends the reason with the start.
         retest_reason =
             app::retest_reason_for(repository, setup_.site.retest, serial, retest_reason_code, {});
+        mes_interlock =
+            app::mes_interlock_for(setup_.station, repository, serial, part, operator_name, "");
     } catch (const std::exception&) {
         release_bench();
         throw;
@@ -274,7 +278,7 @@ std::int64_t StationRunner::start_test(const Starter& starter, const std::string
                 }};
             app::RunLifecycle lifecycle(std::move(request), repository);
             remember_instruments(lifecycle.bench());
-            app::TestEnvironment environment{lifecycle, limits, reference};
+            app::TestEnvironment environment{lifecycle, limits, reference, mes_interlock};
             app::RunObserver observer;
             observer.progress = [this](const acquisition::ProgressEvent& event) {
                 on_progress(event);

@@ -27,14 +27,27 @@ class Mes:
     """A loopback HTTP server that records every POST and answers with the
     statuses queued in `answers` (200 once they run out)."""
 
-    def __init__(self, answers=()):
+    def __init__(self, answers=(), interlock=None):
         self.received = []
         self.answers = list(answers)
+        self.questions = []
+        # serial -> (status, answer body) for POSTs to /interlock
+        self.interlock = interlock or {}
         mes = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers["Content-Length"]))
+                if self.path == "/interlock":
+                    question = json.loads(body)
+                    mes.questions.append(question)
+                    status, answer = mes.interlock[question["serial"]]
+                    data = json.dumps(answer).encode()
+                    self.send_response(status)
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                    return
                 status = mes.answers.pop(0) if mes.answers else 200
                 mes.received.append((self.path, self.headers["Content-Type"], json.loads(body), status))
                 self.send_response(status)
@@ -154,11 +167,54 @@ class MesPush(unittest.TestCase):
         self.assertEqual(synced.returncode, 3, synced.stdout + synced.stderr)
         self.assertIn("1 runs wait for the MES", synced.stderr)
 
+    def test_the_interlock_allows_refuses_and_follows_the_site_policy(self):
+        mes = Mes(interlock={"OK-1": (200, {"allow": True, "reason": "WO-4711 open"}),
+                             "NO-1": (200, {"allow": False, "reason": "serial on hold in the MES"}),
+                             "DOWN-1": (500, {"error": "database down"}),
+                             "ODD-1": (200, {"verdict": "yes"})})
+        self.addCleanup(mes.close)
+        interlock = f'interlock_url = "http://127.0.0.1:{mes.port}/interlock"'
+        station = self.station_with(interlock)
+        self.reference(station)
+        allowed = self.mpobench("test", "--station", station, "--db", self.db, "--part", PART, "--serial", "OK-1",
+                                "--operator", "e2e", "--work-order", "WO-4711", "--json")
+        self.assertEqual(allowed.returncode, 0, allowed.stderr)
+        self.assertEqual(json.loads(allowed.stdout)["mes_interlock"], "allowed by the MES: WO-4711 open")
+        question = mes.questions[-1]
+        self.assertEqual((question["serial"], question["part"], question["operator"], question["work_order"]),
+                         ("OK-1", PART, "e2e", "WO-4711"))
+        with sqlite3.connect(self.db) as c:
+            self.assertEqual(question["station_uuid"], c.execute("SELECT uuid FROM station_identity").fetchone()[0])
+            # Kept with the run in the record.
+            self.assertEqual(c.execute("SELECT mes_interlock FROM runs").fetchone()[0],
+                             "allowed by the MES: WO-4711 open")
+        # A "no" is a refusal (exit 4) with the MES's reason; nothing is tested.
+        refused = self.test(station, "NO-1")
+        self.assertEqual(refused.returncode, 4, refused.stderr)
+        self.assertIn("serial on hold in the MES", refused.stderr)
+        # The MES cannot answer (500, or not the JSON agreed): the site policy decides.
+        for serial in ("DOWN-1", "ODD-1"):
+            down = self.test(station, serial)
+            self.assertEqual(down.returncode, 4, down.stderr)
+            self.assertIn("the site policy refuses", down.stderr)
+        with sqlite3.connect(self.db) as c:
+            tested = {r[0] for r in c.execute("SELECT serial FROM assemblies JOIN runs ON runs.assembly_id = "
+                                              "assemblies.id")}
+        self.assertEqual(tested, {"OK-1"})
+        lenient = self.station_with(interlock + '\ninterlock_unreachable = "allow"')
+        allowed_down = self.mpobench("test", "--station", lenient, "--db", self.db, "--part", PART, "--serial",
+                                     "DOWN-1", "--operator", "e2e", "--json")
+        self.assertEqual(allowed_down.returncode, 0, allowed_down.stderr)
+        self.assertTrue(json.loads(allowed_down.stdout)["mes_interlock"].startswith(
+            "allowed by the site policy: the MES could not be asked"))
+
     def test_a_bad_mes_url_is_refused_before_testing(self):
         for table, words in (('url = "https://mes.example/results"', "expected http://"),
                              ('url = "http://user:secret@mes:80/x"', "credentials"),
                              ('url = "http://mes:99999/x"', "port"),
-                             ('url = "http://mes/x"\nformat = "xml"', "not mpobench or ipc-cfx")):
+                             ('url = "http://mes/x"\nformat = "xml"', "not mpobench or ipc-cfx"),
+                             ('format = "ipc-cfx"', "give url"),
+                             ('interlock_url = "http://mes/i"\ninterlock_unreachable = "maybe"', "not refuse or allow")):
             station = self.station_with(table)
             result = self.test(station, "MES-0020")
             self.assertEqual(result.returncode, 2, result.stderr)
