@@ -293,6 +293,27 @@ Command add_limits_command(CLI::App& app) {
             }};
 }
 
+Command add_parts_command(CLI::App& app) {
+    auto* cmd = app.add_subcommand(
+        "parts", "The part catalogue a plant's stations test against (published to the plant)");
+    cmd->require_subcommand(1);
+    auto options = std::make_shared<PartsOptions>();
+    auto* publish = cmd->add_subcommand(
+        "publish",
+        "Publish a catalogue (TOML) to the plant: each station takes it at its next test");
+    publish->add_option("file", options->file, "part catalogue TOML (DESIGN §5)")
+        ->required()
+        ->check(CLI::ExistingFile);
+    publish->add_option("--by", options->by, "the plant's qa user publishing it")->required();
+    publish->add_option("--db", options->db, "the plant: postgresql://...")->required();
+    auto* show = cmd->add_subcommand(
+        "show", "The catalogue in use: the plant's, or the one a station database tests with");
+    add_db_option(*show, options->db);
+    return {cmd, [=] {
+                return publish->parsed() ? run_parts_publish(*options) : run_parts_show(*options);
+            }};
+}
+
 Command add_audit_command(CLI::App& app) {
     auto* cmd = app.add_subcommand("audit", "The audit log: who did what to the record");
     cmd->require_subcommand(1);
@@ -642,7 +663,7 @@ int run_command_line(int argc, char** argv) {
         add_verify_command(app), add_yield_command(app),    add_pareto_command(app),
         add_trend_command(app),  add_retests_command(app),  add_report_command(app),
         add_export_command(app), add_label_command(app),    add_serve_command(app),
-        add_sync_command(app),   add_plant_command(app),
+        add_sync_command(app),   add_plant_command(app),    add_parts_command(app),
     };
 
     try {

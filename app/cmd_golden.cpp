@@ -16,6 +16,7 @@
 #include "app/commands.hpp"
 #include "app/golden_rule.hpp"
 #include "app/guarded.hpp"
+#include "app/plant_config.hpp"
 #include "app/progress.hpp"
 #include "app/run_json.hpp"
 #include "app/signals.hpp"
@@ -125,7 +126,8 @@ int run_check(const CheckOptions& options) {
                             "--by NAME)",
                             serial, serial));
         }
-        const Part part = find_part(options.parts, golden->part_number);
+        const Part part =
+            find_in_catalogue(catalogue_in_use(repository, options.parts), golden->part_number);
         const Reference reference = usable_reference(repository, station, part);
 
         SignalStop stop;

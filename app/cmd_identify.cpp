@@ -17,6 +17,7 @@
 #include "app/forwarder.hpp"
 #include "app/guarded.hpp"
 #include "app/mes.hpp"
+#include "app/plant_config.hpp"
 #include "app/run_json.hpp"
 #include "app/station_session.hpp"
 #include "app/test_flow.hpp"
@@ -118,9 +119,15 @@ void print_forwarding(const std::filesystem::path& db_option, bool has_plant, bo
         fmt::print("plant/MES: no station database at {} yet\n", db.string());
         return;
     }
-    const auto outbox = open_database_for_reading(db_option).outbox_summary();
-    if (has_plant)
+    const auto repository = open_database_for_reading(db_option);
+    const auto outbox = repository.outbox_summary();
+    if (has_plant) {
         fmt::print("{}\n", plant_status_text(outbox));
+        const auto config = repository.plant_config();
+        fmt::print("parts, limits and users: {}\n",
+                   config ? plant_config_text(*config)
+                          : std::string("never taken from the plant yet (the station's own)"));
+    }
     if (has_mes)
         fmt::print("mes: {} runs waiting for the MES's acknowledgement\n", outbox.mes_waiting);
 }

@@ -108,6 +108,22 @@ class QaSource {
         }
         return plant_->qa_buckets(filter, db::plant::QaReader::Keys::DayOnly, with_readings);
     }
+    // Everything the QA report shows: rows by part, station and operator,
+    // with the readings of the trend.
+    db::QaBuckets report_buckets(const db::QaFilter& filter) const {
+        if (station_ != nullptr)
+            return station_->qa_buckets(filter, db::Repository::IlBuckets::Read);
+        return plant_->qa_buckets(filter, db::plant::QaReader::Keys::All, true);
+    }
+    // The production runs a filter selects, as retests counts them.
+    std::vector<db::RunSummary> runs(const db::RunFilter& filter, const std::string& db) const {
+        if (station_ != nullptr)
+            return station_->find_runs(filter);
+        std::vector<db::RunSummary> out;
+        for (auto& run : db::plant::Reader(db).find_runs(filter))
+            out.push_back(std::move(run.summary));
+        return out;
+    }
     // --by shift counts the records in the site's shifts: a station's only.
     db::QaBuckets shift_buckets(const QaCommandOptions& options) const {
         if (station_ == nullptr) {
@@ -760,8 +776,8 @@ int run_report(const QaCommandOptions& options) {
         const auto period = period_option(options.by);
         const db::QaFilter filter = options.filter.qa_filter();
         const reports::Site site = load_site_option(options.site);
-        db::Repository repository = open_database_for_reading(options.filter.db);
-        const db::QaBuckets buckets = repository.qa_buckets(filter);
+        const OpenedQaSource opened(options.filter);
+        const db::QaBuckets buckets = opened.source().report_buckets(filter);
         const auto& yield = buckets.yield;
 
         reports::QaReportInput input;
@@ -795,9 +811,10 @@ int run_report(const QaCommandOptions& options) {
 
 int run_retests(const QaCommandOptions& options) {
     return guarded("retests", [&] {
-        db::Repository repository = open_database_for_reading(options.filter.db);
+        const OpenedQaSource opened(options.filter);
         std::vector<analysis::AttemptRecord> attempts;
-        for (const auto& run : repository.find_runs(options.filter.run_filter(true))) {
+        for (const auto& run :
+             opened.source().runs(options.filter.run_filter(true), options.filter.db.string())) {
             if (run.attempt) {
                 attempts.push_back({run.serial, run.part_number,
                                     run.status == RunStatus::Completed && run.pass,

@@ -12,6 +12,7 @@
 #include "app/forwarder.hpp"
 #include "app/guarded.hpp"
 #include "app/mes.hpp"
+#include "app/plant_config.hpp"
 #include "app/progress.hpp"
 #include "app/run_json.hpp"
 #include "app/signals.hpp"
@@ -26,14 +27,16 @@ int run_repeat(const RepeatOptions& options) {
         // A plant or MES the station file names wrongly: refused before testing.
         plant_url_of(station);
         mes_of(station);
-        const Part part = find_part(options.parts, options.part);
         // A --limits file that cannot be used is bad input, said before anything else.
         const std::optional<analysis::LimitSet> limits_file =
             options.limits.empty() ? std::nullopt : std::make_optional(load_limits(options.limits));
         const std::string serial = analysis::validate_serial(
             options.serial, load_site_option(options.site).serial_pattern);
-        const std::string operator_name = resolve_operator(options.operator_name, station);
         db::Repository repository(database_path(options.db));
+        refresh_before_test(repository, station, "repeat");
+        const Part part =
+            find_in_catalogue(catalogue_in_use(repository, options.parts), options.part);
+        const std::string operator_name = resolve_operator(options.operator_name, station);
         const auto limits = limits_file ? *limits_file : limits_in_use(repository, {});
         const Reference reference = usable_reference(repository, station, part);
         SignalStop stop;

@@ -13,6 +13,7 @@
 #include "app/forwarder.hpp"
 #include "app/guarded.hpp"
 #include "app/mes.hpp"
+#include "app/plant_config.hpp"
 #include "app/plant_source.hpp"
 #include "app/run_json.hpp"
 #include "db/plant.hpp"
@@ -113,6 +114,7 @@ int sync_mes(db::Repository& repository, const SyncOptions& options, const MesSe
 int sync_station(const SyncOptions& options) {
     std::string url = options.url;
     std::optional<MesSettings> mes;
+    std::optional<std::string> station_plant;  // the station file's [plant] url
     if (!options.station_file.empty()) {
         const auto station = acquisition::load_station(options.station_file);
         const auto configured = plant_url_of(station);
@@ -125,6 +127,7 @@ int sync_station(const SyncOptions& options) {
         }
         if (url.empty() && configured)
             url = *configured;
+        station_plant = configured;
     }
     if (url.empty() && !(mes && mes->push))
         throw UsageError("give the plant: --to URL, or --station FILE with [plant] url");
@@ -141,6 +144,20 @@ int sync_station(const SyncOptions& options) {
         url.empty() ? static_cast<int>(kPassed) : sync_plant(repository, options, url);
     const int mes_code =
         mes && mes->push ? sync_mes(repository, options, *mes) : static_cast<int>(kPassed);
+    // The station's own plant (not another one --to names): its parts,
+    // limits and users, taken now that it is reachable.
+    if (station_plant && *station_plant == url && plant_code == static_cast<int>(kPassed)) {
+        const auto refresh = refresh_from_plant(repository, url, std::chrono::seconds(10));
+        if (!options.background) {
+            if (refresh.reached && refresh.cache)
+                fmt::print("parts, limits and users {}\n", plant_config_text(*refresh.cache));
+            else
+                fmt::print(stderr, "mpobench sync: parts, limits and users not taken: {}\n",
+                           refresh.problem);
+        }
+        if (!refresh.reached)
+            return static_cast<int>(kAborted);
+    }
     return std::max(plant_code, mes_code);
 }
 

@@ -10,6 +10,7 @@
 #include "app/guarded.hpp"
 #include "app/labels.hpp"
 #include "app/mes.hpp"
+#include "app/plant_config.hpp"
 #include "app/progress.hpp"
 #include "app/run_json.hpp"
 #include "app/signals.hpp"
@@ -24,7 +25,6 @@ int run_test_command(const TestCommandOptions& options) {
         // A plant or MES the station file names wrongly: refused before testing.
         plant_url_of(station);
         mes_of(station);
-        const Part part = find_part(options.parts, options.part);
         // A --limits file that cannot be used is bad input, said before anything else.
         const std::optional<analysis::LimitSet> limits_file =
             options.limits.empty() ? std::nullopt : std::make_optional(load_limits(options.limits));
@@ -38,8 +38,12 @@ int run_test_command(const TestCommandOptions& options) {
             site = site_file;
             check_certificate_destination(options.certificate);
         }
-        const std::string operator_name = resolve_operator(options.operator_name, station);
         db::Repository repository(database_path(options.db));
+        // The plant's parts, limits and users, as they are now or as last fetched.
+        refresh_before_test(repository, station, "test");
+        const Part part =
+            find_in_catalogue(catalogue_in_use(repository, options.parts), options.part);
+        const std::string operator_name = resolve_operator(options.operator_name, station);
         const auto limits = limits_file ? *limits_file : limits_in_use(repository, {});
         const Reference reference = usable_reference(repository, station, part);
         require_golden_check(repository, site_file, station.name);

@@ -8,15 +8,19 @@
 
 #include <fstream>
 #include <iostream>
+#include <type_traits>
 
 #include "analysis/identifiers.hpp"
 #include "analysis/passwords.hpp"
 #include "app/audit.hpp"
 #include "app/commands.hpp"
 #include "app/guarded.hpp"
+#include "app/plant_source.hpp"
 #include "app/run_json.hpp"
 #include "app/station_session.hpp"
 #include "app/test_flow.hpp"
+#include "db/plant_config.hpp"
+#include "db/plant_read.hpp"
 
 namespace mpobench::app {
 
@@ -75,10 +79,28 @@ std::string new_password(const UserAddOptions& options) {
     return password;
 }
 
+// The users of the plant (--db postgresql://...) or of the station database.
+template <typename Body>
+auto on_user_store(const std::filesystem::path& db_option, bool writes, Body body) {
+    if (db::plant::is_plant_url(db_option.string())) {
+        db::plant::ConfigStore store(db_option.string());
+        return body(store);
+    }
+    if (writes) {
+        db::Repository repository(database_path(db_option));
+        return body(repository);
+    }
+    db::Repository repository = open_database_for_reading(db_option);
+    return body(repository);
+}
+
+template <typename Store>
+constexpr bool plant_store = std::is_same_v<Store, db::plant::ConfigStore>;
+
 }  // namespace
 
 int run_user_add(const UserAddOptions& options) {
-    return guarded("user add", [&] {
+    return plant_guarded("user add", [&] {
         const auto role = db::parse_user_role(options.role);
         if (!role)
             throw UsageError(
@@ -86,24 +108,32 @@ int run_user_add(const UserAddOptions& options) {
         db::User user;
         user.name = analysis::validate_operator_name(options.name);
         user.role = *role;
-        db::Repository repository(database_path(options.db));
-        if (repository.user(user.name))
-            throw UsageError(fmt::format("there is a user {} already", user.name));
-        user.password_hash = analysis::hash_password(new_password(options));
-        user.created_at = std::chrono::system_clock::now();
-        user.created_by = login_name();
-        repository.add_user(user);
-        audit_cli_act(repository, "user.add", "",
-                      {{"user", user.name}, {"role", std::string(db::to_string(user.role))}});
-        fmt::print("user {} added ({})\n", user.name, db::to_string(user.role));
-        return static_cast<int>(kPassed);
+        return on_user_store(options.db, true, [&](auto& store) {
+            using Store = std::decay_t<decltype(store)>;
+            if (store.user(user.name))
+                throw UsageError(fmt::format("there is a user {} already", user.name));
+            user.password_hash = analysis::hash_password(new_password(options));
+            user.created_at = std::chrono::system_clock::now();
+            user.created_by = login_name();
+            store.add_user(user);
+            if constexpr (!plant_store<Store>) {
+                audit_cli_act(
+                    store, "user.add", "",
+                    {{"user", user.name}, {"role", std::string(db::to_string(user.role))}});
+            }
+            fmt::print("user {} added ({}){}\n", user.name, db::to_string(user.role),
+                       plant_store<Store> ? " to the plant: each station takes it at its next test "
+                                            "or within 30 s (mpobench serve)"
+                                          : "");
+            return static_cast<int>(kPassed);
+        });
     });
 }
 
 int run_user_list(const UserListOptions& options) {
-    return guarded("user list", [&] {
-        const db::Repository repository = open_database_for_reading(options.db);
-        const auto users = repository.users();
+    return plant_guarded("user list", [&] {
+        const auto users =
+            on_user_store(options.db, false, [](auto& store) { return store.users(); });
         if (options.json) {
             auto out = nlohmann::json::array();
             for (const auto& user : users) {
@@ -135,54 +165,66 @@ int run_user_list(const UserListOptions& options) {
 }
 
 int run_user_disable(const UserDisableOptions& options) {
-    return guarded("user disable", [&] {
-        db::Repository repository(database_path(options.db));
-        const auto user = repository.user(options.name);
-        if (!user)
-            throw UsageError(fmt::format("there is no user {}", options.name));
-        if (user->disabled_at)
-            throw UsageError(fmt::format("user {} is disabled already", options.name));
-        repository.disable_user(options.name);
-        audit_cli_act(repository, "user.disable", "", {{"user", options.name}});
-        fmt::print("user {} disabled\n", options.name);
-        return static_cast<int>(kPassed);
+    return plant_guarded("user disable", [&] {
+        return on_user_store(options.db, true, [&](auto& store) {
+            const auto user = store.user(options.name);
+            if (!user)
+                throw UsageError(fmt::format("there is no user {}", options.name));
+            if (user->disabled_at)
+                throw UsageError(fmt::format("user {} is disabled already", options.name));
+            if constexpr (plant_store<std::decay_t<decltype(store)>>) {
+                store.disable_user(options.name, login_name());
+            } else {
+                store.disable_user(options.name);
+                audit_cli_act(store, "user.disable", "", {{"user", options.name}});
+            }
+            fmt::print("user {} disabled\n", options.name);
+            return static_cast<int>(kPassed);
+        });
     });
 }
 
 int run_user_badge(const UserBadgeOptions& options) {
-    return guarded("user badge", [&] {
-        db::Repository repository(database_path(options.db));
-        const auto user = repository.user(options.name);
-        if (!user)
-            throw UsageError(fmt::format("there is no user {}", options.name));
-        if (user->disabled_at)
-            throw UsageError(fmt::format("user {} is disabled", options.name));
-        std::string badge;
-        if (!options.badge_file.empty()) {
-            std::ifstream in(options.badge_file);
-            if (!in || !std::getline(in, badge)) {
-                throw UsageError(fmt::format("--badge-file {}: cannot read a badge code from it",
-                                             options.badge_file.string()));
+    return plant_guarded("user badge", [&] {
+        return on_user_store(options.db, true, [&](auto& store) {
+            const auto user = store.user(options.name);
+            if (!user)
+                throw UsageError(fmt::format("there is no user {}", options.name));
+            if (user->disabled_at)
+                throw UsageError(fmt::format("user {} is disabled", options.name));
+            std::string badge;
+            if (!options.badge_file.empty()) {
+                std::ifstream in(options.badge_file);
+                if (!in || !std::getline(in, badge)) {
+                    throw UsageError(
+                        fmt::format("--badge-file {}: cannot read a badge code from it",
+                                    options.badge_file.string()));
+                }
+            } else {
+                if (::isatty(STDIN_FILENO) != 1)
+                    throw UsageError("no terminal to scan the badge at: give --badge-file FILE");
+                const auto scanned =
+                    read_hidden_line(fmt::format("scan {}'s badge: ", options.name));
+                if (!scanned)
+                    throw UsageError("no badge scanned");
+                badge = *scanned;
             }
-        } else {
-            if (::isatty(STDIN_FILENO) != 1)
-                throw UsageError("no terminal to scan the badge at: give --badge-file FILE");
-            const auto scanned = read_hidden_line(fmt::format("scan {}'s badge: ", options.name));
-            if (!scanned)
-                throw UsageError("no badge scanned");
-            badge = *scanned;
-        }
-        while (!badge.empty() && (badge.back() == '\r' || badge.back() == '\n'))
-            badge.pop_back();
-        if (const auto problem = analysis::badge_problem(badge))
-            throw UsageError(*problem);
-        repository.set_badge(user->name, analysis::badge_digest(badge));
-        audit_cli_act(repository, "user.badge", "", {{"user", user->name}});
-        fmt::print(
-            "user {} logs in with the badge scanned (any earlier badge of theirs no longer "
-            "does)\n",
-            user->name);
-        return static_cast<int>(kPassed);
+            while (!badge.empty() && (badge.back() == '\r' || badge.back() == '\n'))
+                badge.pop_back();
+            if (const auto problem = analysis::badge_problem(badge))
+                throw UsageError(*problem);
+            if constexpr (plant_store<std::decay_t<decltype(store)>>) {
+                store.set_badge(user->name, analysis::badge_digest(badge), login_name());
+            } else {
+                store.set_badge(user->name, analysis::badge_digest(badge));
+                audit_cli_act(store, "user.badge", "", {{"user", user->name}});
+            }
+            fmt::print(
+                "user {} logs in with the badge scanned (any earlier badge of theirs no longer "
+                "does)\n",
+                user->name);
+            return static_cast<int>(kPassed);
+        });
     });
 }
 

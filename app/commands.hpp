@@ -133,6 +133,16 @@ int run_limits_show(const LimitsOptions& options);
 int run_limits_upload(const LimitsOptions& options);
 int run_limits_activate(const LimitsOptions& options);
 
+// `mpobench parts`: the plant's part catalogue (README "Parts, limits and
+// users from the plant").
+struct PartsOptions {
+    std::filesystem::path db;    // publish: the plant; show: the plant or a station database
+    std::filesystem::path file;  // publish
+    std::string by;              // publish: a qa user of the plant
+};
+int run_parts_publish(const PartsOptions& options);
+int run_parts_show(const PartsOptions& options);
+
 struct AuditOptions {
     std::filesystem::path db;
     bool json = false;

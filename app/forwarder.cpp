@@ -19,6 +19,7 @@
 #include "analysis/record_hash.hpp"
 #include "app/guarded.hpp"
 #include "app/logging.hpp"
+#include "app/plant_config.hpp"
 #include "app/plant_payload.hpp"
 #include "app/run_json.hpp"
 #include "db/plant.hpp"
@@ -34,6 +35,9 @@ constexpr std::size_t batch_size = 64;
 
 // How often serve's forwarder looks at the outbox.
 constexpr std::chrono::milliseconds outbox_poll{2000};
+// How often serve takes the plant's users, parts and limits between tests
+// (a test takes them at its start).
+constexpr std::chrono::seconds config_refresh_interval{30};
 
 }  // namespace
 
@@ -242,6 +246,7 @@ std::string BackgroundForwarder::last_problem() const {
 void BackgroundForwarder::run() {
     std::unique_lock lock(mutex_);
     auto next_attempt = std::chrono::steady_clock::now();
+    auto next_config_refresh = next_attempt;
     std::unique_ptr<db::Repository> repository;
     while (!wake_.wait_for(lock, outbox_poll, [this] { return stopping_; })) {
         if (std::chrono::steady_clock::now() < next_attempt)
@@ -281,6 +286,15 @@ void BackgroundForwarder::run() {
                         problems.push_back(*report.problem);
                 }
                 problem = fmt::format("{}", fmt::join(problems, "; "));
+            }
+            // The plant's users (logins), parts and limits, kept fresh
+            // between tests too.
+            if (plant_url_ && std::chrono::steady_clock::now() >= next_config_refresh) {
+                const auto refresh =
+                    refresh_from_plant(*repository, *plant_url_, std::chrono::seconds(10));
+                if (!refresh.reached)
+                    spdlog::debug("plant configuration not taken: {}", refresh.problem);
+                next_config_refresh = std::chrono::steady_clock::now() + config_refresh_interval;
             }
         } catch (const std::exception& error) {
             // A fault of this attempt (database busy, plant fault): the runs

@@ -11,7 +11,8 @@
 namespace mpobench::app {
 
 // Unreachable plant and other plant faults: 3 (guarded's std::exception);
-// a password in the connection string, or one libpq cannot parse: 2.
+// a password in the connection string, or one libpq cannot parse: 2; a
+// change of the plant's configuration its rules refuse: 4.
 template <typename Body>
 int plant_guarded(std::string_view command, Body body) {
     return guarded(command, [&] {
@@ -19,6 +20,8 @@ int plant_guarded(std::string_view command, Body body) {
             return body();
         } catch (const db::plant::PlantUrlError& error) {
             throw UsageError(error.what());
+        } catch (const db::plant::PlantConfigRefused& error) {
+            throw acquisition::Refused(error.what());
         }
     });
 }

@@ -88,12 +88,6 @@ const Part& find_in_catalogue(const acquisition::PartCatalogue& catalogue,
                     suggestion ? fmt::format(" (did you mean {}?)", *suggestion) : ""));
 }
 
-Part find_part(const std::filesystem::path& parts_option, const std::string& number) {
-    const auto catalogue = acquisition::load_part_catalogue(
-        parts_option.empty() ? acquisition::default_part_catalogue_path() : parts_option);
-    return find_in_catalogue(catalogue, number);
-}
-
 Reference usable_reference(const db::Repository& repository,
                            const acquisition::StationConfig& station, const Part& part) {
     auto reference = repository.latest_reference(station.name);

@@ -49,8 +49,6 @@ analysis::LimitSet limits_in_use(const db::Repository& repository,
 // number when it looks like a typo ("did you mean MPO12-SM-B-E?").
 const Part& find_in_catalogue(const acquisition::PartCatalogue& catalogue,
                               const std::string& number);
-// The same in the --parts catalogue, or the default one.
-Part find_part(const std::filesystem::path& parts_option, const std::string& number);
 
 // The station's latest reference, checked for this part (acquisition::check_reference).
 // Throws acquisition::Refused when there is none or it cannot serve.

@@ -13,6 +13,8 @@ namespace {
 
 // The SQLSTATE mpobench_forward raises for a UUID held with another payload.
 constexpr std::string_view refused_state = "MPB01";
+// The SQLSTATE the configuration functions raise for a change refused.
+constexpr std::string_view config_refused_state = "MPB02";
 
 std::string trimmed(const char* text) {
     std::string out = text != nullptr ? text : "";
@@ -72,10 +74,14 @@ struct Connection::Impl {
         const char* state =
             result != nullptr ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
         const bool refused = state != nullptr && refused_state == state;
+        const bool config_refused = state != nullptr && config_refused_state == state;
         PQclear(result);
         const std::string text = fmt::format("plant {}: {}: {}", where(), what, message);
         if (refused) {
             throw PlantRefused(text);
+        }
+        if (config_refused) {
+            throw PlantConfigRefused(text);
         }
         if (PQstatus(connection) == CONNECTION_BAD) {
             throw PlantUnreachable(text);
@@ -84,13 +90,15 @@ struct Connection::Impl {
     }
 };
 
-Connection::Connection(const std::string& url) : impl_(std::make_unique<Impl>()) {
+Connection::Connection(const std::string& url, std::chrono::seconds connect_timeout)
+    : impl_(std::make_unique<Impl>()) {
     check_connection_string(url);
     // A plant that does not answer must not hold a station's forwarder for
     // the system's TCP timeout; the connection string's own connect_timeout
     // (expanded after this one) wins.
     const char* keywords[] = {"connect_timeout", "dbname", nullptr};
-    const char* values[] = {"10", url.c_str(), nullptr};
+    const std::string timeout = std::to_string(connect_timeout.count());
+    const char* values[] = {timeout.c_str(), url.c_str(), nullptr};
     impl_->connection = PQconnectdbParams(keywords, values, 1);
     if (impl_->connection == nullptr) {
         throw PlantError("connecting to the plant: libpq is out of memory");
@@ -109,6 +117,26 @@ pg_conn* Connection::native_handle() const {
 
 std::string Connection::describe() const {
     return impl_->where();
+}
+
+void Connection::ResultDeleter::operator()(pg_result* result) const {
+    PQclear(result);
+}
+
+Connection::Result Connection::execute(const std::string& sql,
+                                       const std::vector<std::string>& parameters,
+                                       std::string_view what) const {
+    std::vector<const char*> values;
+    for (const auto& parameter : parameters) {
+        values.push_back(parameter.c_str());
+    }
+    PGresult* result = PQexecParams(impl_->connection, sql.c_str(), static_cast<int>(values.size()),
+                                    nullptr, values.data(), nullptr, nullptr, 0);
+    const auto status = PQresultStatus(result);
+    if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
+        impl_->fail(result, what);
+    }
+    return Result(result);
 }
 
 void Connection::apply_schema() {

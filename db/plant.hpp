@@ -3,15 +3,16 @@
 // forwarding of one record through mpobench.mpobench_forward(). With its
 // reader (db/plant_read.hpp), the only code in mpobench that talks to PostgreSQL.
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
-struct pg_conn;  // libpq's PGconn
-
-struct pg_conn;  // libpq's PGconn
+struct pg_conn;    // libpq's PGconn
+struct pg_result;  // libpq's PGresult
 
 namespace mpobench::db::plant {
 
@@ -29,6 +30,12 @@ class PlantUnreachable : public PlantError {
 // The plant holds this run's UUID with another payload: refused, never
 // overwritten (SQLSTATE MPB01 from mpobench_forward).
 class PlantRefused : public PlantError {
+  public:
+    using PlantError::PlantError;
+};
+// A change of the plant's configuration its rules refuse (SQLSTATE MPB02
+// from the configuration functions: a name taken, the two-person rule...).
+class PlantConfigRefused : public PlantError {
   public:
     using PlantError::PlantError;
 };
@@ -60,8 +67,11 @@ struct ForwardResult {
 
 class Connection {
   public:
-    // url: a libpq connection string or postgresql:// URL.
-    explicit Connection(const std::string& url);
+    // url: a libpq connection string or postgresql:// URL. connect_timeout:
+    // how long a plant that does not answer may hold the caller (the
+    // connection string's own connect_timeout wins).
+    explicit Connection(const std::string& url,
+                        std::chrono::seconds connect_timeout = std::chrono::seconds(10));
     ~Connection();
     Connection(const Connection&) = delete;
     Connection& operator=(const Connection&) = delete;
@@ -77,6 +87,16 @@ class Connection {
     // that came, so the caller knows which records are in.
     void forward_all(const std::vector<OutboundRecord>& records,
                      const std::function<void(std::size_t index, const ForwardResult&)>& on_result);
+    // One statement with text parameters ($1...), its rows when it has
+    // any. Throws PlantUnreachable when the connection is lost,
+    // PlantConfigRefused for SQLSTATE MPB02, PlantError otherwise, naming
+    // `what`.
+    struct ResultDeleter {
+        void operator()(pg_result* result) const;
+    };
+    using Result = std::unique_ptr<pg_result, ResultDeleter>;
+    Result execute(const std::string& sql, const std::vector<std::string>& parameters,
+                   std::string_view what) const;
     // The open libpq connection, for the plant's readers (db/plant_read.cpp,
     // db/plant_qa.cpp).
     pg_conn* native_handle() const;

@@ -291,3 +291,242 @@ REVOKE ALL ON FUNCTION mpobench.recount_serial(text) FROM PUBLIC;
 GRANT USAGE ON SCHEMA mpobench TO mpobench_station, mpobench_qa;
 GRANT EXECUTE ON FUNCTION mpobench.mpobench_forward(jsonb, text) TO mpobench_station;
 GRANT SELECT ON ALL TABLES IN SCHEMA mpobench TO mpobench_qa;
+
+-- ---- The plant's configuration: the part catalogue, the limit sets and
+-- the users every station of the plant takes (README "Parts, limits and
+-- users from the plant"). Stations read them (mpobench_station: SELECT)
+-- and cache them; they change only through the functions below, which
+-- mpobench_admin may call (grant it to the login roles of the people who
+-- keep the plant's users, limits and catalogue). Each change is kept in
+-- config_log with the database role that made it. A change the rules
+-- refuse raises SQLSTATE MPB02.
+
+DO $admin_role$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'mpobench_admin') THEN
+        CREATE ROLE mpobench_admin NOLOGIN;
+    END IF;
+END
+$admin_role$;
+
+-- Who may log in to the stations' pages and with which role; as a
+-- station's users table: a user is disabled, never deleted.
+CREATE TABLE IF NOT EXISTS mpobench.users (
+    name          text PRIMARY KEY CHECK (name <> ''),
+    role          text NOT NULL CHECK (role IN ('operator', 'qa', 'admin')),
+    password_hash text NOT NULL CHECK (password_hash LIKE '$argon2id$%'),
+    badge_sha256  text UNIQUE CHECK (badge_sha256 ~ '^[0-9a-f]{64}$'),
+    created_at    timestamptz NOT NULL DEFAULT now(),
+    created_by    text NOT NULL CHECK (created_by <> ''),
+    disabled_at   timestamptz
+);
+
+-- Limit sets under the two-person rule: uploaded by one qa user, usable
+-- once another activates it; the set in use is the one activated last.
+CREATE TABLE IF NOT EXISTS mpobench.limit_sets (
+    id             bigserial PRIMARY KEY,
+    name           text NOT NULL,
+    version        text NOT NULL,
+    hash           text NOT NULL UNIQUE CHECK (hash <> ''),
+    body           text NOT NULL,
+    uploaded_by    text NOT NULL REFERENCES mpobench.users (name),
+    uploaded_at    timestamptz NOT NULL DEFAULT now(),
+    activated_by   text REFERENCES mpobench.users (name),
+    activated_at   timestamptz,
+    activation_seq bigint UNIQUE,
+    CHECK (activated_by IS NULL OR activated_by <> uploaded_by),
+    CHECK ((activated_by IS NULL) = (activated_at IS NULL)),
+    CHECK ((activated_by IS NULL) = (activation_seq IS NULL))
+);
+
+-- The part catalogue (DESIGN §5, TOML) as published; the one in use is the
+-- one published last.
+CREATE TABLE IF NOT EXISTS mpobench.part_catalogues (
+    id           bigserial PRIMARY KEY,
+    sha256       text NOT NULL CHECK (sha256 ~ '^[0-9a-f]{64}$'),
+    body         text NOT NULL,
+    published_by text NOT NULL REFERENCES mpobench.users (name),
+    published_at timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE TABLE IF NOT EXISTS mpobench.config_log (
+    id      bigserial PRIMARY KEY,
+    at      timestamptz NOT NULL DEFAULT now(),
+    db_role text NOT NULL,
+    actor   text NOT NULL,
+    action  text NOT NULL,
+    detail  jsonb NOT NULL
+);
+
+-- The enabled qa or admin user `actor` names, for a change of limits or
+-- parts; refused otherwise.
+CREATE OR REPLACE FUNCTION mpobench.config_actor(actor text)
+RETURNS text
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $actor$
+DECLARE
+    held mpobench.users;
+BEGIN
+    SELECT * INTO held FROM mpobench.users u WHERE u.name = actor;
+    IF NOT FOUND OR held.disabled_at IS NOT NULL THEN
+        RAISE EXCEPTION '%: no enabled user of that name in the plant', actor USING ERRCODE = 'MPB02';
+    END IF;
+    IF held.role = 'operator' THEN
+        RAISE EXCEPTION '%: an operator may not change limit sets or the part catalogue; it takes a qa user', actor
+            USING ERRCODE = 'MPB02';
+    END IF;
+    RETURN held.name;
+END
+$actor$;
+
+CREATE OR REPLACE FUNCTION mpobench.log_config(actor text, action text, detail jsonb)
+RETURNS void
+LANGUAGE sql
+SET search_path = pg_catalog, pg_temp
+AS $$ INSERT INTO mpobench.config_log (db_role, actor, action, detail) VALUES (session_user, actor, action, detail) $$;
+
+CREATE OR REPLACE FUNCTION mpobench.add_user(user_name text, user_role text, password_hash text, created_by text)
+RETURNS void
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $add$
+BEGIN
+    IF EXISTS (SELECT FROM mpobench.users u WHERE u.name = user_name) THEN
+        RAISE EXCEPTION 'there is a user % already', user_name USING ERRCODE = 'MPB02';
+    END IF;
+    INSERT INTO mpobench.users (name, role, password_hash, created_by)
+    VALUES (user_name, user_role, add_user.password_hash, add_user.created_by);
+    PERFORM mpobench.log_config(created_by, 'user.add', jsonb_build_object('user', user_name, 'role', user_role));
+END
+$add$;
+
+CREATE OR REPLACE FUNCTION mpobench.disable_user(user_name text, actor text)
+RETURNS void
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $disable$
+BEGIN
+    UPDATE mpobench.users u SET disabled_at = now() WHERE u.name = user_name AND u.disabled_at IS NULL;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'there is no enabled user %', user_name USING ERRCODE = 'MPB02';
+    END IF;
+    PERFORM mpobench.log_config(actor, 'user.disable', jsonb_build_object('user', user_name));
+END
+$disable$;
+
+CREATE OR REPLACE FUNCTION mpobench.set_badge(user_name text, badge_sha256 text, actor text)
+RETURNS void
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $badge$
+BEGIN
+    IF EXISTS (SELECT FROM mpobench.users u WHERE u.badge_sha256 = set_badge.badge_sha256 AND u.name <> user_name) THEN
+        RAISE EXCEPTION 'that badge is another user''s' USING ERRCODE = 'MPB02';
+    END IF;
+    UPDATE mpobench.users u SET badge_sha256 = set_badge.badge_sha256
+    WHERE u.name = user_name AND u.disabled_at IS NULL;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'there is no enabled user %', user_name USING ERRCODE = 'MPB02';
+    END IF;
+    PERFORM mpobench.log_config(actor, 'user.badge', jsonb_build_object('user', user_name));
+END
+$badge$;
+
+CREATE OR REPLACE FUNCTION mpobench.upload_limit_set(set_name text, set_version text, set_hash text, set_body text, actor text)
+RETURNS bigint
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $upload$
+DECLARE
+    by_name text := mpobench.config_actor(actor);
+    new_id  bigint;
+BEGIN
+    IF EXISTS (SELECT FROM mpobench.limit_sets l WHERE l.hash = set_hash) THEN
+        RAISE EXCEPTION 'the same limits were uploaded already (hash %)', set_hash USING ERRCODE = 'MPB02';
+    END IF;
+    INSERT INTO mpobench.limit_sets (name, version, hash, body, uploaded_by)
+    VALUES (set_name, set_version, set_hash, set_body, by_name)
+    RETURNING id INTO new_id;
+    PERFORM mpobench.log_config(by_name, 'limits.upload',
+        jsonb_build_object('id', new_id, 'name', set_name, 'version', set_version, 'hash', set_hash));
+    RETURN new_id;
+END
+$upload$;
+
+CREATE OR REPLACE FUNCTION mpobench.activate_limit_set(set_id bigint, actor text)
+RETURNS void
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $activate$
+DECLARE
+    by_name text := mpobench.config_actor(actor);
+    held    mpobench.limit_sets;
+BEGIN
+    -- Activations take turns: activation_seq counts them.
+    LOCK TABLE mpobench.limit_sets IN SHARE ROW EXCLUSIVE MODE;
+    SELECT * INTO held FROM mpobench.limit_sets l WHERE l.id = set_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'no limit set % was uploaded to the plant', set_id USING ERRCODE = 'MPB02';
+    END IF;
+    IF held.activated_by IS NOT NULL THEN
+        RAISE EXCEPTION 'limit set % was activated already by %', set_id, held.activated_by USING ERRCODE = 'MPB02';
+    END IF;
+    IF held.uploaded_by = by_name THEN
+        RAISE EXCEPTION '% uploaded limit set %: another qa user must activate it (two-person rule)', by_name, set_id
+            USING ERRCODE = 'MPB02';
+    END IF;
+    UPDATE mpobench.limit_sets l
+    SET activated_by = by_name, activated_at = now(),
+        activation_seq = (SELECT coalesce(max(activation_seq), 0) + 1 FROM mpobench.limit_sets)
+    WHERE l.id = set_id;
+    PERFORM mpobench.log_config(by_name, 'limits.activate',
+        jsonb_build_object('id', set_id, 'name', held.name, 'version', held.version, 'hash', held.hash,
+                           'uploaded_by', held.uploaded_by));
+END
+$activate$;
+
+CREATE OR REPLACE FUNCTION mpobench.publish_part_catalogue(catalogue_body text, catalogue_sha256 text, actor text)
+RETURNS bigint
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $publish$
+DECLARE
+    by_name text := mpobench.config_actor(actor);
+    new_id  bigint;
+BEGIN
+    INSERT INTO mpobench.part_catalogues (sha256, body, published_by)
+    VALUES (catalogue_sha256, catalogue_body, by_name)
+    RETURNING id INTO new_id;
+    PERFORM mpobench.log_config(by_name, 'parts.publish',
+        jsonb_build_object('id', new_id, 'sha256', catalogue_sha256));
+    RETURN new_id;
+END
+$publish$;
+
+REVOKE ALL ON FUNCTION mpobench.config_actor(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION mpobench.log_config(text, text, jsonb) FROM PUBLIC;
+REVOKE ALL ON FUNCTION mpobench.add_user(text, text, text, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION mpobench.disable_user(text, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION mpobench.set_badge(text, text, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION mpobench.upload_limit_set(text, text, text, text, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION mpobench.activate_limit_set(bigint, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION mpobench.publish_part_catalogue(text, text, text) FROM PUBLIC;
+REVOKE ALL ON mpobench.users, mpobench.limit_sets, mpobench.part_catalogues, mpobench.config_log FROM PUBLIC;
+GRANT USAGE ON SCHEMA mpobench TO mpobench_admin;
+GRANT EXECUTE ON FUNCTION mpobench.add_user(text, text, text, text),
+                          mpobench.disable_user(text, text),
+                          mpobench.set_badge(text, text, text),
+                          mpobench.upload_limit_set(text, text, text, text, text),
+                          mpobench.activate_limit_set(bigint, text),
+                          mpobench.publish_part_catalogue(text, text, text)
+    TO mpobench_admin;
+GRANT SELECT ON mpobench.users, mpobench.limit_sets, mpobench.part_catalogues TO mpobench_station, mpobench_admin;
+GRANT SELECT ON mpobench.users, mpobench.limit_sets, mpobench.part_catalogues, mpobench.config_log TO mpobench_qa;
+GRANT SELECT ON mpobench.config_log TO mpobench_admin;

@@ -1234,6 +1234,15 @@ std::optional<LimitSetUpload> Repository::limit_set_upload(std::int64_t id) cons
 std::optional<StoredLimitSet> Repository::active_limit_set() const {
     const std::string what = "reading the limit set in use";
     return impl_->read_snapshot(what, [&]() -> std::optional<StoredLimitSet> {
+        {
+            Query plant(impl_->connection,
+                        "SELECT s.id, s.name, s.version, s.hash, s.body FROM plant_config c "
+                        "JOIN limit_sets s ON s.hash = c.limit_set_hash",
+                        what);
+            if (plant.step())
+                return StoredLimitSet{plant.integer(0), plant.text(1), plant.text(2), plant.text(3),
+                                      plant.text(4)};
+        }
         Query query(impl_->connection,
                     "SELECT s.id, s.name, s.version, s.hash, s.body FROM limit_set_uploads u "
                     "JOIN limit_sets s ON s.id = u.limit_set_id "
@@ -2393,6 +2402,135 @@ bool Repository::integrity_ok() const {
                             fmt::join(problems, "; "));
     }
     return ok;
+}
+
+PlantConfigChanges Repository::cache_plant_config(const PlantConfigCache& config,
+                                                  const std::vector<PlantUser>& users) {
+    std::lock_guard lock(impl_->mutex);
+    auto& connection = impl_->connection;
+    const std::string what = fmt::format("keeping what plant {} gives", config.plant);
+    Transaction transaction(connection, Transaction::Kind::Write, what);
+    PlantConfigChanges changes;
+    {
+        Query before(connection,
+                     "SELECT coalesce(parts_sha256, ''), coalesce(limit_set_hash, '') "
+                     "FROM plant_config",
+                     what);
+        const bool cached = before.step();
+        const std::string parts_before = cached ? before.text(0) : "";
+        const std::string limits_before = cached ? before.text(1) : "";
+        changes.parts = parts_before != (config.parts ? config.parts->sha256 : "");
+        changes.limits = limits_before != (config.limits ? config.limits->limit_set.hash : "");
+    }
+    if (config.limits)
+        store_limit_set_in(connection, config.limits->limit_set, what);
+    for (const auto& plant_user : users) {
+        const User& user = plant_user.user;
+        Query held(connection,
+                   "SELECT 1 FROM users WHERE name = ? AND from_plant = 1 AND role = ? AND "
+                   "password_hash = ? AND badge_sha256 IS ? AND disabled_at IS ?",
+                   what);
+        const std::optional<std::string> disabled_at =
+            user.disabled_at ? std::make_optional(format_time(*user.disabled_at)) : std::nullopt;
+        held.bind(user.name)
+            .bind(to_string(user.role))
+            .bind(user.password_hash)
+            .bind(plant_user.badge_sha256)
+            .bind(disabled_at);
+        if (held.step())
+            continue;
+        if (plant_user.badge_sha256) {
+            Query(connection,
+                  "UPDATE users SET badge_sha256 = NULL WHERE badge_sha256 = ? AND name <> ?", what)
+                .bind(*plant_user.badge_sha256)
+                .bind(user.name)
+                .run();
+        }
+        Query(connection,
+              "INSERT INTO users (name, role, password_hash, created_at, created_by, disabled_at, "
+              "badge_sha256, from_plant) VALUES (?, ?, ?, ?, ?, ?, ?, 1) "
+              "ON CONFLICT (name) DO UPDATE SET role = excluded.role, "
+              "password_hash = excluded.password_hash, disabled_at = excluded.disabled_at, "
+              "badge_sha256 = excluded.badge_sha256, from_plant = 1",
+              what)
+            .bind(user.name)
+            .bind(to_string(user.role))
+            .bind(user.password_hash)
+            .bind(format_time(user.created_at))
+            .bind(user.created_by)
+            .bind(disabled_at)
+            .bind(plant_user.badge_sha256)
+            .run();
+        changes.users.push_back(user.name);
+    }
+    Query replace(connection,
+                  "INSERT OR REPLACE INTO plant_config (id, plant, fetched_at, parts_id, "
+                  "parts_sha256, parts_body, parts_published_by, parts_published_at, "
+                  "limit_set_hash, limit_set_plant_id, limits_activated_by, limits_activated_at, "
+                  "users) VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                  what);
+    replace.bind(config.plant).bind(format_time(config.fetched_at));
+    if (config.parts) {
+        replace.bind(config.parts->id)
+            .bind(config.parts->sha256)
+            .bind(config.parts->body)
+            .bind(config.parts->published_by)
+            .bind(format_time(config.parts->published_at));
+    } else {
+        replace.bind_null().bind_null().bind_null().bind_null().bind_null();
+    }
+    if (config.limits && config.limits->activated_by && config.limits->activated_at) {
+        replace.bind(config.limits->limit_set.hash)
+            .bind(config.limits->limit_set.id)
+            .bind(*config.limits->activated_by)
+            .bind(format_time(*config.limits->activated_at));
+    } else {
+        replace.bind_null().bind_null().bind_null().bind_null();
+    }
+    replace.bind(static_cast<std::int64_t>(users.size())).run();
+    transaction.commit();
+    if (changes.any()) {
+        logger("db")->info("{}: from plant {}: {}{}{} user(s) added or changed", connection.path(),
+                           config.plant, changes.parts ? "a new part catalogue, " : "",
+                           changes.limits ? "a new limit set, " : "", changes.users.size());
+    }
+    return changes;
+}
+
+std::optional<PlantConfigCache> Repository::plant_config() const {
+    const std::string what = "reading what the plant gave";
+    return impl_->read_snapshot(what, [&]() -> std::optional<PlantConfigCache> {
+        auto& connection = impl_->connection;
+        const Origin from{connection.path(), what};
+        Query query(
+            connection,
+            "SELECT c.plant, c.fetched_at, c.parts_id, c.parts_sha256, c.parts_body, "
+            "c.parts_published_by, c.parts_published_at, c.limit_set_plant_id, s.name, "
+            "s.version, s.hash, s.body, c.limits_activated_by, c.limits_activated_at, "
+            "c.users FROM plant_config c LEFT JOIN limit_sets s ON s.hash = c.limit_set_hash",
+            what);
+        if (!query.step())
+            return std::nullopt;
+        PlantConfigCache config;
+        config.plant = query.text(0);
+        config.fetched_at = time_from(from, "fetched_at", query.text(1));
+        if (!query.is_null(2)) {
+            config.parts =
+                PublishedCatalogue{query.integer(2), query.text(3), query.text(4), query.text(5),
+                                   time_from(from, "parts_published_at", query.text(6))};
+        }
+        if (!query.is_null(7)) {
+            LimitSetUpload limits;
+            limits.limit_set = {query.integer(7), query.text(8), query.text(9), query.text(10),
+                                query.text(11)};
+            limits.activated_by = query.text(12);
+            limits.activated_at = time_from(from, "limits_activated_at", query.text(13));
+            limits.active = true;
+            config.limits = std::move(limits);
+        }
+        config.users = static_cast<int>(query.integer(14));
+        return config;
+    });
 }
 
 }  // namespace mpobench::db

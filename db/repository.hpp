@@ -178,6 +178,39 @@ struct User {
     std::optional<TimePoint> disabled_at;
 };
 
+// A user as a plant keeps them, with their badge's digest: what a station
+// of the plant takes (README "Parts, limits and users from the plant").
+struct PlantUser {
+    User user;
+    std::optional<std::string> badge_sha256;
+};
+
+// A part catalogue (DESIGN §5's TOML text) as published to the plant.
+struct PublishedCatalogue {
+    std::int64_t id = 0;  // the plant's
+    std::string sha256;   // of body
+    std::string body;
+    std::string published_by;
+    TimePoint published_at{};
+};
+
+// What a station last took from its plant.
+struct PlantConfigCache {
+    std::string plant;  // "host:port/database"
+    TimePoint fetched_at{};
+    std::optional<PublishedCatalogue> parts;
+    std::optional<LimitSetUpload> limits;  // its id the plant's
+    int users = 0;
+};
+
+// What a fetch changed at the station.
+struct PlantConfigChanges {
+    bool parts = false;
+    bool limits = false;
+    std::vector<std::string> users;  // added or changed
+    bool any() const { return parts || limits || !users.empty(); }
+};
+
 struct QaBuckets {
     std::vector<analysis::YieldBucket> yield;
     std::vector<analysis::CauseBucket> causes;
@@ -228,7 +261,9 @@ class Repository {
                             TimePoint activated_at = {});
     std::vector<LimitSetUpload> limit_set_uploads() const;  // newest upload first, no bodies
     std::optional<LimitSetUpload> limit_set_upload(std::int64_t id) const;  // with its body
-    // The most recently activated set; nullopt when none ever was.
+    // The set in use: at a station of a plant, the plant's (as last
+    // fetched, cache_plant_config); else the most recently activated set;
+    // nullopt when there is neither.
     std::optional<StoredLimitSet> active_limit_set() const;
 
     std::int64_t save_reference(const Reference& reference);                      // returns its id
@@ -294,6 +329,15 @@ class Repository {
     void set_badge(const std::string& name, const std::string& badge_sha256);
     // The enabled user of this badge.
     std::optional<User> user_by_badge(const std::string& badge_sha256) const;
+
+    // ---- The plant's parts, limits and users as last fetched, in one
+    // transaction: the limit set stored (as store_limit_set), the users
+    // added or updated to the plant's (a station user of the same name
+    // becomes the plant's; a badge the plant gives another user is taken
+    // from a station user), the cache row replaced.
+    PlantConfigChanges cache_plant_config(const PlantConfigCache& config,
+                                          const std::vector<PlantUser>& users);
+    std::optional<PlantConfigCache> plant_config() const;
 
     // ---- The audit log. append_audit fills id, prev_sha256 and sha256
     // (analysis::audit_entry_hash) in the transaction that appends it, and

@@ -637,6 +637,31 @@ constexpr const char* schema_v17 = R"sql(
 ALTER TABLE runs ADD COLUMN mes_interlock TEXT;
 )sql";
 
+// What a station of a plant last took from it (README "Parts, limits and
+// users from the plant"): one row, replaced at each fetch; the limit set
+// itself is kept in limit_sets, the users in users (from_plant: kept by the
+// plant, changed only by the next fetch).
+constexpr const char* schema_v18 = R"sql(
+CREATE TABLE plant_config (
+    id                  INTEGER PRIMARY KEY CHECK (id = 1),
+    plant               TEXT NOT NULL,
+    fetched_at          TEXT NOT NULL,
+    parts_id            INTEGER,
+    parts_sha256        TEXT,
+    parts_body          TEXT,
+    parts_published_by  TEXT,
+    parts_published_at  TEXT,
+    limit_set_hash      TEXT REFERENCES limit_sets (hash),
+    limit_set_plant_id  INTEGER,
+    limits_activated_by TEXT,
+    limits_activated_at TEXT,
+    users               INTEGER NOT NULL CHECK (users >= 0),
+    CHECK ((parts_id IS NULL) = (parts_body IS NULL)),
+    CHECK ((limit_set_hash IS NULL) = (limit_set_plant_id IS NULL))
+) STRICT;
+ALTER TABLE users ADD COLUMN from_plant INTEGER NOT NULL DEFAULT 0 CHECK (from_plant IN (0, 1));
+)sql";
+
 // In order; each takes the database to its version from the one before.
 constexpr std::array migrations{
     Migration{1, "records: stations, instruments, parts, limit sets, references, runs", schema_v1},
@@ -656,6 +681,7 @@ constexpr std::array migrations{
     Migration{15, "plant identity: station and run UUIDs, the outbox", schema_v15},
     Migration{16, "MES acknowledgements in the outbox", schema_v16},
     Migration{17, "the MES interlock's answer per run", schema_v17},
+    Migration{18, "parts, limits and users taken from the plant", schema_v18},
 };
 
 std::int64_t pragma_integer(sqlite::Connection& connection, const std::string& sql,

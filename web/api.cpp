@@ -19,6 +19,7 @@
 #include "app/audit.hpp"
 #include "app/certificates.hpp"
 #include "app/guarded.hpp"
+#include "app/plant_config.hpp"
 #include "app/qa_json.hpp"
 #include "app/run_json.hpp"
 #include "app/test_flow.hpp"
@@ -376,7 +377,7 @@ HttpResponse Api::route(const HttpRequest& request) {
         const json body = parse_body(request);
         FiberMode mode = FiberMode::SM;
         if (const auto part = string_field(body, "part", false)) {
-            mode = app::find_in_catalogue(setup_.catalogue, *part).mode;
+            mode = app::find_in_catalogue(catalogue(), *part).mode;
         } else if (const auto text = string_field(body, "mode", false)) {
             const auto parsed = parse_fiber_mode(*text);
             if (!parsed)
@@ -838,9 +839,14 @@ HttpResponse Api::route(const HttpRequest& request) {
     throw ApiError(404, "not found", fmt::format("{} {}", method, path));
 }
 
+acquisition::PartCatalogue Api::catalogue() const {
+    const db::Repository repository(setup_.db_path);
+    return app::catalogue_in_use(repository, setup_.parts_option);
+}
+
 json Api::station_json() const {
     json parts = json::array();
-    for (const auto& part : setup_.catalogue.parts)
+    for (const auto& part : catalogue().parts)
         parts.push_back(part_json(part));
     json out{{"bench", setup_.runner != nullptr},
              {"station", nullptr},

@@ -28,7 +28,9 @@ struct ApiSetup {
     std::filesystem::path db_path;
     std::filesystem::path site_path;  // empty: built-in site defaults
     reports::Site site;
-    acquisition::PartCatalogue catalogue;
+    // --parts FILE; empty: the plant's catalogue as the station last
+    // fetched it, else the default one (app::catalogue_in_use).
+    std::filesystem::path parts_option;
     analysis::LimitSet limits;
     StationRunner* runner = nullptr;  // null: a QA-only server (no bench)
     // The station's plant forwarder; null: the station has no plant.
@@ -46,6 +48,8 @@ class Api {
   private:
     HttpResponse route(const HttpRequest& request);
     nlohmann::json station_json() const;
+    // The catalogue the pages offer and a test looks its part up in.
+    acquisition::PartCatalogue catalogue() const;
     HttpResponse badge_login(const std::string& badge, const std::string& address);
     HttpResponse logged_in(db::Repository& repository, const db::User& user,
                            const std::string& address, const std::string& via);

@@ -10,6 +10,7 @@
 #include "app/exit_codes.hpp"
 #include "app/forwarder.hpp"
 #include "app/guarded.hpp"
+#include "app/plant_config.hpp"
 #include "app/signals.hpp"
 #include "app/test_flow.hpp"
 #include "vocabulary/logger.hpp"
@@ -74,8 +75,8 @@ int run_serve(const ServeOptions& options) {
         }
 
         const reports::Site site = app::load_site_option(options.site);
-        const auto catalogue = acquisition::load_part_catalogue(
-            options.parts.empty() ? acquisition::default_part_catalogue_path() : options.parts);
+        // A catalogue that cannot be read is said now, not at the first test.
+        app::catalogue_in_use(repository, options.parts);
         // What the pages grade with now; a bench re-reads it at each test start.
         const auto limits = app::limits_in_use(repository, options.limits);
 
@@ -95,11 +96,11 @@ int run_serve(const ServeOptions& options) {
                     std::chrono::seconds(station.plant_retry_interval_s));
             }
             runner = std::make_unique<StationRunner>(
-                StationSetup{std::move(station), db_path, catalogue, limits, site, &signal_stop,
+                StationSetup{std::move(station), db_path, options.parts, limits, site, &signal_stop,
                              !options.limits.empty()});
             runner->identify_in_background();
         }
-        ApiSetup api_setup{db_path,      options.site,    site, catalogue, limits,
+        ApiSetup api_setup{db_path,      options.site,    site, options.parts, limits,
                            runner.get(), forwarder.get(), {}};
         Api api(std::move(api_setup));
         HttpServerOptions server_options;

@@ -9,6 +9,7 @@
 #include "analysis/verdict.hpp"
 #include "app/golden_rule.hpp"
 #include "app/mes.hpp"
+#include "app/plant_config.hpp"
 #include "app/run_json.hpp"
 #include "app/run_lifecycle.hpp"
 #include "app/station_session.hpp"
@@ -246,9 +247,15 @@ std::int64_t StationRunner::start_test(const Starter& starter, const std::string
                                        const std::string& serial_text,
                                        const std::string& retest_reason_code) {
     wait_for_identify();
-    const Part part = app::find_in_catalogue(setup_.catalogue, part_number);
     const std::string serial = analysis::validate_serial(serial_text, setup_.site.serial_pattern);
     const std::string operator_name = analysis::validate_operator_name(starter.user);
+    const Part part = [&] {
+        db::Repository repository(setup_.db_path);
+        // The plant's parts, limits and users, as they are now or as last fetched.
+        app::refresh_before_test(repository, setup_.station, "serve");
+        return app::find_in_catalogue(app::catalogue_in_use(repository, setup_.parts_option),
+                                      part_number);
+    }();
     claim_bench();
     Reference reference;
     std::string retest_reason;

@@ -56,7 +56,9 @@ class PromptError : public std::runtime_error {
 struct StationSetup {
     acquisition::StationConfig station;
     std::filesystem::path db_path;
-    acquisition::PartCatalogue catalogue;
+    // --parts FILE; empty: the plant's catalogue as last fetched, else the
+    // default one (app::catalogue_in_use, read at each test start).
+    std::filesystem::path parts_option;
     analysis::LimitSet limits;
     reports::Site site;
     // The server's own stop (SIGINT/SIGTERM); may be null.

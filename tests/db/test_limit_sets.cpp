@@ -109,3 +109,89 @@ TEST_CASE("limit-set uploads and activations are refused when they break the rul
                Contains("CHECK constraint failed"));
     CHECK(repository.active_limit_set()->id == id);
 }
+
+TEST_CASE("what a station takes from its plant: the plant's limit set in use, its users kept") {
+    using mpobench::db::PlantConfigCache;
+    using mpobench::db::PlantUser;
+    using mpobench::db::User;
+    using mpobench::db::UserRole;
+    TempDir dir;
+    Repository repository(dir.file("mpobench.db"));
+    CHECK_FALSE(repository.plant_config());
+    // The station's own activation is in use until the plant gives one.
+    const auto own = repository.upload_limit_set(limit_set("1", "hash-own"), "ana", at_ms(1'000));
+    repository.activate_limit_set(own, "ben", at_ms(2'000));
+
+    User station_user;
+    station_user.name = "zoe";
+    station_user.role = UserRole::Operator;
+    station_user.password_hash = "$argon2id$v=19$m=65536,t=2,p=1$c2FsdA$c3RhdGlvbg";
+    station_user.created_at = at_ms(1'000);
+    station_user.created_by = "root";
+    repository.add_user(station_user);
+    repository.set_badge("zoe", std::string(64, 'a'));
+    station_user.name = "local";
+    repository.add_user(station_user);
+
+    PlantConfigCache config;
+    config.plant = "plant-db:5432/plant";
+    config.fetched_at = at_ms(5'000);
+    mpobench::db::LimitSetUpload plant_limits;
+    plant_limits.limit_set = {7, "plant-limits", "3", "hash-plant", "# the plant's\n"};
+    plant_limits.activated_by = "cleo";
+    plant_limits.activated_at = at_ms(4'000);
+    config.limits = plant_limits;
+    config.parts = mpobench::db::PublishedCatalogue{2, std::string(64, 'c'), "# parts\n", "cleo",
+                                                    at_ms(3'000)};
+    PlantUser zoe{station_user, std::string(64, 'a')};  // the station's zoe's badge
+    zoe.user.name = "zoe";
+    zoe.user.role = UserRole::Qa;
+    zoe.user.password_hash = "$argon2id$v=19$m=65536,t=2,p=1$c2FsdA$cGxhbnQ";
+    PlantUser max{zoe.user, std::nullopt};
+    max.user.name = "max";
+    max.user.disabled_at = at_ms(4'500);
+    config.users = 2;
+
+    const auto changes = repository.cache_plant_config(config, {zoe, max});
+    CHECK(changes.parts);
+    CHECK(changes.limits);
+    CHECK(changes.users == std::vector<std::string>{"zoe", "max"});
+    REQUIRE(repository.active_limit_set());
+    CHECK(repository.active_limit_set()->hash == "hash-plant");
+    CHECK(repository.active_limit_set()->body == "# the plant's\n");
+    // The plant's zoe replaces the station's; a station-only user stays.
+    CHECK(repository.user("zoe")->role == UserRole::Qa);
+    CHECK(repository.user("zoe")->password_hash == zoe.user.password_hash);
+    CHECK(repository.user_by_badge(std::string(64, 'a'))->name == "zoe");
+    CHECK(repository.user("max")->disabled_at == at_ms(4'500));
+    CHECK_FALSE(repository.user_by_badge(std::string(64, 'b')));
+    CHECK(repository.user("local"));
+
+    const auto cached = repository.plant_config();
+    REQUIRE(cached);
+    CHECK(cached->plant == "plant-db:5432/plant");
+    CHECK(cached->fetched_at == at_ms(5'000));
+    REQUIRE(cached->limits);
+    CHECK(cached->limits->limit_set.id == 7);  // the plant's numbering
+    CHECK(cached->limits->activated_by == "cleo");
+    REQUIRE(cached->parts);
+    CHECK(cached->parts->body == "# parts\n");
+    CHECK(cached->users == 2);
+
+    // The same again changes nothing; a badge the plant gives another user
+    // is taken from the station user who had it.
+    CHECK_FALSE(repository.cache_plant_config(config, {zoe, max}).any());
+    PlantUser local{zoe.user, std::string(64, 'd')};
+    repository.set_badge("local", std::string(64, 'd'));
+    local.user.name = "ida";
+    config.users = 3;
+    CHECK(repository.cache_plant_config(config, {zoe, max, local}).users ==
+          std::vector<std::string>{"ida"});
+    CHECK(repository.user_by_badge(std::string(64, 'd'))->name == "ida");
+    CHECK_FALSE(repository.user("local")->has_badge);
+
+    // The plant with no limit set active: the station's own again.
+    config.limits.reset();
+    CHECK(repository.cache_plant_config(config, {zoe, max, local}).limits);
+    CHECK(repository.active_limit_set()->hash == "hash-own");
+}

@@ -145,7 +145,8 @@ TEST_CASE("migrating from version 14 gives the database and its runs UUIDs and q
         // As schema version 14 left it (the run still open is this process's).
         RawDatabase raw(path);
         for (const std::string sql :
-             {"ALTER TABLE runs DROP COLUMN mes_interlock", "DROP TABLE outbox",
+             {"DROP TABLE plant_config", "ALTER TABLE users DROP COLUMN from_plant",
+              "ALTER TABLE runs DROP COLUMN mes_interlock", "DROP TABLE outbox",
               "DROP TABLE run_uuids", "DROP TABLE station_identity", "PRAGMA user_version = 14"}) {
             INFO(sql);
             REQUIRE(raw.execute(sql).empty());

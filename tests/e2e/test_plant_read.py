@@ -98,6 +98,29 @@ class PlantRead(unittest.TestCase):
         self.assertEqual(by_name, [run for run in both if run["station"] == name])
         nobody = self.run_ok("history", "R-0001", "--db", self.qa_url, "--station", "no-such-station")
         self.assertIn("no runs of R-0001 in plant", nobody.stdout)
+        # retests and the QA report from the plant are the station's own.
+        for db in (a, b):
+            local = json.loads(self.run_ok("retests", "--db", db, "--json").stdout)
+            plant = json.loads(self.run_ok("retests", "--db", self.qa_url, "--station", station_uuid(db),
+                                           "--json").stdout)
+            local.pop("scope"), plant.pop("scope")
+            self.assertEqual(plant, local)
+            out = {where: os.path.join(self.dir, f"report-{os.path.basename(db)}-{where}")
+                   for where in ("station", "plant")}
+            self.run_ok("report", "--db", db, "--out", out["station"])
+            self.run_ok("report", "--db", self.qa_url, "--station", station_uuid(db), "--out", out["plant"])
+            # The failure charts are the same pictures. (The yield ones are
+            # not: at the plant, b's R-0001 and R-0002 are retests of a's; the
+            # IL ones may differ by a 0.01 dB bin, the payload's rounding.)
+            for chart in ("pareto_cause.png", "pareto_position.png", "pareto_wavelength.png"):
+                with open(os.path.join(out["station"], chart), "rb") as f, \
+                        open(os.path.join(out["plant"], chart), "rb") as g:
+                    self.assertEqual(f.read(), g.read(), chart)
+            self.assertTrue(os.path.getsize(os.path.join(out["plant"], "report.pdf")) > 0)
+        # Across the plant, R-0001 and R-0002 are retests (a station alone does not know).
+        everything = json.loads(self.run_ok("retests", "--db", self.qa_url, "--json").stdout)
+        self.assertTrue({"R-0001", "R-0002"} <= {s["serial"] for s in everything["retested_serials"]},
+                        everything)
         # Refusals: --station on a station database; a password; the plant down.
         self.assertIn("--station", self.run_ok("history", "R-0001", "--db", a, "--station", name,
                                                expect=2).stderr)
