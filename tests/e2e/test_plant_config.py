@@ -12,6 +12,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import signal
 import threading
 import unittest
 
@@ -20,6 +21,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 from simbench import SimProcess, unittest_main  # noqa: E402
 
 import test_plant  # noqa: E402
+from test_web_server import Client  # noqa: E402
 
 MPOBENCH = None
 SOURCE = os.path.join(os.path.dirname(__file__), "..", "..")
@@ -69,6 +71,8 @@ class Relay:
 
     def stop(self):
         """The network down: new connections refused, open ones cut."""
+        # shutdown wakes the thread blocked in accept(); close alone would not.
+        self.server.shutdown(socket.SHUT_RDWR)
         self.server.close()
         for s in self.connections:
             try:
@@ -217,10 +221,40 @@ class PlantConfig(unittest.TestCase):
         self.assertIn("the plant's part catalogue 1", self.mpobench("parts", "show", "--db", online[1]).stdout)
         audit = self.mpobench("audit", "list", "--db", online[1], "--json")
         self.assertIn("plant.config", [entry["action"] for entry in json.loads(audit.stdout)])
+        # The station's pages: the plant's users log in (not one the plant
+        # disabled), offer the plant's parts, and test one of them.
+        self.serve_and_test(online)
         # A part the plant's catalogue lacks is bad input, as ever.
         path, db = online
         self.mpobench("test", "--station", path, "--db", db, "--part", "NO-SUCH-PART", "--serial", "PC-0006",
                       "--operator", "e2e", expect=2)
+
+
+    def serve_and_test(self, station):
+        path, db = station
+        port = test_plant.free_port()
+        server = subprocess.Popen([MPOBENCH, "--log-file", self.path("serve.log"), "serve", "--station", path,
+                                   "--db", db, "--listen", f"127.0.0.1:{port}"],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.addCleanup(server.wait, 30)
+        self.addCleanup(server.send_signal, signal.SIGTERM)
+        self.assertIn(f"127.0.0.1:{port}", server.stdout.readline())
+        olga = Client(port)
+        self.assertEqual(olga.login("olga", "plant-password-1")[0], 401)
+        carol = Client(port)
+        status, document = carol.login("carol", "plant-password-1")
+        self.assertEqual(status, 200, document)
+        status, info, _ = carol.request("GET", "/api/station")
+        self.assertIn(PLANT_PART, [p["number"] for p in info["parts"]])
+        status, document, _ = carol.request("POST", "/api/tests", {"part": PLANT_PART, "serial": "PC-WEB-1"})
+        self.assertEqual(status, 202, document)
+        state = carol.answer_prompts_until_finished()
+        self.assertIsNone(state["aborted"], state)
+        with sqlite3.connect(db) as c:
+            self.assertEqual(c.execute("SELECT p.number, r.operator, s.name, s.version FROM runs r "
+                                       "JOIN parts p ON p.id = r.part_id JOIN limit_sets s ON s.id = r.limit_set_id "
+                                       "WHERE r.id = ?", (state["run_id"],)).fetchone(),
+                             (PLANT_PART, "carol", "plant-limits", "2"))
 
 
 def setUpModule():
