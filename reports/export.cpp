@@ -223,7 +223,7 @@ void close_output(std::ofstream& file, const std::filesystem::path& destination)
 }
 
 // Tables in order through a sequencer into one text writer on one stream.
-ExportCounts write_text(const db::Repository& repository, const db::RunFilter& filter,
+ExportCounts write_text(const ExportSource& source, const db::RunFilter& filter,
                         ExportFormat format, std::ostream& out, std::span<const ExportTable> tables,
                         const std::filesystem::path& spool_directory,
                         const std::string& destination) {
@@ -231,19 +231,19 @@ ExportCounts write_text(const db::Repository& repository, const db::RunFilter& f
     if (format == ExportFormat::Csv) {
         CsvTableWriter writer(out, destination);
         export_rows::TableSequencer sequencer(tables, writer, spool_directory, destination);
-        counts = export_rows::for_each_row(repository, filter, tables, sequencer);
+        counts = export_rows::for_each_row(source, filter, tables, sequencer);
         sequencer.finish();
     } else {
         JsonTableWriter writer(out, destination);
         export_rows::TableSequencer sequencer(tables, writer, spool_directory, destination);
-        counts = export_rows::for_each_row(repository, filter, tables, sequencer);
+        counts = export_rows::for_each_row(source, filter, tables, sequencer);
         sequencer.finish();
         writer.finish();
     }
     return counts;
 }
 
-ExportCounts write_csv_directory(const db::Repository& repository, const db::RunFilter& filter,
+ExportCounts write_csv_directory(const ExportSource& source, const db::RunFilter& filter,
                                  const std::filesystem::path& directory) {
     std::error_code error;
     if (std::filesystem::exists(directory, error) &&
@@ -274,7 +274,7 @@ ExportCounts write_csv_directory(const db::Repository& repository, const db::Run
                 CsvTableWriter measurements_writer(measurements_file, measurements.string());
                 CsvTableWriter failures_writer(failures_file, failures.string());
                 TableFanOut fan_out(runs_writer, measurements_writer, failures_writer);
-                counts = export_rows::for_each_row(repository, filter, kTableOrder, fan_out);
+                counts = export_rows::for_each_row(source, filter, kTableOrder, fan_out);
                 close_output(runs_file, runs);
                 close_output(measurements_file, measurements);
                 close_output(failures_file, failures);
@@ -312,20 +312,20 @@ std::optional<ExportTable> parse_export_table(std::string_view text) {
     return std::nullopt;
 }
 
-ExportCounts export_records(const db::Repository& repository, const db::RunFilter& filter,
+ExportCounts export_records(const ExportSource& source, const db::RunFilter& filter,
                             ExportFormat format, const std::filesystem::path& out,
                             std::optional<ExportTable> table) {
     const auto tables = tables_of(table);
     ExportCounts counts;
     if (format == ExportFormat::Xlsx) {
-        counts = export_xlsx(repository, filter, out, tables);
+        counts = export_xlsx(source, filter, out, tables);
     } else if (format == ExportFormat::Csv && !table) {
-        counts = write_csv_directory(repository, filter, out);
+        counts = write_csv_directory(source, filter, out);
     } else {
         const auto directory = export_rows::output_directory(out);
         write_atomically(out, [&](const std::filesystem::path& temporary) {
             auto file = open_output(temporary, out);
-            counts = write_text(repository, filter, format, file, tables, directory, out.string());
+            counts = write_text(source, filter, format, file, tables, directory, out.string());
             close_output(file, out);
         });
     }
@@ -333,7 +333,7 @@ ExportCounts export_records(const db::Repository& repository, const db::RunFilte
     return counts;
 }
 
-ExportCounts export_records(const db::Repository& repository, const db::RunFilter& filter,
+ExportCounts export_records(const ExportSource& source, const db::RunFilter& filter,
                             ExportFormat format, std::ostream& out,
                             std::optional<ExportTable> table) {
     if (format == ExportFormat::Xlsx)
@@ -354,12 +354,24 @@ ExportCounts export_records(const db::Repository& repository, const db::RunFilte
                         destination, error.message()));
     }
     const auto counts =
-        write_text(repository, filter, format, out, tables_of(table), spool_directory, destination);
+        write_text(source, filter, format, out, tables_of(table), spool_directory, destination);
     out.flush();
     if (!out)
         throw ReportError(fmt::format("cannot write {}: write failed", destination));
     log_export(counts, format, destination);
     return counts;
+}
+
+ExportCounts export_records(const db::Repository& repository, const db::RunFilter& filter,
+                            ExportFormat format, const std::filesystem::path& out,
+                            std::optional<ExportTable> table) {
+    return export_records(StationExportSource(repository), filter, format, out, table);
+}
+
+ExportCounts export_records(const db::Repository& repository, const db::RunFilter& filter,
+                            ExportFormat format, std::ostream& out,
+                            std::optional<ExportTable> table) {
+    return export_records(StationExportSource(repository), filter, format, out, table);
 }
 
 }  // namespace mpobench::reports

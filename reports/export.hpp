@@ -15,6 +15,7 @@
 // Times are UTC ISO-8601 text in CSV and JSON, Excel date-times in XLSX.
 
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <ostream>
 #include <string_view>
@@ -35,16 +36,45 @@ struct ExportCounts {
     std::int64_t runs = 0, measurements = 0, failures = 0;
 };
 
+// The runs an export walks: a station database's (StationExportSource) or
+// the plant's (app/plant_export.hpp).
+class ExportSource {
+  public:
+    virtual ~ExportSource() = default;
+    using EachRun =
+        std::function<void(const RunRecord& run, const std::optional<std::string>& record_hash)>;
+    // Each run the filter selects, oldest first, one in memory at a time,
+    // with its record hash when it completed. Throws ReportError for a run
+    // selected but unreadable.
+    virtual void for_each_run(const db::RunFilter& filter, const EachRun& each) const = 0;
+};
+
+class StationExportSource final : public ExportSource {
+  public:
+    explicit StationExportSource(const db::Repository& repository) : repository_(repository) {}
+    void for_each_run(const db::RunFilter& filter, const EachRun& each) const override;
+
+  private:
+    const db::Repository& repository_;
+};
+
 // CSV: with `table`, that one table; without, out must be a directory and
 // runs.csv, measurements.csv and failures.csv are written there.
 // XLSX: out is the workbook file (sheets past Excel's row limit continue on
 // "measurements 2", ...). JSON: one object {"runs":[...],"measurements":[...],
 // "failures":[...]}. Files are written whole or not at all (temporary file,
 // then rename). Throws ReportError.
-ExportCounts export_records(const db::Repository& repository, const db::RunFilter& filter,
+ExportCounts export_records(const ExportSource& source, const db::RunFilter& filter,
                             ExportFormat format, const std::filesystem::path& out,
                             std::optional<ExportTable> table = std::nullopt);
 // CSV of one table or JSON to a stream (stdout).
+ExportCounts export_records(const ExportSource& source, const db::RunFilter& filter,
+                            ExportFormat format, std::ostream& out,
+                            std::optional<ExportTable> table = std::nullopt);
+// The same from a station database.
+ExportCounts export_records(const db::Repository& repository, const db::RunFilter& filter,
+                            ExportFormat format, const std::filesystem::path& out,
+                            std::optional<ExportTable> table = std::nullopt);
 ExportCounts export_records(const db::Repository& repository, const db::RunFilter& filter,
                             ExportFormat format, std::ostream& out,
                             std::optional<ExportTable> table = std::nullopt);

@@ -179,44 +179,35 @@ std::filesystem::path output_directory(const std::filesystem::path& out) {
     return directory;
 }
 
-ExportCounts for_each_row(const db::Repository& repository, const db::RunFilter& filter,
+ExportCounts for_each_row(const ExportSource& source, const db::RunFilter& filter,
                           std::span<const ExportTable> tables, RowSink& sink) {
     const bool runs = wanted(tables, ExportTable::Runs);
     const bool measurements = wanted(tables, ExportTable::Measurements);
     const bool failures = wanted(tables, ExportTable::Failures);
     ExportCounts counts;
     std::vector<Cell> cells;
-    for (const auto& summary : repository.find_runs(filter)) {
-        const auto run = repository.run(summary.id);
-        if (!run) {
-            throw ReportError(fmt::format("run {} ({}) was selected but cannot be read", summary.id,
-                                          summary.serial));
-        }
-        if (runs) {
-            // The hash is written with the completion: asked for only then,
-            // a run that completes between the two reads is exported as read.
-            run_cells(*run,
-                      run->status == RunStatus::Completed ? repository.record_hash(run->id)
-                                                          : std::nullopt,
-                      cells);
-            sink.row(ExportTable::Runs, cells);
-            ++counts.runs;
-        }
-        if (measurements) {
-            for (const auto& measurement : run->measurements) {
-                measurement_cells(*run, measurement, cells);
-                sink.row(ExportTable::Measurements, cells);
-                ++counts.measurements;
-            }
-        }
-        if (failures) {
-            for (const auto& failure : run->failures) {
-                failure_cells(*run, failure, cells);
-                sink.row(ExportTable::Failures, cells);
-                ++counts.failures;
-            }
-        }
-    }
+    source.for_each_run(filter,
+                        [&](const RunRecord& run, const std::optional<std::string>& record_hash) {
+                            if (runs) {
+                                run_cells(run, record_hash, cells);
+                                sink.row(ExportTable::Runs, cells);
+                                ++counts.runs;
+                            }
+                            if (measurements) {
+                                for (const auto& measurement : run.measurements) {
+                                    measurement_cells(run, measurement, cells);
+                                    sink.row(ExportTable::Measurements, cells);
+                                    ++counts.measurements;
+                                }
+                            }
+                            if (failures) {
+                                for (const auto& failure : run.failures) {
+                                    failure_cells(run, failure, cells);
+                                    sink.row(ExportTable::Failures, cells);
+                                    ++counts.failures;
+                                }
+                            }
+                        });
     return counts;
 }
 
@@ -391,3 +382,21 @@ void TableSequencer::finish() {
 }
 
 }  // namespace mpobench::reports::export_rows
+
+namespace mpobench::reports {
+
+void StationExportSource::for_each_run(const db::RunFilter& filter, const EachRun& each) const {
+    for (const auto& summary : repository_.find_runs(filter)) {
+        const auto run = repository_.run(summary.id);
+        if (!run) {
+            throw ReportError(fmt::format("run {} ({}) was selected but cannot be read", summary.id,
+                                          summary.serial));
+        }
+        // The hash is written with the completion: asked for only then, a
+        // run that completes between the two reads is exported as read.
+        each(*run,
+             run->status == RunStatus::Completed ? repository_.record_hash(run->id) : std::nullopt);
+    }
+}
+
+}  // namespace mpobench::reports

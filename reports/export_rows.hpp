@@ -56,7 +56,7 @@ std::filesystem::path output_directory(const std::filesystem::path& out);
 // Walks the runs the filter selects, oldest first, holding one run in memory
 // at a time, and hands the rows of the wanted tables to the sink. Returns the
 // rows handed over per table.
-ExportCounts for_each_row(const db::Repository& repository, const db::RunFilter& filter,
+ExportCounts for_each_row(const ExportSource& source, const db::RunFilter& filter,
                           std::span<const ExportTable> tables, RowSink& sink);
 
 // Puts interleaved rows in table order for one TableWriter: rows of the first

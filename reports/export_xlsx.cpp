@@ -253,7 +253,7 @@ class XlsxTableWriter : public export_rows::TableWriter {
 
 }  // namespace
 
-ExportCounts export_xlsx(const db::Repository& repository, const db::RunFilter& filter,
+ExportCounts export_xlsx(const ExportSource& source, const db::RunFilter& filter,
                          const std::filesystem::path& out, std::span<const ExportTable> tables,
                          std::int64_t data_rows_per_sheet) {
     if (data_rows_per_sheet < 1 || data_rows_per_sheet > kExcelMaxRows - 1) {
@@ -266,11 +266,17 @@ ExportCounts export_xlsx(const db::Repository& repository, const db::RunFilter& 
         Workbook workbook(temporary, directory, out);
         XlsxTableWriter writer(workbook, data_rows_per_sheet);
         export_rows::TableSequencer sequencer(tables, writer, directory, out.string());
-        counts = export_rows::for_each_row(repository, filter, tables, sequencer);
+        counts = export_rows::for_each_row(source, filter, tables, sequencer);
         sequencer.finish();
         workbook.close();
     });
     return counts;
+}
+
+ExportCounts export_xlsx(const db::Repository& repository, const db::RunFilter& filter,
+                         const std::filesystem::path& out, std::span<const ExportTable> tables,
+                         std::int64_t data_rows_per_sheet) {
+    return export_xlsx(StationExportSource(repository), filter, out, tables, data_rows_per_sheet);
 }
 
 }  // namespace mpobench::reports

@@ -117,6 +117,11 @@ class PlantRead(unittest.TestCase):
                         open(os.path.join(out["plant"], chart), "rb") as g:
                     self.assertEqual(f.read(), g.read(), chart)
             self.assertTrue(os.path.getsize(os.path.join(out["plant"], "report.pdf")) > 0)
+            # An export from the plant is the station's, value for value.
+            self.assertEqual(
+                json.loads(self.run_ok("export", "--db", self.qa_url, "--station", station_uuid(db),
+                                       "--format", "json").stdout),
+                json.loads(self.run_ok("export", "--db", db, "--format", "json").stdout))
         # Across the plant, R-0001 and R-0002 are retests (a station alone does not know).
         everything = json.loads(self.run_ok("retests", "--db", self.qa_url, "--json").stdout)
         self.assertTrue({"R-0001", "R-0002"} <= {s["serial"] for s in everything["retested_serials"]},
@@ -241,6 +246,19 @@ class PlantRead(unittest.TestCase):
         self.assertFalse(os.path.exists(os.path.join(self.dir, "broken.pdf")))
         history = json.loads(self.run_ok("history", serial, "--db", self.qa_url, "--json").stdout)
         self.assertEqual([run["run_id"] for run in history], [1, 9999])
+        # An export of it is a fault too, and writes nothing.
+        out = os.path.join(self.dir, "broken.json")
+        broken = self.run_ok("export", "--db", self.qa_url, "--format", "json", "--out", out, expect=3)
+        self.assertIn("record: missing", broken.stderr)
+        self.assertFalse(os.path.exists(out))
+        # A run that came in form 1 (older stations) cannot be exported from the plant: 2, naming it.
+        payload.update(payload_version=1, uuid="00000000-0000-4000-8000-000000000002", station_run_id=9998)
+        text = json.dumps(payload).replace("'", "''")
+        self.cluster.psql(f"SELECT mpobench.mpobench_forward('{text}'::jsonb, '{'c' * 64}')", user="station")
+        refused = self.run_ok("export", "--db", self.qa_url, "--format", "json", "--out", out, expect=2)
+        self.assertIn("run 9998", refused.stderr)
+        self.assertIn("payload form 1", refused.stderr)
+        self.assertFalse(os.path.exists(out))
 
 
 if __name__ == "__main__":
