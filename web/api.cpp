@@ -673,9 +673,15 @@ HttpResponse Api::route(const HttpRequest& request) {
         require_role(db::UserRole::Qa);
         db::Repository repository(setup_.db_path);
         if (route_is({"api", "limits"}) && method == "GET") {
+            // At a station of a plant the plant's set grades, not the ones
+            // activated here.
+            const auto plant = repository.plant_config();
+            const bool plant_limits = plant && plant->limits;
             json rows = json::array();
-            for (const auto& upload : repository.limit_set_uploads())
+            for (auto upload : repository.limit_set_uploads()) {
+                upload.active = upload.active && !plant_limits;
                 rows.push_back(limit_set_upload_json(upload));
+            }
             // What the next test of this server grades with.
             json in_use;
             if (setup_.runner && setup_.runner->setup().limits_given) {
@@ -685,6 +691,16 @@ HttpResponse Api::route(const HttpRequest& request) {
                           {"name", limits.name},
                           {"version", limits.version},
                           {"hash", limits.hash}};
+            } else if (plant_limits) {
+                const auto& limits = plant->limits->limit_set;
+                in_use = {{"source", "plant"},
+                          {"id", limits.id},
+                          {"name", limits.name},
+                          {"version", limits.version},
+                          {"hash", limits.hash},
+                          {"plant", plant->plant},
+                          {"activated_by", *plant->limits->activated_by},
+                          {"fetched_at", app::iso_utc(plant->fetched_at)}};
             } else if (const auto active = repository.active_limit_set()) {
                 in_use = {{"source", "database"},
                           {"id", active->id},

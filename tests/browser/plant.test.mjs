@@ -1,6 +1,8 @@
 // A station whose plant is unreachable: the test passes as always, and the
-// header says how many runs wait for the plant and since when.
+// header says how many runs wait for the plant and since when. A station of
+// a plant: the limits page says the plant's limit set grades.
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { test } from "node:test";
 import * as H from "./harness.mjs";
 
@@ -25,4 +27,35 @@ test("the header shows the runs waiting for an unreachable plant, and testing go
   await page.waitForFunction(() => /plant: 1 waiting since/.test(document.querySelector("#plant-status")?.textContent || ""), null, { timeout: 45000 });
   assert.ok(await page.$("#plant-status.status-bad"));
   await H.screenshot(page, "plant-waiting");
+});
+
+test("the limits page of a station of a plant says the plant's limit set grades", async (t) => {
+  const bench = await H.startBench({
+    dut: H.fixture("elite_sm_12f_b.json"),
+    users: [{ name: "quinn", role: "qa" }],
+    plant: 'url = "postgresql:///plant?host=/nonexistent-mpobench-plant&port=1"',
+  });
+  t.after(() => bench.close());
+  // What the station keeps after taking its parts, limits and users from the
+  // plant (the taking itself: tests/e2e/test_plant_config.py); a set uploaded
+  // and activated on the station before it joined the plant.
+  const keep = spawnSync("python3", ["-c", `
+import sqlite3, sys
+with sqlite3.connect(sys.argv[1]) as c:
+    c.execute("INSERT INTO limit_sets (name, version, hash, body, stored_at) VALUES ('local-limits', '1', 'hash-local', '# local', '2026-12-01T00:00:00.000Z')")
+    c.execute("INSERT INTO limit_set_uploads (limit_set_id, uploaded_by, uploaded_at, activated_by, activated_at, activation_seq) SELECT id, 'quinn', '2026-12-01T00:00:00.000Z', 'rita', '2026-12-01T01:00:00.000Z', 1 FROM limit_sets WHERE hash = 'hash-local'")
+    c.execute("INSERT INTO limit_sets (name, version, hash, body, stored_at) VALUES ('plant-limits', '4', 'hash-plant', '# plant', '2026-12-02T00:00:00.000Z')")
+    c.execute("INSERT INTO plant_config (id, plant, fetched_at, limit_set_hash, limit_set_plant_id, limits_activated_by, limits_activated_at, users) VALUES (1, 'plant-db:5432/plant', '2026-12-02T08:00:00.000Z', 'hash-plant', 7, 'ida', '2026-12-02T07:00:00.000Z', 3)")
+`, bench.db], { encoding: "utf8" });
+  assert.equal(keep.status, 0, keep.stderr);
+  const page = await H.newPage(bench);
+  await H.login(page, "quinn");
+  await page.goto(`${bench.base}/#/limits`);
+  await page.waitForSelector("#limits-from-plant");
+  const notice = await page.textContent("#limits-from-plant");
+  assert.match(notice, /the plant's limit set 7, 'plant-limits' 4, activated by ida \(plant plant-db:5432\/plant/);
+  // The station's own activation is listed, not shown in use.
+  await page.waitForFunction(() => /local-limits/.test(document.querySelector("#limits-table")?.textContent || ""));
+  assert.doesNotMatch(await page.textContent("#limits-table"), /in use/);
+  await H.screenshot(page, "plant-limits");
 });

@@ -361,6 +361,12 @@ function limitsPage(root, ctx) {
   function refresh() {
     clear(listHost);
     load(listHost, "/api/limits", (slot, data) => {
+      const inUse = data.in_use || {};
+      if (inUse.source === "plant") {
+        slot.append(h("p", { class: "bar bar-info", id: "limits-from-plant", text: t("limits.from_plant", {
+          name: inUse.name, version: inUse.version, id: inUse.id, by: inUse.activated_by,
+          plant: inUse.plant, fetched: dateTime(inUse.fetched_at) }) }));
+      }
       slot.append(h("table", { class: "table", id: "limits-table" },
         h("thead", {}, h("tr", {}, ["name", "version", "uploaded", "activated", "state", ""].map((k) => h("th", { text: k ? t(`limits.${k}`) : "" })))),
         h("tbody", {}, (data.limit_sets || []).map((set) => h("tr", {},
