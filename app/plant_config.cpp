@@ -103,13 +103,13 @@ void refresh_before_test(db::Repository& repository, const acquisition::StationC
     spdlog::warn("{}: {}", command, refresh.problem);
     if (refresh.cache) {
         fmt::print(stderr,
-                   "mpobench {}: the plant cannot be reached ({}); testing with the parts, limits "
-                   "and users fetched {}\n",
+                   "mpobench {}: parts, limits and users not taken from the plant ({}); testing "
+                   "with those fetched {}\n",
                    command, refresh.problem, iso_utc(refresh.cache->fetched_at));
     } else {
         fmt::print(stderr,
-                   "mpobench {}: the plant cannot be reached ({}) and never was from this "
-                   "station: testing with the station's own parts, limits and users\n",
+                   "mpobench {}: parts, limits and users not taken from the plant ({}), never "
+                   "yet at this station: testing with the station's own\n",
                    command, refresh.problem);
     }
 }

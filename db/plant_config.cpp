@@ -113,6 +113,19 @@ Configuration ConfigStore::in_use() const {
     const std::string what = "reading the plant's parts, limits and users";
     // One snapshot: a catalogue, a limit set and users that were in use together.
     connection_.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", {}, what);
+    {
+        const Rows schema(
+            connection_.execute("SELECT to_regclass('mpobench.part_catalogues') IS "
+                                "NOT NULL AND to_regclass('mpobench.users') IS NOT NULL "
+                                "AND to_regclass('mpobench.limit_sets') IS NOT NULL",
+                                {}, what),
+            what);
+        if (schema.text(0, 0) != "t")
+            throw PlantError(fmt::format(
+                "plant {} keeps no parts, limits and users: its schema is older than this "
+                "mpobench; upgrade the plant database (mpobench plant init --to URL)",
+                connection_.describe()));
+    }
     Configuration configuration;
     {
         const Rows rows(

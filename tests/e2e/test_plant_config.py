@@ -202,8 +202,8 @@ class PlantConfig(unittest.TestCase):
         self.assertIn("carol", self.users(online[1]))
         limits, said = self.measure(offline, "PC-0004")
         self.assertEqual((limits["name"], limits["version"]), ("plant-limits", "1"))
-        self.assertIn("the plant cannot be reached", said)
-        self.assertIn("testing with the parts, limits and users fetched", said)
+        self.assertIn("parts, limits and users not taken from the plant (the plant database is unreachable", said)
+        self.assertIn("testing with those fetched", said)
         self.assertNotIn("carol", self.users(offline[1]))
 
         # Back online: the next test takes what the plant has now.
@@ -228,6 +228,12 @@ class PlantConfig(unittest.TestCase):
         path, db = online
         self.mpobench("test", "--station", path, "--db", db, "--part", "NO-SUCH-PART", "--serial", "PC-0006",
                       "--operator", "e2e", expect=2)
+        # A plant older than its stations (no configuration tables): the
+        # station tests with what it had and says which to upgrade.
+        self.cluster.psql("DROP TABLE mpobench.part_catalogues CASCADE")
+        limits, said = self.measure(online, "PC-0007")
+        self.assertEqual((limits["name"], limits["version"]), ("plant-limits", "2"))
+        self.assertIn("upgrade the plant database", said)
 
 
     def serve_and_test(self, station):
