@@ -217,7 +217,10 @@ Command add_serve_command(CLI::App& app) {
 }
 
 Command add_user_command(CLI::App& app) {
-    auto* cmd = app.add_subcommand("user", "Station users and their roles (the web pages' logins)");
+    auto* cmd = app.add_subcommand(
+        "user",
+        "Station users and their roles (the web pages' logins); --db postgresql://... for the "
+        "plant's");
     cmd->require_subcommand(1);
     auto add = std::make_shared<UserAddOptions>();
     auto* add_cmd = cmd->add_subcommand("add", "Add a user; the password is asked twice");
@@ -253,7 +256,9 @@ Command add_user_command(CLI::App& app) {
 
 Command add_limits_command(CLI::App& app) {
     auto* cmd = app.add_subcommand(
-        "limits", "Limit sets: one qa user uploads, another activates (two-person rule)");
+        "limits",
+        "Limit sets: one qa user uploads, another activates (two-person rule); --db "
+        "postgresql://... for the plant's");
     cmd->require_subcommand(1);
     auto options = std::make_shared<LimitsOptions>();
     auto* list = cmd->add_subcommand("list", "Every uploaded set, newest first, and its state");
