@@ -53,6 +53,7 @@ void check_usable(const db::plant::Configuration& configuration, const std::stri
 PlantConfigRefresh refresh_from_plant(db::Repository& repository, const std::string& url,
                                       std::chrono::seconds connect_timeout) {
     PlantConfigRefresh refresh;
+    const auto began = std::chrono::steady_clock::now();
     try {
         const db::plant::ConfigStore store(url, connect_timeout);
         auto configuration = store.in_use();
@@ -65,6 +66,11 @@ PlantConfigRefresh refresh_from_plant(db::Repository& repository, const std::str
         cache.users = static_cast<int>(configuration.users.size());
         refresh.changes = repository.cache_plant_config(cache, configuration.users);
         refresh.reached = true;
+        spdlog::info("plant {}: parts, limits and users taken in {} ms{}", cache.plant,
+                     std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::steady_clock::now() - began)
+                         .count(),
+                     refresh.changes.any() ? " (changed)" : "");
         if (refresh.changes.any()) {
             nlohmann::json detail{{"plant", cache.plant}, {"users", refresh.changes.users}};
             if (refresh.changes.parts)
