@@ -238,6 +238,22 @@ void ConfigStore::activate_limit_set(std::int64_t id, const std::string& by) {
                         fmt::format("activating the plant's limit set {}", id));
 }
 
+std::vector<ConfigChange> ConfigStore::changes() const {
+    const std::string what = "reading the plant's configuration log";
+    const Rows rows(connection_.execute(fmt::format("SELECT id, {}, db_role, actor, action, "
+                                                    "detail::text FROM mpobench.config_log "
+                                                    "ORDER BY id",
+                                                    utc("at")),
+                                        {}, what),
+                    what);
+    std::vector<ConfigChange> changes;
+    for (int row = 0; row < rows.size(); ++row) {
+        changes.push_back({rows.integer(row, 0), rows.time(row, 1), rows.text(row, 2),
+                           rows.text(row, 3), rows.text(row, 4), rows.text(row, 5)});
+    }
+    return changes;
+}
+
 std::int64_t ConfigStore::publish_part_catalogue(const std::string& body, const std::string& sha256,
                                                  const std::string& by) {
     const std::string what = "publishing a part catalogue to the plant";

@@ -23,6 +23,16 @@ struct Configuration {
     std::vector<PlantUser> users;             // by name, disabled ones too
 };
 
+// One change of the plant's configuration (mpobench.config_log).
+struct ConfigChange {
+    std::int64_t id = 0;
+    TimePoint at{};
+    std::string db_role;  // the database login that made it
+    std::string actor;    // the --by name (or the OS user for users)
+    std::string action;   // "limits.upload", "user.add", ...
+    std::string detail;   // JSON
+};
+
 class ConfigStore {
   public:
     // url: as for Connection (no password); throws what Connection throws.
@@ -50,6 +60,9 @@ class ConfigStore {
     std::optional<StoredLimitSet> limit_set_by_hash(const std::string& hash) const;
     std::int64_t upload_limit_set(const StoredLimitSet& limit_set, const std::string& by);
     void activate_limit_set(std::int64_t id, const std::string& by);
+
+    // Every change, oldest first.
+    std::vector<ConfigChange> changes() const;
 
     // ---- The part catalogue: a new version in use from now on.
     std::int64_t publish_part_catalogue(const std::string& body, const std::string& sha256,

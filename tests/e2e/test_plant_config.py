@@ -169,6 +169,14 @@ class PlantConfig(unittest.TestCase):
         self.assertIn("permission denied", denied.stderr)
         self.mpobench("user", "add", "eve", "--role", "admin", "--password-file", self.password, "--db",
                       self.cluster.url("station"), expect=3)
+        # Who changed what, as the plant logged it; no hash chain to verify there.
+        log = json.loads(self.mpobench("audit", "list", "--json", "--db", self.qa).stdout)
+        self.assertEqual([(c["action"], c["actor"], c["db_role"]) for c in log],
+                         [("user.add", c["actor"], "keeper") for c in log[:3]] +
+                         [("parts.publish", "alice", "keeper"), ("limits.upload", "alice", "keeper"),
+                          ("limits.activate", "bob", "keeper")])
+        self.assertEqual(log[5]["detail"]["id"], 1)
+        self.mpobench("audit", "verify", "--db", self.qa, expect=2)
         listed = self.mpobench("limits", "list", "--json", "--db", self.qa)
         self.assertEqual([(s["id"], s["active"]) for s in json.loads(listed.stdout)], [(1, True)])
         self.assertIn("PLANT12-SM-B-E", self.mpobench("parts", "show", "--db", self.qa).stdout)
