@@ -139,6 +139,56 @@ Connection::Result Connection::execute(const std::string& sql,
     return Result(result);
 }
 
+std::vector<Connection::Result> Connection::execute_together(
+    const std::vector<std::string>& statements, std::string_view what) const {
+    PGconn* connection = impl_->connection;
+    const auto lost = [&](std::string_view doing) {
+        throw PlantUnreachable(fmt::format("plant {}: {}: {}: {}", impl_->where(), what, doing,
+                                           trimmed(PQerrorMessage(connection))));
+    };
+    if (PQenterPipelineMode(connection) != 1)
+        lost("entering pipeline mode");
+    for (const auto& sql : statements) {
+        if (PQsendQueryParams(connection, sql.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0) !=
+            1)
+            lost("sending");
+    }
+    if (PQpipelineSync(connection) != 1 || PQflush(connection) != 0)
+        lost("sending");
+    std::vector<Result> results;
+    Result failed;  // the first statement that failed
+    for (std::size_t index = 0; index < statements.size(); ++index) {
+        PGresult* result = PQgetResult(connection);
+        if (result == nullptr)
+            lost("reading the answers");
+        const auto status = PQresultStatus(result);
+        if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK) {
+            results.emplace_back(result);
+        } else if (!failed && status != PGRES_PIPELINE_ABORTED) {
+            failed.reset(result);
+        } else {
+            PQclear(result);
+        }
+        // The end of this statement's results.
+        while ((result = PQgetResult(connection)) != nullptr)
+            PQclear(result);
+    }
+    PGresult* sync = PQgetResult(connection);
+    const bool synced = sync != nullptr && PQresultStatus(sync) == PGRES_PIPELINE_SYNC;
+    PQclear(sync);
+    if (!synced)
+        lost("reading the answers");
+    if (PQexitPipelineMode(connection) != 1)
+        lost("leaving pipeline mode");
+    if (failed) {
+        // A transaction the statements began ends with them.
+        if (PQtransactionStatus(connection) == PQTRANS_INERROR)
+            PQclear(PQexec(connection, "ROLLBACK"));
+        impl_->fail(failed.release(), what);
+    }
+    return results;
+}
+
 void Connection::apply_schema() {
     const std::string sql = std::string("BEGIN;\n") + schema_sql() + "\nCOMMIT;\n";
     PGresult* result = PQexec(impl_->connection, sql.c_str());

@@ -97,6 +97,12 @@ class Connection {
     using Result = std::unique_ptr<pg_result, ResultDeleter>;
     Result execute(const std::string& sql, const std::vector<std::string>& parameters,
                    std::string_view what) const;
+    // Statements without parameters sent together and answered in one
+    // round trip (libpq pipeline mode), their results in order; the first
+    // that fails throws as execute() does, once the connection is ready
+    // again.
+    std::vector<Result> execute_together(const std::vector<std::string>& statements,
+                                         std::string_view what) const;
     // The open libpq connection, for the plant's readers (db/plant_read.cpp,
     // db/plant_qa.cpp).
     pg_conn* native_handle() const;

@@ -111,50 +111,48 @@ std::string ConfigStore::describe() const {
 
 Configuration ConfigStore::in_use() const {
     const std::string what = "reading the plant's parts, limits and users";
-    // One snapshot: a catalogue, a limit set and users that were in use together.
-    connection_.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", {}, what);
-    {
-        const Rows schema(
-            connection_.execute("SELECT to_regclass('mpobench.part_catalogues') IS "
-                                "NOT NULL AND to_regclass('mpobench.users') IS NOT NULL "
-                                "AND to_regclass('mpobench.limit_sets') IS NOT NULL",
-                                {}, what),
+    // One snapshot (a catalogue, a limit set and users that were in use
+    // together) in one round trip: a test waits for it.
+    std::vector<Connection::Result> results;
+    try {
+        results = connection_.execute_together(
+            {"BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+             fmt::format("SELECT id, sha256, body, published_by, {} FROM mpobench.part_catalogues "
+                         "ORDER BY id DESC LIMIT 1",
+                         utc("published_at")),
+             limit_set_columns("body") +
+                 " WHERE activation_seq IS NOT NULL ORDER BY activation_seq DESC LIMIT 1",
+             user_columns + " ORDER BY name", "COMMIT"},
             what);
+    } catch (const PlantUnreachable&) {
+        throw;
+    } catch (const PlantError&) {
+        const Rows schema(connection_.execute("SELECT to_regclass('mpobench.part_catalogues') IS "
+                                              "NOT NULL AND to_regclass('mpobench.users') IS NOT "
+                                              "NULL AND to_regclass('mpobench.limit_sets') IS NOT "
+                                              "NULL",
+                                              {}, what),
+                          what);
         if (schema.text(0, 0) != "t")
             throw PlantError(fmt::format(
                 "plant {} keeps no parts, limits and users: its schema is older than this "
                 "mpobench; upgrade the plant database (mpobench plant init --to URL)",
                 connection_.describe()));
+        throw;
     }
     Configuration configuration;
-    {
-        const Rows rows(
-            connection_.execute(fmt::format("SELECT id, sha256, body, published_by, {} FROM "
-                                            "mpobench.part_catalogues ORDER BY id DESC LIMIT 1",
-                                            utc("published_at")),
-                                {}, what),
-            what);
-        if (rows.size() == 1) {
-            configuration.parts =
-                PublishedCatalogue{rows.integer(0, 0), rows.text(0, 1), rows.text(0, 2),
-                                   rows.text(0, 3), rows.time(0, 4)};
-        }
+    const Rows parts(std::move(results.at(1)), what);
+    if (parts.size() == 1) {
+        configuration.parts =
+            PublishedCatalogue{parts.integer(0, 0), parts.text(0, 1), parts.text(0, 2),
+                               parts.text(0, 3), parts.time(0, 4)};
     }
-    {
-        const Rows rows(
-            connection_.execute(limit_set_columns("body") + " WHERE activation_seq IS NOT NULL "
-                                                            "ORDER BY activation_seq DESC LIMIT 1",
-                                {}, what),
-            what);
-        if (rows.size() == 1)
-            configuration.limits = limit_set_upload_of(rows, 0);
-    }
-    {
-        const Rows rows(connection_.execute(user_columns + " ORDER BY name", {}, what), what);
-        for (int row = 0; row < rows.size(); ++row)
-            configuration.users.push_back(plant_user(rows, row));
-    }
-    connection_.execute("COMMIT", {}, what);
+    const Rows limits(std::move(results.at(2)), what);
+    if (limits.size() == 1)
+        configuration.limits = limit_set_upload_of(limits, 0);
+    const Rows users(std::move(results.at(3)), what);
+    for (int row = 0; row < users.size(); ++row)
+        configuration.users.push_back(plant_user(users, row));
     return configuration;
 }
 
