@@ -16,21 +16,13 @@ import os
 import re
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(__file__))
-from plant_drain import DelayProxy, TcpCluster  # noqa: E402
+from plant_drain import DelayProxy, TcpCluster, run  # noqa: E402
 
 SOURCE = os.path.join(os.path.dirname(__file__), "..")
-
-
-def run(*args):
-    result = subprocess.run(args, capture_output=True, text=True)
-    if result.returncode != 0:
-        raise RuntimeError(f"{' '.join(args)}: exit {result.returncode}\n{result.stderr}")
-    return result
 
 
 def main():
@@ -46,7 +38,7 @@ def main():
     cluster = None
     try:
         cluster = TcpCluster()
-        run(*mpobench, "plant", "init", "--to", cluster.url())
+        run([*mpobench, "plant", "init", "--to", cluster.url()])
         cluster.psql("CREATE ROLE station LOGIN IN ROLE mpobench_station; "
                      "CREATE ROLE keeper LOGIN IN ROLE mpobench_admin")
         admin = cluster.url("keeper")
@@ -54,16 +46,16 @@ def main():
         with open(password, "w") as f:
             f.write("bench-password-1\n")
         for i in range(args.users):
-            run(*mpobench, "user", "add", f"user{i:03d}", "--role", "qa" if i < 2 else "operator",
-                "--password-file", password, "--db", admin)
-        run(*mpobench, "parts", "publish", os.path.join(SOURCE, "fixtures", "parts.toml"), "--by", "user000",
-            "--db", admin)
+            run([*mpobench, "user", "add", f"user{i:03d}", "--role", "qa" if i < 2 else "operator",
+                "--password-file", password, "--db", admin])
+        run([*mpobench, "parts", "publish", os.path.join(SOURCE, "fixtures", "parts.toml"), "--by", "user000",
+            "--db", admin])
         limits = os.path.join(work, "limits.toml")
         with open(limits, "w") as f:
-            f.write(run(*mpobench, "limits", "show", "--default").stdout.replace(
+            f.write(run([*mpobench, "limits", "show", "--default"]).stdout.replace(
                 'name = "mpobench-default"', 'name = "bench"'))
-        run(*mpobench, "limits", "upload", limits, "--by", "user000", "--db", admin)
-        run(*mpobench, "limits", "activate", "1", "--by", "user001", "--db", admin)
+        run([*mpobench, "limits", "upload", limits, "--by", "user000", "--db", admin])
+        run([*mpobench, "limits", "activate", "1", "--by", "user001", "--db", admin])
         proxy = DelayProxy(cluster.port, args.latency_ms / 2000.0)
         print(f"plant: catalogue, limit set, {args.users} users; proxy {args.latency_ms:g} ms round trip")
 
@@ -81,10 +73,10 @@ def main():
                 if os.path.exists(path):
                     os.remove(path)
             # A station database of its own (sync needs one; a user add makes it).
-            run(*mpobench, "user", "add", "local", "--role", "operator", "--password-file", password,
-                "--db", db)
+            run([*mpobench, "user", "add", "local", "--role", "operator", "--password-file", password,
+                "--db", db])
             for _ in range(args.repetitions + 1):
-                run(args.mpobench, "--log-file", log, "sync", "--station", station, "--db", db)
+                run([args.mpobench, "--log-file", log, "sync", "--station", station, "--db", db])
             with open(log) as f:
                 taken = [int(ms) for ms in re.findall(r"taken in (\d+) ms", f.read())]
             first, rest = taken[0], taken[1:]
