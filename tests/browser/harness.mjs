@@ -74,8 +74,8 @@ function tail(file) {
 
 // users: [{name, role}]; dut: a DUT file path.
 // faults: `mpobench sim --faults` SPEC (README "Fault injection").
-// plant: a [plant] table appended to the station file (TOML text).
-export async function startBench({ dut, users = [{ name: "ana", role: "operator" }], timeScale = "0.01", reference = false, faults = null, plant = null } = {}) {
+// plant, mes: a [plant] or [mes] table appended to the station file (TOML text).
+export async function startBench({ dut, users = [{ name: "ana", role: "operator" }], timeScale = "0.01", reference = false, faults = null, plant = null, mes = null } = {}) {
   if (!MPOBENCH) throw new Error("set MPOBENCH_BINARY to the mpobench binary");
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mpobench-browser-"));
   const bench = { dir, processes: [], browser: null };
@@ -98,6 +98,7 @@ export async function startBench({ dut, users = [{ name: "ana", role: "operator"
     bench.db = path.join(dir, "runs.db");
     bench.station = stationFile;
     if (plant) fs.appendFileSync(stationFile, `\n[plant]\n${plant}\n`);
+    if (mes) fs.appendFileSync(stationFile, `\n[mes]\n${mes}\n`);
     for (const user of users) {
       const passwordFile = path.join(dir, `${user.name}.password`);
       fs.writeFileSync(passwordFile, `${PASSWORD}\n`, { mode: 0o600 });

@@ -1,8 +1,10 @@
 // A station whose plant is unreachable: the test passes as always, and the
 // header says how many runs wait for the plant and since when. A station of
-// a plant: the limits page says the plant's limit set grades.
+// a plant: the limits page says the plant's limit set grades. The MES's
+// interlock refusing a serial: the screen says why.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import http from "node:http";
 import { test } from "node:test";
 import * as H from "./harness.mjs";
 
@@ -58,4 +60,42 @@ with sqlite3.connect(sys.argv[1]) as c:
   await page.waitForFunction(() => /local-limits/.test(document.querySelector("#limits-table")?.textContent || ""));
   assert.doesNotMatch(await page.textContent("#limits-table"), /in use/);
   await H.screenshot(page, "plant-limits");
+});
+
+test("the MES refuses a serial: the station screen says why and the bench does not start", async (t) => {
+  // The MES's pre-test interlock: a loopback HTTP server standing for it.
+  const asked = [];
+  const mes = http.createServer((request, response) => {
+    let body = "";
+    request.on("data", (chunk) => { body += chunk; });
+    request.on("end", () => {
+      const question = JSON.parse(body);
+      asked.push(question);
+      const no = question.serial === "SN-MES-NO";
+      response.writeHead(200, { "Content-Type": "application/json" });
+      response.end(JSON.stringify(no ? { allow: false, reason: "work order WO-4711 is closed" } : { allow: true }));
+    });
+  });
+  await new Promise((resolve) => mes.listen(0, "127.0.0.1", resolve));
+  t.after(() => mes.close());
+  const bench = await H.startBench({
+    dut: H.fixture("elite_sm_12f_b.json"),
+    timeScale: "0.02",
+    reference: true,
+    mes: `interlock_url = "http://127.0.0.1:${mes.address().port}/interlock"`,
+  });
+  t.after(() => bench.close());
+  const page = await H.newPage(bench);
+  await H.login(page, "ana");
+  await H.scanAndStart(page, "MPO12-SM-B-E", "SN-MES-NO");
+  await page.waitForSelector(".form-message-error");
+  assert.match(await page.textContent(".form-message"), /Not started:.*work order WO-4711 is closed/);
+  assert.equal(await page.$("#prompt"), null);
+  assert.deepEqual(asked.map((q) => [q.serial, q.part, q.operator]), [["SN-MES-NO", "MPO12-SM-B-E", "ana"]]);
+  await H.screenshot(page, "mes-refused");
+  // A serial the MES allows is tested as ever.
+  await H.scanAndStart(page, "MPO12-SM-B-E", "SN-MES-YES");
+  await H.answerUntilVerdict(page);
+  assert.match(await page.textContent("#verdict"), /PASS/);
+  assert.equal(asked.length, 2);
 });
