@@ -97,6 +97,16 @@ auto on_user_store(const std::filesystem::path& db_option, bool writes, Body bod
 template <typename Store>
 constexpr bool plant_store = std::is_same_v<Store, db::plant::ConfigStore>;
 
+// A station user the plant keeps is changed at the plant: the station's next
+// fetch would undo a change made here.
+void refuse_plant_user(const db::User& user, std::string_view change) {
+    if (user.from_plant)
+        throw acquisition::Refused(
+            fmt::format("user {} comes from the station's plant: {} them there (mpobench user ... "
+                        "--db postgresql://...); the station's next fetch would undo it here",
+                        user.name, change));
+}
+
 }  // namespace
 
 int run_user_add(const UserAddOptions& options) {
@@ -175,6 +185,7 @@ int run_user_disable(const UserDisableOptions& options) {
             if constexpr (plant_store<std::decay_t<decltype(store)>>) {
                 store.disable_user(options.name, login_name());
             } else {
+                refuse_plant_user(*user, "disable");
                 store.disable_user(options.name);
                 audit_cli_act(store, "user.disable", "", {{"user", options.name}});
             }
@@ -216,6 +227,7 @@ int run_user_badge(const UserBadgeOptions& options) {
             if constexpr (plant_store<std::decay_t<decltype(store)>>) {
                 store.set_badge(user->name, analysis::badge_digest(badge), login_name());
             } else {
+                refuse_plant_user(*user, "register a badge for");
                 store.set_badge(user->name, analysis::badge_digest(badge));
                 audit_cli_act(store, "user.badge", "", {{"user", user->name}});
             }

@@ -42,6 +42,10 @@ void check_usable(const db::plant::Configuration& configuration, const std::stri
                 throw db::plant::PlantError(
                     fmt::format("plant {}: limit set {} hashes to {}, not to its hash {}", plant,
                                 stored.id, parsed.hash, stored.hash));
+            if (parsed.name != stored.name || parsed.version != stored.version)
+                throw db::plant::PlantError(fmt::format(
+                    "plant {}: limit set {} is called '{}' {} but its text says '{}' {}", plant,
+                    stored.id, stored.name, stored.version, parsed.name, parsed.version));
         } catch (const analysis::LimitSetError& error) {
             throw db::plant::PlantError(fmt::format("plant {}: {}", plant, error.what()));
         }
@@ -55,7 +59,7 @@ PlantConfigRefresh refresh_from_plant(db::Repository& repository, const std::str
     PlantConfigRefresh refresh;
     const auto began = std::chrono::steady_clock::now();
     try {
-        const db::plant::ConfigStore store(url, connect_timeout);
+        const db::plant::ConfigStore store(url, connect_timeout, connect_timeout);
         auto configuration = store.in_use();
         check_usable(configuration, store.describe());
         db::PlantConfigCache cache;
@@ -94,6 +98,12 @@ PlantConfigRefresh refresh_from_plant(db::Repository& repository, const std::str
         // configuration tables): the station keeps what it had, and says so.
         refresh.problem = error.what();
         spdlog::error("taking parts, limits and users from the plant: {}", error.what());
+    } catch (const db::DatabaseError& error) {
+        // What the plant gave could not be kept: the station goes on with
+        // what it had (a database that cannot be written stops the test at
+        // its next write anyway).
+        refresh.problem = error.what();
+        spdlog::error("keeping the plant's parts, limits and users: {}", error.what());
     }
     refresh.cache = repository.plant_config();
     return refresh;
@@ -101,8 +111,14 @@ PlantConfigRefresh refresh_from_plant(db::Repository& repository, const std::str
 
 void refresh_before_test(db::Repository& repository, const acquisition::StationConfig& station,
                          std::string_view command) {
-    if (!station.plant_url)
+    if (!station.plant_url) {
+        // A station taken off its plant: the plant's catalogue and limits no
+        // longer apply here.
+        if (repository.plant_config() && repository.forget_plant_config())
+            audit_cli_act(repository, "plant.config.forgotten", "",
+                          {{"command", std::string(command)}});
         return;
+    }
     const auto refresh = refresh_from_plant(repository, *station.plant_url, test_connect_timeout);
     if (refresh.reached)
         return;

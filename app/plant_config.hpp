@@ -28,14 +28,15 @@ struct PlantConfigRefresh {
 // limit set whose body does not hash to its hash: nothing is kept, the
 // problem says why). A change is written to the audit log. An unreachable
 // plant is not an error: reached is false and the cache stays as it was.
-// connect_timeout: how long a plant that does not answer may hold the caller.
+// connect_timeout: how long a plant that does not answer may hold the
+// caller, connecting and again reading.
 PlantConfigRefresh refresh_from_plant(db::Repository& repository, const std::string& url,
                                       std::chrono::seconds connect_timeout);
 
 // Before a test at a station of a plant: refresh_from_plant with a short
 // timeout; when the plant cannot be reached, says on stderr what the test
-// goes on with (what was fetched when, or the station's own). Nothing for a
-// station without a plant.
+// goes on with (what was fetched when, or the station's own). A station
+// without a plant forgets what a plant gave it before (forget_plant_config).
 void refresh_before_test(db::Repository& repository, const acquisition::StationConfig& station,
                          std::string_view command);
 

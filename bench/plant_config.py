@@ -40,7 +40,8 @@ def main():
         cluster = TcpCluster()
         run([*mpobench, "plant", "init", "--to", cluster.url()])
         cluster.psql("CREATE ROLE station LOGIN IN ROLE mpobench_station; "
-                     "CREATE ROLE keeper LOGIN IN ROLE mpobench_admin")
+                     "CREATE ROLE keeper LOGIN IN ROLE mpobench_admin; "
+                     "CREATE ROLE keeper2 LOGIN IN ROLE mpobench_admin")
         admin = cluster.url("keeper")
         password = os.path.join(work, "password")
         with open(password, "w") as f:
@@ -55,7 +56,7 @@ def main():
             f.write(run([*mpobench, "limits", "show", "--default"]).stdout.replace(
                 'name = "mpobench-default"', 'name = "bench"'))
         run([*mpobench, "limits", "upload", limits, "--by", "user000", "--db", admin])
-        run([*mpobench, "limits", "activate", "1", "--by", "user001", "--db", admin])
+        run([*mpobench, "limits", "activate", "1", "--by", "user001", "--db", cluster.url("keeper2")])
         proxy = DelayProxy(cluster.port, args.latency_ms / 2000.0)
         print(f"plant: catalogue, limit set, {args.users} users; proxy {args.latency_ms:g} ms round trip")
 

@@ -90,16 +90,28 @@ struct Connection::Impl {
     }
 };
 
-Connection::Connection(const std::string& url, std::chrono::seconds connect_timeout)
+Connection::Connection(const std::string& url, std::chrono::seconds connect_timeout,
+                       std::optional<std::chrono::milliseconds> answer_timeout)
     : impl_(std::make_unique<Impl>()) {
     check_connection_string(url);
     // A plant that does not answer must not hold a station's forwarder for
-    // the system's TCP timeout; the connection string's own connect_timeout
-    // (expanded after this one) wins.
-    const char* keywords[] = {"connect_timeout", "dbname", nullptr};
+    // the system's TCP timeout; the connection string's own settings
+    // (expanded after these) win.
+    std::vector<const char*> keywords{"connect_timeout"};
     const std::string timeout = std::to_string(connect_timeout.count());
-    const char* values[] = {timeout.c_str(), url.c_str(), nullptr};
-    impl_->connection = PQconnectdbParams(keywords, values, 1);
+    std::vector<const char*> values{timeout.c_str()};
+    std::string statement_timeout, unacknowledged;
+    if (answer_timeout) {
+        // A statement the server takes longer for is cancelled there, and
+        // data the plant's host stops acknowledging ends the connection.
+        statement_timeout = fmt::format("-c statement_timeout={}", answer_timeout->count());
+        unacknowledged = std::to_string(answer_timeout->count());
+        keywords.insert(keywords.end(), {"options", "tcp_user_timeout", "keepalives"});
+        values.insert(values.end(), {statement_timeout.c_str(), unacknowledged.c_str(), "1"});
+    }
+    keywords.insert(keywords.end(), {"dbname", nullptr});
+    values.insert(values.end(), {url.c_str(), nullptr});
+    impl_->connection = PQconnectdbParams(keywords.data(), values.data(), 1);
     if (impl_->connection == nullptr) {
         throw PlantError("connecting to the plant: libpq is out of memory");
     }

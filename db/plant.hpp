@@ -6,6 +6,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -68,10 +69,13 @@ struct ForwardResult {
 class Connection {
   public:
     // url: a libpq connection string or postgresql:// URL. connect_timeout:
-    // how long a plant that does not answer may hold the caller (the
-    // connection string's own connect_timeout wins).
+    // how long a plant that does not answer may hold the caller;
+    // answer_timeout, when given: how long a statement may take, and data
+    // may go unacknowledged, once connected (the connection string's own
+    // settings win).
     explicit Connection(const std::string& url,
-                        std::chrono::seconds connect_timeout = std::chrono::seconds(10));
+                        std::chrono::seconds connect_timeout = std::chrono::seconds(10),
+                        std::optional<std::chrono::milliseconds> answer_timeout = std::nullopt);
     ~Connection();
     Connection(const Connection&) = delete;
     Connection& operator=(const Connection&) = delete;

@@ -322,7 +322,9 @@ CREATE TABLE IF NOT EXISTS mpobench.users (
 );
 
 -- Limit sets under the two-person rule: uploaded by one qa user, usable
--- once another activates it; the set in use is the one activated last.
+-- once another activates it, from another database login (a --by name is
+-- not a proof of who typed it; a login is); the set in use is the one
+-- activated last.
 CREATE TABLE IF NOT EXISTS mpobench.limit_sets (
     id             bigserial PRIMARY KEY,
     name           text NOT NULL,
@@ -330,6 +332,7 @@ CREATE TABLE IF NOT EXISTS mpobench.limit_sets (
     hash           text NOT NULL UNIQUE CHECK (hash <> ''),
     body           text NOT NULL,
     uploaded_by    text NOT NULL REFERENCES mpobench.users (name),
+    uploaded_db_role text NOT NULL,  -- the database login that uploaded it
     uploaded_at    timestamptz NOT NULL DEFAULT now(),
     activated_by   text REFERENCES mpobench.users (name),
     activated_at   timestamptz,
@@ -396,8 +399,12 @@ BEGIN
     IF EXISTS (SELECT FROM mpobench.users u WHERE u.name = user_name) THEN
         RAISE EXCEPTION 'there is a user % already', user_name USING ERRCODE = 'MPB02';
     END IF;
-    INSERT INTO mpobench.users (name, role, password_hash, created_by)
-    VALUES (user_name, user_role, add_user.password_hash, add_user.created_by);
+    BEGIN
+        INSERT INTO mpobench.users (name, role, password_hash, created_by)
+        VALUES (user_name, user_role, add_user.password_hash, add_user.created_by);
+    EXCEPTION WHEN unique_violation THEN
+        RAISE EXCEPTION 'there is a user % already', user_name USING ERRCODE = 'MPB02';
+    END;
     PERFORM mpobench.log_config(created_by, 'user.add', jsonb_build_object('user', user_name, 'role', user_role));
 END
 $add$;
@@ -449,9 +456,13 @@ BEGIN
     IF EXISTS (SELECT FROM mpobench.limit_sets l WHERE l.hash = set_hash) THEN
         RAISE EXCEPTION 'the same limits were uploaded already (hash %)', set_hash USING ERRCODE = 'MPB02';
     END IF;
-    INSERT INTO mpobench.limit_sets (name, version, hash, body, uploaded_by)
-    VALUES (set_name, set_version, set_hash, set_body, by_name)
-    RETURNING id INTO new_id;
+    BEGIN
+        INSERT INTO mpobench.limit_sets (name, version, hash, body, uploaded_by, uploaded_db_role)
+        VALUES (set_name, set_version, set_hash, set_body, by_name, session_user)
+        RETURNING id INTO new_id;
+    EXCEPTION WHEN unique_violation THEN
+        RAISE EXCEPTION 'the same limits were uploaded already (hash %)', set_hash USING ERRCODE = 'MPB02';
+    END;
     PERFORM mpobench.log_config(by_name, 'limits.upload',
         jsonb_build_object('id', new_id, 'name', set_name, 'version', set_version, 'hash', set_hash));
     RETURN new_id;
@@ -479,6 +490,10 @@ BEGIN
     END IF;
     IF held.uploaded_by = by_name THEN
         RAISE EXCEPTION '% uploaded limit set %: another qa user must activate it (two-person rule)', by_name, set_id
+            USING ERRCODE = 'MPB02';
+    END IF;
+    IF held.uploaded_db_role = session_user THEN
+        RAISE EXCEPTION 'the database login % uploaded limit set %: another person''s login must activate it (two-person rule)', session_user, set_id
             USING ERRCODE = 'MPB02';
     END IF;
     UPDATE mpobench.limit_sets l

@@ -102,8 +102,9 @@ LimitSetUpload limit_set_upload_of(const Rows& rows, int row) {
 
 }  // namespace
 
-ConfigStore::ConfigStore(const std::string& url, std::chrono::seconds connect_timeout)
-    : connection_(url, connect_timeout) {}
+ConfigStore::ConfigStore(const std::string& url, std::chrono::seconds connect_timeout,
+                         std::optional<std::chrono::milliseconds> answer_timeout)
+    : connection_(url, connect_timeout, answer_timeout) {}
 
 std::string ConfigStore::describe() const {
     return connection_.describe();

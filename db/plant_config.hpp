@@ -36,8 +36,10 @@ struct ConfigChange {
 class ConfigStore {
   public:
     // url: as for Connection (no password); throws what Connection throws.
+    // answer_timeout: as Connection's (a test waits for in_use()).
     explicit ConfigStore(const std::string& url,
-                         std::chrono::seconds connect_timeout = std::chrono::seconds(10));
+                         std::chrono::seconds connect_timeout = std::chrono::seconds(10),
+                         std::optional<std::chrono::milliseconds> answer_timeout = std::nullopt);
 
     std::string describe() const;
 

@@ -2290,7 +2290,7 @@ std::vector<User> read_users(Connection& connection, const std::string& where,
     const Origin from{connection.path(), what};
     Query query(connection,
                 "SELECT name, role, password_hash, created_at, created_by, disabled_at, "
-                "badge_sha256 IS NOT NULL FROM users " +
+                "badge_sha256 IS NOT NULL, from_plant FROM users " +
                     where + " ORDER BY name",
                 what);
     for (const auto& parameter : parameters)
@@ -2311,6 +2311,7 @@ std::vector<User> read_users(Connection& connection, const std::string& where,
         if (!query.is_null(5))
             user.disabled_at = time_from(from, "disabled_at", query.text(5));
         user.has_badge = query.integer(6) != 0;
+        user.from_plant = query.integer(7) != 0;
         users.push_back(std::move(user));
     }
     return users;
@@ -2422,8 +2423,14 @@ PlantConfigChanges Repository::cache_plant_config(const PlantConfigCache& config
         changes.parts = parts_before != (config.parts ? config.parts->sha256 : "");
         changes.limits = limits_before != (config.limits ? config.limits->limit_set.hash : "");
     }
-    if (config.limits)
-        store_limit_set_in(connection, config.limits->limit_set, what);
+    if (config.limits) {
+        // The same limits (same hash: the canonical form) stored already,
+        // perhaps in another text from a --limits file, are those limits.
+        Query stored(connection, "SELECT 1 FROM limit_sets WHERE hash = ?", what);
+        stored.bind(config.limits->limit_set.hash);
+        if (!stored.step())
+            store_limit_set_in(connection, config.limits->limit_set, what);
+    }
     for (const auto& plant_user : users) {
         const User& user = plant_user.user;
         Query held(connection,
@@ -2463,6 +2470,28 @@ PlantConfigChanges Repository::cache_plant_config(const PlantConfigCache& config
             .run();
         changes.users.push_back(user.name);
     }
+    // Users the plant does not list came from another plant (a plant never
+    // deletes a user): they no longer log in here.
+    {
+        std::vector<std::string> listed;
+        for (const auto& plant_user : users)
+            listed.push_back(plant_user.user.name);
+        Query from_plant(connection,
+                         "SELECT name FROM users WHERE from_plant = 1 AND disabled_at IS NULL",
+                         what);
+        std::vector<std::string> unlisted;
+        while (from_plant.step()) {
+            if (std::find(listed.begin(), listed.end(), from_plant.text(0)) == listed.end())
+                unlisted.push_back(from_plant.text(0));
+        }
+        for (const auto& name : unlisted) {
+            Query(connection, "UPDATE users SET disabled_at = ? WHERE name = ?", what)
+                .bind(format_time(config.fetched_at))
+                .bind(name)
+                .run();
+            changes.users.push_back(name);
+        }
+    }
     Query replace(connection,
                   "INSERT OR REPLACE INTO plant_config (id, plant, fetched_at, parts_id, "
                   "parts_sha256, parts_body, parts_published_by, parts_published_at, "
@@ -2495,6 +2524,22 @@ PlantConfigChanges Repository::cache_plant_config(const PlantConfigCache& config
                            changes.limits ? "a new limit set, " : "", changes.users.size());
     }
     return changes;
+}
+
+bool Repository::forget_plant_config() {
+    std::lock_guard lock(impl_->mutex);
+    auto& connection = impl_->connection;
+    const std::string what = "forgetting what a plant gave";
+    Transaction transaction(connection, Transaction::Kind::Write, what);
+    Query(connection, "DELETE FROM plant_config", what).run();
+    const bool forgotten = connection.changes() > 0;
+    // The plant's users stay, as the station's own from now on.
+    Query(connection, "UPDATE users SET from_plant = 0 WHERE from_plant = 1", what).run();
+    transaction.commit();
+    if (forgotten)
+        logger("db")->info("{}: no plant any more: its parts and limits forgotten",
+                           connection.path());
+    return forgotten;
 }
 
 std::optional<PlantConfigCache> Repository::plant_config() const {

@@ -176,6 +176,7 @@ struct User {
     std::string created_by;  // the OS user who added them
     bool has_badge = false;  // a badge is registered (analysis::badge_digest)
     std::optional<TimePoint> disabled_at;
+    bool from_plant = false;  // kept by the station's plant (changed there, not here)
 };
 
 // A user as a plant keeps them, with their badge's digest: what a station
@@ -334,10 +335,15 @@ class Repository {
     // transaction: the limit set stored (as store_limit_set), the users
     // added or updated to the plant's (a station user of the same name
     // becomes the plant's; a badge the plant gives another user is taken
-    // from a station user), the cache row replaced.
+    // from a station user; a user of the plant's the plant does not list
+    // is disabled: it came from another plant), the cache row replaced.
     PlantConfigChanges cache_plant_config(const PlantConfigCache& config,
                                           const std::vector<PlantUser>& users);
     std::optional<PlantConfigCache> plant_config() const;
+    // A station whose file names no plant any more: the cache is dropped
+    // (its catalogue and limit set no longer apply) and the plant's users
+    // become the station's own. True when there was a cache.
+    bool forget_plant_config();
 
     // ---- The audit log. append_audit fills id, prev_sha256 and sha256
     // (analysis::audit_entry_hash) in the transaction that appends it, and

@@ -828,6 +828,11 @@ HttpResponse Api::route(const HttpRequest& request) {
             const auto user = repository.user(parts[2]);
             if (!user || user->disabled_at)
                 throw ApiError(404, "no such user", fmt::format("no enabled user {}", parts[2]));
+            if (user->from_plant)
+                throw ApiError(409, "a plant's user",
+                               fmt::format("{} comes from the station's plant: register the "
+                                           "badge there (mpobench user badge --db URL)",
+                                           user->name));
             const std::string digest = analysis::badge_digest(badge);
             if (const auto holder = repository.user_by_badge(digest);
                 holder && holder->name != user->name)
@@ -844,6 +849,11 @@ HttpResponse Api::route(const HttpRequest& request) {
             if (user->name == session.user)
                 throw ApiError(409, "cannot disable yourself",
                                "another admin must disable this user");
+            if (user->from_plant)
+                throw ApiError(409, "a plant's user",
+                               fmt::format("{} comes from the station's plant: disable them "
+                                           "there (mpobench user disable --db URL)",
+                                           user->name));
             repository.disable_user(user->name);
             sessions_.remove_user(user->name);
             app::audit_web_act(repository, "user.disable", session.user, request.peer_address,

@@ -195,3 +195,46 @@ TEST_CASE("what a station takes from its plant: the plant's limit set in use, it
     CHECK(repository.cache_plant_config(config, {zoe, max, local}).limits);
     CHECK(repository.active_limit_set()->hash == "hash-own");
 }
+
+TEST_CASE("a station leaves its plant, or moves to another: what the first plant gave goes") {
+    using mpobench::db::PlantConfigCache;
+    using mpobench::db::PlantUser;
+    using mpobench::db::UserRole;
+    TempDir dir;
+    Repository repository(dir.file("mpobench.db"));
+    CHECK_FALSE(repository.forget_plant_config());  // nothing to forget
+    PlantConfigCache config;
+    config.plant = "plant-a:5432/plant";
+    config.fetched_at = at_ms(5'000);
+    mpobench::db::LimitSetUpload plant_limits;
+    plant_limits.limit_set = {3, "plant-limits", "1", "hash-a", "# a\n"};
+    plant_limits.activated_by = "cleo";
+    plant_limits.activated_at = at_ms(4'000);
+    config.limits = plant_limits;
+    PlantUser ann;
+    ann.user.name = "ann";
+    ann.user.role = UserRole::Qa;
+    ann.user.password_hash = "$argon2id$v=19$m=65536,t=2,p=1$c2FsdA$YQ";
+    ann.user.created_at = at_ms(1'000);
+    ann.user.created_by = "root";
+    PlantUser bo = ann;
+    bo.user.name = "bo";
+    config.users = 2;
+    repository.cache_plant_config(config, {ann, bo});
+    CHECK(repository.user("ann")->from_plant);
+
+    // Another plant, which lists bo only: ann came from the first one.
+    config.plant = "plant-b:5432/plant";
+    config.users = 1;
+    const auto changes = repository.cache_plant_config(config, {bo});
+    CHECK(changes.users == std::vector<std::string>{"ann"});
+    CHECK(repository.user("ann")->disabled_at == at_ms(5'000));
+    CHECK_FALSE(repository.user("bo")->disabled_at);
+
+    // No plant at all: its limits no longer grade, its users are the station's.
+    CHECK(repository.forget_plant_config());
+    CHECK_FALSE(repository.plant_config());
+    CHECK_FALSE(repository.active_limit_set());
+    CHECK_FALSE(repository.user("bo")->from_plant);
+    CHECK_FALSE(repository.forget_plant_config());
+}

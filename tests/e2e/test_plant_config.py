@@ -86,10 +86,13 @@ class Relay:
 class PlantConfig(unittest.TestCase):
     def setUp(self):
         self.cluster = test_plant.new_plant(self)
-        self.cluster.psql("CREATE ROLE keeper LOGIN IN ROLE mpobench_admin")
+        # Two people who keep the plant's configuration, each with a login.
+        self.cluster.psql("CREATE ROLE keeper LOGIN IN ROLE mpobench_admin; "
+                          "CREATE ROLE keeper2 LOGIN IN ROLE mpobench_admin")
         self.tmp = tempfile.TemporaryDirectory(prefix="mpobench-plant-config-")
         self.addCleanup(self.tmp.cleanup)
         self.admin = self.cluster.url("keeper")
+        self.admin2 = self.cluster.url("keeper2")
         self.qa = self.cluster.url("qa")
         self.password = self.path("password.txt", "plant-password-1\n")
 
@@ -149,7 +152,10 @@ class PlantConfig(unittest.TestCase):
         first = self.mpobench("limits", "upload", self.limit_set("plant-limits", "1", 0.0), "--by", "alice",
                               "--db", self.admin)
         self.assertIn("uploaded by alice to the plant", first.stdout)
-        self.mpobench("limits", "activate", "1", "--by", "bob", "--db", self.admin)
+        # A --by name is not a login: the one who uploaded cannot activate under another name.
+        same_login = self.mpobench("limits", "activate", "1", "--by", "bob", "--db", self.admin, expect=4)
+        self.assertIn("the database login keeper uploaded limit set 1", same_login.stderr)
+        self.mpobench("limits", "activate", "1", "--by", "bob", "--db", self.admin2)
 
         # What the plant refuses, and who may not change it.
         self.assertIn("no enabled user", self.mpobench("limits", "upload", self.limit_set("x", "1", 0.02), "--by",
@@ -174,7 +180,7 @@ class PlantConfig(unittest.TestCase):
         self.assertEqual([(c["action"], c["actor"], c["db_role"]) for c in log],
                          [("user.add", c["actor"], "keeper") for c in log[:3]] +
                          [("parts.publish", "alice", "keeper"), ("limits.upload", "alice", "keeper"),
-                          ("limits.activate", "bob", "keeper")])
+                          ("limits.activate", "bob", "keeper2")])
         self.assertEqual(log[5]["detail"]["id"], 1)
         self.mpobench("audit", "verify", "--db", self.qa, expect=2)
         listed = self.mpobench("limits", "list", "--json", "--db", self.qa)
@@ -199,8 +205,8 @@ class PlantConfig(unittest.TestCase):
         self.mpobench("limits", "upload", self.limit_set("plant-limits", "2", 0.05), "--by", "bob", "--db",
                       self.admin)
         self.assertIn("two-person rule", self.mpobench("limits", "activate", "2", "--by", "bob", "--db",
-                                                       self.admin, expect=4).stderr)
-        self.mpobench("limits", "activate", "2", "--by", "alice", "--db", self.admin)
+                                                       self.admin2, expect=4).stderr)
+        self.mpobench("limits", "activate", "2", "--by", "alice", "--db", self.admin2)
         self.mpobench("user", "add", "carol", "--role", "operator", "--password-file", self.password, "--db",
                       self.admin)
         self.mpobench("user", "disable", "olga", "--db", self.admin)
@@ -222,6 +228,9 @@ class PlantConfig(unittest.TestCase):
         with sqlite3.connect(offline[1]) as c:
             self.assertIsNotNone(c.execute("SELECT disabled_at FROM users WHERE name = 'olga'").fetchone()[0])
 
+        # A plant's user is changed at the plant, not at a station (its next fetch would undo it).
+        refused = self.mpobench("user", "disable", "carol", "--db", offline[1], expect=4)
+        self.assertIn("comes from the station's plant", refused.stderr)
         # What the station shows of it.
         identify = self.mpobench("identify", "--station", offline[0], "--db", offline[1])
         self.assertRegex(identify.stdout, r"parts, limits and users: from plant .*limit set 2 \('plant-limits' 2\)")
