@@ -63,6 +63,49 @@ struct Conditions {
     std::string where() const { return fmt::format("WHERE {}", fmt::join(sql, " AND ")); }
 };
 
+// The SQL conditions on the day buckets b (db/plant.sql: mpobench.qa_day_*)
+// that a QA filter stands for: the whole days' rows when the view needs the
+// day alone and the filter names no part, station or operator.
+struct BucketConditions {
+    std::vector<std::string> sql;
+    std::vector<std::string> values;
+    bool whole_day = false;
+
+    BucketConditions(const QaFilter& filter, QaReader::Keys keys) {
+        static const std::regex uuid_shape(
+            "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
+        whole_day = keys == QaReader::Keys::DayOnly && !filter.part_number && !filter.station &&
+                    !filter.operator_name;
+        sql.emplace_back(whole_day ? "b.whole_day" : "NOT b.whole_day");
+        add("b.day >= {}::date", filter.from_day);
+        add("b.day <= {}::date", filter.to_day);
+        add("b.part = {}", filter.part_number);
+        if (filter.station && std::regex_match(*filter.station, uuid_shape)) {
+            add("b.station_uuid = {}::uuid", filter.station);
+        } else {
+            add("b.station_uuid IN (SELECT s.uuid FROM mpobench.stations s WHERE s.name = {})",
+                filter.station);
+        }
+        add("b.operator = {}", filter.operator_name);
+    }
+
+    void add(const char* condition, const std::optional<std::string>& value) {
+        if (value) {
+            values.push_back(*value);
+            sql.push_back(fmt::format(fmt::runtime(condition), fmt::format("${}", values.size())));
+        }
+    }
+
+    std::string where() const { return fmt::format("WHERE {}", fmt::join(sql, " AND ")); }
+};
+
+// The bucket key columns of a day bucket b.
+std::string_view bucket_key_columns(QaReader::Keys keys) {
+    return keys == QaReader::Keys::All
+               ? "to_char(b.day, 'YYYY-MM-DD'), b.part, b.station_uuid::text, b.operator"
+               : "to_char(b.day, 'YYYY-MM-DD'), ''::text, ''::text, ''::text";
+}
+
 // The bucket key columns of a run r: its local day, part, station, operator
 // (or empty text for all but the day).
 std::string_view key_columns(QaReader::Keys keys) {
@@ -181,6 +224,17 @@ QaReader::QaReader(const std::string& url) : connection_(url) {
                                     ? fmt::format("{} ({})", name, uuid.substr(0, 8))
                                     : name;
     }
+    // The day buckets serve when their days are this process's: the plant's
+    // zone is ours (a plant made before them has none: the runs serve).
+    const Result settings =
+        run_query(connection_, "SELECT to_regclass('mpobench.plant_settings') IS NOT NULL", {},
+                  "looking for the plant's settings");
+    if (std::string_view(PQgetvalue(settings.get(), 0, 0)) == "t") {
+        const Result zone_row =
+            run_query(connection_, "SELECT time_zone FROM mpobench.plant_settings WHERE filled", {},
+                      "reading the plant's time zone");
+        day_buckets_ = PQntuples(zone_row.get()) == 1 && zone == PQgetvalue(zone_row.get(), 0, 0);
+    }
 }
 
 std::string QaReader::station_label(const std::string& uuid) const {
@@ -204,9 +258,18 @@ void sort_buckets(std::vector<Bucket>& buckets) {
 
 std::vector<analysis::YieldBucket> QaReader::yield_buckets(const QaFilter& filter,
                                                            Keys keys) const {
-    const Conditions conditions(filter);
+    const Conditions run_conditions(filter);
+    const BucketConditions bucket_conditions(filter, keys);
+    const auto& values = day_buckets_ ? bucket_conditions.values : run_conditions.values;
     const std::string sql =
-        fmt::format(R"sql(
+        day_buckets_ ? fmt::format(
+                           "SELECT {}, sum(b.completed), sum(b.passed), sum(b.aborted), "
+                           "sum(b.interrupted), sum(b.first_tested), sum(b.first_passed), "
+                           "sum(b.final_tested), sum(b.final_passed), sum(b.grade_fail), "
+                           "sum(b.grade_generic), sum(b.grade_standard), sum(b.grade_elite), "
+                           "sum(b.retries) FROM mpobench.qa_day_yield b {} GROUP BY 1, 2, 3, 4",
+                           bucket_key_columns(keys), bucket_conditions.where())
+                     : fmt::format(R"sql(
 SELECT {keys},
        count(*) FILTER (WHERE r.status = 'completed'),
        count(*) FILTER (WHERE r.status = 'completed' AND r.pass),
@@ -225,8 +288,9 @@ LEFT JOIN mpobench.serials final_of ON final_of.final_run_id = r.id
 {where}
 GROUP BY 1, 2, 3, 4
 )sql",
-                    fmt::arg("keys", key_columns(keys)), fmt::arg("where", conditions.where()));
-    const Result result = run_query(connection_, sql, conditions.values, "reading the yield");
+                                   fmt::arg("keys", key_columns(keys)),
+                                   fmt::arg("where", run_conditions.where()));
+    const Result result = run_query(connection_, sql, values, "reading the yield");
     std::vector<analysis::YieldBucket> buckets;
     PGresult* rows = result.get();
     for (int row = 0; row < PQntuples(rows); ++row) {
@@ -253,6 +317,8 @@ GROUP BY 1, 2, 3, 4
 
 QaBuckets QaReader::qa_buckets(const QaFilter& filter, Keys keys, bool with_readings) const {
     const Conditions conditions(filter);
+    const BucketConditions bucket_conditions(filter, keys);
+    const auto& values = day_buckets_ ? bucket_conditions.values : conditions.values;
     QaBuckets buckets;
     buckets.yield = yield_buckets(filter, keys);
     const auto key_of = [this](PGresult* rows, int row) {
@@ -263,10 +329,15 @@ QaBuckets QaReader::qa_buckets(const QaFilter& filter, Keys keys, bool with_read
     {
         const Result result = run_query(
             connection_,
-            fmt::format("SELECT {}, f.cause, count(DISTINCT f.run_id) FROM mpobench.qa_failures f "
-                        "JOIN mpobench.runs r ON r.id = f.run_id {} GROUP BY 1, 2, 3, 4, 5",
-                        key_columns(keys), conditions.where()),
-            conditions.values, "reading the failure causes");
+            day_buckets_
+                ? fmt::format("SELECT {}, b.cause, sum(b.runs) FROM mpobench.qa_day_causes b {} "
+                              "GROUP BY 1, 2, 3, 4, 5",
+                              bucket_key_columns(keys), bucket_conditions.where())
+                : fmt::format(
+                      "SELECT {}, f.cause, count(DISTINCT f.run_id) FROM mpobench.qa_failures f "
+                      "JOIN mpobench.runs r ON r.id = f.run_id {} GROUP BY 1, 2, 3, 4, 5",
+                      key_columns(keys), conditions.where()),
+            values, "reading the failure causes");
         for (int row = 0; row < PQntuples(result.get()); ++row) {
             buckets.causes.push_back({key_of(result.get(), row), PQgetvalue(result.get(), row, 4),
                                       integer_at(result.get(), row, 5)});
@@ -276,11 +347,17 @@ QaBuckets QaReader::qa_buckets(const QaFilter& filter, Keys keys, bool with_read
     {
         const Result result = run_query(
             connection_,
-            fmt::format("SELECT {}, f.cause, f.launched_end, f.fiber, f.wavelength_nm, count(*) "
-                        "FROM mpobench.qa_failures f JOIN mpobench.runs r ON r.id = f.run_id {} "
-                        "GROUP BY 1, 2, 3, 4, 5, 6, 7, 8",
-                        key_columns(keys), conditions.where()),
-            conditions.values, "reading the failures");
+            day_buckets_
+                ? fmt::format("SELECT {}, b.cause, b.launched_end, b.fiber, b.wavelength_nm, "
+                              "sum(b.failures) FROM mpobench.qa_day_failures b {} "
+                              "GROUP BY 1, 2, 3, 4, 5, 6, 7, 8",
+                              bucket_key_columns(keys), bucket_conditions.where())
+                : fmt::format(
+                      "SELECT {}, f.cause, f.launched_end, f.fiber, f.wavelength_nm, count(*) "
+                      "FROM mpobench.qa_failures f JOIN mpobench.runs r ON r.id = f.run_id {} "
+                      "GROUP BY 1, 2, 3, 4, 5, 6, 7, 8",
+                      key_columns(keys), conditions.where()),
+            values, "reading the failures");
         PGresult* rows = result.get();
         for (int row = 0; row < PQntuples(rows); ++row) {
             analysis::FailureBucket bucket;
@@ -310,16 +387,23 @@ QaBuckets QaReader::qa_buckets(const QaFilter& filter, Keys keys, bool with_read
         // Per IL histogram bin: the bin as IlHistogram::add computes it
         // (before clamping to its first and last bin), in the same double
         // arithmetic, with the bin's count, sums, least and greatest value.
+        // The day buckets hold the bin, clamped (mpobench.il_bin).
         const Result result = run_query(
             connection_,
-            fmt::format("SELECT {}, m.wavelength_nm, "
-                        "floor((m.il_db - float8 '{}') / float8 '{}' + float8 '1e-9'), count(*), "
-                        "sum(m.il_db), sum(m.il_db * m.il_db), min(m.il_db), max(m.il_db) "
-                        "FROM mpobench.measurements m JOIN mpobench.runs r ON r.id = m.run_id {} "
-                        "AND m.il_db IS NOT NULL GROUP BY 1, 2, 3, 4, 5, 6",
-                        key_columns(keys), analysis::IlHistogram::first_edge_db,
-                        analysis::IlHistogram::bin_width_db, readings_where),
-            conditions.values, "reading the IL readings");
+            day_buckets_
+                ? fmt::format("SELECT {}, b.wavelength_nm, b.bin, sum(b.readings), sum(b.sum_db), "
+                              "sum(b.sum_squares_db), min(b.min_db), max(b.max_db) "
+                              "FROM mpobench.qa_day_il b {} GROUP BY 1, 2, 3, 4, 5, 6",
+                              bucket_key_columns(keys), bucket_conditions.where())
+                : fmt::format(
+                      "SELECT {}, m.wavelength_nm, "
+                      "floor((m.il_db - float8 '{}') / float8 '{}' + float8 '1e-9'), count(*), "
+                      "sum(m.il_db), sum(m.il_db * m.il_db), min(m.il_db), max(m.il_db) "
+                      "FROM mpobench.measurements m JOIN mpobench.runs r ON r.id = m.run_id {} "
+                      "AND m.il_db IS NOT NULL GROUP BY 1, 2, 3, 4, 5, 6",
+                      key_columns(keys), analysis::IlHistogram::first_edge_db,
+                      analysis::IlHistogram::bin_width_db, readings_where),
+            values, "reading the IL readings");
         PGresult* rows = result.get();
         std::map<std::tuple<std::string, std::string, std::string, std::string, int>, std::size_t>
             index;
@@ -358,14 +442,20 @@ QaBuckets QaReader::qa_buckets(const QaFilter& filter, Keys keys, bool with_read
         // RlStats::add_value for a value, add_bound for a bound without one.
         const Result result = run_query(
             connection_,
-            fmt::format("SELECT {}, m.wavelength_nm, count(m.rl_db), "
-                        "count(*) FILTER (WHERE m.rl_db IS NULL), min(m.rl_db), "
-                        "min(m.rl_above_db) FILTER (WHERE m.rl_db IS NULL) "
-                        "FROM mpobench.measurements m JOIN mpobench.runs r ON r.id = m.run_id {} "
-                        "AND (m.rl_db IS NOT NULL OR m.rl_above_db IS NOT NULL) "
-                        "GROUP BY 1, 2, 3, 4, 5",
-                        key_columns(keys), readings_where),
-            conditions.values, "reading the RL readings");
+            day_buckets_
+                ? fmt::format("SELECT {}, b.wavelength_nm, sum(b.rl_values), sum(b.above_range), "
+                              "min(b.worst_db), min(b.lowest_bound_db) "
+                              "FROM mpobench.qa_day_rl b {} GROUP BY 1, 2, 3, 4, 5",
+                              bucket_key_columns(keys), bucket_conditions.where())
+                : fmt::format(
+                      "SELECT {}, m.wavelength_nm, count(m.rl_db), "
+                      "count(*) FILTER (WHERE m.rl_db IS NULL), min(m.rl_db), "
+                      "min(m.rl_above_db) FILTER (WHERE m.rl_db IS NULL) "
+                      "FROM mpobench.measurements m JOIN mpobench.runs r ON r.id = m.run_id {} "
+                      "AND (m.rl_db IS NOT NULL OR m.rl_above_db IS NOT NULL) "
+                      "GROUP BY 1, 2, 3, 4, 5",
+                      key_columns(keys), readings_where),
+            values, "reading the RL readings");
         PGresult* rows = result.get();
         for (int row = 0; row < PQntuples(rows); ++row) {
             auto& bucket = buckets.rl.emplace_back();
