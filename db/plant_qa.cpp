@@ -97,14 +97,36 @@ struct BucketConditions {
     }
 
     std::string where() const { return fmt::format("WHERE {}", fmt::join(sql, " AND ")); }
-};
 
-// The bucket key columns of a day bucket b.
-std::string_view bucket_key_columns(QaReader::Keys keys) {
-    return keys == QaReader::Keys::All
-               ? "to_char(b.day, 'YYYY-MM-DD'), b.part, b.station_uuid::text, b.operator"
-               : "to_char(b.day, 'YYYY-MM-DD'), ''::text, ''::text, ''::text";
-}
+    // The query of the buckets of `table` b: the key columns, the bucket's
+    // other key columns (extra_keys of them) and its counts (aggregates of
+    // b's columns: sum, min, max). Grouped only when several rows make one
+    // bucket (the day alone, from the rows per part, station and operator);
+    // otherwise each row is a bucket: read as it is, from the whole days'
+    // index (qa_day_*_whole_days) where there is one.
+    std::string select(QaReader::Keys keys, std::string_view columns, std::string_view table,
+                       int extra_keys) const {
+        const bool grouped = !whole_day && keys == QaReader::Keys::DayOnly;
+        static const std::regex aggregate("(?:sum|min|max)\\((b\\.[a-z_]+)\\)");
+        std::string sql_text = fmt::format(
+            "SELECT {}, {} FROM mpobench.{} b {}",
+            // The day as the session's DateStyle (ISO) writes it:
+            // YYYY-MM-DD; NULL reads as empty text and costs no bytes.
+            keys == QaReader::Keys::All ? "b.day, b.part, b.station_uuid::text, b.operator"
+                                        : "b.day, NULL::text, NULL::text, NULL::text",
+            grouped ? std::string(columns)
+                    : std::regex_replace(std::string(columns), aggregate, "$1"),
+            table, where());
+        if (grouped) {
+            std::vector<int> positions;
+            for (int i = 1; i <= 4 + extra_keys; ++i) {
+                positions.push_back(i);
+            }
+            sql_text += fmt::format(" GROUP BY {}", fmt::join(positions, ", "));
+        }
+        return sql_text;
+    }
+};
 
 // The bucket key columns of a run r: its local day, part, station, operator
 // (or empty text for all but the day).
@@ -211,6 +233,8 @@ QaReader::QaReader(const std::string& url) : connection_(url) {
     // Local days as this process counts them; nothing written.
     run_query(connection_, "SELECT set_config('TimeZone', $1, false)", {zone},
               fmt::format("setting the session's time zone to this process's ({})", zone));
+    run_query(connection_, "SELECT set_config('DateStyle', 'ISO, YMD', false)", {},
+              "setting the session's date style");
     run_query(connection_, "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY", {},
               "making the session read-only");
     const Result stations = run_query(connection_,
@@ -262,13 +286,14 @@ std::vector<analysis::YieldBucket> QaReader::yield_buckets(const QaFilter& filte
     const BucketConditions bucket_conditions(filter, keys);
     const auto& values = day_buckets_ ? bucket_conditions.values : run_conditions.values;
     const std::string sql =
-        day_buckets_ ? fmt::format(
-                           "SELECT {}, sum(b.completed), sum(b.passed), sum(b.aborted), "
+        day_buckets_ ? bucket_conditions.select(
+                           keys,
+                           "sum(b.completed), sum(b.passed), sum(b.aborted), "
                            "sum(b.interrupted), sum(b.first_tested), sum(b.first_passed), "
                            "sum(b.final_tested), sum(b.final_passed), sum(b.grade_fail), "
                            "sum(b.grade_generic), sum(b.grade_standard), sum(b.grade_elite), "
-                           "sum(b.retries) FROM mpobench.qa_day_yield b {} GROUP BY 1, 2, 3, 4",
-                           bucket_key_columns(keys), bucket_conditions.where())
+                           "sum(b.retries)",
+                           "qa_day_yield", 0)
                      : fmt::format(R"sql(
 SELECT {keys},
        count(*) FILTER (WHERE r.status = 'completed'),
@@ -330,9 +355,7 @@ QaBuckets QaReader::qa_buckets(const QaFilter& filter, Keys keys, bool with_read
         const Result result = run_query(
             connection_,
             day_buckets_
-                ? fmt::format("SELECT {}, b.cause, sum(b.runs) FROM mpobench.qa_day_causes b {} "
-                              "GROUP BY 1, 2, 3, 4, 5",
-                              bucket_key_columns(keys), bucket_conditions.where())
+                ? bucket_conditions.select(keys, "b.cause, sum(b.runs)", "qa_day_causes", 1)
                 : fmt::format(
                       "SELECT {}, f.cause, count(DISTINCT f.run_id) FROM mpobench.qa_failures f "
                       "JOIN mpobench.runs r ON r.id = f.run_id {} GROUP BY 1, 2, 3, 4, 5",
@@ -348,10 +371,9 @@ QaBuckets QaReader::qa_buckets(const QaFilter& filter, Keys keys, bool with_read
         const Result result = run_query(
             connection_,
             day_buckets_
-                ? fmt::format("SELECT {}, b.cause, b.launched_end, b.fiber, b.wavelength_nm, "
-                              "sum(b.failures) FROM mpobench.qa_day_failures b {} "
-                              "GROUP BY 1, 2, 3, 4, 5, 6, 7, 8",
-                              bucket_key_columns(keys), bucket_conditions.where())
+                ? bucket_conditions.select(
+                      keys, "b.cause, b.launched_end, b.fiber, b.wavelength_nm, sum(b.failures)",
+                      "qa_day_failures", 4)
                 : fmt::format(
                       "SELECT {}, f.cause, f.launched_end, f.fiber, f.wavelength_nm, count(*) "
                       "FROM mpobench.qa_failures f JOIN mpobench.runs r ON r.id = f.run_id {} "
@@ -391,10 +413,11 @@ QaBuckets QaReader::qa_buckets(const QaFilter& filter, Keys keys, bool with_read
         const Result result = run_query(
             connection_,
             day_buckets_
-                ? fmt::format("SELECT {}, b.wavelength_nm, b.bin, sum(b.readings), sum(b.sum_db), "
-                              "sum(b.sum_squares_db), min(b.min_db), max(b.max_db) "
-                              "FROM mpobench.qa_day_il b {} GROUP BY 1, 2, 3, 4, 5, 6",
-                              bucket_key_columns(keys), bucket_conditions.where())
+                ? bucket_conditions.select(
+                      keys,
+                      "b.wavelength_nm, b.bin, sum(b.readings), sum(b.sum_db), "
+                      "sum(b.sum_squares_db), min(b.min_db), max(b.max_db)",
+                      "qa_day_il", 2)
                 : fmt::format(
                       "SELECT {}, m.wavelength_nm, "
                       "floor((m.il_db - float8 '{}') / float8 '{}' + float8 '1e-9'), count(*), "
@@ -427,14 +450,10 @@ QaBuckets QaReader::qa_buckets(const QaFilter& filter, Keys keys, bool with_read
             bucket.count += count;
             bucket.sum_db += real_at(rows, row, 7);
             bucket.sum_squares_db += real_at(rows, row, 8);
-            // The middle of the bin lands in it, clamped as add() clamps.
+            // Clamped as add() clamps.
             const int bin = static_cast<int>(std::clamp(
                 position, 0.0, static_cast<double>(analysis::IlHistogram::bin_count - 1)));
-            const double middle_db = analysis::IlHistogram::bin_lower_edge_db(bin) +
-                                     analysis::IlHistogram::bin_width_db / 2.0;
-            for (std::int64_t i = 0; i < count; ++i) {
-                bucket.histogram.add(middle_db);
-            }
+            bucket.histogram.add_to_bin(bin, count);
         }
         sort_buckets(buckets.il);
     }
@@ -443,10 +462,10 @@ QaBuckets QaReader::qa_buckets(const QaFilter& filter, Keys keys, bool with_read
         const Result result = run_query(
             connection_,
             day_buckets_
-                ? fmt::format("SELECT {}, b.wavelength_nm, sum(b.rl_values), sum(b.above_range), "
-                              "min(b.worst_db), min(b.lowest_bound_db) "
-                              "FROM mpobench.qa_day_rl b {} GROUP BY 1, 2, 3, 4, 5",
-                              bucket_key_columns(keys), bucket_conditions.where())
+                ? bucket_conditions.select(keys,
+                                           "b.wavelength_nm, sum(b.rl_values), sum(b.above_range), "
+                                           "min(b.worst_db), min(b.lowest_bound_db)",
+                                           "qa_day_rl", 1)
                 : fmt::format(
                       "SELECT {}, m.wavelength_nm, count(m.rl_db), "
                       "count(*) FILTER (WHERE m.rl_db IS NULL), min(m.rl_db), "
