@@ -273,9 +273,13 @@ namespace {
 
 template <typename Bucket>
 void sort_buckets(std::vector<Bucket>& buckets) {
-    std::stable_sort(buckets.begin(), buckets.end(), [](const Bucket& a, const Bucket& b) {
+    const auto before = [](const Bucket& a, const Bucket& b) {
         return key_order(a.key) < key_order(b.key);
-    });
+    };
+    // The whole days' rows come in day order (their index): nothing to move.
+    if (!std::is_sorted(buckets.begin(), buckets.end(), before)) {
+        std::stable_sort(buckets.begin(), buckets.end(), before);
+    }
 }
 
 }  // namespace
