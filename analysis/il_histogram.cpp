@@ -44,6 +44,15 @@ void IlHistogram::add(double il_db) {
     ++total_;
 }
 
+void IlHistogram::add_to_bin(int index, std::int64_t count) {
+    if (index < 0 || index >= bin_count || count < 0) {
+        throw std::out_of_range("IL histogram: bin " + std::to_string(index) + ", count " +
+                                std::to_string(count));
+    }
+    bins_[static_cast<std::size_t>(index)] += count;
+    total_ += count;
+}
+
 IlHistogram& IlHistogram::operator+=(const IlHistogram& other) {
     for (std::size_t i = 0; i < bins_.size(); ++i) {
         bins_[i] += other.bins_[i];

@@ -124,6 +124,10 @@ class IlHistogram {
     static constexpr int bin_count = 400;  // -0.10 .. 3.90 dB
 
     void add(double il_db);
+    // count readings into bin `index` at once (a bin counted elsewhere: the
+    // plant's day buckets); std::out_of_range for a bin outside 0..399 or a
+    // negative count.
+    void add_to_bin(int index, std::int64_t count);
     IlHistogram& operator+=(const IlHistogram& other);
     std::int64_t count() const { return total_; }
     // The upper edge of the bin holding the q-quantile (0 < q <= 1); nullopt when empty.
@@ -189,8 +193,8 @@ std::vector<TrendSeries> il_trend(const std::vector<IlBucket>& buckets, Grouping
 // value, counted apart and never averaged. The worst (lowest) RL is a plain
 // order statistic that no bound can change, so it is the RL figure QA gets.
 struct RlStats {
-    std::int64_t values = 0;       // readings with an RL value
-    std::int64_t above_range = 0;  // bounds: better than the meter can read
+    std::int64_t values = 0;                // readings with an RL value
+    std::int64_t above_range = 0;           // bounds: better than the meter can read
     std::optional<double> worst_db;         // lowest RL value; none when every reading is a bound
     std::optional<double> lowest_bound_db;  // the lowest bound (the meter's range)
 

@@ -207,6 +207,367 @@ $backfill$;
 ALTER TABLE mpobench.runs ALTER COLUMN operator SET NOT NULL;
 ALTER TABLE mpobench.runs ALTER COLUMN retries SET NOT NULL;
 
+-- ---- QA day buckets (README "Plant QA"): what the yield, Pareto and trend
+-- read instead of the runs, as a station's SQLite rollups are (db/qa_rollups.hpp):
+-- one row per local day x part x station x operator, and one per day over
+-- all of them (whole_day: part '', station the nil UUID, operator ''), so
+-- that a plant of millions of runs answers from thousands of rows. The day
+-- is started_at's calendar day in the plant's zone, fixed when plant init
+-- first ran (the session's TimeZone then: the server's, or PGTZ's); QA
+-- asking from another zone reads the runs instead. Kept by mpobench_forward
+-- in its transaction (a late arrival that moves a serial's first or final
+-- run moves that count between the two runs' buckets); filled here from
+-- the runs when they are new (filled = false).
+CREATE TABLE IF NOT EXISTS mpobench.plant_settings (
+    one_row   boolean PRIMARY KEY DEFAULT true CHECK (one_row),
+    time_zone text NOT NULL,
+    filled    boolean NOT NULL DEFAULT false  -- the buckets hold every run
+);
+INSERT INTO mpobench.plant_settings (time_zone) VALUES (current_setting('TimeZone'))
+ON CONFLICT DO NOTHING;
+
+-- What the yield counts, as mpobench.runs and mpobench.serials give it.
+CREATE TABLE IF NOT EXISTS mpobench.qa_day_yield (
+    whole_day      boolean NOT NULL,
+    day            date NOT NULL,
+    part           text NOT NULL,
+    station_uuid   uuid NOT NULL,
+    operator       text NOT NULL,
+    completed      bigint NOT NULL,
+    passed         bigint NOT NULL,
+    aborted        bigint NOT NULL,
+    interrupted    bigint NOT NULL,
+    first_tested   bigint NOT NULL,  -- serials whose first completed run is here
+    first_passed   bigint NOT NULL,
+    final_tested   bigint NOT NULL,  -- serials whose latest completed run is here
+    final_passed   bigint NOT NULL,
+    grade_fail     bigint NOT NULL,
+    grade_generic  bigint NOT NULL,
+    grade_standard bigint NOT NULL,
+    grade_elite    bigint NOT NULL,
+    retries        bigint NOT NULL,
+    PRIMARY KEY (whole_day, day, part, station_uuid, operator)
+);
+-- Runs per cause (a run once per cause), from mpobench.qa_failures.
+CREATE TABLE IF NOT EXISTS mpobench.qa_day_causes (
+    whole_day    boolean NOT NULL,
+    day          date NOT NULL,
+    part         text NOT NULL,
+    station_uuid uuid NOT NULL,
+    operator     text NOT NULL,
+    cause        text NOT NULL,
+    runs         bigint NOT NULL,
+    PRIMARY KEY (whole_day, day, part, station_uuid, operator, cause)
+);
+-- Failures per cause x end x fibre x wavelength, from mpobench.qa_failures.
+CREATE TABLE IF NOT EXISTS mpobench.qa_day_failures (
+    whole_day     boolean NOT NULL,
+    day           date NOT NULL,
+    part          text NOT NULL,
+    station_uuid  uuid NOT NULL,
+    operator      text NOT NULL,
+    cause         text NOT NULL,
+    launched_end  text NOT NULL,
+    fiber         integer NOT NULL,
+    wavelength_nm integer NOT NULL,
+    failures      bigint NOT NULL,
+    PRIMARY KEY (whole_day, day, part, station_uuid, operator, cause, launched_end, fiber,
+                 wavelength_nm)
+);
+-- The whole days' rows of the two largest tables, read without the heap
+-- (an index-only scan: what a Pareto or trend over months reads).
+CREATE INDEX IF NOT EXISTS qa_day_failures_whole_days
+    ON mpobench.qa_day_failures (day, cause, launched_end, fiber, wavelength_nm)
+    INCLUDE (failures) WHERE whole_day;
+-- IL readings (cycle 0, status ok, of completed runs) per wavelength and
+-- 0.01 dB bin as the trend's histogram takes them (analysis::IlHistogram:
+-- from -0.10 dB, 400 bins, the first and last bin holding what is beyond).
+CREATE TABLE IF NOT EXISTS mpobench.qa_day_il (
+    whole_day      boolean NOT NULL,
+    day            date NOT NULL,
+    part           text NOT NULL,
+    station_uuid   uuid NOT NULL,
+    operator       text NOT NULL,
+    wavelength_nm  integer NOT NULL,
+    bin            integer NOT NULL CHECK (bin BETWEEN 0 AND 399),
+    readings       bigint NOT NULL,
+    sum_db         double precision NOT NULL,
+    sum_squares_db double precision NOT NULL,
+    min_db         double precision NOT NULL,
+    max_db         double precision NOT NULL,
+    PRIMARY KEY (whole_day, day, part, station_uuid, operator, wavelength_nm, bin)
+);
+CREATE INDEX IF NOT EXISTS qa_day_il_whole_days
+    ON mpobench.qa_day_il (day, wavelength_nm, bin)
+    INCLUDE (readings, sum_db, sum_squares_db, min_db, max_db) WHERE whole_day;
+-- RL readings (cycle 0, status ok, of completed runs) per wavelength:
+-- values and bounds (rl_above_db without rl_db) counted apart.
+CREATE TABLE IF NOT EXISTS mpobench.qa_day_rl (
+    whole_day       boolean NOT NULL,
+    day             date NOT NULL,
+    part            text NOT NULL,
+    station_uuid    uuid NOT NULL,
+    operator        text NOT NULL,
+    wavelength_nm   integer NOT NULL,
+    rl_values       bigint NOT NULL,
+    above_range     bigint NOT NULL,
+    worst_db        double precision,
+    lowest_bound_db double precision,
+    PRIMARY KEY (whole_day, day, part, station_uuid, operator, wavelength_nm)
+);
+
+-- The two buckets of a run: its own and its day's.
+CREATE OR REPLACE FUNCTION mpobench.qa_places(of_started_at timestamptz, of_part text,
+                                              of_station_uuid uuid, of_operator text)
+RETURNS TABLE (whole_day boolean, day date, part text, station_uuid uuid, operator text)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT w.whole_day,
+           (of_started_at AT TIME ZONE (SELECT s.time_zone FROM mpobench.plant_settings s))::date,
+           CASE WHEN w.whole_day THEN '' ELSE of_part END,
+           CASE WHEN w.whole_day THEN '00000000-0000-0000-0000-000000000000'::uuid
+                ELSE of_station_uuid END,
+           CASE WHEN w.whole_day THEN '' ELSE of_operator END
+    FROM (VALUES (false), (true)) AS w (whole_day)
+$$;
+
+-- The IL bin of a reading, as analysis::IlHistogram::add computes it
+-- (inlined where it is called: no SET clause).
+CREATE OR REPLACE FUNCTION mpobench.il_bin(il_db double precision)
+RETURNS integer
+LANGUAGE sql IMMUTABLE
+AS $$ SELECT greatest(0, least(399, floor((il_db - float8 '-0.1') / float8 '0.01' + float8 '1e-9')))::integer $$;
+
+-- Adds one production run just stored to the buckets: its own counts, its
+-- failures and readings, and the moves of its serial's first and final
+-- run (old and new ids; NULL: none, or no move). Each table's rows are
+-- updated in key order, the tables in this order, so that concurrent
+-- forwards wait for each other but never deadlock.
+CREATE OR REPLACE FUNCTION mpobench.count_qa_buckets(run_id bigint, old_first bigint,
+                                                     new_first bigint, old_final bigint,
+                                                     new_final bigint)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $count$
+BEGIN
+    IF old_first = new_first THEN
+        old_first := NULL;
+        new_first := NULL;
+    END IF;
+    IF old_final = new_final THEN
+        old_final := NULL;
+        new_final := NULL;
+    END IF;
+    INSERT INTO mpobench.qa_day_yield AS y
+        (whole_day, day, part, station_uuid, operator, completed, passed, aborted, interrupted,
+         first_tested, first_passed, final_tested, final_passed, grade_fail, grade_generic,
+         grade_standard, grade_elite, retries)
+    SELECT p.whole_day, p.day, p.part, p.station_uuid, p.operator,
+           sum(d.own * (r.status = 'completed')::integer),
+           sum(d.own * (r.status = 'completed' AND r.pass)::integer),
+           sum(d.own * (r.status = 'aborted')::integer),
+           sum(d.own * (r.status = 'interrupted')::integer),
+           sum(d.first), sum(d.first * r.pass::integer),
+           sum(d.final), sum(d.final * r.pass::integer),
+           sum(d.own * (r.status = 'completed' AND r.grade = 'fail')::integer),
+           sum(d.own * (r.status = 'completed' AND r.grade = 'generic')::integer),
+           sum(d.own * (r.status = 'completed' AND r.grade = 'standard')::integer),
+           sum(d.own * (r.status = 'completed' AND r.grade = 'elite')::integer),
+           sum(d.own * r.retries)
+    FROM (VALUES (count_qa_buckets.run_id, 1, 0, 0), (old_first, 0, -1, 0), (new_first, 0, 1, 0),
+                 (old_final, 0, 0, -1), (new_final, 0, 0, 1)) AS d (id, own, first, final)
+    JOIN mpobench.runs r ON r.id = d.id
+    CROSS JOIN LATERAL mpobench.qa_places(r.started_at, r.part, r.station_uuid, r.operator) p
+    GROUP BY 1, 2, 3, 4, 5
+    ORDER BY 1, 2, 3, 4, 5
+    ON CONFLICT (whole_day, day, part, station_uuid, operator) DO UPDATE
+    SET completed = y.completed + excluded.completed, passed = y.passed + excluded.passed,
+        aborted = y.aborted + excluded.aborted, interrupted = y.interrupted + excluded.interrupted,
+        first_tested = y.first_tested + excluded.first_tested,
+        first_passed = y.first_passed + excluded.first_passed,
+        final_tested = y.final_tested + excluded.final_tested,
+        final_passed = y.final_passed + excluded.final_passed,
+        grade_fail = y.grade_fail + excluded.grade_fail,
+        grade_generic = y.grade_generic + excluded.grade_generic,
+        grade_standard = y.grade_standard + excluded.grade_standard,
+        grade_elite = y.grade_elite + excluded.grade_elite, retries = y.retries + excluded.retries;
+
+    INSERT INTO mpobench.qa_day_causes AS c
+        (whole_day, day, part, station_uuid, operator, cause, runs)
+    SELECT p.whole_day, p.day, p.part, p.station_uuid, p.operator, f.cause, count(DISTINCT f.run_id)
+    FROM mpobench.qa_failures f
+    JOIN mpobench.runs r ON r.id = f.run_id
+    CROSS JOIN LATERAL mpobench.qa_places(r.started_at, r.part, r.station_uuid, r.operator) p
+    WHERE f.run_id = count_qa_buckets.run_id
+    GROUP BY 1, 2, 3, 4, 5, 6
+    ORDER BY 1, 2, 3, 4, 5, 6
+    ON CONFLICT (whole_day, day, part, station_uuid, operator, cause) DO UPDATE
+    SET runs = c.runs + excluded.runs;
+
+    INSERT INTO mpobench.qa_day_failures AS c
+        (whole_day, day, part, station_uuid, operator, cause, launched_end, fiber, wavelength_nm,
+         failures)
+    SELECT p.whole_day, p.day, p.part, p.station_uuid, p.operator, f.cause, f.launched_end,
+           f.fiber, f.wavelength_nm, count(*)
+    FROM mpobench.qa_failures f
+    JOIN mpobench.runs r ON r.id = f.run_id
+    CROSS JOIN LATERAL mpobench.qa_places(r.started_at, r.part, r.station_uuid, r.operator) p
+    WHERE f.run_id = count_qa_buckets.run_id
+    GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
+    ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9
+    ON CONFLICT (whole_day, day, part, station_uuid, operator, cause, launched_end, fiber,
+                 wavelength_nm) DO UPDATE
+    SET failures = c.failures + excluded.failures;
+
+    INSERT INTO mpobench.qa_day_il AS b
+        (whole_day, day, part, station_uuid, operator, wavelength_nm, bin, readings, sum_db,
+         sum_squares_db, min_db, max_db)
+    SELECT p.whole_day, p.day, p.part, p.station_uuid, p.operator, m.wavelength_nm,
+           mpobench.il_bin(m.il_db), count(*), sum(m.il_db), sum(m.il_db * m.il_db), min(m.il_db),
+           max(m.il_db)
+    FROM mpobench.measurements m
+    JOIN mpobench.runs r ON r.id = m.run_id
+    CROSS JOIN LATERAL mpobench.qa_places(r.started_at, r.part, r.station_uuid, r.operator) p
+    WHERE m.run_id = count_qa_buckets.run_id AND r.status = 'completed' AND m.cycle = 0
+          AND m.status = 'ok' AND m.il_db IS NOT NULL
+    GROUP BY 1, 2, 3, 4, 5, 6, 7
+    ORDER BY 1, 2, 3, 4, 5, 6, 7
+    ON CONFLICT (whole_day, day, part, station_uuid, operator, wavelength_nm, bin) DO UPDATE
+    SET readings = b.readings + excluded.readings, sum_db = b.sum_db + excluded.sum_db,
+        sum_squares_db = b.sum_squares_db + excluded.sum_squares_db,
+        min_db = least(b.min_db, excluded.min_db), max_db = greatest(b.max_db, excluded.max_db);
+
+    INSERT INTO mpobench.qa_day_rl AS b
+        (whole_day, day, part, station_uuid, operator, wavelength_nm, rl_values, above_range,
+         worst_db, lowest_bound_db)
+    SELECT p.whole_day, p.day, p.part, p.station_uuid, p.operator, m.wavelength_nm,
+           count(m.rl_db), count(*) FILTER (WHERE m.rl_db IS NULL), min(m.rl_db),
+           min(m.rl_above_db) FILTER (WHERE m.rl_db IS NULL)
+    FROM mpobench.measurements m
+    JOIN mpobench.runs r ON r.id = m.run_id
+    CROSS JOIN LATERAL mpobench.qa_places(r.started_at, r.part, r.station_uuid, r.operator) p
+    WHERE m.run_id = count_qa_buckets.run_id AND r.status = 'completed' AND m.cycle = 0
+          AND m.status = 'ok' AND (m.rl_db IS NOT NULL OR m.rl_above_db IS NOT NULL)
+    GROUP BY 1, 2, 3, 4, 5, 6
+    ORDER BY 1, 2, 3, 4, 5, 6
+    ON CONFLICT (whole_day, day, part, station_uuid, operator, wavelength_nm) DO UPDATE
+    SET rl_values = b.rl_values + excluded.rl_values,
+        above_range = b.above_range + excluded.above_range,
+        worst_db = least(b.worst_db, excluded.worst_db),
+        lowest_bound_db = least(b.lowest_bound_db, excluded.lowest_bound_db);
+END
+$count$;
+
+-- Empties the buckets and counts them again from the runs, the serials and
+-- the failures, in sets (plant init's backfill; bench/plant_qa.sh after
+-- filling runs server-side). The caller holds the plant alone.
+CREATE OR REPLACE FUNCTION mpobench.fill_qa_buckets()
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fill$
+DECLARE
+    zone text := (SELECT s.time_zone FROM mpobench.plant_settings s);
+    nil  uuid := '00000000-0000-0000-0000-000000000000';
+BEGIN
+    TRUNCATE mpobench.qa_day_yield, mpobench.qa_day_causes, mpobench.qa_day_failures,
+             mpobench.qa_day_il, mpobench.qa_day_rl;
+    -- Each query groups by the run's bucket and by its day alone
+    -- (GROUPING(r.part) = 1: the whole day's row).
+    INSERT INTO mpobench.qa_day_yield
+        (whole_day, day, part, station_uuid, operator, completed, passed, aborted, interrupted,
+         first_tested, first_passed, final_tested, final_passed, grade_fail, grade_generic,
+         grade_standard, grade_elite, retries)
+    SELECT GROUPING(r.part) = 1, d.day, coalesce(r.part, ''), coalesce(r.station_uuid, nil),
+           coalesce(r.operator, ''),
+           count(*) FILTER (WHERE r.status = 'completed'),
+           count(*) FILTER (WHERE r.status = 'completed' AND r.pass),
+           count(*) FILTER (WHERE r.status = 'aborted'),
+           count(*) FILTER (WHERE r.status = 'interrupted'),
+           count(first_of.serial), count(first_of.serial) FILTER (WHERE r.pass),
+           count(final_of.serial), count(final_of.serial) FILTER (WHERE r.pass),
+           count(*) FILTER (WHERE r.status = 'completed' AND r.grade = 'fail'),
+           count(*) FILTER (WHERE r.status = 'completed' AND r.grade = 'generic'),
+           count(*) FILTER (WHERE r.status = 'completed' AND r.grade = 'standard'),
+           count(*) FILTER (WHERE r.status = 'completed' AND r.grade = 'elite'),
+           coalesce(sum(r.retries), 0)
+    FROM mpobench.runs r
+    CROSS JOIN LATERAL (SELECT (r.started_at AT TIME ZONE zone)::date AS day) d
+    LEFT JOIN mpobench.serials first_of ON first_of.first_run_id = r.id
+    LEFT JOIN mpobench.serials final_of ON final_of.final_run_id = r.id
+    WHERE r.kind = 'production'
+    GROUP BY GROUPING SETS ((d.day, r.part, r.station_uuid, r.operator), (d.day));
+
+    INSERT INTO mpobench.qa_day_causes (whole_day, day, part, station_uuid, operator, cause, runs)
+    SELECT GROUPING(r.part) = 1, d.day, coalesce(r.part, ''), coalesce(r.station_uuid, nil),
+           coalesce(r.operator, ''), f.cause, count(DISTINCT f.run_id)
+    FROM mpobench.qa_failures f
+    JOIN mpobench.runs r ON r.id = f.run_id
+    CROSS JOIN LATERAL (SELECT (r.started_at AT TIME ZONE zone)::date AS day) d
+    WHERE r.kind = 'production'
+    GROUP BY GROUPING SETS ((d.day, r.part, r.station_uuid, r.operator, f.cause), (d.day, f.cause));
+
+    INSERT INTO mpobench.qa_day_failures
+        (whole_day, day, part, station_uuid, operator, cause, launched_end, fiber, wavelength_nm,
+         failures)
+    SELECT GROUPING(r.part) = 1, d.day, coalesce(r.part, ''), coalesce(r.station_uuid, nil),
+           coalesce(r.operator, ''), f.cause, f.launched_end, f.fiber, f.wavelength_nm, count(*)
+    FROM mpobench.qa_failures f
+    JOIN mpobench.runs r ON r.id = f.run_id
+    CROSS JOIN LATERAL (SELECT (r.started_at AT TIME ZONE zone)::date AS day) d
+    WHERE r.kind = 'production'
+    GROUP BY GROUPING SETS (
+        (d.day, r.part, r.station_uuid, r.operator, f.cause, f.launched_end, f.fiber, f.wavelength_nm),
+        (d.day, f.cause, f.launched_end, f.fiber, f.wavelength_nm));
+
+    INSERT INTO mpobench.qa_day_il
+        (whole_day, day, part, station_uuid, operator, wavelength_nm, bin, readings, sum_db,
+         sum_squares_db, min_db, max_db)
+    SELECT GROUPING(r.part) = 1, d.day, coalesce(r.part, ''), coalesce(r.station_uuid, nil),
+           coalesce(r.operator, ''), m.wavelength_nm, mpobench.il_bin(m.il_db), count(*),
+           sum(m.il_db), sum(m.il_db * m.il_db), min(m.il_db), max(m.il_db)
+    FROM mpobench.measurements m
+    JOIN mpobench.runs r ON r.id = m.run_id
+    CROSS JOIN LATERAL (SELECT (r.started_at AT TIME ZONE zone)::date AS day) d
+    WHERE r.kind = 'production' AND r.status = 'completed' AND m.cycle = 0 AND m.status = 'ok'
+          AND m.il_db IS NOT NULL
+    GROUP BY GROUPING SETS (
+        (d.day, r.part, r.station_uuid, r.operator, m.wavelength_nm, mpobench.il_bin(m.il_db)),
+        (d.day, m.wavelength_nm, mpobench.il_bin(m.il_db)));
+
+    INSERT INTO mpobench.qa_day_rl
+        (whole_day, day, part, station_uuid, operator, wavelength_nm, rl_values, above_range,
+         worst_db, lowest_bound_db)
+    SELECT GROUPING(r.part) = 1, d.day, coalesce(r.part, ''), coalesce(r.station_uuid, nil),
+           coalesce(r.operator, ''), m.wavelength_nm, count(m.rl_db),
+           count(*) FILTER (WHERE m.rl_db IS NULL), min(m.rl_db),
+           min(m.rl_above_db) FILTER (WHERE m.rl_db IS NULL)
+    FROM mpobench.measurements m
+    JOIN mpobench.runs r ON r.id = m.run_id
+    CROSS JOIN LATERAL (SELECT (r.started_at AT TIME ZONE zone)::date AS day) d
+    WHERE r.kind = 'production' AND r.status = 'completed' AND m.cycle = 0 AND m.status = 'ok'
+          AND (m.rl_db IS NOT NULL OR m.rl_above_db IS NOT NULL)
+    GROUP BY GROUPING SETS ((d.day, r.part, r.station_uuid, r.operator, m.wavelength_nm),
+                            (d.day, m.wavelength_nm));
+    UPDATE mpobench.plant_settings SET filled = true;
+END
+$fill$;
+
+REVOKE ALL ON FUNCTION mpobench.count_qa_buckets(bigint, bigint, bigint, bigint, bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION mpobench.fill_qa_buckets() FROM PUBLIC;
+
+-- The backfill: once, when the buckets are new; forwards wait meanwhile.
+DO $fill_buckets$
+BEGIN
+    IF NOT (SELECT s.filled FROM mpobench.plant_settings s) THEN
+        LOCK TABLE mpobench.runs IN SHARE ROW EXCLUSIVE MODE;
+        PERFORM mpobench.fill_qa_buckets();
+    END IF;
+END
+$fill_buckets$;
+
 -- Stores one forwarded record whole, or refuses it. Returns 'stored', or
 -- 'present' when the same UUID is already here with the same payload hash
 -- (a replay: nothing changes). The same UUID with another payload hash
@@ -222,6 +583,11 @@ DECLARE
     held     text;
     new_id   bigint;
     run      jsonb := payload -> 'run';
+    -- The serial's first and final completed run before and after this one.
+    old_first bigint;
+    old_final bigint;
+    new_first bigint;
+    new_final bigint;
 BEGIN
     IF mpobench_forward.payload_hash IS NULL OR mpobench_forward.payload_hash !~ '^[0-9a-f]{64}$' THEN
         RAISE EXCEPTION 'mpobench_forward: the payload hash is not a SHA-256 in hex'
@@ -278,7 +644,15 @@ BEGIN
     PERFORM mpobench.count_qa_failures(new_id, run);
     IF run ->> 'kind' = 'production' AND run ->> 'status' = 'completed' THEN
         PERFORM pg_advisory_xact_lock(hashtextextended('mpobench serial ' || (run ->> 'serial'), 0));
+        SELECT s.first_run_id, s.final_run_id INTO old_first, old_final
+        FROM mpobench.serials s WHERE s.serial = run ->> 'serial';
         PERFORM mpobench.recount_serial(run ->> 'serial');
+        SELECT s.first_run_id, s.final_run_id INTO new_first, new_final
+        FROM mpobench.serials s WHERE s.serial = run ->> 'serial';
+    END IF;
+    -- The day buckets, last: their rows are the ones concurrent forwards share.
+    IF run ->> 'kind' = 'production' THEN
+        PERFORM mpobench.count_qa_buckets(new_id, old_first, new_first, old_final, new_final);
     END IF;
     RETURN 'stored';
 END

@@ -63,6 +63,71 @@ struct Conditions {
     std::string where() const { return fmt::format("WHERE {}", fmt::join(sql, " AND ")); }
 };
 
+// The SQL conditions on the day buckets b (db/plant.sql: mpobench.qa_day_*)
+// that a QA filter stands for: the whole days' rows when the view needs the
+// day alone and the filter names no part, station or operator.
+struct BucketConditions {
+    std::vector<std::string> sql;
+    std::vector<std::string> values;
+    bool whole_day = false;
+
+    BucketConditions(const QaFilter& filter, QaReader::Keys keys) {
+        static const std::regex uuid_shape(
+            "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
+        whole_day = keys == QaReader::Keys::DayOnly && !filter.part_number && !filter.station &&
+                    !filter.operator_name;
+        sql.emplace_back(whole_day ? "b.whole_day" : "NOT b.whole_day");
+        add("b.day >= {}::date", filter.from_day);
+        add("b.day <= {}::date", filter.to_day);
+        add("b.part = {}", filter.part_number);
+        if (filter.station && std::regex_match(*filter.station, uuid_shape)) {
+            add("b.station_uuid = {}::uuid", filter.station);
+        } else {
+            add("b.station_uuid IN (SELECT s.uuid FROM mpobench.stations s WHERE s.name = {})",
+                filter.station);
+        }
+        add("b.operator = {}", filter.operator_name);
+    }
+
+    void add(const char* condition, const std::optional<std::string>& value) {
+        if (value) {
+            values.push_back(*value);
+            sql.push_back(fmt::format(fmt::runtime(condition), fmt::format("${}", values.size())));
+        }
+    }
+
+    std::string where() const { return fmt::format("WHERE {}", fmt::join(sql, " AND ")); }
+
+    // The query of the buckets of `table` b: the key columns, the bucket's
+    // other key columns (extra_keys of them) and its counts (aggregates of
+    // b's columns: sum, min, max). Grouped only when several rows make one
+    // bucket (the day alone, from the rows per part, station and operator);
+    // otherwise each row is a bucket: read as it is, from the whole days'
+    // index (qa_day_*_whole_days) where there is one.
+    std::string select(QaReader::Keys keys, std::string_view columns, std::string_view table,
+                       int extra_keys) const {
+        const bool grouped = !whole_day && keys == QaReader::Keys::DayOnly;
+        static const std::regex aggregate("(?:sum|min|max)\\((b\\.[a-z_]+)\\)");
+        std::string sql_text = fmt::format(
+            "SELECT {}, {} FROM mpobench.{} b {}",
+            // The day as the session's DateStyle (ISO) writes it:
+            // YYYY-MM-DD; NULL reads as empty text and costs no bytes.
+            keys == QaReader::Keys::All ? "b.day, b.part, b.station_uuid::text, b.operator"
+                                        : "b.day, NULL::text, NULL::text, NULL::text",
+            grouped ? std::string(columns)
+                    : std::regex_replace(std::string(columns), aggregate, "$1"),
+            table, where());
+        if (grouped) {
+            std::vector<int> positions;
+            for (int i = 1; i <= 4 + extra_keys; ++i) {
+                positions.push_back(i);
+            }
+            sql_text += fmt::format(" GROUP BY {}", fmt::join(positions, ", "));
+        }
+        return sql_text;
+    }
+};
+
 // The bucket key columns of a run r: its local day, part, station, operator
 // (or empty text for all but the day).
 std::string_view key_columns(QaReader::Keys keys) {
@@ -168,6 +233,8 @@ QaReader::QaReader(const std::string& url) : connection_(url) {
     // Local days as this process counts them; nothing written.
     run_query(connection_, "SELECT set_config('TimeZone', $1, false)", {zone},
               fmt::format("setting the session's time zone to this process's ({})", zone));
+    run_query(connection_, "SELECT set_config('DateStyle', 'ISO, YMD', false)", {},
+              "setting the session's date style");
     run_query(connection_, "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY", {},
               "making the session read-only");
     const Result stations = run_query(connection_,
@@ -180,6 +247,17 @@ QaReader::QaReader(const std::string& url) : connection_(url) {
         station_labels_[uuid] = integer_at(stations.get(), row, 2) > 1
                                     ? fmt::format("{} ({})", name, uuid.substr(0, 8))
                                     : name;
+    }
+    // The day buckets serve when their days are this process's: the plant's
+    // zone is ours (a plant made before them has none: the runs serve).
+    const Result settings =
+        run_query(connection_, "SELECT to_regclass('mpobench.plant_settings') IS NOT NULL", {},
+                  "looking for the plant's settings");
+    if (std::string_view(PQgetvalue(settings.get(), 0, 0)) == "t") {
+        const Result zone_row =
+            run_query(connection_, "SELECT time_zone FROM mpobench.plant_settings WHERE filled", {},
+                      "reading the plant's time zone");
+        day_buckets_ = PQntuples(zone_row.get()) == 1 && zone == PQgetvalue(zone_row.get(), 0, 0);
     }
 }
 
@@ -195,18 +273,32 @@ namespace {
 
 template <typename Bucket>
 void sort_buckets(std::vector<Bucket>& buckets) {
-    std::stable_sort(buckets.begin(), buckets.end(), [](const Bucket& a, const Bucket& b) {
+    const auto before = [](const Bucket& a, const Bucket& b) {
         return key_order(a.key) < key_order(b.key);
-    });
+    };
+    // The whole days' rows come in day order (their index): nothing to move.
+    if (!std::is_sorted(buckets.begin(), buckets.end(), before)) {
+        std::stable_sort(buckets.begin(), buckets.end(), before);
+    }
 }
 
 }  // namespace
 
 std::vector<analysis::YieldBucket> QaReader::yield_buckets(const QaFilter& filter,
                                                            Keys keys) const {
-    const Conditions conditions(filter);
+    const Conditions run_conditions(filter);
+    const BucketConditions bucket_conditions(filter, keys);
+    const auto& values = day_buckets_ ? bucket_conditions.values : run_conditions.values;
     const std::string sql =
-        fmt::format(R"sql(
+        day_buckets_ ? bucket_conditions.select(
+                           keys,
+                           "sum(b.completed), sum(b.passed), sum(b.aborted), "
+                           "sum(b.interrupted), sum(b.first_tested), sum(b.first_passed), "
+                           "sum(b.final_tested), sum(b.final_passed), sum(b.grade_fail), "
+                           "sum(b.grade_generic), sum(b.grade_standard), sum(b.grade_elite), "
+                           "sum(b.retries)",
+                           "qa_day_yield", 0)
+                     : fmt::format(R"sql(
 SELECT {keys},
        count(*) FILTER (WHERE r.status = 'completed'),
        count(*) FILTER (WHERE r.status = 'completed' AND r.pass),
@@ -225,8 +317,9 @@ LEFT JOIN mpobench.serials final_of ON final_of.final_run_id = r.id
 {where}
 GROUP BY 1, 2, 3, 4
 )sql",
-                    fmt::arg("keys", key_columns(keys)), fmt::arg("where", conditions.where()));
-    const Result result = run_query(connection_, sql, conditions.values, "reading the yield");
+                                   fmt::arg("keys", key_columns(keys)),
+                                   fmt::arg("where", run_conditions.where()));
+    const Result result = run_query(connection_, sql, values, "reading the yield");
     std::vector<analysis::YieldBucket> buckets;
     PGresult* rows = result.get();
     for (int row = 0; row < PQntuples(rows); ++row) {
@@ -253,6 +346,8 @@ GROUP BY 1, 2, 3, 4
 
 QaBuckets QaReader::qa_buckets(const QaFilter& filter, Keys keys, bool with_readings) const {
     const Conditions conditions(filter);
+    const BucketConditions bucket_conditions(filter, keys);
+    const auto& values = day_buckets_ ? bucket_conditions.values : conditions.values;
     QaBuckets buckets;
     buckets.yield = yield_buckets(filter, keys);
     const auto key_of = [this](PGresult* rows, int row) {
@@ -263,10 +358,13 @@ QaBuckets QaReader::qa_buckets(const QaFilter& filter, Keys keys, bool with_read
     {
         const Result result = run_query(
             connection_,
-            fmt::format("SELECT {}, f.cause, count(DISTINCT f.run_id) FROM mpobench.qa_failures f "
-                        "JOIN mpobench.runs r ON r.id = f.run_id {} GROUP BY 1, 2, 3, 4, 5",
-                        key_columns(keys), conditions.where()),
-            conditions.values, "reading the failure causes");
+            day_buckets_
+                ? bucket_conditions.select(keys, "b.cause, sum(b.runs)", "qa_day_causes", 1)
+                : fmt::format(
+                      "SELECT {}, f.cause, count(DISTINCT f.run_id) FROM mpobench.qa_failures f "
+                      "JOIN mpobench.runs r ON r.id = f.run_id {} GROUP BY 1, 2, 3, 4, 5",
+                      key_columns(keys), conditions.where()),
+            values, "reading the failure causes");
         for (int row = 0; row < PQntuples(result.get()); ++row) {
             buckets.causes.push_back({key_of(result.get(), row), PQgetvalue(result.get(), row, 4),
                                       integer_at(result.get(), row, 5)});
@@ -276,11 +374,16 @@ QaBuckets QaReader::qa_buckets(const QaFilter& filter, Keys keys, bool with_read
     {
         const Result result = run_query(
             connection_,
-            fmt::format("SELECT {}, f.cause, f.launched_end, f.fiber, f.wavelength_nm, count(*) "
-                        "FROM mpobench.qa_failures f JOIN mpobench.runs r ON r.id = f.run_id {} "
-                        "GROUP BY 1, 2, 3, 4, 5, 6, 7, 8",
-                        key_columns(keys), conditions.where()),
-            conditions.values, "reading the failures");
+            day_buckets_
+                ? bucket_conditions.select(
+                      keys, "b.cause, b.launched_end, b.fiber, b.wavelength_nm, sum(b.failures)",
+                      "qa_day_failures", 4)
+                : fmt::format(
+                      "SELECT {}, f.cause, f.launched_end, f.fiber, f.wavelength_nm, count(*) "
+                      "FROM mpobench.qa_failures f JOIN mpobench.runs r ON r.id = f.run_id {} "
+                      "GROUP BY 1, 2, 3, 4, 5, 6, 7, 8",
+                      key_columns(keys), conditions.where()),
+            values, "reading the failures");
         PGresult* rows = result.get();
         for (int row = 0; row < PQntuples(rows); ++row) {
             analysis::FailureBucket bucket;
@@ -310,16 +413,24 @@ QaBuckets QaReader::qa_buckets(const QaFilter& filter, Keys keys, bool with_read
         // Per IL histogram bin: the bin as IlHistogram::add computes it
         // (before clamping to its first and last bin), in the same double
         // arithmetic, with the bin's count, sums, least and greatest value.
+        // The day buckets hold the bin, clamped (mpobench.il_bin).
         const Result result = run_query(
             connection_,
-            fmt::format("SELECT {}, m.wavelength_nm, "
-                        "floor((m.il_db - float8 '{}') / float8 '{}' + float8 '1e-9'), count(*), "
-                        "sum(m.il_db), sum(m.il_db * m.il_db), min(m.il_db), max(m.il_db) "
-                        "FROM mpobench.measurements m JOIN mpobench.runs r ON r.id = m.run_id {} "
-                        "AND m.il_db IS NOT NULL GROUP BY 1, 2, 3, 4, 5, 6",
-                        key_columns(keys), analysis::IlHistogram::first_edge_db,
-                        analysis::IlHistogram::bin_width_db, readings_where),
-            conditions.values, "reading the IL readings");
+            day_buckets_
+                ? bucket_conditions.select(
+                      keys,
+                      "b.wavelength_nm, b.bin, sum(b.readings), sum(b.sum_db), "
+                      "sum(b.sum_squares_db), min(b.min_db), max(b.max_db)",
+                      "qa_day_il", 2)
+                : fmt::format(
+                      "SELECT {}, m.wavelength_nm, "
+                      "floor((m.il_db - float8 '{}') / float8 '{}' + float8 '1e-9'), count(*), "
+                      "sum(m.il_db), sum(m.il_db * m.il_db), min(m.il_db), max(m.il_db) "
+                      "FROM mpobench.measurements m JOIN mpobench.runs r ON r.id = m.run_id {} "
+                      "AND m.il_db IS NOT NULL GROUP BY 1, 2, 3, 4, 5, 6",
+                      key_columns(keys), analysis::IlHistogram::first_edge_db,
+                      analysis::IlHistogram::bin_width_db, readings_where),
+            values, "reading the IL readings");
         PGresult* rows = result.get();
         std::map<std::tuple<std::string, std::string, std::string, std::string, int>, std::size_t>
             index;
@@ -343,14 +454,10 @@ QaBuckets QaReader::qa_buckets(const QaFilter& filter, Keys keys, bool with_read
             bucket.count += count;
             bucket.sum_db += real_at(rows, row, 7);
             bucket.sum_squares_db += real_at(rows, row, 8);
-            // The middle of the bin lands in it, clamped as add() clamps.
+            // Clamped as add() clamps.
             const int bin = static_cast<int>(std::clamp(
                 position, 0.0, static_cast<double>(analysis::IlHistogram::bin_count - 1)));
-            const double middle_db = analysis::IlHistogram::bin_lower_edge_db(bin) +
-                                     analysis::IlHistogram::bin_width_db / 2.0;
-            for (std::int64_t i = 0; i < count; ++i) {
-                bucket.histogram.add(middle_db);
-            }
+            bucket.histogram.add_to_bin(bin, count);
         }
         sort_buckets(buckets.il);
     }
@@ -358,14 +465,20 @@ QaBuckets QaReader::qa_buckets(const QaFilter& filter, Keys keys, bool with_read
         // RlStats::add_value for a value, add_bound for a bound without one.
         const Result result = run_query(
             connection_,
-            fmt::format("SELECT {}, m.wavelength_nm, count(m.rl_db), "
-                        "count(*) FILTER (WHERE m.rl_db IS NULL), min(m.rl_db), "
-                        "min(m.rl_above_db) FILTER (WHERE m.rl_db IS NULL) "
-                        "FROM mpobench.measurements m JOIN mpobench.runs r ON r.id = m.run_id {} "
-                        "AND (m.rl_db IS NOT NULL OR m.rl_above_db IS NOT NULL) "
-                        "GROUP BY 1, 2, 3, 4, 5",
-                        key_columns(keys), readings_where),
-            conditions.values, "reading the RL readings");
+            day_buckets_
+                ? bucket_conditions.select(keys,
+                                           "b.wavelength_nm, sum(b.rl_values), sum(b.above_range), "
+                                           "min(b.worst_db), min(b.lowest_bound_db)",
+                                           "qa_day_rl", 1)
+                : fmt::format(
+                      "SELECT {}, m.wavelength_nm, count(m.rl_db), "
+                      "count(*) FILTER (WHERE m.rl_db IS NULL), min(m.rl_db), "
+                      "min(m.rl_above_db) FILTER (WHERE m.rl_db IS NULL) "
+                      "FROM mpobench.measurements m JOIN mpobench.runs r ON r.id = m.run_id {} "
+                      "AND (m.rl_db IS NOT NULL OR m.rl_above_db IS NOT NULL) "
+                      "GROUP BY 1, 2, 3, 4, 5",
+                      key_columns(keys), readings_where),
+            values, "reading the RL readings");
         PGresult* rows = result.get();
         for (int row = 0; row < PQntuples(rows); ++row) {
             auto& bucket = buckets.rl.emplace_back();

@@ -14,7 +14,9 @@
 // - filter.station takes a station name (every station of that name) or a
 //   station UUID (that one).
 // Days are local calendar days in this process's time zone (TZ, else
-// /etc/localtime), as on a station.
+// /etc/localtime), as on a station. The plant's day buckets (mpobench.qa_day_*)
+// serve when the plant's zone (fixed at plant init) is that zone; otherwise
+// the same buckets are counted from the runs, slower (docs/PERFORMANCE.md).
 
 #include <map>
 #include <string>
@@ -24,7 +26,6 @@
 #include "db/repository.hpp"
 
 namespace mpobench::db::plant {
-
 
 // This process's time zone as PostgreSQL names it: TZ (without a leading
 // ':'; a zoneinfo path gives its name), else the zone /etc/localtime links
@@ -57,6 +58,9 @@ class QaReader {
 
     Connection connection_;
     std::map<std::string, std::string> station_labels_;  // UUID -> bucket station
+    // The plant's day buckets (db/plant.sql) count in this process's zone:
+    // read them, not the runs.
+    bool day_buckets_ = false;
 };
 
 }  // namespace mpobench::db::plant

@@ -77,6 +77,14 @@ struct BucketFilter {
             more_key_columns);
     }
 
+    // How many rows select() reads from `table`.
+    std::string count(std::string_view table) const {
+        return fmt::format("SELECT count(*) FROM {} {}", table,
+                           conditions.empty()
+                               ? std::string()
+                               : fmt::format("WHERE {}", fmt::join(conditions, " AND ")));
+    }
+
     void bind(Query& query) const {
         for (const auto& value : values) {
             query.bind(value);
@@ -124,9 +132,18 @@ std::vector<Bucket> read_buckets(Connection& connection, const QaFilter& filter,
                                  std::string_view more_key_columns, const std::string& what,
                                  ReadColumns read_columns) {
     const BucketFilter conditions(connection, filter);
+    std::vector<Bucket> buckets;
+    {
+        // Room for every bucket at once: an IL bucket holds its 400-bin
+        // histogram, and growing the vector would copy them all again.
+        Query rows(connection, conditions.count(table), what);
+        conditions.bind(rows);
+        if (rows.step()) {
+            buckets.reserve(static_cast<std::size_t>(rows.integer(0)));
+        }
+    }
     Query query(connection, conditions.select(table, columns, more_key_columns), what);
     conditions.bind(query);
-    std::vector<Bucket> buckets;
     while (query.step()) {
         auto& bucket = buckets.emplace_back();
         bucket.key = key_from(query);

@@ -39,6 +39,23 @@ TEST_CASE("IL readings land in 0.01 dB bins from -0.10 dB", "[qa][histogram]") {
     CHECK_THROWS_AS(histogram.bin(400), std::out_of_range);
 }
 
+TEST_CASE("IL bins counted elsewhere add whole, bad bins and counts are refused",
+          "[qa][histogram]") {
+    IlHistogram histogram;
+    histogram.add(0.25);  // bin 35
+    histogram.add_to_bin(35, 4);
+    histogram.add_to_bin(0, 2);
+    histogram.add_to_bin(399, 0);
+    CHECK(histogram.count() == 7);
+    CHECK(histogram.bin(35) == 5);
+    CHECK(histogram.bin(0) == 2);
+    CHECK(histogram.bin(399) == 0);
+    CHECK_THROWS_AS(histogram.add_to_bin(-1, 1), std::out_of_range);
+    CHECK_THROWS_AS(histogram.add_to_bin(400, 1), std::out_of_range);
+    CHECK_THROWS_AS(histogram.add_to_bin(35, -1), std::out_of_range);
+    CHECK(histogram.count() == 7);
+}
+
 TEST_CASE("IL readings outside the range are clamped, NaN is not counted", "[qa][histogram]") {
     IlHistogram histogram;
     histogram.add(-0.5);

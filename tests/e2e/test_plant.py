@@ -85,17 +85,18 @@ class Cluster:
         return result
 
 
-def mpobench(*args):
+def mpobench(*args, env=None):
     return subprocess.run([MPOBENCH, "--log-level", "warn", *args], capture_output=True, text=True,
-                          timeout=180)
+                          timeout=180, env=dict(os.environ, **(env or {})))
 
 
-def new_plant(test):
+def new_plant(test, zone=None):
     """A cluster with the plant schema and two login roles, removed when the
-    test ends: `station` may only forward, `qa` may only read."""
+    test ends: `station` may only forward, `qa` may only read. zone: the
+    plant's time zone (PGTZ of plant init), else the server's."""
     cluster = Cluster()
     test.addCleanup(cluster.remove)
-    result = mpobench("plant", "init", "--to", cluster.url())
+    result = mpobench("plant", "init", "--to", cluster.url(), env={"PGTZ": zone} if zone else {})
     test.assertEqual(result.returncode, 0, result.stderr)
     cluster.psql("CREATE ROLE station LOGIN IN ROLE mpobench_station; "
                  "CREATE ROLE qa LOGIN IN ROLE mpobench_qa")

@@ -35,8 +35,8 @@ PART = "MPO12-SM-B-E"
 ZONE = "Pacific/Kiritimati" if datetime.datetime.now(datetime.timezone.utc).hour >= 10 else "Etc/GMT+12"
 
 
-def mpobench(*args, tz=ZONE):
-    env = dict(os.environ, TZ=tz)
+def mpobench(*args, tz=ZONE, pgtz=None):
+    env = dict(os.environ, TZ=tz, **({"PGTZ": pgtz} if pgtz else {}))
     return subprocess.run([MPOBENCH, "--log-level", "warn", *args], capture_output=True,
                                      text=True, timeout=180, env=env)
 
@@ -73,7 +73,8 @@ COUNTS = ("completed", "passed", "first_tested", "first_passed", "final_tested",
 class PlantQa(unittest.TestCase):
     def setUp(self):
         test_plant.MPOBENCH = MPOBENCH
-        self.cluster = test_plant.new_plant(self)
+        # The plant counts its day buckets in ZONE, the zone QA asks from.
+        self.cluster = test_plant.new_plant(self, zone=ZONE)
         self.dir = tempfile.mkdtemp(prefix="mpobench-plant-qa-")
         self.addCleanup(shutil.rmtree, self.dir, True)
         self.plant = self.cluster.url("qa")
@@ -86,8 +87,8 @@ class PlantQa(unittest.TestCase):
                 json.dump(assembly, f)
             self.duts[name] = path
 
-    def run_ok(self, *args, expect=0):
-        result = mpobench(*args)
+    def run_ok(self, *args, expect=0, pgtz=None):
+        result = mpobench(*args, pgtz=pgtz)
         self.assertEqual(result.returncode, expect, f"{args}\n{result.stdout}\n{result.stderr}")
         return result
 
@@ -108,6 +109,36 @@ class PlantQa(unittest.TestCase):
         result = mpobench(command, "--db", db, *args, "--json", tz=tz)
         self.assertEqual(result.returncode, 0, f"{command} {args}\n{result.stderr}")
         return json.loads(result.stdout)
+
+    BUCKETS = ("qa_day_yield", "qa_day_causes", "qa_day_failures", "qa_day_il", "qa_day_rl")
+
+    def assert_buckets_are_recounts(self):
+        """The day buckets mpobench_forward kept, in the plant's zone (ZONE),
+        equal the buckets counted again from the runs by plant init's
+        fill_qa_buckets (in a transaction rolled back); IL sums to 1e-9 dB
+        (added in another order)."""
+        self.assertEqual(self.cluster.psql("SELECT time_zone, filled FROM mpobench.plant_settings",
+                                           user="qa").stdout.strip(), f"{ZONE}|t")
+        def rows(table):
+            if table == "qa_day_il":
+                return ("SELECT whole_day, day, part, station_uuid, operator, wavelength_nm, bin, readings, "
+                        "round(sum_db::numeric, 9) AS sum_db, round(sum_squares_db::numeric, 9) AS sum_squares_db, "
+                        "min_db, max_db FROM ")
+            return "SELECT * FROM "
+        sql = ["BEGIN"] + [f"CREATE TEMP TABLE kept_{t} AS {rows(t)}mpobench.{t}" for t in self.BUCKETS]
+        sql.append("SELECT mpobench.fill_qa_buckets()")
+        for t in self.BUCKETS:
+            sql.append(f"SELECT '{t}', (SELECT count(*) FROM kept_{t}), count(*) FROM "
+                       f"((TABLE kept_{t} EXCEPT ALL {rows(t)}mpobench.{t}) UNION ALL "
+                       f"({rows(t)}mpobench.{t} EXCEPT ALL TABLE kept_{t})) AS d")
+        sql.append("ROLLBACK")
+        lines = [line.split("|") for line in self.cluster.psql("; ".join(sql)).stdout.splitlines()
+                 if line.startswith("qa_day")]
+        self.assertEqual(len(lines), len(self.BUCKETS))
+        for table, kept, differing in lines:
+            self.assertEqual(differing, "0", f"{table}: {differing} of {kept} rows differ")
+        self.assertNotEqual(lines[0][1], "0", "no yield buckets")
+        return {table: int(kept) for table, kept, _ in lines}
 
     def station_uuid(self, db):
         with sqlite3.connect(db) as c:
@@ -131,6 +162,9 @@ class PlantQa(unittest.TestCase):
         a, b = self.stations()
         self.sync(a)
         self.sync(b)
+        kept = self.assert_buckets_are_recounts()
+        for table in self.BUCKETS:
+            self.assertGreater(kept[table], 0, table)
         names = self.cluster.psql("SELECT DISTINCT name FROM mpobench.stations", user="qa").stdout.split()
         self.assertEqual(len(names), 1, "both stations carry the simulator's station name")
         (name,) = names
@@ -209,6 +243,12 @@ class PlantQa(unittest.TestCase):
             "JOIN mpobench.runs f ON f.id = s.first_run_id JOIN mpobench.runs l ON l.id = s.final_run_id "
             "WHERE s.serial = 'LATE-1'", user="qa").stdout.strip()
         self.assertEqual(row, f"{self.station_uuid(b)}|f|{self.station_uuid(a)}|t")
+        # The day buckets moved LATE-1's first count from A's run to B's.
+        sums = self.cluster.psql(
+            "SELECT whole_day, sum(first_tested), sum(first_passed), sum(final_tested), sum(final_passed) "
+            "FROM mpobench.qa_day_yield GROUP BY 1 ORDER BY 1", user="qa").stdout.split()
+        self.assertEqual(sums, ["f|2|1|2|2", "t|2|1|2|2"])
+        self.assert_buckets_are_recounts()
         # By station: B has LATE-1's first (failed) test, A its final pass.
         rows = {row["group"]: row for row in self.qa("yield", self.plant, "--by", "station")["rows"]}
         name = self.cluster.psql("SELECT DISTINCT name FROM mpobench.stations", user="qa").stdout.strip()
@@ -223,6 +263,7 @@ class PlantQa(unittest.TestCase):
             c.execute("UPDATE outbox SET forwarded_at = NULL")
         self.sync(b)
         self.assertEqual(self.qa("yield", self.plant)["total"], total)
+        self.assert_buckets_are_recounts()
 
     def test_plant_init_backfills_a_plant_made_before_the_rollups(self):
         a, b = self.stations()
@@ -231,19 +272,36 @@ class PlantQa(unittest.TestCase):
         before = {(command, args): self.qa(command, self.plant, *args)
                   for command, args in (("yield", ("--by", "station")), ("pareto", ()), ("trend", ()))}
         # The first slice's plant: no QA columns, tables or functions.
+        without_buckets = (
+            "DROP TABLE mpobench.plant_settings, mpobench.qa_day_yield, mpobench.qa_day_causes, "
+            "mpobench.qa_day_failures, mpobench.qa_day_il, mpobench.qa_day_rl; "
+            "DROP FUNCTION mpobench.count_qa_buckets(bigint, bigint, bigint, bigint, bigint), "
+            "mpobench.fill_qa_buckets(), mpobench.qa_places(timestamptz, text, uuid, text), "
+            "mpobench.il_bin(double precision)")
         self.cluster.psql(
-            "DROP TABLE mpobench.serials, mpobench.qa_failures; "
+            without_buckets + "; DROP TABLE mpobench.serials, mpobench.qa_failures; "
             "DROP FUNCTION mpobench.count_qa_failures(bigint, jsonb), mpobench.recount_serial(text), "
             "mpobench.grade_rank(text); "
             "ALTER TABLE mpobench.runs DROP COLUMN operator, DROP COLUMN retries, DROP COLUMN target_grade; "
             "ALTER TABLE mpobench.measurements DROP COLUMN rl_above_db")
-        self.run_ok("plant", "init", "--to", self.cluster.url())
+        self.run_ok("plant", "init", "--to", self.cluster.url(), pgtz=ZONE)
         self.run_ok("plant", "init", "--to", self.cluster.url())  # again: nothing changes
-        for (command, args), document in before.items():
-            if command == "trend":  # sums in the order the server reads the rows
-                assert_close(self, self.qa(command, self.plant, *args), document, command)
-            else:
-                self.assertEqual(self.qa(command, self.plant, *args), document, command)
+        self.assert_buckets_are_recounts()
+
+        def same_as_before():
+            for (command, args), document in before.items():
+                if command == "trend":  # sums in the order the server reads the rows
+                    assert_close(self, self.qa(command, self.plant, *args), document, command)
+                else:
+                    self.assertEqual(self.qa(command, self.plant, *args), document, command)
+        same_as_before()
+        # A plant of the QA rollups' slice (no buckets), initialised again
+        # in the server's zone (UTC), not ZONE: QA from ZONE reads the runs.
+        self.cluster.psql(without_buckets)
+        self.run_ok("plant", "init", "--to", self.cluster.url())
+        zone = self.cluster.psql("SELECT time_zone FROM mpobench.plant_settings", user="qa").stdout.strip()
+        self.assertNotEqual(zone, ZONE)
+        same_as_before()
 
     def test_concurrent_forwards_of_one_serial_keep_its_first_and_final_run(self):
         """Three stations forward runs of the same five serials at once, in
@@ -295,6 +353,11 @@ class PlantQa(unittest.TestCase):
             self.assertIn(final_pass == "t", {p for at, p in runs if at == runs[-1][0]})
         total = self.qa("yield", self.plant)["total"]
         self.assertEqual((total["completed"], total["first_tested"], total["final_tested"]), (240, 5, 5))
+        passes = self.cluster.psql("SELECT count(*) FILTER (WHERE first_pass), count(*) FILTER (WHERE final_pass) "
+                                   "FROM mpobench.serials", user="qa").stdout.strip()
+        self.assertEqual(f"{total['first_passed']}|{total['final_passed']}", passes)
+        # The forwards took turns on the day buckets they shared; no count lost.
+        self.assert_buckets_are_recounts()
 
     def test_refusals(self):
         a = os.path.join(self.dir, "a.db")
