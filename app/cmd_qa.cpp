@@ -99,21 +99,25 @@ class QaSource {
         return station_ != nullptr ? station_->yield_buckets(filter)
                                    : plant_->yield_buckets(filter, plant_keys(grouping));
     }
-    // with_readings: the IL and RL buckets too (the Pareto needs none). Only
-    // the day of their keys is used (the Pareto, trends by day or week).
-    db::QaBuckets buckets(const db::QaFilter& filter, bool with_readings) const {
+    // readings: the IL and RL buckets alone (the trend); else the yield,
+    // cause and failure buckets (the Pareto). Only the day of their keys is
+    // used (the Pareto, trends by day or week).
+    db::QaBuckets buckets(const db::QaFilter& filter, bool readings) const {
         if (station_ != nullptr) {
-            return station_->qa_buckets(filter, with_readings ? db::Repository::IlBuckets::Read
-                                                              : db::Repository::IlBuckets::Skip);
+            return station_->qa_buckets(filter, readings ? db::Repository::IlBuckets::Only
+                                                         : db::Repository::IlBuckets::Skip);
         }
-        return plant_->qa_buckets(filter, db::plant::QaReader::Keys::DayOnly, with_readings);
+        return plant_->qa_buckets(filter, db::plant::QaReader::Keys::DayOnly,
+                                  readings ? db::plant::QaReader::Contents::Readings
+                                           : db::plant::QaReader::Contents::Counts);
     }
     // Everything the QA report shows: rows by part, station and operator,
     // with the readings of the trend.
     db::QaBuckets report_buckets(const db::QaFilter& filter) const {
         if (station_ != nullptr)
             return station_->qa_buckets(filter, db::Repository::IlBuckets::Read);
-        return plant_->qa_buckets(filter, db::plant::QaReader::Keys::All, true);
+        return plant_->qa_buckets(filter, db::plant::QaReader::Keys::All,
+                                  db::plant::QaReader::Contents::CountsAndReadings);
     }
     // The production runs a filter selects, as retests counts them.
     std::vector<db::RunSummary> runs(const db::RunFilter& filter, const std::string& db) const {

@@ -344,65 +344,70 @@ GROUP BY 1, 2, 3, 4
     return buckets;
 }
 
-QaBuckets QaReader::qa_buckets(const QaFilter& filter, Keys keys, bool with_readings) const {
+QaBuckets QaReader::qa_buckets(const QaFilter& filter, Keys keys, Contents contents) const {
     const Conditions conditions(filter);
     const BucketConditions bucket_conditions(filter, keys);
     const auto& values = day_buckets_ ? bucket_conditions.values : conditions.values;
     QaBuckets buckets;
-    buckets.yield = yield_buckets(filter, keys);
     const auto key_of = [this](PGresult* rows, int row) {
         return analysis::BucketKey{PQgetvalue(rows, row, 0), PQgetvalue(rows, row, 1),
                                    station_label(PQgetvalue(rows, row, 2)),
                                    PQgetvalue(rows, row, 3)};
     };
-    {
-        const Result result = run_query(
-            connection_,
-            day_buckets_
-                ? bucket_conditions.select(keys, "b.cause, sum(b.runs)", "qa_day_causes", 1)
-                : fmt::format(
-                      "SELECT {}, f.cause, count(DISTINCT f.run_id) FROM mpobench.qa_failures f "
-                      "JOIN mpobench.runs r ON r.id = f.run_id {} GROUP BY 1, 2, 3, 4, 5",
-                      key_columns(keys), conditions.where()),
-            values, "reading the failure causes");
-        for (int row = 0; row < PQntuples(result.get()); ++row) {
-            buckets.causes.push_back({key_of(result.get(), row), PQgetvalue(result.get(), row, 4),
-                                      integer_at(result.get(), row, 5)});
-        }
-        sort_buckets(buckets.causes);
-    }
-    {
-        const Result result = run_query(
-            connection_,
-            day_buckets_
-                ? bucket_conditions.select(
-                      keys, "b.cause, b.launched_end, b.fiber, b.wavelength_nm, sum(b.failures)",
-                      "qa_day_failures", 4)
-                : fmt::format(
-                      "SELECT {}, f.cause, f.launched_end, f.fiber, f.wavelength_nm, count(*) "
-                      "FROM mpobench.qa_failures f JOIN mpobench.runs r ON r.id = f.run_id {} "
-                      "GROUP BY 1, 2, 3, 4, 5, 6, 7, 8",
-                      key_columns(keys), conditions.where()),
-            values, "reading the failures");
-        PGresult* rows = result.get();
-        for (int row = 0; row < PQntuples(rows); ++row) {
-            analysis::FailureBucket bucket;
-            bucket.key = key_of(rows, row);
-            bucket.cause = PQgetvalue(rows, row, 4);
-            const std::string_view end = PQgetvalue(rows, row, 5);
-            if (end == "A") {
-                bucket.end = End::A;
-            } else if (end == "B") {
-                bucket.end = End::B;
+    if (contents != Contents::Readings) {
+        buckets.yield = yield_buckets(filter, keys);
+        {
+            const Result result = run_query(
+                connection_,
+                day_buckets_
+                    ? bucket_conditions.select(keys, "b.cause, sum(b.runs)", "qa_day_causes", 1)
+                    : fmt::format(
+                          "SELECT {}, f.cause, count(DISTINCT f.run_id) FROM mpobench.qa_failures "
+                          "f "
+                          "JOIN mpobench.runs r ON r.id = f.run_id {} GROUP BY 1, 2, 3, 4, 5",
+                          key_columns(keys), conditions.where()),
+                values, "reading the failure causes");
+            for (int row = 0; row < PQntuples(result.get()); ++row) {
+                buckets.causes.push_back({key_of(result.get(), row),
+                                          PQgetvalue(result.get(), row, 4),
+                                          integer_at(result.get(), row, 5)});
             }
-            bucket.fiber = static_cast<int>(integer_at(rows, row, 6));
-            bucket.wavelength_nm = static_cast<int>(integer_at(rows, row, 7));
-            bucket.failures = integer_at(rows, row, 8);
-            buckets.failures.push_back(std::move(bucket));
+            sort_buckets(buckets.causes);
         }
-        sort_buckets(buckets.failures);
+        {
+            const Result result = run_query(
+                connection_,
+                day_buckets_
+                    ? bucket_conditions.select(
+                          keys,
+                          "b.cause, b.launched_end, b.fiber, b.wavelength_nm, sum(b.failures)",
+                          "qa_day_failures", 4)
+                    : fmt::format(
+                          "SELECT {}, f.cause, f.launched_end, f.fiber, f.wavelength_nm, count(*) "
+                          "FROM mpobench.qa_failures f JOIN mpobench.runs r ON r.id = f.run_id {} "
+                          "GROUP BY 1, 2, 3, 4, 5, 6, 7, 8",
+                          key_columns(keys), conditions.where()),
+                values, "reading the failures");
+            PGresult* rows = result.get();
+            for (int row = 0; row < PQntuples(rows); ++row) {
+                analysis::FailureBucket bucket;
+                bucket.key = key_of(rows, row);
+                bucket.cause = PQgetvalue(rows, row, 4);
+                const std::string_view end = PQgetvalue(rows, row, 5);
+                if (end == "A") {
+                    bucket.end = End::A;
+                } else if (end == "B") {
+                    bucket.end = End::B;
+                }
+                bucket.fiber = static_cast<int>(integer_at(rows, row, 6));
+                bucket.wavelength_nm = static_cast<int>(integer_at(rows, row, 7));
+                bucket.failures = integer_at(rows, row, 8);
+                buckets.failures.push_back(std::move(bucket));
+            }
+            sort_buckets(buckets.failures);
+        }
     }
-    if (!with_readings) {
+    if (contents == Contents::Counts) {
         return buckets;
     }
     // The readings a station's rollups take (db/qa_rollups.hpp): cycle 0,

@@ -48,9 +48,10 @@ class QaReader {
 
     // Yield buckets only (the yield view).
     std::vector<analysis::YieldBucket> yield_buckets(const QaFilter& filter, Keys keys) const;
-    // Yield, cause and failure buckets, and the IL and RL buckets when
-    // with_readings (the trend; the Pareto needs none).
-    QaBuckets qa_buckets(const QaFilter& filter, Keys keys, bool with_readings) const;
+    // Which buckets: the counts (yield, causes, failures: the Pareto), the
+    // readings (IL and RL: the trend), or both (the QA report).
+    enum class Contents { Counts, Readings, CountsAndReadings };
+    QaBuckets qa_buckets(const QaFilter& filter, Keys keys, Contents contents) const;
 
   private:
     // A station forwarded since this reader started has no label: its UUID.

@@ -1730,12 +1730,13 @@ std::vector<analysis::YieldBucket> Repository::yield_buckets(const QaFilter& fil
 
 QaBuckets Repository::qa_buckets(const QaFilter& filter, IlBuckets il) const {
     return impl_->read_snapshot("reading the QA rollups", [&] {
-        QaBuckets buckets{rollups::yield_buckets(impl_->connection, filter),
-                          rollups::cause_buckets(impl_->connection, filter),
-                          rollups::failure_buckets(impl_->connection, filter),
-                          {},
-                          {}};
-        if (il == IlBuckets::Read) {
+        QaBuckets buckets;
+        if (il != IlBuckets::Only) {
+            buckets.yield = rollups::yield_buckets(impl_->connection, filter);
+            buckets.causes = rollups::cause_buckets(impl_->connection, filter);
+            buckets.failures = rollups::failure_buckets(impl_->connection, filter);
+        }
+        if (il != IlBuckets::Skip) {
             buckets.il = rollups::il_buckets(impl_->connection, filter);
             buckets.rl = rollups::rl_buckets(impl_->connection, filter);
         }

@@ -416,7 +416,9 @@ class Repository {
     std::vector<analysis::YieldBucket> yield_buckets(const QaFilter& filter) const;
     // Yield, cause and failure buckets, and the IL and RL buckets unless
     // skipped (the Pareto needs none: they are the largest to read).
-    enum class IlBuckets { Read, Skip };
+    // Read: every bucket; Skip: all but the IL and RL ones (the Pareto);
+    // Only: the IL and RL ones alone (the trend).
+    enum class IlBuckets { Read, Skip, Only };
     QaBuckets qa_buckets(const QaFilter& filter, IlBuckets il = IlBuckets::Read) const;
     // Yield, cause and failure buckets counted from the records as the
     // rollups count them, each run in the bucket period_of(started_at) names
