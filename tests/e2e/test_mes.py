@@ -17,6 +17,9 @@ import unittest
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "clients"))
 from simbench import SimProcess, unittest_main  # noqa: E402
 
+sys.path.insert(0, os.path.dirname(__file__))
+import test_plant  # noqa: E402
+
 MPOBENCH = None
 SOURCE = os.path.join(os.path.dirname(__file__), "..", "..")
 DUT = os.path.join(SOURCE, "fixtures", "data", "elite_sm_12f_b.json")
@@ -79,6 +82,8 @@ class MesPush(unittest.TestCase):
         self.db = os.path.join(self.tmp.name, "station.db")
         self.sim = SimProcess(MPOBENCH, "--dut", DUT, time_scale="0.005").__enter__()
         self.addCleanup(self.sim.__exit__, None, None, None)
+        # Before the simulator and the MES go (cleanups run last first).
+        self.addCleanup(test_plant.end_forwarders, self.db)
 
     def mpobench(self, *args):
         return subprocess.run([MPOBENCH, "--log-level", "info", "--log-file",

@@ -14,6 +14,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "clients"))
@@ -101,6 +102,21 @@ def new_plant(test, zone=None):
     cluster.psql("CREATE ROLE station LOGIN IN ROLE mpobench_station; "
                  "CREATE ROLE qa LOGIN IN ROLE mpobench_qa")
     return cluster
+
+
+def end_forwarders(db, timeout_s=30):
+    """Waits for the background forwarders of a station database to end,
+    then kills any left. A forwarder outliving its test would go on trying
+    its plant or MES address, which by then may be a port another test's
+    simulator took. True when they had ended by themselves."""
+    pattern = f"sync --background --db {db}"
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if subprocess.run(["pgrep", "-f", pattern], capture_output=True).returncode != 0:
+            return True
+        time.sleep(0.1)
+    subprocess.run(["pkill", "-9", "-f", pattern], capture_output=True)
+    return False
 
 
 def station_uuids(db):

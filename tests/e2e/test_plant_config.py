@@ -129,6 +129,7 @@ class PlantConfig(unittest.TestCase):
             text = f.read()
         path = self.path(f"{name}.toml", text + f'\n[plant]\nurl = "{url}"\n')
         db = self.path(f"{name}.db")
+        self.addCleanup(test_plant.end_forwarders, db)
         self.mpobench("reference", "--station", path, "--db", db, "--mode", "SM", "--fibers", "12",
                       "--operator", "e2e")
         return path, db

@@ -60,6 +60,7 @@ class StationWithPlant(unittest.TestCase):
     def start_bench(self, plant_url):
         self.sim = SimProcess(MPOBENCH, "--dut", DUT, time_scale="0.005").__enter__()
         self.addCleanup(self.sim.__exit__, None, None, None)
+        self.addCleanup(test_plant.end_forwarders, self.db)
         with open(self.sim.station_path) as f:
             text = f.read()
         self.station = os.path.join(self.tmp.name, "station.toml")
@@ -75,13 +76,7 @@ class StationWithPlant(unittest.TestCase):
 
     def wait_for_forwarders(self):
         """Until no background forwarder of this database runs."""
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            found = subprocess.run(["pgrep", "-f", f"sync --background --db {self.db}"], capture_output=True)
-            if found.returncode != 0:
-                return
-            time.sleep(0.1)
-        self.fail("a background forwarder still runs after 60 s")
+        self.assertTrue(test_plant.end_forwarders(self.db, 60), "a background forwarder still ran after 60 s")
 
     def plant_uuids_in_arrival_order(self):
         return self.cluster.psql("SELECT uuid FROM mpobench.runs ORDER BY id", user="qa").stdout.split()
