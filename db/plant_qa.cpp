@@ -18,7 +18,7 @@ namespace mpobench::db::plant {
 
 namespace {
 
-using Result = std::unique_ptr<PGresult, decltype(&PQclear)>;
+using Result = Connection::Result;
 
 // "...zoneinfo/Europe/Berlin" -> "Europe/Berlin"; nullopt without zoneinfo/.
 std::optional<std::string> zone_from_path(const std::string& path) {
@@ -196,51 +196,22 @@ std::string process_time_zone() {
         "e.g. TZ=Europe/Berlin");
 }
 
-namespace {
-
-// Runs one read-only query; PlantUnreachable when the connection is gone.
-Result run_query(const Connection& connection, const std::string& sql,
-                 const std::vector<std::string>& values, std::string_view what) {
-    std::vector<const char*> pointers;
-    pointers.reserve(values.size());
-    for (const auto& value : values) {
-        pointers.push_back(value.c_str());
-    }
-    PGconn* native = connection.native_handle();
-    Result result(PQexecParams(native, sql.c_str(), static_cast<int>(pointers.size()), nullptr,
-                               pointers.data(), nullptr, nullptr, 0),
-                  &PQclear);
-    const auto status = PQresultStatus(result.get());
-    if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
-        std::string message = result ? PQresultErrorMessage(result.get()) : PQerrorMessage(native);
-        while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) {
-            message.pop_back();
-        }
-        const std::string text =
-            fmt::format("plant {}: {}: {}", connection.describe(), what, message);
-        if (PQstatus(native) == CONNECTION_BAD) {
-            throw PlantUnreachable(text);
-        }
-        throw PlantError(text);
-    }
-    return result;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 QaReader::QaReader(const std::string& url) : connection_(url) {
     const std::string zone = process_time_zone();
     // Local days as this process counts them; nothing written.
-    run_query(connection_, "SELECT set_config('TimeZone', $1, false)", {zone},
-              fmt::format("setting the session's time zone to this process's ({})", zone));
-    run_query(connection_, "SELECT set_config('DateStyle', 'ISO, YMD', false)", {},
-              "setting the session's date style");
-    run_query(connection_, "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY", {},
-              "making the session read-only");
-    const Result stations = run_query(connection_,
-                                      "SELECT uuid::text, name, count(*) OVER (PARTITION BY name) "
-                                      "FROM mpobench.stations",
-                                      {}, "reading the plant's stations");
+    connection_.execute(
+        "SELECT set_config('TimeZone', $1, false)", {zone},
+        fmt::format("setting the session's time zone to this process's ({})", zone));
+    connection_.execute("SELECT set_config('DateStyle', 'ISO, YMD', false)", {},
+                        "setting the session's date style");
+    connection_.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY", {},
+                        "making the session read-only");
+    const Result stations = connection_.execute(
+        "SELECT uuid::text, name, count(*) OVER (PARTITION BY name) "
+        "FROM mpobench.stations",
+        {}, "reading the plant's stations");
     for (int row = 0; row < PQntuples(stations.get()); ++row) {
         const std::string uuid = PQgetvalue(stations.get(), row, 0);
         const std::string name = PQgetvalue(stations.get(), row, 1);
@@ -251,12 +222,12 @@ QaReader::QaReader(const std::string& url) : connection_(url) {
     // The day buckets serve when their days are this process's: the plant's
     // zone is ours (a plant made before them has none: the runs serve).
     const Result settings =
-        run_query(connection_, "SELECT to_regclass('mpobench.plant_settings') IS NOT NULL", {},
-                  "looking for the plant's settings");
+        connection_.execute("SELECT to_regclass('mpobench.plant_settings') IS NOT NULL", {},
+                            "looking for the plant's settings");
     if (std::string_view(PQgetvalue(settings.get(), 0, 0)) == "t") {
         const Result zone_row =
-            run_query(connection_, "SELECT time_zone FROM mpobench.plant_settings WHERE filled", {},
-                      "reading the plant's time zone");
+            connection_.execute("SELECT time_zone FROM mpobench.plant_settings WHERE filled", {},
+                                "reading the plant's time zone");
         day_buckets_ = PQntuples(zone_row.get()) == 1 && zone == PQgetvalue(zone_row.get(), 0, 0);
     }
 }
@@ -319,7 +290,7 @@ GROUP BY 1, 2, 3, 4
 )sql",
                                    fmt::arg("keys", key_columns(keys)),
                                    fmt::arg("where", run_conditions.where()));
-    const Result result = run_query(connection_, sql, values, "reading the yield");
+    const Result result = connection_.execute(sql, values, "reading the yield");
     std::vector<analysis::YieldBucket> buckets;
     PGresult* rows = result.get();
     for (int row = 0; row < PQntuples(rows); ++row) {
@@ -357,8 +328,7 @@ QaBuckets QaReader::qa_buckets(const QaFilter& filter, Keys keys, Contents conte
     if (contents != Contents::Readings) {
         buckets.yield = yield_buckets(filter, keys);
         {
-            const Result result = run_query(
-                connection_,
+            const Result result = connection_.execute(
                 day_buckets_
                     ? bucket_conditions.select(keys, "b.cause, sum(b.runs)", "qa_day_causes", 1)
                     : fmt::format(
@@ -375,8 +345,7 @@ QaBuckets QaReader::qa_buckets(const QaFilter& filter, Keys keys, Contents conte
             sort_buckets(buckets.causes);
         }
         {
-            const Result result = run_query(
-                connection_,
+            const Result result = connection_.execute(
                 day_buckets_
                     ? bucket_conditions.select(
                           keys,
@@ -419,8 +388,7 @@ QaBuckets QaReader::qa_buckets(const QaFilter& filter, Keys keys, Contents conte
         // (before clamping to its first and last bin), in the same double
         // arithmetic, with the bin's count, sums, least and greatest value.
         // The day buckets hold the bin, clamped (mpobench.il_bin).
-        const Result result = run_query(
-            connection_,
+        const Result result = connection_.execute(
             day_buckets_
                 ? bucket_conditions.select(
                       keys,
@@ -468,8 +436,7 @@ QaBuckets QaReader::qa_buckets(const QaFilter& filter, Keys keys, Contents conte
     }
     {
         // RlStats::add_value for a value, add_bound for a bound without one.
-        const Result result = run_query(
-            connection_,
+        const Result result = connection_.execute(
             day_buckets_
                 ? bucket_conditions.select(keys,
                                            "b.wavelength_nm, sum(b.rl_values), sum(b.above_range), "

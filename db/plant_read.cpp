@@ -31,37 +31,7 @@ SELECT r.uuid, r.station_uuid, r.station_run_id, r.serial, r.part,
 FROM mpobench.runs r
 )sql";
 
-using Result = std::unique_ptr<PGresult, decltype(&PQclear)>;
-
-std::string trimmed(const char* text) {
-    std::string out = text != nullptr ? text : "";
-    while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) {
-        out.pop_back();
-    }
-    return out;
-}
-
-Result query(const Connection& connection, const std::string& sql,
-             const std::vector<std::string>& parameters, std::string_view what) {
-    std::vector<const char*> values;
-    for (const auto& parameter : parameters) {
-        values.push_back(parameter.c_str());
-    }
-    PGconn* handle = connection.native_handle();
-    Result result(PQexecParams(handle, sql.c_str(), static_cast<int>(values.size()), nullptr,
-                               values.data(), nullptr, nullptr, 0),
-                  &PQclear);
-    if (PQresultStatus(result.get()) != PGRES_TUPLES_OK) {
-        const std::string text = fmt::format(
-            "plant {}: {}: {}", connection.describe(), what,
-            trimmed(result ? PQresultErrorMessage(result.get()) : PQerrorMessage(handle)));
-        if (PQstatus(handle) == CONNECTION_BAD) {
-            throw PlantUnreachable(text);
-        }
-        throw PlantError(text);
-    }
-    return result;
-}
+using Result = Connection::Result;
 
 class Row {
   public:
@@ -153,7 +123,7 @@ PlantRun plant_run(const Row& row) {
 std::vector<PlantRun> plant_runs(const Connection& connection, const std::string& sql,
                                  const std::vector<std::string>& parameters,
                                  std::string_view what) {
-    const Result result = query(connection, sql, parameters, what);
+    const Result result = connection.execute(sql, parameters, what);
     std::vector<PlantRun> runs;
     for (int i = 0; i < PQntuples(result.get()); ++i) {
         runs.push_back(plant_run(Row(result.get(), i, connection)));
@@ -234,8 +204,8 @@ std::vector<PlantRun> Reader::with_record_hash(const std::string& record_hash) c
 
 std::optional<std::string> Reader::payload(const std::string& run_uuid) const {
     const Result result =
-        query(connection_, "SELECT payload::text FROM mpobench.runs WHERE uuid::text = lower($1)",
-              {run_uuid}, fmt::format("reading the payload of run {}", run_uuid));
+        connection_.execute("SELECT payload::text FROM mpobench.runs WHERE uuid::text = lower($1)",
+                            {run_uuid}, fmt::format("reading the payload of run {}", run_uuid));
     if (PQntuples(result.get()) == 0) {
         return std::nullopt;
     }

@@ -149,6 +149,8 @@ class PlantConfig(unittest.TestCase):
         for name, role in (("alice", "qa"), ("bob", "qa"), ("olga", "operator")):
             self.mpobench("user", "add", name, "--role", role, "--password-file", self.password,
                           "--db", self.admin)
+        self.assertIn("no part catalogue published",
+                      self.mpobench("parts", "show", "--db", self.qa).stdout)
         self.mpobench("parts", "publish", self.plant_catalogue(), "--by", "alice", "--db", self.admin)
         first = self.mpobench("limits", "upload", self.limit_set("plant-limits", "1", 0.0), "--by", "alice",
                               "--db", self.admin)
@@ -184,6 +186,12 @@ class PlantConfig(unittest.TestCase):
                           ("limits.activate", "bob", "keeper2")])
         self.assertEqual(log[5]["detail"]["id"], 1)
         self.mpobench("audit", "verify", "--db", self.qa, expect=2)
+        users = json.loads(self.mpobench("user", "list", "--json", "--db", self.qa).stdout)
+        self.assertEqual([(u["name"], u["role"], u["badge"]) for u in users],
+                         [("alice", "qa", False), ("bob", "qa", False), ("olga", "operator", False)])
+        badge = self.path("badge.txt", "BADGE-ALICE-0001\n")
+        self.mpobench("user", "badge", "alice", "--badge-file", badge, "--db", self.admin)
+        self.mpobench("user", "badge", "bob", "--badge-file", badge, "--db", self.admin, expect=4)
         listed = self.mpobench("limits", "list", "--json", "--db", self.qa)
         self.assertEqual([(s["id"], s["active"]) for s in json.loads(listed.stdout)], [(1, True)])
         self.assertIn("PLANT12-SM-B-E", self.mpobench("parts", "show", "--db", self.qa).stdout)
