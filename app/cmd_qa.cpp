@@ -7,23 +7,19 @@
 
 #include <cmath>
 #include <map>
-#include <memory>
 #include <optional>
 
 #include "analysis/qa.hpp"
 #include "analysis/retest.hpp"
-#include "analysis/shifts.hpp"
 #include "app/certificates.hpp"
 #include "app/commands.hpp"
 #include "app/guarded.hpp"
 #include "app/qa_json.hpp"
 #include "app/qa_options.hpp"
+#include "app/qa_source.hpp"
 #include "app/run_json.hpp"
 #include "app/test_flow.hpp"
-#include "db/plant_qa.hpp"
-#include "db/plant_read.hpp"
 #include "reports/qa_report.hpp"
-#include "reports/site_clock.hpp"
 
 namespace mpobench::app {
 namespace {
@@ -55,131 +51,6 @@ analysis::Grouping period_option(const std::string& text) {
     }
     return grouping;
 }
-
-// --by shift: the site file's shifts in its time zone, counted from the
-// records (db regrouped_qa_buckets), each bucket's day replaced by the shift
-// key "2026-12-06 night"; --from/--to select shifts by the day they began.
-db::QaBuckets shift_buckets(const QaCommandOptions& options, const db::Repository& repository) {
-    const reports::Site site = load_site_option(options.site);
-    if (site.shifts.empty()) {
-        throw UsageError(
-            "--by shift: the site file has no [[shift]] tables (name, start) to group by");
-    }
-    const reports::SiteClock clock(site.time_zone);
-    const auto period_of = [&](TimePoint time) {
-        const auto local = clock.local(time);
-        return analysis::shift_of(local.day, local.minute_of_day, site.shifts).key();
-    };
-    db::QaFilter filter = options.filter.qa_filter();
-    const auto from_day = filter.from_day, to_day = filter.to_day;
-    filter.from_day.reset();
-    filter.to_day.reset();
-    auto buckets = repository.regrouped_qa_buckets(filter, period_of);
-    const auto outside = [&](const analysis::BucketKey& key) {
-        const std::string day = key.day.substr(0, 10);
-        return (from_day && day < *from_day) || (to_day && day > *to_day);
-    };
-    std::erase_if(buckets.yield, [&](const auto& bucket) { return outside(bucket.key); });
-    std::erase_if(buckets.causes, [&](const auto& bucket) { return outside(bucket.key); });
-    std::erase_if(buckets.failures, [&](const auto& bucket) { return outside(bucket.key); });
-    return buckets;
-}
-
-// Where the QA buckets come from: a station's record (--db FILE) or the
-// plant (--db postgresql://..., README "Plant QA"), counted the same way.
-class QaSource {
-  public:
-    explicit QaSource(const db::Repository& station) : station_(&station) {}
-    explicit QaSource(const db::plant::QaReader& plant) : plant_(&plant) {}
-
-    // Buckets for rows by `grouping`: the plant counts them to one per day
-    // unless the rows go by part, station or operator.
-    std::vector<analysis::YieldBucket> yield(const db::QaFilter& filter,
-                                             analysis::Grouping grouping) const {
-        return station_ != nullptr ? station_->yield_buckets(filter)
-                                   : plant_->yield_buckets(filter, plant_keys(grouping));
-    }
-    // readings: the IL and RL buckets alone (the trend); else the yield,
-    // cause and failure buckets (the Pareto). Only the day of their keys is
-    // used (the Pareto, trends by day or week).
-    db::QaBuckets buckets(const db::QaFilter& filter, bool readings) const {
-        if (station_ != nullptr) {
-            return station_->qa_buckets(filter, readings ? db::Repository::IlBuckets::Only
-                                                         : db::Repository::IlBuckets::Skip);
-        }
-        return plant_->qa_buckets(filter, db::plant::QaReader::Keys::DayOnly,
-                                  readings ? db::plant::QaReader::Contents::Readings
-                                           : db::plant::QaReader::Contents::Counts);
-    }
-    // Everything the QA report shows: rows by part, station and operator,
-    // with the readings of the trend.
-    db::QaBuckets report_buckets(const db::QaFilter& filter) const {
-        if (station_ != nullptr)
-            return station_->qa_buckets(filter, db::Repository::IlBuckets::Read);
-        return plant_->qa_buckets(filter, db::plant::QaReader::Keys::All,
-                                  db::plant::QaReader::Contents::CountsAndReadings);
-    }
-    // The production runs a filter selects, as retests counts them.
-    std::vector<db::RunSummary> runs(const db::RunFilter& filter, const std::string& db) const {
-        if (station_ != nullptr)
-            return station_->find_runs(filter);
-        std::vector<db::RunSummary> out;
-        for (auto& run : db::plant::Reader(db).find_runs(filter))
-            out.push_back(std::move(run.summary));
-        return out;
-    }
-    // --by shift counts the records in the site's shifts: a station's only.
-    db::QaBuckets shift_buckets(const QaCommandOptions& options) const {
-        if (station_ == nullptr) {
-            throw UsageError(
-                "--by shift reads a station database: the plant keeps no shifts (give --db "
-                "STATION.db, or --by day|week)");
-        }
-        return app::shift_buckets(options, *station_);
-    }
-
-  private:
-    static db::plant::QaReader::Keys plant_keys(analysis::Grouping grouping) {
-        switch (grouping) {
-            case analysis::Grouping::Part:
-            case analysis::Grouping::Station:
-            case analysis::Grouping::Operator:
-                return db::plant::QaReader::Keys::All;
-            case analysis::Grouping::Total:
-            case analysis::Grouping::Day:
-            case analysis::Grouping::Week:
-            case analysis::Grouping::Grade:
-                break;
-        }
-        return db::plant::QaReader::Keys::DayOnly;
-    }
-
-    const db::Repository* station_ = nullptr;
-    const db::plant::QaReader* plant_ = nullptr;
-};
-
-// What --db names, opened for reading: a station file or a plant URL. A
-// plant URL with a password is a usage error (2); an unreachable plant 3.
-class OpenedQaSource {
-  public:
-    explicit OpenedQaSource(const QaOptions& filter) {
-        const std::string db = filter.db.string();
-        if (!db::plant::is_plant_url(db)) {
-            station_.emplace(open_database_for_reading(filter.db));
-            return;
-        }
-        try {
-            plant_ = std::make_unique<db::plant::QaReader>(db);
-        } catch (const db::plant::PlantUrlError& error) {
-            throw UsageError(error.what());
-        }
-    }
-    QaSource source() const { return station_ ? QaSource(*station_) : QaSource(*plant_); }
-
-  private:
-    std::optional<db::Repository> station_;
-    std::unique_ptr<db::plant::QaReader> plant_;
-};
 
 std::string percent(std::optional<double> fraction) {
     return fraction ? fmt::format("{:.1f} %", *fraction * 100.0) : "-";
@@ -299,8 +170,6 @@ void print_grade_mix(const std::vector<analysis::YieldRow>& rows, const analysis
 
 }  // namespace
 
-namespace {
-
 nlohmann::json yield_report_json(const QaSource& source, const QaCommandOptions& options) {
     const auto tables = yield_tables(options, source);
     const bool grade_mix = tables.grouping == analysis::Grouping::Grade;
@@ -318,13 +187,6 @@ nlohmann::json yield_report_json(const QaSource& source, const QaCommandOptions&
                                   : yield_json(row));
     }
     return out;
-}
-
-}  // namespace
-
-nlohmann::json yield_report_json(const db::Repository& repository,
-                                 const QaCommandOptions& options) {
-    return yield_report_json(QaSource(repository), options);
 }
 
 int run_yield(const QaCommandOptions& options) {
@@ -480,8 +342,6 @@ void print_shift_paretos(const db::QaBuckets& buckets, const QaCommandOptions& o
 
 }  // namespace
 
-namespace {
-
 nlohmann::json pareto_report_json(const QaSource& source, const QaCommandOptions& options) {
     check_pareto_grouping(options);
     if (options.by == "shift") {
@@ -496,13 +356,6 @@ nlohmann::json pareto_report_json(const QaSource& source, const QaCommandOptions
     json out{{"scope", options.filter.describe()}};
     out.update(pareto_tables_json(make_pareto(source.buckets(options.filter.qa_filter(), false))));
     return out;
-}
-
-}  // namespace
-
-nlohmann::json pareto_report_json(const db::Repository& repository,
-                                  const QaCommandOptions& options) {
-    return pareto_report_json(QaSource(repository), options);
 }
 
 int run_pareto(const QaCommandOptions& options) {
@@ -606,8 +459,6 @@ std::string rl_text(std::optional<double> value_db) {
 
 }  // namespace
 
-namespace {
-
 nlohmann::json trend_report_json(const QaSource& source, const QaCommandOptions& options) {
     const auto period = period_option(options.by);
     const db::QaBuckets buckets = source.buckets(options.filter.qa_filter(), true);
@@ -649,13 +500,6 @@ nlohmann::json trend_report_json(const QaSource& source, const QaCommandOptions&
         out["rl"].push_back(total);
     }
     return out;
-}
-
-}  // namespace
-
-nlohmann::json trend_report_json(const db::Repository& repository,
-                                 const QaCommandOptions& options) {
-    return trend_report_json(QaSource(repository), options);
 }
 
 int run_trend(const QaCommandOptions& options) {
@@ -740,11 +584,10 @@ int run_trend(const QaCommandOptions& options) {
     });
 }
 
-nlohmann::json histogram_report_json(const db::Repository& repository,
-                                     const QaCommandOptions& options,
+nlohmann::json histogram_report_json(const QaSource& source, const QaCommandOptions& options,
                                      const analysis::LimitSet& limits) {
     const auto period = period_option(options.by);
-    const db::QaBuckets buckets = repository.qa_buckets(options.filter.qa_filter());
+    const db::QaBuckets buckets = source.buckets(options.filter.qa_filter(), true);
     json out{{"scope", options.filter.describe()},
              {"bin_db", analysis::IlHistogram::bin_width_db},
              {"series", json::array()}};
@@ -817,8 +660,7 @@ int run_retests(const QaCommandOptions& options) {
     return guarded("retests", [&] {
         const OpenedQaSource opened(options.filter);
         std::vector<analysis::AttemptRecord> attempts;
-        for (const auto& run :
-             opened.source().runs(options.filter.run_filter(true), options.filter.db.string())) {
+        for (const auto& run : opened.source().runs(options.filter.run_filter(true))) {
             if (run.attempt) {
                 attempts.push_back({run.serial, run.part_number,
                                     run.status == RunStatus::Completed && run.pass,

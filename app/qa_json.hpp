@@ -8,19 +8,17 @@
 
 #include "analysis/limits.hpp"
 #include "app/commands.hpp"
-#include "db/repository.hpp"
+#include "app/qa_source.hpp"
 
 namespace mpobench::app {
 
-nlohmann::json yield_report_json(const db::Repository& repository, const QaCommandOptions& options);
-nlohmann::json pareto_report_json(const db::Repository& repository,
-                                  const QaCommandOptions& options);
-nlohmann::json trend_report_json(const db::Repository& repository, const QaCommandOptions& options);
+nlohmann::json yield_report_json(const QaSource& source, const QaCommandOptions& options);
+nlohmann::json pareto_report_json(const QaSource& source, const QaCommandOptions& options);
+nlohmann::json trend_report_json(const QaSource& source, const QaCommandOptions& options);
 // The IL distribution per wavelength (the histograms of `report`): bins of
 // 0.01 dB from the first to the last one holding a reading, and the Elite
 // per-fibre maximum of the wavelength's mode from `limits`.
-nlohmann::json histogram_report_json(const db::Repository& repository,
-                                     const QaCommandOptions& options,
+nlohmann::json histogram_report_json(const QaSource& source, const QaCommandOptions& options,
                                      const analysis::LimitSet& limits);
 
 }  // namespace mpobench::app

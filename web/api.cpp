@@ -538,14 +538,14 @@ HttpResponse Api::route(const HttpRequest& request) {
         const auto& name = parts[1];
         if (name == "yield" || name == "pareto" || name == "trend" || name == "histogram") {
             const db::Repository repository(setup_.db_path);
+            const app::QaSource source(repository);
             if (name == "yield")
-                return json_response(200, app::yield_report_json(repository, options));
+                return json_response(200, app::yield_report_json(source, options));
             if (name == "pareto")
-                return json_response(200, app::pareto_report_json(repository, options));
+                return json_response(200, app::pareto_report_json(source, options));
             if (name == "trend")
-                return json_response(200, app::trend_report_json(repository, options));
-            return json_response(200,
-                                 app::histogram_report_json(repository, options, setup_.limits));
+                return json_response(200, app::trend_report_json(source, options));
+            return json_response(200, app::histogram_report_json(source, options, setup_.limits));
         }
     }
 
