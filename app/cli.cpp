@@ -196,11 +196,14 @@ Command add_serve_command(CLI::App& app) {
     auto* cmd =
         app.add_subcommand("serve",
                            "The station web server: the operator screen and the QA pages (README "
-                           "\"The station web server\"); without --station, QA pages only");
+                           "\"The station web server\"); without --station, QA pages only; with "
+                           "--db postgresql://..., the plant's QA pages");
     cmd->add_option("--station", options->station_file,
                     "station file of the bench this server tests on (its page is the operator)")
         ->check(CLI::ExistingFile);
-    add_db_option(*cmd, options->db);
+    cmd->add_option("--db", options->db,
+                    "database (default: $MPOBENCH_DB or ./mpobench.db), or the plant's "
+                    "postgresql:// URL: QA pages over every station, the plant's users log in");
     cmd->add_option("--listen", options->listen,
                     "ADDRESS:PORT; an address other machines reach needs an admin user first")
         ->capture_default_str();

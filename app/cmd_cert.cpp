@@ -17,7 +17,7 @@
 #include "app/certificates.hpp"
 #include "app/commands.hpp"
 #include "app/guarded.hpp"
-#include "app/plant_payload.hpp"
+#include "app/plant_records.hpp"
 #include "app/plant_source.hpp"
 #include "app/qa_options.hpp"
 #include "app/run_json.hpp"
@@ -155,19 +155,7 @@ int run_batch_certificates(const CertOptions& options, const CertContext& contex
 void write_plant_run_certificate(const db::plant::Reader& plant, const db::plant::PlantRun& run,
                                  const reports::Site& site, reports::Paper paper,
                                  const std::filesystem::path& out) {
-    const auto text = plant.payload(run.uuid);
-    if (!text) {
-        throw db::plant::PlantError(
-            fmt::format("plant {}: run {} vanished while it was read", plant.describe(), run.uuid));
-    }
-    nlohmann::json payload;
-    try {
-        payload = nlohmann::json::parse(*text);
-    } catch (const nlohmann::json::exception& error) {
-        throw db::plant::PlantError(fmt::format("plant {}: the payload of run {} is not JSON: {}",
-                                                plant.describe(), run.uuid, error.what()));
-    }
-    auto parts = certificate_from_payload(payload);
+    auto parts = plant_record(plant, run);
     write_certificate_of(std::move(parts.run), std::move(parts.reference), parts.limit_set,
                          parts.record_hash, site, paper, out);
     fmt::print("{}\n", out.string());
@@ -178,8 +166,7 @@ void refuse_form_1(const std::vector<const db::plant::PlantRun*>& runs) {
     std::vector<std::string> form_1;
     for (const auto* run : runs) {
         if (run->payload_version < 2) {
-            form_1.push_back(
-                fmt::format("run {} of {} ({})", run->summary.id, run->summary.serial, run->uuid));
+            form_1.push_back(plant_run_name(*run));
         }
     }
     if (!form_1.empty()) {
@@ -452,21 +439,8 @@ int verify_in_plant(const std::string& hash, const VerifyOptions& options) {
     const auto& held = runs.back();
     std::optional<bool> matches;  // nullopt: form 1, not re-hashable
     const int version = held.record_hash_version.value_or(0);
-    if (held.payload_version >= 2) {
-        if (!analysis::known_record_hash_version(version)) {
-            throw db::plant::PlantError(fmt::format(
-                "plant {}: run {} was hashed with canonical form {}, which this mpobench does "
-                "not know (it knows 1..{}); upgrade mpobench",
-                plant.describe(), held.uuid, version, analysis::kRecordHashVersion));
-        }
-        const auto text = plant.payload(held.uuid);
-        const auto payload = nlohmann::json::parse(text.value_or("null"));
-        try {
-            matches = analysis::record_hash(certificate_from_payload(payload).run, version) == hash;
-        } catch (const std::invalid_argument&) {
-            matches = false;
-        }
-    }
+    if (held.payload_version >= 2)
+        matches = plant_record_matches(plant, held, plant_record(plant, held).run);
     const bool verified = matches.value_or(false);
     if (options.json) {
         fmt::print("{}\n", json_text({{"hash", hash},

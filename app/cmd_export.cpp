@@ -9,11 +9,10 @@
 #include <memory>
 
 #include "app/commands.hpp"
-#include "app/plant_payload.hpp"
+#include "app/plant_records.hpp"
 #include "app/plant_source.hpp"
 #include "app/qa_options.hpp"
 #include "app/test_flow.hpp"
-#include "db/plant_read.hpp"
 #include "reports/export.hpp"
 
 namespace mpobench::app {
@@ -27,51 +26,6 @@ std::optional<reports::ExportTable> table_option(const std::string& text) {
         return table;
     throw UsageError(fmt::format("--table '{}': expected runs, measurements or failures", text));
 }
-
-// The plant's runs (--db postgresql://...): each run's record out of the
-// payload (form 2) its station forwarded, so a run exports as its station
-// exports it.
-class PlantExportSource final : public reports::ExportSource {
-  public:
-    explicit PlantExportSource(const std::string& url) : plant_(url) {}
-
-    void for_each_run(const db::RunFilter& filter, const EachRun& each) const override {
-        const auto runs = plant_.find_runs(filter);
-        // Refused before anything is written: form 1 lacks the record.
-        std::vector<std::string> form_1;
-        for (const auto& run : runs) {
-            if (run.payload_version < kPlantPayloadVersion)
-                form_1.push_back(
-                    fmt::format("run {} of {} ({})", run.summary.id, run.summary.serial, run.uuid));
-        }
-        if (!form_1.empty()) {
-            throw UsageError(fmt::format(
-                "{} reached the plant in payload form 1, which lacks the whole record: export "
-                "them from the station database, or narrow the filter (--station, --from)",
-                fmt::join(form_1, ", ")));
-        }
-        for (const auto& run : runs) {
-            const auto text = plant_.payload(run.uuid);
-            if (!text)
-                throw db::plant::PlantError(fmt::format(
-                    "plant {}: run {} vanished while it was read", plant_.describe(), run.uuid));
-            nlohmann::json payload;
-            try {
-                payload = nlohmann::json::parse(*text);
-            } catch (const nlohmann::json::exception& error) {
-                throw db::plant::PlantError(
-                    fmt::format("plant {}: the payload of run {} is not JSON: {}",
-                                plant_.describe(), run.uuid, error.what()));
-            }
-            const auto record = certificate_from_payload(payload);
-            each(record.run, record.record_hash.empty() ? std::nullopt
-                                                        : std::make_optional(record.record_hash));
-        }
-    }
-
-  private:
-    db::plant::Reader plant_;
-};
 
 }  // namespace
 

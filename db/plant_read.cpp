@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <libpq-fe.h>
 
+#include <algorithm>
+#include <cctype>
 #include <memory>
 
 #include "vocabulary/time_text.hpp"
@@ -151,9 +153,11 @@ std::vector<PlantRun> Reader::history(const std::string& serial, const std::stri
                       fmt::format("reading the history of {}", serial));
 }
 
-std::vector<PlantRun> Reader::find_runs(const RunFilter& filter) const {
-    // Conditions are fixed text; only the values are parameters.
-    std::vector<std::string> conditions{"TRUE"}, parameters;
+namespace {
+
+// The WHERE clause of a RunFilter: fixed text, the values as parameters.
+std::string filter_conditions(const RunFilter& filter, std::vector<std::string>& parameters) {
+    std::vector<std::string> conditions{"TRUE"};
     const auto add = [&](const std::string& condition, std::string value) {
         parameters.push_back(std::move(value));
         conditions.push_back(fmt::format(fmt::runtime(condition), parameters.size()));
@@ -180,12 +184,73 @@ std::vector<PlantRun> Reader::find_runs(const RunFilter& filter) const {
     if (filter.status) {
         add("r.status = ${}", std::string(to_string(*filter.status)));
     }
-    std::string sql = std::string(run_columns) + "WHERE ";
+    std::string sql = "WHERE ";
     for (std::size_t i = 0; i < conditions.size(); ++i) {
         sql += (i == 0 ? "" : " AND ") + conditions[i];
     }
-    sql += " ORDER BY r.started_at, r.station_uuid, r.station_run_id";
+    return sql;
+}
+
+}  // namespace
+
+std::vector<PlantRun> Reader::find_runs(const RunFilter& filter) const {
+    std::vector<std::string> parameters;
+    const std::string sql = std::string(run_columns) + filter_conditions(filter, parameters) +
+                            " ORDER BY r.started_at, r.station_uuid, r.station_run_id";
     return plant_runs(connection_, sql, parameters, "finding runs");
+}
+
+std::vector<PlantRun> Reader::newest_runs(const RunFilter& filter, const Narrowing& narrowing,
+                                          std::size_t count) const {
+    std::vector<std::string> parameters;
+    std::string sql = std::string(run_columns) + filter_conditions(filter, parameters);
+    if (narrowing.completed_pass) {
+        sql += fmt::format(" AND r.status = 'completed' AND r.pass = {}",
+                           *narrowing.completed_pass ? "TRUE" : "FALSE");
+    }
+    if (narrowing.grade) {
+        parameters.emplace_back(to_string(*narrowing.grade));
+        sql += fmt::format(" AND r.grade = ${}", parameters.size());
+    }
+    sql += fmt::format(
+        " ORDER BY r.started_at DESC, r.station_uuid DESC, r.station_run_id DESC "
+        "LIMIT {}",
+        count);
+    auto runs = plant_runs(connection_, sql, parameters, "finding the newest runs");
+    std::reverse(runs.begin(), runs.end());
+    return runs;
+}
+
+std::vector<PlantRun> Reader::production_histories(const std::vector<std::string>& serials) const {
+    if (serials.empty())
+        return {};
+    // One placeholder per serial: the serials are values, never SQL text.
+    std::string placeholders;
+    for (std::size_t i = 1; i <= serials.size(); ++i)
+        placeholders += fmt::format("{}${}", i == 1 ? "" : ", ", i);
+    return plant_runs(connection_,
+                      std::string(run_columns) + "WHERE r.serial IN (" + placeholders +
+                          ") AND r.kind = 'production' "
+                          "ORDER BY r.started_at, r.station_uuid, r.station_run_id",
+                      serials, fmt::format("reading the histories of {} serials", serials.size()));
+}
+
+std::optional<PlantRun> Reader::run(const std::string& run_uuid) const {
+    // Checked here, so that the query can use the UUID's index (a cast of
+    // anything else would be an error from the server).
+    bool uuid_text = run_uuid.size() == 36;
+    for (std::size_t at = 0; uuid_text && at < run_uuid.size(); ++at) {
+        const auto c = static_cast<unsigned char>(run_uuid[at]);
+        uuid_text =
+            (at == 8 || at == 13 || at == 18 || at == 23) ? c == '-' : std::isxdigit(c) != 0;
+    }
+    if (!uuid_text)
+        return std::nullopt;
+    auto runs = plant_runs(connection_, std::string(run_columns) + "WHERE r.uuid = $1::uuid",
+                           {run_uuid}, fmt::format("reading run {}", run_uuid));
+    if (runs.empty())
+        return std::nullopt;
+    return std::move(runs.front());
 }
 
 std::vector<PlantRun> Reader::station_runs(const std::string& station_uuid) const {
@@ -204,7 +269,7 @@ std::vector<PlantRun> Reader::with_record_hash(const std::string& record_hash) c
 
 std::optional<std::string> Reader::payload(const std::string& run_uuid) const {
     const Result result =
-        connection_.execute("SELECT payload::text FROM mpobench.runs WHERE uuid::text = lower($1)",
+        connection_.execute("SELECT payload::text FROM mpobench.runs WHERE uuid = $1::uuid",
                             {run_uuid}, fmt::format("reading the payload of run {}", run_uuid));
     if (PQntuples(result.get()) == 0) {
         return std::nullopt;

@@ -45,6 +45,18 @@ class Reader {
     // The runs a filter selects, oldest first (as history orders them); its
     // station is a station name or UUID.
     std::vector<PlantRun> find_runs(const RunFilter& filter) const;
+    // The newest `count` runs a filter selects, narrowed further, oldest
+    // first: what a page of runs shows of millions.
+    struct Narrowing {
+        std::optional<bool> completed_pass;  // completed runs that passed (true) or failed
+        std::optional<Grade> grade;
+    };
+    std::vector<PlantRun> newest_runs(const RunFilter& filter, const Narrowing& narrowing,
+                                      std::size_t count) const;
+    // The production runs of these serials, oldest first (as history).
+    std::vector<PlantRun> production_histories(const std::vector<std::string>& serials) const;
+    // The run with this UUID; nullopt: none (or not a UUID).
+    std::optional<PlantRun> run(const std::string& run_uuid) const;
     // Every run a station database forwarded, by its station run id.
     std::vector<PlantRun> station_runs(const std::string& station_uuid) const;
     // The runs whose record hash is this one (lower-case hex).

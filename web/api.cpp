@@ -20,13 +20,18 @@
 #include "app/certificates.hpp"
 #include "app/guarded.hpp"
 #include "app/plant_config.hpp"
+#include "app/plant_records.hpp"
 #include "app/qa_json.hpp"
 #include "app/run_json.hpp"
 #include "app/test_flow.hpp"
+#include "db/plant_config.hpp"
+#include "db/plant_qa.hpp"
+#include "db/plant_read.hpp"
 #include "drivers/errors.hpp"
 #include "reports/export.hpp"
 #include "reports/site_clock.hpp"
 #include "vocabulary/logger.hpp"
+#include "web/api_support.hpp"
 #include "web/assets.hpp"
 
 namespace mpobench::web {
@@ -37,50 +42,12 @@ namespace {
 
 constexpr const char* kSessionCookie = "mpobench_session";
 
-// An answer other than 2xx: status, {error, detail} and anything else the
-// page needs (the retest reasons it may choose from).
-class ApiError : public std::runtime_error {
-  public:
-    ApiError(int status, const std::string& error, std::string detail = {}, json extra = nullptr)
-        : std::runtime_error(error),
-          status_(status),
-          detail_(std::move(detail)),
-          extra_(std::move(extra)) {}
-    int status() const { return status_; }
-    const std::string& detail() const { return detail_; }
-    const json& extra() const { return extra_; }
-
-  private:
-    int status_;
-    std::string detail_;
-    json extra_;
-};
-
-HttpResponse json_response(int status, const json& body) {
-    HttpResponse response;
-    response.status = status;
-    response.body = app::json_text(body);
-    return response;
-}
-
 HttpResponse error_response(int status, const std::string& error, const std::string& detail,
                             const json& extra = nullptr) {
     json body{{"error", error}, {"detail", detail}};
     if (extra.is_object())
         body.update(extra);
     return json_response(status, body);
-}
-
-int role_rank(db::UserRole role) {
-    switch (role) {
-        case db::UserRole::Operator:
-            return 0;
-        case db::UserRole::Qa:
-            return 1;
-        case db::UserRole::Admin:
-            return 2;
-    }
-    return 0;
 }
 
 // 429 with Retry-After: the login throttle's answer.
@@ -137,80 +104,8 @@ std::vector<std::string> path_parts(const std::string& path) {
     return parts;
 }
 
-// A record's number in a path ("/api/runs/17"); 404 naming `what` otherwise.
-std::int64_t number_in_path(const std::string& text, const std::string& what) {
-    if (text.empty() || text.size() > 18 ||
-        !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; }))
-        throw ApiError(404, "no such " + what, fmt::format("'{}' is not a {} number", text, what));
-    return std::stoll(text);
-}
-
 std::int64_t id_of(const std::string& text) {
     return number_in_path(text, "run");
-}
-
-json user_json(const db::User& user) {
-    return {{"name", user.name},
-            {"role", std::string(db::to_string(user.role))},
-            {"enabled", !user.disabled_at},
-            {"created_at", app::iso_utc(user.created_at)},
-            {"created_by", user.created_by},
-            {"badge", user.has_badge}};
-}
-
-json limit_set_upload_json(const db::LimitSetUpload& upload) {
-    const auto time_or_null = [](const std::optional<TimePoint>& time) {
-        return time ? json(app::iso_utc(*time)) : json(nullptr);
-    };
-    return {{"id", upload.limit_set.id},
-            {"name", upload.limit_set.name},
-            {"version", upload.limit_set.version},
-            {"hash", upload.limit_set.hash},
-            {"uploaded_by", upload.uploaded_by},
-            {"uploaded_at", app::iso_utc(upload.uploaded_at)},
-            {"activated_by", upload.activated_by ? json(*upload.activated_by) : json(nullptr)},
-            {"activated_at", time_or_null(upload.activated_at)},
-            {"active", upload.active}};
-}
-
-std::int64_t limit_set_id_of(const std::string& text) {
-    return number_in_path(text, "limit set");
-}
-
-json run_summary_json(const db::RunSummary& run) {
-    return {{"id", run.id},
-            {"serial", run.serial},
-            {"part", run.part_number},
-            {"station", run.station},
-            {"operator", run.operator_name},
-            {"kind", std::string(to_string(run.kind))},
-            {"status", std::string(to_string(run.status))},
-            {"reason", run.reason},
-            {"pass", run.pass},
-            {"grade", run.grade ? json(std::string(to_string(*run.grade))) : json(nullptr)},
-            {"started_at", app::iso_utc(run.started_at)},
-            {"ended_at", run.ended_at ? json(app::iso_utc(*run.ended_at)) : json(nullptr)},
-            {"retest_reason", run.retest_reason},
-            {"attempt", run.attempt}};
-}
-
-// The QA filters of a query (?from=&to=&part=&station=&operator=&by=).
-app::QaCommandOptions qa_options(const HttpRequest& request, const ApiSetup& setup) {
-    const auto query = request.query();
-    const auto get = [&](const char* name) {
-        const auto found = query.find(name);
-        return found == query.end() ? std::string() : found->second;
-    };
-    app::QaCommandOptions options;
-    options.filter.from_day = get("from");
-    options.filter.to_day = get("to");
-    options.filter.part = get("part");
-    options.filter.station = get("station");
-    options.filter.operator_name = get("operator");
-    options.filter.db = setup.db_path;
-    options.by = get("by");
-    options.site = setup.site_path;
-    return options;
 }
 
 bool same_secret(const std::string& a, const std::string& b) {
@@ -255,6 +150,15 @@ HttpResponse Api::handle(const HttpRequest& request) {
     } catch (const db::DatabaseError& error) {
         logger("web")->error("{} {}: {}", request.method, request.target, error.what());
         return error_response(500, "database", error.what());
+    } catch (const db::plant::PlantUnreachable& error) {
+        logger("web")->error("{} {}: {}", request.method, request.target, error.what());
+        return error_response(503, "plant unreachable", error.what());
+    } catch (const db::plant::PlantError& error) {
+        logger("web")->error("{} {}: {}", request.method, request.target, error.what());
+        return error_response(500, "plant", error.what());
+    } catch (const app::PayloadError& error) {
+        logger("web")->error("{} {}: {}", request.method, request.target, error.what());
+        return error_response(500, "plant record", error.what());
     }
 }
 
@@ -307,21 +211,20 @@ HttpResponse Api::route(const HttpRequest& request) {
         const std::string password = *string_field(body, "password", true);
         if (const auto wait = throttle_.wait(user_name, address, Clock::now()))
             return too_many_logins(*wait);
-        db::Repository repository(setup_.db_path);
-        const auto user = repository.user(user_name);
+        const auto user = login_user(user_name);
         const bool ok =
             user && !user->disabled_at && analysis::password_matches(user->password_hash, password);
         if (!ok) {
             throttle_.failed(user_name, address, Clock::now());
-            app::audit_web_act(repository, "login.fail", "", address,
-                               {{"user", user_name},
-                                {"why", !user               ? "unknown user"
-                                        : user->disabled_at ? "user disabled"
-                                                            : "wrong password"}});
+            record_act("login.fail", "", address,
+                       {{"user", user_name},
+                        {"why", !user               ? "unknown user"
+                                : user->disabled_at ? "user disabled"
+                                                    : "wrong password"}});
             throw ApiError(401, "login failed", "wrong name or password, or the user is disabled");
         }
         throttle_.succeeded(user_name, address);
-        return logged_in(repository, *user, address, "password");
+        return logged_in(*user, address, "password");
     }
 
     if (!found_session)
@@ -338,8 +241,7 @@ HttpResponse Api::route(const HttpRequest& request) {
     };
     const bool qa_or_admin = role_rank(session.role) >= role_rank(db::UserRole::Qa);
     const auto audit = [&](const std::string& action, const json& detail) {
-        db::Repository repository(setup_.db_path);
-        app::audit_web_act(repository, action, session.user, request.peer_address, detail);
+        record_act(action, session.user, request.peer_address, detail);
     };
     const auto need_bench = [&]() -> StationRunner& {
         if (!setup_.runner)
@@ -351,11 +253,7 @@ HttpResponse Api::route(const HttpRequest& request) {
     // ---- session
     if (route_is({"api", "session"})) {
         if (method == "GET") {
-            return json_response(200,
-                                 {{"user", session.user},
-                                  {"role", std::string(db::to_string(session.role))},
-                                  {"csrf_token", session.csrf_token},
-                                  {"expires_at", app::iso_utc(sessions_.expires_at(session))}});
+            return json_response(200, session_json(session));
         }
         if (method == "DELETE") {
             sessions_.remove(session.token);
@@ -370,7 +268,7 @@ HttpResponse Api::route(const HttpRequest& request) {
 
     // ---- the station
     if (route_is({"api", "station"}) && method == "GET")
-        return json_response(200, station_json());
+        return json_response(200, on_plant() ? plant_station_json() : station_json());
 
     if (route_is({"api", "reference"}) && method == "POST") {
         auto& runner = need_bench();
@@ -474,30 +372,24 @@ HttpResponse Api::route(const HttpRequest& request) {
         return json_response(200, runs_json(request));
 
     if (route_is({"api", "runs", "*"}) && method == "GET") {
+        if (on_plant())
+            return json_response(200, plant_run_json(parts[2]));
         const db::Repository repository(setup_.db_path);
         const auto run = repository.run(id_of(parts[2]));
         if (!run)
             throw ApiError(404, "no such run", parts[2]);
-        json out = app::run_to_json(*run);
-        json texts = json::array();
-        if (run->status == RunStatus::Completed && run->grade) {
-            for (const auto& failure : analysis::make_verdict(*run).against_target)
-                texts.push_back(analysis::describe_failure(failure, *run));
-        }
-        out["failure_texts"] = texts;
-        out["part_view"] = part_json(run->part);
         const auto hash = repository.record_hash(run->id);
-        out["record_hash"] = hash ? json(*hash) : json(nullptr);
+        std::optional<bool> verified;
         if (hash) {
             const auto check = repository.find_record(*hash);
-            out["record_verified"] = check && check->record_matches;
-        } else {
-            out["record_verified"] = nullptr;
+            verified = check && check->record_matches;
         }
-        return json_response(200, out);
+        return json_response(200, run_page_json(*run, std::to_string(run->id), hash, verified));
     }
 
     if (route_is({"api", "runs", "*", "certificate.pdf"}) && method == "GET") {
+        if (on_plant())
+            return plant_certificate(parts[2]);
         const std::int64_t run_id = id_of(parts[2]);
         const db::Repository repository(setup_.db_path);
         const auto run = repository.run(run_id);
@@ -507,23 +399,17 @@ HttpResponse Api::route(const HttpRequest& request) {
             throw ApiError(409, "no certificate",
                            fmt::format("run {} was {}: only a completed run has a certificate",
                                        run_id, to_string(run->status)));
-        // The certificate renderer writes files: a private temporary one, read back and removed.
-        const auto directory = std::filesystem::temp_directory_path() /
-                               fmt::format("mpobench-cert-{}-{}", ::getpid(), random_token());
-        std::filesystem::create_directories(directory);
-        const auto file = directory / app::certificate_file_name(run->serial);
+        // The certificate renderer writes files: a private temporary one, read back.
         std::string pdf;
         try {
-            app::write_run_certificate(repository, run_id, setup_.site, setup_.site.paper, file);
-            std::ifstream in(file, std::ios::binary);
-            std::ostringstream bytes;
-            bytes << in.rdbuf();
-            pdf = bytes.str();
+            pdf = bytes_written_to(app::certificate_file_name(run->serial),
+                                   [&](const std::filesystem::path& file) {
+                                       app::write_run_certificate(repository, run_id, setup_.site,
+                                                                  setup_.site.paper, file);
+                                   });
         } catch (const reports::ReportError& error) {
-            std::filesystem::remove_all(directory);
             throw ApiError(500, "certificate", error.what());
         }
-        std::filesystem::remove_all(directory);
         HttpResponse response;
         response.content_type = "application/pdf";
         response.headers["Content-Disposition"] =
@@ -537,21 +423,33 @@ HttpResponse Api::route(const HttpRequest& request) {
         const auto options = qa_options(request, setup_);
         const auto& name = parts[1];
         if (name == "yield" || name == "pareto" || name == "trend" || name == "histogram") {
-            const db::Repository repository(setup_.db_path);
-            const app::QaSource source(repository);
+            // The station's rollups, or the plant's buckets over every station.
+            std::optional<db::Repository> repository;
+            std::optional<db::plant::QaReader> plant;
+            if (on_plant())
+                plant.emplace(setup_.plant_url);
+            else
+                repository.emplace(setup_.db_path);
+            const app::QaSource source =
+                plant ? app::QaSource(*plant, setup_.plant_url) : app::QaSource(*repository);
             if (name == "yield")
                 return json_response(200, app::yield_report_json(source, options));
             if (name == "pareto")
                 return json_response(200, app::pareto_report_json(source, options));
             if (name == "trend")
                 return json_response(200, app::trend_report_json(source, options));
-            return json_response(200, app::histogram_report_json(source, options, setup_.limits));
+            return json_response(
+                200, app::histogram_report_json(
+                         source, options, on_plant() ? plant_limits_in_use() : setup_.limits));
         }
     }
 
     // ---- a serial as scanned: checked as `mpobench test` checks it, and
     // what the retest policy will ask of it, before Start is pressed.
     if (route_is({"api", "serials", "*"}) && method == "GET") {
+        if (on_plant())
+            throw ApiError(409, "no bench",
+                           "the plant's QA pages test nothing: a serial is scanned at a station");
         std::string serial;
         try {
             serial = analysis::validate_serial(parts[2], setup_.site.serial_pattern);
@@ -601,32 +499,33 @@ HttpResponse Api::route(const HttpRequest& request) {
             throw ApiError(400, "bad table", "table is runs, measurements or failures");
         const auto options = qa_options(request, setup_);
         const db::RunFilter filter = options.filter.run_filter(get("repeatability") != "1");
-        const db::Repository repository(setup_.db_path);
+        // The station's rows, or the plant's payloads: a run exports the same from either.
+        std::optional<db::Repository> repository;
+        std::unique_ptr<reports::ExportSource> source;
+        if (setup_.plant_url.empty()) {
+            repository.emplace(setup_.db_path);
+            source = std::make_unique<reports::StationExportSource>(*repository);
+        } else {
+            source = std::make_unique<app::PlantExportSource>(setup_.plant_url);
+        }
         HttpResponse response;
         std::string file_name = "mpobench-" + table_text;
         if (*format == reports::ExportFormat::Xlsx) {
-            // libxlsxwriter writes files: a private temporary one, read back and removed.
-            const auto directory = std::filesystem::temp_directory_path() /
-                                   fmt::format("mpobench-export-{}-{}", ::getpid(), random_token());
-            std::filesystem::create_directories(directory);
-            const auto file = directory / "runs.xlsx";
+            // libxlsxwriter writes files: a private temporary one, read back.
             try {
-                reports::export_records(repository, filter, *format, file);
-                std::ifstream in(file, std::ios::binary);
-                std::ostringstream bytes;
-                bytes << in.rdbuf();
-                response.body = bytes.str();
+                response.body =
+                    bytes_written_to("runs.xlsx", [&](const std::filesystem::path& file) {
+                        reports::export_records(*source, filter, *format, file);
+                    });
             } catch (const reports::ReportError& error) {
-                std::filesystem::remove_all(directory);
                 throw ApiError(500, "export", error.what());
             }
-            std::filesystem::remove_all(directory);
             response.content_type =
                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
             file_name = "mpobench-runs.xlsx";
         } else {
             std::ostringstream out;
-            reports::export_records(repository, filter, *format, out,
+            reports::export_records(*source, filter, *format, out,
                                     *format == reports::ExportFormat::Csv
                                         ? std::optional<reports::ExportTable>(*table)
                                         : std::nullopt);
@@ -646,6 +545,8 @@ HttpResponse Api::route(const HttpRequest& request) {
     // ---- audit log (qa, admin)
     if (route_is({"api", "audit"}) && method == "GET") {
         require_role(db::UserRole::Qa);
+        if (on_plant())
+            return json_response(200, plant_audit_json());
         const db::Repository repository(setup_.db_path);
         const auto entries = repository.audit_entries();
         json rows = json::array();
@@ -671,6 +572,17 @@ HttpResponse Api::route(const HttpRequest& request) {
     // ---- limit sets (qa, admin): one person uploads, another activates
     if (parts.size() >= 2 && parts[1] == "limits") {
         require_role(db::UserRole::Qa);
+        if (on_plant()) {
+            if (route_is({"api", "limits"}) && method == "GET")
+                return json_response(200, plant_limits_json());
+            if (route_is({"api", "limits", "*"}) && method == "GET")
+                return json_response(200, plant_limit_set_json(limit_set_id_of(parts[2])));
+            if (method == "POST")
+                throw ApiError(409, "changed at the plant",
+                               "the plant's limit sets are uploaded and activated with mpobench "
+                               "limits upload|activate --db URL, each by its own database login "
+                               "(two-person rule)");
+        }
         db::Repository repository(setup_.db_path);
         if (route_is({"api", "limits"}) && method == "GET") {
             // At a station of a plant the plant's set grades, not the ones
@@ -790,6 +702,14 @@ HttpResponse Api::route(const HttpRequest& request) {
     // ---- users (admin)
     if (parts.size() >= 2 && parts[1] == "users") {
         require_role(db::UserRole::Admin);
+        if (on_plant()) {
+            if (route_is({"api", "users"}) && method == "GET")
+                return json_response(200, plant_users_json());
+            if (method == "POST")
+                throw ApiError(409, "changed at the plant",
+                               "the plant's users are added, disabled and given badges with "
+                               "mpobench user add|disable|badge --db URL");
+        }
         db::Repository repository(setup_.db_path);
         if (route_is({"api", "users"}) && method == "GET") {
             json users = json::array();
@@ -976,10 +896,33 @@ json Api::station_json() const {
 
 json Api::runs_json(const HttpRequest& request) const {
     const auto query = request.query();
-    const db::Repository repository(setup_.db_path);
-    std::vector<db::RunSummary> runs;
+    std::optional<db::Repository> repository;
+    std::optional<db::plant::Reader> plant;
+    if (on_plant())
+        plant.emplace(setup_.plant_url);
+    else
+        repository.emplace(setup_.db_path);
+    // A run as listed: its summary and the key of its page (the station's
+    // run id, or the plant's run UUID: two stations number runs alike).
+    struct Listed {
+        db::RunSummary summary;
+        std::string ref;
+    };
+    std::vector<Listed> runs;
+    const auto list_station = [&](std::vector<db::RunSummary> summaries) {
+        for (auto& summary : summaries)
+            runs.push_back({summary, std::to_string(summary.id)});
+    };
+    const auto list_plant = [&](std::vector<db::plant::PlantRun> held) {
+        for (auto& run : held)
+            runs.push_back({std::move(run.summary), std::move(run.uuid)});
+    };
     if (const auto serial = query.find("serial"); serial != query.end()) {
-        runs = repository.history(analysis::validate_serial(serial->second, ""));
+        const std::string valid = analysis::validate_serial(serial->second, "");
+        if (plant)
+            list_plant(plant->history(valid, ""));
+        else
+            list_station(repository->history(valid));
     } else {
         int limit = 20;
         if (const auto given = query.find("limit"); given != query.end()) {
@@ -990,7 +933,8 @@ json Api::runs_json(const HttpRequest& request) const {
             }
         }
         // A chart's drill-down names its filters (the QA views' own); without
-        // any, the latest production runs of this server's station.
+        // any, the latest production runs of this server's station (of every
+        // station, on the plant).
         const bool filtered = std::any_of(query.begin(), query.end(), [](const auto& parameter) {
             return parameter.first == "from" || parameter.first == "to" ||
                    parameter.first == "part" || parameter.first == "station" ||
@@ -1005,20 +949,34 @@ json Api::runs_json(const HttpRequest& request) const {
             filter.kind = RunKind::Production;
             filter.started_from = std::chrono::system_clock::now() - std::chrono::days(31);
         }
-        runs = repository.find_runs(filter);
         const auto grade = query.find("grade");
         const auto pass = query.find("pass");
         if (pass != query.end() && pass->second != "true" && pass->second != "false")
             throw ApiError(400, "bad pass", "pass is true or false");
-        std::erase_if(runs, [&](const db::RunSummary& run) {
-            if (grade != query.end() &&
-                (!run.grade || to_string(*run.grade) != std::string_view(grade->second)))
-                return true;
-            return pass != query.end() &&
-                   (run.status != RunStatus::Completed || run.pass != (pass->second == "true"));
-        });
-        if (runs.size() > static_cast<std::size_t>(limit))
-            runs.erase(runs.begin(), runs.end() - limit);
+        if (plant) {
+            // The plant narrows and counts in the server: it holds millions.
+            db::plant::Reader::Narrowing narrowing;
+            if (pass != query.end())
+                narrowing.completed_pass = pass->second == "true";
+            if (grade != query.end()) {
+                narrowing.grade = parse_grade(grade->second);
+                if (!narrowing.grade)
+                    return {{"runs", json::array()}};  // as on a station: no run has that grade
+            }
+            list_plant(plant->newest_runs(filter, narrowing, static_cast<std::size_t>(limit)));
+        } else {
+            auto summaries = repository->find_runs(filter);
+            std::erase_if(summaries, [&](const db::RunSummary& run) {
+                if (grade != query.end() &&
+                    (!run.grade || to_string(*run.grade) != std::string_view(grade->second)))
+                    return true;
+                return pass != query.end() &&
+                       (run.status != RunStatus::Completed || run.pass != (pass->second == "true"));
+            });
+            if (summaries.size() > static_cast<std::size_t>(limit))
+                summaries.erase(summaries.begin(), summaries.end() - limit);
+            list_station(std::move(summaries));
+        }
     }
     std::reverse(runs.begin(), runs.end());  // newest first
     // How often each serial was tested today: a serial tested again and
@@ -1026,34 +984,51 @@ json Api::runs_json(const HttpRequest& request) const {
     std::map<std::string, int> tested_today;
     const reports::SiteClock clock(setup_.site.time_zone);
     const std::string today = clock.day_text(Clock::now());
+    const auto count_today = [&](const db::RunSummary& run) {
+        if (run.kind == RunKind::Production && clock.day_text(run.started_at) == today)
+            ++tested_today[run.serial];
+    };
+    for (const auto& run : runs)
+        tested_today.emplace(run.summary.serial, 0);
+    if (plant) {
+        std::vector<std::string> serials;
+        for (const auto& [serial, count] : tested_today)
+            serials.push_back(serial);
+        for (const auto& run : plant->production_histories(serials))
+            count_today(run.summary);
+    } else {
+        for (const auto& [serial, count] : std::map<std::string, int>(tested_today)) {
+            for (const auto& earlier : repository->history(serial))
+                count_today(earlier);
+        }
+    }
     json rows = json::array();
     for (const auto& run : runs) {
-        if (!tested_today.contains(run.serial)) {
-            int count = 0;
-            for (const auto& earlier : repository.history(run.serial)) {
-                if (earlier.kind == RunKind::Production &&
-                    clock.day_text(earlier.started_at) == today)
-                    ++count;
-            }
-            tested_today[run.serial] = count;
-        }
-        json row = run_summary_json(run);
-        row["tested_today"] = tested_today[run.serial];
+        json row = run_summary_json(run.summary);
+        row["ref"] = run.ref;
+        row["tested_today"] = tested_today[run.summary.serial];
         rows.push_back(std::move(row));
     }
     return {{"runs", rows}};
 }
 
-HttpResponse Api::logged_in(db::Repository& repository, const db::User& user,
-                            const std::string& address, const std::string& via) {
+json Api::session_json(const Session& session) const {
+    // "record": what the pages read, the station's database or the plant.
+    return {{"user", session.user},
+            {"role", std::string(db::to_string(session.role))},
+            {"csrf_token", session.csrf_token},
+            {"expires_at", app::iso_utc(sessions_.expires_at(session))},
+            {"record", on_plant()
+                           ? json{{"source", "plant"}, {"plant", setup_.plant_description}}
+                           : json{{"source", "station"}, {"database", setup_.db_path.string()}}}};
+}
+
+HttpResponse Api::logged_in(const db::User& user, const std::string& address,
+                            const std::string& via) {
     const Session session = sessions_.create(user.name, user.role, address, Clock::now());
-    app::audit_web_act(repository, "login", user.name, address,
-                       {{"role", std::string(db::to_string(user.role))}, {"via", via}});
-    HttpResponse response =
-        json_response(200, {{"user", session.user},
-                            {"role", std::string(db::to_string(session.role))},
-                            {"csrf_token", session.csrf_token},
-                            {"expires_at", app::iso_utc(sessions_.expires_at(session))}});
+    record_act("login", user.name, address,
+               {{"role", std::string(db::to_string(user.role))}, {"via", via}});
+    HttpResponse response = json_response(200, session_json(session));
     response.headers["Set-Cookie"] = fmt::format(
         "{}={}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}", kSessionCookie, session.token,
         std::chrono::duration_cast<std::chrono::seconds>(setup_.session_limits.absolute).count());
@@ -1068,17 +1043,42 @@ HttpResponse Api::badge_login(const std::string& badge, const std::string& addre
         "badge";  // no user name can be this
     if (const auto wait = throttle_.wait(kBadgeKey, address, Clock::now()))
         return too_many_logins(*wait);
-    db::Repository repository(setup_.db_path);
-    const auto user = analysis::badge_problem(badge)
-                          ? std::nullopt
-                          : repository.user_by_badge(analysis::badge_digest(badge));
+    const auto user = analysis::badge_problem(badge) ? std::nullopt : badge_user(badge);
     if (!user) {
         throttle_.failed(kBadgeKey, address, Clock::now());
-        app::audit_web_act(repository, "login.fail", "", address, {{"why", "unknown badge"}});
+        record_act("login.fail", "", address, {{"why", "unknown badge"}});
         throw ApiError(401, "login failed", "this badge is not registered to an enabled user");
     }
     throttle_.succeeded(kBadgeKey, address);
-    return logged_in(repository, *user, address, "badge");
+    return logged_in(*user, address, "badge");
+}
+
+std::optional<db::User> Api::login_user(const std::string& name) const {
+    if (on_plant())
+        return db::plant::ConfigStore(setup_.plant_url).user(name);
+    return db::Repository(setup_.db_path).user(name);
+}
+
+std::optional<db::User> Api::badge_user(const std::string& badge) const {
+    const std::string digest = analysis::badge_digest(badge);
+    if (!on_plant())
+        return db::Repository(setup_.db_path).user_by_badge(digest);
+    for (const auto& plant_user : db::plant::ConfigStore(setup_.plant_url).in_use().users) {
+        if (plant_user.badge_sha256 == digest && !plant_user.user.disabled_at)
+            return plant_user.user;
+    }
+    return std::nullopt;
+}
+
+void Api::record_act(const std::string& action, const std::string& actor,
+                     const std::string& address, const json& detail) const {
+    if (!on_plant()) {
+        db::Repository repository(setup_.db_path);
+        app::audit_web_act(repository, action, actor, address, detail);
+        return;
+    }
+    logger("web")->info("plant pages: {} by {} from {}: {}", action, actor.empty() ? "-" : actor,
+                        address, app::json_text(detail));
 }
 
 }  // namespace mpobench::web

@@ -11,8 +11,11 @@
 #include "app/forwarder.hpp"
 #include "app/guarded.hpp"
 #include "app/plant_config.hpp"
+#include "app/plant_source.hpp"
 #include "app/signals.hpp"
 #include "app/test_flow.hpp"
+#include "db/plant_config.hpp"
+#include "db/plant_read.hpp"
 #include "vocabulary/logger.hpp"
 #include "web/api.hpp"
 #include "web/http.hpp"
@@ -52,39 +55,85 @@ bool is_loopback(const std::string& address) {
     return !error && parsed.is_loopback();
 }
 
+namespace {
+
+// Other machines may reach the pages only once an admin exists to manage
+// who logs in.
+void check_admin_for(const std::string& listen, const std::vector<db::User>& users,
+                     const std::string& how_to_add) {
+    const bool has_admin = std::any_of(users.begin(), users.end(), [](const auto& user) {
+        return user.role == db::UserRole::Admin && !user.disabled_at;
+    });
+    if (!has_admin) {
+        throw acquisition::Refused(
+            fmt::format("--listen {}: other machines could reach the pages while no admin user "
+                        "exists; add one first ({}) or listen on 127.0.0.1",
+                        listen, how_to_add));
+    }
+}
+
+}  // namespace
+
 int run_serve(const ServeOptions& options) {
-    return app::guarded("serve", [&] {
+    return app::plant_guarded("serve", [&] {
         const auto [address, port] = parse_listen(options.listen);
         const bool bench = !options.station_file.empty();
-        // With a bench the database is made when missing; QA pages need one that exists.
-        const auto db_path =
-            bench ? app::database_path(options.db) : app::existing_database_path(options.db);
-        db::Repository repository(db_path);  // migrated before anyone is served
-        if (!is_loopback(address)) {
-            const auto users = repository.users();
-            const bool has_admin = std::any_of(users.begin(), users.end(), [](const auto& user) {
-                return user.role == db::UserRole::Admin && !user.disabled_at;
-            });
-            if (!has_admin) {
-                throw acquisition::Refused(fmt::format(
-                    "--listen {}: other machines could reach the station while no admin user "
-                    "exists; add one first (mpobench user add NAME --role admin --db {}) or "
-                    "listen on 127.0.0.1",
-                    options.listen, db_path.string()));
-            }
-        }
-
+        const bool on_plant = db::plant::is_plant_url(options.db.string());
         const reports::Site site = app::load_site_option(options.site);
-        // A catalogue that cannot be read is said now, not at the first test.
-        app::catalogue_in_use(repository, options.parts);
-        // What the pages grade with now; a bench re-reads it at each test start.
-        const auto limits = app::limits_in_use(repository, options.limits);
+        ApiSetup api_setup;
+        api_setup.site_path = options.site;
+        api_setup.site = site;
+        api_setup.parts_option = options.parts;
+        api_setup.limits_from_file = !options.limits.empty();
+        std::optional<db::Repository> repository;
+        std::string served;  // what the start line names
+        if (on_plant) {
+            // The QA pages on the plant: its runs, its users (README "The
+            // plant's QA pages").
+            if (bench)
+                throw app::UsageError(
+                    "--db names the plant: a station's server keeps the station's own database "
+                    "(--db STATION.db) and forwards to the plant its station file names");
+            if (!options.parts.empty())
+                throw app::UsageError(
+                    "--parts: the plant's QA pages test nothing; the plant's catalogue is "
+                    "published with mpobench parts publish --db URL");
+            const db::plant::ConfigStore store(options.db.string());
+            if (!is_loopback(address)) {
+                check_admin_for(
+                    options.listen, store.users(),
+                    fmt::format("mpobench user add NAME --role admin --by ADMIN --db {}",
+                                store.describe()));
+            }
+            api_setup.plant_url = options.db.string();
+            api_setup.plant_description = store.describe();
+            api_setup.limits = options.limits.empty() ? analysis::default_limit_set()
+                                                      : app::load_limits(options.limits);
+            served = "plant " + store.describe();
+        } else {
+            // With a bench the database is made when missing; QA pages need one that exists.
+            api_setup.db_path =
+                bench ? app::database_path(options.db) : app::existing_database_path(options.db);
+            repository.emplace(api_setup.db_path);  // migrated before anyone is served
+            if (!is_loopback(address)) {
+                check_admin_for(options.listen, repository->users(),
+                                fmt::format("mpobench user add NAME --role admin --db {}",
+                                            api_setup.db_path.string()));
+            }
+            // A catalogue that cannot be read is said now, not at the first test.
+            app::catalogue_in_use(*repository, options.parts);
+            // What the pages grade with now; a bench re-reads it at each test start.
+            api_setup.limits = app::limits_in_use(*repository, options.limits);
+            served = "database " + api_setup.db_path.string();
+        }
+        const auto& db_path = api_setup.db_path;
+        const auto& limits = api_setup.limits;
 
         app::SignalStop signal_stop;
         std::unique_ptr<StationRunner> runner;
         // Forwards the runs this station ends to its plant, if it has one.
         std::unique_ptr<app::BackgroundForwarder> forwarder;
-        std::string station_name = "QA pages only, no bench";
+        std::string station_name = on_plant ? "the plant's QA pages" : "QA pages only, no bench";
         if (bench) {
             auto station = acquisition::load_station(options.station_file);
             station_name = "station " + station.name;
@@ -100,8 +149,8 @@ int run_serve(const ServeOptions& options) {
                              !options.limits.empty()});
             runner->identify_in_background();
         }
-        ApiSetup api_setup{db_path,      options.site,    site, options.parts, limits,
-                           runner.get(), forwarder.get(), {}};
+        api_setup.runner = runner.get();
+        api_setup.forwarder = forwarder.get();
         Api api(std::move(api_setup));
         HttpServerOptions server_options;
         server_options.address = address;
@@ -117,9 +166,9 @@ int run_serve(const ServeOptions& options) {
         const std::string shown_address =
             address.find(':') == std::string::npos ? address : "[" + address + "]";
         fmt::print(
-            "mpobench serve: http://{}:{}/ ({}, database {})\nstop with Ctrl-C (SIGINT) "
+            "mpobench serve: http://{}:{}/ ({}, {})\nstop with Ctrl-C (SIGINT) "
             "or SIGTERM\n",
-            shown_address, server->port(), station_name, db_path.string());
+            shown_address, server->port(), station_name, served);
         std::fflush(stdout);
         logger("web")->info("serving {} on {}:{}", station_name, address, server->port());
         while (!signal_stop.reason())

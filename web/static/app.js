@@ -25,10 +25,19 @@ function navLink(href, key, current) {
   return h("a", { href, class: ["nav-link", current && "nav-current"], text: t(key) });
 }
 
+// The plant's QA pages (serve --db postgresql://...) have no station page.
+function onPlant() {
+  return session?.record?.source === "plant";
+}
+
+function defaultPage() {
+  return onPlant() ? "qa" : "station";
+}
+
 function renderTopbar() {
   clear(topbar);
   const { parts } = route();
-  const page = parts[0] || "station";
+  const page = parts[0] || defaultPage();
   const languageSelect = h(
     "select",
     { class: "lang-select", id: "lang", "aria-label": t("nav.language") },
@@ -39,12 +48,13 @@ function renderTopbar() {
   if (session) {
     topbar.append(
       h("nav", { class: "nav", "aria-label": t("nav.label") },
-        navLink("#/station", "nav.station", page === "station"),
+        onPlant() ? null : navLink("#/station", "nav.station", page === "station"),
         navLink("#/qa", "nav.qa", page === "qa"),
         navLink("#/runs", "nav.runs", page === "runs" || page === "serial"),
         navLink("#/audit", "nav.audit", page === "audit"),
         navLink("#/limits", "nav.limits", page === "limits"),
         navLink("#/users", "nav.users", page === "users")),
+      onPlant() ? h("span", { class: "topbar-plant", id: "plant-name", text: t("nav.plant", { plant: session.record.plant }) }) : null,
       h("span", { class: "topbar-user", id: "whoami", text: t("nav.user", { user: session.user, role: t(`userrole.${session.role}`) }) }),
     );
   }
@@ -167,7 +177,7 @@ function show() {
     return;
   }
   const { parts, params } = route();
-  const page = parts[0] || "station";
+  const page = parts[0] || defaultPage();
   const ctx = { session, loggedOut };
   if (page === "station") {
     app.className = "app app-station";

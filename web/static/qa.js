@@ -195,7 +195,7 @@ function runTable(runs, { showSerialLink = true } = {}) {
   return h("table", { class: "table", id: "runs-table" },
     h("thead", {}, h("tr", {}, ["id", "serial", "part", "attempt", "result", "grade", "target", "operator", "station", "time", "today"].map((k) => h("th", { text: t(`runs.${k}`) })))),
     h("tbody", {}, runs.map((run) => h("tr", {},
-      h("td", {}, h("a", { href: `#/runs/${run.id}`, text: `#${run.id}` })),
+      h("td", {}, h("a", { href: `#/runs/${encodeURIComponent(run.ref ?? run.id)}`, text: `#${run.id}` })),
       h("td", {}, showSerialLink ? h("a", { href: `#/serial/${encodeURIComponent(run.serial)}`, text: run.serial }) : run.serial),
       h("td", { text: run.part }),
       h("td", { text: run.attempt ?? "" }),
@@ -266,7 +266,7 @@ function runDetail(root, id) {
       ["verified", run.record_verified === true ? `✓ ${t("run.verified")}` : run.record_verified === false ? `✗ ${t("run.not_verified")}` : "—"],
     ];
     slot.append(h("dl", { class: "facts", id: "run-facts" }, facts.flatMap(([k, v]) => [h("dt", { text: t(`fact.${k}`) }), h("dd", {}, v)])));
-    slot.append(h("p", {}, h("a", { class: "button button-cert", id: "certificate", href: `/api/runs/${encodeURIComponent(run.run_id ?? id)}/certificate.pdf`, target: "_blank", rel: "noopener", text: t("verdict.certificate") })));
+    slot.append(h("p", {}, h("a", { class: "button button-cert", id: "certificate", href: `/api/runs/${encodeURIComponent(run.ref ?? id)}/certificate.pdf`, target: "_blank", rel: "noopener", text: t("verdict.certificate") })));
     if ((run.failure_texts || []).length) {
       slot.append(h("ul", { class: "failure-texts", id: "failure-texts" }, run.failure_texts.map((text) => h("li", { text: `✗ ${text}` }))));
     }
@@ -316,8 +316,12 @@ function serialPage(root, serial) {
 function auditPage(root) {
   root.append(h("h1", { class: "page-title", text: t("audit.title") }));
   load(root, "/api/audit", (slot, data) => {
-    slot.append(h("div", { class: ["bar", data.verified ? "bar-good" : "bar-bad"], id: "audit-verified",
-      text: data.verified ? `✓ ${t("audit.verified")}` : `✗ ${t("audit.broken", { seq: data.first_broken ?? "?" })}` }));
+    if (data.chained === false) {
+      slot.append(h("div", { class: "bar bar-info", id: "audit-plant", text: t("audit.plant_log") }));
+    } else {
+      slot.append(h("div", { class: ["bar", data.verified ? "bar-good" : "bar-bad"], id: "audit-verified",
+        text: data.verified ? `✓ ${t("audit.verified")}` : `✗ ${t("audit.broken", { seq: data.first_broken?.seq ?? "?" })}` }));
+    }
     slot.append(h("table", { class: "table", id: "audit-table" },
       h("thead", {}, h("tr", {}, ["seq", "at", "actor", "source", "address", "action", "detail"].map((k) => h("th", { text: t(`audit.${k}`) })))),
       h("tbody", {}, (data.entries || []).map((e) => h("tr", {},
@@ -362,7 +366,12 @@ function limitsPage(root, ctx) {
     clear(listHost);
     load(listHost, "/api/limits", (slot, data) => {
       const inUse = data.in_use || {};
-      if (inUse.source === "plant") {
+      if (data.read_only) {
+        slot.append(h("p", { class: "bar bar-info", id: "limits-at-plant", text: inUse.source === "plant"
+          ? t("limits.plant_in_use", { name: inUse.name, version: inUse.version, id: inUse.id, by: inUse.activated_by })
+          : t("limits.plant_none") }));
+        slot.append(h("p", { class: "muted", id: "limits-read-only", text: t("limits.plant_read_only") }));
+      } else if (inUse.source === "plant") {
         slot.append(h("p", { class: "bar bar-info", id: "limits-from-plant", text: t("limits.from_plant", {
           name: inUse.name, version: inUse.version, id: inUse.id, by: inUse.activated_by,
           plant: inUse.plant, fetched: dateTime(inUse.fetched_at) }) }));
@@ -377,7 +386,7 @@ function limitsPage(root, ctx) {
           h("td", { text: set.active ? `✓ ${t("limits.active")}` : set.activated_by ? t("limits.retired") : t("limits.pending") }),
           h("td", {},
             h("button", { class: "button button-small", type: "button", text: t("limits.view"), onclick: () => view(set.id) }),
-            !set.activated_by ? h("button", { class: "button button-small", type: "button", text: t("limits.activate"), onclick: () => act("limits.activated", `/api/limits/${set.id}/activate`, {}) }) : null))))));
+            !set.activated_by && !data.read_only ? h("button", { class: "button button-small", type: "button", text: t("limits.activate"), onclick: () => act("limits.activated", `/api/limits/${set.id}/activate`, {}) }) : null))))));
     });
   }
 
@@ -398,13 +407,14 @@ function limitsPage(root, ctx) {
     event.preventDefault();
     act("limits.uploaded", "/api/limits", { toml: toml.value });
   });
-  root.append(upload);
+  // The plant's limit sets change at the plant (the list says how).
+  if (ctx.session?.record?.source !== "plant") root.append(upload);
   refresh();
-  void ctx;
 }
 
 // ---- users
-function usersPage(root) {
+function usersPage(root, ctx) {
+  const atPlant = ctx.session?.record?.source === "plant";
   root.append(h("h1", { class: "page-title", text: t("users.title") }));
   const message = h("div", { id: "users-message", "aria-live": "polite" });
   const listHost = h("div", { id: "users-list" });
@@ -420,7 +430,7 @@ function usersPage(root) {
           h("td", { text: t(`userrole.${u.role}`) }),
           h("td", { text: u.enabled ? `✓ ${t("users.yes")}` : `✗ ${t("users.no")}` }),
           h("td", { text: dateTime(u.created_at) }),
-          h("td", {}, u.enabled ? h("button", { class: "button button-small", type: "button", text: t("users.disable"),
+          h("td", {}, u.enabled && !atPlant ? h("button", { class: "button button-small", type: "button", text: t("users.disable"),
             onclick: () => act("users.disabled", `/api/users/${encodeURIComponent(u.name)}/disable`, {}) }) : null))))));
     });
   }
@@ -437,7 +447,8 @@ function usersPage(root) {
     event.preventDefault();
     act("users.added", "/api/users", { name: name.value.trim(), role: role.value, password: password.value });
   });
-  root.append(form);
+  if (atPlant) root.append(h("p", { class: "bar bar-info", id: "users-at-plant", text: t("users.plant_read_only") }));
+  else root.append(form);
   refresh();
 }
 
@@ -449,7 +460,7 @@ export function mountQa(root, ctx, parts, params) {
   else if (page === "serial" && parts[1]) serialPage(root, parts[1]);
   else if (page === "audit") auditPage(root);
   else if (page === "limits") limitsPage(root, ctx);
-  else if (page === "users") usersPage(root);
+  else if (page === "users") usersPage(root, ctx);
   else root.append(h("div", { class: "bar bar-bad", text: t("qa.unknown_page") }));
   return () => {};
 }
