@@ -127,18 +127,71 @@ export async function startBench({ dut, users = [{ name: "ana", role: "operator"
     // A station whose operator is the web page takes its reference there
     // too: through the API, as the first user.
     if (reference) await referenceThroughApi(bench, users[0].name);
-    bench.browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"],
-    });
+    bench.browser = await launchChromium();
   } catch (error) {
     await closeBench(bench);
     throw error;
   }
   bench.close = () => closeBench(bench);
   return bench;
+}
+
+// The plant's QA pages: a throw-away plant (plant_fixture.py: PostgreSQL,
+// two demo stations' runs, these plant users) and `mpobench serve --db URL`.
+export async function startPlantPages({ users = [{ name: "quinn", role: "qa" }] } = {}) {
+  if (!MPOBENCH) throw new Error("set MPOBENCH_BINARY to the mpobench binary");
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mpobench-browser-plant-"));
+  const bench = { dir, processes: [], browser: null };
+  bench.logs = () => ["plant.err", "serve.log", "serve.out"].map((f) => `--- ${f}\n${tail(path.join(dir, f))}`).join("\n");
+  try {
+    const err = fs.openSync(path.join(dir, "plant.err"), "w");
+    const plant = spawn("python3", [path.join(here, "plant_fixture.py"), MPOBENCH, PASSWORD, ...users.map((u) => `${u.name}:${u.role}`)],
+      { stdio: ["pipe", "pipe", err] });
+    fs.closeSync(err);
+    bench.plant = plant;
+    const line = await new Promise((resolve, reject) => {
+      let text = "";
+      plant.stdout.on("data", (chunk) => {
+        text += chunk;
+        if (text.includes("\n")) resolve(text.split("\n")[0]);
+      });
+      plant.on("exit", (code) => reject(new Error(`plant_fixture.py exited ${code}: ${tail(path.join(dir, "plant.err"))}`)));
+    });
+    bench.plantUrl = JSON.parse(line).url;
+    const port = await freePort();
+    bench.base = `http://127.0.0.1:${port}`;
+    const serve = startProcess(
+      ["--log-file", path.join(dir, "serve.log"), "serve", "--db", bench.plantUrl, "--listen", `127.0.0.1:${port}`],
+      "serve.out", dir);
+    bench.processes.push(serve);
+    const ready = Date.now() + 20000;
+    for (;;) {
+      if (serve.exitCode !== null) throw new Error(`mpobench serve exited ${serve.exitCode}: ${bench.logs()}`);
+      try {
+        const response = await fetch(`${bench.base}/api/session`);
+        if (response.status === 401 || response.ok) break;
+      } catch (error) {
+        if (!(error instanceof TypeError)) throw error; // not listening yet
+      }
+      if (Date.now() > ready) throw new Error(`mpobench serve did not answer within 20 s: ${bench.logs()}`);
+      await sleep(100);
+    }
+    bench.browser = await launchChromium();
+  } catch (error) {
+    await closeBench(bench);
+    throw error;
+  }
+  bench.close = () => closeBench(bench);
+  return bench;
+}
+
+function launchChromium() {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+      "--disable-component-update", "--disable-sync", "--no-first-run"],
+  });
 }
 
 async function referenceThroughApi(bench, user) {
@@ -182,6 +235,12 @@ async function referenceThroughApi(bench, user) {
 async function closeBench(bench) {
   if (bench.browser) await bench.browser.close();
   for (const child of bench.processes.reverse()) await stopProcess(child);
+  if (bench.plant && bench.plant.exitCode === null) {
+    // Its standard input closed, the plant fixture removes its cluster.
+    const exited = new Promise((resolve) => bench.plant.on("exit", resolve));
+    bench.plant.stdin.end();
+    await exited;
+  }
   if (!process.env.MPOBENCH_KEEP_TMP) fs.rmSync(bench.dir, { recursive: true, force: true });
 }
 

@@ -1,7 +1,8 @@
 // A station whose plant is unreachable: the test passes as always, and the
 // header says how many runs wait for the plant and since when. A station of
 // a plant: the limits page says the plant's limit set grades. The MES's
-// interlock refusing a serial: the screen says why.
+// interlock refusing a serial: the screen says why. The plant's QA pages
+// (serve --db postgresql://...) over a throw-away plant.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import http from "node:http";
@@ -98,4 +99,56 @@ test("the MES refuses a serial: the station screen says why and the bench does n
   await H.answerUntilVerdict(page);
   assert.match(await page.textContent("#verdict"), /PASS/);
   assert.equal(asked.length, 2);
+});
+
+test("the plant's QA pages: the plant's users log in and see every station's runs, read only", async (t) => {
+  const bench = await H.startPlantPages({ users: [{ name: "quinn", role: "qa" }, { name: "ada", role: "admin" }] });
+  t.after(() => bench.close());
+  const quinn = await H.newPage(bench, { viewport: { width: 1400, height: 1000 } });
+  await H.login(quinn, "quinn");
+  // No station page: the dashboard first, the plant named in the top bar.
+  await quinn.waitForSelector("#chart-yield svg.chart");
+  assert.match(await quinn.textContent("#plant-name"), /^Plant /);
+  assert.equal(await quinn.$("nav a[href='#/station']"), null);
+  await quinn.waitForSelector("#chart-pareto");
+  await quinn.waitForSelector("#chart-histogram svg.chart");
+  assert.match(await quinn.textContent("#yield-summary"), /^7 completed runs/);
+  await H.screenshot(quinn, "plant-qa-dashboard");
+
+  // The runs of both stations; a run's page by its plant UUID, verified.
+  await quinn.goto(`${bench.base}/#/runs`);
+  await quinn.waitForSelector("#runs-table");
+  const runs = await quinn.textContent("#runs-table");
+  assert.match(runs, /PA-0001/);
+  assert.match(runs, /PB-0001/);
+  await quinn.click("#runs-table a[href^='#/runs/']");
+  await quinn.waitForSelector("#run-facts");
+  assert.match(quinn.url(), /#\/runs\/[0-9a-f]{8}-[0-9a-f]{4}-/);
+  assert.match(await quinn.textContent("#run-facts"), /✓ record matches its hash/);
+  await quinn.waitForSelector("#endface svg");
+  await H.screenshot(quinn, "plant-run");
+  const pdf = await quinn.request.get(new URL(await quinn.getAttribute("#certificate", "href"), bench.base).toString());
+  assert.equal(pdf.status(), 200);
+  assert.equal((await pdf.body()).subarray(0, 5).toString("latin1"), "%PDF-");
+
+  // Limits and the log: how to change them at the plant, no forms.
+  await quinn.goto(`${bench.base}/#/limits`);
+  await quinn.waitForSelector("#limits-at-plant");
+  assert.match(await quinn.textContent("#limits-at-plant"), /Nothing is activated at the plant/);
+  assert.match(await quinn.textContent("#limits-read-only"), /mpobench limits upload/);
+  assert.equal(await quinn.$("#limits-upload"), null);
+  await quinn.goto(`${bench.base}/#/audit`);
+  await quinn.waitForSelector("#audit-plant");
+  assert.match(await quinn.textContent("#audit-table"), /user\.add/);
+  await H.screenshot(quinn, "plant-audit");
+
+  const ada = await H.newPage(bench);
+  await H.login(ada, "ada");
+  await ada.goto(`${bench.base}/#/users`);
+  await ada.waitForSelector("#users-table");
+  assert.match(await ada.textContent("#users-table"), /quinn/);
+  assert.match(await ada.textContent("#users-at-plant"), /managed at the plant/);
+  assert.equal(await ada.$("#user-add"), null);
+  assert.equal(await ada.$("#users-table button"), null);
+  for (const page of [quinn, ada]) assert.deepEqual(page.errors, []);
 });

@@ -184,7 +184,7 @@ function show() {
     unmount = mountStation(app, ctx);
   } else {
     app.className = "app app-qa";
-    unmount = mountQa(app, ctx, parts, params);
+    unmount = mountQa(app, ctx, parts.length ? parts : [page], params);
   }
 }
 
