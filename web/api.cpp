@@ -185,8 +185,11 @@ HttpResponse Api::route(const HttpRequest& request) {
 
     std::optional<Session> found_session;
     const std::string token = request.cookie(kSessionCookie);
-    if (!token.empty())
+    if (!token.empty()) {
+        if (on_plant())
+            follow_plant_users();
         found_session = sessions_.find(token, Clock::now());
+    }
 
     const auto route_is = [&](std::initializer_list<const char*> expected) {
         if (parts.size() != expected.size())

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <optional>
 
 #include <nlohmann/json.hpp>
@@ -70,6 +71,9 @@ class Api {
 
     // ---- the QA pages on the plant (web/plant_api.cpp)
     bool on_plant() const { return !setup_.plant_url.empty(); }
+    // Ends the sessions of users disabled at the plant, or whose role changed
+    // there: looked at once every 30 s, at a request.
+    void follow_plant_users();
     nlohmann::json plant_station_json() const;
     nlohmann::json plant_run_json(const std::string& uuid) const;
     HttpResponse plant_certificate(const std::string& uuid) const;
@@ -84,6 +88,8 @@ class Api {
     SessionStore sessions_;
     LoginThrottle throttle_;
     std::atomic<bool> stopping_{false};
+    std::mutex plant_users_mutex_;
+    Clock::time_point plant_users_followed_{};
 };
 
 }  // namespace mpobench::web

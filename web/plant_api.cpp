@@ -41,6 +41,21 @@ HeldRun held_run(const db::plant::Reader& plant, const std::string& uuid) {
 
 }  // namespace
 
+void Api::follow_plant_users() {
+    std::lock_guard lock(plant_users_mutex_);
+    const auto now = Clock::now();
+    if (plant_users_followed_ != Clock::time_point{} &&
+        now - plant_users_followed_ < std::chrono::seconds(30))
+        return;
+    std::map<std::string, db::UserRole> enabled;
+    for (const auto& user : db::plant::ConfigStore(setup_.plant_url).users()) {
+        if (!user.disabled_at)
+            enabled.emplace(user.name, user.role);
+    }
+    sessions_.keep_users(enabled);
+    plant_users_followed_ = now;
+}
+
 json Api::plant_station_json() const {
     // No bench and no station: the header says which plant the pages read.
     return {{"bench", false},

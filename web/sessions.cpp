@@ -65,6 +65,14 @@ void SessionStore::remove_user(const std::string& user) {
     std::erase_if(sessions_, [&](const auto& entry) { return entry.second.user == user; });
 }
 
+void SessionStore::keep_users(const std::map<std::string, db::UserRole>& enabled) {
+    std::lock_guard lock(mutex_);
+    std::erase_if(sessions_, [&](const auto& entry) {
+        const auto user = enabled.find(entry.second.user);
+        return user == enabled.end() || user->second != entry.second.role;
+    });
+}
+
 std::optional<std::chrono::seconds> LoginThrottle::wait_for(std::map<std::string, Failures>& table,
                                                             const std::string& key, int allowed,
                                                             Clock::time_point now) {

@@ -13,6 +13,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 import uuid
 
@@ -111,6 +112,13 @@ class PlantPages(unittest.TestCase):
         by_badge = test_web_server.Client(port)
         status, document, _ = by_badge.request("POST", "/api/session", {"badge": "BADGE-QUINN-0001"})
         self.assertEqual((status, document.get("user")), (200, "quinn"), document)
+        # A user disabled at the plant while logged in: the session ends within 30 s
+        # (checked at the end, the pages read meanwhile).
+        self.mpobench("user", "add", "leaving", "--role", "qa", "--password-file", self.password, "--db",
+                      self.cluster.url())
+        leaving = self.client(port, "leaving")
+        self.mpobench("user", "disable", "leaving", "--db", self.cluster.url())
+        disabled_at = time.monotonic()
         station = self.get(quinn, "/api/station")
         self.assertEqual((station["bench"], station["record"]["source"]), (False, "plant"))
 
@@ -187,7 +195,7 @@ class PlantPages(unittest.TestCase):
         ada = self.client(port, "ada")
         users = self.get(ada, "/api/users")["users"]
         self.assertEqual([(u["name"], u["enabled"], u["badge"]) for u in users],
-                         [("ada", True, False), ("gone", False, False), ("olga", True, False),
+                         [("ada", True, False), ("gone", False, False), ("leaving", False, False), ("olga", True, False),
                           ("quinn", True, True)])
         status, document, _ = ada.request("POST", "/api/users", {"name": "x", "role": "qa", "password": PASSWORD})
         self.assertEqual(status, 409, document)
@@ -198,6 +206,12 @@ class PlantPages(unittest.TestCase):
         self.get(quinn, f"/api/serials/{serial}", expect=409)
         status, document, _ = quinn.request("POST", "/api/tests", {"part": "X", "serial": "Y"})
         self.assertEqual((status, document["error"]), (409, "no bench"))
+
+        while leaving.request("GET", "/api/session")[0] == 200:
+            self.assertLess(time.monotonic() - disabled_at, 40, "the disabled user's session goes on")
+            time.sleep(0.5)
+        self.assertEqual(leaving.request("GET", "/api/session")[0], 401)
+        self.assertEqual(self.get(quinn, "/api/session")["user"], "quinn")
 
         # A payload changed in the plant: its page says the record no longer hashes to its hash.
         self.cluster.psql("UPDATE mpobench.runs SET payload = jsonb_set(payload, "
