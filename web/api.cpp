@@ -794,8 +794,10 @@ acquisition::PartCatalogue Api::catalogue() const {
 }
 
 json Api::station_json() const {
+    // One connection per poll: the pages ask every few seconds.
+    const db::Repository repository(setup_.db_path);
     json parts = json::array();
-    for (const auto& part : catalogue().parts)
+    for (const auto& part : app::catalogue_in_use(repository, setup_.parts_option).parts)
         parts.push_back(part_json(part));
     json out{{"bench", setup_.runner != nullptr},
              {"station", nullptr},
@@ -811,7 +813,6 @@ json Api::station_json() const {
         return out;
     const auto& station = setup_.runner->setup().station;
     out["station"] = station.name;
-    const db::Repository repository(setup_.db_path);
 
     // Model and serial as the instruments last answered *IDN? (at the
     // server's start or a procedure's connect); the calibration date as the
