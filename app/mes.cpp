@@ -281,6 +281,7 @@ std::string mes_interlock_for(const acquisition::StationConfig& station,
 
 MesReport push_outbox_to_mes(db::Repository& repository, const MesSettings& mes) {
     MesReport report;
+    repository.link_mes();  // a station never linked: from its next run on
     for (auto& entry : repository.outbox_waiting_for_mes()) {
         keep_payload(repository, entry);
         const std::string body =

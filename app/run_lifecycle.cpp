@@ -161,6 +161,10 @@ RunRecord RunLifecycle::run(RunRecord run, const Measure& measure, const Grade& 
     run.instruments = bench_.instruments();
     run.status = RunStatus::Running;
     try {
+        // The MES gets this run and the ones after it, not the station's
+        // whole record (README "Pushing results to the MES").
+        if (bench_.station().mes_url)
+            repository_.link_mes();
         run.id = repository_.begin_run(run);
     } catch (const db::DatabaseError& error) {
         throw StorageFault(

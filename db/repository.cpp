@@ -1554,14 +1554,18 @@ namespace {
 
 // The waiting entries of the outbox: for the plant (forwarded_at) or the MES
 // (mes_acknowledged_at), in queue order.
+// The MES's entries begin where the station was linked to one (none before).
+constexpr const char* for_the_mes = "seq >= (SELECT from_seq FROM mes_link)";
+
 std::vector<OutboxEntry> read_outbox(Connection& connection, const Origin& from,
-                                     const char* acknowledged_column, const std::string& what) {
+                                     const char* acknowledged_column, const char* condition,
+                                     const std::string& what) {
     Query query(connection,
                 fmt::format("SELECT o.seq, o.run_id, u.uuid, o.queued_at, o.payload, "
                             "o.payload_sha256 FROM outbox o "
                             "JOIN run_uuids u ON u.run_id = o.run_id "
-                            "WHERE o.{} IS NULL ORDER BY o.seq",
-                            acknowledged_column),
+                            "WHERE o.{} IS NULL AND o.{} ORDER BY o.seq",
+                            acknowledged_column, condition),
                 what);
     std::vector<OutboxEntry> waiting;
     while (query.step()) {
@@ -1578,15 +1582,39 @@ std::vector<OutboxEntry> read_outbox(Connection& connection, const Origin& from,
 std::vector<OutboxEntry> Repository::outbox_waiting() const {
     const std::string what = "reading the runs waiting for the plant";
     return impl_->read_snapshot(what, [&] {
-        return read_outbox(impl_->connection, impl_->origin(what), "forwarded_at", what);
+        return read_outbox(impl_->connection, impl_->origin(what), "forwarded_at", "seq > 0", what);
     });
 }
 
 std::vector<OutboxEntry> Repository::outbox_waiting_for_mes() const {
     const std::string what = "reading the runs waiting for the MES";
     return impl_->read_snapshot(what, [&] {
-        return read_outbox(impl_->connection, impl_->origin(what), "mes_acknowledged_at", what);
+        return read_outbox(impl_->connection, impl_->origin(what), "mes_acknowledged_at",
+                           for_the_mes, what);
     });
+}
+
+std::int64_t Repository::link_mes() {
+    std::lock_guard lock(impl_->mutex);
+    auto& connection = impl_->connection;
+    const std::string what = "linking the station to its MES";
+    Transaction transaction(connection, Transaction::Kind::Write, what);
+    Query(connection,
+          "INSERT INTO mes_link (id, from_seq, linked_at) "
+          "SELECT 1, (SELECT coalesce(max(seq), 0) + 1 FROM outbox), ? "
+          "WHERE NOT EXISTS (SELECT 1 FROM mes_link)",
+          what)
+        .bind(format_time(now()))
+        .run();
+    const bool linked_now = connection.changes() == 1;
+    Query query(connection, "SELECT from_seq FROM mes_link", what);
+    query.step();
+    const std::int64_t from_seq = query.integer(0);
+    transaction.commit();
+    if (linked_now)
+        logger("db")->info("{}: linked to an MES: runs from outbox entry {} on are pushed to it",
+                           connection.path(), from_seq);
+    return from_seq;
 }
 
 void Repository::mark_mes_acknowledged(std::int64_t run_id) {
@@ -1616,7 +1644,8 @@ OutboxSummary Repository::outbox_summary() const {
                     "(SELECT min(queued_at) FROM outbox WHERE forwarded_at IS NULL), "
                     "(SELECT forwarded_at FROM outbox WHERE forwarded_at IS NOT NULL "
                     "ORDER BY seq DESC LIMIT 1), "
-                    "(SELECT count(*) FROM outbox WHERE mes_acknowledged_at IS NULL)",
+                    "(SELECT count(*) FROM outbox WHERE mes_acknowledged_at IS NULL AND " +
+                        std::string(for_the_mes) + ")",
                     what);
         query.step();
         const Origin from = impl_->origin(what);

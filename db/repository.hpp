@@ -402,6 +402,11 @@ class Repository {
     // The MES acknowledged the run. Throws DatabaseError for a run not
     // waiting for it.
     void mark_mes_acknowledged(std::int64_t run_id);
+    // The MES gets the outbox from the first run of a station file with
+    // [mes] url on (README "Pushing results to the MES"): links the station
+    // once, at the next outbox entry, and gives where its share begins.
+    // Before it, nothing waits for the MES.
+    std::int64_t link_mes();
     // The payload of a waiting run, kept before it is first sent. Throws
     // DatabaseError for a run not waiting, or one that has its payload.
     void keep_outbox_payload(std::int64_t run_id, const std::string& payload,

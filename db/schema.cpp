@@ -662,6 +662,21 @@ CREATE TABLE plant_config (
 ALTER TABLE users ADD COLUMN from_plant INTEGER NOT NULL DEFAULT 0 CHECK (from_plant IN (0, 1));
 )sql";
 
+// Where the MES's share of the outbox begins (README "Pushing results to
+// the MES"): at the first run of a station file with [mes] url, so that an
+// MES connected to a station with a long record gets the runs from then on,
+// not the whole history. A station already pushing keeps every entry.
+constexpr const char* schema_v19 = R"sql(
+CREATE TABLE mes_link (
+    id        INTEGER PRIMARY KEY CHECK (id = 1),
+    from_seq  INTEGER NOT NULL,
+    linked_at TEXT NOT NULL
+) STRICT;
+INSERT INTO mes_link (id, from_seq, linked_at)
+SELECT 1, min(seq), strftime('%Y-%m-%dT%H:%M:%fZ', 'now') FROM outbox
+HAVING max(mes_acknowledged_at) IS NOT NULL;
+)sql";
+
 // In order; each takes the database to its version from the one before.
 constexpr std::array migrations{
     Migration{1, "records: stations, instruments, parts, limit sets, references, runs", schema_v1},
@@ -682,6 +697,7 @@ constexpr std::array migrations{
     Migration{16, "MES acknowledgements in the outbox", schema_v16},
     Migration{17, "the MES interlock's answer per run", schema_v17},
     Migration{18, "parts, limits and users taken from the plant", schema_v18},
+    Migration{19, "where the MES's share of the outbox begins", schema_v19},
 };
 
 std::int64_t pragma_integer(sqlite::Connection& connection, const std::string& sql,

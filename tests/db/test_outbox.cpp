@@ -145,7 +145,8 @@ TEST_CASE("migrating from version 14 gives the database and its runs UUIDs and q
         // As schema version 14 left it (the run still open is this process's).
         RawDatabase raw(path);
         for (const std::string sql :
-             {"DROP TABLE plant_config", "ALTER TABLE users DROP COLUMN from_plant",
+             {"DROP TABLE mes_link", "DROP TABLE plant_config",
+              "ALTER TABLE users DROP COLUMN from_plant",
               "ALTER TABLE runs DROP COLUMN mes_interlock", "DROP TABLE outbox",
               "DROP TABLE run_uuids", "DROP TABLE station_identity", "PRAGMA user_version = 14"}) {
             INFO(sql);
@@ -165,4 +166,62 @@ TEST_CASE("migrating from version 14 gives the database and its runs UUIDs and q
     CHECK(waiting[0].run_id == ended);
     repository.abort_run(open, "operator abort");
     CHECK(repository.outbox_waiting().size() == 2);
+}
+
+TEST_CASE("the MES gets the runs from its link on, and a station already pushing keeps them all") {
+    TempDir dir;
+    const auto path = dir.file("mpobench.db");
+    const auto run_ids = [](const std::vector<db::OutboxEntry>& entries) {
+        std::vector<std::int64_t> ids;
+        for (const auto& entry : entries)
+            ids.push_back(entry.run_id);
+        return ids;
+    };
+    std::int64_t before = 0, after = 0, last = 0;
+    {
+        Repository repository(path);
+        // A record older than the MES: never linked, nothing waits for it.
+        before = repository.begin_run(new_run("SN-L1", 1'000));
+        repository.abort_run(before, "operator abort");
+        CHECK(repository.outbox_waiting_for_mes().empty());
+        CHECK(repository.outbox_summary().mes_waiting == 0);
+        // Linked at the next run: that run and the ones after it.
+        const auto from_seq = repository.link_mes();
+        CHECK(repository.link_mes() == from_seq);  // once
+        after = repository.begin_run(new_run("SN-L2", 2'000));
+        repository.abort_run(after, "operator abort");
+        CHECK(run_ids(repository.outbox_waiting_for_mes()) == std::vector<std::int64_t>{after});
+        CHECK(repository.outbox_summary().mes_waiting == 1);
+        // The plant still gets the whole record.
+        CHECK(run_ids(repository.outbox_waiting()) == std::vector<std::int64_t>{before, after});
+        repository.mark_mes_acknowledged(after);
+        last = repository.begin_run(new_run("SN-L3", 3'000));
+        repository.abort_run(last, "operator abort");
+    }
+    SECTION("migrating a station that pushed to an MES before version 19 keeps every entry") {
+        {
+            RawDatabase raw(path);
+            for (const std::string sql : {"DROP TABLE mes_link", "PRAGMA user_version = 18"}) {
+                INFO(sql);
+                REQUIRE(raw.execute(sql).empty());
+            }
+        }
+        Repository repository(path);
+        CHECK(run_ids(repository.outbox_waiting_for_mes()) ==
+              std::vector<std::int64_t>{before, last});
+    }
+    SECTION("migrating a station that never had an acknowledgement links it at its next run") {
+        {
+            RawDatabase raw(path);
+            for (const std::string sql : {"DROP TABLE mes_link",
+                                          "UPDATE outbox SET "
+                                          "mes_acknowledged_at = NULL",
+                                          "PRAGMA user_version = 18"}) {
+                INFO(sql);
+                REQUIRE(raw.execute(sql).empty());
+            }
+        }
+        Repository repository(path);
+        CHECK(repository.outbox_waiting_for_mes().empty());
+    }
 }

@@ -245,6 +245,7 @@ void add_run_hash_triggers(std::vector<std::string>& statements) {
 
 std::vector<std::string> undo_migrations_after(int version) {
     const std::vector<std::pair<int, std::vector<std::string>>> undo{
+        {19, {"DROP TABLE mes_link"}},
         {18, {"DROP TABLE plant_config", "ALTER TABLE users DROP COLUMN from_plant"}},
         {17, {"ALTER TABLE runs DROP COLUMN mes_interlock"}},
         {16,

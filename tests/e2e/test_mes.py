@@ -156,14 +156,20 @@ class MesPush(unittest.TestCase):
     def test_the_plant_payload_form_and_an_unreachable_mes(self):
         mes = Mes()
         self.addCleanup(mes.close)
+        # The station's record from before it had an MES is not a backlog to push.
+        self.reference(self.sim.station_path)
+        self.assertEqual(self.test(self.sim.station_path, "MES-OLD-1").returncode, 0)
         station = self.station_with(f'url = "http://127.0.0.1:{mes.port}/results"')
-        self.reference(station)
+        self.assertIn("mes: 0 runs waiting",
+                      self.mpobench("identify", "--station", station, "--db", self.db).stdout)
         self.assertEqual(self.test(station, "MES-0010").returncode, 0)
         self.wait_acknowledged(1)
         payload = mes.received[0][2]
         self.assertEqual(payload["run"]["serial"], "MES-0010")
+        self.assertEqual(len(mes.received), 1)
         with sqlite3.connect(self.db) as c:
-            uuid = c.execute("SELECT uuid FROM run_uuids").fetchone()[0]
+            uuid = c.execute("SELECT uuid FROM run_uuids WHERE run_id = "
+                             "(SELECT max(run_id) FROM run_uuids)").fetchone()[0]
         self.assertEqual(payload["uuid"], uuid)
         # Nothing listens any more: sync says the runs wait (exit 3), testing goes on.
         mes.close()
