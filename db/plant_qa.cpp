@@ -73,20 +73,8 @@ struct Conditions {
     // at or before it), or before the first start the day's last shift of
     // the day before; the day it began is the local time less the first
     // start's minutes.
-    Conditions(const QaFilter& filter, const ShiftPeriods& periods) {
-        if (const auto error = analysis::shift_list_error(periods.shifts)) {
-            throw PlantError(fmt::format("the site's shifts: {}", *error));
-        }
-        auto shifts = periods.shifts;
-        std::sort(shifts.begin(), shifts.end(),
-                  [](const auto& a, const auto& b) { return a.start_min < b.start_min; });
-        std::vector<std::string> starts, names;
-        for (const auto& shift : shifts) {
-            starts.push_back(std::to_string(shift.start_min));
-            names.push_back(shift.name);
-        }
-        values = {periods.time_zone.empty() ? std::string("UTC") : periods.time_zone,
-                  fmt::format("{{{}}}", fmt::join(starts, ",")), text_array_literal(names)};
+    Conditions(const QaFilter& filter, const ShiftPeriods& periods)
+        : values(shift_parameters(periods)) {
         constexpr std::string_view local = "(r.started_at AT TIME ZONE $1::text)";
         const std::string started = fmt::format(
             "width_bucket((date_part('hour', {0}) * 60 + date_part('minute', {0}))::int, "
@@ -291,6 +279,22 @@ auto key_order(const analysis::BucketKey& key) {
 }
 
 }  // namespace
+
+std::vector<std::string> shift_parameters(const ShiftPeriods& periods) {
+    if (const auto error = analysis::shift_list_error(periods.shifts)) {
+        throw PlantError(fmt::format("the site's shifts: {}", *error));
+    }
+    auto shifts = periods.shifts;
+    std::sort(shifts.begin(), shifts.end(),
+              [](const auto& a, const auto& b) { return a.start_min < b.start_min; });
+    std::vector<std::string> starts, names;
+    for (const auto& shift : shifts) {
+        starts.push_back(std::to_string(shift.start_min));
+        names.push_back(shift.name);
+    }
+    return {periods.time_zone.empty() ? std::string("UTC") : periods.time_zone,
+            fmt::format("{{{}}}", fmt::join(starts, ",")), text_array_literal(names)};
+}
 
 std::string process_time_zone() {
     if (const char* tz = std::getenv("TZ"); tz != nullptr && tz[0] != '\0') {

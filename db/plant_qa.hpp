@@ -41,6 +41,13 @@ struct ShiftPeriods {
     std::vector<analysis::Shift> shifts;  // passing analysis::shift_list_error
 };
 
+// The query parameters of shift periods (values, never SQL text): the zone
+// ("UTC" for none), the starts in ascending order as an int[] literal
+// ("{360,840,1320}") and the names in that order as a text[] literal
+// ({"early","late","night"}: each quoted, its quotes and backslashes
+// escaped). PlantError for a list analysis::shift_list_error refuses.
+std::vector<std::string> shift_parameters(const ShiftPeriods& periods);
+
 class QaReader {
   public:
     // Connects (PlantUrlError for a password in the URL, PlantUnreachable)
