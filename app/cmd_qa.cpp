@@ -134,7 +134,7 @@ YieldTables yield_tables(const QaCommandOptions& options, const QaSource& source
     // Shift rows are keyed like days ("2026-12-06 night"): grouped as days.
     tables.grouping =
         by_shift ? analysis::Grouping::Day : grouping_option(options.by, analysis::Grouping::Day);
-    const auto buckets = by_shift ? source.shift_buckets(options).yield
+    const auto buckets = by_shift ? source.shift_buckets(options, false).yield
                                   : source.yield(options.filter.qa_filter(), tables.grouping);
     tables.rows = analysis::group_yield(buckets, tables.grouping);
     const auto totals = analysis::group_yield(buckets, analysis::Grouping::Total);
@@ -346,7 +346,7 @@ nlohmann::json pareto_report_json(const QaSource& source, const QaCommandOptions
     check_pareto_grouping(options);
     if (options.by == "shift") {
         json out{{"scope", options.filter.describe()}, {"by", "shift"}, {"shifts", json::array()}};
-        for (const auto& [shift, part] : buckets_by_shift(source.shift_buckets(options))) {
+        for (const auto& [shift, part] : buckets_by_shift(source.shift_buckets(options, true))) {
             json row{{"shift", shift}};
             row.update(pareto_tables_json(make_pareto(part)));
             out["shifts"].push_back(std::move(row));
@@ -369,7 +369,7 @@ int run_pareto(const QaCommandOptions& options) {
             return static_cast<int>(kPassed);
         }
         if (options.by == "shift") {
-            print_shift_paretos(source.shift_buckets(options), options);
+            print_shift_paretos(source.shift_buckets(options, true), options);
             return static_cast<int>(kPassed);
         }
         const auto pareto = make_pareto(source.buckets(filter, false));

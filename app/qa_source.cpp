@@ -27,15 +27,20 @@ db::plant::QaReader::Keys plant_keys(analysis::Grouping grouping) {
     return db::plant::QaReader::Keys::DayOnly;
 }
 
-// A station's records regrouped (db regrouped_qa_buckets) by the shift of
-// each run's start.
-db::QaBuckets station_shift_buckets(const QaCommandOptions& options,
-                                    const db::Repository& repository) {
-    const reports::Site site = load_site_option(options.site);
+// The site file's shifts, for --by shift on a station or the plant.
+reports::Site site_with_shifts(const QaCommandOptions& options) {
+    reports::Site site = load_site_option(options.site);
     if (site.shifts.empty()) {
         throw UsageError(
             "--by shift: the site file has no [[shift]] tables (name, start) to group by");
     }
+    return site;
+}
+
+// A station's records regrouped (db regrouped_qa_buckets) by the shift of
+// each run's start.
+db::QaBuckets station_shift_buckets(const QaCommandOptions& options, const reports::Site& site,
+                                    const db::Repository& repository) {
     const reports::SiteClock clock(site.time_zone);
     const auto period_of = [&](TimePoint time) {
         const auto local = clock.local(time);
@@ -90,13 +95,16 @@ std::vector<db::RunSummary> QaSource::runs(const db::RunFilter& filter) const {
     return out;
 }
 
-db::QaBuckets QaSource::shift_buckets(const QaCommandOptions& options) const {
-    if (station_ == nullptr) {
-        throw UsageError(
-            "--by shift reads a station database: the plant keeps no shifts (give --db "
-            "STATION.db, or --by day|week)");
+db::QaBuckets QaSource::shift_buckets(const QaCommandOptions& options, bool failures) const {
+    const reports::Site site = site_with_shifts(options);
+    if (station_ != nullptr) {
+        return station_shift_buckets(options, site, *station_);
     }
-    return station_shift_buckets(options, *station_);
+    // The zone as the site file names it, checked against the system's
+    // zoneinfo (which Debian's PostgreSQL reads too) by load_site; each
+    // run's shift computed in the server.
+    return plant_->shift_buckets(options.filter.qa_filter(), {site.time_zone, site.shifts},
+                                 failures);
 }
 
 OpenedQaSource::OpenedQaSource(const QaOptions& filter) {

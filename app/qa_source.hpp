@@ -36,8 +36,11 @@ class QaSource {
     std::vector<db::RunSummary> runs(const db::RunFilter& filter) const;
     // --by shift: the site file's shifts in its time zone, each bucket's day
     // replaced by the shift key "2026-12-06 night"; --from/--to select
-    // shifts by the day they began. UsageError without shifts.
-    db::QaBuckets shift_buckets(const QaCommandOptions& options) const;
+    // shifts by the day they began. UsageError without shifts. The plant
+    // counts them from its runs (db::plant::QaReader::shift_buckets).
+    // failures: the cause and failure buckets too (the Pareto); without,
+    // the plant reads the yield buckets alone.
+    db::QaBuckets shift_buckets(const QaCommandOptions& options, bool failures) const;
 
   private:
     const db::Repository* station_ = nullptr;

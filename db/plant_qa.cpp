@@ -30,19 +30,88 @@ std::optional<std::string> zone_from_path(const std::string& path) {
     return path.substr(at + marker.size());
 }
 
+// PostgreSQL's array literal of texts: {"early","late"}, each element
+// quoted (so "NULL" is a name), backslashes and quotes escaped. A parameter's value.
+std::string text_array_literal(const std::vector<std::string>& texts) {
+    std::string literal = "{";
+    for (const auto& text : texts) {
+        if (literal.size() > 1) {
+            literal += ',';
+        }
+        literal += '"';
+        for (const char c : text) {
+            if (c == '"' || c == '\\') {
+                literal += '\\';
+            }
+            literal += c;
+        }
+        literal += '"';
+    }
+    return literal + "}";
+}
+
 // A query's parameters (text; nullopt: NULL) and the SQL conditions on
-// mpobench.runs r that a QA filter stands for.
+// mpobench.runs r that a QA filter stands for, with the period a run r
+// counts in: its local day in the session's zone, or its shift.
 struct Conditions {
     std::vector<std::string> sql{"r.kind = 'production'"};
     std::vector<std::string> values;
+    // The SQL of run r's period key (the bucket's day).
+    std::string period = "to_char(r.started_at, 'YYYY-MM-DD')";
 
     explicit Conditions(const QaFilter& filter) {
-        static const std::regex uuid_shape(
-            "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
         // Local days of the session's time zone (the process's): a range
         // of started_at, so the index on it serves.
         add("r.started_at >= {}::date::timestamptz", filter.from_day);
         add("r.started_at < ({}::date + 1)::timestamptz", filter.to_day);
+        add_places(filter);
+    }
+
+    // Shifts in the site's zone ($1), by their starts ($2, ascending) and
+    // names ($3): analysis::shift_of in SQL. A local time's shift is the
+    // last one started at or before it (width_bucket: how many starts are
+    // at or before it), or before the first start the day's last shift of
+    // the day before; the day it began is the local time less the first
+    // start's minutes.
+    Conditions(const QaFilter& filter, const ShiftPeriods& periods)
+        : values(shift_parameters(periods)) {
+        constexpr std::string_view local = "(r.started_at AT TIME ZONE $1::text)";
+        const std::string started = fmt::format(
+            "width_bucket((date_part('hour', {0}) * 60 + date_part('minute', {0}))::int, "
+            "$2::int[])",
+            local);
+        const std::string day =
+            fmt::format("({} - ($2::int[])[1] * interval '1 minute')::date", local);
+        // The day as the session's DateStyle (ISO) writes it, YYYY-MM-DD:
+        // cheaper than to_char, as date_part's float is than extract's
+        // numeric (the key is computed for every run).
+        period = fmt::format(
+            "{}::text || ' ' || "
+            "($3::text[])[coalesce(nullif({}, 0), cardinality($2::int[]))]",
+            day, started);
+        // Shifts by the day they began: that day, and a range of started_at
+        // a day wider on each side for the index (a shift begun on day D
+        // has its runs from D 00:00 to D+2 00:00 local time).
+        if (filter.from_day) {
+            values.push_back(*filter.from_day);
+            sql.push_back(fmt::format(
+                "r.started_at >= (${0}::date - 1)::timestamp AT TIME ZONE $1::text AND {1} >= "
+                "${0}::date",
+                values.size(), day));
+        }
+        if (filter.to_day) {
+            values.push_back(*filter.to_day);
+            sql.push_back(fmt::format(
+                "r.started_at < (${0}::date + 2)::timestamp AT TIME ZONE $1::text AND {1} <= "
+                "${0}::date",
+                values.size(), day));
+        }
+        add_places(filter);
+    }
+
+    void add_places(const QaFilter& filter) {
+        static const std::regex uuid_shape(
+            "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
         add("r.part = {}", filter.part_number);
         if (filter.station && std::regex_match(*filter.station, uuid_shape)) {
             add("r.station_uuid = {}::uuid", filter.station);
@@ -61,6 +130,54 @@ struct Conditions {
     }
 
     std::string where() const { return fmt::format("WHERE {}", fmt::join(sql, " AND ")); }
+
+    // The bucket key columns of a run r: its period, part, station, operator
+    // (or empty text for all but the period).
+    std::string keys(QaReader::Keys keys) const {
+        return keys == QaReader::Keys::All
+                   ? fmt::format("{}, r.part, r.station_uuid::text, r.operator", period)
+                   : fmt::format("{}, ''::text, ''::text, ''::text", period);
+    }
+
+    // The per-run counts: the yield, the causes, the failures (the columns
+    // QaReader::read_yield, read_causes and read_failures take).
+    std::string yield_sql(QaReader::Keys keys) const {
+        return fmt::format(R"sql(
+SELECT {keys},
+       count(*) FILTER (WHERE r.status = 'completed'),
+       count(*) FILTER (WHERE r.status = 'completed' AND r.pass),
+       count(*) FILTER (WHERE r.status = 'aborted'),
+       count(*) FILTER (WHERE r.status = 'interrupted'),
+       count(first_of.serial), count(first_of.serial) FILTER (WHERE first_of.first_pass),
+       count(final_of.serial), count(final_of.serial) FILTER (WHERE final_of.final_pass),
+       count(*) FILTER (WHERE r.status = 'completed' AND r.grade = 'fail'),
+       count(*) FILTER (WHERE r.status = 'completed' AND r.grade = 'generic'),
+       count(*) FILTER (WHERE r.status = 'completed' AND r.grade = 'standard'),
+       count(*) FILTER (WHERE r.status = 'completed' AND r.grade = 'elite'),
+       coalesce(sum(r.retries), 0)
+FROM mpobench.runs r
+LEFT JOIN mpobench.serials first_of ON first_of.first_run_id = r.id
+LEFT JOIN mpobench.serials final_of ON final_of.final_run_id = r.id
+{where}
+GROUP BY 1, 2, 3, 4
+)sql",
+                           fmt::arg("keys", this->keys(keys)), fmt::arg("where", where()));
+    }
+
+    std::string causes_sql(QaReader::Keys keys) const {
+        return fmt::format(
+            "SELECT {}, f.cause, count(DISTINCT f.run_id) FROM mpobench.qa_failures f "
+            "JOIN mpobench.runs r ON r.id = f.run_id {} GROUP BY 1, 2, 3, 4, 5",
+            this->keys(keys), where());
+    }
+
+    std::string failures_sql(QaReader::Keys keys) const {
+        return fmt::format(
+            "SELECT {}, f.cause, f.launched_end, f.fiber, f.wavelength_nm, count(*) "
+            "FROM mpobench.qa_failures f JOIN mpobench.runs r ON r.id = f.run_id {} "
+            "GROUP BY 1, 2, 3, 4, 5, 6, 7, 8",
+            this->keys(keys), where());
+    }
 };
 
 // The SQL conditions on the day buckets b (db/plant.sql: mpobench.qa_day_*)
@@ -128,14 +245,6 @@ struct BucketConditions {
     }
 };
 
-// The bucket key columns of a run r: its local day, part, station, operator
-// (or empty text for all but the day).
-std::string_view key_columns(QaReader::Keys keys) {
-    return keys == QaReader::Keys::All
-               ? "to_char(r.started_at, 'YYYY-MM-DD'), r.part, r.station_uuid::text, r.operator"
-               : "to_char(r.started_at, 'YYYY-MM-DD'), ''::text, ''::text, ''::text";
-}
-
 std::int64_t integer_at(PGresult* result, int row, int column) {
     const char* text = PQgetvalue(result, row, column);
     std::int64_t value = 0;
@@ -170,6 +279,22 @@ auto key_order(const analysis::BucketKey& key) {
 }
 
 }  // namespace
+
+std::vector<std::string> shift_parameters(const ShiftPeriods& periods) {
+    if (const auto error = analysis::shift_list_error(periods.shifts)) {
+        throw PlantError(fmt::format("the site's shifts: {}", *error));
+    }
+    auto shifts = periods.shifts;
+    std::sort(shifts.begin(), shifts.end(),
+              [](const auto& a, const auto& b) { return a.start_min < b.start_min; });
+    std::vector<std::string> starts, names;
+    for (const auto& shift : shifts) {
+        starts.push_back(std::to_string(shift.start_min));
+        names.push_back(shift.name);
+    }
+    return {periods.time_zone.empty() ? std::string("UTC") : periods.time_zone,
+            fmt::format("{{{}}}", fmt::join(starts, ",")), text_array_literal(names)};
+}
 
 std::string process_time_zone() {
     if (const char* tz = std::getenv("TZ"); tz != nullptr && tz[0] != '\0') {
@@ -257,39 +382,24 @@ void sort_buckets(std::vector<Bucket>& buckets) {
 
 std::vector<analysis::YieldBucket> QaReader::yield_buckets(const QaFilter& filter,
                                                            Keys keys) const {
-    const Conditions run_conditions(filter);
-    const BucketConditions bucket_conditions(filter, keys);
-    const auto& values = day_buckets_ ? bucket_conditions.values : run_conditions.values;
-    const std::string sql =
-        day_buckets_ ? bucket_conditions.select(
-                           keys,
-                           "sum(b.completed), sum(b.passed), sum(b.aborted), "
-                           "sum(b.interrupted), sum(b.first_tested), sum(b.first_passed), "
-                           "sum(b.final_tested), sum(b.final_passed), sum(b.grade_fail), "
-                           "sum(b.grade_generic), sum(b.grade_standard), sum(b.grade_elite), "
-                           "sum(b.retries)",
-                           "qa_day_yield", 0)
-                     : fmt::format(R"sql(
-SELECT {keys},
-       count(*) FILTER (WHERE r.status = 'completed'),
-       count(*) FILTER (WHERE r.status = 'completed' AND r.pass),
-       count(*) FILTER (WHERE r.status = 'aborted'),
-       count(*) FILTER (WHERE r.status = 'interrupted'),
-       count(first_of.serial), count(first_of.serial) FILTER (WHERE first_of.first_pass),
-       count(final_of.serial), count(final_of.serial) FILTER (WHERE final_of.final_pass),
-       count(*) FILTER (WHERE r.status = 'completed' AND r.grade = 'fail'),
-       count(*) FILTER (WHERE r.status = 'completed' AND r.grade = 'generic'),
-       count(*) FILTER (WHERE r.status = 'completed' AND r.grade = 'standard'),
-       count(*) FILTER (WHERE r.status = 'completed' AND r.grade = 'elite'),
-       coalesce(sum(r.retries), 0)
-FROM mpobench.runs r
-LEFT JOIN mpobench.serials first_of ON first_of.first_run_id = r.id
-LEFT JOIN mpobench.serials final_of ON final_of.final_run_id = r.id
-{where}
-GROUP BY 1, 2, 3, 4
-)sql",
-                                   fmt::arg("keys", key_columns(keys)),
-                                   fmt::arg("where", run_conditions.where()));
+    if (!day_buckets_) {
+        const Conditions conditions(filter);
+        return read_yield(conditions.yield_sql(keys), conditions.values);
+    }
+    const BucketConditions conditions(filter, keys);
+    return read_yield(conditions.select(keys,
+                                        "sum(b.completed), sum(b.passed), sum(b.aborted), "
+                                        "sum(b.interrupted), sum(b.first_tested), "
+                                        "sum(b.first_passed), sum(b.final_tested), "
+                                        "sum(b.final_passed), sum(b.grade_fail), "
+                                        "sum(b.grade_generic), sum(b.grade_standard), "
+                                        "sum(b.grade_elite), sum(b.retries)",
+                                        "qa_day_yield", 0),
+                      conditions.values);
+}
+
+std::vector<analysis::YieldBucket> QaReader::read_yield(
+    const std::string& sql, const std::vector<std::string>& values) const {
     const Result result = connection_.execute(sql, values, "reading the yield");
     std::vector<analysis::YieldBucket> buckets;
     PGresult* rows = result.get();
@@ -315,6 +425,59 @@ GROUP BY 1, 2, 3, 4
     return buckets;
 }
 
+std::vector<analysis::CauseBucket> QaReader::read_causes(
+    const std::string& sql, const std::vector<std::string>& values) const {
+    const Result result = connection_.execute(sql, values, "reading the failure causes");
+    std::vector<analysis::CauseBucket> buckets;
+    PGresult* rows = result.get();
+    for (int row = 0; row < PQntuples(rows); ++row) {
+        buckets.push_back(
+            {analysis::BucketKey{PQgetvalue(rows, row, 0), PQgetvalue(rows, row, 1),
+                                 station_label(PQgetvalue(rows, row, 2)), PQgetvalue(rows, row, 3)},
+             PQgetvalue(rows, row, 4), integer_at(rows, row, 5)});
+    }
+    sort_buckets(buckets);
+    return buckets;
+}
+
+std::vector<analysis::FailureBucket> QaReader::read_failures(
+    const std::string& sql, const std::vector<std::string>& values) const {
+    const Result result = connection_.execute(sql, values, "reading the failures");
+    std::vector<analysis::FailureBucket> buckets;
+    PGresult* rows = result.get();
+    for (int row = 0; row < PQntuples(rows); ++row) {
+        analysis::FailureBucket bucket;
+        bucket.key = {PQgetvalue(rows, row, 0), PQgetvalue(rows, row, 1),
+                      station_label(PQgetvalue(rows, row, 2)), PQgetvalue(rows, row, 3)};
+        bucket.cause = PQgetvalue(rows, row, 4);
+        const std::string_view end = PQgetvalue(rows, row, 5);
+        if (end == "A") {
+            bucket.end = End::A;
+        } else if (end == "B") {
+            bucket.end = End::B;
+        }
+        bucket.fiber = static_cast<int>(integer_at(rows, row, 6));
+        bucket.wavelength_nm = static_cast<int>(integer_at(rows, row, 7));
+        bucket.failures = integer_at(rows, row, 8);
+        buckets.push_back(std::move(bucket));
+    }
+    sort_buckets(buckets);
+    return buckets;
+}
+
+QaBuckets QaReader::shift_buckets(const QaFilter& filter, const ShiftPeriods& periods,
+                                  bool failures) const {
+    const Conditions conditions(filter, periods);
+    QaBuckets buckets;
+    buckets.yield = read_yield(conditions.yield_sql(Keys::DayOnly), conditions.values);
+    if (!failures) {
+        return buckets;
+    }
+    buckets.causes = read_causes(conditions.causes_sql(Keys::DayOnly), conditions.values);
+    buckets.failures = read_failures(conditions.failures_sql(Keys::DayOnly), conditions.values);
+    return buckets;
+}
+
 QaBuckets QaReader::qa_buckets(const QaFilter& filter, Keys keys, Contents contents) const {
     const Conditions conditions(filter);
     const BucketConditions bucket_conditions(filter, keys);
@@ -327,54 +490,18 @@ QaBuckets QaReader::qa_buckets(const QaFilter& filter, Keys keys, Contents conte
     };
     if (contents != Contents::Readings) {
         buckets.yield = yield_buckets(filter, keys);
-        {
-            const Result result = connection_.execute(
-                day_buckets_
-                    ? bucket_conditions.select(keys, "b.cause, sum(b.runs)", "qa_day_causes", 1)
-                    : fmt::format(
-                          "SELECT {}, f.cause, count(DISTINCT f.run_id) FROM mpobench.qa_failures "
-                          "f "
-                          "JOIN mpobench.runs r ON r.id = f.run_id {} GROUP BY 1, 2, 3, 4, 5",
-                          key_columns(keys), conditions.where()),
-                values, "reading the failure causes");
-            for (int row = 0; row < PQntuples(result.get()); ++row) {
-                buckets.causes.push_back({key_of(result.get(), row),
-                                          PQgetvalue(result.get(), row, 4),
-                                          integer_at(result.get(), row, 5)});
-            }
-            sort_buckets(buckets.causes);
-        }
-        {
-            const Result result = connection_.execute(
-                day_buckets_
-                    ? bucket_conditions.select(
-                          keys,
-                          "b.cause, b.launched_end, b.fiber, b.wavelength_nm, sum(b.failures)",
-                          "qa_day_failures", 4)
-                    : fmt::format(
-                          "SELECT {}, f.cause, f.launched_end, f.fiber, f.wavelength_nm, count(*) "
-                          "FROM mpobench.qa_failures f JOIN mpobench.runs r ON r.id = f.run_id {} "
-                          "GROUP BY 1, 2, 3, 4, 5, 6, 7, 8",
-                          key_columns(keys), conditions.where()),
-                values, "reading the failures");
-            PGresult* rows = result.get();
-            for (int row = 0; row < PQntuples(rows); ++row) {
-                analysis::FailureBucket bucket;
-                bucket.key = key_of(rows, row);
-                bucket.cause = PQgetvalue(rows, row, 4);
-                const std::string_view end = PQgetvalue(rows, row, 5);
-                if (end == "A") {
-                    bucket.end = End::A;
-                } else if (end == "B") {
-                    bucket.end = End::B;
-                }
-                bucket.fiber = static_cast<int>(integer_at(rows, row, 6));
-                bucket.wavelength_nm = static_cast<int>(integer_at(rows, row, 7));
-                bucket.failures = integer_at(rows, row, 8);
-                buckets.failures.push_back(std::move(bucket));
-            }
-            sort_buckets(buckets.failures);
-        }
+        buckets.causes = read_causes(
+            day_buckets_
+                ? bucket_conditions.select(keys, "b.cause, sum(b.runs)", "qa_day_causes", 1)
+                : conditions.causes_sql(keys),
+            values);
+        buckets.failures = read_failures(
+            day_buckets_
+                ? bucket_conditions.select(
+                      keys, "b.cause, b.launched_end, b.fiber, b.wavelength_nm, sum(b.failures)",
+                      "qa_day_failures", 4)
+                : conditions.failures_sql(keys),
+            values);
     }
     if (contents == Contents::Counts) {
         return buckets;
@@ -401,7 +528,7 @@ QaBuckets QaReader::qa_buckets(const QaFilter& filter, Keys keys, Contents conte
                       "sum(m.il_db), sum(m.il_db * m.il_db), min(m.il_db), max(m.il_db) "
                       "FROM mpobench.measurements m JOIN mpobench.runs r ON r.id = m.run_id {} "
                       "AND m.il_db IS NOT NULL GROUP BY 1, 2, 3, 4, 5, 6",
-                      key_columns(keys), analysis::IlHistogram::first_edge_db,
+                      conditions.keys(keys), analysis::IlHistogram::first_edge_db,
                       analysis::IlHistogram::bin_width_db, readings_where),
             values, "reading the IL readings");
         PGresult* rows = result.get();
@@ -449,7 +576,7 @@ QaBuckets QaReader::qa_buckets(const QaFilter& filter, Keys keys, Contents conte
                       "FROM mpobench.measurements m JOIN mpobench.runs r ON r.id = m.run_id {} "
                       "AND (m.rl_db IS NOT NULL OR m.rl_above_db IS NOT NULL) "
                       "GROUP BY 1, 2, 3, 4, 5",
-                      key_columns(keys), readings_where),
+                      conditions.keys(keys), readings_where),
             values, "reading the RL readings");
         PGresult* rows = result.get();
         for (int row = 0; row < PQntuples(rows); ++row) {

@@ -4,8 +4,10 @@ forwarded, checked against the stations' own SQLite QA: two stations with
 the same station name and distinct serials add up to the plant, station by
 station; a retest at another station forwarded late (older than a run
 already there) moves its serial's first-pass and final outcome; a plant made
-before the QA rollups gets them backfilled by `plant init`. Uses the
-throw-away PostgreSQL cluster of test_plant.py."""
+before the QA rollups gets them backfilled by `plant init`; `--by shift`
+on the plant (the site file's zone and shifts) is the stations' and the
+shifts Python's zoneinfo works out. Uses the throw-away PostgreSQL cluster
+of test_plant.py."""
 
 import datetime
 import hashlib
@@ -19,6 +21,7 @@ import sys
 import tempfile
 import unittest
 import uuid
+import zoneinfo
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "clients"))
 from simbench import unittest_main  # noqa: E402
@@ -65,6 +68,42 @@ def assert_close(test, plant, station, where=""):
     else:
         test.assertEqual(plant, station, where)
 
+
+def shift_site(path, zone, shifts):
+    """A site file with its zone (None: UTC) and [[shift]] tables, shifts
+    as (name, start minute)."""
+    with open(path, "w") as f:
+        f.write('[company]\nname = "Plant QA Ltd."\n')
+        if zone:
+            f.write(f'[site]\ntime_zone = "{zone}"\n')
+        for name, start in shifts:
+            # A JSON string is a TOML basic string (quotes, backslashes escaped).
+            f.write(f'[[shift]]\nname = {json.dumps(name)}\nstart = "{start // 60:02}:{start % 60:02}"\n')
+    return path
+
+
+def shift_key(local, shifts):
+    """analysis::shift_of worked out again: the last shift started at or
+    before the local time of day, else the day before's last shift."""
+    ordered = sorted(shifts, key=lambda shift: shift[1])
+    minute = local.hour * 60 + local.minute
+    started = [name for name, start in ordered if start <= minute]
+    if started:
+        return f"{local:%Y-%m-%d} {started[-1]}"
+    return f"{local.date() - datetime.timedelta(days=1):%Y-%m-%d} {ordered[-1][0]}"
+
+
+def zone_just_after_midnight():
+    """An Etc/GMT zone in which it is now between 01:00 and 02:00 (as
+    test_shifts.py picks it): runs of the last hour are in the night shift
+    begun the day before."""
+    hour = datetime.datetime.now(datetime.timezone.utc).hour
+    offset = (1 - hour + 12) % 24 - 12  # 1 - hour, folded into -12..+11
+    # Etc/GMT names have the sign inverted: Etc/GMT-5 is UTC+05.
+    return "Etc/UTC" if offset == 0 else f"Etc/GMT{-offset:+d}"
+
+
+SHIFTS = [("early", 6 * 60), ("late", 14 * 60), ("night", 22 * 60)]
 
 COUNTS = ("completed", "passed", "first_tested", "first_passed", "final_tested", "final_passed",
           "retests", "aborted", "interrupted", "retries")
@@ -187,6 +226,37 @@ class PlantQa(unittest.TestCase):
                 trend = without_scope(self.qa("trend", self.plant, "--station", uuid, *args))
                 self.assertEqual([s["wavelength_nm"] for s in trend["series"]], [1310, 1550])
                 assert_close(self, trend, without_scope(self.qa("trend", db, *args)), f"trend {args}")
+        # --by shift in the site's zone (not ZONE): the runs fall just after
+        # local midnight, in the night shift begun the day before; from the
+        # plant, each station's shifts are the station's own.
+        site_zone = zone_just_after_midnight()
+        site = shift_site(os.path.join(self.dir, "site.toml"), site_zone, SHIFTS)
+        for db, uuid in ((a, uuid_a), (b, uuid_b)):
+            for command in ("yield", "pareto"):
+                self.assertEqual(
+                    without_scope(self.qa(command, self.plant, "--station", uuid, "--by", "shift", "--site", site)),
+                    without_scope(self.qa(command, db, "--by", "shift", "--site", site)), (command, db))
+        night = f"{datetime.datetime.now(zoneinfo.ZoneInfo(site_zone)).date() - datetime.timedelta(days=1)} night"
+        by_shift = self.qa("yield", self.plant, "--by", "shift", "--site", site)
+        self.assertEqual([row["group"] for row in by_shift["rows"]], [night])
+        self.assertEqual(by_shift["total"], yields[self.plant]["total"])
+        pareto_by_shift = self.qa("pareto", self.plant, "--by", "shift", "--site", site)
+        self.assertEqual([shift["shift"] for shift in pareto_by_shift["shifts"]], [night])
+        self.assertEqual(pareto_by_shift["shifts"][0]["by_cause"], self.qa("pareto", self.plant)["by_cause"])
+        # --from/--to: shifts by the day they began.
+        day = night[:10]
+        self.assertEqual(without_scope(self.qa("yield", self.plant, "--by", "shift", "--site", site,
+                                               "--from", day, "--to", day)), without_scope(by_shift))
+        after = (datetime.date.fromisoformat(day) + datetime.timedelta(days=1)).isoformat()
+        self.assertEqual(self.qa("yield", self.plant, "--by", "shift", "--site", site, "--from", after)["rows"], [])
+        self.assertEqual(self.qa("pareto", self.plant, "--by", "shift", "--site", site, "--to",
+                                 (datetime.date.fromisoformat(day) - datetime.timedelta(days=1)).isoformat())["shifts"], [])
+        # Text and CSV read the same buckets.
+        for command, form in (("yield", ()), ("pareto", ("--csv",))):
+            self.assertEqual(
+                self.run_ok(command, "--db", self.plant, "--station", uuid_a, "--by", "shift", "--site", site,
+                            *form).stdout.splitlines()[1:],
+                self.run_ok(command, "--db", a, "--by", "shift", "--site", site, *form).stdout.splitlines()[1:])
         # The days are ZONE's, not the server's (UTC).
         utc_day = datetime.datetime.now(datetime.timezone.utc).date().isoformat()
         self.assertNotIn(utc_day, {row["group"] for row in yields[self.plant]["rows"]})
@@ -356,6 +426,30 @@ class PlantQa(unittest.TestCase):
         passes = self.cluster.psql("SELECT count(*) FILTER (WHERE first_pass), count(*) FILTER (WHERE final_pass) "
                                    "FROM mpobench.serials", user="qa").stdout.strip()
         self.assertEqual(f"{total['first_passed']}|{total['final_passed']}", passes)
+        # --by shift: each run in its shift in the site's zone, worked out
+        # with zoneinfo: a half-hour offset, the end of daylight saving time
+        # (1 November 02:00 local), a night shift past midnight, names with a
+        # quote and a backslash.
+        shifts = [("early", 5 * 60 + 45), ('late "B"', 13 * 60 + 45), ("night\\3", 21 * 60 + 45)]
+        site = shift_site(os.path.join(self.dir, "site.toml"), "America/St_Johns", shifts)
+        zone = zoneinfo.ZoneInfo("America/St_Johns")
+        per_shift = {}
+        for runs in expected.values():
+            for started, passed in runs:
+                local = datetime.datetime.fromisoformat(started.replace("Z", "+00:00")).astimezone(zone)
+                completed, passes = per_shift.get(shift_key(local, shifts), (0, 0))
+                per_shift[shift_key(local, shifts)] = (completed + 1, passes + passed)
+        self.assertIn("2026-10-31 night\\3", per_shift)
+
+        def yields(*args):
+            rows = self.qa("yield", self.plant, "--by", "shift", "--site", site, *args)["rows"]
+            return {row["group"]: (row["completed"], row["passed"]) for row in rows}
+        self.assertEqual(yields(), per_shift)
+        self.assertEqual(yields("--from", "2026-11-01", "--to", "2026-11-03"),
+                         {key: counts for key, counts in per_shift.items() if "2026-11-01" <= key[:10] <= "2026-11-03"})
+        paretos = self.qa("pareto", self.plant, "--by", "shift", "--site", site)["shifts"]
+        self.assertEqual({shift["shift"]: shift["completed_runs"] for shift in paretos},
+                         {key: completed for key, (completed, _) in per_shift.items()})
         # The forwards took turns on the day buckets they shared; no count lost.
         self.assert_buckets_are_recounts()
 
@@ -367,10 +461,12 @@ class PlantQa(unittest.TestCase):
         for command in ("yield", "pareto", "trend"):
             refused = self.run_ok(command, "--db", self.plant + "&password=secret", expect=2)
             self.assertIn("PGPASSFILE", refused.stderr)
-        # --by shift needs a station's records.
-        shift = self.run_ok("pareto", "--db", self.plant, "--by", "shift", expect=2)
-        self.assertIn("--by shift reads a station database", shift.stderr)
-        self.run_ok("yield", "--db", self.plant, "--by", "shift", expect=2)
+        # --by shift without [[shift]] tables in the site file: 2, as on a station.
+        no_shifts = shift_site(os.path.join(self.dir, "no-shifts.toml"), "Europe/Berlin", [])
+        for command in ("yield", "pareto"):
+            for db in (self.plant, a):
+                refused = self.run_ok(command, "--db", db, "--by", "shift", "--site", no_shifts, expect=2)
+                self.assertIn("the site file has no [[shift]] tables", refused.stderr)
         # Bad dates and groupings: as on a station.
         self.run_ok("yield", "--db", self.plant, "--from", "2026-13-01", expect=2)
         self.run_ok("trend", "--db", self.plant, "--by", "part", expect=2)
