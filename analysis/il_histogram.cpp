@@ -91,6 +91,11 @@ std::string IlHistogram::encode() const {
 
 IlHistogram IlHistogram::decode(std::string_view bytes) {
     IlHistogram histogram;
+    histogram.add_encoded(bytes);
+    return histogram;
+}
+
+void IlHistogram::add_encoded(std::string_view bytes) {
     std::size_t at = 0;
     std::uint64_t previous = 0;
     bool first = true;
@@ -101,12 +106,11 @@ IlHistogram IlHistogram::decode(std::string_view bytes) {
             count == 0 || count > static_cast<std::uint64_t>(INT64_MAX / 2)) {
             throw std::invalid_argument("IL histogram: bad bin " + std::to_string(index));
         }
-        histogram.bins_[index] = static_cast<std::int64_t>(count);
-        histogram.total_ += static_cast<std::int64_t>(count);
+        bins_[index] += static_cast<std::int64_t>(count);
+        total_ += static_cast<std::int64_t>(count);
         previous = index;
         first = false;
     }
-    return histogram;
 }
 
 }  // namespace mpobench::analysis

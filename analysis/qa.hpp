@@ -139,6 +139,10 @@ class IlHistogram {
     // (index, count) varint pairs. decode throws std::invalid_argument on bad bytes.
     std::string encode() const;
     static IlHistogram decode(std::string_view bytes);
+    // Adds an encoded histogram without decoding it into one of its own
+    // (summing thousands of stored buckets). On bad bytes it throws
+    // std::invalid_argument, and this histogram is then not to be used.
+    void add_encoded(std::string_view bytes);
 
   private:
     std::array<std::int64_t, bin_count> bins_{};

@@ -71,8 +71,8 @@ std::vector<analysis::YieldBucket> QaSource::yield(const db::QaFilter& filter,
 
 db::QaBuckets QaSource::buckets(const db::QaFilter& filter, bool readings) const {
     if (station_ != nullptr) {
-        return station_->qa_buckets(
-            filter, readings ? db::Repository::IlBuckets::Only : db::Repository::IlBuckets::Skip);
+        return station_->qa_buckets(filter, readings ? db::Repository::IlBuckets::DayTotals
+                                                     : db::Repository::IlBuckets::Skip);
     }
     return plant_->qa_buckets(
         filter, db::plant::QaReader::Keys::DayOnly,

@@ -814,6 +814,55 @@ std::vector<analysis::IlBucket> il_buckets(Connection& connection, const QaFilte
         });
 }
 
+std::vector<analysis::IlBucket> il_day_totals(Connection& connection, const QaFilter& filter) {
+    const BucketFilter conditions(connection, filter);
+    const std::string what = "reading the IL rollups by day";
+    Query query(connection,
+                conditions.select("qa_il",
+                                  "wavelength_nm, readings, sum_db, sum_squares_db, min_db, "
+                                  "max_db, histogram",
+                                  ", wavelength_nm"),
+                what);
+    conditions.bind(query);
+    // Rows come in key order, the day first: one day's wavelengths are
+    // added up, then handed over when the next day begins.
+    std::vector<analysis::IlBucket> days;
+    std::map<int, analysis::IlBucket> day;
+    const auto hand_over = [&] {
+        for (auto& [wavelength_nm, bucket] : day)
+            days.push_back(std::move(bucket));
+        day.clear();
+    };
+    while (query.step()) {
+        const std::string bucket_day = query.text(0);
+        if (!day.empty() && day.begin()->second.key.day != bucket_day)
+            hand_over();
+        const int wavelength_nm = query.int32(4);
+        auto& total = day[wavelength_nm];
+        const std::int64_t readings = query.integer(5);
+        if (total.count == 0) {
+            total.key.day = bucket_day;
+            total.wavelength_nm = wavelength_nm;
+            total.min_db = query.real(8);
+            total.max_db = query.real(9);
+        } else if (readings > 0) {
+            total.min_db = std::min(total.min_db, query.real(8));
+            total.max_db = std::max(total.max_db, query.real(9));
+        }
+        total.count += readings;
+        total.sum_db += query.real(6);
+        total.sum_squares_db += query.real(7);
+        try {
+            total.histogram.add_encoded(query.blob(10));
+        } catch (const std::invalid_argument& error) {
+            throw DatabaseError(fmt::format("{}: {} of {} at {} nm: {}", connection.path(), what,
+                                            bucket_day, wavelength_nm, error.what()));
+        }
+    }
+    hand_over();
+    return days;
+}
+
 std::vector<analysis::RlBucket> rl_buckets(Connection& connection, const QaFilter& filter) {
     return read_buckets<analysis::RlBucket>(
         connection, filter, "qa_rl",

@@ -121,6 +121,11 @@ std::vector<analysis::CauseBucket> cause_buckets(sqlite::Connection& connection,
 std::vector<analysis::FailureBucket> failure_buckets(sqlite::Connection& connection,
                                                      const QaFilter& filter);
 std::vector<analysis::IlBucket> il_buckets(sqlite::Connection& connection, const QaFilter& filter);
+// The IL buckets added up to one per local day and wavelength (part,
+// station and operator empty): what a trend by day or week needs, without
+// holding every bucket's histogram at once.
+std::vector<analysis::IlBucket> il_day_totals(sqlite::Connection& connection,
+                                              const QaFilter& filter);
 std::vector<analysis::RlBucket> rl_buckets(sqlite::Connection& connection, const QaFilter& filter);
 
 }  // namespace mpobench::db::rollups

@@ -1760,13 +1760,16 @@ std::vector<analysis::YieldBucket> Repository::yield_buckets(const QaFilter& fil
 QaBuckets Repository::qa_buckets(const QaFilter& filter, IlBuckets il) const {
     return impl_->read_snapshot("reading the QA rollups", [&] {
         QaBuckets buckets;
-        if (il != IlBuckets::Only) {
+        const bool readings_only = il == IlBuckets::Only || il == IlBuckets::DayTotals;
+        if (!readings_only) {
             buckets.yield = rollups::yield_buckets(impl_->connection, filter);
             buckets.causes = rollups::cause_buckets(impl_->connection, filter);
             buckets.failures = rollups::failure_buckets(impl_->connection, filter);
         }
         if (il != IlBuckets::Skip) {
-            buckets.il = rollups::il_buckets(impl_->connection, filter);
+            buckets.il = il == IlBuckets::DayTotals
+                             ? rollups::il_day_totals(impl_->connection, filter)
+                             : rollups::il_buckets(impl_->connection, filter);
             buckets.rl = rollups::rl_buckets(impl_->connection, filter);
         }
         return buckets;

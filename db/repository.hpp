@@ -422,8 +422,9 @@ class Repository {
     // Yield, cause and failure buckets, and the IL and RL buckets unless
     // skipped (the Pareto needs none: they are the largest to read).
     // Read: every bucket; Skip: all but the IL and RL ones (the Pareto);
-    // Only: the IL and RL ones alone (the trend).
-    enum class IlBuckets { Read, Skip, Only };
+    // Only: the IL and RL ones alone; DayTotals: the same with the IL ones
+    // added up to one per day and wavelength (the trend by day or week).
+    enum class IlBuckets { Read, Skip, Only, DayTotals };
     QaBuckets qa_buckets(const QaFilter& filter, IlBuckets il = IlBuckets::Read) const;
     // Yield, cause and failure buckets counted from the records as the
     // rollups count them, each run in the bucket period_of(started_at) names

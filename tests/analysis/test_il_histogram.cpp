@@ -117,6 +117,24 @@ TEST_CASE("IL histograms encode compactly and decode to the same bins", "[qa][hi
     CHECK(decoded.encode() == encoded);
 }
 
+TEST_CASE("an encoded IL histogram adds to another as its decoded bins would", "[qa][histogram]") {
+    IlHistogram a, b;
+    a.add(0.0);
+    a.add(0.25);
+    b.add(0.25);
+    b.add(3.0);
+    IlHistogram sum = a;
+    sum.add_encoded(b.encode());
+    IlHistogram expected = a;
+    expected += b;
+    CHECK(sum.count() == 4);
+    for (int i = 0; i < IlHistogram::bin_count; ++i) {
+        CAPTURE(i);
+        CHECK(sum.bin(i) == expected.bin(i));
+    }
+    CHECK_THROWS_AS(sum.add_encoded(bytes({0x80})), std::invalid_argument);
+}
+
 TEST_CASE("IL histogram decode refuses malformed bytes", "[qa][histogram]") {
     const auto refuses = [](const std::string& encoded) {
         CHECK_THROWS_AS(IlHistogram::decode(encoded), std::invalid_argument);

@@ -1023,6 +1023,48 @@ TEST_CASE("a version 3 database gets its RL rollup, bounds apart, when opened") 
     CHECK(migrated.integrity_ok());
 }
 
+TEST_CASE("IL buckets added up per day give the trend the buckets give") {
+    CentralEuropeanTime local_time;
+    TempDir dir;
+    const auto path = dir.file("mpobench.db");
+    play_live(path, scenario());
+    Repository repository(path);
+    // A second station's run on the scenario's first day: two buckets of that day to add.
+    RunRecord other = planned("SN-8", "bench-2", "bob", utc_ms(2, 14, 0));
+    other.id = repository.begin_run(other);
+    auto graded = completed(other, Grade::Elite, true, {});
+    graded.measurements = {reading(End::A, 1, 1310, 0.31, utc_ms(2, 14, 1)),
+                           reading(End::B, 1, 1550, 0.07, utc_ms(2, 14, 2))};
+    repository.complete_run(graded);
+    const auto buckets = repository.qa_buckets({}, Repository::IlBuckets::Only);
+    const auto days = repository.qa_buckets({}, Repository::IlBuckets::DayTotals);
+    CHECK(days.il.size() < buckets.il.size());
+    CHECK(days.rl.size() == buckets.rl.size());
+    CHECK(days.yield.empty());
+    for (const auto& day : days.il) {
+        CHECK(day.key.part_number.empty());
+        CHECK(day.key.station.empty());
+    }
+    for (const auto grouping : {analysis::Grouping::Day, analysis::Grouping::Week}) {
+        const auto expected = analysis::il_trend(buckets.il, grouping);
+        const auto got = analysis::il_trend(days.il, grouping);
+        REQUIRE(got.size() == expected.size());
+        for (std::size_t s = 0; s < got.size(); ++s) {
+            CHECK(got[s].wavelength_nm == expected[s].wavelength_nm);
+            REQUIRE(got[s].points.size() == expected[s].points.size());
+            for (std::size_t p = 0; p < got[s].points.size(); ++p) {
+                const auto& g = got[s].points[p];
+                const auto& e = expected[s].points[p];
+                CHECK(g.period == e.period);
+                CHECK(g.count == e.count);
+                CHECK(g.mean_db == Approx(e.mean_db).epsilon(1e-12));
+                CHECK(g.max_db == e.max_db);
+                CHECK(g.p97_db == e.p97_db);
+            }
+        }
+    }
+}
+
 TEST_CASE("a damaged IL histogram is a database error naming the bucket") {
     CentralEuropeanTime local_time;
     TempDir dir;
