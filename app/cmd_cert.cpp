@@ -165,7 +165,7 @@ void write_plant_run_certificate(const db::plant::Reader& plant, const db::plant
 void refuse_form_1(const std::vector<const db::plant::PlantRun*>& runs) {
     std::vector<std::string> form_1;
     for (const auto* run : runs) {
-        if (run->payload_version < 2) {
+        if (run->payload_version < kPlantPayloadVersion) {
             form_1.push_back(plant_run_name(*run));
         }
     }
@@ -439,7 +439,7 @@ int verify_in_plant(const std::string& hash, const VerifyOptions& options) {
     const auto& held = runs.back();
     std::optional<bool> matches;  // nullopt: form 1, not re-hashable
     const int version = held.record_hash_version.value_or(0);
-    if (held.payload_version >= 2)
+    if (held.payload_version >= kPlantPayloadVersion)
         matches = plant_record_matches(plant, held, plant_record(plant, held).run);
     const bool verified = matches.value_or(false);
     if (options.json) {

@@ -31,7 +31,11 @@ std::string plant_run_name(const db::plant::PlantRun& run);
 // UsageError before anything is written.
 class PlantExportSource final : public reports::ExportSource {
   public:
-    explicit PlantExportSource(const std::string& url) : plant_(url) {}
+    // url, timeouts: as for db::plant::Reader.
+    explicit PlantExportSource(
+        const std::string& url, std::chrono::seconds connect_timeout = std::chrono::seconds(10),
+        std::optional<std::chrono::milliseconds> answer_timeout = std::nullopt)
+        : plant_(url, connect_timeout, answer_timeout) {}
     void for_each_run(const db::RunFilter& filter, const EachRun& each) const override;
 
   private:

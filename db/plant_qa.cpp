@@ -323,7 +323,8 @@ std::string process_time_zone() {
 
 namespace {}  // namespace
 
-QaReader::QaReader(const std::string& url) : connection_(url) {
+QaReader::QaReader(const std::string& url, std::optional<std::chrono::milliseconds> answer_timeout)
+    : connection_(url, std::chrono::seconds(10), answer_timeout) {
     const std::string zone = process_time_zone();
     // Local days as this process counts them; nothing written.
     connection_.execute(

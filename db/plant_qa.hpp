@@ -51,8 +51,10 @@ std::vector<std::string> shift_parameters(const ShiftPeriods& periods);
 class QaReader {
   public:
     // Connects (PlantUrlError for a password in the URL, PlantUnreachable)
-    // and reads the plant's stations.
-    explicit QaReader(const std::string& url);
+    // and reads the plant's stations. answer_timeout: as Connection's (the
+    // web pages bound every query).
+    explicit QaReader(const std::string& url,
+                      std::optional<std::chrono::milliseconds> answer_timeout = std::nullopt);
 
     std::string describe() const { return connection_.describe(); }
 

@@ -135,7 +135,9 @@ std::vector<PlantRun> plant_runs(const Connection& connection, const std::string
 
 }  // namespace
 
-Reader::Reader(const std::string& url) : connection_(url) {}
+Reader::Reader(const std::string& url, std::chrono::seconds connect_timeout,
+               std::optional<std::chrono::milliseconds> answer_timeout)
+    : connection_(url, connect_timeout, answer_timeout) {}
 
 std::string Reader::describe() const {
     return connection_.describe();
@@ -176,7 +178,7 @@ std::string filter_conditions(const RunFilter& filter, std::vector<std::string>&
             *filter.station);
     }
     if (filter.operator_name) {
-        add("r.payload -> 'run' ->> 'operator' = ${}", *filter.operator_name);
+        add("r.operator = ${}", *filter.operator_name);
     }
     if (filter.kind) {
         add("r.kind = ${}", std::string(to_string(*filter.kind)));

@@ -33,8 +33,11 @@ struct PlantRun {
 
 class Reader {
   public:
-    // url: as for Connection (no password); throws what Connection throws.
-    explicit Reader(const std::string& url);
+    // url, timeouts: as for Connection (no password); throws what
+    // Connection throws.
+    explicit Reader(const std::string& url,
+                    std::chrono::seconds connect_timeout = std::chrono::seconds(10),
+                    std::optional<std::chrono::milliseconds> answer_timeout = std::nullopt);
 
     std::string describe() const;
 

@@ -1595,6 +1595,11 @@ std::vector<OutboxEntry> Repository::outbox_waiting_for_mes() const {
 }
 
 std::int64_t Repository::link_mes() {
+    if (const auto linked = impl_->read_snapshot("reading the MES link", [&] {
+            Query query(impl_->connection, "SELECT from_seq FROM mes_link", "reading the MES link");
+            return query.step() ? std::optional<std::int64_t>(query.integer(0)) : std::nullopt;
+        }))
+        return *linked;  // linked before: no write
     std::lock_guard lock(impl_->mutex);
     auto& connection = impl_->connection;
     const std::string what = "linking the station to its MES";

@@ -430,7 +430,7 @@ HttpResponse Api::route(const HttpRequest& request) {
             std::optional<db::Repository> repository;
             std::optional<db::plant::QaReader> plant;
             if (on_plant())
-                plant.emplace(setup_.plant_url);
+                plant.emplace(setup_.plant_url, kPlantAnswerTimeout);
             else
                 repository.emplace(setup_.db_path);
             const app::QaSource source =
@@ -505,33 +505,51 @@ HttpResponse Api::route(const HttpRequest& request) {
         // The station's rows, or the plant's payloads: a run exports the same from either.
         std::optional<db::Repository> repository;
         std::unique_ptr<reports::ExportSource> source;
-        if (setup_.plant_url.empty()) {
+        if (!on_plant()) {
             repository.emplace(setup_.db_path);
             source = std::make_unique<reports::StationExportSource>(*repository);
         } else {
-            source = std::make_unique<app::PlantExportSource>(setup_.plant_url);
+            // The plant holds every station's runs: a page exports a period of them
+            // (the whole record: mpobench export --db URL).
+            if (get("from").empty() || get("to").empty())
+                throw ApiError(422, "a period is needed",
+                               "on the plant's pages an export names its days (from, to); "
+                               "the whole plant exports with mpobench export --db URL");
+            source = std::make_unique<app::PlantExportSource>(
+                setup_.plant_url, kPlantConnectTimeout, kPlantAnswerTimeout);
         }
         HttpResponse response;
         std::string file_name = "mpobench-" + table_text;
+        // A plant's run that reached it in payload form 1 cannot be exported
+        // from it (app::PlantExportSource says which, before anything is written).
+        const auto exported = [&](const auto& write) {
+            try {
+                write();
+            } catch (const app::UsageError& error) {
+                throw ApiError(409, "not whole in the plant", error.what());
+            } catch (const reports::ReportError& error) {
+                throw ApiError(500, "export", error.what());
+            }
+        };
         if (*format == reports::ExportFormat::Xlsx) {
             // libxlsxwriter writes files: a private temporary one, read back.
-            try {
+            exported([&] {
                 response.body =
                     bytes_written_to("runs.xlsx", [&](const std::filesystem::path& file) {
                         reports::export_records(*source, filter, *format, file);
                     });
-            } catch (const reports::ReportError& error) {
-                throw ApiError(500, "export", error.what());
-            }
+            });
             response.content_type =
                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
             file_name = "mpobench-runs.xlsx";
         } else {
             std::ostringstream out;
-            reports::export_records(*source, filter, *format, out,
-                                    *format == reports::ExportFormat::Csv
-                                        ? std::optional<reports::ExportTable>(*table)
-                                        : std::nullopt);
+            exported([&] {
+                reports::export_records(*source, filter, *format, out,
+                                        *format == reports::ExportFormat::Csv
+                                            ? std::optional<reports::ExportTable>(*table)
+                                            : std::nullopt);
+            });
             response.body = out.str();
             response.content_type = *format == reports::ExportFormat::Csv
                                         ? "text/csv; charset=utf-8"
@@ -585,6 +603,7 @@ HttpResponse Api::route(const HttpRequest& request) {
                                "the plant's limit sets are uploaded and activated with mpobench "
                                "limits upload|activate --db URL, each by its own database login "
                                "(two-person rule)");
+            throw ApiError(404, "not found", fmt::format("{} {}", method, path));
         }
         db::Repository repository(setup_.db_path);
         if (route_is({"api", "limits"}) && method == "GET") {
@@ -712,6 +731,7 @@ HttpResponse Api::route(const HttpRequest& request) {
                 throw ApiError(409, "changed at the plant",
                                "the plant's users are added, disabled and given badges with "
                                "mpobench user add|disable|badge --db URL");
+            throw ApiError(404, "not found", fmt::format("{} {}", method, path));
         }
         db::Repository repository(setup_.db_path);
         if (route_is({"api", "users"}) && method == "GET") {
@@ -903,7 +923,7 @@ json Api::runs_json(const HttpRequest& request) const {
     std::optional<db::Repository> repository;
     std::optional<db::plant::Reader> plant;
     if (on_plant())
-        plant.emplace(setup_.plant_url);
+        plant.emplace(setup_.plant_url, kPlantConnectTimeout, kPlantAnswerTimeout);
     else
         repository.emplace(setup_.db_path);
     // A run as listed: its summary and the key of its page (the station's
@@ -1059,7 +1079,7 @@ HttpResponse Api::badge_login(const std::string& badge, const std::string& addre
 
 std::optional<db::User> Api::login_user(const std::string& name) const {
     if (on_plant())
-        return db::plant::ConfigStore(setup_.plant_url).user(name);
+        return plant_config_store().user(name);
     return db::Repository(setup_.db_path).user(name);
 }
 
@@ -1067,7 +1087,7 @@ std::optional<db::User> Api::badge_user(const std::string& badge) const {
     const std::string digest = analysis::badge_digest(badge);
     if (!on_plant())
         return db::Repository(setup_.db_path).user_by_badge(digest);
-    for (const auto& plant_user : db::plant::ConfigStore(setup_.plant_url).in_use().users) {
+    for (const auto& plant_user : plant_config_store().in_use().users) {
         if (plant_user.badge_sha256 == digest && !plant_user.user.disabled_at)
             return plant_user.user;
     }
@@ -1081,8 +1101,11 @@ void Api::record_act(const std::string& action, const std::string& actor,
         app::audit_web_act(repository, action, actor, address, detail);
         return;
     }
-    logger("web")->info("plant pages: {} by {} from {}: {}", action, actor.empty() ? "-" : actor,
-                        address, app::json_text(detail));
+    // The QA role may not write the plant: the server's log keeps these,
+    // a failed login as a warning (kept at --log-level warn).
+    logger("web")->log(action == "login.fail" ? spdlog::level::warn : spdlog::level::info,
+                       "plant pages: {} by {} from {}: {}", action, actor.empty() ? "-" : actor,
+                       address, app::json_text(detail));
 }
 
 }  // namespace mpobench::web

@@ -18,6 +18,9 @@
 #include "acquisition/parts.hpp"
 #include "analysis/limits.hpp"
 #include "app/forwarder.hpp"
+#include "db/plant_config.hpp"
+#include "db/plant_qa.hpp"
+#include "db/plant_read.hpp"
 #include "reports/site.hpp"
 #include "web/http.hpp"
 #include "web/sessions.hpp"
@@ -71,6 +74,17 @@ class Api {
 
     // ---- the QA pages on the plant (web/plant_api.cpp)
     bool on_plant() const { return !setup_.plant_url.empty(); }
+    // The plant's runs and configuration, each on a connection of its own
+    // whose every query is bounded: a plant that stops answering costs the
+    // request that asked, not the server.
+    static constexpr std::chrono::seconds kPlantConnectTimeout{5};
+    static constexpr std::chrono::milliseconds kPlantAnswerTimeout{60'000};
+    db::plant::Reader plant_reader() const {
+        return db::plant::Reader(setup_.plant_url, kPlantConnectTimeout, kPlantAnswerTimeout);
+    }
+    db::plant::ConfigStore plant_config_store() const {
+        return db::plant::ConfigStore(setup_.plant_url, kPlantConnectTimeout, kPlantAnswerTimeout);
+    }
     // Ends the sessions of users disabled at the plant, or whose role changed
     // there: looked at once every 30 s, at a request.
     void follow_plant_users();

@@ -130,6 +130,9 @@ std::string bytes_written_to(const std::string& name,
     const auto directory = std::filesystem::temp_directory_path() /
                            fmt::format("mpobench-web-{}-{}", ::getpid(), random_token());
     std::filesystem::create_directories(directory);
+    // Certificates and exports are nobody else's to read while they exist.
+    std::filesystem::permissions(directory, std::filesystem::perms::owner_all,
+                                 std::filesystem::perm_options::replace);
     // Removed however the writer ends.
     struct Remove {
         std::filesystem::path directory;

@@ -42,18 +42,23 @@ HeldRun held_run(const db::plant::Reader& plant, const std::string& uuid) {
 }  // namespace
 
 void Api::follow_plant_users() {
-    std::lock_guard lock(plant_users_mutex_);
     const auto now = Clock::now();
-    if (plant_users_followed_ != Clock::time_point{} &&
-        now - plant_users_followed_ < std::chrono::seconds(30))
-        return;
+    {
+        // One look per 30 s, whatever it finds: a plant that does not answer
+        // is asked again 30 s later, not by every request meanwhile.
+        std::lock_guard lock(plant_users_mutex_);
+        if (plant_users_followed_ != Clock::time_point{} &&
+            now - plant_users_followed_ < std::chrono::seconds(30))
+            return;
+        plant_users_followed_ = now;
+    }
     std::map<std::string, db::UserRole> enabled;
-    for (const auto& user : db::plant::ConfigStore(setup_.plant_url).users()) {
+    for (const auto& user : plant_config_store().users()) {
         if (!user.disabled_at)
             enabled.emplace(user.name, user.role);
     }
-    sessions_.keep_users(enabled);
-    plant_users_followed_ = now;
+    // A login while the users were read is not ended by what they were before it.
+    sessions_.keep_users(enabled, now);
 }
 
 json Api::plant_station_json() const {
@@ -72,7 +77,7 @@ json Api::plant_station_json() const {
 }
 
 json Api::plant_run_json(const std::string& uuid) const {
-    const db::plant::Reader plant(setup_.plant_url);
+    const auto plant = plant_reader();
     const auto held = held_run(plant, uuid);
     json out = run_page_json(held.record.run, held.run.uuid, held.run.record_hash,
                              app::plant_record_matches(plant, held.run, held.record.run));
@@ -82,7 +87,7 @@ json Api::plant_run_json(const std::string& uuid) const {
 }
 
 HttpResponse Api::plant_certificate(const std::string& uuid) const {
-    const db::plant::Reader plant(setup_.plant_url);
+    const auto plant = plant_reader();
     auto held = held_run(plant, uuid);
     auto& run = held.record.run;
     if (run.status != RunStatus::Completed)
@@ -109,7 +114,7 @@ HttpResponse Api::plant_certificate(const std::string& uuid) const {
 json Api::plant_audit_json() const {
     // The plant's configuration log: who changed users, limits and parts,
     // under which database login. Runs are verified by their record hashes.
-    const auto changes = db::plant::ConfigStore(setup_.plant_url).changes();
+    const auto changes = plant_config_store().changes();
     json rows = json::array();
     for (auto it = changes.rbegin(); it != changes.rend(); ++it) {
         json detail = json::parse(it->detail, nullptr, false);
@@ -127,7 +132,7 @@ json Api::plant_audit_json() const {
 }
 
 json Api::plant_limits_json() const {
-    const db::plant::ConfigStore store(setup_.plant_url);
+    const auto store = plant_config_store();
     json rows = json::array();
     json in_use = nullptr;
     for (const auto& upload : store.limit_set_uploads()) {
@@ -151,7 +156,7 @@ json Api::plant_limits_json() const {
 }
 
 json Api::plant_limit_set_json(std::int64_t id) const {
-    const auto upload = db::plant::ConfigStore(setup_.plant_url).limit_set_upload(id);
+    const auto upload = plant_config_store().limit_set_upload(id);
     if (!upload)
         throw ApiError(404, "no such limit set",
                        fmt::format("the plant holds no limit set {}", id));
@@ -163,7 +168,7 @@ json Api::plant_limit_set_json(std::int64_t id) const {
 analysis::LimitSet Api::plant_limits_in_use() const {
     if (setup_.limits_from_file)
         return setup_.limits;
-    const auto configuration = db::plant::ConfigStore(setup_.plant_url).in_use();
+    const auto configuration = plant_config_store().in_use();
     if (!configuration.limits)
         return setup_.limits;  // nothing activated at the plant: the default limits
     const auto& stored = configuration.limits->limit_set;
@@ -177,7 +182,7 @@ analysis::LimitSet Api::plant_limits_in_use() const {
 
 json Api::plant_users_json() const {
     json users = json::array();
-    for (const auto& user : db::plant::ConfigStore(setup_.plant_url).users())
+    for (const auto& user : plant_config_store().users())
         users.push_back(user_json(user));
     return {{"users", users}, {"read_only", true}};
 }

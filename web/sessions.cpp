@@ -65,9 +65,12 @@ void SessionStore::remove_user(const std::string& user) {
     std::erase_if(sessions_, [&](const auto& entry) { return entry.second.user == user; });
 }
 
-void SessionStore::keep_users(const std::map<std::string, db::UserRole>& enabled) {
+void SessionStore::keep_users(const std::map<std::string, db::UserRole>& enabled,
+                              Clock::time_point read_at) {
     std::lock_guard lock(mutex_);
     std::erase_if(sessions_, [&](const auto& entry) {
+        if (entry.second.created_at >= read_at)
+            return false;
         const auto user = enabled.find(entry.second.user);
         return user == enabled.end() || user->second != entry.second.role;
     });

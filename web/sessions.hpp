@@ -41,9 +41,10 @@ class SessionStore {
     void remove(const std::string& token);
     // Every session of `user` (disabled, or their role changed).
     void remove_user(const std::string& user);
-    // Every session whose user is not among these enabled users, or has
-    // another role now (the plant's users, changed at the plant).
-    void keep_users(const std::map<std::string, db::UserRole>& enabled);
+    // Ends every session made before `read_at` whose user is not among
+    // these enabled users (read then), or has another role now (the plant's
+    // users, changed at the plant).
+    void keep_users(const std::map<std::string, db::UserRole>& enabled, Clock::time_point read_at);
     Clock::time_point expires_at(const Session& session) const;
 
   private:

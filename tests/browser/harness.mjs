@@ -75,6 +75,7 @@ function tail(file) {
 // users: [{name, role}]; dut: a DUT file path.
 // faults: `mpobench sim --faults` SPEC (README "Fault injection").
 // plant, mes: a [plant] or [mes] table appended to the station file (TOML text).
+// reference: true (single-mode) or a part number whose mode the reference takes.
 export async function startBench({ dut, users = [{ name: "ana", role: "operator" }], timeScale = "0.01", reference = false, faults = null, plant = null, mes = null } = {}) {
   if (!MPOBENCH) throw new Error("set MPOBENCH_BINARY to the mpobench binary");
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mpobench-browser-"));
@@ -126,7 +127,7 @@ export async function startBench({ dut, users = [{ name: "ana", role: "operator"
     }
     // A station whose operator is the web page takes its reference there
     // too: through the API, as the first user.
-    if (reference) await referenceThroughApi(bench, users[0].name);
+    if (reference) await referenceThroughApi(bench, users[0].name, reference === true ? {} : { part: reference });
     bench.browser = await launchChromium();
   } catch (error) {
     await closeBench(bench);
@@ -194,7 +195,7 @@ function launchChromium() {
   });
 }
 
-async function referenceThroughApi(bench, user) {
+async function referenceThroughApi(bench, user, body) {
   const login = await fetch(`${bench.base}/api/session`, {
     method: "POST",
     headers: { "Content-Type": "application/json" },
@@ -213,7 +214,7 @@ async function referenceThroughApi(bench, user) {
     if (!response.ok) throw new Error(`${method} ${route}: ${response.status} ${JSON.stringify(data)}`);
     return data;
   };
-  await call("POST", "/api/reference", {});
+  await call("POST", "/api/reference", body);
   const deadline = Date.now() + 120000;
   let answered = null;
   for (;;) {

@@ -99,3 +99,25 @@ test("an instrument that stops answering mid-test aborts it: what happened, what
   await page.waitForFunction(() => /aborted/.test(document.querySelector("#history")?.textContent || ""));
   assert.deepEqual(page.errors, []);
 });
+
+test("a 72-fibre assembly: six rows per end, its polarity said in words, no 72 crossing lines", async (t) => {
+  const part = "MPO72-MM-B-E";
+  const bench = await H.startBench({ dut: H.fixture("elite_mm_72f_b.json"), reference: part, timeScale: "0.005" });
+  t.after(() => bench.close());
+  const page = await H.newPage(bench, { viewport: { width: 1400, height: 1100 } });
+  await H.login(page, "ana");
+  await H.scanAndStart(page, part, "SN-72F-1");
+  await H.answerUntilVerdict(page, { timeout: 240000 });
+  assert.match(await page.textContent("#verdict"), /PASS/);
+  await page.waitForSelector("#endface .face-polarity");
+  assert.match(await page.textContent("#endface .face-polarity"), /every end-A fibre lit its expected end-B position/);
+  assert.equal((await page.$$("#endface .polarity-line")).length, 0);
+  // Each end-B position says which end-A fibre lit it (type B: row by row reversed).
+  const titles = await page.$$eval("#endface .pos title", (nodes) => nodes.map((n) => n.textContent));
+  assert.equal(titles.filter((text) => /lit by end-A fibre \d+/.test(text)).length, 72);
+  // A station's top bar names no plant (and no "null" where a plant's name would be).
+  assert.equal(await page.$("#plant-name"), null);
+  assert.doesNotMatch(await page.textContent("#topbar"), /null/);
+  await H.screenshot(page, "72f-verdict");
+  assert.deepEqual(page.errors, []);
+});

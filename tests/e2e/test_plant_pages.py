@@ -133,6 +133,7 @@ class PlantPages(unittest.TestCase):
             self.assertEqual(series["count"], sum(p["count"] for s in trend["series"]
                                                   if s["wavelength_nm"] == series["wavelength_nm"]
                                                   for p in s["points"]))
+            self.assertEqual(series["elite_max_db"], 0.35)  # nothing activated at the plant: the default
         self.assertTrue(histogram["series"])
 
         # Runs: the newest of every station, each page keyed by its plant UUID.
@@ -150,10 +151,15 @@ class PlantPages(unittest.TestCase):
         self.assertEqual(len(self.get(quinn, "/api/runs?limit=2")["runs"]), 2)
         self.assertEqual([r["started_at"] for r in listed], sorted((r["started_at"] for r in listed), reverse=True))
         failed = self.get(quinn, "/api/runs?pass=false&limit=500")["runs"]
-        self.assertTrue(all(r["status"] == "completed" and not r["pass"] for r in failed))
+        self.assertEqual(sorted(r["ref"] for r in failed), sorted(self.cluster.psql(
+            "SELECT uuid FROM mpobench.runs WHERE kind = 'production' AND status = 'completed' "
+            "AND NOT pass").stdout.split()))
+        self.assertEqual(self.get(quinn, "/api/runs?grade=nonsense")["runs"], [])
         history = self.get(quinn, f"/api/runs?serial={serial}")["runs"]
         self.assertIn(run_uuid, [r["ref"] for r in history])
-        self.assertTrue(all(r["tested_today"] >= 1 for r in history))
+        tested = int(self.cluster.psql(f"SELECT count(*) FROM mpobench.runs WHERE serial = '{serial}' "
+                                       "AND kind = 'production'").stdout)
+        self.assertEqual({r["tested_today"] for r in history}, {tested})
 
         run = self.get(quinn, f"/api/runs/{run_uuid}")
         self.assertEqual((run["ref"], run["run_id"], run["serial"], run["record_verified"]),
@@ -173,11 +179,17 @@ class PlantPages(unittest.TestCase):
             self.assertEqual(strip_creation_date(pdf), strip_creation_date(f.read()))
 
         # The export is the command's on the plant.
-        status, exported, _ = quinn.request("GET", "/api/export?format=json")
+        today = time.strftime("%Y-%m-%d")
+        status, exported, _ = quinn.request("GET", f"/api/export?format=json&from={today}&to={today}")
         self.assertEqual(status, 200)
-        self.assertEqual(exported,
-                         json.loads(self.mpobench("export", "--format", "json", "--db", self.qa_url).stdout))
-        status, csv_text, _ = quinn.request("GET", "/api/export?format=csv&table=measurements&part=NOPE")
+        self.assertEqual(exported, json.loads(self.mpobench("export", "--format", "json", "--from", today, "--to",
+                                                            today, "--db", self.qa_url).stdout))
+        self.assertTrue(exported["runs"])
+        # The plant's pages export a period; the whole plant is the command's.
+        status, document, _ = quinn.request("GET", "/api/export?format=json")
+        self.assertEqual((status, document["error"]), (422, "a period is needed"))
+        status, csv_text, _ = quinn.request(
+            "GET", f"/api/export?format=csv&table=measurements&part=NOPE&from={today}&to={today}")
         self.assertEqual(status, 200)
         self.assertEqual(len(csv_text.decode().strip().split("\n")), 1)  # the header alone
 
@@ -199,6 +211,8 @@ class PlantPages(unittest.TestCase):
                           ("quinn", True, True)])
         status, document, _ = ada.request("POST", "/api/users", {"name": "x", "role": "qa", "password": PASSWORD})
         self.assertEqual(status, 409, document)
+        self.get(ada, "/api/users/ada", expect=404)
+        self.get(quinn, "/api/limits/1/activate", expect=404)
         # Roles as on a station; nothing to test at the plant.
         olga = self.client(port, "olga")
         self.get(olga, "/api/audit", expect=403)
@@ -212,6 +226,24 @@ class PlantPages(unittest.TestCase):
             time.sleep(0.5)
         self.assertEqual(leaving.request("GET", "/api/session")[0], 401)
         self.assertEqual(self.get(quinn, "/api/session")["user"], "quinn")
+
+        # A limit set activated at the plant (two logins, two people): the pages show
+        # it in use and draw its Elite line.
+        self.cluster.psql("CREATE ROLE keeper LOGIN IN ROLE mpobench_admin; "
+                          "CREATE ROLE keeper2 LOGIN IN ROLE mpobench_admin")
+        text = self.mpobench("limits", "show", "--default").stdout
+        text = text.replace('name = "mpobench-default"', 'name = "plant-wide"').replace(
+            "il_max_db = 0.35", "il_max_db = 0.40")
+        limits_file = os.path.join(self.dir, "plant-wide.toml")
+        with open(limits_file, "w") as f:
+            f.write(text)
+        self.mpobench("limits", "upload", limits_file, "--by", "ada", "--db", self.cluster.url("keeper"))
+        self.mpobench("limits", "activate", "1", "--by", "quinn", "--db", self.cluster.url("keeper2"))
+        limits = self.get(quinn, "/api/limits")
+        self.assertEqual((limits["in_use"]["source"], limits["in_use"]["name"], limits["in_use"]["activated_by"]),
+                         ("plant", "plant-wide", "quinn"))
+        self.assertIn("il_max_db = 0.40", self.get(quinn, "/api/limits/1")["body"])
+        self.assertEqual({s["elite_max_db"] for s in self.get(quinn, "/api/histogram")["series"]}, {0.40})
 
         # A payload changed in the plant: its page says the record no longer hashes to its hash.
         self.cluster.psql("UPDATE mpobench.runs SET payload = jsonb_set(payload, "

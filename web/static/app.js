@@ -54,7 +54,7 @@ function renderTopbar() {
         navLink("#/audit", "nav.audit", page === "audit"),
         navLink("#/limits", "nav.limits", page === "limits"),
         navLink("#/users", "nav.users", page === "users")),
-      onPlant() ? h("span", { class: "topbar-plant", id: "plant-name", text: t("nav.plant", { plant: session.record.plant }) }) : null,
+      ...(onPlant() ? [h("span", { class: "topbar-plant", id: "plant-name", text: t("nav.plant", { plant: session.record.plant }) })] : []),
       h("span", { class: "topbar-user", id: "whoami", text: t("nav.user", { user: session.user, role: t(`userrole.${session.role}`) }) }),
     );
   }

@@ -175,6 +175,16 @@ export function drawEndFaces(options) {
   const centres = {};
   const lines = s("g", { class: "polarity-lines" });
   svg.append(lines);
+  // Which end-A fibre lit each end-B position (shown on the position).
+  const litBy = {};
+  if (ends.length === 2) {
+    for (const m of measurements) {
+      if (m.end === ends[0] && m.far_position && !(m.far_position in litBy)) litBy[m.far_position] = m.fiber;
+    }
+  }
+  // More than two rows (72F has six): a line per fibre would cross every
+  // row between them; only the fibres that lit the wrong position get one.
+  const dense = layout.rows > 2;
 
   ends.forEach((end, index) => {
     const top = index * (faceHeight + FACE_GAP) + FACE_TOP;
@@ -251,7 +261,8 @@ export function drawEndFaces(options) {
       const readings = readingsOf(p.fiber);
       const marked = failed.has(failureKey(end, p.fiber));
       const category = categoryOf(readings, marked);
-      const title = `${describeFibre(measurements, end, p.fiber)}${marked ? ` · ${t("fibre.failed")}` : ""}`;
+      const lit = end === ends[1] && p.fiber in litBy ? ` · ${t("face.lit_by", { fiber: litBy[p.fiber] })}` : "";
+      const title = `${describeFibre(measurements, end, p.fiber)}${marked ? ` · ${t("fibre.failed")}` : ""}${lit}`;
       svg.append(
         dot(cx, cy, category, {
           marked,
@@ -294,6 +305,7 @@ export function drawEndFaces(options) {
         const expected = polarity ? expectedFar(polarity, m.fiber, fibers) : null;
         const bad = expected !== null ? expected !== m.far_position : polarityOk === false;
         if (bad) ++wrong;
+        if (dense && !bad) continue;
         lines.append(s("line", { x1: from.cx, y1: from.cy, x2: to.cx, y2: to.cy, class: bad ? "polarity-line polarity-bad" : "polarity-line" }));
       }
       if (drawn.size) {
@@ -303,7 +315,9 @@ export function drawEndFaces(options) {
             y: height - 8,
             "text-anchor": "end",
             class: wrong ? "face-polarity face-polarity-bad" : "face-polarity",
-            text: wrong ? `✗ ${t("face.polarity_bad")}` : t("face.polarity"),
+            text: wrong
+              ? `✗ ${t(dense ? "face.polarity_dense_bad" : "face.polarity_bad")}`
+              : t(dense ? "face.polarity_dense" : "face.polarity"),
           }),
         );
       }
