@@ -72,6 +72,29 @@ function tail(file) {
   }
 }
 
+// `mpobench serve ARGS` on a free loopback port, once it answers: bench.base.
+async function startServe(bench, args) {
+  const port = await freePort();
+  bench.base = `http://127.0.0.1:${port}`;
+  const serve = startProcess(
+    ["--log-file", path.join(bench.dir, "serve.log"), "serve", ...args, "--listen", `127.0.0.1:${port}`],
+    "serve.out", bench.dir);
+  bench.processes.push(serve);
+  const ready = Date.now() + 20000;
+  for (;;) {
+    if (serve.spawnError) throw new Error(`cannot start ${MPOBENCH}: ${serve.spawnError.message}`);
+    if (serve.exitCode !== null) throw new Error(`mpobench serve exited ${serve.exitCode}: ${bench.logs()}`);
+    try {
+      const response = await fetch(`${bench.base}/api/session`);
+      if (response.status === 401 || response.ok) break;
+    } catch (error) {
+      if (!(error instanceof TypeError)) throw error; // not listening yet
+    }
+    if (Date.now() > ready) throw new Error(`mpobench serve did not answer within 20 s: ${bench.logs()}`);
+    await sleep(100);
+  }
+}
+
 // users: [{name, role}]; dut: a DUT file path.
 // faults: `mpobench sim --faults` SPEC (README "Fault injection").
 // plant, mes: a [plant] or [mes] table appended to the station file (TOML text).
@@ -106,25 +129,7 @@ export async function startBench({ dut, users = [{ name: "ana", role: "operator"
       const added = spawnSync(MPOBENCH, ["user", "add", user.name, "--role", user.role, "--password-file", passwordFile, "--db", bench.db], { encoding: "utf8" });
       if (added.status !== 0) throw new Error(`mpobench user add ${user.name}: ${added.status} ${added.stderr}`);
     }
-    const port = await freePort();
-    bench.base = `http://127.0.0.1:${port}`;
-    const serve = startProcess(
-      ["--log-file", path.join(dir, "serve.log"), "serve", "--station", stationFile, "--db", bench.db, "--listen", `127.0.0.1:${port}`],
-      "serve.out", dir);
-    bench.processes.push(serve);
-    const ready = Date.now() + 20000;
-    for (;;) {
-      if (serve.spawnError) throw new Error(`cannot start ${MPOBENCH}: ${serve.spawnError.message}`);
-      if (serve.exitCode !== null) throw new Error(`mpobench serve exited ${serve.exitCode}: ${bench.logs()}`);
-      try {
-        const response = await fetch(`${bench.base}/api/session`);
-        if (response.status === 401 || response.ok) break;
-      } catch (error) {
-        if (!(error instanceof TypeError)) throw error; // not listening yet
-      }
-      if (Date.now() > ready) throw new Error(`mpobench serve did not answer within 20 s: ${bench.logs()}`);
-      await sleep(100);
-    }
+    await startServe(bench, ["--station", stationFile, "--db", bench.db]);
     // A station whose operator is the web page takes its reference there
     // too: through the API, as the first user.
     if (reference) await referenceThroughApi(bench, users[0].name, reference === true ? {} : { part: reference });
@@ -159,24 +164,7 @@ export async function startPlantPages({ users = [{ name: "quinn", role: "qa" }] 
       plant.on("exit", (code) => reject(new Error(`plant_fixture.py exited ${code}: ${tail(path.join(dir, "plant.err"))}`)));
     });
     bench.plantUrl = JSON.parse(line).url;
-    const port = await freePort();
-    bench.base = `http://127.0.0.1:${port}`;
-    const serve = startProcess(
-      ["--log-file", path.join(dir, "serve.log"), "serve", "--db", bench.plantUrl, "--listen", `127.0.0.1:${port}`],
-      "serve.out", dir);
-    bench.processes.push(serve);
-    const ready = Date.now() + 20000;
-    for (;;) {
-      if (serve.exitCode !== null) throw new Error(`mpobench serve exited ${serve.exitCode}: ${bench.logs()}`);
-      try {
-        const response = await fetch(`${bench.base}/api/session`);
-        if (response.status === 401 || response.ok) break;
-      } catch (error) {
-        if (!(error instanceof TypeError)) throw error; // not listening yet
-      }
-      if (Date.now() > ready) throw new Error(`mpobench serve did not answer within 20 s: ${bench.logs()}`);
-      await sleep(100);
-    }
+    await startServe(bench, ["--db", bench.plantUrl]);
     bench.browser = await launchChromium();
   } catch (error) {
     await closeBench(bench);
