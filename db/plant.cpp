@@ -3,11 +3,24 @@
 #include <fmt/format.h>
 #include <libpq-fe.h>
 
+#include <cctype>
 #include <string_view>
 
 #include "db/plant_sql.hpp"
 
 namespace mpobench::db::plant {
+
+bool is_uuid_text(std::string_view text) {
+    if (text.size() != 36)
+        return false;
+    for (std::size_t at = 0; at < text.size(); ++at) {
+        const auto c = static_cast<unsigned char>(text[at]);
+        const bool dash = at == 8 || at == 13 || at == 18 || at == 23;
+        if (dash ? c != '-' : std::isxdigit(c) == 0)
+            return false;
+    }
+    return true;
+}
 
 namespace {
 

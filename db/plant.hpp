@@ -54,6 +54,10 @@ const char* schema_sql();
 // that holds a password; what a station file's [plant] url is checked with.
 void check_connection_string(const std::string& url);
 
+// Is `text` a UUID (8-4-4-4-12 hex digits, either case)? The plant's
+// queries compare such text with a uuid column through its index.
+bool is_uuid_text(std::string_view text);
+
 // One record to forward: the payload as first sent and its SHA-256 (hex).
 struct OutboundRecord {
     const std::string& payload_json;

@@ -110,10 +110,8 @@ struct Conditions {
     }
 
     void add_places(const QaFilter& filter) {
-        static const std::regex uuid_shape(
-            "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
         add("r.part = {}", filter.part_number);
-        if (filter.station && std::regex_match(*filter.station, uuid_shape)) {
+        if (filter.station && is_uuid_text(*filter.station)) {
             add("r.station_uuid = {}::uuid", filter.station);
         } else {
             add("r.station_uuid IN (SELECT s.uuid FROM mpobench.stations s WHERE s.name = {})",
@@ -189,15 +187,13 @@ struct BucketConditions {
     bool whole_day = false;
 
     BucketConditions(const QaFilter& filter, QaReader::Keys keys) {
-        static const std::regex uuid_shape(
-            "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
         whole_day = keys == QaReader::Keys::DayOnly && !filter.part_number && !filter.station &&
                     !filter.operator_name;
         sql.emplace_back(whole_day ? "b.whole_day" : "NOT b.whole_day");
         add("b.day >= {}::date", filter.from_day);
         add("b.day <= {}::date", filter.to_day);
         add("b.part = {}", filter.part_number);
-        if (filter.station && std::regex_match(*filter.station, uuid_shape)) {
+        if (filter.station && is_uuid_text(*filter.station)) {
             add("b.station_uuid = {}::uuid", filter.station);
         } else {
             add("b.station_uuid IN (SELECT s.uuid FROM mpobench.stations s WHERE s.name = {})",

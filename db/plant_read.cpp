@@ -4,7 +4,6 @@
 #include <libpq-fe.h>
 
 #include <algorithm>
-#include <cctype>
 #include <memory>
 
 #include "vocabulary/time_text.hpp"
@@ -240,13 +239,7 @@ std::vector<PlantRun> Reader::production_histories(const std::vector<std::string
 std::optional<PlantRun> Reader::run(const std::string& run_uuid) const {
     // Checked here, so that the query can use the UUID's index (a cast of
     // anything else would be an error from the server).
-    bool uuid_text = run_uuid.size() == 36;
-    for (std::size_t at = 0; uuid_text && at < run_uuid.size(); ++at) {
-        const auto c = static_cast<unsigned char>(run_uuid[at]);
-        uuid_text =
-            (at == 8 || at == 13 || at == 18 || at == 23) ? c == '-' : std::isxdigit(c) != 0;
-    }
-    if (!uuid_text)
+    if (!is_uuid_text(run_uuid))
         return std::nullopt;
     auto runs = plant_runs(connection_, std::string(run_columns) + "WHERE r.uuid = $1::uuid",
                            {run_uuid}, fmt::format("reading run {}", run_uuid));

@@ -11,6 +11,7 @@
 #include "app/run_json.hpp"
 #include "db/plant_config.hpp"
 #include "db/plant_read.hpp"
+#include "vocabulary/logger.hpp"
 #include "web/api.hpp"
 #include "web/api_support.hpp"
 
@@ -53,9 +54,19 @@ void Api::follow_plant_users() {
         plant_users_followed_ = now;
     }
     std::map<std::string, db::UserRole> enabled;
-    for (const auto& user : plant_config_store().users()) {
-        if (!user.disabled_at)
-            enabled.emplace(user.name, user.role);
+    try {
+        for (const auto& user : plant_config_store().users()) {
+            if (!user.disabled_at)
+                enabled.emplace(user.name, user.role);
+        }
+    } catch (const db::plant::PlantUnreachable& error) {
+        // Logging out, or a page that needs no plant, still works; the pages
+        // that read the plant answer 503 themselves.
+        logger("web")->warn(
+            "the plant's users could not be read ({}); sessions stay as they "
+            "are until the next look in 30 s",
+            error.what());
+        return;
     }
     // A login while the users were read is not ended by what they were before it.
     sessions_.keep_users(enabled, now);

@@ -5,6 +5,7 @@ run's page and certificate are its station's, a payload changed in the plant
 is shown unverified, and what the plant's pages may not do is refused. Uses
 test_plant's throw-away PostgreSQL cluster."""
 
+import http.client
 import json
 import os
 import shutil
@@ -250,6 +251,18 @@ class PlantPages(unittest.TestCase):
                           "'{record,measurements,0,il_db}', '9.5') "
                           f"WHERE uuid = '{run_uuid}'")
         self.assertIs(self.get(quinn, f"/api/runs/{run_uuid}")["record_verified"], False)
+
+        # The plant goes down while serving: what reads it answers 503; the
+        # session (and logging out) does not need it.
+        self.cluster.stop()
+        status, document, _ = quinn.request("GET", "/api/yield")
+        self.assertEqual((status, document["error"]), (503, "plant unreachable"), document)
+        self.assertEqual(self.get(quinn, "/api/session")["user"], "quinn")
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        connection.request("DELETE", "/api/session", headers={"Cookie": quinn.cookie, "X-CSRF-Token": quinn.csrf})
+        self.assertEqual(connection.getresponse().status, 204)
+        connection.close()
+        self.get(quinn, "/api/session", expect=401)
 
     def test_what_serve_on_the_plant_refuses(self):
         # With a station: the station's server keeps its own database.

@@ -10,6 +10,12 @@ import { t } from "./i18n.js";
 
 const FILTERS = ["from", "to", "part", "station", "operator"];
 
+// The plant's QA pages (serve --db postgresql://...): its limits and users
+// change at the plant, not here.
+function atPlant(ctx) {
+  return ctx.session?.record?.source === "plant";
+}
+
 function errorBox(error) {
   if (error instanceof ApiError) {
     return h("div", { class: "bar bar-bad error-box", role: "alert" },
@@ -408,13 +414,13 @@ function limitsPage(root, ctx) {
     act("limits.uploaded", "/api/limits", { toml: toml.value });
   });
   // The plant's limit sets change at the plant (the list says how).
-  if (ctx.session?.record?.source !== "plant") root.append(upload);
+  if (!atPlant(ctx)) root.append(upload);
   refresh();
 }
 
 // ---- users
 function usersPage(root, ctx) {
-  const atPlant = ctx.session?.record?.source === "plant";
+  const plant = atPlant(ctx);
   root.append(h("h1", { class: "page-title", text: t("users.title") }));
   const message = h("div", { id: "users-message", "aria-live": "polite" });
   const listHost = h("div", { id: "users-list" });
@@ -430,7 +436,7 @@ function usersPage(root, ctx) {
           h("td", { text: t(`userrole.${u.role}`) }),
           h("td", { text: u.enabled ? `✓ ${t("users.yes")}` : `✗ ${t("users.no")}` }),
           h("td", { text: dateTime(u.created_at) }),
-          h("td", {}, u.enabled && !atPlant ? h("button", { class: "button button-small", type: "button", text: t("users.disable"),
+          h("td", {}, u.enabled && !plant ? h("button", { class: "button button-small", type: "button", text: t("users.disable"),
             onclick: () => act("users.disabled", `/api/users/${encodeURIComponent(u.name)}/disable`, {}) }) : null))))));
     });
   }
@@ -447,7 +453,7 @@ function usersPage(root, ctx) {
     event.preventDefault();
     act("users.added", "/api/users", { name: name.value.trim(), role: role.value, password: password.value });
   });
-  if (atPlant) root.append(h("p", { class: "bar bar-info", id: "users-at-plant", text: t("users.plant_read_only") }));
+  if (plant) root.append(h("p", { class: "bar bar-info", id: "users-at-plant", text: t("users.plant_read_only") }));
   else root.append(form);
   refresh();
 }
